@@ -1,0 +1,92 @@
+# taketurns - see how tasks take turns on a computer.
+#
+#   make            build ./taketurns
+#   make run        build and open the first lesson
+#   make test       build and run every test; ends with "N passed, N failed"
+#   make asan       the test suite under AddressSanitizer and UBSan
+#   make bench      taketurns bench --json
+#   make golden     regenerate golden files (read the diff before committing)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+SHAREDIR = $(PREFIX)/share/taketurns
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+override CFLAGS += $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+                   -DTT_SHAREDIR='"$(SHAREDIR)"' -Isrc -MMD -MP
+LDLIBS += -lm
+
+BUILD ?= build
+SRC := $(wildcard src/*.c)
+OBJ := $(SRC:src/%.c=$(BUILD)/%.o)
+LIB_OBJ := $(filter-out $(BUILD)/main.o,$(OBJ))
+
+all: taketurns
+
+taketurns: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD):
+	mkdir -p $@
+
+# ---- tests ----------------------------------------------------------------
+
+UNIT_SRC := $(wildcard tests/unit/*.c)
+
+$(BUILD)/unit_tests: $(UNIT_SRC) $(LIB_OBJ)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $(UNIT_SRC) $(LIB_OBJ) $(LDLIBS)
+
+test: taketurns $(BUILD)/unit_tests
+	@tests/run.sh ./taketurns $(BUILD)/unit_tests
+
+golden: taketurns
+	@tests/golden.sh ./taketurns
+
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+
+asan:
+	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" \
+	    LDFLAGS="-fsanitize=address,undefined" build/asan/taketurns-asan \
+	    build/asan/unit_tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    tests/run.sh build/asan/taketurns-asan build/asan/unit_tests
+
+$(BUILD)/taketurns-asan: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
+
+bench: taketurns
+	./taketurns bench --json
+
+run: taketurns
+	./taketurns lessons/01-*.lesson
+
+# ---- install ----------------------------------------------------------------
+
+install: taketurns
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/lessons
+	install -m 755 taketurns $(DESTDIR)$(BINDIR)/taketurns
+	install -m 644 lessons/*.lesson lessons/FORMAT.md $(DESTDIR)$(SHAREDIR)/lessons
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/taketurns
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf build taketurns tests/out
+
+.PHONY: all test golden asan bench run install uninstall clean
+
+-include $(OBJ:.o=.d)

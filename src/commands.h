@@ -1,0 +1,20 @@
+/* commands.h - the subcommands of taketurns, one function each.
+ *
+ * Each takes the arguments after its name and returns the exit status:
+ * 0 ok, 1 the lesson or the run failed, 2 a usage error.
+ */
+#ifndef TT_COMMANDS_H
+#define TT_COMMANDS_H
+
+#include "lesson.h"
+#include "trace.h"
+
+int cmd_check(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Print a failed run's errors, deadlock or limit as FILE:LINE:COL lines. */
+void run_print_failure(const struct lesson *L, int scene,
+                       const struct scene_config *cfg, const struct trace *tr);
+
+#endif

@@ -1,0 +1,311 @@
+/* lesson.h - a parsed and compiled lesson: code, scenes and pages.
+ *
+ * lesson_load() reads a lesson file, parses it (parse.c), resolves names and
+ * compiles every function to bytecode (compile.c).  The result is immutable
+ * and owned by the caller (lesson_free).  Everything inside - syntax tree,
+ * strings, scenes, pages - is allocated from the lesson's arena; the compiled
+ * program is lesson->prog.  See lessons/FORMAT.md for the language.
+ */
+#ifndef TT_LESSON_H
+#define TT_LESSON_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+
+struct program;
+
+/* Limits that keep a bad lesson from exhausting anything. */
+enum {
+    LESSON_MAX_DEPTH = 32,      /* nested blocks */
+    LESSON_MAX_EXPR_DEPTH = 64, /* nested parentheses / operators */
+    LESSON_MAX_TASKS = 32,      /* tasks in one scene */
+    LESSON_MAX_CPUS = 64,
+    LESSON_MAX_PARAMS = 16,
+    LESSON_MAX_LABEL = 8,       /* characters in a task label */
+};
+
+/* ---- expressions and statements --------------------------------------- */
+
+enum expr_kind {
+    E_INT,      /* ival */
+    E_NAME,     /* name */
+    E_BINARY,   /* op: '+', '-', '*', '/' (floor division), '%' */
+    E_COMPARE,  /* op: CMP_* */
+    E_AND,
+    E_OR,
+    E_NOT,      /* lhs */
+    E_NEG,      /* lhs */
+    E_CALL,     /* name(args) of a def */
+};
+
+enum cmp_op { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
+
+struct expr {
+    enum expr_kind kind;
+    int line, col;
+    int op;
+    int64_t ival;
+    const char *name;
+    struct expr *lhs, *rhs;
+    struct expr **args;
+    int nargs;
+};
+
+enum stmt_kind {
+    S_ASSIGN,   /* name = value */
+    S_AUG,      /* name op= value (op as in E_BINARY) */
+    S_FOR,      /* for name in range(args): body */
+    S_WHILE,    /* while cond: body */
+    S_IF,       /* if cond: body [else: orelse] (elif is a nested S_IF) */
+    S_PASS,
+    S_BREAK,
+    S_CONTINUE,
+    S_WITH,     /* with lock: body */
+    S_ACQUIRE,  /* lock.acquire() */
+    S_RELEASE,  /* lock.release() */
+    S_PRINT,    /* print(items) */
+    S_ASSERT,   /* assert cond[, "message"] */
+    S_RETURN,   /* return [value] */
+    S_CALL,     /* f(args) or await f(args); value is the E_CALL */
+    S_WORK,     /* compute(n), sleep(n), io(n), [await] ... ; work says which */
+    S_GLOBAL,   /* global names (accepted for shared variables) */
+};
+
+enum work_kind { WORK_COMPUTE, WORK_SLEEP, WORK_IO };
+
+/* One argument of print(): an expression or a string literal. */
+struct print_item {
+    struct expr *value;  /* NULL for a string */
+    const char *str;
+};
+
+struct stmt {
+    enum stmt_kind kind;
+    int line, col;
+    int is_await;           /* S_CALL, S_WORK, S_ACQUIRE, S_WITH: awaited */
+    int work;               /* S_WORK: enum work_kind */
+    const char *name;       /* target, loop variable, lock */
+    int name_col;
+    int op;                 /* S_AUG */
+    struct expr *value;     /* value, condition, call, work amount */
+    struct expr **args;     /* range() arguments */
+    int nargs;
+    struct print_item *items;
+    int nitems;
+    const char *message;    /* S_ASSERT */
+    struct stmt *body, *orelse;
+    struct stmt *next;
+};
+
+struct func_def {
+    const char *name;
+    int line, col;
+    int is_async;
+    const char **params;
+    int *param_cols;
+    int nparams;
+    struct stmt *body;
+};
+
+/* ---- declarations ------------------------------------------------------ */
+
+struct shared_decl {
+    const char *name;
+    int line, col;
+    int64_t init;
+};
+
+struct lock_decl {
+    const char *name;
+    int line, col;
+};
+
+/* ---- scenes ------------------------------------------------------------ */
+
+#define MODE_LIST(X)                                               \
+    X(MODE_SEQUENTIAL, "sequential", "tasks run one after another") \
+    X(MODE_THREADS, "threads", "OS threads, preempted at any op")   \
+    X(MODE_GIL, "gil", "Python threads sharing one GIL")            \
+    X(MODE_ASYNCIO, "asyncio", "coroutines on one event loop")      \
+    X(MODE_PROCESSES, "processes", "processes with their own memory")
+
+enum mode {
+#define X(id, name, desc) id,
+    MODE_LIST(X)
+#undef X
+    MODE_COUNT
+};
+
+enum preempt { PREEMPT_QUANTUM, PREEMPT_RANDOM };
+enum checkpoints { CHECK_EVERY_OP, CHECK_LOOPS_AND_CALLS };
+
+/* Defaults, documented in lessons/FORMAT.md. */
+enum {
+    DEFAULT_QUANTUM = 5,
+    DEFAULT_SWITCH_INTERVAL = 5,
+    DEFAULT_SPAWN_COST = 10,
+    DEFAULT_SEED = 1,
+    DEFAULT_BUDGET = 1000000,
+};
+
+/* Settings of a scene.  A setting given in the scene sets its bit in set,
+ * so that the command line can tell explicit settings from defaults. */
+enum setting {
+    SET_MODE, SET_CPUS, SET_QUANTUM, SET_PREEMPT, SET_SEED, SET_SCHEDULE,
+    SET_SWITCH_INTERVAL, SET_CHECKPOINTS, SET_SPAWN_COST, SET_BUDGET,
+    SET_COUNT
+};
+
+struct scene_config {
+    enum mode mode;
+    int cpus;
+    int quantum;
+    enum preempt preempt;
+    uint64_t seed;
+    int switch_interval;
+    enum checkpoints checkpoints;
+    int spawn_cost;
+    int64_t budget;         /* ops before a runaway run is stopped */
+    const char *schedule;   /* NULL: the mode's own policy */
+    int schedule_line, schedule_col; /* where schedule came from (0: cmdline) */
+};
+
+struct scene_task {
+    const char *label;
+    const char *func_name;
+    int func;               /* index into program->funcs */
+    int64_t *args;
+    int nargs;
+    int line, col;
+};
+
+struct scene {
+    const char *name;
+    int line, col;
+    struct scene_config cfg;
+    unsigned set;           /* bit i: setting i given explicitly */
+    int set_line[SET_COUNT], set_col[SET_COUNT];
+    struct scene_task *tasks;
+    int ntasks;
+};
+
+/* ---- pages ------------------------------------------------------------- */
+
+enum until_kind {
+    UNTIL_SWITCH,   /* the next switch of any kind */
+    UNTIL_PREEMPT,
+    UNTIL_YIELD,
+    UNTIL_BLOCK,
+    UNTIL_TICK,     /* tick >= n */
+    UNTIL_END,
+    UNTIL_EXPR,     /* a condition on shared variables becomes true */
+};
+
+enum directive_kind {
+    DIR_SCENE,      /* @scene NAME */
+    DIR_UNTIL,      /* @until switch|preempt|yield|block|tick N|end|EXPR */
+    DIR_ASK,        /* @ask "QUESTION" ANSWER [about WHAT] */
+    DIR_EXPLAIN,    /* @explain "TEXT": shown once the question is answered */
+    DIR_EXPLORE,    /* @explore [max-preemptions K] */
+    DIR_REAL,       /* @real [runs N] */
+    DIR_COMPARE,    /* @compare SCENE SCENE... */
+};
+
+/* What an @ask answer can be checked against (tests/asks). */
+enum ask_about {
+    ASK_NONE,       /* a free answer: not checked against the simulation */
+    ASK_FINAL,      /* final value of a shared variable (about_name) */
+    ASK_MAKESPAN,
+    ASK_SWITCHES,   /* total number of switches */
+    ASK_PREEMPTS,
+    ASK_OUTCOMES,   /* number of distinct outcomes the explorer finds */
+    ASK_MIN,        /* smallest final value of about_name over all schedules */
+    ASK_MAX,
+    ASK_DEADLOCK,   /* answer yes/no: does the run deadlock */
+};
+
+struct directive {
+    enum directive_kind kind;
+    int line, col;
+    const char *name;           /* DIR_SCENE */
+    int name_col;
+    int scene;                  /* DIR_SCENE: index */
+    enum until_kind until;
+    int64_t n;                  /* UNTIL_TICK, explore/real parameter */
+    struct expr *cond;          /* UNTIL_EXPR */
+    const char *question;       /* DIR_ASK */
+    const char *answer;         /* DIR_ASK: as written (a number or a word) */
+    int answer_is_int;
+    int64_t answer_int;
+    enum ask_about about;
+    const char *about_name;
+    int about_col;
+    const char *text;           /* DIR_EXPLAIN */
+    int *scenes;                /* DIR_COMPARE: indexes */
+    const char **scene_names;   /* DIR_COMPARE: as written */
+    int nscenes;
+};
+
+/* A line of narrative: text (kept as written, minus the page's indentation);
+ * an empty string marks a paragraph break. */
+struct page_line {
+    const char *text;
+    int line;
+    int indent;                 /* extra indentation beyond the page's */
+};
+
+struct page {
+    const char *title;
+    int line, col;
+    struct page_line *lines;
+    int nlines;
+    struct directive *dirs;
+    int ndirs;
+    int scene;                  /* scene shown on this page (-1: none) */
+};
+
+/* ---- the lesson -------------------------------------------------------- */
+
+struct lesson {
+    struct source *src;
+    struct arena arena;
+    const char *title;
+    const char *about;
+    struct shared_decl *shared;
+    int nshared;
+    struct lock_decl *locks;
+    int nlocks;
+    struct func_def *funcs;
+    int nfuncs;
+    struct scene *scenes;
+    int nscenes;
+    struct page *pages;
+    int npages;
+    struct program *prog;
+};
+
+/* Read, parse and compile a lesson.  Returns NULL with d filled on error. */
+struct lesson *lesson_load(const char *path, struct diag *d);
+struct lesson *lesson_from_text(const char *name, const char *text, struct diag *d);
+void lesson_free(struct lesson *l);
+
+/* Parse src (taking ownership of it) into a lesson without compiling it. */
+struct lesson *lesson_parse(struct source *src, struct diag *d);
+
+/* Lookups; -1 if absent. */
+int lesson_find_scene(const struct lesson *l, const char *name);
+int lesson_find_func(const struct lesson *l, const char *name);
+int lesson_find_shared(const struct lesson *l, const char *name);
+int lesson_find_lock(const struct lesson *l, const char *name);
+
+const char *mode_name(enum mode m);
+/* -1 if s names no mode. */
+int mode_from_name(const char *s);
+const char *setting_name(enum setting s);
+/* The settings that apply to a mode (bit mask of 1u << SET_*). */
+unsigned mode_settings(enum mode m);
+void scene_config_defaults(struct scene_config *cfg, enum mode m);
+
+#endif

@@ -1,0 +1,70 @@
+/* main.c - taketurns: see how tasks take turns on a computer.
+ *
+ * Dispatches to a subcommand (commands.h).  Exit status: 0 ok, 1 the lesson
+ * or the run failed, 2 a usage error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+    {"check", cmd_check},
+    {"run", cmd_run},
+    {"bench", cmd_bench},
+};
+
+static const char usage[] =
+    "taketurns - see how tasks take turns: threads, the GIL, asyncio, "
+    "processes\n"
+    "\n"
+    "usage:\n"
+    "  taketurns check LESSON...          check lessons for mistakes\n"
+    "  taketurns run LESSON [OPTIONS]     simulate a scene and show what "
+    "happened\n"
+    "  taketurns bench [--json]           measure the simulator\n"
+    "  taketurns --help | --version\n"
+    "\n"
+    "run options:\n"
+    "  --scene NAME          the scene to run (default: the lesson's first)\n"
+    "  --json                one JSON object on stdout\n"
+    "  --timeline            an ASCII chart: one lane per task and per CPU\n"
+    "  --width N             columns of the chart (default 100)\n"
+    "  --mode M              sequential, threads, gil, asyncio or processes\n"
+    "  --cpus N --quantum Q --preempt quantum|random --seed S\n"
+    "  --switch-interval S --checkpoints every-op|loops-and-calls\n"
+    "  --spawn-cost K --budget N\n"
+    "  --schedule \"A2 B1 A2\"  exact turns: A runs 2 ticks, B 1, A 2, ...\n"
+    "                        (settings override the scene's own)\n"
+    "\n"
+    "A LESSON is a path, or a name or number found in $TAKETURNS_LESSONS,\n"
+    "./lessons or the installed lessons: 'taketurns run race', 'taketurns "
+    "run 1'.\n"
+    "Exit status: 0 ok, 1 the lesson or the run failed, 2 usage error.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("taketurns %s\n", TT_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < TT_ARRAY_LEN(commands); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 2, argv + 2);
+    cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,863 @@
+/* report.c - text, JSON and ASCII-chart views of a trace. */
+#include "report.h"
+
+#include <stdio.h>
+
+#include <string.h>
+
+#include "vm.h"
+
+/* ---- small pieces ----------------------------------------------------------- */
+
+static const char *label(const struct report *r, int t)
+{
+    return t >= 0 && t < r->tr->ntasks ? r->tr->labels[t] : "?";
+}
+
+static const char *lock_name(const struct report *r, int lock)
+{
+    const struct program *P = r->L->prog;
+
+    return lock >= 0 && lock < P->nlocks ? P->lock_names[lock] : "?";
+}
+
+void report_settings(struct strbuf *out, const struct scene_config *c)
+{
+    sb_puts(out, mode_name(c->mode));
+    switch (c->mode) {
+    case MODE_SEQUENTIAL:
+        sb_puts(out, ", one task after another");
+        break;
+    case MODE_ASYNCIO:
+        sb_puts(out, ", one event loop");
+        break;
+    case MODE_GIL:
+        sb_printf(out, ", switch interval %d, checkpoints %s", c->switch_interval,
+                  c->checkpoints == CHECK_EVERY_OP ? "every-op" :
+                  "loops-and-calls");
+        break;
+    case MODE_THREADS:
+    case MODE_PROCESSES:
+        sb_printf(out, ", %d CPU%s", c->cpus, c->cpus == 1 ? "" : "s");
+        if (c->preempt == PREEMPT_RANDOM)
+            sb_printf(out, ", random preemption (1 in %d ticks, seed %llu)",
+                      c->quantum, (unsigned long long)c->seed);
+        else
+            sb_printf(out, ", quantum %d", c->quantum);
+        if (c->mode == MODE_PROCESSES)
+            sb_printf(out, ", spawn cost %d", c->spawn_cost);
+        break;
+    case MODE_COUNT:
+        break;
+    }
+    if (c->schedule)
+        sb_printf(out, ", schedule \"%s\"", c->schedule);
+}
+
+void report_call(struct strbuf *out, const struct lesson *L, int scene, int t)
+{
+    const struct scene_task *st = &L->scenes[scene].tasks[t];
+
+    sb_printf(out, "%s(", st->func_name);
+    for (int i = 0; i < st->nargs; i++)
+        sb_printf(out, "%s%lld", i ? ", " : "", (long long)st->args[i]);
+    sb_putc(out, ')');
+}
+
+void report_memory(struct strbuf *out, const struct program *P,
+                   const struct trace *tr, int space)
+{
+    if (P->nglobals == 0) {
+        sb_puts(out, "(no shared variables)");
+        return;
+    }
+    for (int g = 0; g < P->nglobals; g++)
+        sb_printf(out, "%s%s = %lld", g ? ", " : "", P->global_names[g],
+                  tr->final ? (long long)tr->final[space * P->nglobals + g] :
+                  (long long)P->global_init[g]);
+}
+
+void report_op_effect(struct strbuf *out, const struct program *P,
+                      const struct trace_op *op)
+{
+    const struct instr *in = &P->code[op->pc];
+    const struct func *fn = &P->funcs[P->func_of[op->pc]];
+    long long v = (long long)op->value;
+
+    if (op->status == VM_ERROR)
+        return;
+    switch ((enum opcode)in->op) {
+    case OP_LOAD_FAST:
+        sb_printf(out, "%s is %lld", fn->local_names[in->a], v);
+        break;
+    case OP_STORE_FAST:
+        sb_printf(out, "%s = %lld", fn->local_names[in->a], v);
+        break;
+    case OP_LOAD_GLOBAL:
+        sb_printf(out, "reads %s: %lld", P->global_names[in->a], v);
+        break;
+    case OP_STORE_GLOBAL:
+        sb_printf(out, "writes %s = %lld", P->global_names[in->a], v);
+        break;
+    case OP_BINARY_OP:
+    case OP_UNARY_NEGATIVE:
+        sb_printf(out, "result %lld", v);
+        break;
+    case OP_COMPARE_OP:
+    case OP_UNARY_NOT:
+        sb_puts(out, v ? "true" : "false");
+        break;
+    case OP_POP_JUMP_IF_FALSE:
+        sb_puts(out, v ? "true: goes on" : "false: jumps");
+        break;
+    case OP_POP_JUMP_IF_TRUE:
+        sb_puts(out, v ? "true: jumps" : "false: goes on");
+        break;
+    case OP_FOR_ITER:
+        if (op->value == VM_UNSET)
+            sb_puts(out, "range done: leaves the loop");
+        else
+            sb_printf(out, "next value %lld", v);
+        break;
+    case OP_CALL:
+        sb_printf(out, "calls %s", P->funcs[in->a].name);
+        break;
+    case OP_RETURN_VALUE:
+        sb_printf(out, "returns %lld", v);
+        break;
+    case OP_COMPUTE:
+        sb_printf(out, "%lld tick%s of CPU work", v > 0 ? v : 1, v > 1 ? "s" : "");
+        break;
+    case OP_SLEEP:
+        sb_printf(out, "sleeps %lld ticks (blocking)", v);
+        break;
+    case OP_IO:
+        sb_printf(out, "waits %lld ticks for I/O (blocking)", v);
+        break;
+    case OP_AWAIT_SLEEP:
+        sb_printf(out, "awaits sleep(%lld)", v);
+        break;
+    case OP_AWAIT_IO:
+        sb_printf(out, "awaits io(%lld)", v);
+        break;
+    case OP_ASSERT:
+        sb_puts(out, "holds");
+        break;
+    default:
+        break;
+    }
+}
+
+/* ", B runs" / ", B takes it" when we know who came next. */
+static void next_runs(struct strbuf *out, const struct report *r,
+                      const struct trace_event *ev)
+{
+    if (ev->other < 0)
+        return;
+    if (r->cfg->mode == MODE_GIL)
+        sb_printf(out, "; %s takes the GIL", label(r, ev->other));
+    else
+        sb_printf(out, "; %s runs", label(r, ev->other));
+}
+
+static void explain_switch(struct strbuf *out, const struct report *r,
+                           const struct trace_event *ev)
+{
+    const char *A = label(r, ev->task);
+    int gil = r->cfg->mode == MODE_GIL;
+
+    switch ((enum switch_reason)ev->reason) {
+    case SW_QUANTUM:
+        sb_printf(out, "%s preempted: its quantum of %d tick%s is used up", A,
+                  ev->arg, ev->arg == 1 ? "" : "s");
+        break;
+    case SW_RANDOM:
+        sb_printf(out, "%s preempted by a timer interrupt (random, seed "
+                  "%llu)", A, (unsigned long long)r->cfg->seed);
+        break;
+    case SW_SCHEDULE:
+        sb_printf(out, "%s switched out: the schedule gives the next turn to "
+                  "another task", A);
+        break;
+    case SW_GIL_DROP:
+        sb_printf(out, "%s drops the GIL at a checkpoint: a waiting thread "
+                  "asked for it", A);
+        break;
+    case SW_AWAIT:
+        if (ev->arg == 0)
+            sb_printf(out, "%s yields at await sleep(0)", A);
+        else
+            sb_printf(out, "%s yields at await %s(%d): the loop runs others "
+                      "meanwhile", A, ev->arg2 == VM_AWAIT_IO ? "io" : "sleep",
+                      ev->arg);
+        break;
+    case SW_SLEEP:
+        sb_printf(out, gil ? "%s releases the GIL and sleeps %d tick%s" :
+                  "%s blocks in sleep(%d)%s", A, ev->arg,
+                  gil ? (ev->arg == 1 ? "" : "s") : "");
+        break;
+    case SW_IO:
+        sb_printf(out, gil ? "%s releases the GIL to wait %d tick%s for I/O" :
+                  "%s blocks, waiting %d tick%s for I/O", A, ev->arg,
+                  ev->arg == 1 ? "" : "s");
+        break;
+    case SW_LOCK:
+        sb_printf(out, "%s blocks on lock %s, held by %s", A,
+                  lock_name(r, ev->arg2), ev->arg == ev->task ? "itself" :
+                  label(r, ev->arg));
+        break;
+    case SW_NONE:
+    case SW_COUNT:
+        sb_printf(out, "%s stops", A);
+        break;
+    }
+    next_runs(out, r, ev);
+}
+
+int report_explain(struct strbuf *out, const struct report *r,
+                   const struct trace_event *ev)
+{
+    const char *A = label(r, ev->task);
+
+    switch ((enum trace_event_kind)ev->kind) {
+    case EV_START:
+        if (r->cfg->mode == MODE_PROCESSES && ev->t > 0)
+            sb_printf(out, "process %s has started (spawn cost %d)", A,
+                      r->cfg->spawn_cost);
+        else
+            sb_printf(out, "%s starts", A);
+        return 1;
+    case EV_SWITCH:
+        explain_switch(out, r, ev);
+        return 1;
+    case EV_WAKE:
+        sb_printf(out, "%s's wait is over: it can run again", A);
+        return 1;
+    case EV_ACQUIRE:
+        sb_printf(out, "%s takes lock %s", A, lock_name(r, ev->arg2));
+        return 1;
+    case EV_RELEASE:
+        sb_printf(out, "%s releases lock %s", A, lock_name(r, ev->arg2));
+        if (ev->other >= 0)
+            sb_printf(out, "; %s, first in line, gets it", label(r, ev->other));
+        return 1;
+    case EV_GIL_REQUEST:
+        sb_printf(out, "%s has waited a switch interval (%d tick%s): it asks "
+                  "%s to drop the GIL", A, ev->arg, ev->arg == 1 ? "" : "s",
+                  label(r, ev->other));
+        return 1;
+    case EV_STALL:
+        sb_printf(out, "%s blocks the whole event loop for %d tick%s: %s(%d) "
+                  "is not awaited, so no other coroutine can run", A, ev->arg,
+                  ev->arg == 1 ? "" : "s", ev->arg2 == VM_IO ? "io" : "sleep",
+                  ev->arg);
+        return 1;
+    case EV_PRINT:
+        sb_printf(out, "%s prints: %s", A, trace_text_at(r->tr, ev->arg));
+        return 1;
+    case EV_EXIT:
+        sb_printf(out, "%s is done", A);
+        return 1;
+    case EV_ERROR:
+        sb_printf(out, "%s fails: %s", A, trace_text_at(r->tr, ev->arg));
+        return 1;
+    case EV_DEADLOCK:
+        if (ev->arg2 >= 0)
+            sb_printf(out, "deadlock: %s waits for lock %s, held by %s, "
+                      "forever", A, lock_name(r, ev->arg2),
+                      ev->other == ev->task ? "itself" : label(r, ev->other));
+        else
+            sb_printf(out, "deadlock: %s never gets to run", A);
+        return 1;
+    case EV_LIMIT:
+        sb_printf(out, "stopped: %s", trace_text_at(r->tr, ev->arg));
+        return 1;
+    case EV_LOCK_WAIT:
+    case EV_GIL_TAKE:
+        return 0;   /* the switch line says it */
+    }
+    return 0;
+}
+
+/* ---- summary ------------------------------------------------------------------- */
+
+void report_summary(struct strbuf *out, const struct report *r)
+{
+    const struct trace *tr = r->tr;
+    const struct program *P = r->L->prog;
+    int first = 1;
+
+    if (r->cfg->mode == MODE_PROCESSES) {
+        sb_puts(out, "final (main program): ");
+        report_memory(out, P, tr, 0);
+        sb_puts(out, "   (each process changed only its own copy)\n");
+        for (int t = 0; t < tr->ntasks; t++) {
+            sb_printf(out, "  in process %s: ", label(r, t));
+            report_memory(out, P, tr, t + 1);
+            sb_putc(out, '\n');
+        }
+    } else {
+        sb_puts(out, "final: ");
+        report_memory(out, P, tr, 0);
+        sb_putc(out, '\n');
+    }
+    for (size_t i = 0; i < tr->nevents; i++) {
+        const struct trace_event *ev = &tr->events[i];
+
+        if (ev->kind != EV_DEADLOCK)
+            continue;
+        if (first)
+            sb_printf(out, "deadlock at tick %lld:", (long long)ev->t);
+        if (ev->arg2 >= 0)
+            sb_printf(out, "%s %s waits for lock %s (held by %s)",
+                      first ? "" : ";", label(r, ev->task),
+                      lock_name(r, ev->arg2), ev->other == ev->task ? "itself" :
+                      label(r, ev->other));
+        else
+            sb_printf(out, "%s %s cannot start", first ? "" : ";",
+                      label(r, ev->task));
+        first = 0;
+    }
+    if (!first)
+        sb_putc(out, '\n');
+    sb_printf(out, "makespan: %lld ticks · %zu ops · switches: %lld preempt, "
+              "%lld yield, %lld block\n", (long long)tr->end, tr->nops,
+              (long long)tr->switches[SWK_PREEMPT],
+              (long long)tr->switches[SWK_YIELD],
+              (long long)tr->switches[SWK_BLOCK]);
+}
+
+/* ---- the event log ------------------------------------------------------------- */
+
+static void op_line(struct strbuf *out, const struct report *r,
+                    const struct trace_op *op)
+{
+    const struct program *P = r->L->prog;
+    size_t start = out->len;
+
+    sb_printf(out, "%6lld  %s%-2d %-5s %4d  ", (long long)op->t,
+              r->cfg->mode == MODE_ASYNCIO ? "lp" : "cpu", op->cpu,
+              label(r, op->task), P->pos[op->pc].line);
+    program_format_instr(P, op->pc, out);
+    sb_pad_to(out, start, 50);
+    report_op_effect(out, P, op);
+    while (out->len > start && out->s[out->len - 1] == ' ')
+        out->len--;
+    out->s[out->len] = '\0';
+    sb_putc(out, '\n');
+}
+
+static void event_line(struct strbuf *out, const struct report *r,
+                       const struct trace_event *ev)
+{
+    size_t mark = out->len;
+
+    sb_printf(out, "%6lld  -- ", (long long)ev->t);
+    if (!report_explain(out, r, ev)) {
+        out->len = mark;
+        out->s[mark] = '\0';
+        return;
+    }
+    sb_putc(out, '\n');
+}
+
+void report_text(struct strbuf *out, const struct report *r)
+{
+    const struct trace *tr = r->tr;
+    const struct scene *sc = &r->L->scenes[r->scene];
+    size_t e = 0;
+
+    sb_printf(out, "%s — scene %s\n", r->L->title, sc->name);
+    report_settings(out, r->cfg);
+    sb_puts(out, "\ntasks:");
+    for (int t = 0; t < tr->ntasks; t++) {
+        sb_printf(out, "%s %s = ", t ? "," : "", label(r, t));
+        report_call(out, r->L, r->scene, t);
+    }
+    {
+        size_t start = out->len + 2;
+
+        sb_puts(out, "\n\n  tick  cpu   task  line  op");
+        sb_pad_to(out, start, 50);
+        sb_puts(out, "effect\n");
+    }
+    for (size_t i = 0; i <= tr->nops; i++) {
+        while (e < tr->nevents && tr->events[e].op_index <= i)
+            event_line(out, r, &tr->events[e++]);
+        if (i < tr->nops)
+            op_line(out, r, &tr->ops[i]);
+    }
+    sb_putc(out, '\n');
+    report_summary(out, r);
+}
+
+/* ---- JSON ----------------------------------------------------------------------- */
+
+static const char *status_name(enum trace_status s)
+{
+    switch (s) {
+    case TRACE_RUNNING: return "running";
+    case TRACE_OK: return "ok";
+    case TRACE_FAILED: return "failed";
+    case TRACE_DEADLOCK: return "deadlock";
+    case TRACE_LIMIT: return "limit";
+    }
+    return "?";
+}
+
+static void json_memory(struct json *j, const char *key, const struct report *r,
+                        int space)
+{
+    const struct program *P = r->L->prog;
+
+    json_object(j, key);
+    for (int g = 0; g < P->nglobals; g++)
+        json_int(j, P->global_names[g],
+                 r->tr->final ? r->tr->final[space * P->nglobals + g] :
+                 P->global_init[g]);
+    json_end(j);
+}
+
+static void json_settings(struct json *j, const struct scene_config *c)
+{
+    json_object(j, "settings");
+    if (c->mode == MODE_THREADS || c->mode == MODE_PROCESSES ||
+        c->mode == MODE_GIL)
+        json_int(j, "cpus", c->cpus);
+    if (c->mode == MODE_THREADS || c->mode == MODE_PROCESSES) {
+        json_int(j, "quantum", c->quantum);
+        json_str(j, "preempt", c->preempt == PREEMPT_RANDOM ? "random" :
+                 "quantum");
+        json_int(j, "seed", (int64_t)c->seed);
+    }
+    if (c->mode == MODE_GIL) {
+        json_int(j, "switch_interval", c->switch_interval);
+        json_str(j, "checkpoints", c->checkpoints == CHECK_EVERY_OP ?
+                 "every-op" : "loops-and-calls");
+    }
+    if (c->mode == MODE_PROCESSES)
+        json_int(j, "spawn_cost", c->spawn_cost);
+    if (c->schedule)
+        json_str(j, "schedule", c->schedule);
+    json_int(j, "budget", c->budget);
+    json_end(j);
+}
+
+static void json_op(struct json *j, const struct report *r,
+                    const struct trace_op *op, struct strbuf *tmp)
+{
+    const struct program *P = r->L->prog;
+    const struct instr *in = &P->code[op->pc];
+
+    json_object(j, NULL);
+    json_int(j, "t", op->t);
+    json_str(j, "type", "op");
+    json_str(j, "task", label(r, op->task));
+    json_int(j, "cpu", op->cpu);
+    json_str(j, "op", op_info[in->op].name);
+    sb_clear(tmp);
+    program_format_arg(P, op->pc, tmp);
+    if (tmp->len)
+        json_str(j, "arg", tmp->s);
+    json_int(j, "line", P->pos[op->pc].line);
+    json_int(j, "col", P->pos[op->pc].col);
+    if (op->status != VM_ERROR) {
+        switch ((enum opcode)in->op) {
+        case OP_LOAD_GLOBAL:
+            json_int(j, "read", op->value);
+            break;
+        case OP_STORE_GLOBAL:
+            json_int(j, "wrote", op->value);
+            break;
+        case OP_LOAD_CONST:
+        case OP_LOAD_FAST:
+        case OP_STORE_FAST:
+        case OP_BINARY_OP:
+        case OP_COMPARE_OP:
+        case OP_UNARY_NOT:
+        case OP_UNARY_NEGATIVE:
+        case OP_RETURN_VALUE:
+            json_int(j, "value", op->value);
+            break;
+        case OP_FOR_ITER:
+            if (op->value != VM_UNSET)
+                json_int(j, "value", op->value);
+            break;
+        case OP_COMPUTE:
+        case OP_SLEEP:
+        case OP_IO:
+        case OP_AWAIT_SLEEP:
+        case OP_AWAIT_IO:
+            json_int(j, "ticks", op->value);
+            break;
+        default:
+            break;
+        }
+    }
+    json_end(j);
+}
+
+static const char *const event_type[] = {
+    [EV_START] = "start", [EV_SWITCH] = "switch", [EV_WAKE] = "wake",
+    [EV_ACQUIRE] = "acquire", [EV_LOCK_WAIT] = "lock_wait",
+    [EV_RELEASE] = "release", [EV_GIL_REQUEST] = "gil_request",
+    [EV_GIL_TAKE] = "gil_take", [EV_STALL] = "stall", [EV_PRINT] = "print",
+    [EV_EXIT] = "exit", [EV_ERROR] = "error", [EV_DEADLOCK] = "deadlock",
+    [EV_LIMIT] = "limit",
+};
+
+static const char *const reason_name[] = {
+    [SW_NONE] = "none", [SW_QUANTUM] = "quantum", [SW_RANDOM] = "random",
+    [SW_SCHEDULE] = "schedule", [SW_GIL_DROP] = "gil_drop",
+    [SW_AWAIT] = "await", [SW_SLEEP] = "sleep", [SW_IO] = "io",
+    [SW_LOCK] = "lock",
+};
+
+static void json_event(struct json *j, const struct report *r,
+                       const struct trace_event *ev, struct strbuf *tmp)
+{
+    json_object(j, NULL);
+    json_int(j, "t", ev->t);
+    json_str(j, "type", event_type[ev->kind]);
+    json_str(j, "task", label(r, ev->task));
+    switch ((enum trace_event_kind)ev->kind) {
+    case EV_SWITCH:
+        json_str(j, "reason", switch_kind_name[switch_kind_of[ev->reason]]);
+        json_str(j, "why", reason_name[ev->reason]);
+        if (ev->other >= 0)
+            json_str(j, "next", label(r, ev->other));
+        break;
+    case EV_ACQUIRE:
+    case EV_LOCK_WAIT:
+    case EV_RELEASE:
+    case EV_DEADLOCK:
+        if (ev->arg2 >= 0)
+            json_str(j, "lock", lock_name(r, ev->arg2));
+        if (ev->other >= 0)
+            json_str(j, ev->kind == EV_RELEASE ? "to" : "held_by",
+                     label(r, ev->other));
+        break;
+    case EV_GIL_REQUEST:
+        json_str(j, "holder", label(r, ev->other));
+        break;
+    case EV_STALL:
+        json_int(j, "ticks", ev->arg);
+        break;
+    default:
+        break;
+    }
+    sb_clear(tmp);
+    if (report_explain(tmp, r, ev))
+        json_str(j, "text", tmp->s);
+    json_end(j);
+}
+
+/* Where a task's error happened: the op recorded just before the event. */
+static const struct trace_op *op_before(const struct trace *tr,
+                                        const struct trace_event *ev)
+{
+    for (size_t i = ev->op_index; i-- > 0;)
+        if (tr->ops[i].task == ev->task)
+            return &tr->ops[i];
+    return NULL;
+}
+
+void report_json(struct strbuf *out, const struct report *r)
+{
+    const struct trace *tr = r->tr;
+    const struct program *P = r->L->prog;
+    const struct scene *sc = &r->L->scenes[r->scene];
+    struct json j;
+    struct strbuf tmp;
+    size_t e = 0;
+    int deadlock = tr->status == TRACE_DEADLOCK;
+
+    sb_init(&tmp);
+    json_init(&j, out, 2);
+    json_object(&j, NULL);
+    json_str(&j, "lesson", r->L->title);
+    json_str(&j, "scene", sc->name);
+    json_str(&j, "mode", mode_name(r->cfg->mode));
+    json_settings(&j, r->cfg);
+    json_array(&j, "tasks");
+    for (int t = 0; t < tr->ntasks; t++) {
+        const struct trace_lane *ln = &tr->lanes[t];
+        const struct trace_span *last = ln->n ? &ln->spans[ln->n - 1] : NULL;
+
+        json_object(&j, NULL);
+        json_str(&j, "label", label(r, t));
+        sb_clear(&tmp);
+        report_call(&tmp, r->L, r->scene, t);
+        json_str(&j, "call", tmp.s);
+        json_str(&j, "state", last ? task_state_info[last->state].name : "?");
+        if (last && (last->state == TS_DONE || last->state == TS_FAILED))
+            json_int(&j, "end", last->start);
+        json_end(&j);
+    }
+    json_end(&j);
+    json_str(&j, "status", status_name(tr->status));
+    json_int(&j, "makespan", tr->end);
+    json_memory(&j, "final", r, 0);
+    if (r->cfg->mode == MODE_PROCESSES) {
+        json_object(&j, "processes");
+        for (int t = 0; t < tr->ntasks; t++)
+            json_memory(&j, label(r, t), r, t + 1);
+        json_end(&j);
+    }
+    json_object(&j, "switches");
+    json_int(&j, "preempt", tr->switches[SWK_PREEMPT]);
+    json_int(&j, "yield", tr->switches[SWK_YIELD]);
+    json_int(&j, "block", tr->switches[SWK_BLOCK]);
+    json_end(&j);
+    json_bool(&j, "deadlock", deadlock);
+    if (deadlock) {
+        json_array(&j, "deadlocked");
+        for (size_t i = 0; i < tr->nevents; i++) {
+            const struct trace_event *ev = &tr->events[i];
+
+            if (ev->kind != EV_DEADLOCK)
+                continue;
+            json_object(&j, NULL);
+            json_str(&j, "task", label(r, ev->task));
+            if (ev->arg2 >= 0) {
+                json_str(&j, "waits_for", lock_name(r, ev->arg2));
+                json_str(&j, "held_by", label(r, ev->other));
+            }
+            json_end(&j);
+        }
+        json_end(&j);
+    }
+    json_array(&j, "errors");
+    for (size_t i = 0; i < tr->nevents; i++) {
+        const struct trace_event *ev = &tr->events[i];
+        const struct trace_op *op;
+
+        if (ev->kind != EV_ERROR && ev->kind != EV_LIMIT)
+            continue;
+        op = op_before(tr, ev);
+        json_object(&j, NULL);
+        json_str(&j, "task", label(r, ev->task));
+        if (op) {
+            json_int(&j, "line", P->pos[op->pc].line);
+            json_int(&j, "col", P->pos[op->pc].col);
+        }
+        json_str(&j, "message", trace_text_at(tr, ev->arg));
+        json_end(&j);
+    }
+    json_end(&j);
+    json_array(&j, "output");
+    for (size_t i = 0; i < tr->nevents; i++)
+        if (tr->events[i].kind == EV_PRINT)
+            json_str(&j, NULL, trace_text_at(tr, tr->events[i].arg));
+    json_end(&j);
+    json_int(&j, "ops", (int64_t)tr->nops);
+    json_array(&j, "events");
+    for (size_t i = 0; i <= tr->nops; i++) {
+        while (e < tr->nevents && tr->events[e].op_index <= i)
+            json_event(&j, r, &tr->events[e++], &tmp);
+        if (i < tr->nops)
+            json_op(&j, r, &tr->ops[i], &tmp);
+    }
+    json_end(&j);
+    json_end(&j);
+    sb_done(&tmp);
+}
+
+/* ---- the timeline ----------------------------------------------------------------- */
+
+/* Glyph priority when a column covers several states. */
+static int priority(int state)
+{
+    switch (state) {
+    case TS_RUNNING: return 6;
+    case TS_LOCK_WAIT: return 5;
+    case TS_GIL_WAIT: return 4;
+    case TS_BLOCKED: return 3;
+    case TS_READY: return 2;
+    case TS_FAILED: return 1;
+    default: return 0;
+    }
+}
+
+/* The state shown for task t in [c0, c1): the one covering the most ticks,
+ * the higher priority on a tie. */
+static int column_state(const struct trace *tr, int t, int64_t c0, int64_t c1,
+                        int *mark)
+{
+    const struct trace_lane *ln = &tr->lanes[t];
+    int64_t cover[TS_COUNT] = {0};
+    int best = -1;
+
+    *mark = 0;
+    if (ln->n == 0)
+        return TS_NEW;
+    for (size_t i = trace_lane_seek(tr, t, c0); i < ln->n; i++) {
+        const struct trace_span *sp = &ln->spans[i];
+        int64_t end = trace_span_end(tr, t, i), a, b;
+
+        if (sp->start >= c1)
+            break;
+        if (end < 0)
+            end = c1;
+        a = sp->start > c0 ? sp->start : c0;
+        b = end < c1 ? end : c1;
+        if (b > a || (sp->start >= c0 && sp->start < c1 && end == sp->start))
+            cover[sp->state] += b - a;
+        if (sp->start == c0 && c1 - c0 == 1 && sp->why &&
+            sp->state != TS_RUNNING)
+            *mark = switch_kind_of[sp->why];
+    }
+    for (int s = 0; s < TS_COUNT; s++)
+        if (cover[s] > 0 && (best < 0 || cover[s] > cover[best] ||
+                             (cover[s] == cover[best] &&
+                              priority(s) > priority(best))))
+            best = s;
+    return best < 0 ? TS_DONE : best;
+}
+
+/* What cpu did in [c0, c1): the task that ran on it for most of the
+ * column, or -1 if it was idle at least half the time.  *stalled is set
+ * when that task kept the CPU while blocked (an event loop stuck in a
+ * blocking call). */
+static int column_cpu(const struct trace *tr, int cpu, int64_t c0, int64_t c1,
+                      int *stalled)
+{
+    int best = -1;
+    int64_t most = 0, busy = 0, best_blocked = 0;
+
+    for (int t = 0; t < tr->ntasks; t++) {
+        const struct trace_lane *ln = &tr->lanes[t];
+        int64_t run = 0, blocked = 0;
+
+        for (size_t i = trace_lane_seek(tr, t, c0); i < ln->n; i++) {
+            const struct trace_span *sp = &ln->spans[i];
+            int64_t end = trace_span_end(tr, t, i), a, b;
+
+            if (sp->start >= c1)
+                break;
+            if ((sp->state != TS_RUNNING && sp->state != TS_BLOCKED) ||
+                sp->cpu != cpu)
+                continue;
+            if (end < 0)
+                end = c1;
+            a = sp->start > c0 ? sp->start : c0;
+            b = end < c1 ? end : c1;
+            if (b > a) {
+                run += b - a;
+                if (sp->state == TS_BLOCKED)
+                    blocked += b - a;
+            }
+        }
+        busy += run;
+        if (run > most) {
+            most = run;
+            best = t;
+            best_blocked = blocked;
+        }
+    }
+    *stalled = best >= 0 && best_blocked * 2 >= most;
+    return busy * 2 >= c1 - c0 ? best : -1;
+}
+
+void report_timeline(struct strbuf *out, const struct report *r, int width)
+{
+    const struct trace *tr = r->tr;
+    const struct scene *sc = &r->L->scenes[r->scene];
+    int64_t end = tr->end > 0 ? tr->end : 1, per, cols;
+    int used[TS_COUNT] = {0}, marks[SWK_COUNT] = {0};
+    char keys[LESSON_MAX_TASKS];
+    int single = 1, stall_seen = 0;
+    const int name_w = 7;
+
+    if (width < 10)
+        width = 10;
+    per = (end + width - 1) / width;
+    cols = (end + per - 1) / per;
+    for (int t = 0; t < tr->ntasks; t++)
+        single &= strlen(tr->labels[t]) == 1;
+    for (int t = 0; t < tr->ntasks; t++)
+        keys[t] = single ? tr->labels[t][0] : (char)('a' + t);
+
+    sb_printf(out, "%s — scene %s: ", r->L->title, sc->name);
+    report_settings(out, r->cfg);
+    sb_printf(out, "\n1 column = %lld tick%s\n\n", (long long)per,
+              per == 1 ? "" : "s");
+    /* The ruler: a number every 10 columns. */
+    {
+        size_t start = out->len;
+
+        sb_printf(out, "%-*s", name_w, "tick");
+        for (int64_t c = 0; c < cols; c += 10) {
+            char num[24];
+            int n = snprintf(num, sizeof(num), "%lld", (long long)(c * per));
+
+            sb_puts(out, num);
+            for (int k = n; k < 10 && c + k < cols; k++)
+                sb_putc(out, ' ');
+        }
+        while (out->len > start && out->s[out->len - 1] == ' ')
+            out->len--;
+        out->s[out->len] = '\0';
+        sb_putc(out, '\n');
+    }
+    sb_printf(out, "%-*s", name_w, "");
+    for (int64_t c = 0; c < cols; c++)
+        sb_putc(out, c % 10 == 0 ? '|' : '.');
+    sb_putc(out, '\n');
+    for (int t = 0; t < tr->ntasks; t++) {
+        size_t start = out->len;
+
+        sb_printf(out, "%-*s", name_w, tr->labels[t]);
+        for (int64_t c = 0; c < cols; c++) {
+            int mark, st = column_state(tr, t, c * per, (c + 1) * per, &mark);
+            char g = task_state_info[st].glyph;
+
+            used[st] = 1;
+            if (mark == SWK_PREEMPT || mark == SWK_YIELD) {
+                g = mark == SWK_PREEMPT ? '!' : '>';
+                marks[mark] = 1;
+            }
+            sb_putc(out, g);
+        }
+        while (out->len > start && out->s[out->len - 1] == ' ')
+            out->len--;
+        out->s[out->len] = '\0';
+        sb_putc(out, '\n');
+    }
+    for (int cpu = 0; cpu < tr->ncpus; cpu++) {
+        char name[16];
+
+        if (r->cfg->mode == MODE_ASYNCIO)
+            snprintf(name, sizeof(name), "loop");
+        else
+            snprintf(name, sizeof(name), "cpu%d", cpu);
+        sb_printf(out, "%-*s", name_w, name);
+        for (int64_t c = 0; c < cols; c++) {
+            int stalled, t = column_cpu(tr, cpu, c * per, (c + 1) * per,
+                                        &stalled);
+
+            stall_seen |= t >= 0 && stalled;
+            sb_putc(out, t < 0 ? '-' : stalled ? '~' : keys[t]);
+        }
+        sb_putc(out, '\n');
+    }
+    sb_puts(out, "\n");
+    for (int s = 0; s < TS_COUNT; s++)
+        if (used[s] && task_state_info[s].glyph != ' ')
+            sb_printf(out, "%c %s  ", task_state_info[s].glyph,
+                      task_state_info[s].name);
+    if (marks[SWK_PREEMPT])
+        sb_puts(out, "! preempted  ");
+    if (marks[SWK_YIELD])
+        sb_puts(out, "> yielded  ");
+    sb_puts(out, "- idle CPU");
+    if (stall_seen)
+        sb_puts(out, "  ~ on the loop: blocked, nobody else can run");
+    if (!single) {
+        sb_puts(out, "\nCPU lanes:");
+        for (int t = 0; t < tr->ntasks; t++)
+            sb_printf(out, " %c=%s", keys[t], tr->labels[t]);
+    }
+    sb_puts(out, "\n");
+    report_summary(out, r);
+}

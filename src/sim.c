@@ -1,0 +1,1181 @@
+/* sim.c - the simulator core: ticks, CPUs, queues, timers, locks, trace.
+ *
+ * The per-mode policy lives in sched_*.c; this file is the mechanism they
+ * share.  A tick: the mode (or the scripted schedule) dispatches tasks to
+ * CPUs, each CPU runs one op of its task in index order, time advances and
+ * timers that are due fire.  When no CPU has work, time jumps to the next
+ * timer; with no timer left the run has ended, or deadlocked.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "sim_impl.h"
+
+/* Save the whole state at least this often while recording. */
+enum { CK_TICKS = 1024, CK_STEPS = 4096 };
+
+/* ---- recording ------------------------------------------------------------ */
+
+static struct trace_event *event(struct sim *s, int64_t t, int kind, int task)
+{
+    return s->recording ? trace_event(s->tr, t, kind, task) : NULL;
+}
+
+void sim_set_state(struct sim *s, int t, int state, int64_t at, int why)
+{
+    struct sim_task *T = &s->tasks[t];
+
+    T->state = (uint8_t)state;
+    if (why)
+        T->why = (uint8_t)why;
+    /* A running task, or one that blocks while keeping its CPU (a stalled
+     * event loop), is drawn on its CPU's lane. */
+    if (s->recording)
+        trace_state(s->tr, t, at, state,
+                    state == TS_RUNNING || state == TS_BLOCKED ? T->cpu : -1,
+                    why, state == TS_BLOCKED ? T->wait_kind : 0,
+                    state == TS_LOCK_WAIT ? T->lock : -1);
+}
+
+uint64_t sim_random(struct sim *s)
+{
+    /* splitmix64: small, fast, and the same everywhere. */
+    uint64_t z = (s->rng += 0x9E3779B97F4A7C15ull);
+
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* ---- the ready queue: queued tasks ordered by seq ------------------------- */
+
+static int queued(const struct sim_task *T)
+{
+    return T->state == TS_READY || T->state == TS_GIL_WAIT;
+}
+
+void sim_enqueue(struct sim *s, int t, int state, int64_t at, int why)
+{
+    struct sim_task *T = &s->tasks[t];
+
+    T->seq = ++s->seqno;
+    if (!queued(T))
+        s->nready++;
+    sim_set_state(s, t, state, at, why);
+}
+
+int sim_peek_ready(const struct sim *s)
+{
+    int best = -1;
+
+    if (s->nready == 0)
+        return -1;
+    for (int t = 0; t < s->ntasks; t++)
+        if (queued(&s->tasks[t]) &&
+            (best < 0 || s->tasks[t].seq < s->tasks[best].seq))
+            best = t;
+    return best;
+}
+
+void sim_unqueue(struct sim *s, int t)
+{
+    if (queued(&s->tasks[t]))
+        s->nready--;
+}
+
+int sim_pop_ready(struct sim *s)
+{
+    int t = sim_peek_ready(s);
+
+    if (t >= 0)
+        sim_unqueue(s, t);
+    return t;
+}
+
+/* ---- CPUs ------------------------------------------------------------------- */
+
+void sim_run_on(struct sim *s, int t, int cpu, int64_t at)
+{
+    struct sim_task *T = &s->tasks[t];
+
+    s->cpus[cpu] = t;
+    T->cpu = (int8_t)cpu;
+    T->slice = 0;
+    sim_set_state(s, t, TS_RUNNING, at, 0);
+    if (s->pending_switch[cpu] >= 0) {
+        if (s->recording)
+            s->tr->events[s->pending_switch[cpu]].other = (int16_t)t;
+        s->pending_switch[cpu] = -1;
+    }
+    if (s->ops->took_cpu)
+        s->ops->took_cpu(s, t);
+}
+
+static void take_off(struct sim *s, int cpu)
+{
+    int t = s->cpus[cpu];
+
+    s->cpus[cpu] = -1;
+    s->tasks[t].cpu = -1;
+    s->ops->left_cpu(s, t);
+}
+
+void sim_switch_away(struct sim *s, int cpu, int reason, int64_t arg,
+                     int arg2, int other)
+{
+    int t = s->cpus[cpu];
+    struct trace_event *ev = event(s, s->now, EV_SWITCH, t);
+
+    s->tasks[t].why = (uint8_t)reason;
+    if (ev) {
+        ev->reason = (uint8_t)reason;
+        ev->arg = arg > INT32_MAX ? INT32_MAX : (int32_t)arg;
+        ev->arg2 = (int16_t)arg2;
+        ev->other = (int16_t)other;
+        s->tr->switches[switch_kind_of[reason]]++;
+        if (other < 0)
+            s->pending_switch[cpu] = (int)(s->tr->nevents - 1);
+    }
+    take_off(s, cpu);
+}
+
+void sim_preempt(struct sim *s, int cpu, int reason, int64_t arg)
+{
+    int t = s->cpus[cpu];
+
+    sim_switch_away(s, cpu, reason, arg, -1, -1);
+    s->tasks[t].tie = -1;
+    s->ops->runnable(s, t, s->now, reason);
+}
+
+void sim_fill_cpus(struct sim *s)
+{
+    for (int cpu = 0; cpu < s->ncpus && s->nready > 0; cpu++)
+        if (s->cpus[cpu] < 0)
+            sim_run_on(s, sim_pop_ready(s), cpu, s->now);
+}
+
+/* ---- timers ------------------------------------------------------------------ */
+
+static int has_timer(const struct sim_task *T)
+{
+    return (T->state == TS_BLOCKED || T->state == TS_STARTING) && T->wake >= 0;
+}
+
+static void update_next_wake(struct sim *s)
+{
+    s->next_wake = INT64_MAX;
+    for (int t = 0; t < s->ntasks; t++)
+        if (has_timer(&s->tasks[t]) && s->tasks[t].wake < s->next_wake)
+            s->next_wake = s->tasks[t].wake;
+}
+
+void sim_start_timer(struct sim *s, int t, int state, int64_t at,
+                     int64_t until, int kind)
+{
+    struct sim_task *T = &s->tasks[t];
+
+    if (until > SIM_MAX_TICKS + 1)
+        until = SIM_MAX_TICKS + 1;
+    T->wake = until;
+    T->seq = ++s->seqno;
+    T->wait_kind = (uint8_t)kind;
+    sim_set_state(s, t, state, at, 0);
+    if (until < s->next_wake)
+        s->next_wake = until;
+}
+
+void sim_start_task(struct sim *s, int t, int64_t at)
+{
+    event(s, at, EV_START, t);
+    s->tasks[t].tie = -1;
+    s->ops->runnable(s, t, at, 0);
+}
+
+/* Wake every task whose timer is due, earliest first, ties in the order
+ * the timers were set. */
+static void fire_timers(struct sim *s)
+{
+    while (s->next_wake <= s->now) {
+        int best = -1;
+
+        for (int t = 0; t < s->ntasks; t++) {
+            const struct sim_task *T = &s->tasks[t];
+
+            if (has_timer(T) && T->wake <= s->now &&
+                (best < 0 || T->wake < s->tasks[best].wake ||
+                 (T->wake == s->tasks[best].wake && T->seq < s->tasks[best].seq)))
+                best = t;
+        }
+        if (best < 0) {
+            update_next_wake(s);
+            break;
+        }
+        s->tasks[best].wake = -1;
+        if (s->tasks[best].state == TS_STARTING) {
+            sim_start_task(s, best, s->now);
+        } else {
+            event(s, s->now, EV_WAKE, best);
+            s->tasks[best].tie = s->now;
+            s->ops->runnable(s, best, s->now, 0);
+        }
+    }
+}
+
+void sim_wait_off_cpu(struct sim *s, int t, int cpu, int kind, int64_t n)
+{
+    int reason = kind == VM_SLEEP || kind == VM_AWAIT_SLEEP ? SW_SLEEP : SW_IO;
+
+    sim_switch_away(s, cpu, reason, n, -1, -1);
+    sim_start_timer(s, t, TS_BLOCKED, s->now + 1, s->now + 1 + n, kind);
+}
+
+/* ---- locks --------------------------------------------------------------------- */
+
+static int16_t *owner_of(struct sim *s, int space, int lock)
+{
+    return &s->owner[space * s->nlocks + lock];
+}
+
+static void acquire(struct sim *s, int t, int cpu, int lock)
+{
+    struct sim_task *T = &s->tasks[t];
+    int16_t *own = owner_of(s, T->space, lock);
+    struct trace_event *ev;
+    int holder = *own;
+
+    if (holder < 0) {
+        *own = (int16_t)t;
+        if ((ev = event(s, s->now, EV_ACQUIRE, t)) != NULL)
+            ev->arg2 = (int16_t)lock;
+        return;
+    }
+    T->lock = (int16_t)lock;
+    if ((ev = event(s, s->now, EV_LOCK_WAIT, t)) != NULL) {
+        ev->arg2 = (int16_t)lock;
+        ev->other = (int16_t)holder;
+    }
+    sim_switch_away(s, cpu, SW_LOCK, holder, lock, -1);
+    T->seq = ++s->seqno;
+    sim_set_state(s, t, TS_LOCK_WAIT, s->now + 1, SW_LOCK);
+}
+
+static int first_waiter(const struct sim *s, int space, int lock)
+{
+    int best = -1;
+
+    for (int t = 0; t < s->ntasks; t++) {
+        const struct sim_task *W = &s->tasks[t];
+
+        if (W->state == TS_LOCK_WAIT && W->lock == lock && W->space == space &&
+            (best < 0 || W->seq < s->tasks[best].seq))
+            best = t;
+    }
+    return best;
+}
+
+static int release(struct sim *s, int t, int lock)
+{
+    struct sim_task *T = &s->tasks[t];
+    int16_t *own = owner_of(s, T->space, lock);
+    int w;
+    struct trace_event *ev;
+
+    if (*own < 0)
+        return -1;
+    w = first_waiter(s, T->space, lock);
+    ev = event(s, s->now, EV_RELEASE, t);
+    if (ev) {
+        ev->arg2 = (int16_t)lock;
+        ev->other = (int16_t)w;
+    }
+    *own = (int16_t)w;
+    if (w >= 0) {
+        /* FIFO hand-off: the first waiter owns the lock at once. */
+        if ((ev = event(s, s->now, EV_ACQUIRE, w)) != NULL)
+            ev->arg2 = (int16_t)lock;
+        s->tasks[w].lock = -1;
+        s->tasks[w].tie = -1;
+        s->ops->runnable(s, w, s->now + 1, 0);
+    }
+    return 0;
+}
+
+/* ---- running one tick of one CPU ------------------------------------------------- */
+
+static void end_task(struct sim *s, int t, int cpu, int state)
+{
+    struct sim_task *T = &s->tasks[t];
+
+    take_off(s, cpu);
+    T->end = s->now + 1;
+    T->busy = 0;
+    T->busy_kind = BUSY_NONE;
+    s->ndone++;
+    sim_set_state(s, t, state, s->now + 1, 0);
+    s->ops->exited(s, t, s->now + 1);
+}
+
+void sim_fail_task(struct sim *s, int t, int err, int64_t index)
+{
+    struct sim_task *T = &s->tasks[t];
+    struct trace_event *ev = NULL;
+
+    if (s->recording) {
+        struct vm_effect eff;
+        struct strbuf sb;
+
+        memset(&eff, 0, sizeof(eff));
+        eff.pc = T->last_pc;
+        eff.error = (uint8_t)err;
+        eff.index = (int32_t)index;
+        sb_init(&sb);
+        vm_format_error(s->prog, &eff, &sb);
+        ev = event(s, s->now, EV_ERROR, t);
+        ev->arg = trace_text(s->tr, sb.s);
+        ev->arg2 = (int16_t)err;
+        sb_done(&sb);
+    }
+    end_task(s, t, T->cpu, TS_FAILED);
+}
+
+static void print_effect(struct sim *s, int t, const struct vm_effect *eff)
+{
+    struct strbuf sb;
+    struct trace_event *ev;
+
+    if (!s->recording)
+        return;
+    sb_init(&sb);
+    vm_format_print(s->prog, eff, &sb);
+    ev = event(s, s->now, EV_PRINT, t);
+    ev->arg = trace_text(s->tr, sb.s ? sb.s : "");
+    sb_done(&sb);
+}
+
+static void exec(struct sim *s, int cpu)
+{
+    int t = s->cpus[cpu];
+    struct sim_task *T = &s->tasks[t];
+    struct vm_effect eff;
+
+    T->slice++;
+    if (T->busy > 0) {
+        if (T->busy_kind == BUSY_COMPUTE)
+            T->checkpoint = 1;  /* CPU work is Python code with loops */
+        if (--T->busy == 0) {
+            if (T->busy_kind == BUSY_STALL)
+                sim_set_state(s, t, TS_RUNNING, s->now + 1, 0);
+            T->busy_kind = BUSY_NONE;
+        }
+        return;
+    }
+    vm_step(&T->vm, s->prog, &s->mem[T->space * s->nglobals], &eff);
+    s->steps++;
+    s->last_task = t;
+    T->last_pc = eff.pc;
+    T->checkpoint = s->cfg.checkpoints == CHECK_EVERY_OP || eff.checkpoint;
+    if (s->recording)
+        trace_op(s->tr, s->now, t, cpu, eff.pc, eff.status, eff.value);
+    switch ((enum vm_status)eff.status) {
+    case VM_RAN:
+        break;
+    case VM_COMPUTE:
+        if (eff.value > 1) {
+            T->busy = eff.value - 1;
+            T->busy_kind = BUSY_COMPUTE;
+        }
+        break;
+    case VM_SLEEP:
+    case VM_IO:
+        s->ops->blocking_wait(s, t, cpu, eff.status, eff.value);
+        break;
+    case VM_AWAIT_SLEEP:
+    case VM_AWAIT_IO:
+        s->ops->await_wait(s, t, cpu, eff.status, eff.value);
+        break;
+    case VM_ACQUIRE:
+        acquire(s, t, cpu, eff.index);
+        break;
+    case VM_RELEASE:
+        if (release(s, t, eff.index) < 0)
+            sim_fail_task(s, t, ERR_RELEASE_UNLOCKED, eff.index);
+        break;
+    case VM_PRINT:
+        print_effect(s, t, &eff);
+        break;
+    case VM_EXIT:
+        event(s, s->now, EV_EXIT, t);
+        end_task(s, t, cpu, TS_DONE);
+        break;
+    case VM_ERROR:
+        sim_fail_task(s, t, eff.error, eff.index);
+        break;
+    }
+}
+
+/* ---- scripted turns ---------------------------------------------------------------- */
+
+static int scripted(const struct sim *s)
+{
+    return s->force >= 0 || s->sched_step < s->sched.nsteps;
+}
+
+static void schedule_error(struct sim *s, const char *fmt, ...) TT_PRINTF(2, 3);
+
+static void schedule_error(struct sim *s, const char *fmt, ...)
+{
+    va_list ap;
+    struct strbuf sb;
+    struct trace_event *ev;
+
+    s->status = TRACE_LIMIT;
+    s->sched_error = 1;
+    if (!s->recording)
+        return;
+    sb_init(&sb);
+    va_start(ap, fmt);
+    sb_vprintf(&sb, fmt, ap);
+    va_end(ap);
+    ev = event(s, s->now, EV_LIMIT, s->last_task >= 0 ? s->last_task : 0);
+    ev->arg = trace_text(s->tr, sb.s);
+    ev->arg2 = 1; /* a schedule error */
+    sb_done(&sb);
+}
+
+static const char *why_not_runnable(const struct sim *s, int t)
+{
+    switch (s->tasks[t].state) {
+    case TS_NEW: return "has not started yet";
+    case TS_STARTING: return "is still being started";
+    case TS_BLOCKED: return "is waiting (sleep or I/O)";
+    case TS_LOCK_WAIT: return "is waiting for a lock";
+    case TS_DONE: return "has already finished";
+    case TS_FAILED: return "has stopped with an error";
+    default: return "cannot run";
+    }
+}
+
+static int anyone_runnable(const struct sim *s)
+{
+    if (s->nready > 0)
+        return 1;
+    for (int cpu = 0; cpu < s->ncpus; cpu++)
+        if (s->cpus[cpu] >= 0)
+            return 1;
+    return 0;
+}
+
+static void dispatch_scripted(struct sim *s)
+{
+    int target = s->force >= 0 ? s->force : s->sched.steps[s->sched_step].task;
+    struct sim_task *T = &s->tasks[target];
+    const char *label = s->scene->tasks[target].label;
+
+    if (T->state != TS_RUNNING && !queued(T)) {
+        if (!anyone_runnable(s) && s->next_wake != INT64_MAX)
+            return; /* only time can pass; the turn is not used */
+        schedule_error(s, "the schedule gives tick %lld to %s, but %s %s",
+                       (long long)s->now, label, label, why_not_runnable(s, target));
+        return;
+    }
+    for (int cpu = 0; cpu < s->ncpus; cpu++) {
+        int t = s->cpus[cpu];
+
+        if (t < 0 || t == target)
+            continue;
+        if (!s->ops->may_switch(s, t)) {
+            const char *from = s->scene->tasks[t].label;
+
+            if (s->cfg.mode == MODE_GIL)
+                schedule_error(s, "the schedule switches from %s to %s at "
+                               "tick %lld, but %s is not at a GIL checkpoint "
+                               "(checkpoints loops-and-calls)", from, label,
+                               (long long)s->now, from);
+            else
+                schedule_error(s, "the schedule switches from %s to %s at "
+                               "tick %lld, but %s has not given up control "
+                               "(a coroutine only switches at await)", from,
+                               label, (long long)s->now, from);
+            return;
+        }
+        sim_preempt(s, cpu, SW_SCHEDULE, 0);
+    }
+    if (T->state != TS_RUNNING) {
+        int cpu = 0;
+
+        while (cpu < s->ncpus && s->cpus[cpu] >= 0)
+            cpu++;
+        sim_unqueue(s, target);
+        sim_run_on(s, target, cpu, s->now);
+    }
+    if (s->force >= 0) {
+        s->force = -1;
+    } else if (++s->sched_used == s->sched.steps[s->sched_step].count) {
+        s->sched_step++;
+        s->sched_used = 0;
+    }
+}
+
+/* ---- ending ------------------------------------------------------------------------ */
+
+static void finish(struct sim *s, enum trace_status status, int64_t end)
+{
+    s->status = status;
+    if (!s->recording)
+        return;
+    s->tr->status = status;
+    s->tr->end = end;
+    free(s->tr->final);
+    s->tr->final = xcalloc((size_t)(s->nspaces * s->nglobals + 1),
+                           sizeof(int64_t));
+    for (int i = 0; i < s->nspaces * s->nglobals; i++)
+        s->tr->final[i] = atomic_load_explicit(&s->mem[i], memory_order_relaxed);
+    trace_close(s->tr, end);
+}
+
+static void finish_done(struct sim *s)
+{
+    int64_t end = 0;
+    int failed = 0;
+
+    for (int t = 0; t < s->ntasks; t++) {
+        if (s->tasks[t].end > end)
+            end = s->tasks[t].end;
+        failed |= s->tasks[t].state == TS_FAILED;
+    }
+    finish(s, failed ? TRACE_FAILED : TRACE_OK, end);
+}
+
+static void deadlock(struct sim *s)
+{
+    for (int t = 0; t < s->ntasks; t++) {
+        const struct sim_task *T = &s->tasks[t];
+        struct trace_event *ev;
+
+        if (T->state == TS_DONE || T->state == TS_FAILED)
+            continue;
+        ev = event(s, s->now, EV_DEADLOCK, t);
+        if (ev && T->state == TS_LOCK_WAIT) {
+            ev->arg2 = T->lock;
+            ev->other = *owner_of(s, T->space, T->lock);
+        }
+    }
+    finish(s, TRACE_DEADLOCK, s->now);
+}
+
+static void limit(struct sim *s, const char *fmt, ...) TT_PRINTF(2, 3);
+
+static void limit(struct sim *s, const char *fmt, ...)
+{
+    va_list ap;
+    struct trace_event *ev;
+    struct strbuf sb;
+
+    if (s->recording) {
+        sb_init(&sb);
+        va_start(ap, fmt);
+        sb_vprintf(&sb, fmt, ap);
+        va_end(ap);
+        ev = event(s, s->now, EV_LIMIT, s->last_task >= 0 ? s->last_task : 0);
+        ev->arg = trace_text(s->tr, sb.s);
+        sb_done(&sb);
+    }
+    finish(s, TRACE_LIMIT, s->now);
+}
+
+/* ---- checkpoints ----------------------------------------------------------------------- */
+
+static void checkpoint(struct sim *s)
+{
+    size_t n = sim_state_size(s);
+    struct sim_checkpoint *ck;
+
+    XGROW(s->ckbuf, s->ckcap, s->cklen + n);
+    sim_save(s, s->ckbuf + s->cklen);
+    XGROW(s->cks, s->cap_ck, s->nck + 1);
+    ck = &s->cks[s->nck++];
+    ck->t = s->now;
+    ck->off = s->cklen;
+    s->cklen += n;
+    s->ck_t = s->now;
+    s->ck_steps = s->steps;
+}
+
+/* ---- the tick -------------------------------------------------------------------------- */
+
+/* One tick; idle time is skipped, but never past until (for seeking). */
+static int step(struct sim *s, int64_t until)
+{
+    int busy = 0;
+
+    if (s->status != TRACE_RUNNING)
+        return 0;
+    if (s->recording && (s->nck == 0 || s->now - s->ck_t >= CK_TICKS ||
+                         s->steps - s->ck_steps >= CK_STEPS))
+        checkpoint(s);
+    if (scripted(s))
+        dispatch_scripted(s);
+    else
+        s->ops->dispatch(s);
+    if (s->status != TRACE_RUNNING)
+        return 0;
+    for (int cpu = 0; cpu < s->ncpus; cpu++)
+        if (s->cpus[cpu] >= 0) {
+            busy = 1;
+            exec(s, cpu);
+        }
+    if (!busy) {
+        if (s->next_wake == INT64_MAX) {
+            if (s->ndone == s->ntasks)
+                finish_done(s);
+            else
+                deadlock(s);
+            return 0;
+        }
+        s->now = s->next_wake < until ? s->next_wake : until;
+    } else {
+        s->now++;
+    }
+    if (s->ndone == s->ntasks) {
+        finish_done(s);
+        return 0;
+    }
+    if (s->steps > s->cfg.budget) {
+        int t = s->last_task;
+
+        limit(s, "the step budget of %lld ops is used up: %s is still "
+              "running (an endless loop? raise it with 'budget N' in the "
+              "scene or --budget)", (long long)s->cfg.budget,
+              s->scene->tasks[t].label);
+        return 0;
+    }
+    if (s->now > SIM_MAX_TICKS) {
+        limit(s, "the run passed tick %lld without ending: %s is at its "
+              "last op (are the waits or the compute() too long?)",
+              (long long)SIM_MAX_TICKS,
+              s->scene->tasks[s->last_task >= 0 ? s->last_task : 0].label);
+        return 0;
+    }
+    fire_timers(s);
+    return 1;
+}
+
+int sim_step(struct sim *s)
+{
+    return step(s, INT64_MAX);
+}
+
+void sim_run(struct sim *s)
+{
+    while (step(s, INT64_MAX))
+        ;
+}
+
+/* ---- creation -------------------------------------------------------------------------- */
+
+static const struct sched_ops *ops_for(enum mode m)
+{
+    switch (m) {
+    case MODE_SEQUENTIAL: return &sched_sequential;
+    case MODE_THREADS: return &sched_threads;
+    case MODE_GIL: return &sched_gil;
+    case MODE_ASYNCIO: return &sched_asyncio;
+    case MODE_PROCESSES: return &sched_processes;
+    case MODE_COUNT: break;
+    }
+    return &sched_threads;
+}
+
+struct sim *sim_new(const struct lesson *L, int scene,
+                    const struct scene_config *cfg, const struct schedule *sch,
+                    int record)
+{
+    struct sim *s = xcalloc(1, sizeof(*s));
+    const struct scene *sc = &L->scenes[scene];
+    const struct program *P = L->prog;
+    const char *labels[LESSON_MAX_TASKS];
+
+    s->L = L;
+    s->prog = P;
+    s->scene = sc;
+    s->cfg = *cfg;
+    s->ops = ops_for(cfg->mode);
+    s->ntasks = sc->ntasks;
+    s->ncpus = cfg->mode == MODE_SEQUENTIAL || cfg->mode == MODE_ASYNCIO ||
+               sch ? 1 : cfg->cpus;
+    s->nspaces = cfg->mode == MODE_PROCESSES ? sc->ntasks + 1 : 1;
+    s->nglobals = P->nglobals;
+    s->nlocks = P->nlocks;
+    s->tasks = xcalloc((size_t)s->ntasks, sizeof(*s->tasks));
+    s->cpus = xmalloc(sizeof(int) * (size_t)s->ncpus);
+    s->pending_switch = xmalloc(sizeof(int) * (size_t)s->ncpus);
+    for (int i = 0; i < s->ncpus; i++)
+        s->cpus[i] = s->pending_switch[i] = -1;
+    s->mem = xcalloc((size_t)(s->nspaces * s->nglobals + 1), sizeof(*s->mem));
+    for (int sp = 0; sp < s->nspaces; sp++)
+        for (int g = 0; g < s->nglobals; g++)
+            atomic_init(&s->mem[sp * s->nglobals + g], P->global_init[g]);
+    s->owner = xmalloc(sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks + 1));
+    for (int i = 0; i < s->nspaces * s->nlocks; i++)
+        s->owner[i] = -1;
+    s->rng = cfg->seed;
+    s->next_wake = INT64_MAX;
+    s->gil_holder = -1;
+    s->last_task = -1;
+    s->force = -1;
+    s->status = TRACE_RUNNING;
+    schedule_init(&s->sched);
+    if (sch)
+        for (int i = 0; i < sch->nsteps; i++)
+            schedule_add(&s->sched, sch->steps[i].task, sch->steps[i].count);
+    for (int t = 0; t < s->ntasks; t++) {
+        struct sim_task *T = &s->tasks[t];
+        const struct scene_task *st = &sc->tasks[t];
+
+        vm_init(&T->vm, P, st->func, st->args, st->nargs);
+        T->wake = -1;
+        T->tie = -1;
+        T->lock = -1;
+        T->cpu = -1;
+        T->state = TS_NEW;
+        T->space = (uint8_t)(cfg->mode == MODE_PROCESSES ? t + 1 : 0);
+        T->checkpoint = 1;
+        labels[t] = st->label;
+    }
+    s->recording = record;
+    if (record) {
+        s->tr = trace_new(s->ntasks, labels, s->ncpus, "tick");
+        s->tr->nglobals = s->nglobals;
+        s->tr->nspaces = s->nspaces;
+        for (int t = 0; t < s->ntasks; t++)
+            trace_state(s->tr, t, 0, TS_NEW, -1, 0, 0, -1);
+    }
+    s->ops->start(s);
+    fire_timers(s);
+    return s;
+}
+
+void sim_free(struct sim *s)
+{
+    if (!s)
+        return;
+    for (int t = 0; t < s->ntasks; t++)
+        vm_done(&s->tasks[t].vm);
+    free(s->tasks);
+    free(s->cpus);
+    free(s->pending_switch);
+    free(s->mem);
+    free(s->owner);
+    schedule_done(&s->sched);
+    trace_free(s->tr);
+    free(s->cks);
+    free(s->ckbuf);
+    free(s->scratch);
+    free(s);
+}
+
+/* ---- saving and restoring ---------------------------------------------------------------- */
+
+/* The scalar state, saved as one block. */
+struct sim_scalars {
+    int64_t now, steps, next_wake, gil_since, sched_used;
+    uint64_t rng, seqno;
+    int32_t nready, ndone, gil_holder, gil_drop, last_task, sched_step;
+    int32_t force, sched_error, status;
+};
+
+/* The part of a task saved by copying; the VM is saved separately. */
+#define TASK_CORE_SIZE (sizeof(struct sim_task) - offsetof(struct sim_task, wake))
+
+size_t sim_state_size(const struct sim *s)
+{
+    size_t n = sizeof(struct sim_scalars) +
+               (size_t)s->ntasks * TASK_CORE_SIZE +
+               sizeof(int) * 2 * (size_t)s->ncpus +
+               sizeof(int64_t) * (size_t)(s->nspaces * s->nglobals) +
+               sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks);
+
+    for (int t = 0; t < s->ntasks; t++)
+        n += vm_state_size(&s->tasks[t].vm);
+    return n;
+}
+
+void sim_save(const struct sim *s, unsigned char *out)
+{
+    struct sim_scalars sc;
+
+    memset(&sc, 0, sizeof(sc));
+    sc.now = s->now;
+    sc.steps = s->steps;
+    sc.next_wake = s->next_wake;
+    sc.gil_since = s->gil_since;
+    sc.sched_used = s->sched_used;
+    sc.rng = s->rng;
+    sc.seqno = s->seqno;
+    sc.nready = s->nready;
+    sc.ndone = s->ndone;
+    sc.gil_holder = s->gil_holder;
+    sc.gil_drop = s->gil_drop;
+    sc.last_task = s->last_task;
+    sc.sched_step = s->sched_step;
+    sc.force = s->force;
+    sc.sched_error = s->sched_error;
+    sc.status = s->status;
+    memcpy(out, &sc, sizeof(sc));
+    out += sizeof(sc);
+    for (int t = 0; t < s->ntasks; t++) {
+        memcpy(out, (const char *)&s->tasks[t] + offsetof(struct sim_task, wake),
+               TASK_CORE_SIZE);
+        out += TASK_CORE_SIZE;
+        vm_save(&s->tasks[t].vm, out);
+        out += vm_state_size(&s->tasks[t].vm);
+    }
+    memcpy(out, s->cpus, sizeof(int) * (size_t)s->ncpus);
+    out += sizeof(int) * (size_t)s->ncpus;
+    memcpy(out, s->pending_switch, sizeof(int) * (size_t)s->ncpus);
+    out += sizeof(int) * (size_t)s->ncpus;
+    for (int i = 0; i < s->nspaces * s->nglobals; i++) {
+        int64_t v = atomic_load_explicit(&s->mem[i], memory_order_relaxed);
+
+        memcpy(out, &v, sizeof(v));
+        out += sizeof(v);
+    }
+    memcpy(out, s->owner, sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks));
+}
+
+void sim_restore(struct sim *s, const unsigned char *in)
+{
+    struct sim_scalars sc;
+
+    memcpy(&sc, in, sizeof(sc));
+    in += sizeof(sc);
+    s->now = sc.now;
+    s->steps = sc.steps;
+    s->next_wake = sc.next_wake;
+    s->gil_since = sc.gil_since;
+    s->sched_used = sc.sched_used;
+    s->rng = sc.rng;
+    s->seqno = sc.seqno;
+    s->nready = sc.nready;
+    s->ndone = sc.ndone;
+    s->gil_holder = sc.gil_holder;
+    s->gil_drop = sc.gil_drop;
+    s->last_task = sc.last_task;
+    s->sched_step = sc.sched_step;
+    s->force = sc.force;
+    s->sched_error = sc.sched_error;
+    s->status = (enum trace_status)sc.status;
+    for (int t = 0; t < s->ntasks; t++) {
+        memcpy((char *)&s->tasks[t] + offsetof(struct sim_task, wake), in,
+               TASK_CORE_SIZE);
+        in += TASK_CORE_SIZE;
+        in += vm_load(&s->tasks[t].vm, s->prog, in);
+    }
+    memcpy(s->cpus, in, sizeof(int) * (size_t)s->ncpus);
+    in += sizeof(int) * (size_t)s->ncpus;
+    memcpy(s->pending_switch, in, sizeof(int) * (size_t)s->ncpus);
+    in += sizeof(int) * (size_t)s->ncpus;
+    for (int i = 0; i < s->nspaces * s->nglobals; i++) {
+        int64_t v;
+
+        memcpy(&v, in, sizeof(v));
+        in += sizeof(v);
+        atomic_store_explicit(&s->mem[i], v, memory_order_relaxed);
+    }
+    memcpy(s->owner, in, sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks));
+}
+
+/* Rank of t's seq among the tasks for which same() holds. */
+static int rank_of(const struct sim *s, int t,
+                   int (*same)(const struct sim_task *, const struct sim_task *))
+{
+    int r = 0;
+
+    for (int u = 0; u < s->ntasks; u++)
+        if (u != t && same(&s->tasks[t], &s->tasks[u]) &&
+            s->tasks[u].seq < s->tasks[t].seq)
+            r++;
+    return r;
+}
+
+static int same_queue(const struct sim_task *a, const struct sim_task *b)
+{
+    return queued(a) && queued(b);
+}
+
+static int same_lock(const struct sim_task *a, const struct sim_task *b)
+{
+    return a->state == TS_LOCK_WAIT && b->state == TS_LOCK_WAIT &&
+           a->lock == b->lock && a->space == b->space;
+}
+
+static int same_timer(const struct sim_task *a, const struct sim_task *b)
+{
+    return has_timer(a) && has_timer(b) && a->wake == b->wake;
+}
+
+void sim_canon(const struct sim *s, struct strbuf *out)
+{
+    int64_t hdr[4];
+
+    sb_clear(out);
+    hdr[0] = s->gil_holder;
+    hdr[1] = s->status;
+    hdr[2] = s->cfg.mode == MODE_GIL ? s->gil_drop : 0;
+    hdr[3] = s->ndone;
+    sb_add(out, (const char *)hdr, sizeof(hdr));
+    for (int i = 0; i < s->nspaces * s->nglobals; i++) {
+        int64_t v = atomic_load_explicit(&s->mem[i], memory_order_relaxed);
+
+        sb_add(out, (const char *)&v, sizeof(v));
+    }
+    sb_add(out, (const char *)s->owner,
+           sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks));
+    for (int t = 0; t < s->ntasks; t++) {
+        const struct sim_task *T = &s->tasks[t];
+        int64_t f[8];
+        size_t n = vm_state_size(&T->vm);
+
+        f[0] = T->state;
+        f[1] = T->busy << 8 | T->busy_kind;
+        f[2] = has_timer(T) ? T->wake - s->now : -1;
+        f[3] = T->lock;
+        f[4] = queued(T) ? rank_of(s, t, same_queue) :
+               T->state == TS_LOCK_WAIT ? rank_of(s, t, same_lock) :
+               has_timer(T) ? rank_of(s, t, same_timer) : -1;
+        f[5] = s->cfg.mode == MODE_ASYNCIO && T->tie >= 0 ? T->tie - s->now : 0;
+        f[6] = s->cfg.mode == MODE_GIL ? T->checkpoint : 0;
+        f[7] = T->cpu >= 0;
+        sb_add(out, (const char *)f, sizeof(f));
+        XGROW(out->s, out->cap, out->len + n + 1);
+        vm_save(&T->vm, (unsigned char *)out->s + out->len);
+        out->len += n;
+    }
+}
+
+/* ---- seeking and taking over ----------------------------------------------------------- */
+
+void sim_seek(struct sim *s, int64_t t)
+{
+    size_t lo = 0, hi = s->nck;
+    int was = s->recording;
+
+    if (!s->tr || s->nck == 0)
+        return;
+    if (s->tr->status != TRACE_RUNNING && t > s->tr->end)
+        t = s->tr->end;
+    /* The last checkpoint at or before t. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (s->cks[mid].t <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        lo = 1;
+    if (!(s->now <= t && s->now >= s->cks[lo - 1].t && s->status == TRACE_RUNNING))
+        sim_restore(s, s->ckbuf + s->cks[lo - 1].off);
+    s->recording = 0;
+    while (s->now < t && step(s, t))
+        ;
+    s->recording = was;
+}
+
+void sim_take_over(struct sim *s, int64_t t)
+{
+    size_t keep = 0;
+
+    sim_seek(s, t);
+    t = s->now;
+    if (!s->tr)
+        return;
+    trace_cut(s->tr, t);
+    free(s->tr->final);
+    s->tr->final = NULL;
+    while (keep < s->nck && s->cks[keep].t < t)
+        keep++;
+    if (keep == 0)
+        keep = 1;   /* the state at tick 0 stays */
+    if (keep < s->nck)
+        s->cklen = s->cks[keep].off;
+    s->nck = keep;
+    s->ck_t = s->cks[keep - 1].t;
+    s->ck_steps = 0;
+    /* Spans that began at t were cut; open them again from the state. */
+    for (int i = 0; i < s->ntasks; i++) {
+        const struct sim_task *T = &s->tasks[i];
+
+        trace_state(s->tr, i, t, T->state,
+                    T->state == TS_RUNNING || T->state == TS_BLOCKED ? T->cpu : -1,
+                    T->why, T->state == TS_BLOCKED ? T->wait_kind : 0,
+                    T->state == TS_LOCK_WAIT ? T->lock : -1);
+    }
+    s->sched_step = s->sched.nsteps; /* the script gives way to the chooser */
+    s->status = TRACE_RUNNING;
+}
+
+/* ---- choosing turns -------------------------------------------------------------------- */
+
+int sim_choices(const struct sim *s, int *out)
+{
+    int n = 0, head;
+
+    if (s->status != TRACE_RUNNING)
+        return 0;
+    for (int cpu = 0; cpu < s->ncpus; cpu++) {
+        int t = s->cpus[cpu];
+
+        if (t < 0)
+            continue;
+        out[n++] = t;
+        if (!s->ops->may_switch(s, t))
+            return n;   /* it keeps the CPU (or the GIL, or the loop) */
+    }
+    head = sim_peek_ready(s);
+    if (head < 0)
+        return n;
+    if (s->cfg.mode == MODE_ASYNCIO) {
+        /* FIFO; only coroutines woken by timers in the same tick tie. */
+        out[n++] = head;
+        if (s->tasks[head].tie >= 0)
+            for (int t = 0; t < s->ntasks; t++)
+                if (t != head && queued(&s->tasks[t]) &&
+                    s->tasks[t].tie == s->tasks[head].tie)
+                    out[n++] = t;
+        return n;
+    }
+    for (int t = 0; t < s->ntasks; t++)
+        if (queued(&s->tasks[t]))
+            out[n++] = t;
+    return n;
+}
+
+void sim_force(struct sim *s, int task)
+{
+    s->force = task;
+}
+
+/* ---- accessors --------------------------------------------------------------------------- */
+
+int64_t sim_now(const struct sim *s) { return s->now; }
+enum trace_status sim_status(const struct sim *s) { return s->status; }
+struct trace *sim_trace(struct sim *s) { return s->tr; }
+const struct lesson *sim_lesson(const struct sim *s) { return s->L; }
+const struct scene_config *sim_config(const struct sim *s) { return &s->cfg; }
+int sim_ntasks(const struct sim *s) { return s->ntasks; }
+int sim_ncpus(const struct sim *s) { return s->ncpus; }
+int sim_nspaces(const struct sim *s) { return s->nspaces; }
+int sim_last_task(const struct sim *s) { return s->last_task; }
+size_t sim_checkpoint_bytes(const struct sim *s)
+{
+    return s->cklen + s->nck * sizeof(*s->cks);
+}
+int sim_gil_holder(const struct sim *s) { return s->gil_holder; }
+int sim_gil_drop_request(const struct sim *s) { return s->gil_drop; }
+
+enum task_state sim_task_state(const struct sim *s, int t)
+{
+    return (enum task_state)s->tasks[t].state;
+}
+
+const struct vm *sim_task_vm(const struct sim *s, int t)
+{
+    return &s->tasks[t].vm;
+}
+
+int sim_task_cpu(const struct sim *s, int t) { return s->tasks[t].cpu; }
+int sim_task_space(const struct sim *s, int t) { return s->tasks[t].space; }
+int sim_task_lock(const struct sim *s, int t) { return s->tasks[t].lock; }
+
+int64_t sim_task_wake(const struct sim *s, int t)
+{
+    return has_timer(&s->tasks[t]) ? s->tasks[t].wake : -1;
+}
+
+int64_t sim_global(const struct sim *s, int space, int g)
+{
+    return atomic_load_explicit(&s->mem[space * s->nglobals + g],
+                                memory_order_relaxed);
+}
+
+int sim_lock_owner(const struct sim *s, int space, int lock)
+{
+    return s->owner[space * s->nlocks + lock];
+}
+
+/* Tasks for which keep() holds, ordered by key() then seq. */
+static int ordered(const struct sim *s, int *out, int (*keep)(const struct sim_task *,
+                                                            const void *),
+                   const void *arg, int by_wake)
+{
+    int n = 0;
+
+    for (int t = 0; t < s->ntasks; t++) {
+        const struct sim_task *T = &s->tasks[t];
+        int i;
+
+        if (!keep(T, arg))
+            continue;
+        i = n++;
+        while (i > 0) {
+            const struct sim_task *U = &s->tasks[out[i - 1]];
+
+            if (by_wake ? (U->wake < T->wake ||
+                           (U->wake == T->wake && U->seq < T->seq))
+                        : U->seq < T->seq)
+                break;
+            out[i] = out[i - 1];
+            i--;
+        }
+        out[i] = t;
+    }
+    return n;
+}
+
+static int keep_queued(const struct sim_task *T, const void *arg)
+{
+    (void)arg;
+    return queued(T);
+}
+
+static int keep_timer(const struct sim_task *T, const void *arg)
+{
+    (void)arg;
+    return has_timer(T);
+}
+
+struct lock_key {
+    int space, lock;
+};
+
+static int keep_waiter(const struct sim_task *T, const void *arg)
+{
+    const struct lock_key *k = arg;
+
+    return T->state == TS_LOCK_WAIT && T->lock == k->lock && T->space == k->space;
+}
+
+int sim_ready_queue(const struct sim *s, int *tasks)
+{
+    return ordered(s, tasks, keep_queued, NULL, 0);
+}
+
+int sim_timers(const struct sim *s, int *tasks, int64_t *when)
+{
+    int n = ordered(s, tasks, keep_timer, NULL, 1);
+
+    for (int i = 0; i < n && when; i++)
+        when[i] = s->tasks[tasks[i]].wake;
+    return n;
+}
+
+int sim_lock_waiters(const struct sim *s, int space, int lock, int *tasks)
+{
+    struct lock_key k = {space, lock};
+
+    return ordered(s, tasks, keep_waiter, &k, 0);
+}

@@ -1,0 +1,204 @@
+/* trace.h - what a run did: state spans per task, ops, and instant events.
+ *
+ * The trace is the one product of every run, simulated or real.  Each task
+ * has a lane of state spans (running on cpu k, ready, waiting for the GIL,
+ * blocked, waiting for a lock, done); every executed op is a 24-byte record
+ * with the value it read, wrote or computed; instants (switches with their
+ * reason, lock hand-offs, prints, errors) are events.  Time is an integer
+ * in the trace's unit: ticks for simulated runs, nanoseconds for real ones.
+ * Records are appended in time order, so lookups by time are binary
+ * searches and drawing a window costs what the window shows.
+ */
+#ifndef TT_TRACE_H
+#define TT_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* Task states: id, name, ASCII glyph for text charts, what it means. */
+#define TASK_STATES(X)                                                 \
+    X(TS_NEW, "not started", ' ', "has not started yet")               \
+    X(TS_STARTING, "starting", '+', "is being started (process spawn)")\
+    X(TS_READY, "ready", '.', "could run, waits for a CPU")            \
+    X(TS_RUNNING, "running", '#', "runs on a CPU")                     \
+    X(TS_GIL_WAIT, "GIL wait", 'g', "could run, waits for the GIL")    \
+    X(TS_BLOCKED, "waiting", '~', "sleeps or waits for I/O")           \
+    X(TS_LOCK_WAIT, "lock wait", 'L', "waits for a lock")              \
+    X(TS_DONE, "done", ' ', "has finished")                            \
+    X(TS_FAILED, "failed", 'X', "stopped with an error")
+
+enum task_state {
+#define X(id, name, glyph, desc) id,
+    TASK_STATES(X)
+#undef X
+    TS_COUNT
+};
+
+struct task_state_info {
+    const char *name;
+    char glyph;
+    const char *desc;
+};
+
+extern const struct task_state_info task_state_info[TS_COUNT];
+
+/* Why a task stopped running: id, the switch kind it counts as. */
+#define SWITCH_REASONS(X)                                  \
+    X(SW_NONE, SWK_NONE)                                   \
+    X(SW_QUANTUM, SWK_PREEMPT)   /* its time slice ended */ \
+    X(SW_RANDOM, SWK_PREEMPT)    /* a random interrupt */  \
+    X(SW_SCHEDULE, SWK_PREEMPT)  /* the script said so */  \
+    X(SW_GIL_DROP, SWK_PREEMPT)  /* drop request */        \
+    X(SW_AWAIT, SWK_YIELD)       /* await in a coroutine */\
+    X(SW_SLEEP, SWK_BLOCK)                                 \
+    X(SW_IO, SWK_BLOCK)                                    \
+    X(SW_LOCK, SWK_BLOCK)
+
+enum switch_kind { SWK_NONE, SWK_PREEMPT, SWK_YIELD, SWK_BLOCK, SWK_COUNT };
+
+enum switch_reason {
+#define X(id, kind) id,
+    SWITCH_REASONS(X)
+#undef X
+    SW_COUNT
+};
+
+extern const enum switch_kind switch_kind_of[SW_COUNT];
+extern const char *const switch_kind_name[SWK_COUNT];
+
+enum trace_event_kind {
+    EV_START,       /* the task starts */
+    EV_SWITCH,      /* task left its CPU: reason, other = who runs next */
+    EV_WAKE,        /* a wait ended */
+    EV_ACQUIRE,     /* task took lock arg2 */
+    EV_LOCK_WAIT,   /* task waits for lock arg2, held by other */
+    EV_RELEASE,     /* task released lock arg2; other gets it (or -1) */
+    EV_GIL_REQUEST, /* task asks holder other to drop the GIL */
+    EV_GIL_TAKE,    /* task takes the GIL */
+    EV_STALL,       /* task blocks the whole event loop for arg ticks */
+    EV_PRINT,       /* text at offset arg of trace->text */
+    EV_EXIT,
+    EV_ERROR,       /* message at offset arg of trace->text */
+    EV_DEADLOCK,    /* the run ends: every unfinished task waits */
+    EV_LIMIT,       /* the run ends: a limit; message at offset arg */
+};
+
+struct trace_event {
+    int64_t t;
+    uint32_t op_index;  /* ops recorded before this event */
+    int32_t arg;
+    uint16_t task;
+    int16_t other;
+    uint8_t kind;
+    uint8_t reason;     /* EV_SWITCH: enum switch_reason */
+    int16_t arg2;
+};
+
+struct trace_op {
+    int64_t t;
+    int64_t value;      /* read, written or computed (vm_effect.value) */
+    uint32_t pc;
+    uint16_t task;
+    int8_t cpu;
+    uint8_t status;     /* enum vm_status */
+};
+
+/* A span lasts from its start to the next span's start; the last one to
+ * the lane's end (-1 while the run goes on). */
+struct trace_span {
+    int64_t start;
+    int32_t arg;        /* TS_LOCK_WAIT: the lock */
+    uint8_t state;      /* enum task_state */
+    int8_t cpu;         /* TS_RUNNING (or TS_BLOCKED holding it): the cpu */
+    uint8_t why;        /* switch reason that ended the previous span */
+    uint8_t wait;       /* TS_BLOCKED: VM_SLEEP, VM_IO, VM_AWAIT_* */
+};
+
+struct trace_lane {
+    struct trace_span *spans;
+    size_t n, cap;
+    int64_t end;        /* end of the last span, -1 while open */
+};
+
+enum trace_status {
+    TRACE_RUNNING,      /* not finished */
+    TRACE_OK,           /* every task returned */
+    TRACE_FAILED,       /* a task stopped with an error */
+    TRACE_DEADLOCK,
+    TRACE_LIMIT,        /* the step budget or the time limit */
+};
+
+struct trace {
+    const char *unit;   /* "tick" or "ns" */
+    int ntasks, ncpus;
+    char (*labels)[12];
+    struct trace_lane *lanes;
+    struct trace_op *ops;
+    size_t nops, cap_ops;
+    struct trace_event *events;
+    size_t nevents, cap_events;
+    struct strbuf text; /* prints, error and limit messages */
+
+    /* The outcome, filled in when the run ends. */
+    enum trace_status status;
+    int64_t end;        /* makespan: when the last task ended */
+    int64_t switches[SWK_COUNT];
+    int nglobals, nspaces;
+    int64_t *final;     /* nspaces x nglobals; space 0 is the main program */
+};
+
+struct trace *trace_new(int ntasks, const char *const *labels, int ncpus,
+                        const char *unit);
+void trace_free(struct trace *tr);
+
+static inline void trace_op(struct trace *tr, int64_t t, int task, int cpu,
+                            uint32_t pc, int status, int64_t value)
+{
+    struct trace_op *op;
+
+    if (tr->nops == tr->cap_ops)
+        XGROW(tr->ops, tr->cap_ops, tr->nops + 1);
+    op = &tr->ops[tr->nops++];
+    op->t = t;
+    op->value = value;
+    op->pc = pc;
+    op->task = (uint16_t)task;
+    op->cpu = (int8_t)cpu;
+    op->status = (uint8_t)status;
+}
+
+struct trace_event *trace_event(struct trace *tr, int64_t t, int kind,
+                                int task);
+/* Store text (a print or a message) and return its offset for arg. */
+int32_t trace_text(struct trace *tr, const char *s);
+const char *trace_text_at(const struct trace *tr, int64_t off);
+
+/* Task enters state at time t.  Closes its open span unless the state and
+ * cpu are unchanged. */
+void trace_state(struct trace *tr, int task, int64_t t, int state, int cpu,
+                 int why, int wait, int arg);
+/* Close every open span at time t. */
+void trace_close(struct trace *tr, int64_t t);
+/* Forget everything from time t on (spans crossing t are reopened), so a
+ * run can go on differently from there. */
+void trace_cut(struct trace *tr, int64_t t);
+
+/* The span of task covering time t, or NULL (before its first span). */
+const struct trace_span *trace_span_at(const struct trace *tr, int task,
+                                       int64_t t);
+/* Index of the span of task covering t: the last one starting at or before
+ * t (0 if none does). */
+size_t trace_lane_seek(const struct trace *tr, int task, int64_t t);
+/* End of span i of task (-1 if it is still open). */
+int64_t trace_span_end(const struct trace *tr, int task, size_t i);
+/* Index of the first op at time >= t (nops if none). */
+size_t trace_op_seek(const struct trace *tr, int64_t t);
+/* Index of the first event at time >= t (nevents if none). */
+size_t trace_event_seek(const struct trace *tr, int64_t t);
+
+/* Bytes the trace holds (records and text), for bench. */
+size_t trace_bytes(const struct trace *tr);
+
+#endif
