@@ -20,13 +20,18 @@ WARN = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
-override CFLAGS += $(WARN) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-                   -DTT_SHAREDIR='"$(SHAREDIR)"' -Isrc -MMD -MP
-LDLIBS += -lm
+NCURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
+NCURSES_LIBS := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw)
+override CFLAGS += $(WARN) -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+                   -DTT_SHAREDIR='"$(SHAREDIR)"' -Isrc $(NCURSES_CFLAGS) -MMD -MP
+LDLIBS += $(NCURSES_LIBS) -lpthread -lm
 
 BUILD ?= build
-SRC := $(wildcard src/*.c)
-OBJ := $(SRC:src/%.c=$(BUILD)/%.o)
+# The model in src/, the TUI in src/ui/ (the only code that includes curses),
+# real backends in src/real/ (C and assembly).
+SRC := $(wildcard src/*.c src/ui/*.c src/real/*.c)
+ASM := $(wildcard src/real/*.S)
+OBJ := $(SRC:src/%.c=$(BUILD)/%.o) $(ASM:src/%.S=$(BUILD)/%.o)
 LIB_OBJ := $(filter-out $(BUILD)/main.o,$(OBJ))
 
 all: taketurns
@@ -34,21 +39,26 @@ all: taketurns
 taketurns: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
-$(BUILD)/%.o: src/%.c | $(BUILD)
+$(BUILD)/%.o: src/%.c
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD):
-	mkdir -p $@
+$(BUILD)/%.o: src/%.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 # ---- tests ----------------------------------------------------------------
 
-UNIT_SRC := $(wildcard tests/unit/*.c)
+# Each tests/unit/test_NAME.c is a program of its own, linked with the model.
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 
-$(BUILD)/unit_tests: $(UNIT_SRC) $(LIB_OBJ)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $(UNIT_SRC) $(LIB_OBJ) $(LDLIBS)
+$(BUILD)/test_%: tests/unit/test_%.c tests/unit/testhelp.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
-test: taketurns $(BUILD)/unit_tests
-	@tests/run.sh ./taketurns $(BUILD)/unit_tests
+test: taketurns $(UNIT_BIN)
+	@tests/run.sh ./taketurns $(BUILD)
 
 golden: taketurns
 	@tests/golden.sh ./taketurns
@@ -59,10 +69,10 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 asan:
 	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" \
 	    LDFLAGS="-fsanitize=address,undefined" build/asan/taketurns-asan \
-	    build/asan/unit_tests
+	    $(UNIT_BIN:$(BUILD)/%=build/asan/%)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    tests/run.sh build/asan/taketurns-asan build/asan/unit_tests
+	    tests/run.sh build/asan/taketurns-asan build/asan
 
 $(BUILD)/taketurns-asan: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)

@@ -17,6 +17,9 @@ struct command {
 static const struct command commands[] = {
     {"check", cmd_check},
     {"run", cmd_run},
+    {"explore", cmd_explore},
+    {"real", cmd_real},
+    {"screen", cmd_screen},
     {"bench", cmd_bench},
 };
 
@@ -25,6 +28,7 @@ static const char usage[] =
     "processes\n"
     "\n"
     "usage:\n"
+    "  taketurns [LESSON]                 open a lesson (none: pick one)\n"
     "  taketurns check LESSON...          check lessons for mistakes\n"
     "  taketurns run LESSON [OPTIONS]     simulate a scene and show what "
     "happened\n"
@@ -50,10 +54,8 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(usage, stderr);
-        return 2;
-    }
+    if (argc < 2)
+        return cmd_tui(0, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(usage, stdout);
@@ -66,5 +68,8 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < TT_ARRAY_LEN(commands); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 2, argv + 2);
-    cli_usage_error(NULL, "unknown command '%s'", argv[1]);
+    if (argv[1][0] == '-')
+        cli_usage_error(NULL, "unknown option '%s'", argv[1]);
+    /* Anything else names a lesson to open. */
+    return cmd_tui(argc - 1, argv + 1);
 }
