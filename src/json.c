@@ -106,10 +106,12 @@ void json_int(struct json *j, const char *key, int64_t v)
 void json_double(struct json *j, const char *key, double v)
 {
     member(j, key);
-    if (isfinite(v))
-        sb_printf(j->out, "%.6g", v);
-    else
+    if (!isfinite(v))
         sb_puts(j->out, "null");
+    else if (fabs(v) >= 1e4)
+        sb_printf(j->out, "%.0f", v);    /* rates: no exponent */
+    else
+        sb_printf(j->out, "%.6g", v);
 }
 
 void json_bool(struct json *j, const char *key, int v)

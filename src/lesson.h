@@ -245,6 +245,7 @@ struct directive {
     const char *text;           /* DIR_EXPLAIN */
     int *scenes;                /* DIR_COMPARE: indexes */
     const char **scene_names;   /* DIR_COMPARE: as written */
+    int *scene_cols;            /* DIR_COMPARE: where each name is */
     int nscenes;
 };
 

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "program.h"
 
 struct command {
     const char *name;
@@ -33,6 +34,7 @@ static const char usage[] =
     "  taketurns run LESSON [OPTIONS]     simulate a scene and show what "
     "happened\n"
     "  taketurns bench [--json]           measure the simulator\n"
+    "  taketurns help ops                 the bytecode ops and their cost\n"
     "  taketurns --help | --version\n"
     "\n"
     "run options:\n"
@@ -52,10 +54,25 @@ static const char usage[] =
     "run 1'.\n"
     "Exit status: 0 ok, 1 the lesson or the run failed, 2 usage error.\n";
 
+/* taketurns help ops: the bytecode, as lessons/FORMAT.md lists it. */
+static int help_ops(void)
+{
+    for (int i = 0; i < OP_COUNT; i++) {
+        if (op_info[i].ticks == OP_TICKS_N)
+            printf("%-22s N   %s\n", op_info[i].name, op_info[i].desc);
+        else
+            printf("%-22s %-3d %s\n", op_info[i].name, op_info[i].ticks,
+                   op_info[i].desc);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
         return cmd_tui(0, argv + 1);
+    if (strcmp(argv[1], "help") == 0 && argc > 2 && strcmp(argv[2], "ops") == 0)
+        return help_ops();
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(usage, stdout);

@@ -391,10 +391,10 @@ static struct expr *parse_primary(struct parser *p)
         return e;
     case TOK_PUNCT:
         if (t->punct == P_LPAREN) {
+            if (p->expr_depth >= LESSON_MAX_EXPR_DEPTH)
+                enter_expr(p);  /* reports the error at this '(' */
             advance(p);
-            enter_expr(p);
-            e = parse_expr(p);
-            p->expr_depth--;
+            e = parse_expr(p);  /* one level per parenthesis */
             if (!accept_punct(p, P_RPAREN))
                 fail_expected(p, "')'");
             return e;
@@ -1562,12 +1562,14 @@ static void parse_directive(struct parser *p, struct page *pg,
         }
     } else if (strcmp(word, "compare") == 0) {
         const char *names[LESSON_MAX_TASKS];
+        int cols[LESSON_MAX_TASKS];
         int n = 0;
 
         dv->kind = DIR_COMPARE;
         while (tok(p)->kind != TOK_END) {
             if (n == LESSON_MAX_TASKS)
                 fail_at(p, p->ln->no, tok(p)->col, "too many scenes to compare");
+            cols[n] = tok(p)->col;
             names[n++] = expect_name(p, "a scene name");
             accept_punct(p, P_COMMA);
         }
@@ -1578,6 +1580,8 @@ static void parse_directive(struct parser *p, struct page *pg,
         dv->scenes = arena_alloc(p->a, sizeof(int) * (size_t)n);
         dv->scene_names = arena_alloc(p->a, sizeof(char *) * (size_t)n);
         memcpy(dv->scene_names, names, sizeof(char *) * (size_t)n);
+        dv->scene_cols = arena_alloc(p->a, sizeof(int) * (size_t)n);
+        memcpy(dv->scene_cols, cols, sizeof(int) * (size_t)n);
     } else {
         fail_at(p, p->ln->no, col - 1, "unknown directive '@%s' (directives: "
                 "@scene, @until, @ask, @explain, @explore, @real, @compare)",
@@ -1770,7 +1774,7 @@ static void resolve_pages(struct parser *p)
             case DIR_COMPARE:
                 for (int j = 0; j < dv->nscenes; j++)
                     dv->scenes[j] = resolve_scene(p, dv->scene_names[j],
-                                                  dv->line, dv->col);
+                                                  dv->line, dv->scene_cols[j]);
                 break;
             case DIR_UNTIL:
                 if (scene < 0)

@@ -423,6 +423,7 @@ static int scripted(const struct sim *s)
 }
 
 static void schedule_error(struct sim *s, const char *fmt, ...) TT_PRINTF(2, 3);
+static void finish(struct sim *s, enum trace_status status, int64_t end);
 
 static void schedule_error(struct sim *s, const char *fmt, ...)
 {
@@ -430,18 +431,18 @@ static void schedule_error(struct sim *s, const char *fmt, ...)
     struct strbuf sb;
     struct trace_event *ev;
 
-    s->status = TRACE_LIMIT;
     s->sched_error = 1;
-    if (!s->recording)
-        return;
-    sb_init(&sb);
-    va_start(ap, fmt);
-    sb_vprintf(&sb, fmt, ap);
-    va_end(ap);
-    ev = event(s, s->now, EV_LIMIT, s->last_task >= 0 ? s->last_task : 0);
-    ev->arg = trace_text(s->tr, sb.s);
-    ev->arg2 = 1; /* a schedule error */
-    sb_done(&sb);
+    if (s->recording) {
+        sb_init(&sb);
+        va_start(ap, fmt);
+        sb_vprintf(&sb, fmt, ap);
+        va_end(ap);
+        ev = event(s, s->now, EV_LIMIT, s->last_task >= 0 ? s->last_task : 0);
+        ev->arg = trace_text(s->tr, sb.s);
+        ev->arg2 = 1; /* a schedule error */
+        sb_done(&sb);
+    }
+    finish(s, TRACE_LIMIT, s->now);
 }
 
 static const char *why_not_runnable(const struct sim *s, int t)
@@ -467,11 +468,33 @@ static int anyone_runnable(const struct sim *s)
     return 0;
 }
 
+/* Turns of the script given to tasks that have ended are skipped. */
+static void skip_ended_turns(struct sim *s)
+{
+    while (s->force < 0 && s->sched_step < s->sched.nsteps) {
+        int t = s->sched.steps[s->sched_step].task;
+
+        if (s->tasks[t].state != TS_DONE && s->tasks[t].state != TS_FAILED)
+            return;
+        s->sched_step++;
+        s->sched_used = 0;
+    }
+}
+
 static void dispatch_scripted(struct sim *s)
 {
-    int target = s->force >= 0 ? s->force : s->sched.steps[s->sched_step].task;
-    struct sim_task *T = &s->tasks[target];
-    const char *label = s->scene->tasks[target].label;
+    int target;
+    struct sim_task *T;
+    const char *label;
+
+    skip_ended_turns(s);
+    if (!scripted(s)) {
+        s->ops->dispatch(s);
+        return;
+    }
+    target = s->force >= 0 ? s->force : s->sched.steps[s->sched_step].task;
+    T = &s->tasks[target];
+    label = s->scene->tasks[target].label;
 
     if (T->state != TS_RUNNING && !queued(T)) {
         if (!anyone_runnable(s) && s->next_wake != INT64_MAX)

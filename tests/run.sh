@@ -9,8 +9,8 @@
 # The environment is pinned so results never depend on the machine:
 # locale, terminal size, time zone, and the lesson search path.
 set -u
-bin=$1
-build=$2
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+build=$(cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC TERM=xterm-256color COLUMNS=80 LINES=24
 unset TAKETURNS_LESSONS NO_COLOR 2>/dev/null || true

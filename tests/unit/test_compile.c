@@ -1,0 +1,231 @@
+/* test_compile.c - the lexer, parser and compiler: bytecode and positions. */
+#include "lesson.h"
+#include "program.h"
+#include "testhelp.h"
+#include "vm.h"
+
+static struct lesson *load(const char *text)
+{
+    struct diag d;
+    struct lesson *L;
+
+    diag_init(&d);
+    L = lesson_from_text("t.lesson", text, &d);
+    if (!L)
+        printf("    %s", d.text.s);
+    diag_done(&d);
+    return L;
+}
+
+/* The first error's text for a bad lesson ("" if it loads). */
+static char err_buf[4096];
+
+static const char *error_of(const char *text)
+{
+    struct diag d;
+    struct lesson *L;
+    char *nl;
+
+    diag_init(&d);
+    L = lesson_from_text("t.lesson", text, &d);
+    snprintf(err_buf, sizeof(err_buf), "%s", L ? "" : d.text.s);
+    nl = strchr(err_buf, '\n');
+    if (nl)
+        *nl = '\0';
+    lesson_free(L);
+    diag_done(&d);
+    return err_buf;
+}
+
+/* The ops of function fn as "NAME ARG; NAME ARG; ...". */
+static const char *ops_of(const struct lesson *L, int fn)
+{
+    static char buf[2048];
+    const struct func *f = &L->prog->funcs[fn];
+    struct strbuf sb;
+
+    sb_init(&sb);
+    for (uint32_t pc = f->code_start; pc < f->code_start + f->ncode; pc++) {
+        if (pc > f->code_start)
+            sb_puts(&sb, "; ");
+        program_format_instr(L->prog, pc, &sb);
+    }
+    snprintf(buf, sizeof(buf), "%s", sb.s);
+    sb_done(&sb);
+    return buf;
+}
+
+static void test_increment_is_four_ops(void)
+{
+    struct lesson *L = load("lesson \"t\"\nshared x = 0\n"
+                            "def a():\n    x = x + 1\n"
+                            "def b():\n    x += 1\n");
+
+    CHECK(L != NULL);
+    if (!L)
+        return;
+    CHECK_STR(ops_of(L, 0), "LOAD_GLOBAL x; LOAD_CONST 1; BINARY_OP +; "
+                            "STORE_GLOBAL x; RETURN_NONE");
+    CHECK_STR(ops_of(L, 1), "LOAD_GLOBAL x; LOAD_CONST 1; BINARY_OP +; "
+                            "STORE_GLOBAL x; RETURN_NONE");
+    CHECK_EQ(op_info[OP_LOAD_GLOBAL].ticks, 1);
+    CHECK_EQ(op_info[OP_LOAD_CONST].ticks, 1);
+    CHECK_EQ(op_info[OP_BINARY_OP].ticks, 1);
+    CHECK_EQ(op_info[OP_STORE_GLOBAL].ticks, 1);
+    /* Every op of the increment points at line 4. */
+    for (uint32_t pc = 0; pc < 4; pc++)
+        CHECK_EQ(L->prog->pos[pc].line, 4);
+    CHECK_EQ(L->prog->pos[0].col, 9);   /* the x being read */
+    CHECK_EQ(L->prog->pos[3].col, 5);   /* the x being stored */
+    lesson_free(L);
+}
+
+static void test_loops_and_locks(void)
+{
+    struct lesson *L = load("lesson \"t\"\nshared x = 0\nlock m\n"
+                            "def f(n):\n"
+                            "    for i in range(n):\n"
+                            "        with m:\n"
+                            "            if i == 2:\n"
+                            "                break\n"
+                            "            x -= 1\n"
+                            "    while x < 0:\n"
+                            "        x = x + 2\n");
+
+    CHECK(L != NULL);
+    if (!L)
+        return;
+    /* break inside with releases the lock before leaving the loop. */
+    CHECK_STR(ops_of(L, 0),
+              "LOAD_FAST n; GET_ITER range/1; FOR_ITER to 17; STORE_FAST i; "
+              "ACQUIRE m; LOAD_FAST i; LOAD_CONST 2; COMPARE_OP ==; "
+              "POP_JUMP_IF_FALSE to 11; RELEASE m; JUMP_FORWARD to 17; "
+              "LOAD_GLOBAL x; LOAD_CONST 1; BINARY_OP -; STORE_GLOBAL x; "
+              "RELEASE m; JUMP_BACKWARD to 2; LOAD_GLOBAL x; LOAD_CONST 0; "
+              "COMPARE_OP <; POP_JUMP_IF_FALSE to 26; LOAD_GLOBAL x; "
+              "LOAD_CONST 2; BINARY_OP +; STORE_GLOBAL x; JUMP_BACKWARD to 17; "
+              "RETURN_NONE");
+    lesson_free(L);
+}
+
+static void test_async_and_calls(void)
+{
+    struct lesson *L = load("lesson \"t\"\nshared x = 0\n"
+                            "def add(a, b):\n    return a + b\n"
+                            "async def fetch(n):\n"
+                            "    await io(n)\n    sleep(1)\n"
+                            "    x = add(x, 1)\n    compute(3)\n"
+                            "    await asyncio.sleep(0)\n    time.sleep(2)\n");
+
+    CHECK(L != NULL);
+    if (!L)
+        return;
+    CHECK_STR(ops_of(L, 0), "LOAD_FAST a; LOAD_FAST b; BINARY_OP +; "
+                            "RETURN_VALUE; RETURN_NONE");
+    CHECK_STR(ops_of(L, 1), "LOAD_FAST n; AWAIT_IO; LOAD_CONST 1; SLEEP; "
+                            "LOAD_GLOBAL x; LOAD_CONST 1; CALL add/2; "
+                            "STORE_GLOBAL x; LOAD_CONST 3; COMPUTE; "
+                            "LOAD_CONST 0; AWAIT_SLEEP; LOAD_CONST 2; SLEEP; "
+                            "RETURN_NONE");
+    lesson_free(L);
+}
+
+static void test_scene_defaults(void)
+{
+    struct lesson *L = load("lesson \"t\"\ndef f():\n    pass\n"
+                            "scene a:\n    mode threads\n    run f() as A\n"
+                            "    run f()\n"
+                            "scene b:\n    mode processes\n    run f()\n"
+                            "scene c:\n    mode gil\n"
+                            "    checkpoints loops-and-calls\n"
+                            "    switch-interval 7\n    run f()\n");
+
+    CHECK(L != NULL);
+    if (!L)
+        return;
+    CHECK_EQ(L->nscenes, 3);
+    CHECK_EQ(L->scenes[0].cfg.cpus, 1);
+    CHECK_EQ(L->scenes[0].cfg.quantum, DEFAULT_QUANTUM);
+    CHECK_STR(L->scenes[0].tasks[1].label, "B");  /* default by position */
+    CHECK_EQ(L->scenes[1].cfg.cpus, 2);
+    CHECK_EQ(L->scenes[1].cfg.spawn_cost, DEFAULT_SPAWN_COST);
+    CHECK_EQ(L->scenes[2].cfg.checkpoints, CHECK_LOOPS_AND_CALLS);
+    CHECK_EQ(L->scenes[2].cfg.switch_interval, 7);
+    CHECK_EQ(L->scenes[0].cfg.budget, DEFAULT_BUDGET);
+    CHECK(DEFAULT_BUDGET >= 1000000);
+    lesson_free(L);
+}
+
+static void test_pages(void)
+{
+    struct lesson *L = load("lesson \"t\"\nabout \"a\"\nshared x = 0\n"
+                            "def f():\n    x += 1\n"
+                            "scene s:\n    mode threads\n    run f()\n"
+                            "page \"One\":\n    Some text,\n\n"
+                            "        indented code\n    # a comment\n"
+                            "    @scene s\n    @until x == 1\n"
+                            "    @ask \"x?\" 1 is final x\n"
+                            "    @explain \"because\"\n"
+                            "page \"Two\":\n    More.\n    @until tick 4\n");
+
+    CHECK(L != NULL);
+    if (!L)
+        return;
+    CHECK_EQ(L->npages, 2);
+    CHECK_STR(L->pages[0].title, "One");
+    CHECK_EQ(L->pages[0].nlines, 3);
+    CHECK_STR(L->pages[0].lines[1].text, "");
+    CHECK_EQ(L->pages[0].lines[2].indent, 4);
+    CHECK_EQ(L->pages[0].ndirs, 4);
+    CHECK_EQ(L->pages[0].dirs[1].until, UNTIL_EXPR);
+    CHECK_EQ(L->pages[0].dirs[2].about, ASK_FINAL);
+    CHECK_EQ(L->pages[0].dirs[2].answer_int, 1);
+    CHECK_EQ(L->pages[1].scene, 0);     /* inherited */
+    CHECK_EQ(L->pages[1].dirs[0].n, 4);
+    lesson_free(L);
+}
+
+static void test_errors(void)
+{
+    CHECK_STR(error_of(""), "t.lesson:1:1: error: empty lesson: a lesson "
+                            "starts with a line lesson \"TITLE\"");
+    CHECK_STR(error_of("lesson \"t\"\ndef f():\n    y = z\n"),
+              "t.lesson:3:9: error: name 'z' is not defined (declare shared "
+              "variables with 'shared z = 0' at the top level)");
+    CHECK_STR(error_of("lesson \"t\"\ndef f():\n    x = 1 / 2\n"),
+              "t.lesson:3:11: error: '/' would give a fraction: values are "
+              "integers, so use '//' (floor division)");
+    CHECK_STR(error_of("lesson \"t\"\ndef f():\n    if 1 < 2 < 3:\n        pass\n"),
+              "t.lesson:3:14: error: chained comparisons are not supported: "
+              "write 'a < b and b < c'");
+    CHECK_STR(error_of("lesson \"t\"\ndef f():\n    break\n"),
+              "t.lesson:3:5: error: 'break' outside a loop");
+    CHECK_STR(error_of("lesson \"t\"\nasync def g():\n    pass\n"
+                       "def f():\n    g()\n"),
+              "t.lesson:5:5: error: g is an async def: calling it without "
+              "await does not run it (write 'await g(...)')");
+    CHECK_STR(error_of("lesson \"t\"\nshared x = 0\nshared x = 1\n"),
+              "t.lesson:3:8: error: 'x' is already defined as a shared "
+              "variable on line 2");
+    CHECK_STR(error_of("lesson \"t\"\ndef f():\n    pass\nscene s:\n"
+                       "    mode threads\n    schedule \"A2 C\"\n    run f()\n"),
+              "t.lesson:6:18: error: schedule names 'C', which is not a task "
+              "of this scene (labels: A)");
+    CHECK_STR(error_of("lesson \"t\"\ndef f():\n    x = 007\n"),
+              "t.lesson:3:9: error: leading zeros are not allowed in a number "
+              "(write 7)");
+    CHECK_STR(error_of("lesson \"t\"\ndef f():\n    pass\nscene s:\n"
+                       "    mode asyncio\n    quantum 3\n    run f()\n"),
+              "t.lesson:6:5: error: quantum does not apply to mode asyncio");
+}
+
+int main(void)
+{
+    test_increment_is_four_ops();
+    test_loops_and_locks();
+    test_async_and_calls();
+    test_scene_defaults();
+    test_pages();
+    test_errors();
+    return TEST_DONE();
+}
