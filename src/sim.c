@@ -628,6 +628,29 @@ static void checkpoint(struct sim *s)
 
 /* ---- the tick -------------------------------------------------------------------------- */
 
+/* While seeking (not recording), give back the turn chosen by hand for
+ * this tick, if there was one, so that a run steered with sim_force
+ * replays the same way. */
+static void replay_turn(struct sim *s)
+{
+    size_t lo = 0, hi = s->nturns;
+
+    if (s->now >= s->takeover)
+        s->sched_step = s->sched.nsteps;
+    if (s->recording || s->nturns == 0 || s->force >= 0)
+        return;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (s->turns[mid].t < s->now)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < s->nturns && s->turns[lo].t == s->now)
+        s->force = s->turns[lo].task;
+}
+
 /* One tick; idle time is skipped, but never past until (for seeking). */
 static int step(struct sim *s, int64_t until)
 {
@@ -638,6 +661,7 @@ static int step(struct sim *s, int64_t until)
     if (s->recording && (s->nck == 0 || s->now - s->ck_t >= CK_TICKS ||
                          s->steps - s->ck_steps >= CK_STEPS))
         checkpoint(s);
+    replay_turn(s);
     if (scripted(s))
         dispatch_scripted(s);
     else
@@ -748,6 +772,7 @@ struct sim *sim_new(const struct lesson *L, int scene,
     s->gil_holder = -1;
     s->last_task = -1;
     s->force = -1;
+    s->takeover = INT64_MAX;
     s->status = TRACE_RUNNING;
     schedule_init(&s->sched);
     if (sch)
@@ -792,6 +817,7 @@ void sim_free(struct sim *s)
     free(s->mem);
     free(s->owner);
     schedule_done(&s->sched);
+    free(s->turns);
     trace_free(s->tr);
     free(s->cks);
     free(s->ckbuf);
@@ -1016,6 +1042,10 @@ void sim_take_over(struct sim *s, int64_t t)
     t = s->now;
     if (!s->tr)
         return;
+    while (s->nturns > 0 && s->turns[s->nturns - 1].t >= t)
+        s->nturns--;
+    if (t < s->takeover)
+        s->takeover = t;
     trace_cut(s->tr, t);
     free(s->tr->final);
     s->tr->final = NULL;
@@ -1080,6 +1110,14 @@ int sim_choices(const struct sim *s, int *out)
 void sim_force(struct sim *s, int task)
 {
     s->force = task;
+    if (s->recording) {
+        while (s->nturns > 0 && s->turns[s->nturns - 1].t >= s->now)
+            s->nturns--;
+        XGROW(s->turns, s->cap_turns, s->nturns + 1);
+        s->turns[s->nturns].t = s->now;
+        s->turns[s->nturns].task = task;
+        s->nturns++;
+    }
 }
 
 /* ---- accessors --------------------------------------------------------------------------- */

@@ -81,7 +81,8 @@ int sim_lock_waiters(const struct sim *s, int space, int lock, int *tasks);
  * it awaits, then the head of the ready queue or one tied with it.
  * Returns the count (0 when the run has ended or only time can pass). */
 int sim_choices(const struct sim *s, int *tasks);
-/* Run task in the next tick (it must be one of sim_choices). */
+/* Run task in the next tick (it must be one of sim_choices).  While
+ * recording, the turn is remembered so that sim_seek replays it. */
 void sim_force(struct sim *s, int task);
 /* Seek to t and forget the trace from t on: the run goes on from there
  * (recorded), for example with turns chosen by sim_force. */

@@ -55,6 +55,11 @@ struct sched_ops {
 extern const struct sched_ops sched_sequential, sched_threads, sched_gil,
     sched_asyncio, sched_processes;
 
+struct sim_turn {
+    int64_t t;
+    int task;
+};
+
 struct sim_checkpoint {
     int64_t t;
     size_t off;         /* into ckbuf */
@@ -90,6 +95,11 @@ struct sim {
     int sched_step;
     int64_t sched_used;     /* ticks used of the current step */
     int force;              /* task to run in the next tick, -1 */
+    /* Turns chosen with sim_force while recording, in tick order, so that
+     * seeking replays them; from tick takeover on the script gives way. */
+    struct sim_turn *turns;
+    size_t nturns, cap_turns;
+    int64_t takeover;       /* INT64_MAX until sim_take_over */
     int sched_error;        /* a scripted turn could not be taken */
 
     enum trace_status status;
