@@ -75,10 +75,21 @@ void xgrow(void **arr, size_t *cap, size_t need, size_t elem)
     *cap = n;
 }
 
+static void (*die_hook)(void);
+
+void die_set_hook(void (*hook)(void))
+{
+    die_hook = hook;
+}
+
 void die(const char *fmt, ...)
 {
     va_list ap;
+    void (*hook)(void) = die_hook;
 
+    die_hook = NULL;    /* once, even if the hook itself dies */
+    if (hook)
+        hook();
     fflush(stdout);
     fputs("taketurns: fatal: ", stderr);
     va_start(ap, fmt);

@@ -37,6 +37,9 @@ void xgrow(void **arr, size_t *cap, size_t need, size_t elem);
 
 /* Print "taketurns: fatal: ..." and exit(1). */
 TT_NORETURN void die(const char *fmt, ...) TT_PRINTF(1, 2);
+/* A function die() calls before it prints, once (the TUI restores the
+ * terminal there so the message is readable); NULL for none. */
+void die_set_hook(void (*hook)(void));
 
 /* A growable NUL-terminated byte string. Embedded: sb_init / sb_done. */
 struct strbuf {
