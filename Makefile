@@ -81,7 +81,7 @@ bench: taketurns
 	./taketurns bench --json
 
 run: taketurns
-	./taketurns lessons/01-*.lesson
+	./taketurns $(firstword $(sort $(wildcard lessons/*.lesson)))
 
 # ---- install ----------------------------------------------------------------
 
