@@ -234,6 +234,11 @@ static int check_ask(const struct lesson *L, int scene, const struct directive *
         got = tr->switches[SWK_PREEMPT];
         what = "the number of preemptions";
         break;
+    case ASK_FAILURES:
+        for (size_t i = 0; i < tr->nevents; i++)
+            got += tr->events[i].kind == EV_ERROR;
+        what = "the number of tasks that fail";
+        break;
     case ASK_DEADLOCK: {
         int yes = tr->status == TRACE_DEADLOCK;
         int said = strcmp(dv->answer, "yes") == 0 || strcmp(dv->answer, "true") == 0;

@@ -224,6 +224,7 @@ enum ask_about {
     ASK_MIN,        /* smallest final value of about_name over all schedules */
     ASK_MAX,
     ASK_DEADLOCK,   /* answer yes/no: does the run deadlock */
+    ASK_FAILURES,   /* how many tasks stop with an error */
 };
 
 struct directive {

@@ -1473,7 +1473,7 @@ static void parse_ask(struct parser *p, struct directive *dv)
             {"final", ASK_FINAL, 1}, {"min", ASK_MIN, 1}, {"max", ASK_MAX, 1},
             {"makespan", ASK_MAKESPAN, 0}, {"switches", ASK_SWITCHES, 0},
             {"preemptions", ASK_PREEMPTS, 0}, {"outcomes", ASK_OUTCOMES, 0},
-            {"deadlock", ASK_DEADLOCK, 0},
+            {"deadlock", ASK_DEADLOCK, 0}, {"failures", ASK_FAILURES, 0},
         };
         size_t i;
 
@@ -1483,7 +1483,7 @@ static void parse_ask(struct parser *p, struct directive *dv)
         if (i == TT_ARRAY_LEN(abouts))
             fail_at(p, p->ln->no, w->col, "after 'is', say what the answer "
                     "is: final NAME, min NAME, max NAME, makespan, switches, "
-                    "preemptions, outcomes or deadlock");
+                    "preemptions, failures, outcomes or deadlock");
         advance(p);
         dv->about = abouts[i].about;
         if (abouts[i].takes_name) {

@@ -712,6 +712,13 @@ static int column_state(const struct trace *tr, int t, int64_t c0, int64_t c1,
                              (cover[s] == cover[best] &&
                               priority(s) > priority(best))))
             best = s;
+    /* A failure is marked once, where it happens; then the lane is empty. */
+    if (best == TS_FAILED) {
+        const struct trace_span *sp = trace_span_at(tr, t, c0);
+
+        if (sp && sp->state == TS_FAILED && sp->start < c0)
+            best = TS_DONE;
+    }
     return best < 0 ? TS_DONE : best;
 }
 
@@ -773,6 +780,9 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
         width = 10;
     per = (end + width - 1) / width;
     cols = (end + per - 1) / per;
+    /* A deadlocked run gets one more column: the states it is stuck in. */
+    if (tr->status == TRACE_DEADLOCK)
+        cols++;
     for (int t = 0; t < tr->ntasks; t++)
         single &= strlen(tr->labels[t]) == 1;
     for (int t = 0; t < tr->ntasks; t++)
@@ -810,7 +820,11 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
         sb_printf(out, "%-*s", name_w, tr->labels[t]);
         for (int64_t c = 0; c < cols; c++) {
             int mark, st = column_state(tr, t, c * per, (c + 1) * per, &mark);
-            char g = task_state_info[st].glyph;
+            char g;
+
+            if (c * per >= end && tr->lanes[t].n > 0)
+                st = tr->lanes[t].spans[tr->lanes[t].n - 1].state;
+            g = task_state_info[st].glyph;
 
             used[st] = 1;
             if (mark == SWK_PREEMPT || mark == SWK_YIELD) {
