@@ -390,9 +390,12 @@ static void test_choices(void)
             ;
     }
     CHECK_EQ(sim_global(s, 0, 0), 1);
-    /* Take over at tick 2 and let A finish first: no update is lost. */
-    sim_take_over(s, 2);
-    CHECK_EQ(sim_now(s), 2);
+    /* Take over at tick 1, when only A has read x, and let A finish
+     * first: no update is lost.  Seeking replays the chosen turns. */
+    sim_take_over(s, 1);
+    CHECK_EQ(sim_now(s), 1);
+    CHECK_EQ(sim_task_vm(s, 0)->sp, 1);     /* A holds the 0 it read */
+    CHECK_EQ(sim_task_vm(s, 1)->sp, 0);     /* B has not read yet */
     while (sim_status(s) == TRACE_RUNNING) {
         n = sim_choices(s, tasks);
         if (n > 0)
