@@ -363,7 +363,7 @@ static void compile_for(struct compiler *c, const struct stmt *s)
 {
     struct loop *lp;
     uint32_t head, exit_jump;
-    int slot;
+    int slot = 0;
 
     for (int i = 0; i < s->nargs; i++)
         compile_expr(c, s->args[i]);
