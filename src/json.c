@@ -125,3 +125,9 @@ void json_null(struct json *j, const char *key)
     member(j, key);
     sb_puts(j->out, "null");
 }
+
+void json_raw(struct json *j, const char *key, const char *number)
+{
+    member(j, key);
+    sb_puts(j->out, number);
+}

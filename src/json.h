@@ -30,6 +30,8 @@ void json_int(struct json *j, const char *key, int64_t v);
 void json_double(struct json *j, const char *key, double v);
 void json_bool(struct json *j, const char *key, int v);
 void json_null(struct json *j, const char *key);
+/* A number given as text (an exact count too big for int64_t). */
+void json_raw(struct json *j, const char *key, const char *number);
 /* Append s as a JSON string literal. */
 void json_quote(struct strbuf *out, const char *s);
 

@@ -965,43 +965,98 @@ static int same_timer(const struct sim_task *a, const struct sim_task *b)
     return has_timer(a) && has_timer(b) && a->wake == b->wake;
 }
 
+/* Zigzag LEB128: small numbers of either sign take one byte, and a
+ * sequence of numbers has exactly one encoding. */
+static unsigned char *canon_int(unsigned char *p, int64_t v)
+{
+    uint64_t u = v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1;
+
+    while (u >= 0x80) {
+        *p++ = (unsigned char)(u | 0x80);
+        u >>= 7;
+    }
+    *p++ = (unsigned char)u;
+    return p;
+}
+
+/* Close a part of the canonical encoding begun at start, with room for a
+ * 1-byte length left before it; returns the end of the part. */
+static unsigned char *canon_part(unsigned char *start, unsigned char *end)
+{
+    size_t n = (size_t)(end - start - 1);
+    unsigned char len[10], *q = len;
+    uint64_t u = n;
+
+    while (u >= 0x80) {
+        *q++ = (unsigned char)(u | 0x80);
+        u >>= 7;
+    }
+    *q++ = (unsigned char)u;
+    if (q - len > 1)
+        memmove(start + (q - len), start + 1, n);
+    memcpy(start, len, (size_t)(q - len));
+    return start + (q - len) + n;
+}
+
 void sim_canon(const struct sim *s, struct strbuf *out)
 {
-    int64_t hdr[4];
+    size_t fields = 4 + (size_t)(s->nspaces * (s->nglobals + s->nlocks));
+    unsigned char *p, *part;
+    /* When every turn is chosen, the order of the ready queue and of
+     * timers that end together decides nothing except in asyncio, where
+     * only the head of the queue (or coroutines tied with it) may run.
+     * Leaving it out elsewhere merges states that differ only in it. */
+    int fifo = s->cfg.mode == MODE_ASYNCIO;
 
+    /* Compact, because the explorer keeps one per state: every field is a
+     * varint, and each part is a fixed sequence of fields whose counts
+     * (frames, stack depth) come before the arrays they size. */
+    for (int t = 0; t < s->ntasks; t++)
+        fields += 11 + 3u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     sb_clear(out);
-    hdr[0] = s->gil_holder;
-    hdr[1] = s->status;
-    hdr[2] = s->cfg.mode == MODE_GIL ? s->gil_drop : 0;
-    hdr[3] = s->ndone;
-    sb_add(out, (const char *)hdr, sizeof(hdr));
-    for (int i = 0; i < s->nspaces * s->nglobals; i++) {
-        int64_t v = atomic_load_explicit(&s->mem[i], memory_order_relaxed);
-
-        sb_add(out, (const char *)&v, sizeof(v));
-    }
-    sb_add(out, (const char *)s->owner,
-           sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks));
+    XGROW(out->s, out->cap, fields * 10 + 10 * (size_t)(s->ntasks + 1) + 1);
+    part = (unsigned char *)out->s;
+    p = part + 1;
+    p = canon_int(p, s->gil_holder);
+    p = canon_int(p, s->status);
+    p = canon_int(p, s->cfg.mode == MODE_GIL ? s->gil_drop : 0);
+    p = canon_int(p, s->ndone);
+    for (int i = 0; i < s->nspaces * s->nglobals; i++)
+        p = canon_int(p, atomic_load_explicit(&s->mem[i], memory_order_relaxed));
+    for (int i = 0; i < s->nspaces * s->nlocks; i++)
+        p = canon_int(p, s->owner[i]);
     for (int t = 0; t < s->ntasks; t++) {
         const struct sim_task *T = &s->tasks[t];
-        int64_t f[8];
-        size_t n = vm_state_size(&T->vm);
+        const struct vm *vm = &T->vm;
 
-        f[0] = T->state;
-        f[1] = T->busy << 8 | T->busy_kind;
-        f[2] = has_timer(T) ? T->wake - s->now : -1;
-        f[3] = T->lock;
-        f[4] = queued(T) ? rank_of(s, t, same_queue) :
-               T->state == TS_LOCK_WAIT ? rank_of(s, t, same_lock) :
-               has_timer(T) ? rank_of(s, t, same_timer) : -1;
-        f[5] = s->cfg.mode == MODE_ASYNCIO && T->tie >= 0 ? T->tie - s->now : 0;
-        f[6] = s->cfg.mode == MODE_GIL ? T->checkpoint : 0;
-        f[7] = T->cpu >= 0;
-        sb_add(out, (const char *)f, sizeof(f));
-        XGROW(out->s, out->cap, out->len + n + 1);
-        vm_save(&T->vm, (unsigned char *)out->s + out->len);
-        out->len += n;
+        part = canon_part(part, p);
+        p = part + 1;
+        p = canon_int(p, T->state);
+        p = canon_int(p, T->busy);
+        p = canon_int(p, T->busy_kind);
+        p = canon_int(p, has_timer(T) ? T->wake - s->now : -1);
+        p = canon_int(p, T->lock);
+        p = canon_int(p, T->state == TS_LOCK_WAIT ? rank_of(s, t, same_lock) :
+                      !fifo ? -1 :
+                      queued(T) ? rank_of(s, t, same_queue) :
+                      has_timer(T) ? rank_of(s, t, same_timer) : -1);
+        p = canon_int(p, s->cfg.mode == MODE_ASYNCIO && T->tie >= 0 ?
+                      T->tie - s->now : 0);
+        p = canon_int(p, s->cfg.mode == MODE_GIL ? T->checkpoint : 0);
+        p = canon_int(p, T->cpu >= 0);
+        p = canon_int(p, vm->nframes);
+        for (int f = 0; f < vm->nframes; f++) {
+            p = canon_int(p, vm->frames[f].pc);
+            p = canon_int(p, vm->frames[f].base);
+            p = canon_int(p, vm->frames[f].fn);
+        }
+        p = canon_int(p, vm->sp);
+        for (uint32_t i = 0; i < vm->sp; i++)
+            p = canon_int(p, vm->slots[i]);
     }
+    p = canon_part(part, p);
+    out->len = (size_t)(p - (unsigned char *)out->s);
+    out->s[out->len] = '\0';
 }
 
 /* ---- seeking and taking over ----------------------------------------------------------- */

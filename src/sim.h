@@ -98,8 +98,12 @@ void sim_save(const struct sim *s, unsigned char *out);
 void sim_restore(struct sim *s, const unsigned char *in);
 /* A canonical encoding of what decides the rest of a run whose turns are
  * chosen (sim_force): memory, locks, each task's code state and queue
- * positions, and time only relative to pending timers.  Two states with
- * equal encodings have the same futures.  Replaces out's contents. */
+ * positions (where they decide who may run: lock waiters, and the ready
+ * queue in asyncio), and time only relative to pending timers.  Two states with
+ * equal encodings have the same futures.  Replaces out's contents.  It is
+ * 1 + ntasks parts, each a length (a LEB128 varint) and that many bytes:
+ * what the tasks share, then each task's own; the explorer interns the
+ * parts separately, since most turns change only one of them. */
 void sim_canon(const struct sim *s, struct strbuf *out);
 
 /* Bytes of saved states kept for seeking. */
