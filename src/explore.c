@@ -1,0 +1,1843 @@
+/* explore.c - every interleaving of a scene, memoised; outcomes, counts and
+ * witnesses.
+ *
+ * Three passes.  The search walks the state graph depth first: a node is a
+ * state (sim_canon, plus the preemptions used when the search is bounded),
+ * an edge is one turn of one task.  Only the states on the current path are
+ * kept whole (sim_save), densely near the root and every few levels deeper
+ * down, where a state is rebuilt by replaying turns from the nearest saved
+ * one.  Counting then walks the graph in topological order (Kahn), adding
+ * the number of paths into each state to its successors; states that are
+ * never released lie on or after a cycle, and infinitely many schedules
+ * reach them.  Witnesses come from a 0-1 breadth-first search where a turn
+ * costs 1 if it preempts the task on the CPU.  Finally every witness is
+ * replayed with a recorded simulation: that proves it reaches its outcome
+ * and gives the messages of failed tasks and deadlocks.
+ */
+#include "explore.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "program.h"
+#include "report.h"
+#include "sim.h"
+
+#define NONE UINT32_MAX
+
+/* Saved states: every level down to this depth, then every STRIDE-th. */
+enum { SAVE_DENSE_DEPTH = 2048, SAVE_STRIDE = 16, PROGRESS_EVERY = 1 << 16 };
+
+/* ---- exact counts: unsigned integers of any size ---------------------------- */
+
+/* Limbs of 64 bits, least significant first; n in use.  Two fit inline,
+ * which covers every count below 2^128 without an allocation. */
+enum { BIG_INLINE = 2 };
+
+struct big {
+    uint64_t in[BIG_INLINE];
+    uint64_t *ext;          /* the limbs once they do not fit inline */
+    uint32_t n, cap;        /* cap: of ext, 0 while inline */
+};
+
+static uint64_t *big_limbs(struct big *a)
+{
+    return a->cap ? a->ext : a->in;
+}
+
+static const uint64_t *big_climbs(const struct big *a)
+{
+    return a->cap ? a->ext : a->in;
+}
+
+static uint64_t big_limb(const struct big *a, uint32_t i)
+{
+    return i < a->n ? big_climbs(a)[i] : 0;
+}
+
+static void big_reserve(struct big *a, uint32_t n)
+{
+    uint32_t cap;
+
+    if (n <= (a->cap ? a->cap : BIG_INLINE))
+        return;
+    cap = a->cap ? a->cap * 2 : 8;
+    while (cap < n)
+        cap *= 2;
+    if (a->cap) {
+        a->ext = xrealloc(a->ext, sizeof(uint64_t) * cap);
+    } else {
+        a->ext = xmalloc(sizeof(uint64_t) * cap);
+        memcpy(a->ext, a->in, sizeof(a->in));
+    }
+    a->cap = cap;
+}
+
+static void big_done(struct big *a)
+{
+    if (a->cap)
+        free(a->ext);
+    memset(a, 0, sizeof(*a));
+}
+
+/* a += b */
+static void big_add(struct big *a, const struct big *b)
+{
+    uint32_t n = a->n > b->n ? a->n : b->n, i;
+    const uint64_t *y = big_climbs(b);
+    uint64_t *x, carry = 0;
+
+    big_reserve(a, n + 1);
+    x = big_limbs(a);
+    for (i = a->n; i < n; i++)
+        x[i] = 0;
+    for (i = 0; i < b->n; i++) {
+        uint64_t s = x[i] + y[i], c = s < y[i];
+
+        x[i] = s + carry;
+        carry = c | (x[i] < s);
+    }
+    for (; carry && i < n; i++)
+        carry = ++x[i] == 0;
+    if (carry)
+        x[n++] = 1;
+    a->n = n;
+}
+
+static void big_add_u64(struct big *a, uint64_t v)
+{
+    struct big b = {{v, 0}, NULL, v != 0, 0};
+
+    big_add(a, &b);
+}
+
+static double big_double(const struct big *a)
+{
+    double d = 0;
+
+    for (uint32_t i = a->n; i-- > 0;)
+        d = d * 18446744073709551616.0 + (double)big_limb(a, i);
+    return d;
+}
+
+/* Decimal digits, by repeated division of 32-bit pieces by 10^9. */
+static void big_decimal(const struct big *a, struct strbuf *out)
+{
+    uint32_t n = a->n * 2, *w;
+    char *digits;
+    size_t nd = 0;
+
+    if (a->n <= 1) {
+        sb_printf(out, "%llu", (unsigned long long)big_limb(a, 0));
+        return;
+    }
+    w = xmalloc(sizeof(*w) * n);
+    digits = xmalloc((size_t)n * 10 + 1);
+    for (uint32_t i = 0; i < a->n; i++) {
+        w[2 * i] = (uint32_t)big_limb(a, i);
+        w[2 * i + 1] = (uint32_t)(big_limb(a, i) >> 32);
+    }
+    while (n > 0) {
+        uint64_t rem = 0;
+
+        for (uint32_t i = n; i-- > 0;) {
+            uint64_t cur = rem << 32 | w[i];
+
+            w[i] = (uint32_t)(cur / 1000000000u);
+            rem = cur % 1000000000u;
+        }
+        while (n > 0 && w[n - 1] == 0)
+            n--;
+        for (int k = 0; k < 9 && (n > 0 || rem > 0); k++) {
+            digits[nd++] = (char)('0' + rem % 10);
+            rem /= 10;
+        }
+    }
+    while (nd-- > 0)
+        sb_putc(out, digits[nd]);
+    free(digits);
+    free(w);
+}
+
+/* ---- a set of byte strings, each with a dense id ---------------------------- */
+
+/* Open addressing with linear probing, at most half full.  A slot holds
+ * the top 24 bits of the key's hash and the offset of its record (id,
+ * length, bytes), so a lookup touches the table and the key and nothing
+ * else: with millions of states both are cache misses, and they are what
+ * the search waits for.  The home slot comes from the same top bits, so
+ * growing a table of up to 2^24 slots reads no keys. */
+struct keyset {
+    uint64_t *slot;         /* hash >> 40 << 40 | (offset + 1); 0: empty */
+    int bits;               /* the table has 2^bits slots */
+    uint32_t count;
+    unsigned char *bytes;   /* records: id (4 bytes), length (4), the key */
+    size_t len, cap;
+    size_t *off;            /* per id: where its record starts in bytes */
+    size_t cap_off;
+};
+
+#define KEY_OFF_BITS 40
+#define KEY_OFF_MASK ((UINT64_C(1) << KEY_OFF_BITS) - 1)
+#define KEY_TAG_BITS (64 - KEY_OFF_BITS)
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0x243F6A8885A308D3ull ^ (n * 0x9E3779B97F4A7C15ull);
+
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t v;
+
+        memcpy(&v, p, 8);
+        h ^= v * 0x9E3779B97F4A7C15ull;
+        h = (h << 29 | h >> 35) * 0xBF58476D1CE4E5B9ull;
+    }
+    if (n > 0) {
+        uint64_t v = 0;
+
+        memcpy(&v, p, n);
+        h ^= v * 0x9E3779B97F4A7C15ull;
+        h = (h << 29 | h >> 35) * 0xBF58476D1CE4E5B9ull;
+    }
+    h ^= h >> 31;
+    h *= 0x94D049BB133111EBull;
+    return h ^ (h >> 29);
+}
+
+static void keyset_init(struct keyset *ks)
+{
+    memset(ks, 0, sizeof(*ks));
+    ks->bits = 10;
+    ks->slot = xcalloc((size_t)1 << ks->bits, sizeof(*ks->slot));
+}
+
+static void keyset_done(struct keyset *ks)
+{
+    free(ks->slot);
+    free(ks->bytes);
+    free(ks->off);
+    memset(ks, 0, sizeof(*ks));
+}
+
+/* The record at offset off: its key, its length and its id. */
+static const unsigned char *keyset_record(const struct keyset *ks, size_t off,
+                                          uint32_t *len, uint32_t *id)
+{
+    const unsigned char *p = ks->bytes + off;
+
+    memcpy(id, p, 4);
+    memcpy(len, p + 4, 4);
+    return p + 8;
+}
+
+static const unsigned char *keyset_key(const struct keyset *ks, uint32_t id,
+                                       uint32_t *len)
+{
+    uint32_t same;
+
+    return keyset_record(ks, ks->off[id], len, &same);
+}
+
+/* The home slot of the key in slot entry e, in a table of 2^bits. */
+static size_t keyset_home(const struct keyset *ks, uint64_t e, int bits)
+{
+    uint32_t len, id;
+    const unsigned char *k;
+
+    if (bits <= KEY_TAG_BITS)
+        return (size_t)(e >> (64 - bits));
+    k = keyset_record(ks, (e & KEY_OFF_MASK) - 1, &len, &id);
+    return (size_t)(hash_bytes(k, len) >> (64 - bits));
+}
+
+static void keyset_grow(struct keyset *ks)
+{
+    int bits = ks->bits + 1;
+    size_t size = (size_t)1 << bits, mask = size - 1;
+    uint64_t *slot = xcalloc(size, sizeof(*slot));
+
+    for (size_t i = 0; i < size / 2; i++) {
+        uint64_t e = ks->slot[i];
+        size_t j;
+
+        if (!e)
+            continue;
+        for (j = keyset_home(ks, e, bits); slot[j]; j = (j + 1) & mask)
+            ;
+        slot[j] = e;
+    }
+    free(ks->slot);
+    ks->slot = slot;
+    ks->bits = bits;
+}
+
+/* The id of key, adding it if add is set and it is new (*added then 1).
+ * Returns NONE if it is absent and not added. */
+static uint32_t keyset_get(struct keyset *ks, const void *key, uint32_t len,
+                           int add, int *added)
+{
+    uint64_t h = hash_bytes(key, len), tag = h & ~KEY_OFF_MASK;
+    size_t mask = ((size_t)1 << ks->bits) - 1, i = (size_t)(h >> (64 - ks->bits));
+
+    *added = 0;
+    for (;; i = (i + 1) & mask) {
+        uint64_t e = ks->slot[i];
+        uint32_t klen, id;
+        const unsigned char *k;
+
+        if (!e)
+            break;
+        if ((e & ~KEY_OFF_MASK) != tag)
+            continue;
+        k = keyset_record(ks, (e & KEY_OFF_MASK) - 1, &klen, &id);
+        if (klen == len && memcmp(k, key, len) == 0)
+            return id;
+    }
+    if (!add)
+        return NONE;
+    if (ks->len + 8 + len >= KEY_OFF_MASK)
+        die("explorer: more than 2^40 bytes of states");
+    XGROW(ks->off, ks->cap_off, (size_t)ks->count + 1);
+    XGROW(ks->bytes, ks->cap, ks->len + 8 + len);
+    ks->off[ks->count] = ks->len;
+    memcpy(ks->bytes + ks->len, &ks->count, 4);
+    memcpy(ks->bytes + ks->len + 4, &len, 4);
+    memcpy(ks->bytes + ks->len + 8, key, len);
+    ks->slot[i] = tag | (ks->len + 1);
+    ks->len += 8 + (size_t)len;
+    *added = 1;
+    if (++ks->count * 2 > mask)
+        keyset_grow(ks);
+    return ks->count - 1;
+}
+
+/* ---- the states seen: short keys kept in the table itself -------------------- */
+
+/* A state's key is the ids of its parts (sim_canon's shared part and one
+ * per task, each interned in a keyset) as varints: usually 8 bytes or
+ * fewer, and then it lives in its slot, so that a lookup costs one cache
+ * miss.  Longer keys go to a side buffer.  Slot: word 0 is the top 24
+ * bits of the hash, the length and id + 1 (0: empty); word 1 the key, or
+ * the offset of a longer one. */
+struct stateset {
+    uint64_t *slot;         /* 2 words per slot */
+    int bits;               /* 2^bits slots */
+    uint32_t count;
+    unsigned char *bytes;   /* keys longer than 8 bytes */
+    size_t len, cap;
+};
+
+static void stateset_init(struct stateset *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    ss->bits = 10;
+    ss->slot = xcalloc((size_t)2 << ss->bits, sizeof(uint64_t));
+}
+
+static void stateset_done(struct stateset *ss)
+{
+    free(ss->slot);
+    free(ss->bytes);
+    memset(ss, 0, sizeof(*ss));
+}
+
+static uint64_t pack8(const unsigned char *key, uint32_t len)
+{
+    uint64_t w = 0;
+
+    memcpy(&w, key, len);
+    return w;
+}
+
+static size_t stateset_home(const struct stateset *ss, const uint64_t *e,
+                            int bits)
+{
+    uint32_t len = (uint32_t)(e[0] >> 32) & 0xFF;
+    uint64_t w = e[1];
+
+    if (bits <= KEY_TAG_BITS)
+        return (size_t)(e[0] >> (64 - bits));
+    if (len <= 8)
+        return (size_t)(hash_bytes((const unsigned char *)&w, len) >> (64 - bits));
+    return (size_t)(hash_bytes(ss->bytes + w, len) >> (64 - bits));
+}
+
+static void stateset_grow(struct stateset *ss)
+{
+    int bits = ss->bits + 1;
+    size_t size = (size_t)1 << bits, mask = size - 1;
+    uint64_t *slot = xcalloc(size * 2, sizeof(uint64_t));
+
+    for (size_t i = 0; i < size / 2; i++) {
+        const uint64_t *e = &ss->slot[2 * i];
+        size_t j;
+
+        if (!e[0])
+            continue;
+        for (j = stateset_home(ss, e, bits); slot[2 * j]; j = (j + 1) & mask)
+            ;
+        slot[2 * j] = e[0];
+        slot[2 * j + 1] = e[1];
+    }
+    free(ss->slot);
+    ss->slot = slot;
+    ss->bits = bits;
+}
+
+/* As keyset_get; keys are at most 255 bytes. */
+static uint32_t stateset_get(struct stateset *ss, const unsigned char *key,
+                             uint32_t len, int add, int *added)
+{
+    uint64_t h, want, w = 0;
+    size_t mask = ((size_t)1 << ss->bits) - 1, i;
+
+    if (len <= 8) {
+        w = pack8(key, len);
+        h = hash_bytes((const unsigned char *)&w, len);
+    } else {
+        h = hash_bytes(key, len);
+    }
+    want = (h >> KEY_OFF_BITS) << 8 | len;
+    *added = 0;
+    for (i = (size_t)(h >> (64 - ss->bits));; i = (i + 1) & mask) {
+        const uint64_t *e = &ss->slot[2 * i];
+
+        if (!e[0])
+            break;
+        if (e[0] >> 32 != want)
+            continue;
+        if (len <= 8 ? e[1] == w : memcmp(ss->bytes + e[1], key, len) == 0)
+            return (uint32_t)e[0] - 1;
+    }
+    if (!add)
+        return NONE;
+    if (len > 8) {
+        XGROW(ss->bytes, ss->cap, ss->len + len);
+        memcpy(ss->bytes + ss->len, key, len);
+        w = ss->len;
+        ss->len += len;
+    }
+    ss->slot[2 * i] = want << 32 | ((uint64_t)ss->count + 1);
+    ss->slot[2 * i + 1] = w;
+    *added = 1;
+    if (++ss->count > mask / 4 * 3)
+        stateset_grow(ss);
+    return ss->count - 1;
+}
+
+/* ---- the search --------------------------------------------------------------- */
+
+/* An outcome while searching: a final state, told apart by oc_key(). */
+struct oc {
+    enum trace_status status;
+    int64_t *final;
+    struct big count;
+    int infinite;
+    int best;               /* fewest preemptions seen, -1: none yet */
+    uint32_t best_node;     /* memo: the terminal state of the witness */
+    struct schedule path;   /* naive: the witness */
+};
+
+/* A state on the current path of the search. */
+struct frame {
+    uint32_t node;          /* memo: its node */
+    int32_t p;              /* preemptions on the path to it */
+    size_t ck;              /* offset of its saved state, or SIZE_MAX */
+    size_t base;            /* the frame its state is rebuilt from */
+    size_t choff;           /* its choices, in x->chs */
+    size_t canoff;          /* memo: its sim_canon, in x->cstack */
+    uint32_t canlen;
+    uint8_t n, next;        /* choices, and the next one to try */
+    int8_t cur;             /* the task on the CPU (a choice), or -1 */
+    uint8_t taken;          /* the task of the turn being explored */
+};
+
+struct explorer {
+    const struct lesson *L;
+    int scene;
+    struct scene_config cfg;
+    struct explore_limits lim;
+    struct sim *s;
+    int ntasks, nspaces, nglobals;
+
+    /* The graph (memo): per node its first edge, edge count, CPU task and
+     * outcome (-1 unless it is final); per edge its target and its task. */
+    struct keyset parts;    /* the parts of sim_canon, interned */
+    struct stateset states;
+    size_t nnodes, cap_nodes;
+    size_t *estart;
+    uint8_t *nedge;
+    int8_t *cur;
+    int32_t *outc;
+    uint32_t *child;        /* NONE: not explored (pruned or a limit) */
+    uint8_t *etask;
+    size_t nedges, cap_edges;
+    uint32_t *post;         /* nodes in the order the search finished them */
+    size_t npost;
+    uint8_t *onpath;        /* per node: a frame of the current path */
+    int cyclic;             /* an edge leads back to a node on the path */
+
+    /* The path. */
+    struct frame *fr;
+    size_t depth, cap_fr;
+    size_t at;              /* the frame whose state the sim holds, or SIZE_MAX */
+    unsigned char *ck;
+    size_t cklen, ckcap;
+    uint8_t *chs;
+    size_t chlen, chcap;
+    /* memo: each frame's sim_canon and the ids of its parts (nparts per
+     * frame), so that a turn re-interns only the parts it changed */
+    unsigned char *cstack;
+    size_t cslen, cscap;
+    uint32_t *idstack;
+    size_t idcap;
+    int nparts;
+    uint32_t ids[LESSON_MAX_TASKS + 1];     /* of the last state_key */
+
+    /* Outcomes. */
+    struct keyset okeys;
+    struct oc *oc;
+    size_t noc, cap_oc;
+
+    struct strbuf key;
+    int64_t visits, transitions;
+    enum explore_stop stop;
+};
+
+/* Let idle time pass until someone may run or the run is over. */
+static int settle(struct sim *s, int *ch)
+{
+    int n;
+
+    while ((n = sim_choices(s, ch)) == 0 && sim_status(s) == TRACE_RUNNING)
+        sim_step(s);
+    return n;
+}
+
+static int turn(struct sim *s, int t, int *ch)
+{
+    sim_force(s, t);
+    sim_step(s);
+    return settle(s, ch);
+}
+
+/* What tells one final state from another as an outcome: how the run
+ * ended, all memory, and how each task ended (where it failed, which lock
+ * it waits for). */
+static void oc_key(struct explorer *x, struct strbuf *k)
+{
+    unsigned char st = (unsigned char)sim_status(x->s);
+
+    sb_clear(k);
+    sb_add(k, (const char *)&st, 1);
+    for (int sp = 0; sp < x->nspaces; sp++)
+        for (int g = 0; g < x->nglobals; g++) {
+            int64_t v = sim_global(x->s, sp, g);
+
+            sb_add(k, (const char *)&v, sizeof(v));
+        }
+    for (int t = 0; t < x->ntasks; t++) {
+        int32_t f[2] = {sim_task_state(x->s, t), 0};
+
+        if (f[0] == TS_FAILED)
+            f[1] = (int32_t)vm_pc(sim_task_vm(x->s, t));
+        else if (f[0] == TS_LOCK_WAIT)
+            f[1] = sim_task_lock(x->s, t);
+        sb_add(k, (const char *)f, sizeof(f));
+    }
+}
+
+/* The outcome of the final state the sim is in. */
+static int32_t outcome_here(struct explorer *x)
+{
+    struct strbuf k;
+    int added;
+    uint32_t id;
+
+    sb_init(&k);
+    oc_key(x, &k);
+    id = keyset_get(&x->okeys, k.s, (uint32_t)k.len, 1, &added);
+    sb_done(&k);
+    if (added) {
+        struct oc *o;
+
+        XGROW(x->oc, x->cap_oc, x->noc + 1);
+        o = &x->oc[x->noc++];
+        memset(o, 0, sizeof(*o));
+        o->status = sim_status(x->s);
+        o->final = xmalloc(sizeof(int64_t) *
+                           (size_t)(x->nspaces * x->nglobals + 1));
+        for (int sp = 0; sp < x->nspaces; sp++)
+            for (int g = 0; g < x->nglobals; g++)
+                o->final[sp * x->nglobals + g] = sim_global(x->s, sp, g);
+        o->best = -1;
+        o->best_node = NONE;
+        schedule_init(&o->path);
+    }
+    return (int32_t)id;
+}
+
+static uint32_t add_node(struct explorer *x, int n, const int *ch)
+{
+    uint32_t id = (uint32_t)x->nnodes++;
+
+    if (x->nnodes > x->cap_nodes) {
+        size_t cap = x->cap_nodes ? x->cap_nodes * 2 : 1024;
+
+        x->estart = xrealloc(x->estart, cap * sizeof(*x->estart));
+        x->nedge = xrealloc(x->nedge, cap * sizeof(*x->nedge));
+        x->cur = xrealloc(x->cur, cap * sizeof(*x->cur));
+        x->outc = xrealloc(x->outc, cap * sizeof(*x->outc));
+        x->post = xrealloc(x->post, cap * sizeof(*x->post));
+        x->onpath = xrealloc(x->onpath, cap * sizeof(*x->onpath));
+        x->cap_nodes = cap;
+    }
+    if (x->nedges + (size_t)n > x->cap_edges) {
+        XGROW(x->child, x->cap_edges, x->nedges + (size_t)n);
+        x->etask = xrealloc(x->etask, x->cap_edges);  /* same capacity */
+    }
+    x->estart[id] = x->nedges;
+    x->nedge[id] = (uint8_t)n;
+    x->cur[id] = (int8_t)(n > 0 && sim_task_cpu(x->s, ch[0]) >= 0 ? ch[0] : -1);
+    x->outc[id] = n == 0 ? outcome_here(x) : -1;
+    x->onpath[id] = 0;
+    if (n == 0)
+        x->post[x->npost++] = id;   /* a leaf is finished at once */
+    for (int i = 0; i < n; i++) {
+        x->child[x->nedges + (size_t)i] = NONE;
+        x->etask[x->nedges + (size_t)i] = (uint8_t)ch[i];
+    }
+    x->nedges += (size_t)n;
+    return id;
+}
+
+static void push_frame(struct explorer *x, uint32_t node, int p, int n,
+                       const int *ch)
+{
+    struct frame *f;
+    size_t d = x->depth;
+
+    XGROW(x->fr, x->cap_fr, d + 1);
+    f = &x->fr[d];
+    f->node = node;
+    f->p = p;
+    f->n = (uint8_t)n;
+    f->next = 0;
+    f->taken = 0;
+    f->cur = (int8_t)(n > 0 && sim_task_cpu(x->s, ch[0]) >= 0 ? ch[0] : -1);
+    f->choff = x->chlen;
+    XGROW(x->chs, x->chcap, x->chlen + (size_t)n);
+    for (int i = 0; i < n; i++)
+        x->chs[x->chlen++] = (uint8_t)ch[i];
+    /* A state is needed again only if another turn follows the first. */
+    if (d == 0 || (n >= 2 && (d < SAVE_DENSE_DEPTH ||
+                              d - x->fr[d - 1].base >= SAVE_STRIDE))) {
+        size_t size = sim_state_size(x->s);
+
+        XGROW(x->ck, x->ckcap, x->cklen + size);
+        sim_save(x->s, x->ck + x->cklen);
+        f->ck = x->cklen;
+        f->base = d;
+        x->cklen += size;
+    } else {
+        f->ck = SIZE_MAX;
+        f->base = x->fr[d - 1].base;
+    }
+    x->depth = d + 1;
+    x->at = d;
+    if (!x->lim.naive) {
+        /* x->key and x->ids are this state's: memo_node just made them. */
+        x->onpath[node] = 1;
+        f->canoff = x->cslen;
+        f->canlen = (uint32_t)x->key.len;
+        XGROW(x->cstack, x->cscap, x->cslen + x->key.len);
+        memcpy(x->cstack + x->cslen, x->key.s, x->key.len);
+        x->cslen += x->key.len;
+        XGROW(x->idstack, x->idcap, (d + 1) * (size_t)x->nparts);
+        memcpy(x->idstack + d * (size_t)x->nparts, x->ids,
+               sizeof(uint32_t) * (size_t)x->nparts);
+    }
+}
+
+static void pop_frame(struct explorer *x)
+{
+    struct frame *f = &x->fr[--x->depth];
+
+    if (!x->lim.naive) {
+        x->onpath[f->node] = 0;
+        x->post[x->npost++] = f->node;
+        x->cslen = f->canoff;
+    }
+    if (f->ck != SIZE_MAX)
+        x->cklen = f->ck;
+    x->chlen = f->choff;
+    if (x->at == x->depth)
+        x->at = SIZE_MAX;
+}
+
+/* Put the sim in the state of frame d: restore the nearest saved state at
+ * or above it and replay the turns from there. */
+static void restore_frame(struct explorer *x, size_t d)
+{
+    size_t b = x->fr[d].base;
+    int ch[LESSON_MAX_TASKS];
+
+    sim_restore(x->s, x->ck + x->fr[b].ck);
+    for (size_t j = b; j < d; j++)
+        turn(x->s, x->fr[j].taken, ch);
+    x->at = d;
+}
+
+static int progress(struct explorer *x, int64_t n)
+{
+    if (x->lim.progress && n % PROGRESS_EVERY == 0 &&
+        x->lim.progress(x->lim.progress_arg, n)) {
+        x->stop = EXPLORE_CANCELLED;
+        return 1;
+    }
+    return 0;
+}
+
+/* Naive search: a final state ends one schedule. */
+static void naive_final(struct explorer *x, int p)
+{
+    struct oc *o = &x->oc[outcome_here(x)];
+
+    big_add_u64(&o->count, 1);
+    if (o->best < 0 || p < o->best) {
+        o->best = p;
+        schedule_done(&o->path);
+        for (size_t j = 0; j < x->depth; j++)
+            schedule_add(&o->path, x->fr[j].taken, 1);
+    }
+}
+
+static size_t put_varint(unsigned char *p, uint64_t u)
+{
+    size_t n = 0;
+
+    while (u >= 0x80) {
+        p[n++] = (unsigned char)(u | 0x80);
+        u >>= 7;
+    }
+    p[n++] = (unsigned char)u;
+    return n;
+}
+
+static uint64_t get_varint(const unsigned char **pp)
+{
+    const unsigned char *p = *pp;
+    uint64_t u = 0;
+    int shift = 0;
+
+    do
+        u |= (uint64_t)(*p & 0x7F) << shift, shift += 7;
+    while (*p++ & 0x80);
+    *pp = p;
+    return u;
+}
+
+/* The key of the state the sim is in: the ids of its parts, then the
+ * preemptions used if the search is bounded. */
+static uint32_t state_key(struct explorer *x, int p, size_t parent,
+                          unsigned char *key)
+{
+    const unsigned char *c, *end, *pc = NULL;
+    const uint32_t *pid = NULL;
+    uint32_t k = 0;
+    int added, j = 0;
+
+    sim_canon(x->s, &x->key);
+    c = (const unsigned char *)x->key.s;
+    end = c + x->key.len;
+    if (parent != SIZE_MAX) {
+        pc = x->cstack + x->fr[parent].canoff;
+        pid = x->idstack + parent * (size_t)x->nparts;
+    }
+    while (c < end && j <= LESSON_MAX_TASKS) {
+        uint32_t n = (uint32_t)get_varint(&c), id;
+
+        if (pc) {
+            uint32_t pn = (uint32_t)get_varint(&pc);
+
+            if (pn == n && memcmp(pc, c, n) == 0)
+                id = pid[j];
+            else
+                id = keyset_get(&x->parts, c, n, 1, &added);
+            pc += pn;
+        } else {
+            id = keyset_get(&x->parts, c, n, 1, &added);
+        }
+        x->ids[j++] = id;
+        k += (uint32_t)put_varint(key + k, id);
+        c += n;
+    }
+    if (x->lim.max_preemptions >= 0)
+        k += (uint32_t)put_varint(key + k, (uint64_t)p);
+    return k;
+}
+
+/* The state the sim is in after a turn: its node, or NONE if the search
+ * must stop.  *fresh: first time seen. */
+static uint32_t memo_node(struct explorer *x, int p, size_t parent, int n,
+                          const int *ch, int *fresh)
+{
+    unsigned char key[(LESSON_MAX_TASKS + 2) * 5];
+    uint32_t len = state_key(x, p, parent, key), id;
+
+    if (x->states.count >= (uint64_t)x->lim.max_states) {
+        id = stateset_get(&x->states, key, len, 0, fresh);
+        if (id == NONE)
+            x->stop = EXPLORE_MAX_STATES;
+        return id;
+    }
+    id = stateset_get(&x->states, key, len, 1, fresh);
+    if (*fresh) {
+        add_node(x, n, ch);
+        if (progress(x, (int64_t)x->nnodes))
+            return NONE;
+    }
+    return id;
+}
+
+static void search(struct explorer *x)
+{
+    int ch[LESSON_MAX_TASKS], n, naive = x->lim.naive;
+    int bound = x->lim.max_preemptions;
+
+    n = settle(x->s, ch);
+    if (naive) {
+        x->visits = 1;
+        if (n == 0) {
+            naive_final(x, 0);
+            return;
+        }
+        push_frame(x, 0, 0, n, ch);
+    } else {
+        int fresh;
+        uint32_t root = memo_node(x, 0, SIZE_MAX, n, ch, &fresh);
+
+        if (n > 0 && root != NONE)
+            push_frame(x, root, 0, n, ch);
+    }
+    while (x->depth > 0 && x->stop == EXPLORE_DONE) {
+        size_t d = x->depth - 1;
+        struct frame *f = &x->fr[d];
+        int i, t, p, fresh;
+        uint32_t id;
+
+        if (f->next == f->n) {
+            pop_frame(x);
+            continue;
+        }
+        i = f->next++;
+        t = x->chs[f->choff + (size_t)i];
+        p = f->p + (f->cur >= 0 && t != f->cur);
+        if (bound >= 0 && p > bound)
+            continue;   /* that schedule needs more preemptions */
+        if (x->at != d)
+            restore_frame(x, d);
+        f->taken = (uint8_t)t;
+        n = turn(x->s, t, ch);
+        x->transitions++;
+        x->at = SIZE_MAX;
+        if (naive) {
+            if (x->visits >= x->lim.max_states) {
+                x->stop = EXPLORE_MAX_STATES;
+                break;
+            }
+            x->visits++;
+            if (progress(x, x->visits))
+                break;
+            if (n == 0)
+                naive_final(x, p);
+            else
+                push_frame(x, 0, p, n, ch);
+            continue;
+        }
+        id = memo_node(x, p, d, n, ch, &fresh);
+        if (id == NONE)
+            break;
+        x->child[x->estart[x->fr[d].node] + (size_t)i] = id;
+        if (fresh && n > 0)
+            push_frame(x, id, p, n, ch);
+        else if (!fresh && x->onpath[id])
+            x->cyclic = 1;
+    }
+    /* Stopped early: what is left on the path finishes now, innermost
+     * first, so that the finishing order stays a topological one. */
+    while (x->depth > 0)
+        pop_frame(x);
+}
+
+/* ---- counting schedules ------------------------------------------------------ */
+
+/* A topological order of the nodes that no cycle leads to; returns how
+ * many there are.  Without cycles that is every node, in the reverse of
+ * the order in which the search finished them.  With cycles, Kahn's
+ * algorithm: a node is released once all the edges into it are, so those
+ * on or after a cycle never are. */
+static size_t topo_order(struct explorer *x, uint32_t *order)
+{
+    size_t n = x->nnodes, head = 0, tail = 0;
+    uint32_t *indeg;
+
+    if (!x->cyclic) {
+        for (size_t i = 0; i < n; i++)
+            order[i] = x->post[n - 1 - i];
+        return n;
+    }
+    indeg = xcalloc(n + 1, sizeof(*indeg));
+    for (size_t e = 0; e < x->nedges; e++)
+        if (x->child[e] != NONE)
+            indeg[x->child[e]]++;
+    if (n > 0 && indeg[0] == 0)
+        order[tail++] = 0;
+    while (head < tail) {
+        uint32_t v = order[head++];
+        size_t e0 = x->estart[v];
+
+        for (size_t e = e0; e < e0 + x->nedge[v]; e++) {
+            uint32_t w = x->child[e];
+
+            if (w != NONE && --indeg[w] == 0)
+                order[tail++] = w;
+        }
+    }
+    free(indeg);
+    return tail;
+}
+
+static void big_add_u128(struct big *a, uint64_t lo, uint64_t hi)
+{
+    struct big b = {{lo, hi}, NULL, hi ? 2 : lo != 0, 0};
+
+    big_add(a, &b);
+}
+
+/* Paths into every node, pushed along the edges in topological order, in
+ * 128 bits: enough for most scenes, and twice as fast as any size.
+ * Returns 0 (having counted nothing) if a count does not fit. */
+static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
+                      struct big *total, struct big *tree)
+{
+    uint64_t (*cnt)[2] = xcalloc(x->nnodes + 1, sizeof(*cnt));
+
+    if (norder > 0)
+        cnt[order[0]][0] = 1;
+    for (size_t i = 0; i < norder; i++) {
+        uint32_t v = order[i];
+        uint64_t lo = cnt[v][0], hi = cnt[v][1];
+        size_t e0 = x->estart[v];
+
+        for (size_t e = e0; e < e0 + x->nedge[v]; e++) {
+            uint32_t w = x->child[e];
+            uint64_t l, h;
+
+            if (w == NONE)
+                continue;
+            l = cnt[w][0] + lo;
+            h = cnt[w][1] + hi;
+            if (h < hi || h + (l < lo) < h) {
+                free(cnt);
+                return 0;
+            }
+            h += l < lo;
+            cnt[w][0] = l;
+            cnt[w][1] = h;
+        }
+    }
+    for (size_t i = 0; i < norder; i++) {
+        uint32_t v = order[i];
+
+        if (x->outc[v] >= 0) {
+            big_add_u128(&x->oc[x->outc[v]].count, cnt[v][0], cnt[v][1]);
+            big_add_u128(total, cnt[v][0], cnt[v][1]);
+        }
+        big_add_u128(tree, cnt[v][0], cnt[v][1]);
+    }
+    free(cnt);
+    return 1;
+}
+
+/* The same with counts of any size. */
+static void count_big(struct explorer *x, const uint32_t *order, size_t norder,
+                      struct big *total, struct big *tree)
+{
+    struct big *cnt = xcalloc(x->nnodes + 1, sizeof(*cnt));
+
+    if (norder > 0)
+        big_add_u64(&cnt[order[0]], 1);
+    for (size_t i = 0; i < norder; i++) {
+        uint32_t v = order[i];
+        size_t e0 = x->estart[v];
+
+        for (size_t e = e0; e < e0 + x->nedge[v]; e++)
+            if (x->child[e] != NONE)
+                big_add(&cnt[x->child[e]], &cnt[v]);
+        if (x->outc[v] >= 0) {
+            big_add(&x->oc[x->outc[v]].count, &cnt[v]);
+            big_add(total, &cnt[v]);
+        }
+        big_add(tree, &cnt[v]);
+        big_done(&cnt[v]);  /* every edge into v has been counted */
+    }
+    free(cnt);
+}
+
+/* The schedules into every final state.  Nodes that a cycle leads to have
+ * infinitely many. */
+static void count_paths(struct explorer *x, struct explore_result *r,
+                        struct big *total, struct big *tree)
+{
+    uint32_t *order = xmalloc(sizeof(*order) * (x->nnodes + 1));
+    size_t norder = topo_order(x, order);
+
+    if (norder < x->nnodes) {
+        uint8_t *in = xcalloc(x->nnodes + 1, 1);
+
+        r->endless = 1;
+        for (size_t i = 0; i < norder; i++)
+            in[order[i]] = 1;
+        for (size_t v = 0; v < x->nnodes; v++)
+            if (!in[v] && x->outc[v] >= 0)
+                x->oc[x->outc[v]].infinite = 1;
+        free(in);
+    }
+    if (!count_fast(x, order, norder, total, tree))
+        count_big(x, order, norder, total, tree);
+    free(order);
+}
+
+/* ---- witnesses: fewest preemptions --------------------------------------------- */
+
+struct deque {
+    uint32_t *v;
+    size_t cap, head, len;  /* cap is a power of two */
+};
+
+static void deque_grow(struct deque *q)
+{
+    size_t cap = q->cap ? q->cap * 2 : 1024;
+    uint32_t *v = xmalloc(sizeof(*v) * cap);
+
+    for (size_t i = 0; i < q->len; i++)
+        v[i] = q->v[(q->head + i) & (q->cap - 1)];
+    free(q->v);
+    q->v = v;
+    q->cap = cap;
+    q->head = 0;
+}
+
+static void deque_push(struct deque *q, uint32_t v, int front)
+{
+    if (q->len == q->cap)
+        deque_grow(q);
+    if (front) {
+        q->head = (q->head + q->cap - 1) & (q->cap - 1);
+        q->v[q->head] = v;
+    } else {
+        q->v[(q->head + q->len) & (q->cap - 1)] = v;
+    }
+    q->len++;
+}
+
+static uint32_t deque_pop(struct deque *q)
+{
+    uint32_t v = q->v[q->head];
+
+    q->head = (q->head + 1) & (q->cap - 1);
+    q->len--;
+    return v;
+}
+
+/* 0-1 BFS from the root: a turn that switches away from the task on the
+ * CPU costs one preemption.  Each outcome's witness ends in its cheapest
+ * final state (the first discovered, on ties). */
+static void find_witnesses(struct explorer *x)
+{
+    size_t n = x->nnodes;
+    uint32_t *dist = xmalloc(sizeof(*dist) * (n + 1));
+    uint32_t *pred = xmalloc(sizeof(*pred) * (n + 1));
+    uint8_t *ptask = xmalloc(n + 1), *done = xcalloc(n + 1, 1);
+    struct deque q = {NULL, 0, 0, 0};
+
+    for (size_t v = 0; v < n; v++)
+        dist[v] = NONE;
+    if (n > 0) {
+        dist[0] = 0;
+        pred[0] = NONE;
+        deque_push(&q, 0, 1);
+    }
+    while (q.len > 0) {
+        uint32_t v = deque_pop(&q);
+        size_t e0 = x->estart[v];
+
+        if (done[v])
+            continue;
+        done[v] = 1;
+        /* Backwards, so the first choice (the running task) is tried first. */
+        for (size_t e = e0 + x->nedge[v]; e-- > e0;) {
+            uint32_t w = x->child[e], c;
+
+            if (w == NONE)
+                continue;
+            c = x->cur[v] >= 0 && x->etask[e] != (uint8_t)x->cur[v];
+            if (dist[v] + c < dist[w]) {
+                dist[w] = dist[v] + c;
+                pred[w] = v;
+                ptask[w] = x->etask[e];
+                deque_push(&q, w, !c);
+            }
+        }
+    }
+    for (size_t v = 0; v < n; v++) {
+        struct oc *o;
+
+        if (x->outc[v] < 0 || dist[v] == NONE)
+            continue;
+        o = &x->oc[x->outc[v]];
+        if (o->best < 0 || (int)dist[v] < o->best) {
+            o->best = (int)dist[v];
+            o->best_node = (uint32_t)v;
+        }
+    }
+    for (size_t i = 0; i < x->noc; i++) {
+        struct oc *o = &x->oc[i];
+        uint8_t *tasks;
+        size_t len = 0;
+
+        if (o->best_node == NONE)
+            continue;
+        for (uint32_t v = o->best_node; v != 0; v = pred[v])
+            len++;
+        tasks = xmalloc(len + 1);
+        for (uint32_t v = o->best_node, k = (uint32_t)len; v != 0; v = pred[v])
+            tasks[--k] = ptask[v];
+        for (size_t k = 0; k < len; k++)
+            schedule_add(&o->path, tasks[k], 1);
+        free(tasks);
+    }
+    free(q.v);
+    free(done);
+    free(ptask);
+    free(pred);
+    free(dist);
+}
+
+/* ---- the result ------------------------------------------------------------------ */
+
+static int status_rank(enum trace_status s)
+{
+    switch (s) {
+    case TRACE_OK: return 0;
+    case TRACE_FAILED: return 1;
+    case TRACE_DEADLOCK: return 2;
+    default: return 3;
+    }
+}
+
+/* For sorting: the result being built, since qsort has no argument. */
+struct sort_item {
+    const struct oc *o;
+    const unsigned char *key;
+    uint32_t klen;
+    int nvals;
+};
+
+static int cmp_outcomes(const void *pa, const void *pb)
+{
+    const struct sort_item *a = pa, *b = pb;
+    int d = status_rank(a->o->status) - status_rank(b->o->status);
+
+    if (d)
+        return d;
+    for (int i = 0; i < a->nvals; i++)
+        if (a->o->final[i] != b->o->final[i])
+            return a->o->final[i] < b->o->final[i] ? -1 : 1;
+    if (a->klen != b->klen)
+        return a->klen < b->klen ? -1 : 1;
+    return memcmp(a->key, b->key, a->klen);
+}
+
+/* Where the last op of task before event ev ran. */
+static void event_place(const struct program *P, const struct trace *tr,
+                        const struct trace_event *ev, int *line, int *col)
+{
+    *line = *col = 0;
+    for (size_t i = ev->op_index; i-- > 0;)
+        if (tr->ops[i].task == ev->task) {
+            *line = P->pos[tr->ops[i].pc].line;
+            *col = P->pos[tr->ops[i].pc].col;
+            return;
+        }
+}
+
+/* Replay the witness, recorded: check it ends in the outcome, and read the
+ * errors and the deadlock from its trace. */
+static void replay(const struct explore_result *r, struct explore_outcome *o)
+{
+    struct sim *s = sim_new(r->L, r->scene, &r->cfg, &o->witness, 1);
+    const struct trace *tr;
+    int nv = r->nspaces * r->nglobals;
+
+    sim_run(s);
+    tr = sim_trace(s);
+    o->reproduced = sim_status(s) == o->status && tr->final &&
+                    memcmp(tr->final, o->final, sizeof(int64_t) * (size_t)nv) == 0 &&
+                    tr->switches[SWK_PREEMPT] == o->preemptions;
+    for (size_t i = 0; i < tr->nevents; i++) {
+        const struct trace_event *ev = &tr->events[i];
+
+        if (ev->kind == EV_ERROR) {
+            struct explore_failure *f;
+
+            o->failures = xrealloc(o->failures, sizeof(*f) *
+                                   (size_t)(o->nfailures + 1));
+            f = &o->failures[o->nfailures++];
+            f->task = ev->task;
+            event_place(r->L->prog, tr, ev, &f->line, &f->col);
+            f->message = xstrdup(trace_text_at(tr, ev->arg));
+        } else if (ev->kind == EV_DEADLOCK) {
+            struct explore_wait *w;
+
+            o->waits = xrealloc(o->waits, sizeof(*w) * (size_t)(o->nwaits + 1));
+            w = &o->waits[o->nwaits++];
+            w->task = ev->task;
+            w->lock = ev->arg2;
+            w->holder = ev->arg2 >= 0 ? ev->other : -1;
+        }
+    }
+    sim_free(s);
+}
+
+static void build_result(struct explorer *x, struct explore_result *r,
+                         const struct big *total)
+{
+    struct sort_item *items = xmalloc(sizeof(*items) * (x->noc + 1));
+    double tot = big_double(total);
+    struct strbuf sb;
+
+    sb_init(&sb);
+    for (size_t i = 0; i < x->noc; i++) {
+        items[i].o = &x->oc[i];
+        items[i].key = keyset_key(&x->okeys, (uint32_t)i, &items[i].klen);
+        items[i].nvals = x->nspaces * x->nglobals;
+    }
+    qsort(items, x->noc, sizeof(*items), cmp_outcomes);
+    r->outcomes = xcalloc(x->noc + 1, sizeof(*r->outcomes));
+    r->noutcomes = (int)x->noc;
+    for (size_t i = 0; i < x->noc; i++) {
+        struct oc *src = (struct oc *)items[i].o;
+        struct explore_outcome *o = &r->outcomes[i];
+
+        o->status = src->status;
+        o->final = src->final;
+        src->final = NULL;
+        o->infinite = src->infinite;
+        sb_clear(&sb);
+        if (o->infinite)
+            sb_puts(&sb, "infinite");
+        else
+            big_decimal(&src->count, &sb);
+        o->schedules = xstrdup(sb.s);
+        o->share = o->infinite || r->endless || tot <= 0 ? 0 :
+                   big_double(&src->count) / tot;
+        o->witness = src->path;
+        schedule_init(&src->path);
+        sb_clear(&sb);
+        schedule_format(&o->witness, r->labels, &sb);
+        o->witness_text = xstrdup(sb.s ? sb.s : "");
+        o->witness_ticks = schedule_length(&o->witness);
+        o->preemptions = src->best < 0 ? 0 : src->best;
+        replay(r, o);
+        r->ndeadlocks += o->status == TRACE_DEADLOCK;
+        r->nfailed += o->nfailures > 0;
+    }
+    sb_done(&sb);
+    free(items);
+}
+
+void explore_limits_init(struct explore_limits *lim)
+{
+    memset(lim, 0, sizeof(*lim));
+    lim->max_states = EXPLORE_DEFAULT_MAX_STATES;
+    lim->max_preemptions = -1;
+}
+
+static void explorer_done(struct explorer *x)
+{
+    sim_free(x->s);
+    stateset_done(&x->states);
+    keyset_done(&x->parts);
+    keyset_done(&x->okeys);
+    free(x->estart);
+    free(x->nedge);
+    free(x->cur);
+    free(x->outc);
+    free(x->child);
+    free(x->etask);
+    free(x->post);
+    free(x->onpath);
+    free(x->cstack);
+    free(x->idstack);
+    free(x->fr);
+    free(x->ck);
+    free(x->chs);
+    for (size_t i = 0; i < x->noc; i++) {
+        free(x->oc[i].final);
+        big_done(&x->oc[i].count);
+        schedule_done(&x->oc[i].path);
+    }
+    free(x->oc);
+    sb_done(&x->key);
+}
+
+struct explore_result *explore_run(const struct lesson *L, int scene,
+                                   const struct scene_config *cfg,
+                                   const struct explore_limits *lim)
+{
+    struct explore_result *r = xcalloc(1, sizeof(*r));
+    struct explorer x;
+    struct schedule none;
+    struct big total, tree;
+    struct scene_config run_cfg;
+    const struct scene *sc = &L->scenes[scene];
+    struct strbuf sb;
+
+    memset(&x, 0, sizeof(x));
+    memset(&total, 0, sizeof(total));
+    memset(&tree, 0, sizeof(tree));
+    x.L = L;
+    x.scene = scene;
+    if (lim)
+        x.lim = *lim;
+    else
+        explore_limits_init(&x.lim);
+    if (x.lim.max_states < 1)
+        x.lim.max_states = 1;
+    if (x.lim.max_states > (int64_t)NONE - 1)
+        x.lim.max_states = (int64_t)NONE - 1;
+    if (x.lim.max_preemptions > EXPLORE_MAX_PREEMPTION_BOUND)
+        x.lim.max_preemptions = EXPLORE_MAX_PREEMPTION_BOUND;
+    r->L = L;
+    r->scene = scene;
+    r->cfg = *cfg;
+    r->cfg.schedule = NULL;     /* the explorer chooses every turn */
+    r->max_preemptions = x.lim.max_preemptions < 0 ? -1 : x.lim.max_preemptions;
+    r->naive = x.lim.naive != 0;
+    r->ntasks = sc->ntasks;
+    for (int t = 0; t < sc->ntasks; t++)
+        r->labels[t] = sc->tasks[t].label;
+
+    /* An empty script: one CPU, turns as sim_force gives them, exactly as
+     * `run --schedule` will replay a witness.  Loops that never end are
+     * found as cycles, so the step budget must not cut a path short. */
+    run_cfg = r->cfg;
+    run_cfg.budget = INT64_MAX / 2;
+    schedule_init(&none);
+    x.s = sim_new(L, scene, &run_cfg, &none, 0);
+    x.ntasks = sim_ntasks(x.s);
+    x.nparts = x.ntasks + 1;
+    x.nspaces = r->nspaces = sim_nspaces(x.s);
+    x.nglobals = r->nglobals = L->prog->nglobals;
+    stateset_init(&x.states);
+    keyset_init(&x.parts);
+    keyset_init(&x.okeys);
+    sb_init(&x.key);
+    x.at = SIZE_MAX;
+
+    search(&x);
+    r->stop = x.stop;
+    r->complete = x.stop == EXPLORE_DONE;
+    r->transitions = x.transitions;
+    if (x.lim.naive) {
+        r->states = x.visits;
+        for (size_t i = 0; i < x.noc; i++)
+            big_add(&total, &x.oc[i].count);
+        big_add_u64(&tree, (uint64_t)x.visits);
+    } else {
+        r->states = (int64_t)x.nnodes;
+        /* The keys are the bulk of the memory; the graph is all we need. */
+        stateset_done(&x.states);
+        keyset_done(&x.parts);
+        count_paths(&x, r, &total, &tree);
+        find_witnesses(&x);
+    }
+    sb_init(&sb);
+    if (r->endless)
+        sb_puts(&sb, "infinite");
+    else
+        big_decimal(&total, &sb);
+    r->schedules = sb_steal(&sb);
+    r->tree_nodes = r->endless ? 0 : big_double(&tree);
+    build_result(&x, r, &total);
+    big_done(&total);
+    big_done(&tree);
+    explorer_done(&x);
+    return r;
+}
+
+void explore_free(struct explore_result *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->noutcomes; i++) {
+        struct explore_outcome *o = &r->outcomes[i];
+
+        free(o->final);
+        for (int k = 0; k < o->nfailures; k++)
+            free(o->failures[k].message);
+        free(o->failures);
+        free(o->waits);
+        free(o->schedules);
+        schedule_done(&o->witness);
+        free(o->witness_text);
+    }
+    free(r->outcomes);
+    free(r->schedules);
+    free(r);
+}
+
+/* ---- words -------------------------------------------------------------------------- */
+
+static void memory_words(struct strbuf *out, const struct explore_result *r,
+                         const int64_t *vals)
+{
+    const struct program *P = r->L->prog;
+
+    if (r->nglobals == 0) {
+        sb_puts(out, "done");
+        return;
+    }
+    for (int g = 0; g < r->nglobals; g++)
+        sb_printf(out, "%s%s = %lld", g ? ", " : "", P->global_names[g],
+                  (long long)vals[g]);
+}
+
+void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
+                           int i)
+{
+    const struct explore_outcome *o = &r->outcomes[i];
+    const struct program *P = r->L->prog;
+
+    if (o->status == TRACE_DEADLOCK) {
+        sb_puts(out, "deadlock: ");
+        for (int k = 0; k < o->nwaits; k++) {
+            const struct explore_wait *w = &o->waits[k];
+
+            sb_puts(out, k ? ", " : "");
+            if (w->lock >= 0)
+                sb_printf(out, "%s waits for %s (held by %s)",
+                          r->labels[w->task], P->lock_names[w->lock],
+                          w->holder == w->task ? "itself" :
+                          w->holder >= 0 ? r->labels[w->holder] : "nobody");
+            else
+                sb_printf(out, "%s cannot start", r->labels[w->task]);
+        }
+        sb_puts(out, " · ");
+    } else if (o->status == TRACE_LIMIT) {
+        sb_puts(out, "stopped at the time limit · ");
+    }
+    if (r->nspaces > 1) {
+        sb_puts(out, "main: ");
+        memory_words(out, r, o->final);
+        for (int t = 0; t < r->ntasks; t++) {
+            sb_printf(out, " · %s: ", r->labels[t]);
+            memory_words(out, r, o->final + (size_t)(t + 1) * (size_t)r->nglobals);
+        }
+    } else {
+        memory_words(out, r, o->final);
+    }
+    for (int k = 0; k < o->nfailures; k++) {
+        const struct explore_failure *f = &o->failures[k];
+
+        sb_printf(out, " · %s failed: %s", r->labels[f->task], f->message);
+        if (f->line > 0)
+            sb_printf(out, " (line %d)", f->line);
+    }
+}
+
+/* "1234567" as "1,234,567". */
+static void thousands(struct strbuf *out, const char *digits)
+{
+    size_t n = strlen(digits);
+
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && digits[0] >= '0' && digits[0] <= '9')
+            sb_putc(out, ',');
+        sb_putc(out, digits[i]);
+    }
+}
+
+static void percent(struct strbuf *out, double share)
+{
+    if (share <= 0)
+        sb_puts(out, "0%");
+    else if (share < 0.001)
+        sb_puts(out, "<0.1%");
+    else if (share >= 1)
+        sb_puts(out, "100%");
+    else
+        sb_printf(out, "%.1f%%", share * 100);
+}
+
+enum { BAR_WIDTH = 24 };
+
+/* A bar of share * BAR_WIDTH cells in eighths, never empty when the share
+ * is not 0, padded to BAR_WIDTH cells. */
+static void bar(struct strbuf *out, double share, int ascii)
+{
+    static const char *const eighth[8] = {
+        "", "\u258F", "\u258E", "\u258D", "\u258C", "\u258B", "\u258A", "\u2589",
+    };
+    int e = (int)(share * BAR_WIDTH * 8 + 0.5), cells = 0;
+
+    if (share > 0 && e == 0)
+        e = 1;
+    if (ascii) {
+        cells = (e + 4) / 8;
+        if (share > 0 && cells == 0) {
+            sb_putc(out, '.');
+            cells = 1;
+        } else {
+            for (int i = 0; i < cells; i++)
+                sb_putc(out, '#');
+        }
+    } else {
+        for (; e >= 8; e -= 8, cells++)
+            sb_puts(out, "\u2588");
+        if (e > 0) {
+            sb_puts(out, eighth[e]);
+            cells++;
+        }
+    }
+    for (; cells < BAR_WIDTH; cells++)
+        sb_putc(out, ' ');
+}
+
+static size_t width_of(const char *s)
+{
+    return utf8_width(s, strlen(s));
+}
+
+static void pad(struct strbuf *out, size_t have, size_t want)
+{
+    for (; have < want; have++)
+        sb_putc(out, ' ');
+}
+
+/* ---- text ------------------------------------------------------------------------------ */
+
+static void text_header(struct strbuf *out, const struct explore_result *r)
+{
+    const struct scene *sc = &r->L->scenes[r->scene];
+    struct strbuf num;
+
+    sb_init(&num);
+    sb_printf(out, "%s — scene %s: ", r->L->title, sc->name);
+    report_settings(out, &r->cfg);
+    sb_puts(out, "\ntasks: ");
+    for (int t = 0; t < r->ntasks; t++) {
+        sb_printf(out, "%s%s = ", t ? ", " : "", r->labels[t]);
+        report_call(out, r->L, r->scene, t);
+    }
+    sb_printf(out, "\nthe explorer takes every turn itself, %s at a time%s",
+              r->cfg.mode == MODE_GIL ? "one op (switching only at GIL "
+              "checkpoints)" : r->cfg.mode == MODE_ASYNCIO ? "one op "
+              "(switching only where a coroutine awaits)" : "one op",
+              r->naive ? ", without memoisation" : "");
+    if (r->max_preemptions >= 0)
+        sb_printf(out, ",\nand keeps only schedules with at most %d "
+                  "preemption%s", r->max_preemptions,
+                  r->max_preemptions == 1 ? "" : "s");
+    sb_puts(out, "\n");
+    sb_clear(&num);
+    sb_printf(&num, "%lld", (long long)r->states);
+    thousands(out, num.s);
+    sb_printf(out, " %s, ", r->naive ? "tree nodes" : "states");
+    sb_clear(&num);
+    sb_printf(&num, "%lld", (long long)r->transitions);
+    thousands(out, num.s);
+    sb_puts(out, " turns simulated: ");
+    if (r->complete)
+        sb_puts(out, "complete\n");
+    else
+        sb_printf(out, "PARTIAL (%s)\n", r->stop == EXPLORE_CANCELLED ?
+                  "cancelled" : "stopped at --max-states");
+    sb_done(&num);
+}
+
+static void text_table(struct strbuf *out, const struct explore_result *r,
+                       int ascii)
+{
+    struct strbuf lab, num;
+    size_t wlab = 7, wnum = 9;
+
+    sb_init(&lab);
+    sb_init(&num);
+    for (int i = 0; i < r->noutcomes; i++) {
+        size_t w;
+
+        sb_clear(&lab);
+        explore_outcome_label(&lab, r, i);
+        w = width_of(lab.s);
+        if (w <= 32 && w > wlab)
+            wlab = w;
+        sb_clear(&num);
+        thousands(&num, r->outcomes[i].schedules);
+        if (num.len > wnum)
+            wnum = num.len;
+    }
+    sb_printf(out, "\n%d outcome%s", r->noutcomes, r->noutcomes == 1 ? "" : "s");
+    if (!r->endless) {
+        sb_clear(&num);
+        thousands(&num, r->schedules);
+        sb_printf(out, " of %s schedule%s", num.s,
+                  strcmp(r->schedules, "1") == 0 ? "" : "s");
+    }
+    sb_puts(out, ":\n\n  outcome");
+    pad(out, 7, wlab + 2);
+    sb_puts(out, "share of schedules");
+    pad(out, 18, BAR_WIDTH + 7);
+    pad(out, 9, wnum);
+    sb_puts(out, "schedules  preemptions  witness (fewest preemptions)\n");
+    for (int i = 0; i < r->noutcomes; i++) {
+        const struct explore_outcome *o = &r->outcomes[i];
+        size_t w, start;
+
+        sb_clear(&lab);
+        explore_outcome_label(&lab, r, i);
+        w = width_of(lab.s);
+        sb_printf(out, "  %s", lab.s);
+        if (w > wlab) {
+            sb_puts(out, "\n  ");
+            w = 0;
+        }
+        pad(out, w, wlab + 2);
+        if (o->infinite || r->endless) {
+            sb_puts(out, o->infinite ? "(through a loop)" : "");
+            pad(out, o->infinite ? 16 : 0, BAR_WIDTH + 7);
+        } else {
+            bar(out, o->share, ascii);
+            start = out->len;
+            percent(out, o->share);
+            pad(out, out->len - start, 7);
+        }
+        sb_clear(&num);
+        thousands(&num, o->schedules);
+        pad(out, num.len, wnum);
+        sb_printf(out, "%s  %11d  %s", num.s, o->preemptions, o->witness_text);
+        if (!o->reproduced)
+            sb_puts(out, "  (its replay differs: raise the scene's budget)");
+        sb_putc(out, '\n');
+    }
+    sb_done(&num);
+    sb_done(&lab);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* For each bound K up to the largest number of preemptions a witness
+ * needs: the outcomes a search with --max-preemptions K finds. */
+static void text_bounds(struct strbuf *out, const struct explore_result *r)
+{
+    int *ps = xmalloc(sizeof(int) * (size_t)(r->noutcomes + 1)), n = 0;
+    struct strbuf lab;
+
+    sb_init(&lab);
+    for (int i = 0; i < r->noutcomes; i++)
+        ps[n++] = r->outcomes[i].preemptions;
+    qsort(ps, (size_t)n, sizeof(int), cmp_int);
+    sb_puts(out, "\nOutcomes by the fewest preemptions they need (a search "
+            "with --max-preemptions K\nfinds those up to K):\n");
+    for (int k = 0, seen = 0; k < n; k++) {
+        int K = ps[k], shown = 0, news = 0;
+
+        if (k > 0 && ps[k - 1] == K)
+            continue;
+        for (int i = 0; i < r->noutcomes; i++)
+            news += r->outcomes[i].preemptions == K;
+        seen += news;
+        sb_printf(out, "  K = %-3d %3d outcome%s  %s", K, seen, seen == 1 ? " " : "s",
+                  k > 0 ? "+ " : "");
+        for (int i = 0; i < r->noutcomes; i++) {
+            if (r->outcomes[i].preemptions != K)
+                continue;
+            if (shown == 6) {
+                sb_printf(out, ", and %d more", news - shown);
+                break;
+            }
+            sb_clear(&lab);
+            explore_outcome_label(&lab, r, i);
+            sb_printf(out, "%s%s", shown ? "; " : "", lab.s);
+            shown++;
+        }
+        sb_putc(out, '\n');
+    }
+    if (r->max_preemptions >= 0)
+        sb_printf(out, "Outcomes that need more than %d preemption%s are not "
+                  "shown: raise --max-preemptions.\n", r->max_preemptions,
+                  r->max_preemptions == 1 ? "" : "s");
+    sb_done(&lab);
+    free(ps);
+}
+
+void explore_format_text(struct strbuf *out, const struct explore_result *r,
+                         int ascii)
+{
+    const struct scene *sc = &r->L->scenes[r->scene];
+
+    text_header(out, r);
+    text_table(out, r, ascii);
+    if (r->noutcomes > 0)
+        text_bounds(out, r);
+    if (r->endless)
+        sb_puts(out, "\nSome schedules never end: the tasks can go round a "
+                "loop forever (a task\nspinning on a flag while the task "
+                "that would set it never runs). Outcomes\nreached through "
+                "such a loop have infinitely many schedules.\n");
+    if (!r->complete)
+        sb_puts(out, "\nThe search stopped before it covered every schedule: "
+                "the counts are lower\nbounds, and some outcomes may be "
+                "missing.\n");
+    if (r->noutcomes > 0) {
+        const struct explore_outcome *w = &r->outcomes[0];
+
+        for (int i = 0; i < r->noutcomes; i++)
+            if (r->outcomes[i].preemptions > w->preemptions)
+                w = &r->outcomes[i];
+        sb_printf(out, "\nReplay a witness step by step:\n  taketurns run %s "
+                  "--scene %s --schedule \"%s\"\n", r->L->src->name, sc->name,
+                  w->witness_text);
+    }
+}
+
+/* ---- JSON --------------------------------------------------------------------------------- */
+
+static const char *status_word(enum trace_status s)
+{
+    switch (s) {
+    case TRACE_RUNNING: return "running";
+    case TRACE_OK: return "ok";
+    case TRACE_FAILED: return "failed";
+    case TRACE_DEADLOCK: return "deadlock";
+    case TRACE_LIMIT: return "limit";
+    }
+    return "?";
+}
+
+static void json_values(struct json *j, const char *key,
+                        const struct explore_result *r, const int64_t *vals)
+{
+    json_object(j, key);
+    for (int g = 0; g < r->nglobals; g++)
+        json_int(j, r->L->prog->global_names[g], vals[g]);
+    json_end(j);
+}
+
+static void json_waits(struct json *j, const struct explore_result *r,
+                       const struct explore_outcome *o)
+{
+    json_array(j, "waiting");
+    for (int k = 0; k < o->nwaits; k++) {
+        const struct explore_wait *w = &o->waits[k];
+
+        json_object(j, NULL);
+        json_str(j, "task", r->labels[w->task]);
+        if (w->lock >= 0) {
+            json_str(j, "waits_for", r->L->prog->lock_names[w->lock]);
+            if (w->holder >= 0)
+                json_str(j, "held_by", r->labels[w->holder]);
+        }
+        json_end(j);
+    }
+    json_end(j);
+}
+
+static void json_outcome(struct json *j, const struct explore_result *r,
+                         const struct explore_outcome *o)
+{
+    json_object(j, NULL);
+    json_values(j, "final", r, o->final);
+    if (r->nspaces > 1) {
+        json_object(j, "processes");
+        for (int t = 0; t < r->ntasks; t++)
+            json_values(j, r->labels[t], r,
+                        o->final + (size_t)(t + 1) * (size_t)r->nglobals);
+        json_end(j);
+    }
+    json_str(j, "status", status_word(o->status));
+    if (o->infinite)
+        json_null(j, "schedules");
+    else
+        json_raw(j, "schedules", o->schedules);
+    json_bool(j, "infinite", o->infinite);
+    json_double(j, "share", o->share);
+    json_str(j, "witness", o->witness_text);
+    json_int(j, "preemptions", o->preemptions);
+    json_int(j, "ticks", o->witness_ticks);
+    json_bool(j, "deadlock", o->status == TRACE_DEADLOCK);
+    if (o->status == TRACE_DEADLOCK)
+        json_waits(j, r, o);
+    json_array(j, "failed");
+    for (int k = 0; k < o->nfailures; k++) {
+        const struct explore_failure *f = &o->failures[k];
+
+        json_object(j, NULL);
+        json_str(j, "task", r->labels[f->task]);
+        if (f->line > 0) {
+            json_int(j, "line", f->line);
+            json_int(j, "col", f->col);
+        }
+        json_str(j, "message", f->message);
+        json_end(j);
+    }
+    json_end(j);
+    json_bool(j, "reproduced", o->reproduced);
+    json_end(j);
+}
+
+void explore_format_json(struct strbuf *out, const struct explore_result *r)
+{
+    struct json j;
+
+    json_init(&j, out, 2);
+    json_object(&j, NULL);
+    json_str(&j, "lesson", r->L->title);
+    json_str(&j, "scene", r->L->scenes[r->scene].name);
+    json_str(&j, "mode", mode_name(r->cfg.mode));
+    json_bool(&j, "complete", r->complete);
+    if (!r->complete)
+        json_str(&j, "stopped", r->stop == EXPLORE_CANCELLED ? "cancelled" :
+                 "max-states");
+    json_int(&j, "states", r->states);
+    json_int(&j, "transitions", r->transitions);
+    if (r->max_preemptions >= 0)
+        json_int(&j, "max_preemptions", r->max_preemptions);
+    else
+        json_null(&j, "max_preemptions");
+    json_bool(&j, "memoised", !r->naive);
+    if (r->endless)
+        json_null(&j, "schedules");
+    else
+        json_raw(&j, "schedules", r->schedules);
+    json_bool(&j, "endless", r->endless);
+    json_array(&j, "outcomes");
+    for (int i = 0; i < r->noutcomes; i++)
+        json_outcome(&j, r, &r->outcomes[i]);
+    json_end(&j);
+    json_array(&j, "deadlocks");
+    for (int i = 0; i < r->noutcomes; i++)
+        if (r->outcomes[i].status == TRACE_DEADLOCK)
+            json_outcome(&j, r, &r->outcomes[i]);
+    json_end(&j);
+    json_end(&j);
+}

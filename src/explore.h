@@ -1,0 +1,155 @@
+/* explore.h - every schedule of a scene, and every outcome it can have.
+ *
+ * The explorer takes over the scheduler: at each tick it tries every task
+ * that may run next (sim_choices: any runnable thread or process, the GIL
+ * holder or - at a checkpoint - any thread waiting for the GIL, and in
+ * asyncio only coroutines tied at the head of the ready queue), depth
+ * first, with each state it reaches memoised so that a state reached along
+ * different paths is explored once.  Each final state is an outcome; for
+ * each outcome it reports how many schedules (sequences of per-tick
+ * choices) reach it, counted exactly over the state graph, and a witness:
+ * a schedule with the fewest preemptions that reaches it, in the format
+ * `taketurns run --schedule` reads back.  Deadlocks and failed tasks are
+ * part of an outcome.  A preemption is a switch away from a task that
+ * could have run on.
+ *
+ * Ownership: explore_run() returns a result the caller frees with
+ * explore_free(); every pointer inside it belongs to the result.  The
+ * lesson must outlive the result (labels and names point into it).
+ * Nothing here draws: text and JSON are written into a strbuf.
+ */
+#ifndef TT_EXPLORE_H
+#define TT_EXPLORE_H
+
+#include <stdint.h>
+
+#include "lesson.h"
+#include "schedule.h"
+#include "trace.h"
+#include "util.h"
+
+enum {
+    /* States kept before the search stops with a partial result.  Each
+     * costs on the order of 100-200 bytes. */
+    EXPLORE_DEFAULT_MAX_STATES = 2000000,
+    EXPLORE_MAX_PREEMPTION_BOUND = 1000,
+};
+
+struct explore_limits {
+    int64_t max_states;     /* > 0; EXPLORE_DEFAULT_MAX_STATES by default */
+    int max_preemptions;    /* -1: unbounded; K: schedules with <= K only */
+    /* 1: no memo - walk the tree of every schedule, one path at a time.
+     * Exponentially slower; for checking the memoised search (tests) and
+     * for measuring what memoisation saves (bench).  max_states then
+     * bounds the nodes of that tree. */
+    int naive;
+    /* Called every few thousand states with the number so far; a nonzero
+     * return stops the search (the result is then partial).  NULL: none. */
+    int (*progress)(void *arg, int64_t states);
+    void *progress_arg;
+};
+
+/* Why a search is incomplete. */
+enum explore_stop {
+    EXPLORE_DONE,           /* complete: every schedule was covered */
+    EXPLORE_MAX_STATES,     /* limits.max_states reached */
+    EXPLORE_CANCELLED,      /* the progress callback asked to stop */
+};
+
+/* A task that ended with an error in this outcome. */
+struct explore_failure {
+    int task;
+    int line, col;          /* where (0 if unknown) */
+    char *message;          /* "AssertionError: ..." */
+};
+
+/* A task stuck in a deadlock: it waits for lock, held by holder.  lock is
+ * -1 for a task that is stuck for another reason (it cannot start). */
+struct explore_wait {
+    int task;
+    int lock;
+    int holder;
+};
+
+struct explore_outcome {
+    enum trace_status status;   /* TRACE_OK, _FAILED, _DEADLOCK or _LIMIT */
+    int64_t *final;             /* nspaces x nglobals; space 0: the main
+                                 * program, space t + 1: task t's process */
+    struct explore_failure *failures;
+    int nfailures;
+    struct explore_wait *waits; /* TRACE_DEADLOCK only */
+    int nwaits;
+
+    /* How many schedules end here: exact, in decimal.  When the outcome
+     * can be reached through a loop that the tasks may repeat any number
+     * of times (a spin loop) there are infinitely many: infinite is set
+     * and schedules is "infinite". */
+    char *schedules;
+    int infinite;
+    double share;               /* of all counted schedules, 0..1 (0 when
+                                 * the counts are infinite) */
+
+    /* A schedule with the fewest preemptions that ends here.  Load it as a
+     * run with sim_new(L, scene, &cfg, &o->witness, 1). */
+    struct schedule witness;
+    char *witness_text;         /* "A4 B2 A21 B20" */
+    int preemptions;            /* of the witness: the fewest possible */
+    int64_t witness_ticks;      /* turns in the witness */
+    int reproduced;             /* a recorded replay of the witness ended in
+                                 * exactly this outcome (always, unless the
+                                 * scene's budget is too small for it) */
+};
+
+struct explore_result {
+    const struct lesson *L;
+    int scene;
+    struct scene_config cfg;
+    int ntasks, nspaces, nglobals;
+    const char *labels[LESSON_MAX_TASKS];
+
+    int max_preemptions;        /* the bound searched with, -1: none */
+    int naive;
+    int complete;
+    enum explore_stop stop;
+    int64_t states;             /* distinct states (naive: tree nodes) */
+    int64_t transitions;        /* turns simulated */
+    int endless;                /* some schedules never end: the tasks can
+                                 * go round a loop forever */
+    char *schedules;            /* all schedules counted, in decimal, or
+                                 * "infinite" */
+    /* Nodes of the tree of all schedule prefixes, i.e. the turns a search
+     * without memoisation simulates (0 if infinite). */
+    double tree_nodes;
+
+    struct explore_outcome *outcomes;   /* sorted: ok, failed, deadlock,
+                                         * limit; then by final values */
+    int noutcomes;
+    int ndeadlocks;
+    int nfailed;                /* outcomes where a task failed */
+};
+
+void explore_limits_init(struct explore_limits *lim);
+
+/* Explore scene (index into L->scenes) with settings cfg (the scene's own,
+ * perhaps overridden; its schedule, if any, is ignored: the explorer
+ * chooses every turn).  lim may be NULL for the defaults.  Never fails:
+ * limits give a partial result (complete == 0). */
+struct explore_result *explore_run(const struct lesson *L, int scene,
+                                   const struct scene_config *cfg,
+                                   const struct explore_limits *lim);
+void explore_free(struct explore_result *r);
+
+/* The outcome in a few words: "x = 3", "x = 1 · B failed: AssertionError",
+ * "deadlock: A waits for m2 (held by B), B waits for m1 (held by A)". */
+void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
+                           int i);
+
+/* The report of `taketurns explore`: outcomes as bars by share of the
+ * schedules, witnesses, and the outcomes each preemption bound allows.
+ * ascii: bars of '#' instead of Unicode blocks. */
+void explore_format_text(struct strbuf *out, const struct explore_result *r,
+                         int ascii);
+/* The JSON object of `taketurns explore --json` (DESIGN.md section 4). */
+void explore_format_json(struct strbuf *out, const struct explore_result *r);
+
+#endif
