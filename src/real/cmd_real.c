@@ -1,12 +1,429 @@
-/* PLACEHOLDER - to be replaced by the implementation of 'real'. */
+/* cmd_real.c - `taketurns real`: run a scene for real, and say what happened.
+ *
+ * Prints the outcome histogram and wall-time statistics (or one JSON
+ * object with --json), optionally the first run's timeline, a replay of
+ * its interleaving in the simulator (--replay) and a Chrome trace
+ * (--chrome FILE).  Exit status: 0 if every run ended normally, 1 if a run
+ * failed, deadlocked or hit a limit (said on stderr, compiler style), 2 for
+ * a usage error.
+ */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "chrome.h"
+#include "cli.h"
 #include "commands.h"
+#include "json.h"
+#include "program.h"
+#include "real/real.h"
+#include "report.h"
+
+struct real_args {
+    const char *lesson;
+    int json, timeline, width, replay, trace_both;
+    const char *chrome;
+    struct real_options opt;
+};
+
+/* "812 ns", "41.2 us", "3.45 ms", "1.20 s". */
+static void fmt_ns(struct strbuf *out, int64_t ns)
+{
+    if (ns < 1000)
+        sb_printf(out, "%lld ns", (long long)ns);
+    else if (ns < 1000000)
+        sb_printf(out, "%.3g us", (double)ns / 1e3);
+    else if (ns < 1000000000)
+        sb_printf(out, "%.3g ms", (double)ns / 1e6);
+    else
+        sb_printf(out, "%.3g s", (double)ns / 1e9);
+}
+
+static double parse_seconds(const char *val)
+{
+    char *end;
+    double v = strtod(val, &end);
+
+    if (end == val || *end != '\0' || !(v >= 0.001 && v <= 3600))
+        cli_usage_error("real", "--timeout needs seconds from 0.001 to 3600, "
+                        "not '%s'", val);
+    return v;
+}
+
+static void parse(int argc, char **argv, struct real_args *a,
+                  struct overrides *ov)
+{
+    enum {
+        OPT_JSON = 1, OPT_RUNS, OPT_TICK_US, OPT_TIMEOUT, OPT_WIDEN, OPT_TRACE,
+        OPT_MAX_RECORDS, OPT_CHROME, OPT_TIMELINE, OPT_WIDTH, OPT_REPLAY,
+        OPT_CORO,
+    };
+    static const struct cli_opt opts[] = {
+        {"json", 0, OPT_JSON}, {"runs", 1, OPT_RUNS},
+        {"tick-us", 1, OPT_TICK_US}, {"timeout", 1, OPT_TIMEOUT},
+        {"widen", 1, OPT_WIDEN}, {"trace", 1, OPT_TRACE},
+        {"max-records", 1, OPT_MAX_RECORDS}, {"chrome", 1, OPT_CHROME},
+        {"timeline", 0, OPT_TIMELINE}, {"width", 1, OPT_WIDTH},
+        {"replay", 0, OPT_REPLAY}, {"coro", 1, OPT_CORO}, OVERRIDE_OPTS,
+        {NULL, 0, 0},
+    };
+    struct cli c;
+    const char *val;
+    int id;
+
+    memset(a, 0, sizeof(*a));
+    a->width = 100;
+    real_options_init(&a->opt);
+    cli_init(&c, "real", argc, argv);
+    overrides_init(ov, "real");
+    while ((id = cli_next(&c, opts, &val)) >= 0) {
+        switch (id) {
+        case 0:
+            if (a->lesson)
+                cli_usage_error("real", "one lesson at a time (got '%s' and "
+                                "'%s')", a->lesson, val);
+            a->lesson = val;
+            break;
+        case OPT_JSON: a->json = 1; break;
+        case OPT_TIMELINE: a->timeline = 1; break;
+        case OPT_REPLAY: a->replay = 1; break;
+        case OPT_CHROME: a->chrome = val; break;
+        case OPT_RUNS:
+            a->opt.runs = (int)cli_int("real", "runs", val, 1, REAL_MAX_RUNS);
+            break;
+        case OPT_TICK_US:
+            a->opt.tick_ns = 1000 * cli_int("real", "tick-us", val, 1, 1000000);
+            break;
+        case OPT_TIMEOUT:
+            a->opt.timeout_ns = (int64_t)(parse_seconds(val) * 1e9);
+            break;
+        case OPT_WIDEN:
+            a->opt.widen_ns = 1000 * cli_int("real", "widen", val, 0, 1000000);
+            break;
+        case OPT_MAX_RECORDS:
+            a->opt.max_records = cli_int("real", "max-records", val, 1024,
+                                         INT64_C(1) << 28);
+            break;
+        case OPT_WIDTH:
+            a->width = (int)cli_int("real", "width", val, 20, 10000);
+            break;
+        case OPT_CORO:
+            if (strcmp(val, "asm") != 0 && strcmp(val, "ucontext") != 0)
+                cli_usage_error("real", "--coro is 'asm' or 'ucontext', not "
+                                "'%s'", val);
+            a->opt.coro = val;
+            break;
+        case OPT_TRACE:
+            if (strcmp(val, "on") == 0)
+                a->opt.traced = 1;
+            else if (strcmp(val, "off") == 0)
+                a->opt.traced = 0;
+            else if (strcmp(val, "both") == 0)
+                a->trace_both = a->opt.traced = 1;
+            else
+                cli_usage_error("real", "--trace is 'on', 'off' or 'both', "
+                                "not '%s'", val);
+            break;
+        default:
+            overrides_option(ov, id, val);
+            break;
+        }
+    }
+    if (!a->lesson)
+        cli_usage_error("real", "which lesson? taketurns real LESSON");
+    if (a->json && a->timeline)
+        cli_usage_error("real", "choose --json or --timeline, not both");
+    if (!a->opt.traced && (a->timeline || a->replay || a->chrome))
+        cli_usage_error("real", "--timeline, --replay and --chrome need a "
+                        "trace: drop --trace off");
+}
+
+/* ---- failures, compiler style --------------------------------------------------- */
+
+/* Where a message about an event of a task should point: its last op. */
+static void place(const struct lesson *L, int scene, const struct trace *tr,
+                  const struct trace_event *ev, int *line, int *col)
+{
+    for (size_t i = ev->op_index; i-- > 0;)
+        if (tr->ops[i].task == ev->task) {
+            *line = L->prog->pos[tr->ops[i].pc].line;
+            *col = L->prog->pos[tr->ops[i].pc].col;
+            return;
+        }
+    *line = L->scenes[scene].tasks[ev->task].line;
+    *col = L->scenes[scene].tasks[ev->task].col;
+}
+
+static void print_failure(const struct lesson *L, int scene,
+                          const struct real_outcome *oc)
+{
+    const struct trace *tr = oc->trace;
+    const struct program *P = L->prog;
+    struct diag d;
+    struct strbuf msg, when;
+    int line, col, said = 0;
+
+    diag_init(&d);
+    sb_init(&msg);
+    sb_init(&when);
+    if (!tr) {
+        diag_file_error(&d, L->src->name, "%d real run%s of scene '%s' ended "
+                        "in a %s", oc->count, oc->count == 1 ? "" : "s",
+                        L->scenes[scene].name, oc->status == TRACE_DEADLOCK ?
+                        "deadlock" : oc->status == TRACE_FAILED ? "failure" :
+                        "limit");
+        fputs(d.text.s, stderr);
+    }
+    for (size_t i = 0; tr && i < tr->nevents; i++) {
+        const struct trace_event *ev = &tr->events[i];
+
+        sb_clear(&when);
+        fmt_ns(&when, ev->t);
+        if (ev->kind == EV_ERROR || ev->kind == EV_LIMIT) {
+            place(L, scene, tr, ev, &line, &col);
+            diag_error(&d, L->src, line, col, "in a real run, %s%s%s: %s",
+                       ev->kind == EV_ERROR ? "task " : "",
+                       ev->kind == EV_ERROR ? tr->labels[ev->task] : "after ",
+                       ev->kind == EV_ERROR ? "" : when.s,
+                       trace_text_at(tr, ev->arg));
+        } else if (ev->kind == EV_DEADLOCK && !said) {
+            said = 1;
+            place(L, scene, tr, ev, &line, &col);
+            sb_clear(&msg);
+            for (size_t k = i; k < tr->nevents; k++) {
+                const struct trace_event *e2 = &tr->events[k];
+
+                if (e2->kind != EV_DEADLOCK)
+                    continue;
+                if (msg.len)
+                    sb_puts(&msg, "; ");
+                if (e2->arg2 >= 0 && e2->arg2 < P->nlocks)
+                    sb_printf(&msg, "%s waits for lock %s (held by %s)",
+                              tr->labels[e2->task], P->lock_names[e2->arg2],
+                              e2->other == e2->task ? "itself" :
+                              e2->other >= 0 ? tr->labels[e2->other] :
+                              "a task that has ended");
+                else
+                    sb_printf(&msg, "%s cannot start", tr->labels[e2->task]);
+            }
+            diag_error(&d, L->src, line, col, "deadlock in a real run of "
+                       "scene '%s', found after %s: %s", L->scenes[scene].name,
+                       when.s, msg.s);
+        } else {
+            continue;
+        }
+        fputs(d.text.s, stderr);
+    }
+    sb_done(&msg);
+    sb_done(&when);
+    diag_done(&d);
+}
+
+/* ---- output -------------------------------------------------------------------- */
+
+static void text_series(struct strbuf *out, const struct lesson *L,
+                        const struct real_result *res, const char *what)
+{
+    sb_printf(out, "%d run%s, %s:\n\n", res->runs, res->runs == 1 ? "" : "s",
+              what);
+    real_result_histogram(out, L, res, 40);
+    sb_puts(out, "\nwall time per run: min ");
+    fmt_ns(out, res->wall_ns.min);
+    sb_puts(out, " · median ");
+    fmt_ns(out, res->wall_ns.median);
+    sb_puts(out, " · max ");
+    fmt_ns(out, res->wall_ns.max);
+    sb_printf(out, "  (%.1f ns per op)\n", res->ns_per_op);
+}
+
+static void text_replay(struct strbuf *out, const struct real_args *a,
+                        const struct lesson *L, int scene,
+                        const struct real_replay *rp)
+{
+    if (!rp->ok) {
+        sb_printf(out, "\nreplay: not possible: %s\n", rp->why.s);
+        return;
+    }
+    sb_printf(out, "\nreplay: the first run's interleaving, run step by step "
+              "in the simulator (%lld ticks), ends in the same state:\n"
+              "  taketurns run %s --scene %s --schedule \"", (long long)rp->steps,
+              a->lesson, L->scenes[scene].name);
+    if (rp->schedule.len > 2000) {
+        sb_add(out, rp->schedule.s, 2000);
+        sb_puts(out, " ...\"\n  (the schedule is long: --json has all of it)\n");
+    } else {
+        sb_printf(out, "%s\"\n", rp->schedule.s);
+    }
+}
+
+static void text_output(struct strbuf *out, const struct real_args *a,
+                        const struct lesson *L, int scene,
+                        const struct scene_config *cfg,
+                        const struct real_result *res,
+                        const struct real_result *untraced,
+                        const struct real_replay *rp)
+{
+    sb_printf(out, "%s — scene %s, run for real\n", L->title,
+              L->scenes[scene].name);
+    report_settings(out, cfg);
+    sb_printf(out, "; %s\n\n", res->detail);
+    text_series(out, L, res, res->traced ? "traced" : "untraced");
+    if (untraced) {
+        sb_putc(out, '\n');
+        text_series(out, L, untraced, "untraced");
+        sb_printf(out, "\ntracing costs %.1f ns per op here (traced %.1f, "
+                  "untraced %.1f)\n", res->ns_per_op - untraced->ns_per_op,
+                  res->ns_per_op, untraced->ns_per_op);
+    }
+    if (res->order_checked)
+        sb_printf(out, "\n%s\n", res->order_same ?
+                  "every run executed its ops in exactly the simulated order" :
+                  "a run did NOT execute its ops in the simulated order");
+    if (rp)
+        text_replay(out, a, L, scene, rp);
+    if (a->timeline && res->trace) {
+        struct report r = {L, scene, cfg, res->trace};
+
+        sb_puts(out, "\nthe first run:\n");
+        report_timeline(out, &r, a->width);
+    }
+    if (res->notes.len) {
+        sb_puts(out, "\nnotes:\n");
+        for (const char *s = res->notes.s; *s;) {
+            const char *nl = strchr(s, '\n');
+            size_t len = nl ? (size_t)(nl - s) : strlen(s);
+
+            sb_puts(out, "  - ");
+            sb_add(out, s, len);
+            sb_putc(out, '\n');
+            s += len + (nl != NULL);
+        }
+    }
+}
+
+static void json_output(struct strbuf *out, const struct real_args *a,
+                        const struct lesson *L, int scene,
+                        const struct scene_config *cfg,
+                        const struct real_result *res,
+                        const struct real_result *untraced,
+                        const struct real_replay *rp)
+{
+    struct json j;
+
+    json_init(&j, out, 1);
+    json_object(&j, NULL);
+    json_str(&j, "lesson", L->title);
+    json_str(&j, "scene", L->scenes[scene].name);
+    json_str(&j, "mode", mode_name(cfg->mode));
+    real_result_json(&j, L, res);
+    if (untraced) {
+        json_object(&j, "untraced");
+        real_result_json(&j, L, untraced);
+        json_end(&j);
+        json_double(&j, "tracing_cost_ns_per_op",
+                    res->ns_per_op - untraced->ns_per_op);
+    }
+    if (rp) {
+        json_object(&j, "replay");
+        json_bool(&j, "ok", rp->ok);
+        if (rp->ok) {
+            json_str(&j, "schedule", rp->schedule.s);
+            json_int(&j, "steps", rp->steps);
+        } else {
+            json_str(&j, "why", rp->why.s);
+        }
+        if (rp->final) {
+            json_object(&j, "final");
+            for (int g = 0; g < L->prog->nglobals; g++)
+                json_int(&j, L->prog->global_names[g], rp->final[g]);
+            json_end(&j);
+        }
+        json_int(&j, "searched", rp->searched);
+        json_end(&j);
+    }
+    if (a->chrome)
+        json_str(&j, "chrome", a->chrome);
+    json_end(&j);
+    sb_putc(out, '\n');
+}
 
 int cmd_real(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("taketurns: 'real' is not built yet\n", stderr);
-    return 2;
+    struct real_args a;
+    struct overrides ov;
+    struct lesson *L;
+    struct scene_config cfg;
+    struct schedule sch;
+    struct real_result *res, *untraced = NULL;
+    struct real_replay rp;
+    struct strbuf err, out;
+    int scene, rc = 0, do_replay;
+
+    parse(argc, argv, &a, &ov);
+    L = cli_load_lesson(a.lesson);
+    if (!L)
+        return 1;
+    scene = overrides_scene(&ov, L);
+    if (scene < 0) {
+        fprintf(stderr, "%s: error: this lesson has no scene to run\n",
+                L->src->name);
+        lesson_free(L);
+        return 1;
+    }
+    overrides_apply(&ov, L, scene, &cfg, &sch);
+    schedule_done(&sch);
+    sb_init(&err);
+    res = real_run(L, scene, &cfg, &a.opt, &err);
+    if (!res) {
+        fprintf(stderr, "%s: error: scene '%s': %s\n", L->src->name,
+                L->scenes[scene].name, err.s ? err.s : "cannot run");
+        sb_done(&err);
+        lesson_free(L);
+        return 1;
+    }
+    if (a.trace_both) {
+        struct real_options o2 = a.opt;
+
+        o2.traced = 0;
+        untraced = real_run(L, scene, &cfg, &o2, &err);
+    }
+    real_replay_init(&rp);
+    do_replay = a.replay && res->trace;
+    if (do_replay)
+        real_replay(L, scene, &cfg, res->trace, &rp);
+    else if (a.replay)
+        sb_puts(&rp.why, "there is no trace of the first run");
+    if (a.chrome) {
+        sb_clear(&err);
+        if (!res->trace) {
+            fprintf(stderr, "taketurns real: error: no trace to write to %s\n",
+                    a.chrome);
+            rc = 1;
+        } else if (chrome_write_file(a.chrome, L, scene, &cfg, res->trace,
+                                     &err) < 0) {
+            fprintf(stderr, "taketurns real: error: %s\n", err.s);
+            rc = 1;
+        }
+    }
+    sb_init(&out);
+    if (a.json)
+        json_output(&out, &a, L, scene, &cfg, res, untraced,
+                    a.replay ? &rp : NULL);
+    else
+        text_output(&out, &a, L, scene, &cfg, res, untraced,
+                    a.replay ? &rp : NULL);
+    fwrite(out.s, 1, out.len, stdout);
+    fflush(stdout);
+    sb_done(&out);
+    for (int i = 0; i < res->noutcomes; i++)
+        if (res->outcomes[i].status != TRACE_OK) {
+            print_failure(L, scene, &res->outcomes[i]);
+            rc = 1;
+        }
+    real_replay_done(&rp);
+    real_result_free(untraced);
+    real_result_free(res);
+    sb_done(&err);
+    lesson_free(L);
+    return rc;
 }

@@ -1,0 +1,485 @@
+/* be_asyncio.c - the asyncio backend: coroutines on one real event loop.
+ *
+ * Each task is a stackful coroutine (coro.h) with its own mmap'd stack; the
+ * loop runs on the calling thread and switches to a coroutine, which runs
+ * ops until it awaits, waits for a lock or ends, and switches back.  A
+ * blocking call inside a coroutine (sleep(n), io(n) without await) really
+ * sleeps on the loop's thread, and compute(n) really spins: every other
+ * coroutine waits, as in asyncio.
+ *
+ * The order.  A real asyncio run must run the ops in exactly the order of
+ * the simulated run.  The simulator charges every op one tick and ends a
+ * timer at (tick of the await + 1 + n); real ops take nanoseconds, so
+ * deadlines taken from a real clock would order timers that tie, or nearly
+ * tie, in ticks differently (and by luck).  So the loop keeps its own
+ * clock, in ticks, that advances with the work done: one tick per op,
+ * max(N, 1) for compute(N), 1 + n for a blocking sleep(n) or io(n) - the
+ * simulator's charges.  Every scheduling decision is made on that clock
+ * with the simulator's rules: a FIFO ready queue; a timer heap ordered by
+ * (deadline in ticks, order of setting); timers due by a tick are moved to
+ * the ready queue before anything the tick's op makes ready, and at the
+ * end of the tick; an idle loop jumps its clock to the first deadline.
+ * The order of ops is therefore a function of the scene alone, the same as
+ * the simulator's, whatever the machine does.
+ *
+ * The real clock decides only how long the loop sleeps: each timer also has
+ * a real deadline (when its await ran + n ticks of real time), and the
+ * loop never resumes a coroutine before its real deadline - when the next
+ * coroutine to run is still waiting, the loop really sleeps until then
+ * (clock_nanosleep to an absolute time; the next deadline of the heap when
+ * nothing else is ready).  So `await io(50)` really waits 50 ticks, eight
+ * of them overlap, and the clock in ticks only ever orders.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "real/coro.h"
+#include "real/real_impl.h"
+
+struct atimer {
+    int64_t deadline;       /* in ticks of the loop clock */
+    uint64_t seq;           /* order of setting: ties go first-set first */
+    int task;
+};
+
+struct alock {
+    int owner;
+    int head, n;
+    int8_t q[LESSON_MAX_TASKS];
+};
+
+struct aio {
+    struct rrun *r;
+    const struct coro_ops *ops;
+    struct coro loop;
+    struct coro co[LESSON_MAX_TASKS];
+    int64_t V;              /* the loop clock */
+    uint64_t seqno;
+    int ready[LESSON_MAX_TASKS];
+    int rhead, rn;
+    struct atimer heap[LESSON_MAX_TASKS];
+    int nheap;
+    uint64_t not_before[LESSON_MAX_TASKS]; /* raw: its wait really ends */
+    uint64_t real_deadline[LESSON_MAX_TASKS];
+    struct alock *locks;
+    int ndone;
+    uint64_t last_op_t;
+    /* The last switch away, to fill in who ran next. */
+    int sw_task;
+    uint32_t sw_rec;
+};
+
+/* ---- the ready queue and the timer heap ------------------------------------ */
+
+static void ready_push(struct aio *a, int t, uint64_t not_before)
+{
+    a->ready[(a->rhead + a->rn++) % LESSON_MAX_TASKS] = t;
+    a->not_before[t] = not_before;
+}
+
+static int ready_pop(struct aio *a)
+{
+    int t = a->ready[a->rhead];
+
+    a->rhead = (a->rhead + 1) % LESSON_MAX_TASKS;
+    a->rn--;
+    return t;
+}
+
+static int timer_less(const struct atimer *x, const struct atimer *y)
+{
+    return x->deadline < y->deadline ||
+           (x->deadline == y->deadline && x->seq < y->seq);
+}
+
+static void heap_push(struct aio *a, int64_t deadline, int task)
+{
+    int i = a->nheap++;
+
+    a->heap[i].deadline = deadline;
+    a->heap[i].seq = ++a->seqno;
+    a->heap[i].task = task;
+    while (i > 0 && timer_less(&a->heap[i], &a->heap[(i - 1) / 2])) {
+        struct atimer tmp = a->heap[i];
+
+        a->heap[i] = a->heap[(i - 1) / 2];
+        a->heap[(i - 1) / 2] = tmp;
+        i = (i - 1) / 2;
+    }
+}
+
+static struct atimer heap_pop(struct aio *a)
+{
+    struct atimer top = a->heap[0];
+    int i = 0;
+
+    a->heap[0] = a->heap[--a->nheap];
+    for (;;) {
+        int l = 2 * i + 1, m = i;
+
+        if (l < a->nheap && timer_less(&a->heap[l], &a->heap[m]))
+            m = l;
+        if (l + 1 < a->nheap && timer_less(&a->heap[l + 1], &a->heap[m]))
+            m = l + 1;
+        if (m == i)
+            break;
+        struct atimer tmp = a->heap[i];
+
+        a->heap[i] = a->heap[m];
+        a->heap[m] = tmp;
+        i = m;
+    }
+    return top;
+}
+
+/* Move every timer due by tick `by` to the ready queue, in heap order. */
+static void fire_timers(struct aio *a, int64_t by)
+{
+    while (a->nheap > 0 && a->heap[0].deadline <= by) {
+        struct atimer tm = heap_pop(a);
+        struct rtask *T = &a->r->tasks[tm.task];
+        uint64_t when = a->real_deadline[tm.task];
+
+        rrec_event(T, when, EV_WAKE);
+        rrec_state(T, when, TS_READY, -1, 0, 0, -1);
+        ready_push(a, tm.task, when);
+    }
+}
+
+/* ---- inside a coroutine ------------------------------------------------------ */
+
+/* Give the loop back control; returns when the loop resumes this task. */
+static void to_loop(struct aio *a, struct rtask *T)
+{
+    a->ops->swap(&a->co[T->id], &a->loop);
+}
+
+/* Switch away from T (recorded); the loop fills in who runs next. */
+static void switch_away(struct aio *a, struct rtask *T, uint64_t t, int why,
+                        int64_t arg, int arg2)
+{
+    struct real_rec *ev = rrec_event(T, t, EV_SWITCH);
+
+    if (ev) {
+        ev->why = (uint8_t)why;
+        ev->value = arg;
+        ev->arg2 = (int16_t)arg2;
+        a->sw_task = T->id;
+        a->sw_rec = (uint32_t)(ev - T->rec);
+    }
+}
+
+/* A blocking call: the coroutine keeps the loop, and the loop waits. */
+static int stall(struct aio *a, struct rtask *T, uint64_t t, int kind, int64_t n)
+{
+    struct rrun *r = a->r;
+    struct real_rec *ev = rrec_event(T, t, EV_STALL);
+
+    if (ev) {
+        ev->value = n;
+        ev->arg2 = (int16_t)kind;
+    }
+    rrec_state(T, t, TS_BLOCKED, 0, 0, kind, -1);
+    if (rrun_sleep_until(r, rclock_mono_ns() + (uint64_t)n *
+                                                  (uint64_t)r->tick_ns) < 0)
+        return -1;
+    rrec_state(T, rclock_now(), TS_RUNNING, 0, 0, 0, -1);
+    return 0;
+}
+
+static void acquire(struct aio *a, struct rtask *T, uint64_t t, int lock)
+{
+    struct alock *l = &a->locks[lock];
+    struct real_rec *ev;
+
+    if (l->owner < 0) {
+        l->owner = T->id;
+        if ((ev = rrec_event(T, t, EV_ACQUIRE)) != NULL)
+            ev->arg2 = (int16_t)lock;
+        return;
+    }
+    l->q[(l->head + l->n++) % LESSON_MAX_TASKS] = (int8_t)T->id;
+    if ((ev = rrec_event(T, t, EV_LOCK_WAIT)) != NULL) {
+        ev->arg2 = (int16_t)lock;
+        ev->other = (int16_t)l->owner;
+    }
+    switch_away(a, T, t, SW_LOCK, l->owner, lock);
+    rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, lock);
+    T->waiting_lock = lock;
+    to_loop(a, T);
+    T->waiting_lock = -1;
+}
+
+/* Returns -1 if the lock was not held. */
+static int release(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
+                   int lock)
+{
+    struct alock *l = &a->locks[lock];
+    struct real_rec *ev;
+    int w = -1;
+
+    if (l->owner < 0)
+        return -1;
+    if (l->n > 0) {
+        w = l->q[l->head];
+        l->head = (l->head + 1) % LESSON_MAX_TASKS;
+        l->n--;
+    }
+    l->owner = w;
+    if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
+        ev->arg2 = (int16_t)lock;
+        ev->other = (int16_t)w;
+    }
+    if (w >= 0) {
+        struct rtask *W = &a->r->tasks[w];
+
+        if ((ev = rrec_event(W, t, EV_ACQUIRE)) != NULL)
+            ev->arg2 = (int16_t)lock;
+        rrec_state(W, t, TS_READY, -1, 0, 0, -1);
+        fire_timers(a, tick);
+        ready_push(a, w, 0);
+    }
+    return 0;
+}
+
+/* The end of T: it never runs again. */
+TT_NORETURN static void task_over(struct aio *a, struct rtask *T)
+{
+    a->ndone++;
+    to_loop(a, T);
+    abort();
+}
+
+static void coroutine(void *p)
+{
+    struct rtask *T = p;
+    struct rrun *r = T->run;
+    struct aio *a = r->be_state;
+    const struct program *P = r->P;
+    struct vm_effect eff;
+
+    for (;;) {
+        int64_t tick = a->V;
+        uint64_t t;
+
+        if ((T->ops & 255) == 0) {
+            if (rclock_now() > r->deadline_raw)
+                rrun_abort(r, RA_TIMEOUT);
+            else if (r->opt->cancel && atomic_load(r->opt->cancel))
+                rrun_abort(r, RA_CANCEL);
+            if (rrun_aborted(r))
+                task_over(a, T);
+        }
+        t = rclock_now();
+        if (t < a->last_op_t)
+            t = a->last_op_t;
+        a->last_op_t = t;
+        vm_step(&T->vm, P, r->mem, &eff);
+        T->ops++;
+        if (r->traced)
+            rrec_op(T, t, 0, &eff);
+        a->V = tick + 1;
+        switch ((enum vm_status)eff.status) {
+        case VM_RAN:
+            break;
+        case VM_COMPUTE:
+            if (eff.value > 1)
+                a->V = tick + eff.value;
+            if (eff.value > 0 && rrun_busy(r, T, eff.value) < 0)
+                task_over(a, T);
+            break;
+        case VM_SLEEP:
+        case VM_IO:
+            if (eff.value > 0) {
+                a->V = tick + 1 + eff.value;
+                if (stall(a, T, t, eff.status, eff.value) < 0)
+                    task_over(a, T);
+            }
+            break;
+        case VM_AWAIT_SLEEP:
+        case VM_AWAIT_IO:
+            switch_away(a, T, t, SW_AWAIT, eff.value, eff.status);
+            if (eff.value == 0) {
+                rrec_state(T, t, TS_READY, -1, SW_AWAIT, 0, -1);
+                fire_timers(a, tick);
+                ready_push(a, T->id, 0);
+            } else {
+                rrec_state(T, t, TS_BLOCKED, -1, SW_AWAIT, eff.status, -1);
+                a->real_deadline[T->id] =
+                    t + rclock_units((uint64_t)eff.value * (uint64_t)r->tick_ns);
+                heap_push(a, tick + 1 + eff.value, T->id);
+            }
+            to_loop(a, T);
+            break;
+        case VM_ACQUIRE:
+            acquire(a, T, t, eff.index);
+            break;
+        case VM_RELEASE:
+            if (release(a, T, t, tick, eff.index) < 0) {
+                eff.status = VM_ERROR;
+                eff.error = ERR_RELEASE_UNLOCKED;
+                rtask_fail(r, T, rclock_now(), &eff);
+                task_over(a, T);
+            }
+            break;
+        case VM_PRINT:
+            rtask_print(T, t, P, &eff);
+            break;
+        case VM_EXIT:
+            t = rclock_now();
+            rrec_event(T, t, EV_EXIT);
+            rtask_end(r, T, t, TS_DONE);
+            task_over(a, T);
+        case VM_ERROR:
+            rtask_fail(r, T, rclock_now(), &eff);
+            task_over(a, T);
+        }
+        if (T->ops > r->cfg.budget) {
+            r->limit_task = T->id;
+            rrun_abort(r, RA_BUDGET);
+            task_over(a, T);
+        }
+    }
+}
+
+/* ---- the loop ------------------------------------------------------------------ */
+
+static int aio_setup(struct rrun *r, struct strbuf *err)
+{
+    struct aio *a = xcalloc(1, sizeof(*a));
+
+    a->r = r;
+    a->ops = r->opt->coro ? coro_by_name(r->opt->coro) : coro_default();
+    if (!a->ops) {
+        sb_printf(err, "no coroutine switch named '%s' in this build",
+                  r->opt->coro);
+        free(a);
+        return -1;
+    }
+    for (int t = 0; t < r->ntasks; t++)
+        if (coro_stack_new(&a->co[t], CORO_STACK_SIZE) < 0) {
+            sb_puts(err, "cannot map a coroutine stack");
+            for (int k = 0; k < t; k++)
+                coro_free(&a->co[k]);
+            free(a);
+            return -1;
+        }
+    a->locks = xcalloc((size_t)r->nlocks + 1, sizeof(*a->locks));
+    r->be_state = a;
+    r->single = 1;
+    r->detail = a->ops == &coro_ucontext ? "coroutines, ucontext switch" :
+                "coroutines, asm switch";
+    return 0;
+}
+
+static void aio_teardown(struct rrun *r)
+{
+    struct aio *a = r->be_state;
+
+    if (!a)
+        return;
+    for (int t = 0; t < r->ntasks; t++)
+        coro_free(&a->co[t]);
+    coro_free(&a->loop);
+    free(a->locks);
+    free(a);
+    r->be_state = NULL;
+}
+
+/* Sleep until raw clock time `when` (a coroutine's wait really ends). */
+static int wait_until_raw(struct rrun *r, uint64_t when)
+{
+    uint64_t now = rclock_now();
+
+    if (when <= now)
+        return 0;
+    return rrun_sleep_until(r, rclock_mono_ns() +
+                                   (uint64_t)rclock_ns(when - now));
+}
+
+static void deadlock(struct aio *a)
+{
+    struct rrun *r = a->r;
+
+    r->dl_found = 1;
+    for (int t = 0; t < r->ntasks; t++) {
+        int lk = r->tasks[t].waiting_lock;
+
+        r->dl_lock[t] = lk;
+        r->dl_holder[t] = lk >= 0 ? a->locks[lk].owner : -1;
+    }
+}
+
+static void aio_run(struct rrun *r)
+{
+    struct aio *a = r->be_state;
+#ifdef PR_SET_TIMERSLACK
+    int slack = prctl(PR_GET_TIMERSLACK, 0UL, 0UL, 0UL, 0UL);
+
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+#endif
+    a->V = 0;
+    a->seqno = 0;
+    a->rhead = a->rn = 0;
+    a->nheap = 0;
+    a->ndone = 0;
+    a->last_op_t = 0;
+    a->sw_task = -1;
+    for (int i = 0; i < r->nlocks; i++) {
+        a->locks[i].owner = -1;
+        a->locks[i].head = a->locks[i].n = 0;
+    }
+    r->t0 = rclock_now();
+    r->deadline_mono = rclock_mono_ns() + (uint64_t)r->opt->timeout_ns;
+    r->deadline_raw = r->t0 + rclock_units((uint64_t)r->opt->timeout_ns);
+    for (int t = 0; t < r->ntasks; t++) {
+        struct rtask *T = &r->tasks[t];
+
+        a->ops->init(&a->co[t], coroutine, T);
+        rrec_event(T, r->t0, EV_START);
+        rrec_state(T, r->t0, TS_READY, -1, 0, 0, -1);
+        ready_push(a, t, 0);
+    }
+    for (;;) {
+        int t;
+        uint64_t now;
+
+        fire_timers(a, a->V);
+        if (rrun_aborted(r))
+            break;
+        if (a->rn == 0) {
+            if (a->nheap == 0) {
+                if (a->ndone < r->ntasks)
+                    deadlock(a);
+                break;
+            }
+            a->V = a->heap[0].deadline;     /* idle: on to the next timer */
+            continue;
+        }
+        t = ready_pop(a);
+        if (wait_until_raw(r, a->not_before[t]) < 0)
+            break;
+        now = rclock_now();
+        if (a->sw_task >= 0) {
+            r->tasks[a->sw_task].rec[a->sw_rec].other = (int16_t)t;
+            a->sw_task = -1;
+        }
+        rrec_state(&r->tasks[t], now, TS_RUNNING, 0, 0, 0, -1);
+        a->ops->swap(&a->loop, &a->co[t]);
+    }
+#ifdef PR_SET_TIMERSLACK
+    if (slack > 0)
+        prctl(PR_SET_TIMERSLACK, (unsigned long)slack, 0UL, 0UL, 0UL);
+#endif
+}
+
+const struct real_backend real_asyncio = {
+    .name = "asyncio",
+    .detail = "coroutines on one event loop",
+    .setup = aio_setup,
+    .run = aio_run,
+    .teardown = aio_teardown,
+};

@@ -1,0 +1,312 @@
+/* real_impl.h - the state of one real run, shared by the backends.
+ *
+ * Only src/real/ includes this.  A struct rrun is set up once for a series
+ * of runs (rrun_new) and reset before each (rrun_reset); a backend (one
+ * const struct real_backend each) runs every task once and leaves the
+ * outcome in the rrun.  Each task records into its own buffer of 32-byte
+ * records (no shared counters, no locks on the hot path); real_merge()
+ * turns the buffers into a struct trace after the run.
+ *
+ * Memory model: the VM reads and writes shared variables with relaxed
+ * atomics.  Real hardware may let a later load pass an earlier store (x86
+ * store buffers) or reorder more (Arm), which no interleaving of ops
+ * explains; the simulator and the explorer only know interleavings.  So
+ * the threads and gil backends put a full fence after each store (x86-64,
+ * where that suffices) or after each shared access (elsewhere): real runs
+ * are sequentially consistent, and every real outcome is one the explorer
+ * can find.  The race inside x = x + 1 is between ops, so it stays.
+ */
+#ifndef TT_REAL_IMPL_H
+#define TT_REAL_IMPL_H
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "real/clock.h"
+#include "real/real.h"
+#include "vm.h"
+
+/* ---- trace records -------------------------------------------------------- */
+
+enum rec_kind { REC_OP, REC_STATE, REC_EVENT };
+
+/* One record: an op, a state change or an event of one task.  Times are
+ * raw clock readings (rclock_now). */
+struct real_rec {
+    uint64_t t;
+    int64_t value;      /* op: value; event: arg (text offset for prints) */
+    uint32_t pc;        /* op: pc; state: arg (the lock waited for) */
+    uint32_t seq;       /* per task; in one-thread backends, per run */
+    uint8_t kind;       /* enum rec_kind */
+    uint8_t status;     /* op: vm_status; state: task_state; event: kind */
+    int8_t cpu;         /* CPU lane, -1 if none */
+    uint8_t why;        /* state: switch reason; event: switch reason */
+    int16_t other;      /* event: other task */
+    int16_t arg2;       /* event: arg2; state: wait kind */
+};
+
+/* Records kept back for a task's last events when its buffer fills. */
+enum { RREC_RESERVE = 16 };
+
+/* ---- locks ------------------------------------------------------------------- */
+
+/* A lock of the lesson as a real lock: a mutex guards the owner and a FIFO
+ * of waiters; release hands the lock straight to the first waiter, as the
+ * simulator does (a fair lock: a releasing thread cannot barge back in
+ * ahead of the waiters, which would allow outcomes no interleaving of the
+ * simulator's lock has).  ticket counts acquire attempts; each ACQUIRE
+ * op's record holds its ticket, so replay knows the real order. */
+struct rlock {
+    pthread_mutex_t mu;
+    int owner;              /* task, -1 when free */
+    uint32_t ticket;
+    int head, n;            /* waiters: q[head], q[head + 1], ... */
+    int8_t q[LESSON_MAX_TASKS];
+};
+
+/* ---- the GIL ----------------------------------------------------------------- */
+
+/* CPython's GIL (Python/ceval_gil.c): a mutex and condition variable guard
+ * `locked`; a waiter waits one switch interval at a time and, if an
+ * interval passes with no switch, sets drop_request; the holder reads the
+ * request (a relaxed atomic, like CPython's eval_breaker) at checkpoints,
+ * drops the GIL and, with forced switching, waits on switch_cv until
+ * another thread has taken it. */
+struct rgil {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int locked;
+    int holder;
+    uint64_t switches;
+    atomic_int drop_request;
+    pthread_mutex_t switch_mu;
+    pthread_cond_t switch_cv;
+    int last_holder;
+    int64_t interval_ns;
+};
+
+/* ---- tasks ------------------------------------------------------------------- */
+
+struct rrun;
+
+struct rtask {
+    _Alignas(64) struct vm vm; /* a cache line of its own: no false sharing */
+    struct rrun *run;
+    int id;
+    /* Trace records: a buffer of cap; seq points at the counter to use. */
+    struct real_rec *rec;
+    uint32_t nrec, cap;
+    uint32_t *seqp;
+    uint32_t seq;
+    uint64_t last_t;
+    uint8_t truncated;
+    int8_t end_state;       /* TS_DONE or TS_FAILED once it ended, else -1 */
+    int64_t ops;
+    uint64_t t_end;         /* raw time it ended */
+    struct strbuf text;     /* prints and messages; records hold offsets */
+    /* Lock waits (guarded by the lock's mutex). */
+    pthread_cond_t cv;
+    int waiting_lock;       /* -1 if none */
+    int granted;
+    atomic_int finished;    /* for the watchdog */
+    int has_gil;            /* this task holds the GIL */
+    pthread_t thread;
+    int has_thread;
+    /* processes: the records the parent makes (the spawn), merged with
+     * the child's. */
+    struct real_rec prec[4];
+    uint32_t nprec;
+    int pid;
+};
+
+/* ---- the run ----------------------------------------------------------------- */
+
+enum rabort {
+    RA_NONE, RA_TIMEOUT, RA_DEADLOCK, RA_CANCEL, RA_BUDGET,
+    RA_RESOURCE,                /* a thread or process could not start */
+};
+
+struct real_backend;
+
+enum { RCPU_IDS = 1024 };
+
+struct rrun {
+    const struct lesson *L;
+    const struct program *P;
+    const struct scene *sc;
+    int scene;
+    struct scene_config cfg;
+    const struct real_options *opt;
+    const struct real_backend *be;
+
+    int ntasks, nglobals, nlocks, nspaces;
+    struct rtask *tasks;
+    _Atomic int64_t *mem;       /* nglobals (processes: each copies it) */
+    struct rlock *locks;
+    struct rgil gil;
+    int use_gil;
+    int solo;                   /* each task alone with its memory: a lock
+                                   it cannot take is a deadlock at once */
+    int fence;                  /* sequential consistency fences */
+    int single;                 /* one OS thread runs every task: records
+                                   are ordered by one sequence per run */
+    int threaded;               /* other threads may need waking */
+    uint32_t gseq;
+
+    int traced;
+    uint32_t rec_cap;           /* per task */
+    int64_t tick_ns;
+    uint64_t tick_iters;        /* busy-work iterations in a tick */
+    int64_t widen_ns;
+
+    uint64_t t0;                /* raw clock when the run started */
+    uint64_t deadline_mono;     /* CLOCK_MONOTONIC ns: the time limit */
+    uint64_t deadline_raw;
+    atomic_int abort;           /* enum rabort */
+
+    /* Sleeping threads wait here, so an abort can wake them. */
+    pthread_mutex_t sleep_mu;
+    pthread_cond_t sleep_cv;
+    /* Tasks that ended, for the watchdog. */
+    pthread_mutex_t done_mu;
+    pthread_cond_t done_cv;
+    int ndone;
+    /* The start line: threads wait here (on done_mu) until all exist. */
+    pthread_cond_t go_cv;
+    int go;
+
+    /* CPUs: the lanes of the trace are the CPUs the run may use. */
+    int ncpu;                   /* lanes */
+    int pin;                    /* set the affinity of each thread */
+    cpu_set_t cpuset;
+    int8_t lane_of[RCPU_IDS];
+
+    /* The outcome of the last run. */
+    enum trace_status status;
+    uint64_t t_end;             /* raw time the last task ended */
+    int64_t *final;             /* nspaces x nglobals */
+    int limit_task;             /* for the limit message */
+    uint64_t t_abort;
+    /* Deadlock: what each unfinished task waited for, and its holder. */
+    int dl_lock[LESSON_MAX_TASKS], dl_holder[LESSON_MAX_TASKS];
+    int dl_found;
+
+    /* The backend's own state (asyncio: the loop; processes: the shared
+     * memory). */
+    void *be_state;
+    const char *detail;
+};
+
+struct real_backend {
+    const char *name;           /* mode name */
+    const char *detail;         /* for the result */
+    /* Set up what the backend needs once for a series; 0 or -1 (err). */
+    int (*setup)(struct rrun *r, struct strbuf *err);
+    /* Run every task once (rrun_reset has been called). */
+    void (*run)(struct rrun *r);
+    void (*teardown)(struct rrun *r);
+};
+
+extern const struct real_backend real_sequential, real_threads, real_gil,
+    real_asyncio, real_processes;
+
+/* ---- recording (inline: this is the hot path) ----------------------------- */
+
+static inline struct real_rec *rrec_add(struct rtask *T, uint64_t t, int kind,
+                                        uint32_t room)
+{
+    struct real_rec *rc;
+
+    if (T->nrec + room >= T->cap) {
+        T->truncated = 1;
+        return NULL;
+    }
+    if (t < T->last_t)
+        t = T->last_t;
+    T->last_t = t;
+    rc = &T->rec[T->nrec++];
+    rc->t = t;
+    rc->seq = (*T->seqp)++;
+    rc->kind = (uint8_t)kind;
+    return rc;
+}
+
+static inline int rrun_lane(const struct rrun *r)
+{
+    int c = sched_getcpu();
+
+    return c >= 0 && c < RCPU_IDS ? r->lane_of[c] : -1;
+}
+
+/* Record an op that started at time t. */
+static inline void rrec_op(struct rtask *T, uint64_t t, int cpu,
+                           const struct vm_effect *e)
+{
+    struct real_rec *rc = rrec_add(T, t, REC_OP, RREC_RESERVE);
+
+    if (!rc)
+        return;
+    rc->value = e->value;
+    rc->pc = e->pc;
+    rc->status = e->status;
+    rc->cpu = (int8_t)cpu;
+}
+
+/* ---- helpers (real_task.c) --------------------------------------------------- */
+
+void rrec_state(struct rtask *T, uint64_t t, int state, int cpu, int why,
+                int wait, int arg);
+struct real_rec *rrec_event(struct rtask *T, uint64_t t, int kind);
+/* Keep s in the task's text; returns its offset. */
+int64_t rrec_text(struct rtask *T, const char *s);
+
+/* Stop the run (the first reason wins). */
+void rrun_abort(struct rrun *r, enum rabort why);
+static inline int rrun_aborted(struct rrun *r)
+{
+    return atomic_load_explicit(&r->abort, memory_order_relaxed) != RA_NONE;
+}
+/* Sleep until CLOCK_MONOTONIC time until (ns); 0, or -1 if the run was
+ * stopped meanwhile (or the time limit came first). */
+int rrun_sleep_until(struct rrun *r, uint64_t until);
+/* n ticks of CPU work; under the GIL each tick is a checkpoint. */
+int rrun_busy(struct rrun *r, struct rtask *T, int64_t ticks);
+
+/* Run task T to its end (threads, gil, processes, sequential). */
+void rtask_run(struct rrun *r, struct rtask *T);
+/* T ended (state TS_DONE or TS_FAILED) at t. */
+void rtask_end(struct rrun *r, struct rtask *T, uint64_t t, int state);
+/* Record a runtime error of T (eff) and end it. */
+void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
+                const struct vm_effect *eff);
+void rtask_print(struct rtask *T, uint64_t t, const struct program *P,
+                 const struct vm_effect *eff);
+
+/* Locks for the thread backends; return 0, or -1 if the run stopped. */
+void rlock_init(struct rlock *l);
+void rlock_destroy(struct rlock *l);
+int rlock_acquire(struct rrun *r, struct rtask *T, int lock, uint64_t t);
+/* 0, or -1 if the lock was not held (an error of the task). */
+int rlock_release(struct rrun *r, struct rtask *T, int lock, uint64_t t);
+/* Wake every waiter (after an abort). */
+void rlock_wake_all(struct rrun *r);
+/* 1 if every unfinished task waits for a lock nobody will release; fills
+ * dl_lock/dl_holder. */
+int rlock_deadlocked(struct rrun *r);
+
+/* The GIL (gil.c). */
+void rgil_init(struct rgil *g, int64_t interval_ns);
+void rgil_destroy(struct rgil *g);
+int rgil_take(struct rrun *r, struct rtask *T);
+void rgil_drop(struct rrun *r, struct rtask *T, int forced);
+void rgil_wake_all(struct rrun *r);
+
+/* Threads: affinity and the start line. */
+void rrun_pin_self(struct rrun *r);
+
+/* Merge the records of the last run into a trace (merge.c). */
+struct trace *real_merge(struct rrun *r);
+
+#endif

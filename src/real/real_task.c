@@ -1,0 +1,560 @@
+/* real_task.c - one task's life in a real run: ops, waits, locks, the end.
+ *
+ * rtask_run() is the loop every backend but asyncio runs for a task: one
+ * vm_step per op, a record per op, and the effect made real (busy work,
+ * a real sleep, a real lock).  The GIL, fences and the race-window pause
+ * are switched on by the rrun; nothing here knows which backend calls it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "real/real_impl.h"
+
+/* ---- records ---------------------------------------------------------------- */
+
+static int terminal_state(int state)
+{
+    return state == TS_DONE || state == TS_FAILED;
+}
+
+static int terminal_event(int kind)
+{
+    return kind == EV_EXIT || kind == EV_ERROR || kind == EV_DEADLOCK ||
+           kind == EV_LIMIT;
+}
+
+void rrec_state(struct rtask *T, uint64_t t, int state, int cpu, int why,
+                int wait, int arg)
+{
+    struct real_rec *rc = rrec_add(T, t, REC_STATE,
+                                   terminal_state(state) ? 0 : RREC_RESERVE / 2);
+
+    if (!rc)
+        return;
+    rc->value = 0;
+    rc->status = (uint8_t)state;
+    rc->cpu = (int8_t)cpu;
+    rc->why = (uint8_t)why;
+    rc->arg2 = (int16_t)wait;
+    rc->pc = (uint32_t)arg;
+    rc->other = -1;
+}
+
+struct real_rec *rrec_event(struct rtask *T, uint64_t t, int kind)
+{
+    struct real_rec *rc = rrec_add(T, t, REC_EVENT,
+                                   terminal_event(kind) ? 0 : RREC_RESERVE / 2);
+
+    if (!rc)
+        return NULL;
+    rc->value = 0;
+    rc->pc = 0;
+    rc->status = (uint8_t)kind;
+    rc->cpu = -1;
+    rc->why = 0;
+    rc->other = -1;
+    rc->arg2 = -1;
+    return rc;
+}
+
+int64_t rrec_text(struct rtask *T, const char *s)
+{
+    int64_t off = (int64_t)T->text.len;
+
+    if (T->text.len > (1u << 20))
+        return -1;  /* the trace says output was dropped */
+    sb_puts(&T->text, s);
+    sb_putc(&T->text, '\0');
+    return off;
+}
+
+/* ---- stopping, sleeping, working ---------------------------------------------- */
+
+void rrun_abort(struct rrun *r, enum rabort why)
+{
+    int expected = RA_NONE;
+
+    if (!atomic_compare_exchange_strong(&r->abort, &expected, (int)why))
+        return;
+    r->t_abort = rclock_now();
+    if (!r->threaded)
+        return;
+    pthread_mutex_lock(&r->sleep_mu);
+    pthread_cond_broadcast(&r->sleep_cv);
+    pthread_mutex_unlock(&r->sleep_mu);
+    rlock_wake_all(r);
+    if (r->use_gil)
+        rgil_wake_all(r);
+}
+
+static void to_timespec(uint64_t ns, struct timespec *ts)
+{
+    ts->tv_sec = (time_t)(ns / 1000000000u);
+    ts->tv_nsec = (long)(ns % 1000000000u);
+}
+
+int rrun_sleep_until(struct rrun *r, uint64_t until)
+{
+    struct timespec ts;
+
+    if (until > r->deadline_mono) {
+        /* The wait would outlast the run: sleep to the limit, then stop. */
+        if (rrun_sleep_until(r, r->deadline_mono) == 0)
+            rrun_abort(r, RA_TIMEOUT);
+        return -1;
+    }
+    to_timespec(until, &ts);
+    if (!r->threaded) {
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+               EINTR)
+            ;
+        return rrun_aborted(r) ? -1 : 0;
+    }
+    pthread_mutex_lock(&r->sleep_mu);
+    while (!rrun_aborted(r) && rclock_mono_ns() < until)
+        if (pthread_cond_timedwait(&r->sleep_cv, &r->sleep_mu, &ts) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&r->sleep_mu);
+    return rrun_aborted(r) ? -1 : 0;
+}
+
+/* Every so often: the time limit and the caller's cancel flag. */
+static int rrun_check(struct rrun *r)
+{
+    if (rclock_now() > r->deadline_raw)
+        rrun_abort(r, RA_TIMEOUT);
+    else if (r->opt->cancel &&
+             atomic_load_explicit(r->opt->cancel, memory_order_relaxed))
+        rrun_abort(r, RA_CANCEL);
+    return rrun_aborted(r) ? -1 : 0;
+}
+
+/* Under the GIL: the holder was asked to drop it; let another take it. */
+static int gil_switch(struct rrun *r, struct rtask *T)
+{
+    uint64_t t = rclock_now();
+    struct real_rec *ev = rrec_event(T, t, EV_SWITCH);
+
+    if (ev) {
+        ev->why = SW_GIL_DROP;
+        ev->value = r->cfg.switch_interval;
+    }
+    rrec_state(T, t, TS_GIL_WAIT, -1, SW_GIL_DROP, 0, -1);
+    rgil_drop(r, T, 1);
+    return rgil_take(r, T);
+}
+
+static int gil_checkpoint(struct rrun *r, struct rtask *T)
+{
+    if (r->use_gil &&
+        atomic_load_explicit(&r->gil.drop_request, memory_order_relaxed))
+        return gil_switch(r, T);
+    return 0;
+}
+
+/* A slice of busy work took `took` counter units instead of `expect`: the
+ * OS ran something else meanwhile (drawn as ready, at the slice's end).
+ * And the thread may have moved to another CPU. */
+static void busy_observe(struct rrun *r, struct rtask *T, uint64_t t0,
+                         uint64_t t1, uint64_t expect, int *cpu)
+{
+    int now_cpu = rrun_lane(r);
+
+    if (t1 - t0 > 2 * expect + rclock_units(20000)) {
+        rrec_state(T, t0 + expect, TS_READY, -1, 0, 0, -1);
+        rrec_state(T, t1, TS_RUNNING, now_cpu, 0, 0, -1);
+    } else if (now_cpu != *cpu) {
+        rrec_state(T, t1, TS_RUNNING, now_cpu, 0, 0, -1);
+    }
+    *cpu = now_cpu;
+}
+
+int rrun_busy(struct rrun *r, struct rtask *T, int64_t ticks)
+{
+    /* Work in slices of at most about 50 us, to notice a stop and, when
+     * tracing threads or processes, the OS taking the CPU away. */
+    uint64_t slice = r->tick_iters, most = rclock_iters(50000), expect;
+    int splits = 1, watch = r->traced && !r->single, cpu = rrun_lane(r);
+
+    while (slice > most && splits < (1 << 24)) {
+        slice = (slice + 1) / 2;
+        splits *= 2;
+    }
+    expect = rclock_units((uint64_t)r->tick_ns / (uint64_t)splits);
+    for (int64_t k = 0; k < ticks; k++) {
+        if (k > 0 && gil_checkpoint(r, T) < 0)
+            return -1;
+        for (int s = 0; s < splits; s++) {
+            uint64_t t0 = watch ? rclock_now() : 0;
+            volatile uint64_t sink = rclock_spin(slice);
+
+            (void)sink;
+            if (watch)
+                busy_observe(r, T, t0, rclock_now(), expect, &cpu);
+            if (rrun_aborted(r) || rrun_check(r) < 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- locks ------------------------------------------------------------------------ */
+
+void rlock_init(struct rlock *l)
+{
+    pthread_mutex_init(&l->mu, NULL);
+    l->owner = -1;
+    l->ticket = 0;
+    l->head = l->n = 0;
+}
+
+void rlock_destroy(struct rlock *l)
+{
+    pthread_mutex_destroy(&l->mu);
+}
+
+/* The ACQUIRE op just recorded gets its ticket as its value. */
+static void set_ticket(struct rtask *T, uint32_t ticket)
+{
+    if (T->nrec > 0 && T->rec[T->nrec - 1].kind == REC_OP)
+        T->rec[T->nrec - 1].value = ticket;
+}
+
+static void record_acquire(struct rtask *T, uint64_t t, int lock)
+{
+    struct real_rec *ev = rrec_event(T, t, EV_ACQUIRE);
+
+    if (ev)
+        ev->arg2 = (int16_t)lock;
+}
+
+int rlock_acquire(struct rrun *r, struct rtask *T, int lock, uint64_t t)
+{
+    struct rlock *l = &r->locks[lock];
+    struct real_rec *ev;
+    int holder, got;
+
+    pthread_mutex_lock(&l->mu);
+    set_ticket(T, l->ticket++);
+    if (l->owner < 0) {
+        l->owner = T->id;
+        pthread_mutex_unlock(&l->mu);
+        record_acquire(T, t, lock);
+        return 0;
+    }
+    holder = l->owner;
+    if (r->solo) {
+        /* Nobody else shares this lock: it will never be released. */
+        pthread_mutex_unlock(&l->mu);
+        r->dl_found = 1;
+        r->dl_lock[T->id] = lock;
+        r->dl_holder[T->id] = holder;
+        return -1;
+    }
+    l->q[(l->head + l->n++) % LESSON_MAX_TASKS] = (int8_t)T->id;
+    T->waiting_lock = lock;
+    T->granted = 0;
+    pthread_mutex_unlock(&l->mu);
+
+    if ((ev = rrec_event(T, t, EV_LOCK_WAIT)) != NULL) {
+        ev->arg2 = (int16_t)lock;
+        ev->other = (int16_t)holder;
+    }
+    if ((ev = rrec_event(T, t, EV_SWITCH)) != NULL) {
+        ev->why = SW_LOCK;
+        ev->value = holder;
+        ev->arg2 = (int16_t)lock;
+    }
+    rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, lock);
+    if (r->use_gil)
+        rgil_drop(r, T, 0);
+
+    pthread_mutex_lock(&l->mu);
+    while (!T->granted && !rrun_aborted(r))
+        pthread_cond_wait(&T->cv, &l->mu);
+    got = T->granted;
+    T->waiting_lock = -1;
+    T->granted = 0;
+    pthread_mutex_unlock(&l->mu);
+    if (!got)
+        return -1;
+    record_acquire(T, rclock_now(), lock);
+    if (r->use_gil)
+        return rgil_take(r, T);
+    return 0;
+}
+
+int rlock_release(struct rrun *r, struct rtask *T, int lock, uint64_t t)
+{
+    struct rlock *l = &r->locks[lock];
+    struct real_rec *ev;
+    int w = -1;
+
+    pthread_mutex_lock(&l->mu);
+    if (l->owner < 0) {
+        pthread_mutex_unlock(&l->mu);
+        return -1;
+    }
+    if (l->n > 0) {
+        w = l->q[l->head];
+        l->head = (l->head + 1) % LESSON_MAX_TASKS;
+        l->n--;
+    }
+    l->owner = w;
+    if (w >= 0) {
+        r->tasks[w].granted = 1;
+        pthread_cond_signal(&r->tasks[w].cv);
+    }
+    pthread_mutex_unlock(&l->mu);
+    if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
+        ev->arg2 = (int16_t)lock;
+        ev->other = (int16_t)w;
+    }
+    return 0;
+}
+
+void rlock_wake_all(struct rrun *r)
+{
+    for (int i = 0; i < r->nlocks; i++) {
+        struct rlock *l = &r->locks[i];
+
+        pthread_mutex_lock(&l->mu);
+        for (int k = 0; k < l->n; k++)
+            pthread_cond_signal(&r->tasks[l->q[(l->head + k) %
+                                               LESSON_MAX_TASKS]].cv);
+        pthread_mutex_unlock(&l->mu);
+    }
+}
+
+int rlock_deadlocked(struct rrun *r)
+{
+    int waiting = 0, dead = 1;
+
+    /* With every lock's mutex held, who waits for what cannot change. */
+    for (int i = 0; i < r->nlocks; i++)
+        pthread_mutex_lock(&r->locks[i].mu);
+    for (int t = 0; t < r->ntasks; t++) {
+        const struct rtask *T = &r->tasks[t];
+
+        r->dl_lock[t] = -1;
+        r->dl_holder[t] = -1;
+        if (atomic_load(&T->finished))
+            continue;
+        if (T->waiting_lock >= 0 && !T->granted) {
+            waiting++;
+            r->dl_lock[t] = T->waiting_lock;
+            r->dl_holder[t] = r->locks[T->waiting_lock].owner;
+        } else {
+            dead = 0;
+        }
+    }
+    for (int i = r->nlocks; i-- > 0;)
+        pthread_mutex_unlock(&r->locks[i].mu);
+    return dead && waiting > 0;
+}
+
+/* ---- the end of a task ------------------------------------------------------------ */
+
+void rtask_end(struct rrun *r, struct rtask *T, uint64_t t, int state)
+{
+    (void)r;
+    T->t_end = t;
+    T->end_state = (int8_t)state;
+    rrec_state(T, t, state, -1, 0, 0, -1);
+}
+
+void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
+                const struct vm_effect *eff)
+{
+    struct strbuf sb;
+    struct real_rec *ev;
+
+    sb_init(&sb);
+    vm_format_error(r->P, eff, &sb);
+    if ((ev = rrec_event(T, t, EV_ERROR)) != NULL) {
+        ev->value = rrec_text(T, sb.s);
+        ev->arg2 = eff->error;
+    }
+    sb_done(&sb);
+    rtask_end(r, T, t, TS_FAILED);
+}
+
+void rtask_print(struct rtask *T, uint64_t t, const struct program *P,
+                 const struct vm_effect *eff)
+{
+    struct strbuf sb;
+    struct real_rec *ev;
+
+    sb_init(&sb);
+    vm_format_print(P, eff, &sb);
+    if ((ev = rrec_event(T, t, EV_PRINT)) != NULL)
+        ev->value = rrec_text(T, sb.s ? sb.s : "");
+    sb_done(&sb);
+}
+
+/* ---- waits --------------------------------------------------------------------------- */
+
+/* sleep(n) / io(n): a real sleep; under the GIL, without it. */
+static int blocking_wait(struct rrun *r, struct rtask *T, uint64_t t, int kind,
+                         int64_t n)
+{
+    int reason = kind == VM_SLEEP || kind == VM_AWAIT_SLEEP ? SW_SLEEP : SW_IO;
+    struct real_rec *ev = rrec_event(T, t, EV_SWITCH);
+    uint64_t until;
+
+    if (ev) {
+        ev->why = (uint8_t)reason;
+        ev->value = n;
+    }
+    rrec_state(T, t, TS_BLOCKED, -1, reason, kind, -1);
+    if (r->use_gil)
+        rgil_drop(r, T, 0);
+    until = rclock_mono_ns() + (uint64_t)n * (uint64_t)r->tick_ns;
+    if (rrun_sleep_until(r, until) < 0)
+        return -1;
+    rrec_event(T, rclock_now(), EV_WAKE);
+    if (r->use_gil)
+        return rgil_take(r, T);
+    return 0;
+}
+
+/* await sleep(0) outside an event loop: give up the CPU (or the GIL). */
+static int yield_now(struct rrun *r, struct rtask *T, uint64_t t, int kind)
+{
+    struct real_rec *ev = rrec_event(T, t, EV_SWITCH);
+
+    if (ev) {
+        ev->why = SW_AWAIT;
+        ev->arg2 = (int16_t)kind;
+    }
+    rrec_state(T, t, r->use_gil ? TS_GIL_WAIT : TS_READY, -1, SW_AWAIT, 0, -1);
+    if (r->use_gil)
+        rgil_drop(r, T, 0);
+    sched_yield();
+    if (r->use_gil)
+        return rgil_take(r, T);
+    return 0;
+}
+
+/* The race-window knob: a real pause between a read and what follows. */
+static int widen(struct rrun *r, struct rtask *T)
+{
+    uint64_t t = rclock_now();
+
+    rrec_state(T, t, TS_BLOCKED, -1, 0, VM_SLEEP, -1);
+    return rrun_sleep_until(r, rclock_mono_ns() + (uint64_t)r->widen_ns);
+}
+
+/* ---- the loop ------------------------------------------------------------------------ */
+
+static void finished(struct rrun *r, struct rtask *T)
+{
+    if (T->has_gil)
+        rgil_drop(r, T, 0);
+    atomic_store(&T->finished, 1);
+    if (r->threaded) {
+        pthread_mutex_lock(&r->done_mu);
+        r->ndone++;
+        pthread_cond_signal(&r->done_cv);
+        pthread_mutex_unlock(&r->done_mu);
+    }
+}
+
+void rtask_run(struct rrun *r, struct rtask *T)
+{
+    const struct program *P = r->P;
+    _Atomic int64_t *mem = r->mem;
+    struct vm_effect eff;
+    int check = 1, every_op = r->cfg.checkpoints == CHECK_EVERY_OP;
+    int64_t budget = r->cfg.budget;
+    uint64_t t = rclock_now();
+
+    rrec_event(T, t, EV_START);
+    rrec_state(T, t, r->use_gil ? TS_GIL_WAIT : TS_READY, -1, 0, 0, -1);
+    if (r->use_gil && rgil_take(r, T) < 0)
+        goto out;
+    for (;;) {
+        if (rrun_aborted(r) || ((T->ops & 255) == 0 && rrun_check(r) < 0))
+            goto out;
+        if (check && gil_checkpoint(r, T) < 0)
+            goto out;
+        t = rclock_now();
+        vm_step(&T->vm, P, mem, &eff);
+        T->ops++;
+        if (r->traced)
+            rrec_op(T, t, rrun_lane(r), &eff);
+        check = every_op || eff.checkpoint;
+        if (eff.op == OP_STORE_GLOBAL) {
+            if (r->fence)
+                atomic_thread_fence(memory_order_seq_cst);
+        } else if (eff.op == OP_LOAD_GLOBAL) {
+#if !defined(__x86_64__)
+            if (r->fence)
+                atomic_thread_fence(memory_order_seq_cst);
+#endif
+            if (r->widen_ns > 0 && widen(r, T) < 0)
+                goto out;
+        }
+        switch ((enum vm_status)eff.status) {
+        case VM_RAN:
+            break;
+        case VM_COMPUTE:
+            if (eff.value > 0 && rrun_busy(r, T, eff.value) < 0)
+                goto out;
+            check = 1;
+            break;
+        case VM_SLEEP:
+        case VM_IO:
+            if (eff.value > 0 && blocking_wait(r, T, t, eff.status,
+                                               eff.value) < 0)
+                goto out;
+            break;
+        case VM_AWAIT_SLEEP:
+        case VM_AWAIT_IO:
+            if ((eff.value > 0 ? blocking_wait(r, T, t, eff.status, eff.value) :
+                 yield_now(r, T, t, eff.status)) < 0)
+                goto out;
+            break;
+        case VM_ACQUIRE:
+            if (rlock_acquire(r, T, eff.index, t) < 0)
+                goto out;
+            break;
+        case VM_RELEASE:
+            if (rlock_release(r, T, eff.index, t) < 0) {
+                eff.status = VM_ERROR;
+                eff.error = ERR_RELEASE_UNLOCKED;
+                rtask_fail(r, T, rclock_now(), &eff);
+                goto out;
+            }
+            break;
+        case VM_PRINT:
+            rtask_print(T, t, P, &eff);
+            break;
+        case VM_EXIT:
+            t = rclock_now();
+            rrec_event(T, t, EV_EXIT);
+            rtask_end(r, T, t, TS_DONE);
+            goto out;
+        case VM_ERROR:
+            rtask_fail(r, T, rclock_now(), &eff);
+            goto out;
+        }
+        if (T->ops > budget) {
+            r->limit_task = T->id;
+            rrun_abort(r, RA_BUDGET);
+            goto out;
+        }
+    }
+out:
+    finished(r, T);
+}
+
+/* ---- CPUs ------------------------------------------------------------------------------ */
+
+void rrun_pin_self(struct rrun *r)
+{
+    if (r->pin)
+        pthread_setaffinity_np(pthread_self(), sizeof(r->cpuset), &r->cpuset);
+}

@@ -1,0 +1,616 @@
+/* replay.c - a real run's interleaving, replayed step by step in the simulator.
+ *
+ * Timestamps alone do not give the order in which two CPUs really read and
+ * wrote a variable: clocks are read a few nanoseconds away from the access.
+ * The values do.  So the order is reconstructed in two steps:
+ *
+ * 1. The shared ops - LOAD_GLOBAL, STORE_GLOBAL, ACQUIRE, RELEASE - are put
+ *    in an order in which every load sees the value it really read, every
+ *    lock is taken in the order of its real tickets (real_task.c records
+ *    each ACQUIRE's place in line), a lock goes to its first waiter on
+ *    release, and memory ends in the real final state.  A depth-first
+ *    search tries the tasks in the order of their timestamps, so the
+ *    first path usually works; dead ends are remembered (by a hash of the
+ *    state) and the search gives up after REPLAY_MAX_NODES steps.
+ * 2. The simulator, started with the scene's settings and one CPU, is then
+ *    driven tick by tick: each tick it runs the task whose next op came
+ *    first in real time among those allowed next (local ops commute, and
+ *    shared ops must follow step 1's order) and which the simulator can
+ *    run now.  Each tick is one step of the schedule; the schedule is run
+ *    again from scratch as `--schedule` would, and must end in the real
+ *    final state.
+ *
+ * Where either step fails - the values cannot be explained (a record cap
+ * was hit), the search is too long, or the simulator cannot follow (a task
+ * slept longer in simulated ticks than the others ran) - the reason is
+ * given instead of a schedule.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "real/real_impl.h"
+#include "schedule.h"
+#include "sim.h"
+
+enum {
+    REPLAY_MAX_NODES = 2000000,
+    REPLAY_MAX_SHARED = 4000000,
+};
+
+void real_replay_init(struct real_replay *rp)
+{
+    memset(rp, 0, sizeof(*rp));
+    sb_init(&rp->schedule);
+    sb_init(&rp->why);
+}
+
+void real_replay_done(struct real_replay *rp)
+{
+    sb_done(&rp->schedule);
+    sb_done(&rp->why);
+    free(rp->final);
+    rp->final = NULL;
+}
+
+/* ---- the ops of each task ----------------------------------------------------- */
+
+struct rlk {                /* a lock, as the reconstruction sees it */
+    int owner;
+    int head, n;
+    uint32_t next_ticket;
+    int8_t q[LESSON_MAX_TASKS];
+};
+
+struct rp {
+    const struct program *P;
+    const struct trace *tr;
+    int ntasks, nglobals, nlocks;
+    uint32_t *idx[LESSON_MAX_TASKS];    /* each task's ops (into tr->ops) */
+    uint32_t len[LESSON_MAX_TASKS];
+    /* Search state. */
+    uint32_t pos[LESSON_MAX_TASKS];     /* next op of each task */
+    int blocked[LESSON_MAX_TASKS];
+    int64_t *mem;
+    struct rlk *locks;
+    /* The order found: shared ops as (task, index into idx[task]). */
+    int8_t *order_task;
+    size_t norder;
+    /* Dead ends seen. */
+    uint64_t *seen;
+    size_t seen_cap, nseen;
+    int64_t nodes;
+};
+
+static int op_kind(const struct rp *R, uint32_t i)
+{
+    return R->P->code[R->tr->ops[i].pc].op;
+}
+
+static int is_shared(int op)
+{
+    return op == OP_LOAD_GLOBAL || op == OP_STORE_GLOBAL || op == OP_ACQUIRE ||
+           op == OP_RELEASE;
+}
+
+/* Skip task t's local ops: they commute with everyone else's. */
+static void skip_local(struct rp *R, int t)
+{
+    while (R->pos[t] < R->len[t] && !is_shared(op_kind(R, R->idx[t][R->pos[t]])))
+        R->pos[t]++;
+}
+
+/* ---- the search ---------------------------------------------------------------------- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    return h * 0xFF51AFD7ED558CCDull;
+}
+
+static uint64_t state_hash(const struct rp *R)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (int t = 0; t < R->ntasks; t++)
+        h = mix(h, (uint64_t)R->pos[t] << 1 | (uint64_t)R->blocked[t]);
+    for (int g = 0; g < R->nglobals; g++)
+        h = mix(h, (uint64_t)R->mem[g]);
+    for (int l = 0; l < R->nlocks; l++) {
+        h = mix(h, (uint64_t)(R->locks[l].owner + 1));
+        for (int k = 0; k < R->locks[l].n; k++)
+            h = mix(h, (uint64_t)R->locks[l].q[(R->locks[l].head + k) %
+                                               LESSON_MAX_TASKS]);
+    }
+    return h ? h : 1;
+}
+
+static int seen_has(const struct rp *R, uint64_t h)
+{
+    if (!R->seen_cap)
+        return 0;
+    for (size_t i = h & (R->seen_cap - 1);; i = (i + 1) & (R->seen_cap - 1)) {
+        if (R->seen[i] == h)
+            return 1;
+        if (R->seen[i] == 0)
+            return 0;
+    }
+}
+
+static void seen_add(struct rp *R, uint64_t h)
+{
+    if (R->nseen * 2 >= R->seen_cap) {
+        size_t cap = R->seen_cap ? R->seen_cap * 2 : 1024;
+        uint64_t *old = R->seen, *nw = xcalloc(cap, sizeof(*nw));
+
+        for (size_t i = 0; i < R->seen_cap; i++)
+            if (old[i]) {
+                size_t j = old[i] & (cap - 1);
+
+                while (nw[j])
+                    j = (j + 1) & (cap - 1);
+                nw[j] = old[i];
+            }
+        free(old);
+        R->seen = nw;
+        R->seen_cap = cap;
+    }
+    for (size_t i = h & (R->seen_cap - 1);; i = (i + 1) & (R->seen_cap - 1))
+        if (R->seen[i] == 0) {
+            R->seen[i] = h;
+            R->nseen++;
+            return;
+        }
+}
+
+/* What a move changed, to undo it. */
+struct undo {
+    int task;
+    uint32_t pos;               /* task's pos before the move */
+    int64_t old;                /* STORE: the old value */
+    int lock;                   /* ACQUIRE / RELEASE: the lock */
+    struct rlk saved;
+    int woke;                   /* RELEASE: the waiter unblocked, or -1 */
+};
+
+struct frame {
+    int8_t cand[LESSON_MAX_TASKS];
+    int ncand, next;
+    struct undo u;
+};
+
+/* Can task t run its next shared op now?  If so, do it (filling u). */
+static int try_move(struct rp *R, int t, struct undo *u)
+{
+    uint32_t i = R->idx[t][R->pos[t]];
+    const struct trace_op *op = &R->tr->ops[i];
+    const struct instr *in = &R->P->code[op->pc];
+    struct rlk *l;
+
+    u->task = t;
+    u->pos = R->pos[t];
+    u->lock = -1;
+    u->woke = -1;
+    switch (in->op) {
+    case OP_LOAD_GLOBAL:
+        if (R->mem[in->a] != op->value)
+            return 0;
+        break;
+    case OP_STORE_GLOBAL:
+        u->old = R->mem[in->a];
+        R->mem[in->a] = op->value;
+        break;
+    case OP_ACQUIRE:
+        l = &R->locks[in->a];
+        if ((uint64_t)op->value != l->next_ticket)
+            return 0;
+        u->lock = in->a;
+        u->saved = *l;
+        l->next_ticket++;
+        if (l->owner < 0) {
+            l->owner = t;
+        } else {
+            l->q[(l->head + l->n++) % LESSON_MAX_TASKS] = (int8_t)t;
+            R->blocked[t] = 1;
+        }
+        break;
+    case OP_RELEASE:
+        l = &R->locks[in->a];
+        if ((op->status == VM_ERROR) != (l->owner < 0))
+            return 0;
+        u->lock = in->a;
+        u->saved = *l;
+        if (l->owner >= 0) {
+            int w = -1;
+
+            if (l->n > 0) {
+                w = l->q[l->head];
+                l->head = (l->head + 1) % LESSON_MAX_TASKS;
+                l->n--;
+                R->blocked[w] = 0;
+                u->woke = w;
+            }
+            l->owner = w;
+        }
+        break;
+    default:
+        return 0;
+    }
+    R->pos[t]++;
+    skip_local(R, t);
+    return 1;
+}
+
+static void undo_move(struct rp *R, const struct undo *u)
+{
+    uint32_t i = R->idx[u->task][u->pos];
+    const struct instr *in = &R->P->code[R->tr->ops[i].pc];
+
+    R->pos[u->task] = u->pos;
+    if (in->op == OP_STORE_GLOBAL)
+        R->mem[in->a] = u->old;
+    if (u->lock >= 0) {
+        R->locks[u->lock] = u->saved;
+        R->blocked[u->task] = 0;
+        if (u->woke >= 0)
+            R->blocked[u->woke] = 1;
+    }
+}
+
+/* The tasks that could move, earliest next op first. */
+static int candidates(const struct rp *R, int8_t *cand)
+{
+    int n = 0;
+
+    for (int t = 0; t < R->ntasks; t++) {
+        int k;
+
+        if (R->blocked[t] || R->pos[t] >= R->len[t])
+            continue;
+        k = n++;
+        while (k > 0) {
+            const struct trace_op *a = &R->tr->ops[R->idx[cand[k - 1]]
+                                                   [R->pos[cand[k - 1]]]];
+            const struct trace_op *b = &R->tr->ops[R->idx[t][R->pos[t]]];
+
+            if (a->t <= b->t)
+                break;
+            cand[k] = cand[k - 1];
+            k--;
+        }
+        cand[k] = (int8_t)t;
+    }
+    return n;
+}
+
+static int finished(const struct rp *R)
+{
+    for (int t = 0; t < R->ntasks; t++)
+        if (R->pos[t] < R->len[t])
+            return 0;
+    for (int g = 0; g < R->nglobals; g++)
+        if (R->mem[g] != R->tr->final[g])
+            return 0;
+    return 1;
+}
+
+/* Depth-first search for an order of the shared ops.  Returns 1 if found
+ * (R->order_task holds it), 0 if there is none, -1 if it took too long. */
+static int search(struct rp *R, size_t nshared)
+{
+    struct frame *st = xmalloc(sizeof(*st) * (nshared + 1));
+    size_t depth = 0;
+    int found = 0;
+
+    st[0].ncand = candidates(R, st[0].cand);
+    st[0].next = 0;
+    for (;;) {
+        struct frame *f = &st[depth];
+
+        if (depth == nshared && finished(R)) {
+            found = 1;
+            break;
+        }
+        if (++R->nodes > REPLAY_MAX_NODES) {
+            found = -1;
+            break;
+        }
+        while (f->next < f->ncand && !try_move(R, f->cand[f->next], &f->u))
+            f->next++;
+        if (f->next < f->ncand) {
+            uint64_t h = state_hash(R);
+
+            if (depth + 1 <= nshared && !seen_has(R, h)) {
+                R->order_task[depth] = f->cand[f->next];
+                depth++;
+                st[depth].ncand = candidates(R, st[depth].cand);
+                st[depth].next = 0;
+                continue;
+            }
+            undo_move(R, &f->u);
+            f->next++;
+            continue;
+        }
+        /* Every move from here failed: remember it, and step back. */
+        seen_add(R, state_hash(R));
+        if (depth == 0)
+            break;
+        depth--;
+        undo_move(R, &st[depth].u);
+        st[depth].next++;
+    }
+    R->norder = depth;
+    free(st);
+    return found;
+}
+
+/* ---- driving the simulator ---------------------------------------------------------- */
+
+static const char *state_words(enum task_state s)
+{
+    switch (s) {
+    case TS_BLOCKED: return "is still waiting (sleep or I/O) in simulated ticks";
+    case TS_LOCK_WAIT: return "is waiting for a lock";
+    case TS_GIL_WAIT: return "is waiting for the GIL";
+    case TS_READY: return "is ready but may not run (the running task cannot "
+                          "be switched here)";
+    case TS_NEW: return "has not started";
+    case TS_STARTING: return "is still starting";
+    default: return "cannot run";
+    }
+}
+
+static int in_choices(const int *ch, int n, int t)
+{
+    for (int i = 0; i < n; i++)
+        if (ch[i] == t)
+            return 1;
+    return 0;
+}
+
+/* Step the simulator along the order; fills sch.  Returns 1 on success. */
+static int drive(struct rp *R, struct sim *s, struct schedule *sch,
+                 struct strbuf *why)
+{
+    uint32_t p[LESSON_MAX_TASKS] = {0};
+    size_t k = 0;
+    int ch[LESSON_MAX_TASKS];
+    const struct trace *st = sim_trace(s);
+
+    for (;;) {
+        int n, best = -1, left = 0;
+        int64_t best_t = 0;
+
+        for (int t = 0; t < R->ntasks; t++)
+            left |= p[t] < R->len[t];
+        if (!left)
+            return 1;
+        if (sim_status(s) != TRACE_RUNNING) {
+            sb_printf(why, "the simulator's run ended at tick %lld before "
+                      "the real run's ops were all replayed",
+                      (long long)sim_now(s));
+            return 0;
+        }
+        n = sim_choices(s, ch);
+        for (int t = 0; t < R->ntasks; t++) {
+            const struct trace_op *op;
+
+            if (p[t] >= R->len[t] || !in_choices(ch, n, t))
+                continue;
+            op = &R->tr->ops[R->idx[t][p[t]]];
+            if (is_shared(op_kind(R, R->idx[t][p[t]])) &&
+                (k >= R->norder || R->order_task[k] != t))
+                continue;
+            if (best < 0 || op->t < best_t) {
+                best = t;
+                best_t = op->t;
+            }
+        }
+        if (best < 0) {
+            int want = k < R->norder ? R->order_task[k] : -1;
+
+            if (n == 0) {
+                sim_step(s);    /* only time can pass */
+                continue;
+            }
+            for (int t = 0; want < 0 && t < R->ntasks; t++)
+                if (p[t] < R->len[t])
+                    want = t;
+            sb_printf(why, "the simulator cannot follow the real run at tick "
+                      "%lld: %s runs next in the real run, but in the "
+                      "simulator %s %s", (long long)sim_now(s),
+                      R->tr->labels[want], R->tr->labels[want],
+                      state_words(sim_task_state(s, want)));
+            return 0;
+        }
+        {
+            size_t before = st->nops;
+
+            sim_force(s, best);
+            sim_step(s);
+            schedule_add(sch, best, 1);
+            if (st->nops > before) {
+                const struct trace_op *got = &st->ops[st->nops - 1];
+                const struct trace_op *want = &R->tr->ops[R->idx[best][p[best]]];
+                int op = op_kind(R, R->idx[best][p[best]]);
+
+                if (got->task != best || got->pc != want->pc ||
+                    (op != OP_ACQUIRE && got->value != want->value)) {
+                    sb_printf(why, "the simulator went another way at tick "
+                              "%lld: %s's op at line %d gave %lld, not %lld",
+                              (long long)got->t, R->tr->labels[best],
+                              R->P->pos[want->pc].line, (long long)got->value,
+                              (long long)want->value);
+                    return 0;
+                }
+                if (is_shared(op))
+                    k++;
+                p[best]++;
+            }
+        }
+    }
+}
+
+/* ---- the whole replay ------------------------------------------------------------------ */
+
+static int check_complete(const struct rp *R, struct strbuf *why)
+{
+    for (int t = 0; t < R->ntasks; t++) {
+        const struct trace_lane *ln = &R->tr->lanes[t];
+        int state = ln->n ? ln->spans[ln->n - 1].state : TS_NEW;
+        const struct trace_op *last = R->len[t] ?
+                                      &R->tr->ops[R->idx[t][R->len[t] - 1]] : NULL;
+
+        if ((state == TS_DONE && (!last || last->status != VM_EXIT)) ||
+            (state == TS_FAILED && (!last || last->status != VM_ERROR))) {
+            sb_printf(why, "the trace of %s is incomplete (it reached its "
+                      "record cap): its interleaving cannot be reconstructed",
+                      R->tr->labels[t]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int same_final(const int64_t *a, const int64_t *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
+/* Run the schedule text from scratch, as `taketurns run --schedule` does. */
+static int rerun(const struct lesson *L, int scene, const struct scene_config *cfg,
+                 const char *text, const struct trace *real, struct real_replay *rp)
+{
+    const struct scene *sc = &L->scenes[scene];
+    const char *labels[LESSON_MAX_TASKS];
+    struct schedule sch;
+    struct strbuf err;
+    struct scene_config c = *cfg;
+    struct sim *s;
+    int off, ok;
+
+    for (int t = 0; t < sc->ntasks; t++)
+        labels[t] = sc->tasks[t].label;
+    sb_init(&err);
+    schedule_init(&sch);
+    if (schedule_parse(text, labels, sc->ntasks, &sch, &off, &err) < 0) {
+        sb_printf(&rp->why, "the schedule does not read back: %s", err.s);
+        sb_done(&err);
+        return 0;
+    }
+    sb_done(&err);
+    c.schedule = NULL;
+    s = sim_new(L, scene, &c, &sch, 1);
+    sim_run(s);
+    free(rp->final);
+    rp->final = xcalloc((size_t)real->nglobals + 1, sizeof(int64_t));
+    memcpy(rp->final, sim_trace(s)->final, sizeof(int64_t) * (size_t)real->nglobals);
+    ok = sim_status(s) == real->status &&
+         same_final(rp->final, real->final, real->nglobals);
+    if (!ok)
+        sb_puts(&rp->why, "the simulator, given the schedule, does not end "
+                "in the real run's state");
+    sim_free(s);
+    schedule_done(&sch);
+    return ok;
+}
+
+int real_replay(const struct lesson *L, int scene, const struct scene_config *cfg,
+                const struct trace *tr, struct real_replay *rp)
+{
+    struct rp R;
+    struct schedule sch;
+    struct sim *s;
+    struct scene_config c = *cfg;
+    const char *labels[LESSON_MAX_TASKS];
+    size_t nshared = 0;
+    int found;
+
+    sb_clear(&rp->schedule);
+    sb_clear(&rp->why);
+    rp->ok = 0;
+    if (cfg->mode != MODE_THREADS && cfg->mode != MODE_GIL &&
+        cfg->mode != MODE_SEQUENTIAL) {
+        sb_printf(&rp->why, "replay reconstructs thread interleavings; in mode "
+                  "%s there is none to reconstruct (%s)", mode_name(cfg->mode),
+                  cfg->mode == MODE_ASYNCIO ? "a real asyncio run follows the "
+                  "simulated order exactly" : "processes share no memory");
+        return 0;
+    }
+    if (tr->status == TRACE_LIMIT || tr->status == TRACE_RUNNING) {
+        sb_puts(&rp->why, "the run was stopped before it ended: there is no "
+                "final state to reach");
+        return 0;
+    }
+    memset(&R, 0, sizeof(R));
+    R.P = L->prog;
+    R.tr = tr;
+    R.ntasks = tr->ntasks;
+    R.nglobals = tr->nglobals;
+    R.nlocks = L->prog->nlocks;
+    for (int t = 0; t < R.ntasks; t++)
+        R.idx[t] = xmalloc(sizeof(uint32_t) * (tr->nops + 1));
+    for (size_t i = 0; i < tr->nops; i++) {
+        int t = tr->ops[i].task;
+
+        R.idx[t][R.len[t]++] = (uint32_t)i;
+        nshared += is_shared(op_kind(&R, (uint32_t)i));
+    }
+    R.mem = xcalloc((size_t)R.nglobals + 1, sizeof(int64_t));
+    for (int g = 0; g < R.nglobals; g++)
+        R.mem[g] = L->prog->global_init[g];
+    R.locks = xcalloc((size_t)R.nlocks + 1, sizeof(*R.locks));
+    for (int l = 0; l < R.nlocks; l++)
+        R.locks[l].owner = -1;
+    R.order_task = xmalloc(nshared + 1);
+    for (int t = 0; t < R.ntasks; t++)
+        skip_local(&R, t);
+
+    schedule_init(&sch);
+    found = 0;
+    if (!check_complete(&R, &rp->why)) {
+        /* said why */
+    } else if (nshared > REPLAY_MAX_SHARED) {
+        sb_printf(&rp->why, "the run has %zu reads, writes and lock operations: "
+                  "too many to reconstruct (at most %d)", nshared,
+                  REPLAY_MAX_SHARED);
+    } else if ((found = search(&R, nshared)) <= 0) {
+        if (found < 0)
+            sb_printf(&rp->why, "no order of the reads and writes was found "
+                      "after %d steps of search", REPLAY_MAX_NODES);
+        else
+            sb_puts(&rp->why, "no order of the reads and writes explains the "
+                    "values they saw: the interleaving cannot be "
+                    "reconstructed");
+        found = 0;
+    }
+    rp->searched = R.nodes;
+    if (found) {
+        /* Step 2: the simulator, one CPU, turns chosen tick by tick. */
+        struct schedule none;
+
+        schedule_init(&none);
+        c.schedule = NULL;
+        s = sim_new(L, scene, &c, &none, 1);
+        if (drive(&R, s, &sch, &rp->why)) {
+            for (int t = 0; t < R.ntasks; t++)
+                labels[t] = tr->labels[t];
+            schedule_format(&sch, labels, &rp->schedule);
+            rp->steps = schedule_length(&sch);
+            rp->ok = rerun(L, scene, cfg, rp->schedule.s ? rp->schedule.s : "",
+                           tr, rp);
+        }
+        sim_free(s);
+        schedule_done(&none);
+    }
+    schedule_done(&sch);
+    for (int t = 0; t < R.ntasks; t++)
+        free(R.idx[t]);
+    free(R.mem);
+    free(R.locks);
+    free(R.order_task);
+    free(R.seen);
+    return rp->ok;
+}
