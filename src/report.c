@@ -14,6 +14,12 @@ static const char *label(const struct report *r, int t)
     return t >= 0 && t < r->tr->ntasks ? r->tr->labels[t] : "?";
 }
 
+/* "tick"/"ticks" for simulated traces, "ns" for real ones. */
+static const char *units(const struct trace *tr, int64_t n)
+{
+    return strcmp(tr->unit, "tick") != 0 ? tr->unit : n == 1 ? "tick" : "ticks";
+}
+
 static const char *lock_name(const struct report *r, int lock)
 {
     const struct program *P = r->L->prog;
@@ -307,7 +313,8 @@ void report_summary(struct strbuf *out, const struct report *r)
         if (ev->kind != EV_DEADLOCK)
             continue;
         if (first)
-            sb_printf(out, "deadlock at tick %lld:", (long long)ev->t);
+            sb_printf(out, "deadlock at %s %lld:", strcmp(tr->unit, "tick") ?
+                      tr->unit : "tick", (long long)ev->t);
         if (ev->arg2 >= 0)
             sb_printf(out, "%s %s waits for lock %s (held by %s)",
                       first ? "" : ";", label(r, ev->task),
@@ -320,8 +327,9 @@ void report_summary(struct strbuf *out, const struct report *r)
     }
     if (!first)
         sb_putc(out, '\n');
-    sb_printf(out, "makespan: %lld ticks · %zu ops · switches: %lld preempt, "
-              "%lld yield, %lld block\n", (long long)tr->end, tr->nops,
+    sb_printf(out, "makespan: %lld %s · %zu ops · switches: %lld preempt, "
+              "%lld yield, %lld block\n", (long long)tr->end,
+              units(tr, tr->end), tr->nops,
               (long long)tr->switches[SWK_PREEMPT],
               (long long)tr->switches[SWK_YIELD],
               (long long)tr->switches[SWK_BLOCK]);
@@ -790,13 +798,14 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
 
     sb_printf(out, "%s — scene %s: ", r->L->title, sc->name);
     report_settings(out, r->cfg);
-    sb_printf(out, "\n1 column = %lld tick%s\n\n", (long long)per,
-              per == 1 ? "" : "s");
+    sb_printf(out, "\n1 column = %lld %s\n\n", (long long)per,
+              units(tr, per));
     /* The ruler: a number every 10 columns. */
     {
         size_t start = out->len;
 
-        sb_printf(out, "%-*s", name_w, "tick");
+        sb_printf(out, "%-*s", name_w, strcmp(tr->unit, "tick") ? tr->unit :
+                  "tick");
         for (int64_t c = 0; c < cols; c += 10) {
             char num[24];
             int n = snprintf(num, sizeof(num), "%lld", (long long)(c * per));
