@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "explore.h"
 #include "json.h"
 #include "sim.h"
 
@@ -72,6 +73,93 @@ static void bench_sim(struct sim_figures *f)
     diag_done(&d);
 }
 
+/* The explorer: three threads each running a loop of three (or two)
+ * increments, every interleaving, memoised; and the 3 x 2 search without
+ * memoisation, which is far too big to finish: it runs for a fixed number
+ * of tree nodes, and its time for the whole tree (whose size the memoised
+ * search counts exactly) is extrapolated from that rate. */
+static const char bench_threes[] =
+    "lesson \"bench: three threads, every interleaving\"\n"
+    "shared x = 0\n"
+    "def worker(n):\n"
+    "    for i in range(n):\n"
+    "        x = x + 1\n"
+    "scene three_by_three:\n"
+    "    mode threads\n"
+    "    run worker(3) as A\n"
+    "    run worker(3) as B\n"
+    "    run worker(3) as C\n"
+    "scene three_by_two:\n"
+    "    mode threads\n"
+    "    run worker(2) as A\n"
+    "    run worker(2) as B\n"
+    "    run worker(2) as C\n";
+
+enum { BENCH_NAIVE_NODES = 2000000 };
+
+struct explore_figures {
+    double ms_3x3, ms_3x2, naive_ms_3x2, states_per_sec;
+    int64_t states_3x3, states_3x2;
+    double naive_nodes_3x2, naive_nodes_per_sec;
+    int naive_complete;
+};
+
+/* Best of runs: milliseconds for one complete exploration of scene. */
+static double time_explore(const struct lesson *L, int scene, int runs,
+                           const struct explore_limits *lim,
+                           struct explore_result **keep)
+{
+    double best = 0;
+
+    for (int run = 0; run < runs; run++) {
+        double t0 = now_sec(), ms;
+        struct explore_result *r = explore_run(L, scene, &L->scenes[scene].cfg,
+                                               lim);
+
+        ms = (now_sec() - t0) * 1e3;
+        if (run == 0 || ms < best)
+            best = ms;
+        if (keep && run == 0)
+            *keep = r;
+        else
+            explore_free(r);
+    }
+    return best;
+}
+
+static void bench_explore(struct explore_figures *f)
+{
+    struct diag d;
+    struct lesson *L;
+    struct explore_limits lim;
+    struct explore_result *r3 = NULL, *r2 = NULL, *naive = NULL;
+
+    diag_init(&d);
+    L = lesson_from_text("bench", bench_threes, &d);
+    if (!L)
+        die("bench lesson: %s", d.text.s);
+    explore_limits_init(&lim);
+    f->ms_3x3 = time_explore(L, 0, 3, &lim, &r3);
+    f->states_3x3 = r3->states;
+    f->states_per_sec = f->ms_3x3 > 0 ? (double)r3->states / f->ms_3x3 * 1e3 : 0;
+    f->ms_3x2 = time_explore(L, 1, 3, &lim, &r2);
+    f->states_3x2 = r2->states;
+    lim.naive = 1;
+    lim.max_states = BENCH_NAIVE_NODES;
+    f->naive_ms_3x2 = time_explore(L, 1, 1, &lim, &naive);
+    f->naive_complete = naive->complete;
+    f->naive_nodes_per_sec = f->naive_ms_3x2 > 0 ?
+                             (double)naive->states / f->naive_ms_3x2 * 1e3 : 0;
+    f->naive_nodes_3x2 = r2->tree_nodes;
+    if (!naive->complete && f->naive_nodes_per_sec > 0)
+        f->naive_ms_3x2 = r2->tree_nodes / f->naive_nodes_per_sec * 1e3;
+    explore_free(naive);
+    explore_free(r2);
+    explore_free(r3);
+    lesson_free(L);
+    diag_done(&d);
+}
+
 int cmd_bench(int argc, char **argv)
 {
     enum { OPT_JSON = 1 };
@@ -80,6 +168,7 @@ int cmd_bench(int argc, char **argv)
     const char *val;
     int id, json = 0;
     struct sim_figures sim = {0, 0, 0};
+    struct explore_figures ex;
     struct strbuf out;
 
     cli_init(&c, "bench", argc, argv);
@@ -90,6 +179,8 @@ int cmd_bench(int argc, char **argv)
             cli_usage_error("bench", "unexpected argument '%s'", val);
     }
     bench_sim(&sim);
+    memset(&ex, 0, sizeof(ex));
+    bench_explore(&ex);
     sb_init(&out);
     if (json) {
         struct json j;
@@ -99,6 +190,15 @@ int cmd_bench(int argc, char **argv)
         json_int(&j, "sim_ops", sim.ops);
         json_double(&j, "sim_ops_per_sec", sim.ops_per_sec);
         json_double(&j, "trace_bytes_per_op", sim.bytes_per_op);
+        json_double(&j, "explore_states_per_sec", ex.states_per_sec);
+        json_double(&j, "explore_3x3_ms", ex.ms_3x3);
+        json_int(&j, "explore_3x3_states", ex.states_3x3);
+        json_double(&j, "explore_3x2_ms", ex.ms_3x2);
+        json_int(&j, "explore_3x2_states", ex.states_3x2);
+        json_double(&j, "explore_naive_3x2_ms", ex.naive_ms_3x2);
+        json_bool(&j, "explore_naive_3x2_estimated", !ex.naive_complete);
+        json_double(&j, "explore_naive_3x2_tree_nodes", ex.naive_nodes_3x2);
+        json_double(&j, "explore_naive_nodes_per_sec", ex.naive_nodes_per_sec);
         json_end(&j);
     } else {
         sb_printf(&out, "simulator: %.1f million ops/s (%lld ops, two threads "
@@ -106,6 +206,15 @@ int cmd_bench(int argc, char **argv)
                   sim.ops_per_sec / 1e6, (long long)sim.ops);
         sb_printf(&out, "trace:     %.1f bytes per op (records and "
                   "checkpoints)\n", sim.bytes_per_op);
+        sb_printf(&out, "explorer:  %.2f million states/s; 3 threads x 3 "
+                  "increments: %lld states in %.0f ms; x 2: %lld states in "
+                  "%.0f ms\n", ex.states_per_sec / 1e6,
+                  (long long)ex.states_3x3, ex.ms_3x3,
+                  (long long)ex.states_3x2, ex.ms_3x2);
+        sb_printf(&out, "           without memoisation, 3 x 2 would take "
+                  "%.3g ms%s (%.3g schedule prefixes at %.2f million/s)\n",
+                  ex.naive_ms_3x2, ex.naive_complete ? "" : " (estimated)",
+                  ex.naive_nodes_3x2, ex.naive_nodes_per_sec / 1e6);
     }
     fwrite(out.s, 1, out.len, stdout);
     sb_done(&out);

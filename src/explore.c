@@ -183,27 +183,35 @@ struct keyset {
 #define KEY_OFF_MASK ((UINT64_C(1) << KEY_OFF_BITS) - 1)
 #define KEY_TAG_BITS (64 - KEY_OFF_BITS)
 
+/* splitmix64's finaliser: every bit of v moves every bit of the result. */
+static uint64_t mix64(uint64_t v)
+{
+    v ^= v >> 30;
+    v *= 0xBF58476D1CE4E5B9ull;
+    v ^= v >> 27;
+    v *= 0x94D049BB133111EBull;
+    return v ^ (v >> 31);
+}
+
 static uint64_t hash_bytes(const unsigned char *p, size_t n)
 {
-    uint64_t h = 0x243F6A8885A308D3ull ^ (n * 0x9E3779B97F4A7C15ull);
+    uint64_t h = n * 0x9E3779B97F4A7C15ull, v = 0;
 
     for (; n >= 8; p += 8, n -= 8) {
-        uint64_t v;
-
         memcpy(&v, p, 8);
-        h ^= v * 0x9E3779B97F4A7C15ull;
-        h = (h << 29 | h >> 35) * 0xBF58476D1CE4E5B9ull;
+        h = (h ^ v) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
     }
-    if (n > 0) {
-        uint64_t v = 0;
+    v = 0;
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return mix64(h ^ v);
+}
 
-        memcpy(&v, p, n);
-        h ^= v * 0x9E3779B97F4A7C15ull;
-        h = (h << 29 | h >> 35) * 0xBF58476D1CE4E5B9ull;
-    }
-    h ^= h >> 31;
-    h *= 0x94D049BB133111EBull;
-    return h ^ (h >> 29);
+/* hash_bytes of a key of len <= 8 bytes packed in w (little end first). */
+static uint64_t hash_word(uint64_t w, uint32_t len)
+{
+    return mix64((uint64_t)len * 0x9E3779B97F4A7C15ull ^ w);
 }
 
 static void keyset_init(struct keyset *ks)
@@ -347,7 +355,8 @@ static uint64_t pack8(const unsigned char *key, uint32_t len)
 {
     uint64_t w = 0;
 
-    memcpy(&w, key, len);
+    for (uint32_t i = 0; i < len; i++)
+        w |= (uint64_t)key[i] << (8 * i);
     return w;
 }
 
@@ -360,7 +369,7 @@ static size_t stateset_home(const struct stateset *ss, const uint64_t *e,
     if (bits <= KEY_TAG_BITS)
         return (size_t)(e[0] >> (64 - bits));
     if (len <= 8)
-        return (size_t)(hash_bytes((const unsigned char *)&w, len) >> (64 - bits));
+        return (size_t)(hash_word(w, len) >> (64 - bits));
     return (size_t)(hash_bytes(ss->bytes + w, len) >> (64 - bits));
 }
 
@@ -395,7 +404,7 @@ static uint32_t stateset_get(struct stateset *ss, const unsigned char *key,
 
     if (len <= 8) {
         w = pack8(key, len);
-        h = hash_bytes((const unsigned char *)&w, len);
+        h = hash_word(w, len);
     } else {
         h = hash_bytes(key, len);
     }
@@ -408,8 +417,12 @@ static uint32_t stateset_get(struct stateset *ss, const unsigned char *key,
             break;
         if (e[0] >> 32 != want)
             continue;
-        if (len <= 8 ? e[1] == w : memcmp(ss->bytes + e[1], key, len) == 0)
+        if (len > 8) {
+            if (memcmp(ss->bytes + e[1], key, len) == 0)
+                return (uint32_t)e[0] - 1;
+        } else if (e[1] == w) {
             return (uint32_t)e[0] - 1;
+        }
     }
     if (!add)
         return NONE;
@@ -703,7 +716,8 @@ static int progress(struct explorer *x, int64_t n)
 /* Naive search: a final state ends one schedule. */
 static void naive_final(struct explorer *x, int p)
 {
-    struct oc *o = &x->oc[outcome_here(x)];
+    int32_t i = outcome_here(x);   /* may move x->oc */
+    struct oc *o = &x->oc[i];
 
     big_add_u64(&o->count, 1);
     if (o->best < 0 || p < o->best) {
@@ -1258,6 +1272,11 @@ static void build_result(struct explorer *x, struct explore_result *r,
     }
     sb_done(&sb);
     free(items);
+    r->varies = xcalloc((size_t)(r->nspaces * r->nglobals + 1), 1);
+    for (int i = 0; i < r->nspaces * r->nglobals; i++)
+        for (int k = 1; k < r->noutcomes; k++)
+            if (r->outcomes[k].final[i] != r->outcomes[0].final[i])
+                r->varies[i] = 1;
 }
 
 void explore_limits_init(struct explore_limits *lim)
@@ -1398,37 +1417,75 @@ void explore_free(struct explore_result *r)
     }
     free(r->outcomes);
     free(r->schedules);
+    free(r->varies);
     free(r);
 }
 
 /* ---- words -------------------------------------------------------------------------- */
 
-static void memory_words(struct strbuf *out, const struct explore_result *r,
-                         const int64_t *vals)
+static void values_words(struct strbuf *out, const struct explore_result *r,
+                         const int64_t *vals, int space, int brief, int *first)
 {
     const struct program *P = r->L->prog;
 
+    for (int g = 0; g < r->nglobals; g++) {
+        int i = space * r->nglobals + g;
+
+        if (brief && !r->varies[i])
+            continue;
+        sb_printf(out, "%s%s = %lld", *first ? "" : ", ", P->global_names[g],
+                  (long long)vals[i]);
+        *first = 0;
+    }
+}
+
+static int space_varies(const struct explore_result *r, int space)
+{
+    for (int g = 0; g < r->nglobals; g++)
+        if (r->varies[space * r->nglobals + g])
+            return 1;
+    return 0;
+}
+
+/* The memory of an outcome: "x = 3", or per process in processes mode. */
+static void memory_words(struct strbuf *out, const struct explore_result *r,
+                         const int64_t *vals, int brief)
+{
+    int any = 0;
+
+    for (int i = 0; i < r->nspaces * r->nglobals; i++)
+        any |= r->varies[i];
+    if (!any)
+        brief = 0;
     if (r->nglobals == 0) {
         sb_puts(out, "done");
         return;
     }
-    for (int g = 0; g < r->nglobals; g++)
-        sb_printf(out, "%s%s = %lld", g ? ", " : "", P->global_names[g],
-                  (long long)vals[g]);
+    for (int sp = 0; sp < r->nspaces; sp++) {
+        int first = 1;
+
+        if (brief && !space_varies(r, sp))
+            continue;
+        if (r->nspaces > 1)
+            sb_printf(out, "%s%s: ", out->len && out->s[out->len - 1] != ' ' ?
+                      " · " : "", sp == 0 ? "main" : r->labels[sp - 1]);
+        values_words(out, r, vals, sp, brief, &first);
+    }
 }
 
 void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
-                           int i)
+                           int i, enum explore_label how)
 {
     const struct explore_outcome *o = &r->outcomes[i];
     const struct program *P = r->L->prog;
+    size_t start = out->len;
 
     if (o->status == TRACE_DEADLOCK) {
-        sb_puts(out, "deadlock: ");
-        for (int k = 0; k < o->nwaits; k++) {
+        sb_puts(out, "deadlock");
+        for (int k = 0; k < o->nwaits && how != EXPLORE_LABEL_TERSE; k++) {
             const struct explore_wait *w = &o->waits[k];
 
-            sb_puts(out, k ? ", " : "");
+            sb_puts(out, k ? ", " : ": ");
             if (w->lock >= 0)
                 sb_printf(out, "%s waits for %s (held by %s)",
                           r->labels[w->task], P->lock_names[w->lock],
@@ -1437,27 +1494,26 @@ void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
             else
                 sb_printf(out, "%s cannot start", r->labels[w->task]);
         }
-        sb_puts(out, " · ");
     } else if (o->status == TRACE_LIMIT) {
-        sb_puts(out, "stopped at the time limit · ");
+        sb_puts(out, "stopped at the time limit");
     }
-    if (r->nspaces > 1) {
-        sb_puts(out, "main: ");
-        memory_words(out, r, o->final);
-        for (int t = 0; t < r->ntasks; t++) {
-            sb_printf(out, " · %s: ", r->labels[t]);
-            memory_words(out, r, o->final + (size_t)(t + 1) * (size_t)r->nglobals);
-        }
-    } else {
-        memory_words(out, r, o->final);
-    }
+    if (out->len > start)
+        sb_puts(out, " · ");
+    memory_words(out, r, o->final, how != EXPLORE_LABEL_FULL);
     for (int k = 0; k < o->nfailures; k++) {
         const struct explore_failure *f = &o->failures[k];
 
-        sb_printf(out, " · %s failed: %s", r->labels[f->task], f->message);
+        sb_printf(out, " · %s failed", r->labels[f->task]);
+        if (how == EXPLORE_LABEL_TERSE)
+            continue;
+        sb_printf(out, ": %s", f->message);
         if (f->line > 0)
             sb_printf(out, " (line %d)", f->line);
     }
+    if (out->len >= start + 4 && strcmp(out->s + out->len - 4, " \u00b7 ") == 0)
+        out->len -= 4, out->s[out->len] = '\0';
+    if (out->len == start)
+        sb_puts(out, "done");
 }
 
 /* "1234567" as "1,234,567". */
@@ -1484,7 +1540,7 @@ static void percent(struct strbuf *out, double share)
         sb_printf(out, "%.1f%%", share * 100);
 }
 
-enum { BAR_WIDTH = 24 };
+enum { BAR_WIDTH = 24, TEXT_WIDTH = 78 };
 
 /* A bar of share * BAR_WIDTH cells in eighths, never empty when the share
  * is not 0, padded to BAR_WIDTH cells. */
@@ -1529,14 +1585,63 @@ static void pad(struct strbuf *out, size_t have, size_t want)
         sb_putc(out, ' ');
 }
 
+/* Columns used by the text after the last newline. */
+static size_t column(const struct strbuf *out)
+{
+    size_t i = out->len;
+
+    while (i > 0 && out->s[i - 1] != '\n')
+        i--;
+    return utf8_width(out->s + i, out->len - i);
+}
+
+/* Append word, first breaking the line (indented) if it would pass
+ * TEXT_WIDTH. */
+static void wrap_word(struct strbuf *out, const char *word, size_t indent)
+{
+    if (column(out) + width_of(word) > TEXT_WIDTH && column(out) > indent) {
+        while (out->len > 0 && out->s[out->len - 1] == ' ')
+            out->len--;
+        sb_putc(out, '\n');
+        pad(out, 0, indent);
+    }
+    sb_puts(out, word);
+}
+
+/* Append text word by word, wrapped. */
+static void wrap_text(struct strbuf *out, const char *text, size_t indent)
+{
+    struct strbuf w;
+
+    sb_init(&w);
+    while (*text) {
+        size_t n = strcspn(text, " ");
+
+        sb_clear(&w);
+        sb_add(&w, text, n);
+        if (text[n] == ' ')
+            sb_putc(&w, ' ');
+        wrap_word(out, w.s, indent);
+        text += n + (text[n] == ' ');
+    }
+    sb_done(&w);
+}
+
 /* ---- text ------------------------------------------------------------------------------ */
+
+static void count_words(struct strbuf *out, int64_t n, const char *what)
+{
+    char num[32];
+
+    snprintf(num, sizeof(num), "%lld", (long long)n);
+    thousands(out, num);
+    sb_printf(out, " %s", what);
+}
 
 static void text_header(struct strbuf *out, const struct explore_result *r)
 {
     const struct scene *sc = &r->L->scenes[r->scene];
-    struct strbuf num;
 
-    sb_init(&num);
     sb_printf(out, "%s — scene %s: ", r->L->title, sc->name);
     report_settings(out, &r->cfg);
     sb_puts(out, "\ntasks: ");
@@ -1544,30 +1649,62 @@ static void text_header(struct strbuf *out, const struct explore_result *r)
         sb_printf(out, "%s%s = ", t ? ", " : "", r->labels[t]);
         report_call(out, r->L, r->scene, t);
     }
-    sb_printf(out, "\nthe explorer takes every turn itself, %s at a time%s",
-              r->cfg.mode == MODE_GIL ? "one op (switching only at GIL "
-              "checkpoints)" : r->cfg.mode == MODE_ASYNCIO ? "one op "
-              "(switching only where a coroutine awaits)" : "one op",
-              r->naive ? ", without memoisation" : "");
-    if (r->max_preemptions >= 0)
-        sb_printf(out, ",\nand keeps only schedules with at most %d "
-                  "preemption%s", r->max_preemptions,
-                  r->max_preemptions == 1 ? "" : "s");
+    sb_puts(out, "\n\n");
+    wrap_text(out, r->cfg.mode == MODE_ASYNCIO ?
+              "The explorer tried every schedule: a coroutine runs until it "
+              "awaits, and where coroutines are ready together (their "
+              "timers ended in the same tick) it tried each of them next." :
+              r->cfg.mode == MODE_GIL ?
+              "The explorer tried every schedule: at every tick it let each "
+              "thread that could run next run, with the GIL changing hands "
+              "only at its checkpoints." :
+              r->cfg.mode == MODE_SEQUENTIAL ?
+              "The explorer tried every schedule: in sequential mode there "
+              "is only one." :
+              "The explorer tried every schedule: at every tick it let each "
+              "task that could run next run one op, whatever the quantum "
+              "and the number of CPUs.", 0);
+    if (r->naive)
+        wrap_text(out, " It walked them one by one, without memoisation.", 0);
+    if (r->max_preemptions >= 0) {
+        char b[128];
+
+        snprintf(b, sizeof(b), " It kept only schedules with at most %d "
+                 "preemption%s.", r->max_preemptions,
+                 r->max_preemptions == 1 ? "" : "s");
+        wrap_text(out, b, 0);
+    }
     sb_puts(out, "\n");
-    sb_clear(&num);
-    sb_printf(&num, "%lld", (long long)r->states);
-    thousands(out, num.s);
-    sb_printf(out, " %s, ", r->naive ? "tree nodes" : "states");
-    sb_clear(&num);
-    sb_printf(&num, "%lld", (long long)r->transitions);
-    thousands(out, num.s);
-    sb_puts(out, " turns simulated: ");
+    count_words(out, r->states, r->naive ? "tree nodes, " : "states, ");
+    count_words(out, r->transitions, "turns simulated: ");
     if (r->complete)
-        sb_puts(out, "complete\n");
+        sb_puts(out, "complete.\n");
     else
-        sb_printf(out, "PARTIAL (%s)\n", r->stop == EXPLORE_CANCELLED ?
+        sb_printf(out, "PARTIAL (%s).\n", r->stop == EXPLORE_CANCELLED ?
                   "cancelled" : "stopped at --max-states");
-    sb_done(&num);
+}
+
+/* "x = 0, flag = 0": the values that are the same in every outcome. */
+static int common_words(struct strbuf *out, const struct explore_result *r)
+{
+    int n = 0;
+
+    if (r->noutcomes < 2)
+        return 0;
+    for (int sp = 0; sp < r->nspaces; sp++)
+        for (int g = 0; g < r->nglobals; g++) {
+            int i = sp * r->nglobals + g;
+
+            if (r->varies[i])
+                continue;
+            sb_printf(out, "%s%s%s%s = %lld", n ? ", " : "",
+                      r->nspaces > 1 ? (sp ? r->labels[sp - 1] : "main") : "",
+                      r->nspaces > 1 ? " " : "",
+                      r->L->prog->global_names[g],
+                      (long long)r->outcomes[0].final[i]);
+            n++;
+        }
+    return n;
 }
 
 static void text_table(struct strbuf *out, const struct explore_result *r,
@@ -1582,7 +1719,7 @@ static void text_table(struct strbuf *out, const struct explore_result *r,
         size_t w;
 
         sb_clear(&lab);
-        explore_outcome_label(&lab, r, i);
+        explore_outcome_label(&lab, r, i, EXPLORE_LABEL_BRIEF);
         w = width_of(lab.s);
         if (w <= 32 && w > wlab)
             wlab = w;
@@ -1598,30 +1735,41 @@ static void text_table(struct strbuf *out, const struct explore_result *r,
         sb_printf(out, " of %s schedule%s", num.s,
                   strcmp(r->schedules, "1") == 0 ? "" : "s");
     }
-    sb_puts(out, ":\n\n  outcome");
+    sb_puts(out, ":\n");
+    sb_clear(&lab);
+    if (common_words(&lab, r) > 0) {
+        sb_puts(out, "(the same in every outcome: ");
+        wrap_text(out, lab.s, 2);
+        sb_puts(out, ")\n");
+    }
+    sb_puts(out, "\n  outcome");
     pad(out, 7, wlab + 2);
     sb_puts(out, "share of schedules");
-    pad(out, 18, BAR_WIDTH + 7);
+    pad(out, 18, BAR_WIDTH + 8);
     pad(out, 9, wnum);
-    sb_puts(out, "schedules  preemptions  witness (fewest preemptions)\n");
+    sb_puts(out, "schedules  preemptions  witness\n");
     for (int i = 0; i < r->noutcomes; i++) {
         const struct explore_outcome *o = &r->outcomes[i];
         size_t w, start;
 
         sb_clear(&lab);
-        explore_outcome_label(&lab, r, i);
+        explore_outcome_label(&lab, r, i, EXPLORE_LABEL_BRIEF);
         w = width_of(lab.s);
-        sb_printf(out, "  %s", lab.s);
+        sb_puts(out, "  ");
         if (w > wlab) {
+            wrap_text(out, lab.s, 4);
             sb_puts(out, "\n  ");
             w = 0;
+        } else {
+            sb_puts(out, lab.s);
         }
         pad(out, w, wlab + 2);
         if (o->infinite || r->endless) {
             sb_puts(out, o->infinite ? "(through a loop)" : "");
-            pad(out, o->infinite ? 16 : 0, BAR_WIDTH + 7);
+            pad(out, o->infinite ? 16 : 0, BAR_WIDTH + 8);
         } else {
             bar(out, o->share, ascii);
+            sb_putc(out, ' ');
             start = out->len;
             percent(out, o->share);
             pad(out, out->len - start, 7);
@@ -1645,8 +1793,8 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* For each bound K up to the largest number of preemptions a witness
- * needs: the outcomes a search with --max-preemptions K finds. */
+/* For each bound K up to the most preemptions a witness needs: the
+ * outcomes a search with --max-preemptions K finds. */
 static void text_bounds(struct strbuf *out, const struct explore_result *r)
 {
     int *ps = xmalloc(sizeof(int) * (size_t)(r->noutcomes + 1)), n = 0;
@@ -1656,29 +1804,24 @@ static void text_bounds(struct strbuf *out, const struct explore_result *r)
     for (int i = 0; i < r->noutcomes; i++)
         ps[n++] = r->outcomes[i].preemptions;
     qsort(ps, (size_t)n, sizeof(int), cmp_int);
-    sb_puts(out, "\nOutcomes by the fewest preemptions they need (a search "
-            "with --max-preemptions K\nfinds those up to K):\n");
+    sb_puts(out, "\nWith at most K preemptions (--max-preemptions K):\n");
     for (int k = 0, seen = 0; k < n; k++) {
-        int K = ps[k], shown = 0, news = 0;
+        int K = ps[k], first = 1;
 
         if (k > 0 && ps[k - 1] == K)
             continue;
         for (int i = 0; i < r->noutcomes; i++)
-            news += r->outcomes[i].preemptions == K;
-        seen += news;
-        sb_printf(out, "  K = %-3d %3d outcome%s  %s", K, seen, seen == 1 ? " " : "s",
-                  k > 0 ? "+ " : "");
+            seen += r->outcomes[i].preemptions == K;
+        sb_printf(out, "  K = %-3d %3d outcome%s  %s", K, seen,
+                  seen == 1 ? " " : "s", k > 0 ? "+ " : "");
         for (int i = 0; i < r->noutcomes; i++) {
             if (r->outcomes[i].preemptions != K)
                 continue;
-            if (shown == 6) {
-                sb_printf(out, ", and %d more", news - shown);
-                break;
-            }
             sb_clear(&lab);
-            explore_outcome_label(&lab, r, i);
-            sb_printf(out, "%s%s", shown ? "; " : "", lab.s);
-            shown++;
+            sb_puts(&lab, first ? "" : "; ");
+            explore_outcome_label(&lab, r, i, EXPLORE_LABEL_TERSE);
+            wrap_text(out, lab.s, 26);
+            first = 0;
         }
         sb_putc(out, '\n');
     }
@@ -1699,24 +1842,31 @@ void explore_format_text(struct strbuf *out, const struct explore_result *r,
     text_table(out, r, ascii);
     if (r->noutcomes > 0)
         text_bounds(out, r);
-    if (r->endless)
-        sb_puts(out, "\nSome schedules never end: the tasks can go round a "
-                "loop forever (a task\nspinning on a flag while the task "
-                "that would set it never runs). Outcomes\nreached through "
-                "such a loop have infinitely many schedules.\n");
-    if (!r->complete)
-        sb_puts(out, "\nThe search stopped before it covered every schedule: "
-                "the counts are lower\nbounds, and some outcomes may be "
-                "missing.\n");
+    if (r->endless) {
+        sb_putc(out, '\n');
+        wrap_text(out, "Some schedules never end: the tasks can go round a "
+                  "loop forever (a task spinning on a flag while the task "
+                  "that would set it never runs). Outcomes reached through "
+                  "such a loop have infinitely many schedules.", 0);
+        sb_putc(out, '\n');
+    }
+    if (!r->complete) {
+        sb_putc(out, '\n');
+        wrap_text(out, "The search stopped before it covered every schedule: "
+                  "the counts are lower bounds, and some outcomes may be "
+                  "missing.", 0);
+        sb_putc(out, '\n');
+    }
     if (r->noutcomes > 0) {
         const struct explore_outcome *w = &r->outcomes[0];
 
         for (int i = 0; i < r->noutcomes; i++)
             if (r->outcomes[i].preemptions > w->preemptions)
                 w = &r->outcomes[i];
-        sb_printf(out, "\nReplay a witness step by step:\n  taketurns run %s "
-                  "--scene %s --schedule \"%s\"\n", r->L->src->name, sc->name,
-                  w->witness_text);
+        sb_printf(out, "\nA witness is a schedule with the fewest preemptions "
+                  "that ends in its outcome.\nStep through one:\n  taketurns "
+                  "run %s --scene %s --schedule \"%s\"\n", r->L->src->name,
+                  sc->name, w->witness_text);
     }
 }
 

@@ -124,6 +124,8 @@ struct explore_result {
     struct explore_outcome *outcomes;   /* sorted: ok, failed, deadlock,
                                          * limit; then by final values */
     int noutcomes;
+    unsigned char *varies;      /* nspaces x nglobals: 1 where the outcomes
+                                 * do not all end with the same value */
     int ndeadlocks;
     int nfailed;                /* outcomes where a task failed */
 };
@@ -139,10 +141,22 @@ struct explore_result *explore_run(const struct lesson *L, int scene,
                                    const struct explore_limits *lim);
 void explore_free(struct explore_result *r);
 
-/* The outcome in a few words: "x = 3", "x = 1 · B failed: AssertionError",
- * "deadlock: A waits for m2 (held by B), B waits for m1 (held by A)". */
+/* How much explore_outcome_label says. */
+enum explore_label {
+    /* Every variable, each failure with its message and line, each stuck
+     * task: "x = 1 · B failed: AssertionError: ... (line 7)", "deadlock: A
+     * waits for m2 (held by B), B waits for m1 (held by A) · x = 0". */
+    EXPLORE_LABEL_FULL,
+    /* The same, naming only the variables whose final value is not the
+     * same in every outcome (all of them if none differ). */
+    EXPLORE_LABEL_BRIEF,
+    /* Short enough for a bar's caption: "x = 1 · B failed", "deadlock". */
+    EXPLORE_LABEL_TERSE,
+};
+
+/* Outcome i in words. */
 void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
-                           int i);
+                           int i, enum explore_label how);
 
 /* The report of `taketurns explore`: outcomes as bars by share of the
  * schedules, witnesses, and the outcomes each preemption bound allows.
