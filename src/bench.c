@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "explore.h"
 #include "json.h"
+#include "real/real.h"
 #include "sim.h"
 
 /* Two threads racing on a shared counter, on two CPUs: 2 x 1,250,000 loop
@@ -169,6 +170,7 @@ int cmd_bench(int argc, char **argv)
     int id, json = 0;
     struct sim_figures sim = {0, 0, 0};
     struct explore_figures ex;
+    struct real_bench real;
     struct strbuf out;
 
     cli_init(&c, "bench", argc, argv);
@@ -181,6 +183,7 @@ int cmd_bench(int argc, char **argv)
     bench_sim(&sim);
     memset(&ex, 0, sizeof(ex));
     bench_explore(&ex);
+    real_bench_measure(&real);  /* real runs: real/real_bench.c */
     sb_init(&out);
     if (json) {
         struct json j;
@@ -199,6 +202,7 @@ int cmd_bench(int argc, char **argv)
         json_bool(&j, "explore_naive_3x2_estimated", !ex.naive_complete);
         json_double(&j, "explore_naive_3x2_tree_nodes", ex.naive_nodes_3x2);
         json_double(&j, "explore_naive_nodes_per_sec", ex.naive_nodes_per_sec);
+        real_bench_json(&j, &real);
         json_end(&j);
     } else {
         sb_printf(&out, "simulator: %.1f million ops/s (%lld ops, two threads "
@@ -215,6 +219,7 @@ int cmd_bench(int argc, char **argv)
                   "%.3g ms%s (%.3g schedule prefixes at %.2f million/s)\n",
                   ex.naive_ms_3x2, ex.naive_complete ? "" : " (estimated)",
                   ex.naive_nodes_3x2, ex.naive_nodes_per_sec / 1e6);
+        real_bench_text(&out, &real);
     }
     fwrite(out.s, 1, out.len, stdout);
     sb_done(&out);

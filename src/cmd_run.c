@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "chrome.h"
 #include "cli.h"
 #include "diag.h"
 #include "commands.h"
@@ -97,14 +98,15 @@ void run_print_failure(const struct lesson *L, int scene,
 
 int cmd_run(int argc, char **argv)
 {
-    enum { OPT_JSON = 1, OPT_TIMELINE, OPT_WIDTH };
+    enum { OPT_JSON = 1, OPT_TIMELINE, OPT_WIDTH, OPT_CHROME };
     static const struct cli_opt opts[] = {
         {"json", 0, OPT_JSON}, {"timeline", 0, OPT_TIMELINE},
-        {"width", 1, OPT_WIDTH}, OVERRIDE_OPTS, {NULL, 0, 0},
+        {"width", 1, OPT_WIDTH}, {"chrome", 1, OPT_CHROME}, OVERRIDE_OPTS,
+        {NULL, 0, 0},
     };
     struct cli c;
     struct overrides ov;
-    const char *lesson = NULL, *val;
+    const char *lesson = NULL, *val, *chrome = NULL;
     int id, json = 0, timeline = 0, width = 100, scene, has_sch, rc;
     struct lesson *L;
     struct scene_config cfg;
@@ -126,6 +128,8 @@ int cmd_run(int argc, char **argv)
             timeline = 1;
         } else if (id == OPT_WIDTH) {
             width = (int)cli_int("run", "width", val, 20, 10000);
+        } else if (id == OPT_CHROME) {
+            chrome = val;   /* Chrome Trace Event JSON, for Perfetto */
         } else {
             overrides_option(&ov, id, val);
         }
@@ -164,6 +168,16 @@ int cmd_run(int argc, char **argv)
     rc = sim_status(s) == TRACE_OK ? 0 : 1;
     if (rc)
         run_print_failure(L, scene, &cfg, sim_trace(s));
+    if (chrome) {
+        struct strbuf err;
+
+        sb_init(&err);
+        if (chrome_write_file(chrome, L, scene, &cfg, sim_trace(s), &err) < 0) {
+            fprintf(stderr, "taketurns run: error: %s\n", err.s);
+            rc = 1;
+        }
+        sb_done(&err);
+    }
     sim_free(s);
     schedule_done(&sch);
     lesson_free(L);
