@@ -1,12 +1,164 @@
-/* PLACEHOLDER - to be replaced by the implementation of 'tui'. */
+/* tui.c - `taketurns [LESSON]`: the lesson screen in the terminal.
+ *
+ * Without a lesson, a lesson picker.  With TAKETURNS_KEYS=FILE the TUI runs
+ * headless on a virtual screen of $COLUMNS x $LINES (80x24 by default),
+ * plays the key script in FILE (keys.h) and prints the screen at each
+ * <Dump>: the real TUI, driven without a terminal, for tests.
+ */
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "cli.h"
 #include "commands.h"
+#include "lessons.h"
+#include "ui/app.h"
+#include "ui/driver.h"
+#include "ui/keys.h"
+#include "ui/term.h"
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    struct strbuf sb;
+    char buf[4096];
+    size_t n;
+
+    if (!f)
+        return NULL;
+    sb_init(&sb);
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        sb_add(&sb, buf, n);
+    fclose(f);
+    if (!sb.s)
+        sb_puts(&sb, "");
+    return sb_steal(&sb);
+}
+
+static int env_int(const char *name, int def, int lo, int hi)
+{
+    const char *v = getenv(name);
+    int64_t n;
+
+    if (!v || parse_int64(v, &n) < 0 || n < lo || n > hi)
+        return def;
+    return (int)n;
+}
+
+/* Run headless from a key script. */
+static int run_script(struct app *a, const char *file, int ascii)
+{
+    struct term_opts o = {1, env_int("COLUMNS", 80, 1, 1000),
+                          env_int("LINES", 24, 1, 1000), ascii, 0};
+    struct key_script ks;
+    struct strbuf err;
+    char *text = read_file(file);
+    int64_t clock = 0;
+
+    sb_init(&err);
+    if (!text) {
+        fprintf(stderr, "taketurns: error: cannot read the key script '%s'\n",
+                file);
+        return 1;
+    }
+    if (keys_parse(text, &ks, &err) < 0) {
+        fprintf(stderr, "taketurns: error: key script %s: %s\n", file, err.s);
+        free(text);
+        sb_done(&err);
+        return 1;
+    }
+    free(text);
+    if (term_start(&o, &err) < 0) {
+        fprintf(stderr, "taketurns: error: %s\n", err.s);
+        keys_free(&ks);
+        sb_done(&err);
+        return 1;
+    }
+    app_resize(a, o.width, o.height);
+    driver_script(a, &ks, &clock, stdout);
+    term_stop();
+    keys_free(&ks);
+    sb_done(&err);
+    return 0;
+}
 
 int cmd_tui(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fputs("taketurns: 'tui' is not built yet\n", stderr);
-    return 2;
+    enum { OPT_PAGE = 1, OPT_ASCII, OPT_NO_MOUSE };
+    static const struct cli_opt opts[] = {
+        {"page", 1, OPT_PAGE}, {"ascii", 0, OPT_ASCII},
+        {"no-mouse", 0, OPT_NO_MOUSE}, {NULL, 0, 0},
+    };
+    struct cli c;
+    const char *lesson = NULL, *val, *script = getenv("TAKETURNS_KEYS");
+    int id, page = 1, ascii = 0, mouse = 1, rc = 0, sig = 0;
+    struct progress *pg;
+    struct app a;
+    struct strbuf err;
+
+    cli_init(&c, "taketurns", argc, argv);
+    while ((id = cli_next(&c, opts, &val)) >= 0) {
+        if (id == 0) {
+            if (lesson)
+                cli_usage_error(NULL, "one lesson at a time (got '%s' and "
+                                "'%s')", lesson, val);
+            lesson = val;
+        } else if (id == OPT_PAGE) {
+            page = (int)cli_int(NULL, "page", val, 1, 100000);
+        } else if (id == OPT_ASCII) {
+            ascii = 1;
+        } else if (id == OPT_NO_MOUSE) {
+            mouse = 0;
+        }
+    }
+    pg = progress_load();
+    app_init(&a, pg);
+    sb_init(&err);
+    if (lesson) {
+        struct strbuf path;
+
+        sb_init(&path);
+        if (lessons_find(lesson, &path) < 0) {
+            fprintf(stderr, "taketurns: error: no lesson '%s' (looked in "
+                    "$TAKETURNS_LESSONS, ./lessons and the installed "
+                    "lessons)\n", lesson);
+            rc = 1;
+        } else if (app_open(&a, path.s, page - 1, &err) < 0) {
+            fputs(err.s, stderr);
+            rc = 1;
+        }
+        sb_done(&path);
+    } else {
+        char **paths;
+        int n = lessons_list(&paths);
+
+        app_picker(&a, paths, n);
+        lessons_list_free(paths, n);
+    }
+    if (rc == 0 && script && *script) {
+        rc = run_script(&a, script, ascii);
+    } else if (rc == 0) {
+        struct term_opts o = {0, 0, 0, ascii, mouse};
+
+        if (term_start(&o, &err) < 0) {
+            fprintf(stderr, "taketurns: error: %s\n", err.s);
+            rc = 1;
+        } else {
+            sig = driver_loop(&a);
+            term_stop();
+        }
+    }
+    progress_save(pg);
+    app_done(&a);
+    progress_free(pg);
+    sb_done(&err);
+    if (sig) {
+        /* Die of the signal, as the shell expects, now the terminal is
+         * back to normal. */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return 128 + sig;
+    }
+    return rc;
 }

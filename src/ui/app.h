@@ -1,0 +1,156 @@
+/* app.h - the TUI's state and what each key and each tick does to it.
+ *
+ * The application knows nothing of curses: app_key() handles one key,
+ * app_tick() advances playback to a given time in milliseconds, and
+ * app_timeout() says how long the caller may sleep before the next tick
+ * is due (-1: until a key comes).  The terminal loop (tui.c) feeds it real
+ * keys and the real clock; tests and `taketurns screen` feed it scripted
+ * keys and a virtual clock.  view.c draws it.
+ *
+ * Pages: opening a page loads its scene (or the scenes it compares) and
+ * puts the cursor where the page starts - tick 0, or where the previous
+ * page stopped if this page goes on with its scene without an @scene of its
+ * own.  A page with @until then plays to that point and pauses, unless it
+ * asks a question first: then it waits for the prediction (or space).
+ */
+#ifndef TT_UI_APP_H
+#define TT_UI_APP_H
+
+#include <stdint.h>
+
+#include "lesson.h"
+#include "ui/progress.h"
+#include "ui/tape.h"
+
+enum app_screen { SCREEN_PICKER, SCREEN_LESSON };
+
+enum focus { FOCUS_TEXT, FOCUS_TIMELINE, FOCUS_CODE, FOCUS_LOG, FOCUS_COUNT };
+
+/* Timeline zoom: columns per tick (zoomed in) or ticks per column. */
+struct zoom {
+    int cols;           /* columns per tick, >= 1 */
+    int64_t ticks;      /* ticks per column, >= 1; one of cols, ticks is 1 */
+};
+
+struct ask_state {
+    int answered;
+    int right;
+    char given[48];
+};
+
+struct picker_entry {
+    char *path;
+    char *title;
+    char *about;        /* NULL if none */
+    char *error;        /* the lesson does not load: the first line */
+    int number;         /* from the file name, -1 if none */
+    int npages, nasks;
+};
+
+struct app {
+    enum app_screen screen;
+    int quit;
+    int help;                   /* the help overlay is shown */
+    int width, height;          /* of the screen, for layout decisions */
+    int64_t now_ms;             /* the clock, as last given */
+    char msg[240];              /* a one-line message until the next key */
+    int msg_bad;                /* the message is a complaint */
+
+    /* the lesson picker */
+    struct picker_entry *entries;
+    int nentries, pick, pick_top;
+    int from_picker;
+
+    /* the lesson */
+    struct lesson *L;
+    char *path;
+    const char *key;            /* for the progress file */
+    struct progress *progress;
+    int page;
+
+    /* the page's run: one tape, or several for @compare */
+    struct tape *tape;
+    struct tape **cmp;
+    int ncmp;
+    const struct directive *compare;
+    int64_t cursor;
+    int64_t until;              /* the page's stopping point, -1 none */
+    int64_t stop;               /* where playing stops */
+    int playing;
+    int speed;                  /* index into app_speeds */
+    int64_t boost;              /* ticks per second while running to the
+                                 * page's stopping point (0: speed) */
+    int64_t last_ms;
+    double carry;               /* fraction of a tick not yet played */
+    int manual;
+
+    /* questions of the page: one state per directive (only asks used) */
+    struct ask_state *asks;
+    int prompt;                 /* typing an answer */
+    char input[48];
+    int ninput;
+
+    /* what is looked at */
+    int focus;
+    int focus_auto;             /* the view may move the focus to the text
+                                 * when it does not fit (until Tab) */
+    int sel;                    /* selected task, -1: follow who runs */
+    int text_scroll, code_scroll, log_scroll;
+    struct zoom zoom;
+    int zoom_set;               /* the student chose the zoom */
+    int64_t view_t0;            /* first tick shown on the timeline */
+    int64_t last_cursor;        /* to highlight what changed */
+    int64_t last_ts;            /* cursor before the last move, -1 */
+
+    /* filled in by the view for the mouse: where the lanes are */
+    struct app_hit {
+        int y, x0, x1;
+        int task;               /* -1 for a CPU lane */
+        int cmp;                /* index of the compared scene, -1 */
+    } hits[96];
+    int nhits;
+    int lane_x0;                /* first column of the time axis */
+};
+
+extern const int app_speeds[];
+extern const int app_nspeeds;
+
+void app_init(struct app *a, struct progress *pg);
+void app_done(struct app *a);
+
+/* Open a lesson file at page (from 0).  Returns 0, or -1 with the error
+ * (FILE:LINE:COL ...) in err. */
+int app_open(struct app *a, const char *path, int page, struct strbuf *err);
+/* Show the lesson picker with the lessons in paths. */
+void app_picker(struct app *a, char **paths, int n);
+
+void app_key(struct app *a, int key);
+/* A mouse click at a screen cell. */
+void app_click(struct app *a, int x, int y);
+void app_tick(struct app *a, int64_t now_ms);
+/* Milliseconds until app_tick has something to do, or -1. */
+int64_t app_timeout(const struct app *a, int64_t now_ms);
+/* Nothing animates: app_timeout is -1. */
+int app_idle(const struct app *a);
+/* The screen size changed. */
+void app_resize(struct app *a, int width, int height);
+
+/* ---- for the view -------------------------------------------------------- */
+
+const struct page *app_page(const struct app *a);
+/* The task the code panel shows (selected, or the one that runs). */
+int app_shown_task(struct app *a);
+/* Columns the timeline's time axis has at this width. */
+int app_lane_width(const struct app *a);
+/* The end of the timeline: the longest run on the page. */
+int64_t app_span(const struct app *a);
+/* Ticks per column and columns per tick of the current zoom. */
+struct zoom app_zoom(const struct app *a);
+/* The ask directive waiting for an answer, or NULL. */
+const struct directive *app_pending_ask(const struct app *a, int *index);
+/* Tasks that may take the next tick in manual mode. */
+int app_choices(struct app *a, int *tasks);
+/* The key that picks task t in manual mode ('1'..'9', or its label). */
+int app_task_key(const struct app *a, int t);
+
+#endif

@@ -1,0 +1,1862 @@
+/* view.c - the TUI's screens: lesson, lesson picker, help, too small.
+ *
+ * A lesson screen, top to bottom: a header bar; the page title; the page's
+ * text and its questions; the timeline (one lane per task and per CPU, a
+ * ruler, the cursor); the code of one task beside the memory; the event
+ * log; a footer with the keys or a message.  Rows are shared out by need
+ * and priority, so that 80x24 shows everything that matters and a larger
+ * screen shows more of each panel.
+ */
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include "ui/view.h"
+
+#include <curses.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+#include "program.h"
+#include "report.h"
+#include "ui/draw.h"
+#include "ui/lanes.h"
+#include "vm.h"
+
+/* ---- wrapped text ----------------------------------------------------------- */
+
+struct tline {
+    size_t off;         /* into tlines.buf */
+    int role;
+    int indent;
+    int pre;            /* preformatted: no `code` markup */
+    int code;           /* the line starts inside `code` */
+};
+
+struct tlines {
+    struct tline *v;
+    size_t n, cap;
+    struct strbuf buf;
+};
+
+static void tl_init(struct tlines *t)
+{
+    memset(t, 0, sizeof(*t));
+    sb_init(&t->buf);
+    sb_putc(&t->buf, '\0');
+}
+
+static void tl_done(struct tlines *t)
+{
+    free(t->v);
+    sb_done(&t->buf);
+}
+
+static void tl_add(struct tlines *t, const char *s, size_t n, int role,
+                   int indent, int pre, int code)
+{
+    struct tline *l;
+
+    XGROW(t->v, t->cap, t->n + 1);
+    l = &t->v[t->n++];
+    l->off = t->buf.len;
+    l->role = role;
+    l->indent = indent;
+    l->pre = pre;
+    l->code = code;
+    sb_add(&t->buf, s, n);
+    sb_putc(&t->buf, '\0');
+}
+
+static const char *tl_text(const struct tlines *t, size_t i)
+{
+    return t->buf.s + t->v[i].off;
+}
+
+/* Columns of s without its backticks. */
+static int marked_width(const char *s, size_t n)
+{
+    char *copy = xstrndup(s, n);
+    int w = draw_width(copy), ticks = 0;
+
+    for (size_t i = 0; i < n; i++)
+        ticks += s[i] == '`';
+    free(copy);
+    return w - ticks;
+}
+
+/* Word-wrap text to width columns; hang: indent of lines after the first.
+ * Backticks mark `code` (kept in the text, drawn as a style). */
+static void wrap(struct tlines *t, const char *text, int width, int role,
+                 int indent, int hang)
+{
+    const char *p = text;
+    int code = 0, ind = indent;
+
+    while (*p) {
+        int w = width - ind, used = 0, line_code = code;
+        const char *start = p, *end = p;
+
+        if (w < 1)
+            w = 1;
+        while (*p) {
+            const char *ws = p;
+            int ww;
+
+            while (*p && *p != ' ')
+                p++;
+            ww = marked_width(ws, (size_t)(p - ws));
+            if (used && used + 1 + ww > w) {
+                p = ws;
+                break;
+            }
+            if (!used && ww > w) {
+                /* A word longer than the line: cut it. */
+                char *copy = xstrndup(ws, (size_t)(p - ws));
+                size_t fit = draw_fit(copy, w);
+
+                free(copy);
+                p = ws + (fit ? fit : 1);
+                end = p;
+                break;
+            }
+            used += (used ? 1 : 0) + ww;
+            end = p;
+            while (*p == ' ')
+                p++;
+        }
+        for (const char *q = start; q < end; q++)
+            code ^= *q == '`';
+        tl_add(t, start, (size_t)(end - start), role, ind, 0, line_code);
+        while (*p == ' ')
+            p++;
+        ind = hang;
+    }
+}
+
+/* Draw a wrapped line at (y, x), w columns. */
+static void draw_tline(const struct tlines *t, size_t i, int y, int x, int w)
+{
+    const struct tline *l = &t->v[i];
+    const char *s = tl_text(t, i);
+    int code = l->code, col = l->indent;
+
+    if (l->pre) {
+        draw_str(y, x + col, w - col, l->role, s);
+        return;
+    }
+    while (*s && col < w) {
+        size_t n = strcspn(s, "`");
+        char *seg = xstrndup(s, n);
+
+        col += draw_str(y, x + col, w - col, code ? R_KEY : l->role, seg);
+        free(seg);
+        s += n;
+        if (*s == '`') {
+            code = !code;
+            s++;
+        }
+    }
+}
+
+/* ---- panels: a titled rule --------------------------------------------------- */
+
+/* A horizontal rule across [x, x + w) with a title near its left end.
+ * Returns the column just after the title. */
+static int rule(int y, int x, int w, const char *title, int focused)
+{
+    draw_repeat(y, x, w, R_RULE, draw_glyph(G_HLINE));
+    if (!title || !*title)
+        return x + 1;
+    return x + 1 + draw_strf(y, x + 1, w - 3, focused ? R_RULE_FOCUS : R_BOLD,
+                             " %s ", title);
+}
+
+/* Text right-aligned at the end of a rule, if it fits after from. */
+static void rule_right(int y, int x, int w, int from, const char *text)
+{
+    int n = draw_width(text) + 2;
+
+    if (x + w - n - 1 > from + 2)
+        draw_strf(y, x + w - n - 1, n, R_DIM, " %s ", text);
+}
+
+/* ---- the header and footer --------------------------------------------------- */
+
+static void status_text(struct app *a, char *buf, size_t n)
+{
+    int64_t end = a->tape ? a->tape->end : 0;
+
+    for (int i = 0; i < a->ncmp; i++)
+        if (a->cmp[i]->end > end)
+            end = a->cmp[i]->end;
+    if (!a->tape && !a->ncmp) {
+        snprintf(buf, n, "page %d/%d", a->page + 1, a->L->npages);
+        return;
+    }
+    if (a->manual)
+        snprintf(buf, n, "tick %lld · you schedule", (long long)a->cursor);
+    else if (a->playing)
+        snprintf(buf, n, "tick %lld/%lld %s playing %d/s", (long long)a->cursor,
+                 (long long)end, draw_glyph(G_PLAY),
+                 a->boost ? (int)a->boost : app_speeds[a->speed]);
+    else
+        snprintf(buf, n, "tick %lld/%lld %s paused", (long long)a->cursor,
+                 (long long)end, draw_glyph(G_PAUSE));
+}
+
+static void draw_header(struct app *a, int W)
+{
+    char status[96];
+    int sw;
+
+    draw_blank(0, 0, W, R_HEADER);
+    status_text(a, status, sizeof(status));
+    sw = draw_width(status);
+    draw_str(0, 1, W - sw - 4, R_HEADER, "taketurns");
+    draw_str(0, 12, W - sw - 15, R_HEADER, a->L->title);
+    draw_str(0, W - sw - 1, sw, R_HEADER, status);
+}
+
+static void draw_page_title(struct app *a, int y, int W)
+{
+    const struct page *pg = app_page(a);
+    char left[32];
+    int n;
+
+    snprintf(left, sizeof(left), "%d/%d ", a->page + 1, a->L->npages);
+    n = draw_str(y, 1, W - 2, R_DIM, left);
+    draw_str(y, 1 + n, W - 2 - n, R_TITLE, pg->title);
+}
+
+struct hint {
+    const char *key, *what;
+};
+
+static void draw_hints(int y, int W, const struct hint *h, int n)
+{
+    int x = 1;
+
+    for (int i = 0; i < n; i++) {
+        int need = draw_width(h[i].key) + 1 + draw_width(h[i].what) + 2;
+
+        if (x + need > W - 1)
+            continue;
+        x += draw_str(y, x, W - x, R_KEY, h[i].key);
+        x += 1;
+        x += draw_str(y, x, W - x, R_NORMAL, h[i].what);
+        x += 2;
+    }
+}
+
+static void draw_footer(struct app *a, int y, int W)
+{
+    static const struct hint normal[] = {
+        {"space", "play"}, {"←→", "step"}, {"n/N", "switch"},
+        {"PgDn/PgUp", "page"}, {"?", "help"}, {"q", "quit"},
+        {"m", "manual"}, {"Tab", "focus"},
+    };
+    static const struct hint manual[] = {
+        {"1-9", "run a task"}, {"→", "redo / only choice"}, {"←", "undo"},
+        {"m", "hand back"}, {"?", "help"}, {"q", "quit"},
+    };
+    static const struct hint prompt[] = {
+        {"Enter", "check the answer"}, {"Backspace", "erase"},
+        {"Esc", "answer later"},
+    };
+    static const struct hint text_only[] = {
+        {"PgDn", "next page"}, {"PgUp", "previous"}, {"↑↓", "scroll"},
+        {"?", "help"}, {"q", "quit"},
+    };
+
+    draw_blank(y, 0, W, R_NORMAL);
+    if (a->msg[0]) {
+        draw_str(y, 1, W - 2, a->msg_bad ? R_BAD : R_BOLD, a->msg);
+        return;
+    }
+    if (a->prompt)
+        draw_hints(y, W, prompt, (int)TT_ARRAY_LEN(prompt));
+    else if (a->manual)
+        draw_hints(y, W, manual, (int)TT_ARRAY_LEN(manual));
+    else if (!a->tape && !a->ncmp)
+        draw_hints(y, W, text_only, (int)TT_ARRAY_LEN(text_only));
+    else
+        draw_hints(y, W, normal, (int)TT_ARRAY_LEN(normal));
+}
+
+/* ---- the page's text and questions ---------------------------------------------- */
+
+static int text_width(int W)
+{
+    int w = W - 4;
+
+    return w > 100 ? 100 : w;
+}
+
+static void build_text(const struct page *pg, int width, struct tlines *t)
+{
+    struct strbuf para;
+    int blank = 0;
+
+    sb_init(&para);
+    for (int i = 0; i <= pg->nlines; i++) {
+        const struct page_line *pl = i < pg->nlines ? &pg->lines[i] : NULL;
+
+        if (!pl || !pl->text[0] || pl->indent > 0) {
+            if (para.len) {
+                wrap(t, para.s, width, R_NORMAL, 0, 0);
+                sb_clear(&para);
+                blank = 0;
+            }
+            if (!pl)
+                break;
+            if (!pl->text[0]) {
+                if (!blank && t->n)
+                    tl_add(t, "", 0, R_NORMAL, 0, 1, 0);
+                blank = 1;
+            } else {
+                tl_add(t, pl->text, strlen(pl->text), R_NORMAL,
+                       pl->indent < 8 ? pl->indent : 8, 1, 0);
+                blank = 0;
+            }
+            continue;
+        }
+        if (para.len)
+            sb_putc(&para, ' ');
+        sb_puts(&para, pl->text);
+    }
+    while (t->n && !tl_text(t, t->n - 1)[0])
+        t->n--;
+    sb_done(&para);
+}
+
+static void build_questions(struct app *a, int width, struct tlines *t)
+{
+    const struct page *pg = app_page(a);
+    int pending, first_pending = 1;
+    const struct directive *cur = app_pending_ask(a, &pending);
+    const struct ask_state *st;
+    int off = 0;
+    struct strbuf sb;
+
+    for (int i = 0; i < a->page; i++)
+        off += a->L->pages[i].ndirs;
+    st = a->asks + off;
+    sb_init(&sb);
+    for (int i = 0; i < pg->ndirs; i++) {
+        const struct directive *dv = &pg->dirs[i];
+
+        sb_clear(&sb);
+        if (dv->kind == DIR_ASK && st[i].answered) {
+            if (st[i].right)
+                sb_printf(&sb, "%s %s %s — right.", draw_glyph(G_RIGHT),
+                          dv->question, st[i].given);
+            else
+                sb_printf(&sb, "%s %s You said %s; the answer is %s.",
+                          draw_glyph(G_WRONG), dv->question, st[i].given,
+                          dv->answer);
+            wrap(t, sb.s, width, st[i].right ? R_GOOD : R_BAD, 0, 2);
+        } else if (dv->kind == DIR_ASK) {
+            if (dv == cur && first_pending) {
+                first_pending = 0;
+                if (a->prompt)
+                    sb_printf(&sb, "? %s  %s %s_", dv->question,
+                              draw_glyph(G_ARROW), a->input);
+                else
+                    sb_printf(&sb, "? %s  (predict: type your answer, then "
+                              "Enter)", dv->question);
+                wrap(t, sb.s, width, R_PROMPT, 0, 2);
+            } else {
+                sb_printf(&sb, "? %s", dv->question);
+                wrap(t, sb.s, width, R_DIM, 0, 2);
+            }
+        } else if (dv->kind == DIR_EXPLAIN) {
+            /* Shown once the question before it is answered. */
+            int k = i;
+
+            while (k > 0 && pg->dirs[k].kind != DIR_ASK)
+                k--;
+            if (pg->dirs[k].kind == DIR_ASK && st[k].answered)
+                wrap(t, dv->text, width, R_NORMAL, 2, 2);
+        } else if (dv->kind == DIR_EXPLORE || dv->kind == DIR_REAL) {
+            /* Said in the footer and the help. */
+        }
+    }
+    sb_done(&sb);
+}
+
+/* ---- the timeline ------------------------------------------------------------- */
+
+struct axis {
+    int x0, w;              /* columns of the time axis */
+    int64_t t0;             /* first tick shown */
+    struct zoom z;
+    int64_t cursor;
+};
+
+/* Ticks covered by column c; returns 0 if the column is past the end. */
+static void col_range(const struct axis *ax, int c, int64_t *c0, int64_t *c1,
+                      int *first)
+{
+    if (ax->z.cols > 1) {
+        *c0 = ax->t0 + c / ax->z.cols;
+        *c1 = *c0 + 1;
+        *first = c % ax->z.cols == 0;
+    } else {
+        *c0 = ax->t0 + (int64_t)c * ax->z.ticks;
+        *c1 = *c0 + ax->z.ticks;
+        *first = 1;
+    }
+}
+
+/* The column of the cursor, or -1 if it is off the axis. */
+static int cursor_col(const struct axis *ax)
+{
+    int64_t rel = ax->cursor - ax->t0;
+
+    if (rel < 0)
+        return -1;
+    rel = ax->z.cols > 1 ? rel * ax->z.cols : rel / ax->z.ticks;
+    return rel < ax->w ? (int)rel : -1;
+}
+
+static void draw_ruler(const struct axis *ax, int y, int label_w)
+{
+    static const int steps[] = {1, 2, 5};
+    int64_t step = 1;
+    int last_end = -1, cur = cursor_col(ax);
+
+    draw_str(y, 1, label_w - 1, R_DIM, "tick");
+    /* Label every step ticks, step chosen so labels are >= 6 columns apart. */
+    for (int i = 0; i < 40; i++) {
+        int64_t p = 1;
+
+        for (int k = 0; k < i / 3; k++)
+            p *= 10;
+        step = steps[i % 3] * p;
+        if (step * ax->z.cols / ax->z.ticks >= 6)
+            break;
+    }
+    for (int c = 0; c < ax->w; c++) {
+        int64_t c0, c1;
+        int first, n;
+        char num[24];
+
+        col_range(ax, c, &c0, &c1, &first);
+        if (!first)
+            continue;
+        /* the column holding a multiple of step */
+        if (c0 % step != 0 && (c1 - 1) / step == c0 / step)
+            continue;
+        n = snprintf(num, sizeof(num), "%lld",
+                     (long long)((c0 + step - 1) / step * step));
+        if (c <= last_end || c + n > ax->w || (cur >= c && cur <= c + n))
+            continue;
+        draw_str(y, ax->x0 + c, n, R_DIM, num);
+        last_end = c + n;
+    }
+    if (cur >= 0 && cur < ax->w)
+        draw_str(y, ax->x0 + cur, 1, R_BOLD, draw_glyph(G_CURSOR_MARK));
+}
+
+/* What tick column c shows of task k: drawn or not (the future). */
+static void draw_task_cells(const struct axis *ax, const struct trace *tr,
+                            int k, int y, int *used)
+{
+    for (int c = 0; c < ax->w; c++) {
+        int64_t c0, c1;
+        int first, mark, st, role;
+        const char *g;
+
+        col_range(ax, c, &c0, &c1, &first);
+        if (c0 > ax->cursor)
+            break;
+        if (c1 > ax->cursor + 1)
+            c1 = ax->cursor + 1;
+        st = lane_task_cell(tr, k, c0, c1, &mark);
+        used[st] = 1;
+        g = draw_state_glyph(st);
+        role = draw_state_role(st);
+        if (first && mark == SWK_PREEMPT) {
+            g = draw_glyph(G_PREEMPT);
+            role = R_PREEMPT;
+            used[TS_COUNT] = 1;
+        } else if (first && mark == SWK_YIELD) {
+            g = draw_glyph(G_YIELD);
+            role = R_YIELD;
+            used[TS_COUNT + 1] = 1;
+        }
+        draw_str(y, ax->x0 + c, 1, role, g);
+    }
+}
+
+static char task_char(const struct trace *tr, int k)
+{
+    int single = 1;
+
+    for (int t = 0; t < tr->ntasks; t++)
+        single &= tr->labels[t][0] && !tr->labels[t][1];
+    if (single)
+        return tr->labels[k][0];
+    return k < 9 ? (char)('1' + k) : (char)('a' + k - 9);
+}
+
+/* "1=T1 2=T2": which task each character of a CPU lane stands for, when
+ * the labels are longer than one character ("" if they are not). */
+static void cpu_keys(const struct trace *tr, char *buf, size_t n)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    if (tr->ntasks == 0 || (tr->labels[0][0] && !tr->labels[0][1] &&
+                            task_char(tr, 0) == tr->labels[0][0]))
+        return;
+    for (int k = 0; k < tr->ntasks && len + 16 < n; k++)
+        len += (size_t)snprintf(buf + len, n - len, "%s%c=%s", k ? " " : "",
+                                task_char(tr, k), tr->labels[k]);
+}
+
+static void draw_cpu_cells(const struct axis *ax, const struct trace *tr,
+                           int cpu, int y, int *stall_seen)
+{
+    for (int c = 0; c < ax->w; c++) {
+        int64_t c0, c1;
+        int first, stalled, t;
+        char ch[2] = {0, 0};
+
+        col_range(ax, c, &c0, &c1, &first);
+        if (c0 > ax->cursor || (tr->status != TRACE_RUNNING && c0 >= tr->end))
+            break;
+        if (c1 > ax->cursor + 1)
+            c1 = ax->cursor + 1;
+        t = lane_cpu_cell(tr, cpu, c0, c1, &stalled);
+        if (t < 0) {
+            draw_str(y, ax->x0 + c, 1, R_IDLE, draw_glyph(G_IDLE));
+            continue;
+        }
+        ch[0] = stalled ? '~' : task_char(tr, t);
+        *stall_seen |= stalled;
+        draw_str(y, ax->x0 + c, 1, draw_task_role(t), ch);
+    }
+}
+
+/* The cursor: the column of the current tick, inverted across rows. */
+static void draw_cursor_column(const struct axis *ax, int y0, int y1)
+{
+    int64_t rel = ax->cursor - ax->t0;
+    int c, w;
+
+    if (rel < 0)
+        return;
+    if (ax->z.cols > 1) {
+        c = (int)(rel * ax->z.cols);
+        w = ax->z.cols;
+    } else {
+        c = (int)(rel / ax->z.ticks);
+        w = 1;
+    }
+    if (c >= ax->w)
+        return;
+    if (c + w > ax->w)
+        w = ax->w - c;
+    for (int y = y0; y < y1; y++)
+        draw_invert(y, ax->x0 + c, w);
+}
+
+static void lane_state_text(struct tape *tp, int k, int64_t t, char *buf,
+                            size_t n)
+{
+    const struct trace_span *sp = trace_span_at(tp->tr, k, t);
+    const struct trace_lane *ln = &tp->tr->lanes[k];
+    const struct sim *s;
+    int64_t wake;
+
+    if (!sp && ln->n > 0 && t >= ln->spans[ln->n - 1].start)
+        sp = &ln->spans[ln->n - 1];     /* at the very end of the run */
+    if (!sp) {
+        buf[0] = '\0';
+        return;
+    }
+    switch (sp->state) {
+    case TS_RUNNING:
+        if (tp->cfg.mode == MODE_ASYNCIO)
+            snprintf(buf, n, "running");
+        else
+            snprintf(buf, n, "running on cpu%d", sp->cpu);
+        break;
+    case TS_READY:
+        snprintf(buf, n, "ready");
+        break;
+    case TS_GIL_WAIT:
+        snprintf(buf, n, "waits for the GIL");
+        break;
+    case TS_BLOCKED:
+        s = tape_at(tp, t);
+        wake = sim_task_wake(s, k);
+        if (wake >= 0)
+            snprintf(buf, n, "%s until %lld", sp->wait == 3 /* VM_IO */ ||
+                     sp->wait == 5 ? "I/O" : "sleeps", (long long)wake);
+        else
+            snprintf(buf, n, "waiting");
+        break;
+    case TS_LOCK_WAIT:
+        snprintf(buf, n, "waits for lock %s",
+                 sp->arg >= 0 && sp->arg < tp->L->prog->nlocks ?
+                 tp->L->prog->lock_names[sp->arg] : "?");
+        break;
+    case TS_STARTING:
+        snprintf(buf, n, "starting");
+        break;
+    case TS_NEW:
+        snprintf(buf, n, "not started");
+        break;
+    case TS_DONE:
+        snprintf(buf, n, "done at %lld", (long long)sp->start);
+        break;
+    case TS_FAILED:
+        snprintf(buf, n, "failed at %lld", (long long)sp->start);
+        break;
+    default:
+        buf[0] = '\0';
+    }
+}
+
+static void add_hit(struct app *a, int y, const struct axis *ax, int task,
+                    int cmp)
+{
+    struct app_hit *h;
+
+    if (a->nhits >= (int)TT_ARRAY_LEN(a->hits))
+        return;
+    h = &a->hits[a->nhits++];
+    h->y = y;
+    h->x0 = ax->x0;
+    h->x1 = ax->x0 + ax->w;
+    h->task = task;
+    h->cmp = cmp;
+}
+
+static void draw_legend(int y, int x, int w, const int *used, int stall)
+{
+    static const int order[] = {TS_RUNNING, TS_READY, TS_GIL_WAIT, TS_BLOCKED,
+                                TS_LOCK_WAIT, TS_STARTING, TS_FAILED};
+    int col = x;
+
+    for (size_t i = 0; i < TT_ARRAY_LEN(order); i++) {
+        int s = order[i];
+        const char *name = s == TS_BLOCKED ? "waiting (sleep, I/O)" :
+                           task_state_info[s].name;
+        int need = 1 + 1 + draw_width(name) + 2;
+
+        if (!used[s] && s != TS_RUNNING)
+            continue;
+        if (col + need > x + w)
+            return;
+        col += draw_str(y, col, 1, draw_state_role(s), draw_state_glyph(s));
+        col += 1;
+        col += draw_str(y, col, w, R_DIM, name) + 2;
+    }
+    if (used[TS_COUNT] && col + 13 <= x + w) {
+        col += draw_str(y, col, 1, R_PREEMPT, draw_glyph(G_PREEMPT)) + 1;
+        col += draw_str(y, col, w, R_DIM, "preempted") + 2;
+    }
+    if (used[TS_COUNT + 1] && col + 11 <= x + w) {
+        col += draw_str(y, col, 1, R_YIELD, draw_glyph(G_YIELD)) + 1;
+        col += draw_str(y, col, w, R_DIM, "yielded") + 2;
+    }
+    if (stall && col + 30 <= x + w) {
+        col += draw_str(y, col, 1, R_BOLD, "~") + 1;
+        col += draw_str(y, col, w, R_DIM, "loop blocked by a call") + 2;
+    }
+    if (col + 16 <= x + w) {
+        draw_str(y, col, 1, R_CURSOR, " ");
+        draw_str(y, col + 2, w, R_DIM, "the current tick");
+    }
+}
+
+static int label_width(const struct app *a)
+{
+    return a->width - app_lane_width(a) - (a->ncmp ? 12 : a->width >= 110 ? 22 : 0) - 1;
+}
+
+static void axis_init(struct app *a, struct axis *ax)
+{
+    ax->x0 = label_width(a);
+    ax->w = app_lane_width(a);
+    ax->t0 = a->view_t0;
+    ax->z = app_zoom(a);
+    ax->cursor = a->cursor;
+    a->lane_x0 = ax->x0;
+}
+
+/* The timeline of the page's scene: rows [y, y + h). */
+static void draw_timeline(struct app *a, int y, int h, int legend, int lane_h)
+{
+    struct tape *tp = a->tape;
+    const struct trace *tr = tp->tr;
+    const struct scene *sc = &a->L->scenes[tp->scene];
+    struct axis ax;
+    struct strbuf sb;
+    int used[TS_COUNT + 2] = {0}, stall = 0, y0, row, shown, end;
+    int W = a->width, state_x;
+
+    axis_init(a, &ax);
+    state_x = ax.x0 + ax.w + 1;
+    sb_init(&sb);
+    sb_printf(&sb, "scene %s: ", sc->name);
+    report_settings(&sb, &tp->cfg);
+    if (tp->manual_from >= 0)
+        sb_printf(&sb, " · turns chosen by hand from tick %lld",
+                  (long long)tp->manual_from);
+    end = rule(y, 0, W, sb.s, a->focus == FOCUS_TIMELINE);
+    sb_clear(&sb);
+    if (ax.z.cols > 1)
+        sb_printf(&sb, "%d columns a tick", ax.z.cols);
+    else
+        sb_printf(&sb, "%lld tick%s a column", (long long)ax.z.ticks,
+                  ax.z.ticks == 1 ? "" : "s");
+    rule_right(y, 0, W, end, sb.s);
+    sb_done(&sb);
+    draw_ruler(&ax, y + 1, ax.x0);
+    y0 = y + 1;
+    row = y + 2;
+    shown = app_shown_task(a);
+    for (int k = 0; k < tr->ntasks && row < y + h; k++) {
+        char st[48];
+
+        draw_str(row, 0, 1, R_NEXT, k == shown ? draw_glyph(G_ARROW) : " ");
+        draw_str(row, 1, ax.x0 - 2, draw_task_role(k), tr->labels[k]);
+        if (a->focus == FOCUS_TIMELINE && a->sel == k)
+            draw_restyle(row, 1, (int)strlen(tr->labels[k]), R_CURSOR);
+        if (state_x < W - 4) {
+            lane_state_text(tp, k, a->cursor, st, sizeof(st));
+            draw_str(row, state_x, W - state_x - 1, R_DIM, st);
+        }
+        for (int r = 0; r < lane_h && row < y + h; r++, row++) {
+            draw_task_cells(&ax, tr, k, row, used);
+            add_hit(a, row, &ax, k, -1);
+        }
+    }
+    for (int cpu = 0; cpu < tr->ncpus && row < y + h; cpu++) {
+        char name[16];
+
+        if (tp->cfg.mode == MODE_ASYNCIO)
+            snprintf(name, sizeof(name), "loop");
+        else
+            snprintf(name, sizeof(name), "cpu%d", cpu);
+        draw_str(row, 1, ax.x0 - 2, R_DIM, name);
+        if (state_x < W - 4 && cpu == 0) {
+            char keys[160];
+
+            cpu_keys(tr, keys, sizeof(keys));
+            draw_str(row, state_x, W - state_x - 1, R_DIM, keys);
+        }
+        for (int r = 0; r < lane_h && row < y + h; r++, row++) {
+            draw_cpu_cells(&ax, tr, cpu, row, &stall);
+            add_hit(a, row, &ax, -1, -1);
+        }
+    }
+    draw_cursor_column(&ax, y0, row);
+    if (legend && row < y + h) {
+        char keys[160];
+        int lw = W - 2;
+
+        cpu_keys(tr, keys, sizeof(keys));
+        if (keys[0] && state_x >= W - 4) {
+            lw -= draw_width(keys) + 2;
+            draw_str(row, W - draw_width(keys) - 1, draw_width(keys), R_DIM,
+                     keys);
+        }
+        draw_legend(row, 1, lw, used, stall);
+    }
+}
+
+/* ---- the code panel ------------------------------------------------------------ */
+
+struct line_op {
+    uint32_t pc;
+    int done;           /* ran in this visit of the line */
+    int64_t value;
+    int status;
+    int64_t t;
+};
+
+static int code_width(const struct app *a)
+{
+    int w = a->width * 3 / 5;
+
+    return w < 46 ? 46 : w;
+}
+
+/* Source and bytecode side by side (else one above the other). */
+static int code_side(const struct app *a)
+{
+    return code_width(a) >= 76;
+}
+
+/* The last line of function fn. */
+static int func_last_line(const struct program *P, const struct func *fn)
+{
+    int last = fn->line;
+
+    for (uint32_t i = 0; i < fn->ncode; i++)
+        if (P->pos[fn->code_start + i].line > last)
+            last = P->pos[fn->code_start + i].line;
+    return last;
+}
+
+/* The ops of line in fn, with what the task did in its current visit. */
+static int line_ops(struct app *a, int task, const struct func *fn, int line,
+                    uint32_t pc_next, struct line_op *out, int max)
+{
+    const struct program *P = a->L->prog;
+    const struct trace *tr = a->tape->tr;
+    int n = 0;
+    size_t k = trace_op_seek(tr, a->cursor);
+    int budget = 512;
+
+    for (uint32_t i = 0; i < fn->ncode && n < max; i++) {
+        uint32_t pc = fn->code_start + i;
+
+        if (P->pos[pc].line != line)
+            continue;
+        out[n].pc = pc;
+        out[n].done = 0;
+        out[n].status = 0;
+        out[n].value = 0;
+        out[n].t = -1;
+        n++;
+    }
+    /* Walk back over this task's recent ops while they are on this line
+     * and before the next op (bounded: the cost does not grow with the
+     * trace). */
+    while (k-- > 0 && budget-- > 0) {
+        const struct trace_op *op = &tr->ops[k];
+
+        if (op->task != task)
+            continue;
+        if (P->pos[op->pc].line != line || op->pc >= pc_next ||
+            P->func_of[op->pc] != P->func_of[pc_next])
+            break;
+        for (int j = 0; j < n; j++)
+            if (out[j].pc == op->pc && !out[j].done) {
+                out[j].done = 1;
+                out[j].value = op->value;
+                out[j].status = op->status;
+                out[j].t = op->t;
+            }
+    }
+    return n;
+}
+
+struct stale {
+    int found;
+    int g;
+    int64_t read, now;
+    int64_t t;
+};
+
+/* One bytecode row: marker, instruction, and its effect or meaning. */
+static void draw_op_row(struct app *a, const struct line_op *o, int is_next,
+                        int task, const struct sim *s, struct stale *stale,
+                        int y, int x, int w)
+{
+    const struct program *P = a->L->prog;
+    struct strbuf sb;
+    int n;
+
+    sb_init(&sb);
+    program_format_instr(P, o->pc, &sb);
+    draw_str(y, x, 2, R_NEXT, is_next ? draw_glyph(G_ARROW) : " ");
+    n = draw_str(y, x + 2, w - 2, is_next ? R_NEXT : o->done ? R_NORMAL : R_DIM,
+                 sb.s);
+    if (n < 17)
+        n = 17;
+    sb_clear(&sb);
+    if (is_next) {
+        sb_puts(&sb, op_info[P->code[o->pc].op].desc);
+    } else if (o->done) {
+        struct trace_op top;
+
+        memset(&top, 0, sizeof(top));
+        top.t = o->t;
+        top.value = o->value;
+        top.pc = o->pc;
+        top.task = (uint16_t)task;
+        top.status = (uint8_t)o->status;
+        report_op_effect(&sb, P, &top);
+        if (P->code[o->pc].op == OP_LOAD_GLOBAL) {
+            int g = P->code[o->pc].a;
+            int64_t now = sim_global(s, sim_task_space(s, task), g);
+
+            if (now != o->value) {
+                stale->found = 1;
+                stale->g = g;
+                stale->read = o->value;
+                stale->now = now;
+                stale->t = o->t;
+            }
+        }
+    }
+    draw_str(y, x + 2 + n + 1, w - n - 3, is_next ? R_NORMAL : R_DIM, sb.s);
+    sb_done(&sb);
+}
+
+/* The operand stack (and the locals, or what makes the stack stale). */
+static void draw_stack(struct app *a, const struct vm *vm,
+                       const struct vm_frame *fr, const struct func *fn,
+                       const struct stale *stale, int y, int x, int w)
+{
+    const struct program *P = a->L->prog;
+    uint32_t base = fr->base + (uint32_t)fn->nlocals;
+    struct strbuf sb;
+    int col;
+
+    sb_init(&sb);
+    sb_puts(&sb, "stack [");
+    for (uint32_t i = base; i < vm->sp; i++)
+        sb_printf(&sb, "%s%lld", i > base ? ", " : "", (long long)vm->slots[i]);
+    sb_puts(&sb, "]");
+    col = draw_str(y, x, w, R_BOLD, sb.s);
+    sb_clear(&sb);
+    if (stale->found && base < vm->sp) {
+        sb_printf(&sb, "  %s was %lld when read at tick %lld; it is %lld now",
+                  P->global_names[stale->g], (long long)stale->read,
+                  (long long)stale->t, (long long)stale->now);
+        draw_str(y, x + col, w - col, R_STALE, sb.s);
+    } else {
+        for (int i = 0; i < fn->nlocals; i++) {
+            const char *nm = fn->local_names[i];
+            int64_t v = vm->slots[fr->base + (uint32_t)i];
+
+            if (nm[0] == '.')
+                continue;
+            if (v == VM_UNSET)
+                sb_printf(&sb, "  %s -", nm);
+            else
+                sb_printf(&sb, "  %s=%lld", nm, (long long)v);
+        }
+        if (sb.len)
+            draw_str(y, x + col, w - col, R_DIM, sb.s);
+    }
+    sb_done(&sb);
+}
+
+static void draw_source(struct app *a, const struct func *fn, int line,
+                        int rows, int y, int x, int w)
+{
+    const struct program *P = a->L->prog;
+    int first = fn->line, last = func_last_line(P, fn), top;
+
+    top = line - rows / 2 + a->code_scroll;
+    if (top > last - rows + 1)
+        top = last - rows + 1;
+    if (top < first)
+        top = first;
+    for (int i = 0; i < rows && top + i <= last; i++) {
+        int ln = top + i, cur = ln == line;
+        size_t len;
+        const char *text = source_line(a->L->src, ln, &len);
+        char *copy = xstrndup(text ? text : "", text ? len : 0);
+        int role = cur ? R_CURLINE : R_NORMAL;
+
+        if (cur)
+            draw_blank(y + i, x, w, R_CURLINE);
+        draw_strf(y + i, x, 5, cur ? R_CURLINE : R_DIM, "%4d", ln);
+        draw_str(y + i, x + 5, 1, role, cur ? draw_glyph(G_ARROW) : " ");
+        draw_str(y + i, x + 7, w - 7, role, copy);
+        free(copy);
+    }
+}
+
+static void draw_code(struct app *a, int y, int x, int w, int h)
+{
+    const struct program *P = a->L->prog;
+    int task = app_shown_task(a);
+    const struct sim *s = tape_at(a->tape, a->cursor);
+    const struct vm *vm = sim_task_vm(s, task);
+    enum task_state state = sim_task_state(s, task);
+    const struct trace *tr = a->tape->tr;
+    struct strbuf sb;
+    const struct func *fn;
+    const struct vm_frame *fr;
+    int line, lines, nops, next_i = -1, ops_rows, src_rows, start = 0;
+    struct line_op ops[64];
+    struct stale stale = {0, 0, 0, 0, 0};
+
+    sb_init(&sb);
+    sb_printf(&sb, "code of %s: ", tr->labels[task]);
+    report_call(&sb, a->L, a->tape->scene, task);
+    if (a->sel < 0 && draw_width(sb.s) + 24 < w)
+        sb_puts(&sb, " · follows who runs");
+    rule(y - 1, x, w, sb.s, a->focus == FOCUS_CODE);
+    sb_clear(&sb);
+    if (vm->nframes == 0 || state == TS_DONE || state == TS_FAILED) {
+        const struct trace_span *sp = trace_span_at(tr, task, a->cursor);
+
+        sb_printf(&sb, "%s is done", tr->labels[task]);
+        if (state == TS_FAILED)
+            sb_printf(&sb, ": it stopped with an error");
+        else if (sp)
+            sb_printf(&sb, " (its function returned at tick %lld)",
+                      (long long)sp->start);
+        draw_str(y, x + 1, w - 2, R_DIM, sb.s);
+        sb_done(&sb);
+        return;
+    }
+    sb_done(&sb);
+    fr = &vm->frames[vm->nframes - 1];
+    fn = &P->funcs[fr->fn];
+    line = P->pos[fr->pc].line;
+    lines = func_last_line(P, fn) - fn->line + 1;
+    nops = line_ops(a, task, fn, line, fr->pc, ops, (int)TT_ARRAY_LEN(ops));
+    for (int i = 0; i < nops; i++)
+        if (ops[i].pc == fr->pc)
+            next_i = i;
+    if (code_side(a) && h >= 3) {
+        /* Source on the left; the line's bytecode and the stack on the
+         * right, one under the other. */
+        int ox = x + w / 2, ow = w - w / 2 - 1, oy = y;
+
+        draw_source(a, fn, line, h < lines ? h : lines, y, x, w / 2 - 1);
+        ops_rows = nops < h - 2 ? nops : h - 2;
+        if (next_i >= ops_rows)
+            start = next_i - ops_rows + 1;
+        draw_strf(oy++, ox, ow, R_DIM, "line %d, op by op:", line);
+        for (int i = 0; i < ops_rows && start + i < nops; i++)
+            draw_op_row(a, &ops[start + i], start + i == next_i, task, s,
+                        &stale, oy++, ox, ow);
+        draw_stack(a, vm, fr, fn, &stale, oy, ox, ow);
+        return;
+    }
+    /* One above the other: as much source as fits around the current
+     * line, then its ops, then the stack. */
+    if (h >= lines + nops + 1) {
+        src_rows = lines;
+        ops_rows = nops;
+    } else {
+        src_rows = h - 1 - nops;
+        if (src_rows > 3)
+            src_rows = 3;
+        if (src_rows < 1)
+            src_rows = 1;
+        ops_rows = h - 1 - src_rows;
+        if (ops_rows > nops)
+            ops_rows = nops;
+        if (ops_rows < 1) {
+            ops_rows = h >= 2 ? 1 : 0;
+            src_rows = h - 1 - ops_rows > 0 ? h - 1 - ops_rows : 0;
+        }
+        if (src_rows + ops_rows + 1 < h)
+            src_rows = h - 1 - ops_rows;
+        if (src_rows > lines)
+            src_rows = lines;
+    }
+    draw_source(a, fn, line, src_rows, y, x, w - 1);
+    if (next_i >= ops_rows)
+        start = next_i - ops_rows + 1;
+    for (int i = 0; i < ops_rows && start + i < nops; i++)
+        draw_op_row(a, &ops[start + i], start + i == next_i, task, s, &stale,
+                    y + src_rows + i, x + 1, w - 2);
+    if (src_rows + ops_rows < h)
+        draw_stack(a, vm, fr, fn, &stale, y + src_rows + ops_rows, x + 1,
+                   w - 2);
+}
+
+/* ---- the memory panel ------------------------------------------------------------ */
+
+struct mline {
+    char text[200];
+    int role;
+};
+
+static void madd(struct mline *m, int *n, int max, int role, const char *fmt,
+                 ...) TT_PRINTF(5, 6);
+
+static void madd(struct mline *m, int *n, int max, int role, const char *fmt,
+                 ...)
+{
+    va_list ap;
+
+    if (*n >= max)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(m[*n].text, sizeof(m[*n].text), fmt, ap);
+    va_end(ap);
+    m[*n].role = role;
+    (*n)++;
+}
+
+/* The last store to global g before the cursor (bounded search). */
+static const struct trace_op *last_store(const struct app *a, int g)
+{
+    const struct trace *tr = a->tape->tr;
+    const struct program *P = a->L->prog;
+    size_t k = trace_op_seek(tr, a->cursor);
+    int budget = 2048;
+
+    while (k-- > 0 && budget-- > 0) {
+        const struct trace_op *op = &tr->ops[k];
+
+        if (P->code[op->pc].op == OP_STORE_GLOBAL && P->code[op->pc].a == g)
+            return op;
+    }
+    return NULL;
+}
+
+static void task_list(struct strbuf *sb, const struct trace *tr,
+                      const int *tasks, int n)
+{
+    if (n == 0)
+        sb_puts(sb, "none");
+    for (int i = 0; i < n; i++)
+        sb_printf(sb, "%s%s", i ? " " : "", tr->labels[tasks[i]]);
+}
+
+/* The shared variables and locks the scene's code can touch: the lesson
+ * may declare more for its other scenes. */
+static void scene_uses(const struct app *a, unsigned char *globals,
+                       unsigned char *locks)
+{
+    const struct program *P = a->L->prog;
+    const struct scene *sc = &a->L->scenes[a->tape->scene];
+    unsigned char *seen = xcalloc((size_t)P->nfuncs + 1, 1);
+    int *todo = xcalloc((size_t)P->nfuncs + 1, sizeof(int)), n = 0;
+
+    for (int t = 0; t < sc->ntasks; t++)
+        if (!seen[sc->tasks[t].func]) {
+            seen[sc->tasks[t].func] = 1;
+            todo[n++] = sc->tasks[t].func;
+        }
+    while (n > 0) {
+        const struct func *fn = &P->funcs[todo[--n]];
+
+        for (uint32_t i = 0; i < fn->ncode; i++) {
+            const struct instr *in = &P->code[fn->code_start + i];
+
+            if ((in->op == OP_LOAD_GLOBAL || in->op == OP_STORE_GLOBAL) &&
+                in->a >= 0 && in->a < P->nglobals)
+                globals[in->a] = 1;
+            else if ((in->op == OP_ACQUIRE || in->op == OP_RELEASE) &&
+                     in->a >= 0 && in->a < P->nlocks)
+                locks[in->a] = 1;
+            else if (in->op == OP_CALL && in->a >= 0 && in->a < P->nfuncs &&
+                     !seen[in->a]) {
+                seen[in->a] = 1;
+                todo[n++] = in->a;
+            }
+        }
+    }
+    free(seen);
+    free(todo);
+}
+
+static int memory_lines(struct app *a, struct mline *m, int max)
+{
+    struct tape *tp = a->tape;
+    const struct trace *tr = tp->tr;
+    const struct program *P = a->L->prog;
+    const struct sim *s = tape_at(tp, a->cursor);
+    int n = 0, shown = 0;
+    struct strbuf sb;
+    int q[LESSON_MAX_TASKS], nq, inq[LESSON_MAX_TASKS] = {0};
+    int64_t when[LESSON_MAX_TASKS];
+    enum mode mode = tp->cfg.mode;
+    unsigned char *gl = xcalloc((size_t)P->nglobals + 1, 1);
+    unsigned char *lk = xcalloc((size_t)P->nlocks + 1, 1);
+
+    scene_uses(a, gl, lk);
+    sb_init(&sb);
+    /* Shared variables, the last change highlighted. */
+    for (int g = 0; g < P->nglobals; g++) {
+        const struct trace_op *op;
+        int fresh;
+
+        if (!gl[g])
+            continue;
+        op = last_store(a, g);
+        fresh = op && op->t == a->cursor - 1;
+        shown++;
+        sb_clear(&sb);
+        if (mode == MODE_PROCESSES) {
+            sb_printf(&sb, "%s: main %lld", P->global_names[g],
+                      (long long)sim_global(s, 0, g));
+            for (int t = 0; t < tr->ntasks && t + 1 < sim_nspaces(s); t++)
+                sb_printf(&sb, " · %s %lld", tr->labels[t],
+                          (long long)sim_global(s, t + 1, g));
+        } else {
+            sb_printf(&sb, "%s = %lld", P->global_names[g],
+                      (long long)sim_global(s, 0, g));
+            if (op)
+                sb_printf(&sb, " (by %s, tick %lld)",
+                          tr->labels[op->task], (long long)op->t);
+        }
+        madd(m, &n, max, fresh ? R_CHANGED : R_BOLD, "%s", sb.s);
+    }
+    /* Locks. */
+    for (int l = 0; l < P->nlocks; l++) {
+        if (!lk[l])
+            continue;
+        shown++;
+        for (int sp = 0; sp < sim_nspaces(s); sp++) {
+            int owner = sim_lock_owner(s, sp, l);
+            int nw = sim_lock_waiters(s, sp, l, q);
+
+            if (sp > 0 && owner < 0 && nw == 0)
+                continue;
+            sb_clear(&sb);
+            sb_printf(&sb, "lock %s", P->lock_names[l]);
+            if (mode == MODE_PROCESSES && sp > 0)
+                sb_printf(&sb, " (in %s)", tr->labels[sp - 1]);
+            if (owner < 0)
+                sb_puts(&sb, ": free");
+            else
+                sb_printf(&sb, ": held by %s", tr->labels[owner]);
+            if (nw) {
+                sb_puts(&sb, " · waiting: ");
+                task_list(&sb, tr, q, nw);
+            }
+            madd(m, &n, max, owner >= 0 ? R_BOLD : R_NORMAL, "%s", sb.s);
+        }
+    }
+    if (!shown)
+        madd(m, &n, max, R_DIM, "no shared variables or locks");
+    /* The GIL. */
+    if (mode == MODE_GIL) {
+        int holder = -1;
+
+        for (int cpu = 0; cpu < tr->ncpus && holder < 0; cpu++)
+            holder = tape_on_cpu(tp, cpu, a->cursor);
+        if (holder < 0)
+            holder = sim_gil_holder(s);
+        sb_clear(&sb);
+        if (holder >= 0)
+            sb_printf(&sb, "GIL: held by %s", tr->labels[holder]);
+        else
+            sb_puts(&sb, "GIL: free");
+        if (sim_gil_drop_request(s))
+            sb_puts(&sb, " · a waiting thread asked for it");
+        madd(m, &n, max, R_BOLD, "%s", sb.s);
+    }
+    /* Who waits to run, in order, as it stands for this tick. */
+    nq = sim_ready_queue(s, q);
+    {
+        int out[LESSON_MAX_TASKS], k = 0;
+
+        for (int i = 0; i < nq; i++) {
+            const struct trace_span *sp = trace_span_at(tr, q[i], a->cursor);
+
+            if (sp && sp->state == TS_RUNNING)
+                continue;
+            out[k++] = q[i];
+            inq[q[i]] = 1;
+        }
+        for (int t = 0; t < tr->ntasks; t++) {
+            const struct trace_span *sp = trace_span_at(tr, t, a->cursor);
+
+            if (!inq[t] && sp && (sp->state == TS_READY ||
+                                   sp->state == TS_GIL_WAIT))
+                out[k++] = t;
+        }
+        sb_clear(&sb);
+        sb_puts(&sb, mode == MODE_GIL ? "waiting for the GIL: " :
+                mode == MODE_ASYNCIO ? "loop's ready queue: " :
+                mode == MODE_SEQUENTIAL ? "still to run: " : "ready queue: ");
+        if (mode == MODE_SEQUENTIAL) {
+            k = 0;
+            for (int t = 0; t < tr->ntasks; t++) {
+                const struct trace_span *sp = trace_span_at(tr, t, a->cursor);
+
+                if (sp && (sp->state == TS_READY || sp->state == TS_NEW))
+                    out[k++] = t;
+            }
+        }
+        task_list(&sb, tr, out, k);
+        madd(m, &n, max, R_NORMAL, "%s", sb.s);
+    }
+    /* Timers: sleeping and waiting tasks, soonest first. */
+    nq = sim_timers(s, q, when);
+    if (nq > 0) {
+        sb_clear(&sb);
+        sb_puts(&sb, mode == MODE_ASYNCIO ? "timers: " : "waiting: ");
+        for (int i = 0; i < nq; i++)
+            sb_printf(&sb, "%s%s until %lld", i ? " · " : "",
+                      tr->labels[q[i]], (long long)when[i]);
+        madd(m, &n, max, R_NORMAL, "%s", sb.s);
+    }
+    sb_done(&sb);
+    free(gl);
+    free(lk);
+    return n;
+}
+
+static void draw_memory(struct app *a, int y, int x, int w, int h)
+{
+    struct mline m[48];
+    int n = memory_lines(a, m, (int)TT_ARRAY_LEN(m));
+    struct tlines t;
+
+    rule(y - 1, x, w, "memory", 0);
+    tl_init(&t);
+    /* Long lines wrap, indented. */
+    for (int i = 0; i < n; i++)
+        wrap(&t, m[i].text, w - 2, m[i].role, 0, 2);
+    for (int i = 0; i < h && (size_t)i < t.n; i++) {
+        if (i == h - 1 && t.n > (size_t)h) {
+            draw_str(y + i, x + 1, w - 2, R_DIM, draw_glyph(G_ELLIPSIS));
+            break;
+        }
+        draw_tline(&t, (size_t)i, y + i, x + 1, w - 2);
+    }
+    tl_done(&t);
+}
+
+/* ---- the event log ---------------------------------------------------------------- */
+
+/* One log entry's text; 0 if the event is left out. */
+static int log_text(struct app *a, const struct trace_event *ev,
+                    struct strbuf *out)
+{
+    struct tape *tp = a->tape;
+    struct report r = {a->L, tp->scene, &tp->cfg, tp->tr};
+
+    if (ev->kind == EV_START && ev->t == 0)
+        return 0;   /* every task starts at 0: the log opens with that */
+    if (ev->kind == EV_SWITCH && ev->reason == SW_SCHEDULE &&
+        tape_by_hand(tp, ev->t)) {
+        sb_printf(out, "%s switched out: you gave the next turn to %s",
+                  tp->tr->labels[ev->task],
+                  ev->other >= 0 ? tp->tr->labels[ev->other] : "another task");
+        return 1;
+    }
+    return report_explain(out, &r, ev);
+}
+
+static int digits(int64_t v)
+{
+    int n = 1;
+
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+/* The event log: why each switch happened, newest at the bottom.  Only
+ * the entries that fit are formatted, walking back from the cursor. */
+static void draw_log(struct app *a, int y, int x, int w, int h)
+{
+    struct tape *tp = a->tape;
+    const struct trace *tr = tp->tr;
+    size_t i = tape_past_events(tp, a->cursor);
+    struct tlines rev;      /* lines, newest first */
+    struct strbuf sb;
+    int want = h + a->log_scroll, budget = 4096, nd = digits(tp->end);
+    int total, top, skip = a->log_scroll;
+
+    if (nd < 3)
+        nd = 3;
+    rule(y - 1, x, w, "why: the event log", a->focus == FOCUS_LOG);
+    if (h <= 0)
+        return;
+    tl_init(&rev);
+    sb_init(&sb);
+    if (tape_finished(tp) && a->cursor >= tp->end) {
+        struct tlines one;
+
+        sb_printf(&sb, "%*lld  the run is over", nd, (long long)tp->end);
+        if (a->L->prog->nglobals > 0) {
+            sb_puts(&sb, tp->cfg.mode == MODE_PROCESSES ?
+                    ": in the main program " : ": ");
+            report_memory(&sb, a->L->prog, tr, 0);
+        }
+        sb_printf(&sb, " · makespan %lld ticks", (long long)tr->end);
+        tl_init(&one);
+        wrap(&one, sb.s, w - 2, R_GOOD, 0, nd + 2);
+        for (size_t k = one.n; k-- > 0;)
+            tl_add(&rev, tl_text(&one, k), strlen(tl_text(&one, k)), R_GOOD,
+                   one.v[k].indent, 1, 0);
+        tl_done(&one);
+    }
+    while (i-- > 0 && budget-- > 0 && (int)rev.n < want) {
+        const struct trace_event *ev = &tr->events[i];
+        int64_t c = tape_event_cursor(tp, ev);
+        /* What the last move brought is bold. */
+        int role = (a->last_ts >= 0 && c > a->last_ts && c <= a->cursor) ||
+                   (a->last_ts < 0 && c == a->cursor) ? R_BOLD : R_NORMAL;
+        struct tlines one;
+
+        sb_clear(&sb);
+        sb_printf(&sb, "%*lld  ", nd, (long long)ev->t);
+        if (!log_text(a, ev, &sb))
+            continue;
+        tl_init(&one);
+        wrap(&one, sb.s, w - 2, role, 0, nd + 2);
+        for (size_t k = one.n; k-- > 0;)
+            tl_add(&rev, tl_text(&one, k), strlen(tl_text(&one, k)), role,
+                   one.v[k].indent, 1, 0);
+        tl_done(&one);
+    }
+    total = (int)rev.n;
+    if (skip > total - 1)
+        skip = a->log_scroll = total > 0 ? total - 1 : 0;
+    top = total - skip - h;
+    if (top < 0)
+        top = 0;
+    for (int k = top, row = 0; k < total - skip && row < h; k++, row++) {
+        size_t ri = rev.n - 1 - (size_t)k;
+
+        draw_str(y + row, x + 1 + rev.v[ri].indent, w - 2 - rev.v[ri].indent,
+                 rev.v[ri].role, tl_text(&rev, ri));
+    }
+    if (total == 0)
+        draw_str(y, x + 1, w - 2, R_DIM, a->cursor == 0 ?
+                 "nothing has happened yet: space plays, → steps" :
+                 "no switch yet: every task has run without a break");
+    if (skip > 0)
+        draw_strf(y + h - 1, x + w - 16, 15, R_KEY, "%s %d newer",
+                  draw_glyph(G_MORE_DOWN), skip);
+    sb_done(&sb);
+    tl_done(&rev);
+}
+
+/* ---- @compare ------------------------------------------------------------------- */
+
+static void draw_compare(struct app *a, int y, int h)
+{
+    struct axis ax;
+    int W = a->width, rows_full = 0, rows_cpu = 0, mode, row, y0;
+    int used[TS_COUNT + 2] = {0}, stall = 0;
+    struct strbuf sb;
+
+    axis_init(a, &ax);
+    for (int i = 0; i < a->ncmp; i++) {
+        rows_full += 1 + a->cmp[i]->tr->ntasks + a->cmp[i]->tr->ncpus;
+        rows_cpu += 1 + a->cmp[i]->tr->ncpus;
+    }
+    /* rule + ruler + blocks (+ a table when there is room) */
+    mode = rows_full + 2 <= h ? 2 : rows_cpu + 2 <= h ? 1 : 0;
+    sb_init(&sb);
+    sb_printf(&sb, "compare: the same work, %d ways", a->ncmp);
+    rule_right(y, 0, W, rule(y, 0, W, sb.s, a->focus == FOCUS_TIMELINE),
+               "bars: time to finish");
+    draw_ruler(&ax, y + 1, ax.x0);
+    y0 = y + 1;
+    row = y + 2;
+    for (int i = 0; i < a->ncmp && row < y + h; i++) {
+        struct tape *tp = a->cmp[i];
+        const struct trace *tr = tp->tr;
+        int64_t upto = a->cursor < tp->end ? a->cursor : tp->end;
+        int done = a->cursor >= tp->end;
+        int64_t rel = upto - ax.t0;
+        int cols;
+
+        draw_str(row, 1, ax.x0 - 2, R_BOLD, a->L->scenes[tp->scene].name);
+        /* The bar: how long this scene has been running. */
+        cols = rel <= 0 ? 0 : ax.z.cols > 1 ? (int)(rel * ax.z.cols) :
+               (int)((rel + ax.z.ticks - 1) / ax.z.ticks);
+        if (cols > ax.w)
+            cols = ax.w;
+        draw_repeat(row, ax.x0, cols, done ? R_BAR_DONE : R_BAR,
+                    draw_is_ascii() ? "=" : "━");
+        sb_clear(&sb);
+        if (done)
+            sb_printf(&sb, "%lld ticks", (long long)tp->end);
+        else
+            sb_printf(&sb, "%s", "running");
+        draw_str(row, ax.x0 + ax.w + 1, W - ax.x0 - ax.w - 2,
+                 done ? R_BAR_DONE : R_DIM, sb.s);
+        add_hit(a, row, &ax, -1, i);
+        row++;
+        if (mode == 2)
+            for (int k = 0; k < tr->ntasks && row < y + h; k++, row++) {
+                draw_str(row, 3, ax.x0 - 4, draw_task_role(k), tr->labels[k]);
+                ax.cursor = upto;
+                draw_task_cells(&ax, tr, k, row, used);
+                ax.cursor = a->cursor;
+                add_hit(a, row, &ax, -1, i);
+            }
+        if (mode >= 1)
+            for (int cpu = 0; cpu < tr->ncpus && row < y + h; cpu++, row++) {
+                draw_strf(row, 3, ax.x0 - 4, R_DIM, "%s",
+                          tp->cfg.mode == MODE_ASYNCIO ? "loop" : "cpu");
+                if (tp->cfg.mode != MODE_ASYNCIO)
+                    draw_strf(row, 6, ax.x0 - 7, R_DIM, "%d", cpu);
+                if (cpu == 0) {
+                    char keys[160];
+
+                    cpu_keys(tr, keys, sizeof(keys));
+                    draw_str(row, ax.x0 + ax.w + 1, W - ax.x0 - ax.w - 2,
+                             R_DIM, keys);
+                }
+                ax.cursor = upto;
+                draw_cpu_cells(&ax, tr, cpu, row, &stall);
+                ax.cursor = a->cursor;
+                add_hit(a, row, &ax, -1, i);
+            }
+    }
+    draw_cursor_column(&ax, y0, row);
+    /* The comparison table, if there is room. */
+    if (row + a->ncmp + 2 <= y + h) {
+        int64_t base = a->cmp[0]->end;
+
+        row++;
+        draw_strf(row++, 1, W - 2, R_DIM, "%-18s %-44s %6s  %s", "scene", "how",
+                  "ticks", "speed-up");
+        for (int i = 0; i < a->ncmp; i++, row++) {
+            struct tape *tp = a->cmp[i];
+
+            sb_clear(&sb);
+            report_settings(&sb, &tp->cfg);
+            draw_str(row, 1, 18, R_BOLD, a->L->scenes[tp->scene].name);
+            draw_str(row, 20, 44, R_NORMAL, sb.s);
+            if (a->cursor >= tp->end) {
+                draw_strf(row, 65, 6, R_BAR_DONE, "%6lld", (long long)tp->end);
+                if (i > 0 && tp->end > 0)
+                    draw_strf(row, 73, W - 74, R_NORMAL, "%.2f%s",
+                              (double)base / (double)tp->end,
+                              draw_is_ascii() ? "x" : "×");
+            } else {
+                draw_str(row, 65, 8, R_DIM, "   ...");
+            }
+        }
+    } else if (mode == 2 && row < y + h) {
+        draw_legend(row, 1, W - 2, used, stall);
+    }
+    sb_done(&sb);
+}
+
+/* ---- the lesson screen ------------------------------------------------------------ */
+
+struct layout {
+    int text_y, text_h;
+    int q_y, q_h;
+    int tl_y, tl_h, legend, lane_h;
+    int band_y, band_h;     /* code and memory, side by side */
+    int log_y, log_h;
+};
+
+/* Rows the code and memory panels would like, their rule included. */
+static int band_want(struct app *a)
+{
+    const struct program *P = a->L->prog;
+    int task = app_shown_task(a), code, mem;
+    const struct sim *s = tape_at(a->tape, a->cursor);
+    const struct vm *vm = sim_task_vm(s, task);
+    struct mline m[48];
+
+    if (vm->nframes > 0) {
+        const struct vm_frame *fr = &vm->frames[vm->nframes - 1];
+        const struct func *fn = &P->funcs[fr->fn];
+        int line = P->pos[fr->pc].line, nops = 0;
+        int lines = func_last_line(P, fn) - fn->line + 1;
+
+        for (uint32_t i = 0; i < fn->ncode; i++)
+            nops += P->pos[fn->code_start + i].line == line;
+        code = code_side(a) ? (lines > nops + 2 ? lines : nops + 2) :
+               lines + nops + 1;
+    } else {
+        code = 1;
+    }
+    mem = memory_lines(a, m, (int)TT_ARRAY_LEN(m));
+    if (mem > code)
+        code = mem;
+    return 1 + (code > 3 ? code : 3);
+}
+
+/* Share out the rows: first what must be seen, then more of each panel. */
+static void plan(struct app *a, int ntext, int nq, struct layout *lo)
+{
+    int H = a->height, avail = H - 3, tl = 0, band = 0, log = 0;
+    int text, q = nq < 6 ? nq : 6, extra, nl = 0, want_band = 0;
+
+    memset(lo, 0, sizeof(*lo));
+    lo->lane_h = 1;
+    if (a->tape) {
+        nl = a->tape->tr->ntasks + a->tape->tr->ncpus;
+        tl = 2 + nl;
+        band = 4;
+        log = 2;
+        want_band = band_want(a);
+    } else if (a->ncmp) {
+        tl = 2 + a->ncmp;
+    }
+    text = ntext < 2 ? ntext : 2;
+    extra = avail - tl - band - log - q - text;
+    if (extra < 0) {
+        /* Too little room: give up the log, a question line, code rows. */
+        int cut = -extra, c;
+
+        c = log < cut ? log : cut;
+        log -= c;
+        cut -= c;
+        c = q - 1 < cut ? q - 1 : cut;
+        if (c > 0) {
+            q -= c;
+            cut -= c;
+        }
+        c = band - 2 < cut ? band - 2 : cut;
+        if (c > 0) {
+            band -= c;
+            cut -= c;
+        }
+        if (cut > 0)
+            text = text > cut ? text - cut : 0;
+        extra = 0;
+    }
+#define GIVE(var, upto)                        \
+    while (extra > 0 && (var) < (upto)) {      \
+        (var)++;                               \
+        extra--;                               \
+    }
+    if (a->tape) {
+        int cap = H * 2 / 5;
+
+        GIVE(text, ntext < 4 ? ntext : 4);
+        GIVE(log, 3);
+        GIVE(band, want_band < 6 ? want_band : 6);
+        GIVE(text, ntext < cap ? ntext : cap);
+        if (extra > 0) {
+            lo->legend = 1;
+            extra--;
+        }
+        GIVE(band, want_band);
+        GIVE(log, 1 + 8);
+        if (extra >= nl + 6) {
+            lo->lane_h = 2;
+            extra -= nl;
+            tl += nl;
+        }
+        GIVE(text, ntext);
+        log += extra;
+    } else if (a->ncmp) {
+        GIVE(text, ntext);
+        tl += extra;
+    } else {
+        GIVE(text, ntext);
+    }
+#undef GIVE
+    lo->text_y = 2;
+    lo->text_h = text;
+    lo->q_y = lo->text_y + text;
+    lo->q_h = q;
+    lo->tl_y = lo->q_y + q;
+    lo->tl_h = tl + lo->legend;
+    lo->band_y = lo->tl_y + lo->tl_h;
+    lo->band_h = band;
+    lo->log_y = lo->band_y + band;
+    lo->log_h = log;
+}
+
+static void draw_text_block(struct app *a, const struct tlines *t, int y, int h)
+{
+    int W = a->width, tw = text_width(W), max_scroll;
+
+    max_scroll = (int)t->n - h;
+    if (max_scroll < 0)
+        max_scroll = 0;
+    /* Text that does not fit gets the focus, so ↓ scrolls it at once. */
+    if (a->focus_auto)
+        a->focus = max_scroll > 0 ? FOCUS_TEXT : FOCUS_TIMELINE;
+    if (a->text_scroll > max_scroll)
+        a->text_scroll = max_scroll;
+    for (int i = 0; i < h && (size_t)(i + a->text_scroll) < t->n; i++)
+        draw_tline(t, (size_t)(i + a->text_scroll), y + i, 2, tw);
+    if (a->text_scroll > 0)
+        draw_str(y, W - 2, 1, R_KEY, draw_glyph(G_MORE_UP));
+    if (a->text_scroll < max_scroll && h > 0) {
+        /* Said on the title row, where it hides no text. */
+        const char *more = a->focus == FOCUS_TEXT ? "more text: ↓" :
+                           "more text: Tab, then ↓";
+        int mw = draw_width(more);
+
+        draw_blank(1, W - mw - 3, mw + 3, R_NORMAL);
+        draw_str(1, W - mw - 2, mw + 1, R_KEY, more);
+    }
+}
+
+static void draw_lesson(struct app *a)
+{
+    int W = a->width, H = a->height, tw = text_width(W);
+    const struct page *pg = app_page(a);
+    struct tlines text, qs;
+    struct layout lo;
+
+    tl_init(&text);
+    tl_init(&qs);
+    build_text(pg, tw, &text);
+    build_questions(a, tw, &qs);
+    plan(a, (int)text.n, (int)qs.n, &lo);
+    a->nhits = 0;
+
+    draw_header(a, W);
+    draw_page_title(a, 1, W);
+    draw_text_block(a, &text, lo.text_y, lo.text_h);
+    for (int i = 0; i < lo.q_h && (size_t)i < qs.n; i++) {
+        /* If the questions do not all fit, the last lines matter most. */
+        size_t k = qs.n > (size_t)lo.q_h ? qs.n - (size_t)lo.q_h + (size_t)i :
+                   (size_t)i;
+
+        draw_tline(&qs, k, lo.q_y + i, 2, tw);
+    }
+    if (a->tape) {
+        int code_w = code_width(a), mem_w = W - code_w;
+
+        draw_timeline(a, lo.tl_y, lo.tl_h, lo.legend, lo.lane_h);
+        if (lo.band_h > 1) {
+            draw_code(a, lo.band_y + 1, 0, code_w, lo.band_h - 1);
+            draw_memory(a, lo.band_y + 1, code_w + 1, mem_w - 1,
+                        lo.band_h - 1);
+            draw_str(lo.band_y, code_w, 1, R_RULE, draw_glyph(G_TEE_DOWN));
+            for (int yy = lo.band_y + 1; yy < lo.band_y + lo.band_h; yy++)
+                draw_str(yy, code_w, 1, R_RULE, draw_glyph(G_VLINE));
+        }
+        if (lo.log_h > 1)
+            draw_log(a, lo.log_y + 1, 0, W, lo.log_h - 1);
+    } else if (a->ncmp) {
+        draw_compare(a, lo.tl_y, lo.tl_h);
+    }
+    draw_footer(a, H - 1, W);
+    tl_done(&text);
+    tl_done(&qs);
+}
+
+/* ---- the lesson picker --------------------------------------------------------------- */
+
+static void draw_picker(struct app *a)
+{
+    int W = a->width, H = a->height, y = 2, per = 3, visible;
+    static const struct hint keys[] = {
+        {"↑↓", "choose"}, {"Enter", "open"}, {"?", "help"}, {"q", "quit"},
+    };
+
+    draw_blank(0, 0, W, R_HEADER);
+    draw_str(0, 1, W - 2, R_HEADER, "taketurns · lessons: how tasks take turns");
+    if (a->nentries == 0) {
+        draw_str(2, 2, W - 4, R_BOLD, "No lessons found.");
+        draw_str(4, 2, W - 4, R_NORMAL, "taketurns looks in $TAKETURNS_LESSONS, "
+                 "./lessons and the installed lessons.");
+        draw_str(5, 2, W - 4, R_NORMAL, "Open one by its path: taketurns "
+                 "path/to/lesson.lesson");
+    }
+    visible = (H - 4) / per;
+    if (visible < 1)
+        visible = 1;
+    if (a->pick < a->pick_top)
+        a->pick_top = a->pick;
+    if (a->pick >= a->pick_top + visible)
+        a->pick_top = a->pick - visible + 1;
+    for (int i = a->pick_top; i < a->nentries && y + 1 < H - 1; i++, y += per) {
+        const struct picker_entry *e = &a->entries[i];
+        const struct progress_lesson *pl =
+            progress_find(a->progress, progress_key(e->path));
+        int sel = i == a->pick, x = 2;
+        char prog[64];
+
+        if (sel)
+            draw_blank(y, 0, W, R_CURLINE);
+        draw_str(y, 0, 2, sel ? R_CURLINE : R_NORMAL,
+                 sel ? draw_glyph(G_ARROW) : " ");
+        if (e->number >= 0)
+            x += draw_strf(y, x, 4, sel ? R_CURLINE : R_BOLD, "%2d", e->number);
+        x += 2;
+        if (e->error)
+            snprintf(prog, sizeof(prog), "does not load");
+        else if (!pl || progress_pages_seen(pl) == 0)
+            snprintf(prog, sizeof(prog), "not started · %d pages", e->npages);
+        else
+            snprintf(prog, sizeof(prog), "%d/%d pages · %d/%d right",
+                     progress_pages_seen(pl) < e->npages ?
+                     progress_pages_seen(pl) : e->npages, e->npages,
+                     progress_right(pl), e->nasks);
+        draw_str(y, x, W - x - draw_width(prog) - 3, sel ? R_CURLINE : R_TITLE,
+                 e->title);
+        draw_str(y, W - draw_width(prog) - 2, draw_width(prog) + 1,
+                 sel ? R_CURLINE : R_DIM, prog);
+        draw_str(y + 1, 8, W - 10, e->error ? R_BAD : R_DIM,
+                 e->error ? e->error : e->about ? e->about : "");
+    }
+    draw_blank(H - 1, 0, W, R_NORMAL);
+    if (a->msg[0])
+        draw_str(H - 1, 1, W - 2, a->msg_bad ? R_BAD : R_BOLD, a->msg);
+    else
+        draw_hints(H - 1, W, keys, (int)TT_ARRAY_LEN(keys));
+}
+
+/* ---- help and too small ---------------------------------------------------------------- */
+
+static void draw_help(struct app *a)
+{
+    static const char *const lines[] = {
+        "space        play / pause (stops where the page stops)",
+        "→ l  ← h     step one tick forward / back (a wait is one step)",
+        "n  N         next / previous switch between tasks",
+        "Home  End    the start / the end of the run",
+        "+  -         play faster / slower",
+        "PgDn  PgUp   next / previous page",
+        "Enter 0-9    answer the page's question (Esc: later)",
+        "m            manual: you are the scheduler - 1-9 (or a task's",
+        "             letter) runs that task's next op; ← undoes;",
+        "             m again hands the run back to the scheduler",
+        "Tab          focus: text, timeline, code, log; ↑↓ j k act on it",
+        "< >  z Z     scroll the timeline / zoom in, out",
+        "mouse        click a lane to go to that tick",
+        "e  r  v      explore all interleavings / real run / its view",
+        "Esc          back to the list of lessons (if you came from it)",
+        "?  q         this help / quit",
+    };
+    int W = a->width, H = a->height, bw = W - 8 > 74 ? 74 : W - 8;
+    int bh = (int)TT_ARRAY_LEN(lines) + 7, x0 = (W - bw) / 2, y0;
+    int used[TS_COUNT + 2];
+
+    if (bh > H - 2)
+        bh = H - 2;
+    y0 = (H - bh) / 2;
+    for (int y = y0; y < y0 + bh; y++)
+        draw_blank(y, x0, bw, R_NORMAL);
+    draw_repeat(y0, x0, bw, R_RULE_FOCUS, draw_glyph(G_HLINE));
+    draw_repeat(y0 + bh - 1, x0, bw, R_RULE_FOCUS, draw_glyph(G_HLINE));
+    for (int y = y0; y < y0 + bh; y++) {
+        draw_str(y, x0, 1, R_RULE_FOCUS, draw_glyph(G_VLINE));
+        draw_str(y, x0 + bw - 1, 1, R_RULE_FOCUS, draw_glyph(G_VLINE));
+    }
+    draw_str(y0, x0 + 2, bw - 4, R_RULE_FOCUS, " keys · any key closes this ");
+    for (int i = 0; i < (int)TT_ARRAY_LEN(lines) && y0 + 2 + i < y0 + bh - 4;
+         i++)
+        draw_str(y0 + 2 + i, x0 + 2, bw - 4, R_NORMAL, lines[i]);
+    for (int s = 0; s < TS_COUNT + 2; s++)
+        used[s] = 1;
+    draw_str(y0 + bh - 3, x0 + 2, bw - 4, R_BOLD, "on the timeline:");
+    draw_legend(y0 + bh - 2, x0 + 2, bw - 4, used, 0);
+}
+
+static void draw_too_small(struct app *a)
+{
+    int W = a->width, H = a->height, y = H / 2 - 2;
+    char line[128];
+
+    snprintf(line, sizeof(line), "This terminal is %dx%d.", W, H);
+    if (y < 0)
+        y = 0;
+    draw_str(y, 1, W - 2, R_BOLD, "taketurns needs at least 80x24:");
+    draw_str(y + 1, 1, W - 2, R_NORMAL, line);
+    draw_str(y + 2, 1, W - 2, R_NORMAL, "Make it larger, or press q to quit.");
+}
+
+void view_draw(struct app *a)
+{
+    erase();
+    a->nhits = 0;
+    if (a->width < VIEW_MIN_WIDTH || a->height < VIEW_MIN_HEIGHT) {
+        draw_too_small(a);
+        return;
+    }
+    if (a->screen == SCREEN_PICKER)
+        draw_picker(a);
+    else
+        draw_lesson(a);
+    if (a->help)
+        draw_help(a);
+}
