@@ -13,6 +13,7 @@
 #include "json.h"
 #include "real/real.h"
 #include "sim.h"
+#include "ui/bench_ui.h"
 
 /* Two threads racing on a shared counter, on two CPUs: 2 x 1,250,000 loop
  * iterations of 7 ops each, 17.5 million ops in all, trace recorded. */
@@ -171,6 +172,7 @@ int cmd_bench(int argc, char **argv)
     struct sim_figures sim = {0, 0, 0};
     struct explore_figures ex;
     struct real_bench real;
+    struct ui_bench ui;
     struct strbuf out;
 
     cli_init(&c, "bench", argc, argv);
@@ -184,6 +186,7 @@ int cmd_bench(int argc, char **argv)
     memset(&ex, 0, sizeof(ex));
     bench_explore(&ex);
     real_bench_measure(&real);  /* real runs: real/real_bench.c */
+    ui_bench_measure(&ui);      /* the lesson screen: ui/bench_ui.c */
     sb_init(&out);
     if (json) {
         struct json j;
@@ -203,6 +206,9 @@ int cmd_bench(int argc, char **argv)
         json_double(&j, "explore_naive_3x2_tree_nodes", ex.naive_nodes_3x2);
         json_double(&j, "explore_naive_nodes_per_sec", ex.naive_nodes_per_sec);
         real_bench_json(&j, &real);
+        json_double(&j, "render_us_small", ui.render_us_small);
+        json_double(&j, "render_us_large", ui.render_us_large);
+        json_double(&j, "seek_ms", ui.seek_ms);
         json_end(&j);
     } else {
         sb_printf(&out, "simulator: %.1f million ops/s (%lld ops, two threads "
@@ -220,6 +226,12 @@ int cmd_bench(int argc, char **argv)
                   ex.naive_ms_3x2, ex.naive_complete ? "" : " (estimated)",
                   ex.naive_nodes_3x2, ex.naive_nodes_per_sec / 1e6);
         real_bench_text(&out, &real);
+        sb_printf(&out, "screen:    one 120x40 frame in %.0f us (a %lld-tick "
+                  "run) and %.0f us (a %lld-tick run, same cursor)\n",
+                  ui.render_us_small, (long long)ui.small_ticks,
+                  ui.render_us_large, (long long)ui.large_ticks);
+        sb_printf(&out, "seeking:   %.3f ms from the last tick of the long run "
+                  "to tick 0 and back\n", ui.seek_ms);
     }
     fwrite(out.s, 1, out.len, stdout);
     sb_done(&out);

@@ -190,6 +190,16 @@ static void follow_view(struct app *a)
     a->view_t0 = t0 / a->zoom.ticks * a->zoom.ticks;
 }
 
+void app_set_view(struct app *a, int64_t t, struct zoom z)
+{
+    a->playing = 0;
+    a->zoom = z;
+    a->zoom_set = 1;
+    a->cursor = t;
+    a->last_ts = -1;
+    follow_view(a);
+}
+
 void app_resize(struct app *a, int width, int height)
 {
     a->width = width;
@@ -452,7 +462,6 @@ int app_open(struct app *a, const char *path, int page, struct strbuf *err)
 {
     struct diag d;
     struct lesson *L;
-    int nd = 0;
 
     diag_init(&d);
     L = lesson_load(path, &d);
@@ -468,6 +477,15 @@ int app_open(struct app *a, const char *path, int page, struct strbuf *err)
         lesson_free(L);
         return -1;
     }
+    app_open_lesson(a, L, path, page);
+    return 0;
+}
+
+void app_open_lesson(struct app *a, struct lesson *L, const char *path,
+                     int page)
+{
+    int nd = 0;
+
     close_lesson(a);
     a->L = L;
     a->path = xstrdup(path);
@@ -478,7 +496,6 @@ int app_open(struct app *a, const char *path, int page, struct strbuf *err)
     a->screen = SCREEN_LESSON;
     a->help = 0;
     open_page(a, page);
-    return 0;
 }
 
 /* ---- the lesson picker ---------------------------------------------------- */

@@ -121,6 +121,12 @@ void app_done(struct app *a);
 /* Open a lesson file at page (from 0).  Returns 0, or -1 with the error
  * (FILE:LINE:COL ...) in err. */
 int app_open(struct app *a, const char *path, int page, struct strbuf *err);
+/* Open a lesson already loaded (the app owns it from now on); path names it
+ * for the progress file.  It must have pages. */
+void app_open_lesson(struct app *a, struct lesson *L, const char *path,
+                     int page);
+/* Show the cursor at tick t with a fixed zoom (for bench and tests). */
+void app_set_view(struct app *a, int64_t t, struct zoom z);
 /* Show the lesson picker with the lessons in paths. */
 void app_picker(struct app *a, char **paths, int n);
 
