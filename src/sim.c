@@ -496,7 +496,9 @@ static void dispatch_scripted(struct sim *s)
     T = &s->tasks[target];
     label = s->scene->tasks[target].label;
 
-    if (T->state != TS_RUNNING && !queued(T)) {
+    /* A task on a CPU takes the turn even if it is blocked there (a
+     * coroutine stalling the loop in a blocking call). */
+    if (T->cpu < 0 && !queued(T)) {
         if (!anyone_runnable(s) && s->next_wake != INT64_MAX)
             return; /* only time can pass; the turn is not used */
         schedule_error(s, "the schedule gives tick %lld to %s, but %s %s",
@@ -525,7 +527,7 @@ static void dispatch_scripted(struct sim *s)
         }
         sim_preempt(s, cpu, SW_SCHEDULE, 0);
     }
-    if (T->state != TS_RUNNING) {
+    if (T->cpu < 0) {
         int cpu = 0;
 
         while (cpu < s->ncpus && s->cpus[cpu] >= 0)
