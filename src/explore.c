@@ -810,8 +810,7 @@ static uint32_t memo_node(struct explorer *x, int p, size_t parent, int n,
     id = stateset_get(&x->states, key, len, 1, fresh);
     if (*fresh) {
         add_node(x, n, ch);
-        if (progress(x, (int64_t)x->nnodes))
-            return NONE;
+        progress(x, (int64_t)x->nnodes);   /* a stop ends the search loop */
     }
     return id;
 }
@@ -898,7 +897,7 @@ static size_t topo_order(struct explorer *x, uint32_t *order)
     size_t n = x->nnodes, head = 0, tail = 0;
     uint32_t *indeg;
 
-    if (!x->cyclic) {
+    if (!x->cyclic && x->npost == n) {
         for (size_t i = 0; i < n; i++)
             order[i] = x->post[n - 1 - i];
         return n;
@@ -1863,10 +1862,14 @@ void explore_format_text(struct strbuf *out, const struct explore_result *r,
         for (int i = 0; i < r->noutcomes; i++)
             if (r->outcomes[i].preemptions > w->preemptions)
                 w = &r->outcomes[i];
-        sb_printf(out, "\nA witness is a schedule with the fewest preemptions "
-                  "that ends in its outcome.\nStep through one:\n  taketurns "
-                  "run %s --scene %s --schedule \"%s\"\n", r->L->src->name,
-                  sc->name, w->witness_text);
+        sb_puts(out, "\nA witness is a schedule with the fewest preemptions "
+                "that ends in its outcome.\nStep through one:\n");
+        if (r->cfg.mode == MODE_SEQUENTIAL)
+            sb_printf(out, "  taketurns run %s --scene %s   (sequential: "
+                      "its one run)\n", r->L->src->name, sc->name);
+        else
+            sb_printf(out, "  taketurns run %s --scene %s --schedule \"%s\"\n",
+                      r->L->src->name, sc->name, w->witness_text);
     }
 }
 
