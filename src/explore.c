@@ -1535,6 +1535,8 @@ static void percent(struct strbuf *out, double share)
         sb_puts(out, "<0.1%");
     else if (share >= 1)
         sb_puts(out, "100%");
+    else if (share > 0.999)
+        sb_puts(out, ">99.9%");
     else
         sb_printf(out, "%.1f%%", share * 100);
 }
