@@ -325,11 +325,16 @@ static uint32_t keyset_get(struct keyset *ks, const void *key, uint32_t len,
 
 /* A state's key is the ids of its parts (sim_canon's shared part and one
  * per task, each interned in a keyset) as varints: usually 8 bytes or
- * fewer, and then it lives in its slot, so that a lookup costs one cache
- * miss.  Longer keys go to a side buffer.  Slot: word 0 is the top 24
- * bits of the hash, the length and id + 1 (0: empty); word 1 the key, or
- * the offset of a longer one. */
+ * fewer, and then it lives in its slot; longer keys go to a side buffer.
+ * Open addressing, linear probing, at most 3/4 full.  Beside the slots, a
+ * control byte per slot (0: empty, else 0x80 and 7 bits of the hash) is
+ * what a probe reads: a megabyte for a million states, it stays in the
+ * CPU's cache, so a new state costs no cache miss to find its place, and
+ * a state seen before costs one, to read its slot.  Slot: word 0 is the
+ * key's length << 32 | (id + 1), word 1 the key or the offset of a longer
+ * one. */
 struct stateset {
+    uint8_t *ctrl;
     uint64_t *slot;         /* 2 words per slot */
     int bits;               /* 2^bits slots */
     uint32_t count;
@@ -341,11 +346,13 @@ static void stateset_init(struct stateset *ss)
 {
     memset(ss, 0, sizeof(*ss));
     ss->bits = 10;
-    ss->slot = xcalloc((size_t)2 << ss->bits, sizeof(uint64_t));
+    ss->ctrl = xcalloc((size_t)1 << ss->bits, 1);
+    ss->slot = xmalloc(sizeof(uint64_t) * ((size_t)2 << ss->bits));
 }
 
 static void stateset_done(struct stateset *ss)
 {
+    free(ss->ctrl);
     free(ss->slot);
     free(ss->bytes);
     memset(ss, 0, sizeof(*ss));
@@ -360,37 +367,37 @@ static uint64_t pack8(const unsigned char *key, uint32_t len)
     return w;
 }
 
-static size_t stateset_home(const struct stateset *ss, const uint64_t *e,
-                            int bits)
+static uint64_t stateset_hash(const struct stateset *ss, const uint64_t *e)
 {
-    uint32_t len = (uint32_t)(e[0] >> 32) & 0xFF;
-    uint64_t w = e[1];
+    uint32_t len = (uint32_t)(e[0] >> 32);
 
-    if (bits <= KEY_TAG_BITS)
-        return (size_t)(e[0] >> (64 - bits));
-    if (len <= 8)
-        return (size_t)(hash_word(w, len) >> (64 - bits));
-    return (size_t)(hash_bytes(ss->bytes + w, len) >> (64 - bits));
+    return len <= 8 ? hash_word(e[1], len) : hash_bytes(ss->bytes + e[1], len);
 }
 
 static void stateset_grow(struct stateset *ss)
 {
     int bits = ss->bits + 1;
     size_t size = (size_t)1 << bits, mask = size - 1;
-    uint64_t *slot = xcalloc(size * 2, sizeof(uint64_t));
+    uint8_t *ctrl = xcalloc(size, 1);
+    uint64_t *slot = xmalloc(sizeof(uint64_t) * 2 * size);
 
     for (size_t i = 0; i < size / 2; i++) {
         const uint64_t *e = &ss->slot[2 * i];
+        uint64_t h;
         size_t j;
 
-        if (!e[0])
+        if (!ss->ctrl[i])
             continue;
-        for (j = stateset_home(ss, e, bits); slot[2 * j]; j = (j + 1) & mask)
+        h = stateset_hash(ss, e);
+        for (j = (size_t)(h >> (64 - bits)); ctrl[j]; j = (j + 1) & mask)
             ;
+        ctrl[j] = ss->ctrl[i];
         slot[2 * j] = e[0];
         slot[2 * j + 1] = e[1];
     }
+    free(ss->ctrl);
     free(ss->slot);
+    ss->ctrl = ctrl;
     ss->slot = slot;
     ss->bits = bits;
 }
@@ -399,8 +406,9 @@ static void stateset_grow(struct stateset *ss)
 static uint32_t stateset_get(struct stateset *ss, const unsigned char *key,
                              uint32_t len, int add, int *added)
 {
-    uint64_t h, want, w = 0;
+    uint64_t h, w = 0;
     size_t mask = ((size_t)1 << ss->bits) - 1, i;
+    uint8_t tag, c;
 
     if (len <= 8) {
         w = pack8(key, len);
@@ -408,21 +416,16 @@ static uint32_t stateset_get(struct stateset *ss, const unsigned char *key,
     } else {
         h = hash_bytes(key, len);
     }
-    want = (h >> KEY_OFF_BITS) << 8 | len;
+    tag = (uint8_t)(0x80 | (h & 0x7F));
     *added = 0;
-    for (i = (size_t)(h >> (64 - ss->bits));; i = (i + 1) & mask) {
+    for (i = (size_t)(h >> (64 - ss->bits)); (c = ss->ctrl[i]) != 0;
+         i = (i + 1) & mask) {
         const uint64_t *e = &ss->slot[2 * i];
 
-        if (!e[0])
-            break;
-        if (e[0] >> 32 != want)
+        if (c != tag || e[0] >> 32 != len)
             continue;
-        if (len > 8) {
-            if (memcmp(ss->bytes + e[1], key, len) == 0)
-                return (uint32_t)e[0] - 1;
-        } else if (e[1] == w) {
+        if (len > 8 ? memcmp(ss->bytes + e[1], key, len) == 0 : e[1] == w)
             return (uint32_t)e[0] - 1;
-        }
     }
     if (!add)
         return NONE;
@@ -432,7 +435,8 @@ static uint32_t stateset_get(struct stateset *ss, const unsigned char *key,
         w = ss->len;
         ss->len += len;
     }
-    ss->slot[2 * i] = want << 32 | ((uint64_t)ss->count + 1);
+    ss->ctrl[i] = tag;
+    ss->slot[2 * i] = (uint64_t)len << 32 | ((uint64_t)ss->count + 1);
     ss->slot[2 * i + 1] = w;
     *added = 1;
     if (++ss->count > mask / 4 * 3)
@@ -755,6 +759,23 @@ static uint64_t get_varint(const unsigned char **pp)
 
 /* The key of the state the sim is in: the ids of its parts, then the
  * preemptions used if the search is bounded. */
+/* memcmp(a, b, n) == 0 for the short parts of sim_canon, without a call. */
+static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
+{
+    uint64_t u, v;
+
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        memcpy(&u, a, 8);
+        memcpy(&v, b, 8);
+        if (u != v)
+            return 0;
+    }
+    while (n-- > 0)
+        if (*a++ != *b++)
+            return 0;
+    return 1;
+}
+
 static uint32_t state_key(struct explorer *x, int p, size_t parent,
                           unsigned char *key)
 {
@@ -776,7 +797,7 @@ static uint32_t state_key(struct explorer *x, int p, size_t parent,
         if (pc) {
             uint32_t pn = (uint32_t)get_varint(&pc);
 
-            if (pn == n && memcmp(pc, c, n) == 0)
+            if (pn == n && same_bytes(pc, c, n))
                 id = pid[j];
             else
                 id = keyset_get(&x->parts, c, n, 1, &added);
