@@ -1211,6 +1211,11 @@ static void event_place(const struct program *P, const struct trace *tr,
 
 /* Replay the witness, recorded: check it ends in the outcome, and read the
  * errors and the deadlock from its trace. */
+struct sim *explore_witness_sim(const struct explore_result *r, int i)
+{
+    return sim_new(r->L, r->scene, &r->cfg, &r->outcomes[i].witness, 1);
+}
+
 static void replay(const struct explore_result *r, struct explore_outcome *o)
 {
     struct sim *s = sim_new(r->L, r->scene, &r->cfg, &o->witness, 1);

@@ -16,7 +16,15 @@
  * Ownership: explore_run() returns a result the caller frees with
  * explore_free(); every pointer inside it belongs to the result.  The
  * lesson must outlive the result (labels and names point into it).
- * Nothing here draws: text and JSON are written into a strbuf.
+ * Nothing here draws: text and JSON are written into a strbuf.  There is
+ * no global state: a search may run on a thread of its own (the TUI's),
+ * with the progress callback reporting from that thread.
+ *
+ * The search runs the scene on one CPU, one turn at a time, exactly as
+ * `run --schedule` does, so a witness replays as it was found; what two
+ * CPUs do in one tick is one of these interleavings.  In sequential mode
+ * there is only one schedule, and `run` takes no --schedule: the scene's
+ * own run is the witness.
  */
 #ifndef TT_EXPLORE_H
 #define TT_EXPLORE_H
@@ -157,6 +165,11 @@ enum explore_label {
 /* Outcome i in words. */
 void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
                            int i, enum explore_label how);
+
+/* A recorded run of outcome i's witness, not yet stepped: sim_run() it,
+ * or step and seek it like any run; it ends in outcome i.  Free it with
+ * sim_free(). */
+struct sim *explore_witness_sim(const struct explore_result *r, int i);
 
 /* The report of `taketurns explore`: outcomes as bars by share of the
  * schedules, witnesses, and the outcomes each preemption bound allows.

@@ -383,6 +383,16 @@ static void test_witness_replay(void)
         schedule_done(&back);
         sb_done(&err);
     }
+    /* The TUI's way to load a witness as the current run. */
+    {
+        struct sim *s = explore_witness_sim(r, 0);
+
+        sim_run(s);
+        CHECK_EQ(sim_status(s), TRACE_OK);
+        CHECK_EQ(sim_global(s, 0, 0), r->outcomes[0].final[0]);
+        CHECK(sim_trace(s) != NULL);
+        sim_free(s);
+    }
     /* Lost updates need preemptions: 6 needs none, 3 one, 2 four. */
     CHECK_EQ(r->outcomes[4].preemptions, 0);
     CHECK_EQ(r->outcomes[1].preemptions, 1);
