@@ -100,7 +100,7 @@ static const char bench_threes[] =
 enum { BENCH_NAIVE_NODES = 2000000 };
 
 struct explore_figures {
-    double ms_3x3, ms_3x2, naive_ms_3x2, states_per_sec;
+    double ms_3x3, ms_3x2, naive_ms_3x2, states_per_sec, turns_per_sec;
     int64_t states_3x3, states_3x2;
     double naive_nodes_3x2, naive_nodes_per_sec;
     int naive_complete;
@@ -144,6 +144,7 @@ static void bench_explore(struct explore_figures *f)
     f->ms_3x3 = time_explore(L, 0, 3, &lim, &r3);
     f->states_3x3 = r3->states;
     f->states_per_sec = f->ms_3x3 > 0 ? (double)r3->states / f->ms_3x3 * 1e3 : 0;
+    f->turns_per_sec = f->ms_3x3 > 0 ? (double)r3->transitions / f->ms_3x3 * 1e3 : 0;
     f->ms_3x2 = time_explore(L, 1, 3, &lim, &r2);
     f->states_3x2 = r2->states;
     lim.naive = 1;
@@ -197,6 +198,7 @@ int cmd_bench(int argc, char **argv)
         json_double(&j, "sim_ops_per_sec", sim.ops_per_sec);
         json_double(&j, "trace_bytes_per_op", sim.bytes_per_op);
         json_double(&j, "explore_states_per_sec", ex.states_per_sec);
+        json_double(&j, "explore_turns_per_sec", ex.turns_per_sec);
         json_double(&j, "explore_3x3_ms", ex.ms_3x3);
         json_int(&j, "explore_3x3_states", ex.states_3x3);
         json_double(&j, "explore_3x2_ms", ex.ms_3x2);
@@ -216,9 +218,10 @@ int cmd_bench(int argc, char **argv)
                   sim.ops_per_sec / 1e6, (long long)sim.ops);
         sb_printf(&out, "trace:     %.1f bytes per op (records and "
                   "checkpoints)\n", sim.bytes_per_op);
-        sb_printf(&out, "explorer:  %.2f million states/s; 3 threads x 3 "
-                  "increments: %lld states in %.0f ms; x 2: %lld states in "
-                  "%.0f ms\n", ex.states_per_sec / 1e6,
+        sb_printf(&out, "explorer:  %.2f million states/s (%.2f million "
+                  "turns/s); 3 threads x 3\n           increments: %lld states "
+                  "in %.0f ms; x 2: %lld states in %.0f ms\n",
+                  ex.states_per_sec / 1e6, ex.turns_per_sec / 1e6,
                   (long long)ex.states_3x3, ex.ms_3x3,
                   (long long)ex.states_3x2, ex.ms_3x2);
         sb_printf(&out, "           without memoisation, 3 x 2 would take "

@@ -493,7 +493,8 @@ struct explorer {
     size_t nedges, cap_edges;
     uint32_t *post;         /* nodes in the order the search finished them */
     size_t npost;
-    uint8_t *onpath;        /* per node: a frame of the current path */
+    uint64_t *onpath;       /* bit per node: a frame of the current path
+                             * (bits, so that it stays in cache) */
     int cyclic;             /* an edge leads back to a node on the path */
 
     /* The path. */
@@ -608,7 +609,9 @@ static uint32_t add_node(struct explorer *x, int n, const int *ch)
         x->cur = xrealloc(x->cur, cap * sizeof(*x->cur));
         x->outc = xrealloc(x->outc, cap * sizeof(*x->outc));
         x->post = xrealloc(x->post, cap * sizeof(*x->post));
-        x->onpath = xrealloc(x->onpath, cap * sizeof(*x->onpath));
+        x->onpath = xrealloc(x->onpath, (cap / 64 + 1) * sizeof(*x->onpath));
+        memset(x->onpath + x->cap_nodes / 64, 0,
+               (cap / 64 + 1 - x->cap_nodes / 64) * sizeof(*x->onpath));
         x->cap_nodes = cap;
     }
     if (x->nedges + (size_t)n > x->cap_edges) {
@@ -619,7 +622,6 @@ static uint32_t add_node(struct explorer *x, int n, const int *ch)
     x->nedge[id] = (uint8_t)n;
     x->cur[id] = (int8_t)(n > 0 && sim_task_cpu(x->s, ch[0]) >= 0 ? ch[0] : -1);
     x->outc[id] = n == 0 ? outcome_here(x) : -1;
-    x->onpath[id] = 0;
     if (n == 0)
         x->post[x->npost++] = id;   /* a leaf is finished at once */
     for (int i = 0; i < n; i++) {
@@ -666,7 +668,7 @@ static void push_frame(struct explorer *x, uint32_t node, int p, int n,
     x->at = d;
     if (!x->lim.naive) {
         /* x->key and x->ids are this state's: memo_node just made them. */
-        x->onpath[node] = 1;
+        x->onpath[node / 64] |= UINT64_C(1) << (node % 64);
         f->canoff = x->cslen;
         f->canlen = (uint32_t)x->key.len;
         XGROW(x->cstack, x->cscap, x->cslen + x->key.len);
@@ -683,7 +685,7 @@ static void pop_frame(struct explorer *x)
     struct frame *f = &x->fr[--x->depth];
 
     if (!x->lim.naive) {
-        x->onpath[f->node] = 0;
+        x->onpath[f->node / 64] &= ~(UINT64_C(1) << (f->node % 64));
         x->post[x->npost++] = f->node;
         x->cslen = f->canoff;
     }
@@ -897,7 +899,7 @@ static void search(struct explorer *x)
         x->child[x->estart[x->fr[d].node] + (size_t)i] = id;
         if (fresh && n > 0)
             push_frame(x, id, p, n, ch);
-        else if (!fresh && x->onpath[id])
+        else if (!fresh && x->onpath[id / 64] >> (id % 64) & 1)
             x->cyclic = 1;
     }
     /* Stopped early: what is left on the path finishes now, innermost
