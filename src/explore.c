@@ -6,13 +6,17 @@
  * an edge is one turn of one task.  Only the states on the current path are
  * kept whole (sim_save), densely near the root and every few levels deeper
  * down, where a state is rebuilt by replaying turns from the nearest saved
- * one.  Counting then walks the graph in topological order (Kahn), adding
- * the number of paths into each state to its successors; states that are
- * never released lie on or after a cycle, and infinitely many schedules
- * reach them.  Witnesses come from a 0-1 breadth-first search where a turn
- * costs 1 if it preempts the task on the CPU.  Finally every witness is
- * replayed with a recorded simulation: that proves it reaches its outcome
- * and gives the messages of failed tasks and deadlocks.
+ * one.  Counting then walks the graph in topological order (the reverse of
+ * the order in which the search finished the nodes, or Kahn's algorithm if
+ * an edge led back to the path), adding the number of paths into each state
+ * to its successors; states on or after a cycle have infinitely many.
+ * Witnesses come from a 0-1 breadth-first search where a turn costs 1 if it
+ * preempts the task on the CPU.  Finally every witness is replayed with a
+ * recorded simulation: that proves it reaches its outcome and gives the
+ * messages of failed tasks and deadlocks.
+ *
+ * Sections: exact counts (bignums); sets of byte strings; the search;
+ * counting; witnesses; the result; words, text and JSON.
  */
 #include "explore.h"
 
@@ -465,16 +469,12 @@ struct frame {
     size_t base;            /* the frame its state is rebuilt from */
     size_t choff;           /* its choices, in x->chs */
     size_t canoff;          /* memo: its sim_canon, in x->cstack */
-    uint32_t canlen;
     uint8_t n, next;        /* choices, and the next one to try */
     int8_t cur;             /* the task on the CPU (a choice), or -1 */
     uint8_t taken;          /* the task of the turn being explored */
 };
 
 struct explorer {
-    const struct lesson *L;
-    int scene;
-    struct scene_config cfg;
     struct explore_limits lim;
     struct sim *s;
     int ntasks, nspaces, nglobals;
@@ -670,7 +670,6 @@ static void push_frame(struct explorer *x, uint32_t node, int p, int n,
         /* x->key and x->ids are this state's: memo_node just made them. */
         x->onpath[node / 64] |= UINT64_C(1) << (node % 64);
         f->canoff = x->cslen;
-        f->canlen = (uint32_t)x->key.len;
         XGROW(x->cstack, x->cscap, x->cslen + x->key.len);
         memcpy(x->cstack + x->cslen, x->key.s, x->key.len);
         x->cslen += x->key.len;
@@ -1356,8 +1355,6 @@ struct explore_result *explore_run(const struct lesson *L, int scene,
     memset(&x, 0, sizeof(x));
     memset(&total, 0, sizeof(total));
     memset(&tree, 0, sizeof(tree));
-    x.L = L;
-    x.scene = scene;
     if (lim)
         x.lim = *lim;
     else
@@ -1779,7 +1776,7 @@ static void text_table(struct strbuf *out, const struct explore_result *r,
     sb_puts(out, "schedules  preemptions  witness\n");
     for (int i = 0; i < r->noutcomes; i++) {
         const struct explore_outcome *o = &r->outcomes[i];
-        size_t w, start;
+        size_t w;
 
         sb_clear(&lab);
         explore_outcome_label(&lab, r, i, EXPLORE_LABEL_BRIEF);
@@ -1797,6 +1794,8 @@ static void text_table(struct strbuf *out, const struct explore_result *r,
             sb_puts(out, o->infinite ? "(through a loop)" : "");
             pad(out, o->infinite ? 16 : 0, BAR_WIDTH + 8);
         } else {
+            size_t start;
+
             bar(out, o->share, ascii);
             sb_putc(out, ' ');
             start = out->len;
