@@ -49,7 +49,7 @@ int64_t term_now_ms(void)
 
 static void emergency_restore(int sig)
 {
-    ssize_t r;
+    ssize_t r = 0;
 
     if (tty_fd >= 0 && reset_len)
         r = write(tty_fd, reset_seq, reset_len);
@@ -188,7 +188,11 @@ int term_start(const struct term_opts *o, struct strbuf *err)
         }
         tty_fd = STDOUT_FILENO;
         have_tio = tcgetattr(tty_fd, &saved_tio) == 0;
-        use_env(FALSE);     /* the real size, not $LINES and $COLUMNS */
+        /* The terminal's real size, not $LINES and $COLUMNS, now and after
+         * a resize.  (use_env(FALSE) would take terminfo's size instead,
+         * and use_tioctl(TRUE) stops resizes from being seen.) */
+        unsetenv("LINES");
+        unsetenv("COLUMNS");
         scr = newterm(NULL, stdout, stdin);
         if (!scr) {
             sb_printf(err, "cannot use the terminal type '%s'", type);

@@ -1,0 +1,111 @@
+#!/bin/sh
+# tests/t_screen.sh BINARY - the lesson screen as text (taketurns screen and
+# key scripts): every page of every lesson matches its golden screen
+# (tests/golden/screens, written by tests/g_screens.sh), and the screen
+# keeps its manners: too small, ASCII without a UTF-8 locale, scripts.
+set -u
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+gold=tests/golden/screens
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_STATE_HOME="$tmp/state"
+
+for lesson in lessons/*.lesson; do
+    base=$(basename "$lesson" .lesson)
+    pages=$(grep -c '^page ' "$lesson" || true)
+    p=1
+    while [ "$p" -le "$pages" ]; do
+        for size in 80x24 120x40; do
+            name="$base.p$p.$size"
+            "$bin" screen "$lesson" --page "$p" --size "$size" >"$tmp/s" 2>&1
+            if [ ! -f "$gold/$name" ]; then
+                echo "FAIL screens/$name is missing (make golden)"
+            elif cmp -s "$tmp/s" "$gold/$name"; then
+                echo "ok screens/$name"
+            else
+                echo "FAIL screens/$name differs"
+                diff "$gold/$name" "$tmp/s" | head -10
+            fi
+        done
+        p=$((p + 1))
+    done
+done
+
+# check NAME COMMAND...: the command succeeds.
+check() {
+    name=$1
+    shift
+    if "$@"; then echo "ok $name"; else echo "FAIL $name"; fi
+}
+
+race=lessons/03-race.lesson
+
+# The same screen twice: drawing is deterministic.
+"$bin" screen $race --page 4 --step 7 >"$tmp/a"
+"$bin" screen $race --page 4 --step 7 >"$tmp/b"
+check screen-deterministic cmp -s "$tmp/a" "$tmp/b"
+check screen-size-lines test "$(wc -l <"$tmp/a")" -eq 24
+"$bin" screen $race --size 200x60 >"$tmp/a"
+check screen-200x60 test "$(wc -l <"$tmp/a")" -eq 60
+
+# Below 80x24: a plain message instead of a garbled screen.
+"$bin" screen $race --size 60x20 >"$tmp/a"
+check too-small grep -q "needs at least 80x24" "$tmp/a"
+check too-small-size grep -q "60x20" "$tmp/a"
+
+# No UTF-8 locale: ASCII only.
+LANG=C LC_ALL=C "$bin" screen $race --page 3 --size 80x24 >"$tmp/a"
+check ascii-only sh -c "! LC_ALL=C grep -q '[^ -~]' '$tmp/a'"
+check ascii-lanes grep -q '###!' "$tmp/a"
+"$bin" screen $race --page 3 --ascii >"$tmp/a"
+check ascii-flag sh -c "! LC_ALL=C grep -q '[^ -~]' '$tmp/a'"
+
+# Steps: the tick in the header moves.
+"$bin" screen $race --page 3 --step 2 >"$tmp/a"
+check step-tick grep -q "tick 11/50" "$tmp/a"
+
+# Answering through --keys: right, with the explanation.
+"$bin" screen $race --keys '6 <Enter> <Wait>' >"$tmp/a"
+check answer-right grep -q "6 — right" "$tmp/a"
+check answer-explained grep -q "3 + 3 = 6" "$tmp/a"
+check answer-played grep -q "the run is over" "$tmp/a"
+"$bin" screen $race --keys '5 <Enter> <Wait>' >"$tmp/a"
+check answer-wrong grep -q "You said 5; the answer is 6" "$tmp/a"
+
+# Manual mode: the student picks B twice at tick 9, then undoes one.
+"$bin" screen $race --page 3 --keys 'm 2 2 <Left>' >"$tmp/a"
+check manual-tick grep -q "tick 10 · you schedule" "$tmp/a"
+check manual-title grep -q "turns chosen by hand from tick 9" "$tmp/a"
+
+# The help overlay and the picker.
+"$bin" screen $race --keys '?' >"$tmp/a"
+check help grep -q "any key closes this" "$tmp/a"
+"$bin" screen >"$tmp/a"
+check picker grep -q "lessons: how tasks take turns" "$tmp/a"
+check picker-lesson grep -q "The race inside x = x + 1" "$tmp/a"
+
+# Usage errors and a missing lesson.
+"$bin" screen $race --page 99 >/dev/null 2>&1
+check page-out-of-range test $? -eq 2
+"$bin" screen $race --size 80by24 >/dev/null 2>&1
+check bad-size test $? -eq 2
+"$bin" screen no-such-lesson >/dev/null 2>&1
+check missing-lesson test $? -eq 1
+
+# The real TUI, driven headless by a key script: a dump per <Dump>.
+printf '6 <Enter> <Wait> <Dump> <Home> <Right> <Right> <Dump> q\n' >"$tmp/keys"
+TAKETURNS_KEYS="$tmp/keys" COLUMNS=100 LINES=30 "$bin" $race >"$tmp/a"
+check script-status test $? -eq 0
+check script-dumps test "$(wc -l <"$tmp/a")" -eq 60
+check script-end grep -q "tick 50/50" "$tmp/a"
+check script-steps grep -q "tick 2/50" "$tmp/a"
+check script-progress grep -q "03-race.lesson" "$tmp/state/taketurns/progress"
+printf '<Size 70x20> <Dump> <Size 80x24> <Dump>\n' >"$tmp/keys"
+TAKETURNS_KEYS="$tmp/keys" "$bin" $race >"$tmp/a"
+check script-resize-small grep -q "needs at least 80x24" "$tmp/a"
+check script-resize-back grep -q "1/7 Two workers" "$tmp/a"
+printf '<Bogus>\n' >"$tmp/keys"
+TAKETURNS_KEYS="$tmp/keys" "$bin" $race >/dev/null 2>"$tmp/err"
+check script-bad test $? -eq 1
