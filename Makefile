@@ -4,6 +4,8 @@
 #   make run        build and open the first lesson
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make asan       the test suite under AddressSanitizer and UBSan
+#   make tsan       the real-run tests under ThreadSanitizer
+#   make CORO=ucontext   coroutines switch with swapcontext, not assembly
 #   make bench      taketurns bench --json
 #   make golden     regenerate golden files (read the diff before committing)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -27,6 +29,15 @@ override CFLAGS += $(WARN) -pthread -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE 
 LDLIBS += $(NCURSES_LIBS) -lpthread -lm
 
 BUILD ?= build
+
+# make CORO=ucontext: asyncio coroutines switch with swapcontext(3), the
+# portable fallback, instead of the assembly switch.  The objects that
+# depend on the choice are rebuilt whenever it changes.
+CORO ?= asm
+ifeq ($(CORO),ucontext)
+override CFLAGS += -DTT_CORO_UCONTEXT
+endif
+
 # The model in src/, the TUI in src/ui/ (the only code that includes curses),
 # real backends in src/real/ (C and assembly).
 SRC := $(wildcard src/*.c src/ui/*.c src/real/*.c)
@@ -77,6 +88,26 @@ asan:
 $(BUILD)/taketurns-asan: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
+$(BUILD)/real/coro.o $(ASM:src/%.S=$(BUILD)/%.o): $(BUILD)/coro-$(CORO).stamp
+$(BUILD)/coro-$(CORO).stamp:
+	@mkdir -p $(dir $@)
+	@rm -f $(BUILD)/coro-*.stamp
+	@touch $@
+
+# The real-run tests (threads, the GIL, coroutines, processes) under
+# ThreadSanitizer.
+TSAN_FLAGS = -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+
+tsan:
+	$(MAKE) BUILD=build/tsan CFLAGS="$(TSAN_FLAGS)" LDFLAGS="-fsanitize=thread" \
+	    build/tsan/taketurns-tsan \
+	    $(filter build/tsan/test_real%,$(UNIT_BIN:$(BUILD)/%=build/tsan/%))
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    tests/run.sh build/tsan/taketurns-tsan build/tsan real
+
+$(BUILD)/taketurns-tsan: $(OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
+
 bench: taketurns
 	./taketurns bench --json
 
@@ -97,6 +128,6 @@ uninstall:
 clean:
 	rm -rf build taketurns tests/out
 
-.PHONY: all test golden asan bench run install uninstall clean
+.PHONY: all test golden asan tsan bench run install uninstall clean
 
 -include $(OBJ:.o=.d)

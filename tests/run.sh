@@ -1,5 +1,6 @@
 #!/bin/sh
-# tests/run.sh BINARY BUILD_DIR - run every test and count the results.
+# tests/run.sh BINARY BUILD_DIR [NAME] - run every test (or only those
+# whose name starts with NAME: test_NAME*, t_NAME*.sh) and count the results.
 #
 # Every test program prints one line per check: "ok NAME" or "FAIL NAME"
 # (anything else it prints is shown as is).  The unit test binaries are
@@ -12,6 +13,7 @@ set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 build=$(cd "$2" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
+only=${3:-}
 export LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC TERM=xterm-256color COLUMNS=80 LINES=24
 unset TAKETURNS_LESSONS NO_COLOR 2>/dev/null || true
 export TT_BIN="$bin" TT_BUILD="$build" TT_TESTS="$here"
@@ -33,12 +35,12 @@ run_one() {
 }
 
 : >"$out/results"
-for t in "$build"/test_*; do
+for t in "$build"/test_"$only"*; do
     [ -x "$t" ] || continue
     echo "== $(basename "$t")"
     run_one "$(basename "$t")" "$t"
 done
-for t in "$here"/t_*.sh; do
+for t in "$here"/t_"$only"*.sh; do
     [ -f "$t" ] || continue
     echo "== $(basename "$t")"
     run_one "$(basename "$t")" sh "$t" "$bin"

@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -36,6 +37,7 @@ struct pslot {
     int32_t end_state;
     uint64_t t_end;
     int64_t ops;
+    int64_t err_off;
     uint32_t text_len;
     int32_t truncated;
     int32_t abort;
@@ -119,6 +121,7 @@ TT_NORETURN static void child(struct rrun *r, struct pshm *sh, int t,
     ps->end_state = T->end_state;
     ps->t_end = T->t_end;
     ps->ops = T->ops;
+    ps->err_off = T->err_off < TEXT_CAP ? T->err_off : -1;
     ps->truncated = T->truncated;
     ps->abort = atomic_load(&r->abort);
     ps->dl_lock = r->dl_found ? r->dl_lock[t] : -1;
@@ -219,6 +222,7 @@ static void collect(struct rrun *r, struct pshm *sh)
         T->end_state = (int8_t)ps->end_state;
         T->t_end = ps->t_end;
         T->ops = ps->ops;
+        T->err_off = ps->err_off;
         T->truncated = (uint8_t)ps->truncated;
         T->last_t = T->nrec ? T->rec[T->nrec - 1].t : T->last_t;
         sb_add(&T->text, (const char *)ps + sh->text_off, ps->text_len);
@@ -253,6 +257,10 @@ static void proc_run(struct rrun *r)
         ps->end_state = -1;
         ps->dl_lock = ps->dl_holder = -1;
     }
+    /* Children leave by _exit, which should not flush stdio, but under a
+     * sanitizer it may: a child must not repeat output the parent has not
+     * written yet. */
+    fflush(NULL);
     r->t0 = rclock_now();
     r->deadline_mono = rclock_mono_ns() + (uint64_t)r->opt->timeout_ns;
     r->deadline_raw = r->t0 + rclock_units((uint64_t)r->opt->timeout_ns);

@@ -167,11 +167,11 @@ static void print_failure(const struct lesson *L, int scene,
     sb_init(&msg);
     sb_init(&when);
     if (!tr) {
-        diag_file_error(&d, L->src->name, "%d real run%s of scene '%s' ended "
-                        "in a %s", oc->count, oc->count == 1 ? "" : "s",
+        diag_file_error(&d, L->src->name, "%d real run%s of scene '%s' %s: "
+                        "%s", oc->count, oc->count == 1 ? "" : "s",
                         L->scenes[scene].name, oc->status == TRACE_DEADLOCK ?
-                        "deadlock" : oc->status == TRACE_FAILED ? "failure" :
-                        "limit");
+                        "deadlocked" : oc->status == TRACE_FAILED ? "failed" :
+                        "stopped", oc->why ? oc->why : "");
         fputs(d.text.s, stderr);
     }
     for (size_t i = 0; tr && i < tr->nevents; i++) {

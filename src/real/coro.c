@@ -29,6 +29,7 @@
 #endif
 
 #ifdef TT_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #ifdef TT_TSAN
@@ -143,6 +144,11 @@ static void prepare(struct coro *c, void (*fn)(void *), void *arg)
 {
     c->fn = fn;
     c->arg = arg;
+#ifdef TT_ASAN
+    /* A coroutine abandoned mid-run left its frames' redzones poisoned. */
+    __asan_unpoison_memory_region(c->stack_lo, c->stack_size);
+    c->fake_stack = NULL;
+#endif
 #ifdef TT_TSAN
     /* Started afresh: a fiber of its own, not the old one's. */
     if (c->tsan_fiber)

@@ -130,6 +130,11 @@ struct trace *real_merge(struct rrun *r)
             merge_op(tr, r, &ln[T->id], T->id, ns, rc);
             break;
         case REC_STATE:
+            /* A wait begins after the op that began it, as in the
+             * simulator: the op itself was still running. */
+            if (rc->status != TS_RUNNING && ln[T->id].state == TS_RUNNING &&
+                ns <= ln[T->id].last_op)
+                ns = ln[T->id].last_op + 1;
             trace_state(tr, T->id, ns, rc->status, rc->cpu, rc->why, rc->arg2,
                         (int32_t)rc->pc);
             ln[T->id].state = rc->status;

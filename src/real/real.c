@@ -45,7 +45,10 @@ int64_t real_default_tick(const struct lesson *L, int scene,
     struct sim *s = sim_new(L, scene, &c, NULL, 0);
     int64_t ticks, tick = 1000000;
 
-    sim_run(s);
+    /* Past a million ticks the tick is 1 us anyway: do not simulate an
+     * endless scene to the simulator's own limit. */
+    while (sim_now(s) < 1000000 && sim_step(s))
+        ;
     ticks = sim_now(s);
     sim_free(s);
     if (ticks > 1000)
@@ -117,7 +120,10 @@ static int probe(enum mode m, struct strbuf *why)
         return 1;
     }
     case MODE_PROCESSES: {
-        pid_t pid = fork();
+        pid_t pid;
+
+        fflush(NULL);   /* see be_processes.c: a child must not repeat it */
+        pid = fork();
 
         if (pid < 0) {
             sb_printf(why, "processes cannot be started here: fork() fails "
@@ -238,6 +244,7 @@ static void rrun_free(struct rrun *r)
     pthread_mutex_destroy(&r->done_mu);
     pthread_cond_destroy(&r->done_cv);
     pthread_cond_destroy(&r->go_cv);
+    sb_done(&r->why);
     free(r);
 }
 
@@ -279,6 +286,7 @@ static struct rrun *rrun_new(const struct lesson *L, int scene,
     pthread_cond_init(&r->done_cv, &ca);
     pthread_cond_init(&r->go_cv, NULL);
     pthread_condattr_destroy(&ca);
+    sb_init(&r->why);
     rgil_init(&r->gil, r->tick_ns * cfg->switch_interval);
 
     r->tasks = aligned_alloc(64, sizeof(struct rtask) * (size_t)(r->ntasks + 1));
@@ -328,6 +336,7 @@ static void rrun_reset(struct rrun *r)
         T->end_state = -1;
         T->ops = 0;
         T->t_end = 0;
+        T->err_off = -1;
         sb_clear(&T->text);
         T->waiting_lock = -1;
         T->granted = 0;
@@ -356,6 +365,7 @@ static void rrun_reset(struct rrun *r)
     r->t_end = r->t_abort = 0;
     r->limit_task = -1;
     r->dl_found = 0;
+    sb_clear(&r->why);
     for (int t = 0; t < LESSON_MAX_TASKS; t++)
         r->dl_lock[t] = r->dl_holder[t] = -1;
 }
@@ -401,6 +411,7 @@ static void limit_event(struct rrun *r, enum rabort why, uint64_t t)
     }
     if ((ev = rrec_event(T, t, EV_LIMIT)) != NULL)
         ev->value = rrec_text(T, sb.s);
+    sb_puts(&r->why, sb.s);
     sb_done(&sb);
 }
 
@@ -425,9 +436,19 @@ static void rrun_finish(struct rrun *r)
         for (int t = 0; t < r->ntasks; t++) {
             struct rtask *T = &r->tasks[t];
             struct real_rec *ev;
+            int lk = r->dl_lock[t], h = r->dl_holder[t];
 
             if (T->end_state >= 0)
                 continue;
+            if (r->why.len)
+                sb_puts(&r->why, "; ");
+            if (lk >= 0)
+                sb_printf(&r->why, "%s waits for lock %s (held by %s)",
+                          r->sc->tasks[t].label, r->P->lock_names[lk],
+                          h == t ? "itself" : h >= 0 ? r->sc->tasks[h].label :
+                          "a task that has ended");
+            else
+                sb_printf(&r->why, "%s cannot start", r->sc->tasks[t].label);
             if ((ev = rrec_event(T, t_stop, EV_DEADLOCK)) != NULL) {
                 ev->arg2 = (int16_t)r->dl_lock[t];
                 ev->other = (int16_t)r->dl_holder[t];
@@ -438,6 +459,10 @@ static void rrun_finish(struct rrun *r)
         limit_event(r, why, t_stop);
     } else {
         r->status = failed ? TRACE_FAILED : TRACE_OK;
+        for (int t = 0; t < r->ntasks && failed && !r->why.len; t++)
+            if (r->tasks[t].err_off >= 0)
+                sb_printf(&r->why, "%s fails: %s", r->sc->tasks[t].label,
+                          r->tasks[t].text.s + r->tasks[t].err_off);
     }
     r->t_end = r->status == TRACE_OK || r->status == TRACE_FAILED ? end : t_stop;
     if (r->t_end < r->t0)
@@ -490,6 +515,7 @@ static struct real_outcome *count_outcome(struct real_result *res,
     oc->count = 1;
     oc->first_run = run;
     oc->trace = NULL;
+    oc->why = r->why.len ? xstrdup(r->why.s) : NULL;
     *is_new = 1;
     return oc;
 }
@@ -518,7 +544,7 @@ static int64_t order_diff(const struct trace *sim, const struct trace *real)
         const struct trace_op *a = &sim->ops[i], *b = &real->ops[i];
 
         if (a->task != b->task || a->pc != b->pc || a->status != b->status ||
-            a->value != b->value)
+            a->value != b->value)   /* (asyncio records no lock tickets) */
             return (int64_t)i;
     }
     return sim->nops == real->nops ? -1 : (int64_t)n;
@@ -647,7 +673,7 @@ struct real_result *real_run(const struct lesson *L, int scene,
         rrun_reset(r);
         r->be->run(r);
         rrun_finish(r);
-        wall = (int64_t)rclock_ns(r->t_end - r->t0);
+        wall = (int64_t)(rclock_ns(r->t_end - r->t0) + 0.5); /* as merge.c */
         res->walls[res->runs] = wall;
         for (int t = 0; t < r->ntasks; t++) {
             ops += r->tasks[t].ops;
@@ -701,8 +727,9 @@ struct real_result *real_run(const struct lesson *L, int scene,
     free(sorted);
     free(ratios);
     outcome_n = r->nspaces * r->nglobals;
-    qsort(res->outcomes, (size_t)res->noutcomes, sizeof(*res->outcomes),
-          outcome_qcmp);
+    if (res->noutcomes > 1)
+        qsort(res->outcomes, (size_t)res->noutcomes, sizeof(*res->outcomes),
+              outcome_qcmp);
     notes(r, res);
     sim_free(sim);
     rrun_free(r);
@@ -715,6 +742,7 @@ void real_result_free(struct real_result *res)
         return;
     for (int i = 0; i < res->noutcomes; i++) {
         free(res->outcomes[i].final);
+        free(res->outcomes[i].why);
         trace_free(res->outcomes[i].trace);
     }
     free(res->outcomes);
@@ -800,6 +828,8 @@ void real_result_json(struct json *j, const struct lesson *L,
         json_values(j, "final", P, oc->final);
         json_int(j, "count", oc->count);
         json_str(j, "status", status_word(oc->status));
+        if (oc->why)
+            json_str(j, "why", oc->why);
         if (res->nspaces > 1) {
             json_object(j, "processes");
             for (int sp = 1; sp < res->nspaces; sp++)

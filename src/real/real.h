@@ -20,6 +20,9 @@
  * a watchdog (or by the event loop, which knows) and reported, and every
  * thread and child process is gone when real_run returns.
  *
+ * A real trace's ops carry what the simulator's do, except that an ACQUIRE
+ * op's value is its ticket (its place in line for the lock), for replay.
+ *
  * Tracing disturbs what it measures: each op costs a timestamp and a record
  * (about 10-20 ns); opt->traced = 0 runs without records, so that the two
  * can be compared (`taketurns real --trace both`, `taketurns bench`).
@@ -80,6 +83,8 @@ struct real_outcome {
     int first_run;              /* index of the first run that ended so */
     struct trace *trace;        /* that run's trace (owned; NULL if not
                                    traced or past REAL_KEEP_TRACES) */
+    char *why;                  /* not ok: what happened, one sentence
+                                   ("A waits for lock m (held by B)") */
 };
 
 struct real_stats {
@@ -140,7 +145,7 @@ void real_outcome_text(struct strbuf *out, const struct lesson *L,
 
 /* ---- replaying a real run in the simulator ------------------------------ */
 
-/* A real threads (or gil, or sequential) run's interleaving, reconstructed
+/* A real threads (or gil) run's interleaving, reconstructed
  * from its trace: an order of the ops in which every read of a shared
  * variable sees the value it really saw, every lock is taken in the order
  * it really was (and the final state is the real one).  The simulator runs

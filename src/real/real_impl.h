@@ -105,6 +105,7 @@ struct rtask {
     int8_t end_state;       /* TS_DONE or TS_FAILED once it ended, else -1 */
     int64_t ops;
     uint64_t t_end;         /* raw time it ended */
+    int64_t err_off;        /* its error message in text, or -1 */
     struct strbuf text;     /* prints and messages; records hold offsets */
     /* Lock waits (guarded by the lock's mutex). */
     pthread_cond_t cv;
@@ -192,6 +193,7 @@ struct rrun {
     /* Deadlock: what each unfinished task waited for, and its holder. */
     int dl_lock[LESSON_MAX_TASKS], dl_holder[LESSON_MAX_TASKS];
     int dl_found;
+    struct strbuf why;          /* how the run ended, if not normally */
 
     /* The backend's own state (asyncio: the loop; processes: the shared
      * memory). */

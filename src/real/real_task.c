@@ -373,8 +373,9 @@ void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
 
     sb_init(&sb);
     vm_format_error(r->P, eff, &sb);
+    T->err_off = rrec_text(T, sb.s);    /* kept even when not tracing */
     if ((ev = rrec_event(T, t, EV_ERROR)) != NULL) {
-        ev->value = rrec_text(T, sb.s);
+        ev->value = T->err_off;
         ev->arg2 = eff->error;
     }
     sb_done(&sb);

@@ -531,12 +531,13 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
     sb_clear(&rp->schedule);
     sb_clear(&rp->why);
     rp->ok = 0;
-    if (cfg->mode != MODE_THREADS && cfg->mode != MODE_GIL &&
-        cfg->mode != MODE_SEQUENTIAL) {
+    if (cfg->mode != MODE_THREADS && cfg->mode != MODE_GIL) {
         sb_printf(&rp->why, "replay reconstructs thread interleavings; in mode "
                   "%s there is none to reconstruct (%s)", mode_name(cfg->mode),
                   cfg->mode == MODE_ASYNCIO ? "a real asyncio run follows the "
-                  "simulated order exactly" : "processes share no memory");
+                  "simulated order exactly" : cfg->mode == MODE_SEQUENTIAL ?
+                  "the tasks run one after another" :
+                  "processes share no memory");
         return 0;
     }
     if (tr->status == TRACE_LIMIT || tr->status == TRACE_RUNNING) {

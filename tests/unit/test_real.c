@@ -1,0 +1,527 @@
+/* test_real.c - real runs through the API: order, replay, limits, traces.
+ *
+ * Nothing here depends on timing: asyncio and sequential runs must follow
+ * the simulator op for op whatever the machine does; a threads run's
+ * interleaving must replay, whatever it was; a deadlock that happens in
+ * every interleaving must be reported; and time limits only need to stop
+ * a run that would never end.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chrome.h"
+#include "lesson.h"
+#include "program.h"
+#include "real/coro.h"
+#include "real/real.h"
+#include "schedule.h"
+#include "sim.h"
+#include "testhelp.h"
+
+static const char text[] =
+    "lesson \"test_real\"\n"
+    "shared x = 0\n"
+    "shared y = 0\n"
+    "lock m\n"
+    "lock n\n"
+    "def worker(k):\n"
+    "    for i in range(k):\n"
+    "        x = x + 1\n"
+    "def careful(k):\n"
+    "    for i in range(k):\n"
+    "        with m:\n"
+    "            x = x + 1\n"
+    "def napper(k):\n"
+    "    for i in range(k):\n"
+    "        sleep(1)\n"
+    "        y = y + 1\n"
+    "    print(\"napped\", y)\n"
+    "def fails():\n"
+    "    x = x + 1\n"
+    "    assert x < 0, \"x went up\"\n"
+    "def twice():\n"
+    "    with n:\n"
+    "        with n:\n"
+    "            pass\n"
+    "def spin():\n"
+    "    while True:\n"
+    "        x = x + 1\n"
+    "async def counter(step, k):\n"
+    "    for i in range(k):\n"
+    "        x = x + step\n"
+    "        await sleep(0)\n"
+    "    await io(2)\n"
+    "    y = y + x\n"
+    "async def waiter(k):\n"
+    "    await sleep(k)\n"
+    "    async with m:\n"
+    "        x = x * 2\n"
+    "        await sleep(1)\n"
+    "        print(\"x is\", x)\n"
+    "async def staller():\n"
+    "    await sleep(0)\n"
+    "    io(3)\n"
+    "    compute(2)\n"
+    "    x = x + 100\n"
+    "async def twin(k):\n"
+    "    await io(k)\n"
+    "    x = x + 1\n"
+    "    await io(k)\n"
+    "    y = y + x\n"
+    "scene aio:\n"
+    "    mode asyncio\n"
+    "    run counter(1, 3) as A\n"
+    "    run counter(10, 3) as B\n"
+    "    run waiter(2) as C\n"
+    "    run waiter(2) as D\n"
+    "    run staller() as E\n"
+    "scene ties:\n"
+    "    mode asyncio\n"
+    "    run twin(3) as A\n"
+    "    run twin(2) as B\n"
+    "    run twin(3) as C\n"
+    "    run twin(1) as D\n"
+    "    run twin(2) as E\n"
+    "scene seq:\n"
+    "    mode sequential\n"
+    "    run worker(3) as A\n"
+    "    run careful(2) as B\n"
+    "    run napper(2) as C\n"
+    "scene race:\n"
+    "    mode threads\n"
+    "    cpus 2\n"
+    "    run worker(5) as A\n"
+    "    run worker(5) as B\n"
+    "    run careful(3) as C\n"
+    "scene one_cpu:\n"
+    "    mode threads\n"
+    "    cpus 1\n"
+    "    run worker(4) as A\n"
+    "    run careful(4) as B\n"
+    "    run napper(2) as C\n"
+    "scene gil_loops:\n"
+    "    mode gil\n"
+    "    cpus 2\n"
+    "    switch-interval 1\n"
+    "    checkpoints loops-and-calls\n"
+    "    run worker(300) as A\n"
+    "    run worker(300) as B\n"
+    "scene fail:\n"
+    "    mode threads\n"
+    "    run fails() as A\n"
+    "    run worker(2) as B\n"
+    "scene procs:\n"
+    "    mode processes\n"
+    "    cpus 2\n"
+    "    run worker(3) as A\n"
+    "    run careful(2) as B\n"
+    "    run twice() as C\n"
+    "scene spin:\n"
+    "    mode threads\n"
+    "    budget 1000000000000\n"
+    "    run spin() as A\n"
+    "    run napper(100000) as B\n";
+
+static struct lesson *load(void)
+{
+    struct diag d;
+    struct lesson *L;
+
+    diag_init(&d);
+    L = lesson_from_text("test_real.lesson", text, &d);
+    if (!L)
+        printf("FAIL lesson does not load:\n%s", d.text.s);
+    diag_done(&d);
+    return L;
+}
+
+static double now_sec(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct real_result *run(const struct lesson *L, const char *scene,
+                               struct real_options *opt)
+{
+    int s = lesson_find_scene(L, scene);
+    struct strbuf err;
+    struct real_result *res;
+
+    sb_init(&err);
+    res = real_run(L, s, &L->scenes[s].cfg, opt, &err);
+    if (!res)
+        printf("FAIL real_run %s: %s\n", scene, err.s);
+    sb_done(&err);
+    return res;
+}
+
+static void options(struct real_options *opt, int runs, int64_t tick_us)
+{
+    real_options_init(opt);
+    opt->runs = runs;
+    opt->tick_ns = tick_us * 1000;
+}
+
+/* ---- coroutines ------------------------------------------------------------- */
+
+struct pp {
+    const struct coro_ops *ops;
+    struct coro main, co;
+    long count;
+};
+
+static long deep(int n)
+{
+    volatile char pad[512];
+
+    pad[0] = (char)n;
+    return n == 0 ? pad[0] : deep(n - 1) + 1;
+}
+
+static void body(void *p)
+{
+    struct pp *pp = p;
+
+    for (;;) {
+        pp->count++;
+        pp->count += deep(100) - 100;   /* about 60 KB of this stack */
+        pp->ops->swap(&pp->co, &pp->main);
+    }
+}
+
+static void test_coro(const struct coro_ops *ops)
+{
+    struct pp pp;
+
+    memset(&pp, 0, sizeof(pp));
+    pp.ops = ops;
+    CHECK(coro_stack_new(&pp.co, CORO_STACK_SIZE) == 0);
+    CHECK(ops->init(&pp.co, body, &pp) == 0);
+    for (int i = 0; i < 1000; i++)
+        ops->swap(&pp.main, &pp.co);
+    CHECK_EQ(pp.count, 1000);
+    /* Started afresh on the same stack. */
+    CHECK(ops->init(&pp.co, body, &pp) == 0);
+    ops->swap(&pp.main, &pp.co);
+    CHECK_EQ(pp.count, 1001);
+    coro_free(&pp.co);
+    coro_free(&pp.main);
+}
+
+/* ---- the simulated order ------------------------------------------------------- */
+
+static struct trace *simulate(struct sim **s, const struct lesson *L,
+                              const char *scene)
+{
+    int i = lesson_find_scene(L, scene);
+
+    *s = sim_new(L, i, &L->scenes[i].cfg, NULL, 1);
+    sim_run(*s);
+    return sim_trace(*s);
+}
+
+/* The real trace runs the same ops, with the same values, in the same
+ * order as the simulated one (a real ACQUIRE's value is its ticket). */
+static int same_ops(const struct program *P, const struct trace *a,
+                    const struct trace *b)
+{
+    if (a->nops != b->nops) {
+        printf("    %zu simulated ops, %zu real\n", a->nops, b->nops);
+        return 0;
+    }
+    for (size_t i = 0; i < a->nops; i++)
+        if (a->ops[i].task != b->ops[i].task || a->ops[i].pc != b->ops[i].pc ||
+            (a->ops[i].value != b->ops[i].value &&
+             P->code[a->ops[i].pc].op != OP_ACQUIRE) ||
+            a->ops[i].status != b->ops[i].status) {
+            printf("    op %zu differs: task %d pc %u value %lld / task %d pc "
+                   "%u value %lld\n", i, a->ops[i].task, a->ops[i].pc,
+                   (long long)a->ops[i].value, b->ops[i].task, b->ops[i].pc,
+                   (long long)b->ops[i].value);
+            return 0;
+        }
+    return 1;
+}
+
+static void test_order(const struct lesson *L, const char *scene,
+                       const char *coro)
+{
+    struct real_options opt;
+    struct real_result *res;
+    struct sim *s;
+    struct trace *st = simulate(&s, L, scene);
+
+    options(&opt, 3, 200);
+    opt.coro = coro;
+    res = run(L, scene, &opt);
+    if (!res)
+        return;
+    CHECK_EQ(res->runs, 3);
+    CHECK_EQ(res->noutcomes, 1);
+    CHECK(res->order_checked == (strcmp(scene, "seq") != 0));
+    CHECK(!res->order_checked || res->order_same);
+    CHECK(res->trace && same_ops(L->prog, st, res->trace));
+    CHECK(res->trace && strcmp(res->trace->unit, "ns") == 0);
+    CHECK(res->noutcomes == 1 && res->outcomes[0].final[0] == st->final[0] &&
+          res->outcomes[0].final[1] == st->final[1]);
+    CHECK(res->noutcomes == 1 && res->outcomes[0].status == TRACE_OK);
+    /* The same switches, yields and blocks as the simulated run. */
+    if (res->trace) {
+        CHECK_EQ(res->trace->switches[SWK_YIELD], st->switches[SWK_YIELD]);
+        CHECK_EQ(res->trace->switches[SWK_BLOCK], st->switches[SWK_BLOCK]);
+    }
+    real_result_free(res);
+    sim_free(s);
+}
+
+/* ---- the trace ------------------------------------------------------------------ */
+
+static void test_trace_shape(const struct lesson *L)
+{
+    struct real_options opt;
+    struct real_result *res;
+    const struct trace *tr;
+    int sorted = 1, inside = 1, done = 1;
+
+    options(&opt, 1, 100);
+    res = run(L, "one_cpu", &opt);
+    if (!res)
+        return;
+    tr = res->trace;
+    CHECK(tr != NULL);
+    if (!tr) {
+        real_result_free(res);
+        return;
+    }
+    CHECK_EQ(tr->ntasks, 3);
+    CHECK_EQ(tr->ncpus, 1);
+    for (size_t i = 1; i < tr->nops; i++)
+        sorted &= tr->ops[i - 1].t <= tr->ops[i].t;
+    for (size_t i = 1; i < tr->nevents; i++)
+        sorted &= tr->events[i - 1].t <= tr->events[i].t;
+    CHECK(sorted);
+    /* Every op ran while its task's lane says running, on a CPU. */
+    for (size_t i = 0; i < tr->nops; i++) {
+        const struct trace_span *sp = trace_span_at(tr, tr->ops[i].task,
+                                                    tr->ops[i].t);
+
+        inside &= sp && sp->state == TS_RUNNING && sp->cpu == 0;
+    }
+    CHECK(inside);
+    for (int t = 0; t < tr->ntasks; t++)
+        done &= tr->lanes[t].n > 0 &&
+                tr->lanes[t].spans[tr->lanes[t].n - 1].state == TS_DONE;
+    CHECK(done);
+    CHECK(tr->status == TRACE_OK);
+    CHECK(tr->end > 0 && tr->end == res->wall_ns.min);
+    CHECK(tr->switches[SWK_BLOCK] >= 2);    /* C's two sleeps, at least */
+    {
+        int printed = 0;
+
+        for (size_t i = 0; i < tr->nevents; i++)
+            printed |= tr->events[i].kind == EV_PRINT &&
+                       strcmp(trace_text_at(tr, tr->events[i].arg),
+                              "napped 2") == 0;
+        CHECK(printed);
+    }
+    {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        int s = lesson_find_scene(L, "one_cpu");
+
+        chrome_write(f, L, s, &L->scenes[s].cfg, tr);
+        fclose(f);
+        CHECK(strstr(buf, "\"traceEvents\":[") != NULL);
+        CHECK(strstr(buf, "\"name\":\"thread_name\"") != NULL);
+        CHECK(strstr(buf, "\"name\":\"LOAD_GLOBAL x\",\"ph\":\"X\"") != NULL);
+        CHECK(strstr(buf, "\"ph\":\"C\"") != NULL);
+        CHECK(strstr(buf, "\"run\":\"real\"") != NULL);
+        free(buf);
+    }
+    real_result_free(res);
+}
+
+/* ---- replay ---------------------------------------------------------------------- */
+
+static void test_replay(const struct lesson *L, const char *scene, int64_t widen)
+{
+    int s = lesson_find_scene(L, scene);
+    struct real_options opt;
+    struct real_result *res;
+    struct real_replay rp;
+
+    options(&opt, 1, 50);
+    opt.widen_ns = widen;
+    res = run(L, scene, &opt);
+    if (!res || !res->trace)
+        return;
+    real_replay_init(&rp);
+    CHECK(real_replay(L, s, &L->scenes[s].cfg, res->trace, &rp));
+    if (!rp.ok)
+        printf("    %s\n", rp.why.s);
+    CHECK(rp.final && rp.final[0] == res->trace->final[0] &&
+          rp.final[1] == res->trace->final[1]);
+    /* The schedule reads back, and the simulator given it ends alike. */
+    if (rp.ok) {
+        const char *labels[LESSON_MAX_TASKS];
+        struct schedule sch;
+        struct strbuf err;
+        struct sim *sm;
+        int off;
+
+        for (int t = 0; t < L->scenes[s].ntasks; t++)
+            labels[t] = L->scenes[s].tasks[t].label;
+        sb_init(&err);
+        CHECK(schedule_parse(rp.schedule.s, labels, L->scenes[s].ntasks, &sch,
+                             &off, &err) == 0);
+        sm = sim_new(L, s, &L->scenes[s].cfg, &sch, 1);
+        sim_run(sm);
+        CHECK(sim_status(sm) == TRACE_OK);
+        CHECK_EQ(sim_trace(sm)->final[0], res->trace->final[0]);
+        CHECK_EQ(sim_trace(sm)->nops, res->trace->nops);
+        sim_free(sm);
+        schedule_done(&sch);
+        sb_done(&err);
+    }
+    real_replay_done(&rp);
+    real_result_free(res);
+}
+
+/* ---- endings ---------------------------------------------------------------------- */
+
+static void test_gil_loops(const struct lesson *L)
+{
+    struct real_options opt;
+    struct real_result *res;
+
+    /* No checkpoint between the read and the write: nothing is lost, even
+     * with the GIL changing hands every few microseconds. */
+    options(&opt, 5, 2);
+    opt.widen_ns = 3000;
+    res = run(L, "gil_loops", &opt);
+    if (!res)
+        return;
+    CHECK_EQ(res->noutcomes, 1);
+    CHECK_EQ(res->outcomes[0].final[0], 600);
+    CHECK_EQ(res->outcomes[0].count, 5);
+    real_result_free(res);
+}
+
+static void test_failure(const struct lesson *L)
+{
+    struct real_options opt;
+    struct real_result *res;
+
+    options(&opt, 2, 100);
+    opt.traced = 0;
+    res = run(L, "fail", &opt);
+    if (!res)
+        return;
+    CHECK_EQ(res->nfailed, 2);
+    CHECK(res->noutcomes == 1 && res->outcomes[0].status == TRACE_FAILED);
+    CHECK(res->noutcomes == 1 && res->outcomes[0].why &&
+          strstr(res->outcomes[0].why, "A fails: AssertionError: x went up"));
+    CHECK(res->trace == NULL);
+    real_result_free(res);
+}
+
+static void test_processes(const struct lesson *L)
+{
+    struct real_options opt;
+    struct real_result *res;
+
+    options(&opt, 2, 100);
+    res = run(L, "procs", &opt);
+    if (!res)
+        return;
+    CHECK_EQ(res->nspaces, 4);
+    CHECK(res->noutcomes == 1 && res->outcomes[0].status == TRACE_DEADLOCK);
+    if (res->noutcomes == 1) {
+        const int64_t *f = res->outcomes[0].final;
+
+        CHECK_EQ(f[0], 0);          /* the main program's x */
+        CHECK_EQ(f[2], 3);          /* A's own x */
+        CHECK_EQ(f[4], 2);          /* B's own x */
+        CHECK(res->outcomes[0].why &&
+              strstr(res->outcomes[0].why, "C waits for lock n (held by "
+                     "itself)"));
+    }
+    CHECK(res->trace && res->trace->nspaces == 4);
+    real_result_free(res);
+}
+
+static void test_limits(const struct lesson *L)
+{
+    struct real_options opt;
+    struct real_result *res;
+    double t0 = now_sec();
+    _Atomic int cancel = 1;
+
+    options(&opt, 3, 1000);
+    opt.timeout_ns = 300000000;
+    res = run(L, "spin", &opt);
+    if (!res)
+        return;
+    CHECK(now_sec() - t0 < 5);
+    CHECK_EQ(res->runs, 1);         /* a time limit ends the series */
+    CHECK(res->stopped);
+    CHECK(res->noutcomes == 1 && res->outcomes[0].status == TRACE_LIMIT);
+    CHECK(res->noutcomes == 1 && res->outcomes[0].why &&
+          strstr(res->outcomes[0].why, "time limit"));
+    real_result_free(res);
+
+    options(&opt, 3, 1000);
+    opt.cancel = &cancel;
+    res = run(L, "spin", &opt);
+    CHECK(res && res->runs == 0 && res->stopped);
+    real_result_free(res);
+}
+
+static void test_defaults(const struct lesson *L)
+{
+    int s = lesson_find_scene(L, "seq");
+    struct strbuf why;
+
+    CHECK_EQ(real_default_tick(L, s, &L->scenes[s].cfg), 1000000);
+    s = lesson_find_scene(L, "gil_loops");
+    CHECK(real_default_tick(L, s, &L->scenes[s].cfg) < 1000000);
+    sb_init(&why);
+    for (int m = 0; m < MODE_COUNT; m++)
+        CHECK(real_available((enum mode)m, &why));
+    sb_done(&why);
+}
+
+int main(void)
+{
+    struct lesson *L = load();
+
+    if (!L)
+        return 1;
+    test_coro(&coro_ucontext);
+#ifdef TT_CORO_ASM
+    test_coro(&coro_asm);
+#endif
+    test_order(L, "aio", NULL);
+    test_order(L, "ties", NULL);
+    test_order(L, "aio", "ucontext");
+    test_order(L, "seq", NULL);
+    test_trace_shape(L);
+    for (int i = 0; i < 3; i++) {
+        test_replay(L, "race", 10000);
+        test_replay(L, "one_cpu", 10000);
+    }
+    test_replay(L, "race", 0);
+    test_gil_loops(L);
+    test_failure(L);
+    test_processes(L);
+    test_limits(L);
+    test_defaults(L);
+    lesson_free(L);
+    return TEST_DONE();
+}
