@@ -133,13 +133,6 @@ void coro_free(struct coro *c)
     memset(c, 0, sizeof(*c));
 }
 
-static void *stack_top(const struct coro *c)
-{
-    uintptr_t top = (uintptr_t)c->stack_lo + c->stack_size;
-
-    return (void *)(top & ~(uintptr_t)15);
-}
-
 static void prepare(struct coro *c, void (*fn)(void *), void *arg)
 {
     c->fn = fn;
@@ -162,6 +155,13 @@ static void prepare(struct coro *c, void (*fn)(void *), void *arg)
 #ifdef TT_CORO_ASM
 void tt_coro_switch(void **save_sp, void *new_sp);
 void tt_coro_boot(void);
+
+static void *stack_top(const struct coro *c)
+{
+    uintptr_t top = (uintptr_t)c->stack_lo + c->stack_size;
+
+    return (void *)(top & ~(uintptr_t)15);
+}
 
 static int asm_init(struct coro *c, void (*fn)(void *), void *arg)
 {
