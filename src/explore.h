@@ -36,6 +36,8 @@
 #include "trace.h"
 #include "util.h"
 
+struct sim;
+
 enum {
     /* States kept before the search stops with a partial result.  Each
      * costs on the order of 100-200 bytes. */
@@ -51,8 +53,9 @@ struct explore_limits {
      * for measuring what memoisation saves (bench).  max_states then
      * bounds the nodes of that tree. */
     int naive;
-    /* Called every few thousand states with the number so far; a nonzero
-     * return stops the search (the result is then partial).  NULL: none. */
+    /* Called every 65,536 states (naive: tree nodes) with the number so
+     * far; a nonzero return stops the search, and the result is then
+     * partial.  NULL: none. */
     int (*progress)(void *arg, int64_t states);
     void *progress_arg;
 };
@@ -98,7 +101,7 @@ struct explore_outcome {
                                  * the counts are infinite) */
 
     /* A schedule with the fewest preemptions that ends here.  Load it as a
-     * run with sim_new(L, scene, &cfg, &o->witness, 1). */
+     * run with explore_witness_sim(). */
     struct schedule witness;
     char *witness_text;         /* "A4 B2 A21 B20" */
     int preemptions;            /* of the witness: the fewest possible */
