@@ -225,7 +225,7 @@ status text-histogram 0 "$bin" real lessons/03-race.lesson --scene race --runs 5
 has text-histogram-bar "$tmp/out" "x = 6  #"
 has text-wall "$tmp/out" "wall time per run: min"
 status trace-both 0 "$bin" real lessons/03-race.lesson --scene race --runs 3 --trace both
-has trace-both-cost "$tmp/out" "tracing costs"
+has trace-both-cost "$tmp/out" "untraced"
 status widen-says-so 0 "$bin" real lessons/03-race.lesson --scene race --widen 5
 has widen-note "$tmp/out" "race window widened"
 status timeline 0 "$bin" real lessons/03-race.lesson --scene parallel --timeline

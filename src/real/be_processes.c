@@ -35,7 +35,7 @@ enum { TEXT_CAP = 64 * 1024, POLL_NS = 500000 };
 struct pslot {
     uint32_t nrec;
     int32_t end_state;
-    uint64_t t_end;
+    uint64_t t_start, t_end;
     int64_t ops;
     int64_t err_off;
     uint32_t text_len;
@@ -119,6 +119,7 @@ TT_NORETURN static void child(struct rrun *r, struct pshm *sh, int t,
     rtask_run(r, T);
     ps->nrec = T->nrec;
     ps->end_state = T->end_state;
+    ps->t_start = T->t_start;
     ps->t_end = T->t_end;
     ps->ops = T->ops;
     ps->err_off = T->err_off < TEXT_CAP ? T->err_off : -1;
@@ -220,6 +221,7 @@ static void collect(struct rrun *r, struct pshm *sh)
         }
         T->nrec = ps->nrec;
         T->end_state = (int8_t)ps->end_state;
+        T->t_start = ps->t_start;
         T->t_end = ps->t_end;
         T->ops = ps->ops;
         T->err_off = ps->err_off;

@@ -271,9 +271,15 @@ static void text_output(struct strbuf *out, const struct real_args *a,
     if (untraced) {
         sb_putc(out, '\n');
         text_series(out, L, untraced, "untraced");
-        sb_printf(out, "\ntracing costs %.1f ns per op here (traced %.1f, "
-                  "untraced %.1f)\n", res->ns_per_op - untraced->ns_per_op,
+        sb_printf(out, "\ntraced %.1f ns per op, untraced %.1f: ",
                   res->ns_per_op, untraced->ns_per_op);
+        if (res->ops / (res->runs ? res->runs : 1) >= 10000 &&
+            res->ns_per_op > untraced->ns_per_op)
+            sb_printf(out, "tracing costs about %.1f ns per op here\n",
+                      res->ns_per_op - untraced->ns_per_op);
+        else
+            sb_puts(out, "these runs are too short to tell what tracing "
+                    "costs (taketurns bench measures it on a long race)\n");
     }
     if (res->order_checked)
         sb_printf(out, "\n%s\n", res->order_same ?

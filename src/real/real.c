@@ -335,7 +335,7 @@ static void rrun_reset(struct rrun *r)
         T->truncated = 0;
         T->end_state = -1;
         T->ops = 0;
-        T->t_end = 0;
+        T->t_start = T->t_end = 0;
         T->err_off = -1;
         sb_clear(&T->text);
         T->waiting_lock = -1;
@@ -663,7 +663,7 @@ struct real_result *real_run(const struct lesson *L, int scene,
     for (int run = 0; run < res->runs_asked; run++) {
         struct real_outcome *oc;
         struct trace *tr = NULL;
-        int64_t wall, ops = 0;
+        int64_t wall, ops = 0, busy = 0;
         int is_new;
 
         if (opt->cancel && atomic_load(opt->cancel)) {
@@ -676,11 +676,20 @@ struct real_result *real_run(const struct lesson *L, int scene,
         wall = (int64_t)(rclock_ns(r->t_end - r->t0) + 0.5); /* as merge.c */
         res->walls[res->runs] = wall;
         for (int t = 0; t < r->ntasks; t++) {
-            ops += r->tasks[t].ops;
-            res->truncated |= r->traced && r->tasks[t].truncated;
+            const struct rtask *T = &r->tasks[t];
+
+            ops += T->ops;
+            res->truncated |= r->traced && T->truncated;
+            if (T->t_start && T->t_end > T->t_start)
+                busy += (int64_t)rclock_ns(T->t_end - T->t_start);
         }
         res->ops += ops;
-        ratios[res->runs] = ops ? wall * 1000 / ops : 0;
+        /* Time per op: of the whole run where one thread (or the GIL)
+         * runs one op at a time, else of each task's own time from its
+         * start to its end (not of starting threads). */
+        if (r->single || r->use_gil || !busy)
+            busy = wall;
+        ratios[res->runs] = ops ? busy * 1000 / ops : 0;
         res->runs++;
         res->nfailed += r->status == TRACE_FAILED;
         res->ndeadlock += r->status == TRACE_DEADLOCK;

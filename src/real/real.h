@@ -109,7 +109,9 @@ struct real_result {
     struct real_stats wall_ns;  /* per run, from start to the last task's end */
     int64_t *walls;             /* every run's wall time, in run order */
     int64_t ops;                /* ops run over all runs */
-    double ns_per_op;           /* median over runs of wall / ops per task */
+    double ns_per_op;           /* median over runs: time per op, from each
+                                   task's start to its end (one thread or
+                                   the GIL at a time: the run's wall time) */
     struct trace *trace;        /* the first run's trace (one of outcomes[]'s;
                                    NULL if untraced) */
     int nfailed, ndeadlock, nlimit;

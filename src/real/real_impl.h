@@ -104,6 +104,7 @@ struct rtask {
     uint8_t truncated;
     int8_t end_state;       /* TS_DONE or TS_FAILED once it ended, else -1 */
     int64_t ops;
+    uint64_t t_start;       /* raw time it started (0: never) */
     uint64_t t_end;         /* raw time it ended */
     int64_t err_off;        /* its error message in text, or -1 */
     struct strbuf text;     /* prints and messages; records hold offsets */

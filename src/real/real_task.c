@@ -472,6 +472,7 @@ void rtask_run(struct rrun *r, struct rtask *T)
     int64_t budget = r->cfg.budget;
     uint64_t t = rclock_now();
 
+    T->t_start = t;
     rrec_event(T, t, EV_START);
     rrec_state(T, t, r->use_gil ? TS_GIL_WAIT : TS_READY, -1, 0, 0, -1);
     if (r->use_gil && rgil_take(r, T) < 0)
