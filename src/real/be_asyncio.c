@@ -370,8 +370,13 @@ static int aio_setup(struct rrun *r, struct strbuf *err)
     a->locks = xcalloc((size_t)r->nlocks + 1, sizeof(*a->locks));
     r->be_state = a;
     r->single = 1;
+#if defined(__x86_64__)
     r->detail = a->ops == &coro_ucontext ? "coroutines, ucontext switch" :
-                "coroutines, asm switch";
+                "coroutines, asm x86-64 switch";
+#else
+    r->detail = a->ops == &coro_ucontext ? "coroutines, ucontext switch" :
+                "coroutines, asm aarch64 switch";
+#endif
     return 0;
 }
 

@@ -145,11 +145,14 @@ static int probe(enum mode m, struct strbuf *why)
 
 int real_available(enum mode m, struct strbuf *why)
 {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     static int known[MODE_COUNT];       /* 0 unknown, 1 yes, 2 no */
     static char reason[MODE_COUNT][160];
+    int yes;
 
     if (m < 0 || m >= MODE_COUNT)
         return 0;
+    pthread_mutex_lock(&mu);
     if (!known[m]) {
         struct strbuf sb;
 
@@ -160,7 +163,9 @@ int real_available(enum mode m, struct strbuf *why)
     }
     if (known[m] == 2 && why)
         sb_printf(why, "real runs are unavailable here: %s", reason[m]);
-    return known[m] == 1;
+    yes = known[m] == 1;
+    pthread_mutex_unlock(&mu);
+    return yes;
 }
 
 /* ---- CPUs ------------------------------------------------------------------------ */
@@ -485,11 +490,20 @@ static int outcome_cmp(const struct real_outcome *a, const struct real_outcome *
     return 0;
 }
 
-static int outcome_n;   /* values per outcome, for qsort */
-
-static int outcome_qcmp(const void *a, const void *b)
+/* Outcomes are few: an insertion sort, and no global for qsort to see
+ * (two series may run at once, from two threads). */
+static void sort_outcomes(struct real_outcome *oc, int n, int nvalues)
 {
-    return outcome_cmp(a, b, outcome_n);
+    for (int i = 1; i < n; i++) {
+        struct real_outcome x = oc[i];
+        int k = i;
+
+        while (k > 0 && outcome_cmp(&oc[k - 1], &x, nvalues) > 0) {
+            oc[k] = oc[k - 1];
+            k--;
+        }
+        oc[k] = x;
+    }
 }
 
 static struct real_outcome *count_outcome(struct real_result *res,
@@ -735,10 +749,7 @@ struct real_result *real_run(const struct lesson *L, int scene,
     res->ns_per_op = (double)median(ratios, res->runs) / 1000.0;
     free(sorted);
     free(ratios);
-    outcome_n = r->nspaces * r->nglobals;
-    if (res->noutcomes > 1)
-        qsort(res->outcomes, (size_t)res->noutcomes, sizeof(*res->outcomes),
-              outcome_qcmp);
+    sort_outcomes(res->outcomes, res->noutcomes, r->nspaces * r->nglobals);
     notes(r, res);
     sim_free(sim);
     rrun_free(r);

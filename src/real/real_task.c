@@ -95,6 +95,17 @@ static void to_timespec(uint64_t ns, struct timespec *ts)
     ts->tv_nsec = (long)(ns % 1000000000u);
 }
 
+/* Every so often: the time limit and the caller's cancel flag. */
+static int rrun_check(struct rrun *r)
+{
+    if (rclock_now() > r->deadline_raw)
+        rrun_abort(r, RA_TIMEOUT);
+    else if (r->opt->cancel &&
+             atomic_load_explicit(r->opt->cancel, memory_order_relaxed))
+        rrun_abort(r, RA_CANCEL);
+    return rrun_aborted(r) ? -1 : 0;
+}
+
 int rrun_sleep_until(struct rrun *r, uint64_t until)
 {
     struct timespec ts;
@@ -107,9 +118,20 @@ int rrun_sleep_until(struct rrun *r, uint64_t until)
     }
     to_timespec(until, &ts);
     if (!r->threaded) {
-        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-               EINTR)
-            ;
+        /* Nobody can wake this thread: sleep in steps of at most 10 ms,
+         * to notice the caller's cancel flag. */
+        for (;;) {
+            uint64_t now = rclock_mono_ns(), step = until;
+
+            if (now >= until || rrun_check(r) < 0)
+                break;
+            if (step > now + 10000000u)
+                step = now + 10000000u;
+            to_timespec(step, &ts);
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL)
+                   == EINTR)
+                ;
+        }
         return rrun_aborted(r) ? -1 : 0;
     }
     pthread_mutex_lock(&r->sleep_mu);
@@ -117,17 +139,6 @@ int rrun_sleep_until(struct rrun *r, uint64_t until)
         if (pthread_cond_timedwait(&r->sleep_cv, &r->sleep_mu, &ts) == ETIMEDOUT)
             break;
     pthread_mutex_unlock(&r->sleep_mu);
-    return rrun_aborted(r) ? -1 : 0;
-}
-
-/* Every so often: the time limit and the caller's cancel flag. */
-static int rrun_check(struct rrun *r)
-{
-    if (rclock_now() > r->deadline_raw)
-        rrun_abort(r, RA_TIMEOUT);
-    else if (r->opt->cancel &&
-             atomic_load_explicit(r->opt->cancel, memory_order_relaxed))
-        rrun_abort(r, RA_CANCEL);
     return rrun_aborted(r) ? -1 : 0;
 }
 

@@ -7,6 +7,7 @@
  * a run that would never end.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,6 +119,9 @@ static const char text[] =
     "    run worker(3) as A\n"
     "    run careful(2) as B\n"
     "    run twice() as C\n"
+    "scene nap:\n"
+    "    mode sequential\n"
+    "    run napper(100000) as A\n"
     "scene spin:\n"
     "    mode threads\n"
     "    budget 1000000000000\n"
@@ -483,6 +487,46 @@ static void test_limits(const struct lesson *L)
     real_result_free(res);
 }
 
+struct canceller {
+    _Atomic int flag;
+};
+
+static void *cancel_soon(void *p)
+{
+    struct canceller *c = p;
+    struct timespec ts = {0, 50000000};
+
+    nanosleep(&ts, NULL);
+    atomic_store(&c->flag, 1);
+    return NULL;
+}
+
+/* The TUI runs real_run on a thread of its own and stops it with cancel:
+ * a long sleep, or a spinning thread, must notice. */
+static void test_cancel(const struct lesson *L, const char *scene)
+{
+    struct real_options opt;
+    struct real_result *res;
+    struct canceller c;
+    pthread_t th;
+    double t0 = now_sec();
+
+    atomic_init(&c.flag, 0);
+    options(&opt, 5, 1000);
+    opt.traced = 0;
+    opt.cancel = &c.flag;
+    pthread_create(&th, NULL, cancel_soon, &c);
+    res = run(L, scene, &opt);
+    pthread_join(th, NULL);
+    if (!res)
+        return;
+    CHECK(now_sec() - t0 < 3);
+    CHECK_EQ(res->runs, 1);
+    CHECK(res->stopped);
+    CHECK(res->noutcomes == 1 && res->outcomes[0].status == TRACE_LIMIT);
+    real_result_free(res);
+}
+
 static void test_defaults(const struct lesson *L)
 {
     int s = lesson_find_scene(L, "seq");
@@ -521,6 +565,8 @@ int main(void)
     test_failure(L);
     test_processes(L);
     test_limits(L);
+    test_cancel(L, "nap");
+    test_cancel(L, "spin");
     test_defaults(L);
     lesson_free(L);
     return TEST_DONE();
