@@ -224,10 +224,23 @@ void app_init(struct app *a, struct progress *pg)
     a->zoom.ticks = 1;
     a->until = -1;
     a->last_ts = -1;
+    a->witness = -1;
 }
 
 static void close_page(struct app *a)
 {
+    job_stop(&a->job);
+    if (a->ex)
+        explore_free(a->ex);
+    a->ex = NULL;
+    a->ex_open = 0;
+    a->ex_sel = 0;
+    a->witness = -1;
+    if (a->real)
+        real_result_free(a->real);
+    a->real = NULL;
+    a->view = VIEW_SIM;
+    a->job_note[0] = '\0';
     tape_free(a->tape);
     a->tape = NULL;
     for (int i = 0; i < a->ncmp; i++)
@@ -274,6 +287,7 @@ static void free_entries(struct app *a)
 
 void app_done(struct app *a)
 {
+    close_page(a);
     close_lesson(a);
     free_entries(a);
 }
@@ -410,6 +424,133 @@ static void set_cursor(struct app *a, int64_t t)
     follow_view(a);
 }
 
+/* ---- the explorer and real runs (on a thread) -------------------------------- */
+
+enum { EXPLORE_UI_MAX_STATES = 2000000 };
+
+static void start_explore(struct app *a, int max_preemptions)
+{
+    if (a->ex) {
+        a->ex_open = 1;
+        return;
+    }
+    if (job_explore(&a->job, a->L, a->tape->scene, &a->tape->cfg,
+                    max_preemptions < 0 ? -1 : max_preemptions,
+                    EXPLORE_UI_MAX_STATES) < 0) {
+        complain(a, "cannot explore: %s", a->job.err.s);
+        return;
+    }
+    a->ex_open = 1;
+    a->ex_sel = 0;
+    a->focus = FOCUS_LOG;
+    a->focus_auto = 0;
+}
+
+static void start_real(struct app *a)
+{
+    struct strbuf why;
+
+    sb_init(&why);
+    if (!real_available(a->tape->cfg.mode, &why)) {
+        snprintf(a->job_note, sizeof(a->job_note), "cannot run %s scenes for "
+                 "real here: %s", mode_name(a->tape->cfg.mode), why.s);
+        complain(a, "%s", a->job_note);
+        sb_done(&why);
+        return;
+    }
+    sb_done(&why);
+    if (job_real(&a->job, a->L, a->tape->scene, &a->tape->cfg,
+                 a->real_runs) < 0) {
+        complain(a, "cannot run for real: %s", a->job.err.s);
+        return;
+    }
+    a->job_note[0] = '\0';
+    say(a, "running %s for real, %d time%s: the screen stays live (r stops)",
+        a->L->scenes[a->tape->scene].name, a->real_runs,
+        a->real_runs == 1 ? "" : "s");
+}
+
+/* A finished job: keep its result. */
+static void collect_job(struct app *a)
+{
+    struct job *j = &a->job;
+
+    if (!job_poll(j))
+        return;
+    if (j->kind == JOB_EXPLORE && j->ex) {
+        a->ex = j->ex;
+        j->ex = NULL;
+        if (a->ex_sel >= a->ex->noutcomes)
+            a->ex_sel = 0;
+        say(a, "%d outcome%s: ↑↓ choose one, Enter runs the schedule that "
+            "ends in it", a->ex->noutcomes, a->ex->noutcomes == 1 ? "" : "s");
+    } else if (j->kind == JOB_REAL) {
+        if (j->real) {
+            if (a->real)
+                real_result_free(a->real);
+            a->real = j->real;
+            j->real = NULL;
+            a->view = VIEW_BOTH;
+            say(a, "%d real run%s done · v: simulated, real, both",
+                a->real->runs, a->real->runs == 1 ? "" : "s");
+        } else {
+            snprintf(a->job_note, sizeof(a->job_note), "%s",
+                     j->err.s ? j->err.s : "the real run failed");
+            complain(a, "%s", a->job_note);
+        }
+    }
+    job_stop(j);
+}
+
+void app_job_status(const struct app *a, char *buf, size_t n)
+{
+    long long done = (long long)atomic_load(&a->job.progress);
+
+    buf[0] = '\0';
+    if (!job_busy(&a->job))
+        return;
+    if (a->job.kind == JOB_EXPLORE)
+        snprintf(buf, n, "exploring every interleaving: %lld states so far "
+                 "(e stops)", done);
+    else
+        snprintf(buf, n, "running for real: %lld of %lld runs (r stops)", done,
+                 (long long)a->job.total);
+}
+
+/* Run outcome i's witness: a schedule with the fewest preemptions that
+ * ends in it, as the page's run. */
+static void load_witness(struct app *a, int i)
+{
+    const struct explore_outcome *o;
+    struct strbuf lab;
+    int scene;
+    struct scene_config cfg;
+
+    if (!a->ex || i < 0 || i >= a->ex->noutcomes)
+        return;
+    o = &a->ex->outcomes[i];
+    scene = a->tape->scene;
+    cfg = a->tape->cfg;
+    cfg.schedule = NULL;
+    tape_free(a->tape);
+    a->tape = tape_new(a->L, scene, &cfg, &o->witness);
+    a->witness = i;
+    a->manual = 0;
+    a->cursor = 0;
+    a->last_ts = -1;
+    a->until = -1;
+    a->sel = -1;
+    if (!a->zoom_set)
+        fit_zoom(a);
+    follow_view(a);
+    play_to(a, a->tape->end, 1);
+    sb_init(&lab);
+    explore_outcome_label(&lab, a->ex, i, EXPLORE_LABEL_TERSE);
+    say(a, "the run now follows a schedule that ends in %s: %s", lab.s,
+        o->witness_text);
+    sb_done(&lab);
+}
+
 static void open_page(struct app *a, int p)
 {
     const struct page *pg;
@@ -450,6 +591,15 @@ static void open_page(struct app *a, int p)
     }
     a->stop = a->until >= 0 ? a->until : run_end(a);
     a->speed = default_speed(run_end(a));
+    a->real_runs = 20;
+    if (a->tape) {
+        const struct directive *dv = find_dir(pg, DIR_REAL);
+
+        if (dv && dv->n > 0)
+            a->real_runs = (int)dv->n;
+        if ((dv = find_dir(pg, DIR_EXPLORE)) != NULL)
+            start_explore(a, (int)dv->n);
+    }
     if (a->focus == FOCUS_CODE && !a->tape)
         a->focus = FOCUS_TIMELINE;
     fit_zoom(a);
@@ -980,6 +1130,8 @@ void app_tick(struct app *a, int64_t now_ms)
     int64_t dt, n, rate;
 
     a->now_ms = now_ms;
+    if (job_busy(&a->job))
+        collect_job(a);
     if (!a->playing)
         return;
     dt = now_ms - a->last_ms;
@@ -1005,7 +1157,7 @@ int64_t app_timeout(const struct app *a, int64_t now_ms)
     int64_t rate, frame, due;
 
     if (!a->playing)
-        return -1;
+        return job_busy(&a->job) ? 100 : -1;   /* to show progress */
     rate = a->boost ? a->boost : app_speeds[a->speed];
     frame = 1000 / rate;
     if (frame < FRAME_MS)
@@ -1016,7 +1168,7 @@ int64_t app_timeout(const struct app *a, int64_t now_ms)
 
 int app_idle(const struct app *a)
 {
-    return !a->playing;
+    return !a->playing && !job_busy(&a->job);
 }
 
 /* ---- moving the cursor ---------------------------------------------------------- */
@@ -1171,6 +1323,14 @@ static void move_in_focus(struct app *a, int dir)
         a->code_scroll += dir;
         break;
     case FOCUS_LOG:
+        if (a->ex_open && a->ex) {
+            a->ex_sel += dir;
+            if (a->ex_sel < 0)
+                a->ex_sel = 0;
+            if (a->ex_sel >= a->ex->noutcomes)
+                a->ex_sel = a->ex->noutcomes - 1;
+            break;
+        }
         a->log_scroll -= dir;
         if (a->log_scroll < 0)
             a->log_scroll = 0;
@@ -1190,6 +1350,68 @@ static void next_focus(struct app *a, int dir)
         a->focus = (a->focus + dir + FOCUS_COUNT) % FOCUS_COUNT;
     while (!a->tape && (a->focus == FOCUS_CODE || a->focus == FOCUS_LOG));
     say(a, "focus: %s", focus_names[a->focus]);
+}
+
+static void explore_key(struct app *a)
+{
+    const struct directive *dv;
+
+    if (!a->tape) {
+        complain(a, "e explores a single scene: this page has none");
+        return;
+    }
+    if (job_busy(&a->job) && a->job.kind == JOB_EXPLORE) {
+        job_stop(&a->job);
+        a->ex_open = 0;
+        say(a, "exploring stopped");
+        return;
+    }
+    if (a->ex_open) {
+        a->ex_open = 0;
+        if (a->focus == FOCUS_LOG)
+            a->focus = FOCUS_TIMELINE;
+        return;
+    }
+    if (job_busy(&a->job)) {
+        complain(a, "a real run is going on: wait for it, or r stops it");
+        return;
+    }
+    dv = find_dir(app_page(a), DIR_EXPLORE);
+    start_explore(a, dv ? (int)dv->n : -1);
+    a->focus = FOCUS_LOG;
+    a->focus_auto = 0;
+}
+
+static void real_key(struct app *a)
+{
+    if (!a->tape) {
+        complain(a, "r runs a single scene for real: this page has none");
+        return;
+    }
+    if (job_busy(&a->job)) {
+        if (a->job.kind == JOB_REAL) {
+            job_stop(&a->job);
+            say(a, "real runs stopped");
+        } else {
+            complain(a, "the explorer is working: wait for it, or e stops it");
+        }
+        return;
+    }
+    start_real(a);
+}
+
+static void view_key(struct app *a)
+{
+    static const char *const names[VIEW_COUNT] = {
+        "the simulation", "the real run", "the simulation and the real run",
+    };
+
+    if (!a->real) {
+        complain(a, "v shows a real run: press r to make one first");
+        return;
+    }
+    a->view = (a->view + 1) % VIEW_COUNT;
+    say(a, "showing %s", names[a->view]);
 }
 
 static void lesson_key(struct app *a, int key)
@@ -1284,25 +1506,31 @@ static void lesson_key(struct app *a, int key)
         manual_toggle(a);
         return;
     case K_ENTER:
-        if (app_pending_ask(a, NULL))
+        if (a->ex_open && a->ex && a->focus == FOCUS_LOG)
+            load_witness(a, a->ex_sel);
+        else if (app_pending_ask(a, NULL))
             open_prompt(a, 0);
         else
             say(a, "no question waits for an answer on this page");
         return;
     case K_ESC:
+        if (a->ex_open) {
+            a->ex_open = 0;
+            return;
+        }
         if (a->from_picker) {
             close_lesson(a);
             a->screen = SCREEN_PICKER;
         }
         return;
     case 'e':
-        say(a, "e explores every interleaving: not available in this build");
+        explore_key(a);
         return;
     case 'r':
-        say(a, "r runs the scene for real: not available in this build");
+        real_key(a);
         return;
     case 'v':
-        say(a, "v switches to the real run: press r first to make one");
+        view_key(a);
         return;
     default:
         break;

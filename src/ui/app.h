@@ -19,12 +19,16 @@
 #include <stdint.h>
 
 #include "lesson.h"
+#include "ui/job.h"
 #include "ui/progress.h"
 #include "ui/tape.h"
 
 enum app_screen { SCREEN_PICKER, SCREEN_LESSON };
 
 enum focus { FOCUS_TEXT, FOCUS_TIMELINE, FOCUS_CODE, FOCUS_LOG, FOCUS_COUNT };
+
+/* What the timeline shows once a real run exists (v cycles). */
+enum view_mode { VIEW_SIM, VIEW_REAL, VIEW_BOTH, VIEW_COUNT };
 
 /* Timeline zoom: columns per tick (zoomed in) or ticks per column. */
 struct zoom {
@@ -83,6 +87,18 @@ struct app {
     int64_t last_ms;
     double carry;               /* fraction of a tick not yet played */
     int manual;
+
+    /* slow work on a thread: the explorer, real runs */
+    struct job job;
+    struct explore_result *ex;  /* every outcome of the page's scene */
+    int ex_open;                /* the outcome panel replaces the log */
+    int ex_sel;                 /* the outcome chosen in it */
+    int witness;                /* the run is outcome witness's schedule,
+                                 * -1: the scene's own scheduler */
+    struct real_result *real;   /* the scene run for real */
+    int real_runs;              /* runs r asks for */
+    enum view_mode view;
+    char job_note[200];         /* why a job could not run */
 
     /* questions of the page: one state per directive (only asks used) */
     struct ask_state *asks;
@@ -154,6 +170,8 @@ int64_t app_span(const struct app *a);
 struct zoom app_zoom(const struct app *a);
 /* The ask directive waiting for an answer, or NULL. */
 const struct directive *app_pending_ask(const struct app *a, int *index);
+/* A job is running: "exploring: 12,000 states" etc. (buf empty if not). */
+void app_job_status(const struct app *a, char *buf, size_t n);
 /* Tasks that may take the next tick in manual mode. */
 int app_choices(struct app *a, int *tasks);
 /* The key that picks task t in manual mode ('1'..'9', or its label). */

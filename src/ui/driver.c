@@ -1,6 +1,8 @@
 /* driver.c - the TUI's main loop and the key-script player (driver.h). */
 #include "ui/driver.h"
 
+#include <time.h>
+
 #include "ui/draw.h"
 #include "ui/term.h"
 #include "ui/view.h"
@@ -62,10 +64,16 @@ int driver_loop(struct app *a)
 void driver_settle(struct app *a, int64_t *clock_ms)
 {
     /* A run is finite and playback always moves, so this ends; the bound
-     * is a guard against a bug turning a test into a hang. */
+     * is a guard against a bug turning a test into a hang.  Work on a
+     * thread (the explorer, real runs) takes real time: wait for it. */
     for (long guard = 0; !app_idle(a) && guard < 10000000; guard++) {
         int64_t to = app_timeout(a, *clock_ms);
 
+        if (job_busy(&a->job)) {
+            struct timespec ts = {0, 2000000};
+
+            nanosleep(&ts, NULL);
+        }
         *clock_ms += to > 0 ? to : 1;
         app_tick(a, *clock_ms);
     }

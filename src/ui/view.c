@@ -15,10 +15,13 @@
 #include <curses.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
+#include "explore.h"
 #include "program.h"
+#include "real/real.h"
 #include "report.h"
 #include "ui/draw.h"
 #include "ui/lanes.h"
@@ -275,8 +278,15 @@ static void draw_footer(struct app *a, int y, int W)
         draw_str(y, 1, W - 2, a->msg_bad ? R_BAD : R_BOLD, a->msg);
         return;
     }
+    static const struct hint outcomes[] = {
+        {"↑↓", "choose an outcome"}, {"Enter", "run its schedule"},
+        {"e", "close"}, {"Tab", "focus"}, {"?", "help"}, {"q", "quit"},
+    };
+
     if (a->prompt)
         draw_hints(y, W, prompt, (int)TT_ARRAY_LEN(prompt));
+    else if (a->ex_open && a->focus == FOCUS_LOG && a->ex)
+        draw_hints(y, W, outcomes, (int)TT_ARRAY_LEN(outcomes));
     else if (a->manual)
         draw_hints(y, W, manual, (int)TT_ARRAY_LEN(manual));
     else if (!a->tape && !a->ncmp)
@@ -709,6 +719,9 @@ static void draw_timeline(struct app *a, int y, int h, int legend, int lane_h)
     if (tp->manual_from >= 0)
         sb_printf(&sb, " · turns chosen by hand from tick %lld",
                   (long long)tp->manual_from);
+    else if (a->witness >= 0 && a->ex)
+        sb_printf(&sb, " · schedule %s",
+                  a->ex->outcomes[a->witness].witness_text);
     end = rule(y, 0, W, sb.s, a->focus == FOCUS_TIMELINE);
     sb_clear(&sb);
     if (ax.z.cols > 1)
@@ -752,10 +765,9 @@ static void draw_timeline(struct app *a, int y, int h, int legend, int lane_h)
             cpu_keys(tr, keys, sizeof(keys));
             draw_str(row, state_x, W - state_x - 1, R_DIM, keys);
         }
-        for (int r = 0; r < lane_h && row < y + h; r++, row++) {
-            draw_cpu_cells(&ax, tr, cpu, row, &stall);
-            add_hit(a, row, &ax, -1, -1);
-        }
+        draw_cpu_cells(&ax, tr, cpu, row, &stall);
+        add_hit(a, row, &ax, -1, -1);
+        row++;
     }
     draw_cursor_column(&ax, y0, row);
     if (legend && row < y + h) {
@@ -1528,6 +1540,301 @@ static void draw_compare(struct app *a, int y, int h)
     sb_done(&sb);
 }
 
+/* ---- the explorer's outcomes ------------------------------------------------------- */
+
+/* A bar of frac (0..1) in w cells, with eighths in UTF-8. */
+static void bar(int y, int x, int w, double frac, int role)
+{
+    static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊",
+                                          "▉"};
+    int units = (int)(frac * w * 8 + 0.5), full = units / 8;
+
+    if (units <= 0 && frac > 0)
+        units = 1;
+    full = units / 8;
+    if (draw_is_ascii()) {
+        int n = (units + 4) / 8;
+
+        if (n == 0 && frac > 0)
+            n = 1;
+        draw_repeat(y, x, n, role, "#");
+        return;
+    }
+    draw_repeat(y, x, full, role, "█");
+    if (units % 8 && full < w)
+        draw_str(y, x + full, 1, role, eighths[units % 8]);
+}
+
+/* A decimal number with thousands separators: 126,410,606. */
+static void thousands(struct strbuf *sb, const char *digits)
+{
+    size_t n = strlen(digits);
+
+    if (strspn(digits, "0123456789") != n) {
+        sb_puts(sb, digits);    /* "infinite" */
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0)
+            sb_putc(sb, ',');
+        sb_putc(sb, digits[i]);
+    }
+}
+
+static int explore_rows(const struct app *a)
+{
+    if (!a->ex)
+        return 1;
+    return a->ex->noutcomes + 1 + !a->ex->complete;
+}
+
+static void draw_explore(struct app *a, int y, int x, int w, int h)
+{
+    const struct explore_result *r = a->ex;
+    struct strbuf sb;
+    int label_w = 8, top = 0;
+    int focused = a->focus == FOCUS_LOG;
+    char status[200];
+
+    sb_init(&sb);
+    if (!r) {
+        rule(y - 1, x, w, "every interleaving", focused);
+        app_job_status(a, status, sizeof(status));
+        draw_str(y, x + 1, w - 2, R_DIM, status[0] ? status :
+                 "e explores every interleaving of this scene");
+        sb_done(&sb);
+        return;
+    }
+    sb_printf(&sb, "every interleaving: %d outcome%s of ", r->noutcomes,
+              r->noutcomes == 1 ? "" : "s");
+    thousands(&sb, r->schedules);
+    sb_puts(&sb, " schedules");
+    if (r->max_preemptions >= 0)
+        sb_printf(&sb, " with at most %d preemption%s", r->max_preemptions,
+                  r->max_preemptions == 1 ? "" : "s");
+    rule_right(y - 1, x, w, rule(y - 1, x, w, sb.s, focused),
+               focused ? "↑↓ choose · Enter runs it · e closes" :
+               "Tab, then ↑↓ Enter · e closes");
+    for (int i = 0; i < r->noutcomes; i++) {
+        int n;
+
+        sb_clear(&sb);
+        explore_outcome_label(&sb, r, i, EXPLORE_LABEL_TERSE);
+        n = draw_width(sb.s);
+        if (n > label_w)
+            label_w = n;
+    }
+    if (label_w > w / 3)
+        label_w = w / 3;
+    draw_strf(y, x + 4, w - 5, R_DIM, "%-*s %-20s %6s  %s", label_w,
+              "outcome", "share of schedules", "", "fewest preemptions and "
+              "a schedule that gives it");
+    if (a->ex_sel >= top + h - 1)
+        top = a->ex_sel - (h - 2);
+    for (int i = top, row = 1; i < r->noutcomes && row < h; i++, row++) {
+        const struct explore_outcome *o = &r->outcomes[i];
+        int sel = i == a->ex_sel, cx = x + 4;
+        int role = o->status == TRACE_OK ? R_NORMAL : R_BAD;
+
+        if (sel && focused)
+            draw_blank(y + row, x, w, R_CURLINE);
+        draw_str(y + row, x + 1, 1, sel ? R_NEXT : R_NORMAL,
+                 sel ? draw_glyph(G_ARROW) : " ");
+        if (a->witness == i)
+            draw_str(y + row, x + 2, 1, R_GOOD, draw_glyph(G_RIGHT));
+        sb_clear(&sb);
+        explore_outcome_label(&sb, r, i, EXPLORE_LABEL_TERSE);
+        draw_str(y + row, cx, label_w, sel && focused ? R_CURLINE : role, sb.s);
+        cx += label_w + 1;
+        bar(y + row, cx, 20, o->share, R_BAR);
+        cx += 21;
+        sb_clear(&sb);
+        if (o->infinite)
+            sb_puts(&sb, "  many");
+        else if (o->share < 0.001)
+            sb_puts(&sb, " <0.1%");
+        else
+            sb_printf(&sb, "%5.1f%%", o->share * 100);
+        cx += draw_str(y + row, cx, 7, R_NORMAL, sb.s) + 2;
+        sb_clear(&sb);
+        sb_printf(&sb, "%d  %s", o->preemptions, o->witness_text);
+        draw_str(y + row, cx, x + w - cx - 1, R_DIM, sb.s);
+    }
+    if (!r->complete && h > r->noutcomes + 1)
+        draw_strf(y + r->noutcomes + 1, x + 1, w - 2, R_DIM, "partial: the "
+                  "search stopped after %lld states; shares are of the "
+                  "schedules explored", (long long)r->states);
+    sb_done(&sb);
+}
+
+/* ---- a real run ---------------------------------------------------------------------- */
+
+/* "350ns", "12.5µs", "3.2ms" */
+static void ns_text(char *buf, size_t n, int64_t ns)
+{
+    const char *us = draw_is_ascii() ? "us" : "µs";
+
+    if (ns < 1000)
+        snprintf(buf, n, "%lldns", (long long)ns);
+    else if (ns < 1000000)
+        snprintf(buf, n, "%.3g%s", (double)ns / 1e3, us);
+    else if (ns < 1000000000)
+        snprintf(buf, n, "%.3gms", (double)ns / 1e6);
+    else
+        snprintf(buf, n, "%.3gs", (double)ns / 1e9);
+}
+
+static int real_lines(struct app *a, struct mline *m, int max)
+{
+    const struct real_result *r = a->real;
+    int n = 0;
+    char status[200], t1[32], t2[32], t3[32];
+
+    app_job_status(a, status, sizeof(status));
+    if (status[0])
+        madd(m, &n, max, R_BOLD, "%s", status);
+    if (a->job_note[0])
+        madd(m, &n, max, R_BAD, "%s", a->job_note);
+    if (!r) {
+        if (!status[0])
+            madd(m, &n, max, R_DIM, "r runs this scene for real on this "
+                 "machine, %d time%s, and draws the first run next to the "
+                 "simulation", a->real_runs, a->real_runs == 1 ? "" : "s");
+        return n;
+    }
+    ns_text(t1, sizeof(t1), r->wall_ns.min);
+    ns_text(t2, sizeof(t2), r->wall_ns.median);
+    ns_text(t3, sizeof(t3), r->wall_ns.max);
+    madd(m, &n, max, R_BOLD, "%d run%s on %s%s: wall time min %s · median %s "
+         "· max %s", r->runs, r->runs == 1 ? "" : "s", r->detail,
+         r->traced ? ", traced" : "", t1, t2, t3);
+    for (int i = 0; i < r->noutcomes; i++) {
+        struct strbuf sb;
+
+        sb_init(&sb);
+        if (a->L->nshared > 0 || r->outcomes[i].status != TRACE_OK)
+            real_outcome_text(&sb, a->L, r, &r->outcomes[i]);
+        else
+            sb_puts(&sb, "every task finished");
+        madd(m, &n, max, r->outcomes[i].status == TRACE_OK ? R_NORMAL : R_BAD,
+             "\x01%d\x01%s", i, sb.s);
+        sb_done(&sb);
+    }
+    if (r->notes.s) {
+        const char *p = r->notes.s;
+
+        while (*p) {
+            size_t k = strcspn(p, "\n");
+
+            if (k)
+                madd(m, &n, max, R_DIM, "%.*s", (int)k, p);
+            p += k + (p[k] == '\n');
+        }
+    }
+    return n;
+}
+
+static void draw_real_panel(struct app *a, int y, int x, int w, int h)
+{
+    struct mline m[40];
+    int n = real_lines(a, m, (int)TT_ARRAY_LEN(m)), label_w = 8, row = 0;
+
+    rule(y - 1, x, w, "real runs on this machine", a->focus == FOCUS_LOG);
+    for (int i = 0; i < n; i++)
+        if (m[i].text[0] == '\x01') {
+            int lw = draw_width(strchr(m[i].text + 1, '\x01') + 1);
+
+            if (lw > label_w)
+                label_w = lw;
+        }
+    if (label_w > w / 3)
+        label_w = w / 3;
+    for (int i = 0; i < n && row < h; i++) {
+        if (m[i].text[0] != '\x01') {
+            /* Notes wrap, indented. */
+            struct tlines t;
+
+            tl_init(&t);
+            wrap(&t, m[i].text, w - 2, m[i].role, 0, 2);
+            for (size_t k = 0; k < t.n && row < h; k++, row++)
+                draw_tline(&t, k, y + row, x + 1, w - 2);
+            tl_done(&t);
+            continue;
+        }
+        {
+            /* An outcome: its label, a bar of its share of runs, the count. */
+            int k = atoi(m[i].text + 1);
+            const struct real_outcome *oc = &a->real->outcomes[k];
+            double frac = a->real->runs ? (double)oc->count / a->real->runs : 0;
+
+            draw_str(y + row, x + 3, label_w, m[i].role,
+                     strchr(m[i].text + 1, '\x01') + 1);
+            bar(y + row, x + 4 + label_w, 20, frac, R_BAR_DONE);
+            draw_strf(y + row, x + 26 + label_w, w - label_w - 27, R_NORMAL,
+                      "%5d  %3.0f%%", oc->count, frac * 100);
+            row++;
+        }
+    }
+}
+
+/* The real run's first trace, on its own axis (nanoseconds). */
+static void draw_real_timeline(struct app *a, int y, int h)
+{
+    const struct trace *tr = a->real ? a->real->trace : NULL;
+    struct axis ax;
+    int used[TS_COUNT + 2] = {0}, stall = 0, row = y + 2, W = a->width, end;
+    struct strbuf sb;
+    char t1[32];
+
+    axis_init(a, &ax);
+    sb_init(&sb);
+    if (!tr) {
+        rule(y, 0, W, "real run", 0);
+        draw_str(y + 1, 1, W - 2, R_DIM, a->real ?
+                 "this run was not traced: no timeline to draw" :
+                 "no real run yet: r runs the scene for real");
+        sb_done(&sb);
+        return;
+    }
+    ns_text(t1, sizeof(t1), tr->end);
+    sb_printf(&sb, "real run 1 of %d: %s, %s", a->real->runs, a->real->detail,
+              t1);
+    end = rule(y, 0, W, sb.s, 0);
+    ax.t0 = 0;
+    ax.z.cols = 1;
+    ax.z.ticks = (tr->end + ax.w) / ax.w;
+    if (ax.z.ticks < 1)
+        ax.z.ticks = 1;
+    ax.cursor = tr->end;
+    ns_text(t1, sizeof(t1), ax.z.ticks);
+    sb_clear(&sb);
+    sb_printf(&sb, "%s a column", t1);
+    rule_right(y, 0, W, end, sb.s);
+    /* The ruler: times every 10 or so columns. */
+    draw_str(y + 1, 1, ax.x0 - 1, R_DIM, "time");
+    for (int c = 0; c + 8 < ax.w; c += 12) {
+        ns_text(t1, sizeof(t1), (int64_t)c * ax.z.ticks);
+        draw_str(y + 1, ax.x0 + c, 10, R_DIM, t1);
+    }
+    for (int k = 0; k < tr->ntasks && row < y + h; k++, row++) {
+        draw_str(row, 1, ax.x0 - 2, draw_task_role(k), tr->labels[k]);
+        draw_task_cells(&ax, tr, k, row, used);
+    }
+    for (int cpu = 0; cpu < tr->ncpus && row < y + h; cpu++, row++) {
+        draw_strf(row, 1, ax.x0 - 2, R_DIM, "%s%d",
+                  a->tape->cfg.mode == MODE_ASYNCIO ? "loop" : "cpu", cpu);
+        draw_cpu_cells(&ax, tr, cpu, row, &stall);
+    }
+    sb_done(&sb);
+}
+
+static int real_timeline_rows(const struct app *a)
+{
+    const struct trace *tr = a->real ? a->real->trace : NULL;
+
+    return tr ? 2 + tr->ntasks + tr->ncpus : 2;
+}
+
 /* ---- the lesson screen ------------------------------------------------------------ */
 
 struct layout {
@@ -1571,15 +1878,35 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
 {
     int H = a->height, avail = H - 3, tl = 0, band = 0, log = 0;
     int text, q = nq < 6 ? nq : 6, extra, nl = 0, want_band = 0;
+    int log_want = 1 + 8;
 
     memset(lo, 0, sizeof(*lo));
     lo->lane_h = 1;
-    if (a->tape) {
+    if (a->tape && a->view != VIEW_SIM) {
+        /* A real run: its timeline (with the simulation's above it, for
+         * both), and its results where the code and the log were. */
+        struct mline m[40];
+        int n = real_lines(a, m, (int)TT_ARRAY_LEN(m));
+
+        tl = real_timeline_rows(a);
+        if (a->view == VIEW_BOTH)
+            tl += 2 + a->tape->tr->ntasks + a->tape->tr->ncpus;
+        log = 1 + (n < 3 ? n : 3);
+        log_want = 1 + n;
+    } else if (a->tape) {
         nl = a->tape->tr->ntasks + a->tape->tr->ncpus;
         tl = 2 + nl;
         band = 4;
         log = 2;
         want_band = band_want(a);
+        if (a->ex_open) {
+            /* The outcomes need their rows more than the code does. */
+            int want = explore_rows(a);
+
+            log = 1 + (want < 6 ? want : 6);
+            log_want = 1 + want;
+            band = 0;
+        }
     } else if (a->ncmp) {
         tl = 2 + a->ncmp;
     }
@@ -1616,19 +1943,30 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
 
         GIVE(text, ntext < 4 ? ntext : 4);
         GIVE(log, 3);
-        GIVE(band, want_band < 6 ? want_band : 6);
+        if (a->ex_open)
+            GIVE(log, log_want);
+        if (band == 0 && extra >= 4) {
+            band = 1;   /* room for the code again: a rule and 3 rows */
+            extra--;
+        }
+        if (band > 0)
+            GIVE(band, want_band < 6 ? want_band : 6);
         GIVE(text, ntext < cap ? ntext : cap);
         if (extra > 0) {
             lo->legend = 1;
             extra--;
         }
-        GIVE(band, want_band);
+        GIVE(log, log_want);
+        if (band > 0)
+            GIVE(band, want_band);
         GIVE(log, 1 + 8);
-        if (extra >= nl + 6) {
-            lo->lane_h = 2;
-            extra -= nl;
-            tl += nl;
-        }
+        /* Thick task lanes read better from the back of a room. */
+        for (int k = 2; k <= 3 && nl > 0; k++)
+            if (extra >= a->tape->tr->ntasks * (k - 1) + 6 * k) {
+                lo->lane_h = k;
+                extra -= a->tape->tr->ntasks;
+                tl += a->tape->tr->ntasks;
+            }
         GIVE(text, ntext);
         log += extra;
     } else if (a->ncmp) {
@@ -1638,6 +1976,22 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
         GIVE(text, ntext);
     }
 #undef GIVE
+    /* Never more rows than the screen has, whatever happened above. */
+    for (int over = text + q + tl + lo->legend + band + log - avail;
+         over > 0; over--) {
+        if (log > 0)
+            log--;
+        else if (band > 0)
+            band--;
+        else if (lo->legend)
+            lo->legend = 0;
+        else if (text > 0)
+            text--;
+        else if (q > 0)
+            q--;
+        else
+            tl--;
+    }
     lo->text_y = 2;
     lo->text_h = text;
     lo->q_y = lo->text_y + text;
@@ -1701,7 +2055,19 @@ static void draw_lesson(struct app *a)
 
         draw_tline(&qs, k, lo.q_y + i, 2, tw);
     }
-    if (a->tape) {
+    if (a->tape && a->view != VIEW_SIM) {
+        int rt = real_timeline_rows(a), y = lo.tl_y;
+
+        if (a->view == VIEW_BOTH) {
+            int st = 2 + a->tape->tr->ntasks + a->tape->tr->ncpus;
+
+            draw_timeline(a, y, st, 0, 1);
+            y += st;
+        }
+        draw_real_timeline(a, y, rt);
+        if (lo.log_h > 1)
+            draw_real_panel(a, lo.log_y + 1, 0, W, lo.log_h - 1);
+    } else if (a->tape) {
         int code_w = code_width(a), mem_w = W - code_w;
 
         draw_timeline(a, lo.tl_y, lo.tl_h, lo.legend, lo.lane_h);
@@ -1713,7 +2079,9 @@ static void draw_lesson(struct app *a)
             for (int yy = lo.band_y + 1; yy < lo.band_y + lo.band_h; yy++)
                 draw_str(yy, code_w, 1, R_RULE, draw_glyph(G_VLINE));
         }
-        if (lo.log_h > 1)
+        if (lo.log_h > 1 && a->ex_open)
+            draw_explore(a, lo.log_y + 1, 0, W, lo.log_h - 1);
+        else if (lo.log_h > 1)
             draw_log(a, lo.log_y + 1, 0, W, lo.log_h - 1);
     } else if (a->ncmp) {
         draw_compare(a, lo.tl_y, lo.tl_h);

@@ -1,0 +1,120 @@
+/* job.c - explorer and real runs on a thread of their own (see job.h). */
+#include "ui/job.h"
+
+#include <string.h>
+
+static int explore_progress(void *arg, int64_t states)
+{
+    struct job *j = arg;
+
+    atomic_store(&j->progress, (long long)states);
+    return atomic_load(&j->cancel);
+}
+
+static void real_progress(void *arg, int done, int total)
+{
+    struct job *j = arg;
+
+    (void)total;
+    atomic_store(&j->progress, (long long)done);
+}
+
+static void *run(void *arg)
+{
+    struct job *j = arg;
+
+    if (j->kind == JOB_EXPLORE) {
+        struct explore_limits lim;
+
+        explore_limits_init(&lim);
+        lim.max_preemptions = j->max_preemptions;
+        if (j->total > 0)
+            lim.max_states = j->total;
+        lim.progress = explore_progress;
+        lim.progress_arg = j;
+        j->ex = explore_run(j->L, j->scene, &j->cfg, &lim);
+    } else {
+        struct real_options opt;
+
+        real_options_init(&opt);
+        opt.runs = j->runs;
+        opt.cancel = &j->cancel;
+        opt.progress = real_progress;
+        opt.progress_arg = j;
+        j->real = real_run(j->L, j->scene, &j->cfg, &opt, &j->err);
+    }
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
+static int start(struct job *j, enum job_kind kind, const struct lesson *L,
+                 int scene, const struct scene_config *cfg)
+{
+    job_stop(j);
+    j->kind = kind;
+    j->L = L;
+    j->scene = scene;
+    j->cfg = *cfg;
+    atomic_store(&j->done, 0);
+    atomic_store(&j->cancel, 0);
+    atomic_store(&j->progress, 0);
+    sb_init(&j->err);
+    if (pthread_create(&j->thread, NULL, run, j) != 0) {
+        sb_puts(&j->err, "cannot start a thread");
+        j->kind = JOB_NONE;
+        return -1;
+    }
+    j->started = 1;
+    return 0;
+}
+
+int job_explore(struct job *j, const struct lesson *L, int scene,
+                const struct scene_config *cfg, int max_preemptions,
+                int64_t max_states)
+{
+    j->max_preemptions = max_preemptions;
+    j->total = max_states;
+    return start(j, JOB_EXPLORE, L, scene, cfg);
+}
+
+int job_real(struct job *j, const struct lesson *L, int scene,
+             const struct scene_config *cfg, int runs)
+{
+    j->runs = runs;
+    j->total = runs;
+    return start(j, JOB_REAL, L, scene, cfg);
+}
+
+int job_poll(struct job *j)
+{
+    if (!j->started)
+        return 0;
+    if (!atomic_load(&j->done))
+        return 0;
+    pthread_join(j->thread, NULL);
+    j->started = 0;
+    return 1;
+}
+
+int job_busy(const struct job *j)
+{
+    return j->started;
+}
+
+void job_stop(struct job *j)
+{
+    if (j->started) {
+        atomic_store(&j->cancel, 1);
+        pthread_join(j->thread, NULL);
+        j->started = 0;
+    }
+    if (j->ex)
+        explore_free(j->ex);
+    if (j->real)
+        real_result_free(j->real);
+    j->ex = NULL;
+    j->real = NULL;
+    if (j->kind != JOB_NONE)
+        sb_done(&j->err);
+    j->kind = JOB_NONE;
+}

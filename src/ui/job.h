@@ -1,0 +1,55 @@
+/* job.h - slow work the TUI does on a thread of its own.
+ *
+ * Exploring every interleaving of a scene or running it for real can take
+ * seconds; the screen must stay alive meanwhile.  A job runs on its own
+ * pthread, counts its progress in an atomic, can be cancelled, and is
+ * collected by job_poll() from the application's tick.  Nothing here
+ * draws.  Ownership: the job owns its result until job_take_*().
+ */
+#ifndef TT_UI_JOB_H
+#define TT_UI_JOB_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "explore.h"
+#include "lesson.h"
+#include "real/real.h"
+
+enum job_kind { JOB_NONE, JOB_EXPLORE, JOB_REAL };
+
+struct job {
+    enum job_kind kind;
+    int started;            /* the thread exists and is not joined */
+    atomic_int done;
+    atomic_int cancel;
+    atomic_llong progress;  /* states explored, or runs done */
+    int64_t total;          /* runs asked (real), 0 if unknown */
+    pthread_t thread;
+    /* what to do */
+    const struct lesson *L;
+    int scene;
+    struct scene_config cfg;
+    int max_preemptions;    /* explore: -1 none */
+    int runs;               /* real */
+    /* what came of it */
+    struct explore_result *ex;
+    struct real_result *real;
+    struct strbuf err;
+};
+
+/* Start exploring scene (limited to max_states, so the TUI answers). */
+int job_explore(struct job *j, const struct lesson *L, int scene,
+                const struct scene_config *cfg, int max_preemptions,
+                int64_t max_states);
+/* Start runs real runs of scene. */
+int job_real(struct job *j, const struct lesson *L, int scene,
+             const struct scene_config *cfg, int runs);
+/* Returns 1 once the job has finished (and joins its thread). */
+int job_poll(struct job *j);
+/* Stop the job and wait for it; frees whatever it made. */
+void job_stop(struct job *j);
+int job_busy(const struct job *j);
+
+#endif
