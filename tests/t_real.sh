@@ -92,6 +92,21 @@ for s in aio aio_ties; do
         --tick-us 200 --json
     has "aio-order-$s" "$tmp/out" '"order_matches_simulation": true'
 done
+# The first run's ops, as `run --json` lists them (times aside), are the
+# simulated run's ops.
+opseq() {
+    grep '"type": "op"' "$1" | sed 's/^ *//; s/"t": [0-9]*, //'
+}
+for s in aio aio_ties; do
+    "$bin" run "$checks" --scene "$s" --json >"$tmp/sim.json" 2>/dev/null
+    "$bin" real "$checks" --scene "$s" --json --tick-us 100 >"$tmp/real.json" 2>/dev/null
+    opseq "$tmp/sim.json" >"$tmp/sim.ops"
+    opseq "$tmp/real.json" >"$tmp/real.ops"
+    [ -s "$tmp/sim.ops" ] && cmp -s "$tmp/sim.ops" "$tmp/real.ops" &&
+        ok "aio-same-ops-$s" ||
+        fail "aio-same-ops-$s" "$(diff "$tmp/sim.ops" "$tmp/real.ops" | head -4)"
+done
+has first-run-unit "$tmp/real.json" '"first_run_unit": "ns"'
 status aio-order-lesson-run 0 "$bin" real lessons/07-io-bound.lesson --scene asyncio \
     --tick-us 100 --json
 has aio-order-lesson "$tmp/out" '"order_matches_simulation": true'

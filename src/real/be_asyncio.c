@@ -67,6 +67,7 @@ struct aio {
     struct alock *locks;
     int ndone;
     uint64_t last_op_t;
+    uint64_t last_wake_t;   /* wake-ups are delivered in the loop's order */
     /* The last switch away, to fill in who ran next. */
     int sw_task;
     uint32_t sw_rec;
@@ -135,13 +136,21 @@ static struct atimer heap_pop(struct aio *a)
     return top;
 }
 
-/* Move every timer due by tick `by` to the ready queue, in heap order. */
+/* Move every timer due by tick `by` to the ready queue, in heap order.
+ * A wake-up is recorded when the loop delivers it: not before the wait
+ * really ended, nor before the wake-ups delivered ahead of it. */
 static void fire_timers(struct aio *a, int64_t by)
 {
     while (a->nheap > 0 && a->heap[0].deadline <= by) {
         struct atimer tm = heap_pop(a);
         struct rtask *T = &a->r->tasks[tm.task];
-        uint64_t when = a->real_deadline[tm.task];
+        uint64_t when = rclock_now();
+
+        if (when < a->real_deadline[tm.task])
+            when = a->real_deadline[tm.task];
+        if (when < a->last_wake_t)
+            when = a->last_wake_t;
+        a->last_wake_t = when;
 
         rrec_event(T, when, EV_WAKE);
         rrec_state(T, when, TS_READY, -1, 0, 0, -1);
@@ -432,6 +441,7 @@ static void aio_run(struct rrun *r)
     a->nheap = 0;
     a->ndone = 0;
     a->last_op_t = 0;
+    a->last_wake_t = 0;
     a->sw_task = -1;
     for (int i = 0; i < r->nlocks; i++) {
         a->locks[i].owner = -1;

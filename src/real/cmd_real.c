@@ -19,6 +19,9 @@
 #include "real/real.h"
 #include "report.h"
 
+/* A first run with more ops is not written out in --json. */
+enum { REAL_JSON_MAX_OPS = 100000 };
+
 struct real_args {
     const char *lesson;
     int json, timeline, width, replay, trace_both;
@@ -349,6 +352,20 @@ static void json_output(struct strbuf *out, const struct real_args *a,
     }
     if (a->chrome)
         json_str(&j, "chrome", a->chrome);
+    if (res->trace && res->trace->nops <= REAL_JSON_MAX_OPS) {
+        /* The first run as `taketurns run --json` reports a run, times in
+         * ns: its ops can be set beside the simulated ones. */
+        struct report r = {L, scene, cfg, res->trace};
+        struct strbuf one;
+
+        sb_init(&one);
+        report_json(&one, &r);
+        while (one.len && (one.s[one.len - 1] == '\n'))
+            one.s[--one.len] = '\0';
+        json_str(&j, "first_run_unit", res->trace->unit);
+        json_raw(&j, "first_run", one.s);
+        sb_done(&one);
+    }
     json_end(&j);
     sb_putc(out, '\n');
 }
