@@ -635,7 +635,7 @@ struct real_result *real_run(const struct lesson *L, int scene,
     struct rrun *r;
     struct trace *sim_tr = NULL;
     struct sim *sim = NULL;
-    size_t cap = 0;
+    size_t cap = 0, kept_ops = 0;
     int kept = 0;
     int64_t *sorted, *ratios;
 
@@ -719,9 +719,14 @@ struct real_result *real_run(const struct lesson *L, int scene,
             }
         }
         oc = count_outcome(res, r, run, &cap, &is_new);
-        if (tr && is_new && kept < REAL_KEEP_TRACES) {
+        /* Keep the first trace of each outcome, within a memory bound
+         * (the first run's is always kept). */
+        if (tr && is_new && (run == 0 || (kept < REAL_KEEP_TRACES &&
+                                          kept_ops + tr->nops <=
+                                          REAL_KEEP_RECORDS(opt)))) {
             oc->trace = tr;
             kept++;
+            kept_ops += tr->nops;
         } else {
             trace_free(tr);
             tr = NULL;

@@ -47,6 +47,9 @@ enum {
     REAL_KEEP_TRACES = 16,      /* traces kept: first run of each outcome */
 };
 
+/* Ops in all the traces kept, at most (the first run's is always kept). */
+#define REAL_KEEP_RECORDS(opt) ((size_t)(opt)->max_records * 4)
+
 struct real_options {
     int runs;                   /* how many times (default 1) */
     int64_t tick_ns;            /* length of a tick; 0: real_default_tick */

@@ -34,7 +34,7 @@
 
 enum {
     REPLAY_MAX_NODES = 2000000,
-    REPLAY_MAX_SHARED = 4000000,
+    REPLAY_MAX_SHARED = 500000,     /* about 60 MB of search stack */
 };
 
 void real_replay_init(struct real_replay *rp)
