@@ -165,9 +165,9 @@ static int gil_checkpoint(struct rrun *r, struct rtask *T)
     return 0;
 }
 
-/* A slice of busy work took `took` counter units instead of `expect`: the
- * OS ran something else meanwhile (drawn as ready, at the slice's end).
- * And the thread may have moved to another CPU. */
+/* A slice of busy work ran from t0 to t1.  Much longer than `expect`: the
+ * OS ran something else meanwhile (drawn as ready, after the part of the
+ * slice that worked).  The thread may also have moved to another CPU. */
 static void busy_observe(struct rrun *r, struct rtask *T, uint64_t t0,
                          uint64_t t1, uint64_t expect, int *cpu)
 {
