@@ -869,10 +869,33 @@ struct stale {
     int64_t t;
 };
 
+/* A value read from memory in this visit of the line that memory no
+ * longer holds: the stale value of a lost update, on its way back. */
+static void find_stale(const struct app *a, const struct line_op *ops, int n,
+                       int task, const struct sim *s, struct stale *stale)
+{
+    const struct program *P = a->L->prog;
+
+    for (int i = 0; i < n; i++) {
+        int g = P->code[ops[i].pc].a;
+        int64_t now;
+
+        if (!ops[i].done || P->code[ops[i].pc].op != OP_LOAD_GLOBAL)
+            continue;
+        now = sim_global(s, sim_task_space(s, task), g);
+        if (now != ops[i].value) {
+            stale->found = 1;
+            stale->g = g;
+            stale->read = ops[i].value;
+            stale->now = now;
+            stale->t = ops[i].t;
+        }
+    }
+}
+
 /* One bytecode row: marker, instruction, and its effect or meaning. */
 static void draw_op_row(struct app *a, const struct line_op *o, int is_next,
-                        int task, const struct sim *s, struct stale *stale,
-                        int y, int x, int w)
+                        int task, int y, int x, int w)
 {
     const struct program *P = a->L->prog;
     struct strbuf sb;
@@ -898,18 +921,6 @@ static void draw_op_row(struct app *a, const struct line_op *o, int is_next,
         top.task = (uint16_t)task;
         top.status = (uint8_t)o->status;
         report_op_effect(&sb, P, &top);
-        if (P->code[o->pc].op == OP_LOAD_GLOBAL) {
-            int g = P->code[o->pc].a;
-            int64_t now = sim_global(s, sim_task_space(s, task), g);
-
-            if (now != o->value) {
-                stale->found = 1;
-                stale->g = g;
-                stale->read = o->value;
-                stale->now = now;
-                stale->t = o->t;
-            }
-        }
     }
     draw_str(y, x + 2 + n + 1, w - n - 3, is_next ? R_NORMAL : R_DIM, sb.s);
     sb_done(&sb);
@@ -933,7 +944,7 @@ static void draw_stack(struct app *a, const struct vm *vm,
     col = draw_str(y, x, w, R_BOLD, sb.s);
     sb_clear(&sb);
     if (stale->found && base < vm->sp) {
-        sb_printf(&sb, "  %s was %lld when read at tick %lld; it is %lld now",
+        sb_printf(&sb, "  stale: %s was %lld at tick %lld, is %lld now",
                   P->global_names[stale->g], (long long)stale->read,
                   (long long)stale->t, (long long)stale->now);
         draw_str(y, x + col, w - col, R_STALE, sb.s);
@@ -1026,6 +1037,7 @@ static void draw_code(struct app *a, int y, int x, int w, int h)
     for (int i = 0; i < nops; i++)
         if (ops[i].pc == fr->pc)
             next_i = i;
+    find_stale(a, ops, nops, task, s, &stale);
     if (code_side(a) && h >= 3) {
         /* Source on the left; the line's bytecode and the stack on the
          * right, one under the other. */
@@ -1037,8 +1049,8 @@ static void draw_code(struct app *a, int y, int x, int w, int h)
             start = next_i - ops_rows + 1;
         draw_strf(oy++, ox, ow, R_DIM, "line %d, op by op:", line);
         for (int i = 0; i < ops_rows && start + i < nops; i++)
-            draw_op_row(a, &ops[start + i], start + i == next_i, task, s,
-                        &stale, oy++, ox, ow);
+            draw_op_row(a, &ops[start + i], start + i == next_i, task, oy++,
+                        ox, ow);
         draw_stack(a, vm, fr, fn, &stale, oy, ox, ow);
         return;
     }
@@ -1069,7 +1081,7 @@ static void draw_code(struct app *a, int y, int x, int w, int h)
     if (next_i >= ops_rows)
         start = next_i - ops_rows + 1;
     for (int i = 0; i < ops_rows && start + i < nops; i++)
-        draw_op_row(a, &ops[start + i], start + i == next_i, task, s, &stale,
+        draw_op_row(a, &ops[start + i], start + i == next_i, task,
                     y + src_rows + i, x + 1, w - 2);
     if (src_rows + ops_rows < h)
         draw_stack(a, vm, fr, fn, &stale, y + src_rows + ops_rows, x + 1,
