@@ -89,8 +89,8 @@ int app_lane_width(const struct app *a)
             if (n > label)
                 label = n;
         }
-        if (label > 18)
-            label = 18;
+        if (label > 20)
+            label = 20;
         state = 12;     /* " 168 ticks" after the bars */
     } else if (a->tape) {
         for (int t = 0; t < a->tape->tr->ntasks; t++) {

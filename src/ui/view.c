@@ -1526,24 +1526,30 @@ static void draw_compare(struct app *a, int y, int h)
     if (row + a->ncmp + 2 <= y + h) {
         int64_t base = a->cmp[0]->end;
 
+        /* scene (19) how (hw) ticks (7) speed-up (9) */
+        int hw = W - 1 - 20 - 8 - 10, tx;
+
+        if (hw > 46)
+            hw = 46;
+        tx = 21 + hw + 1;
         row++;
-        draw_strf(row++, 1, W - 2, R_DIM, "%-18s %-44s %6s  %s", "scene", "how",
-                  "ticks", "speed-up");
+        draw_strf(row++, 1, W - 2, R_DIM, "%-19s %-*s %6s  %s", "scene", hw,
+                  "how", "ticks", "speed-up");
         for (int i = 0; i < a->ncmp; i++, row++) {
             struct tape *tp = a->cmp[i];
 
             sb_clear(&sb);
             report_settings(&sb, &tp->cfg);
-            draw_str(row, 1, 18, R_BOLD, a->L->scenes[tp->scene].name);
-            draw_str(row, 20, 44, R_NORMAL, sb.s);
+            draw_str(row, 1, 19, R_BOLD, a->L->scenes[tp->scene].name);
+            draw_str(row, 21, hw, R_NORMAL, sb.s);
             if (a->cursor >= tp->end) {
-                draw_strf(row, 65, 6, R_BAR_DONE, "%6lld", (long long)tp->end);
+                draw_strf(row, tx, 6, R_BAR_DONE, "%6lld", (long long)tp->end);
                 if (i > 0 && tp->end > 0)
-                    draw_strf(row, 73, W - 74, R_NORMAL, "%.2f%s",
+                    draw_strf(row, tx + 8, W - tx - 9, R_NORMAL, "%.2f%s",
                               (double)base / (double)tp->end,
                               draw_is_ascii() ? "x" : "×");
             } else {
-                draw_str(row, 65, 8, R_DIM, "   ...");
+                draw_str(row, tx, 6, R_DIM, "   ...");
             }
         }
     } else if (mode == 2 && row < y + h) {

@@ -307,6 +307,8 @@ static void test_app(void)
     app_key(&a, 'x');
     CHECK(!a.help);
     /* The compare page plays all its scenes to the longest end. */
+    CHECK_EQ(a.page, 1);
+    app_key(&a, K_PGDN);
     app_key(&a, K_PGDN);
     CHECK_EQ(a.page, 3);
     CHECK_EQ(a.ncmp, 2);
