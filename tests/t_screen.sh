@@ -109,3 +109,11 @@ check script-resize-back grep -q "1/7 Two workers" "$tmp/a"
 printf '<Bogus>\n' >"$tmp/keys"
 TAKETURNS_KEYS="$tmp/keys" "$bin" $race >/dev/null 2>"$tmp/err"
 check script-bad test $? -eq 1
+
+# A mouse click on a lane moves the cursor to that tick (and shows that
+# task's code); a click elsewhere does nothing.
+"$bin" screen $race --page 3 --keys '<Click 26 12>' >"$tmp/a"
+check click-lane grep -q "tick 20/50" "$tmp/a"
+check click-selects grep -q "code of B" "$tmp/a"
+"$bin" screen $race --page 3 --keys '<Click 26 3>' >"$tmp/a"
+check click-elsewhere grep -q "tick 9/50" "$tmp/a"

@@ -89,8 +89,8 @@ int app_lane_width(const struct app *a)
             if (n > label)
                 label = n;
         }
-        if (label > 20)
-            label = 20;
+        if (label > (a->width >= 100 ? 26 : 20))
+            label = a->width >= 100 ? 26 : 20;
         state = 12;     /* " 168 ticks" after the bars */
     } else if (a->tape) {
         for (int t = 0; t < a->tape->tr->ntasks; t++) {
@@ -426,7 +426,7 @@ static void set_cursor(struct app *a, int64_t t)
 
 /* ---- the explorer and real runs (on a thread) -------------------------------- */
 
-enum { EXPLORE_UI_MAX_STATES = 2000000 };
+enum { EXPLORE_UI_MAX_STATES = 500000 };
 
 static void start_explore(struct app *a, int max_preemptions)
 {

@@ -1236,10 +1236,11 @@ static int memory_lines(struct app *a, struct mline *m, int max)
             if (owner < 0)
                 sb_puts(&sb, ": free");
             else
-                sb_printf(&sb, ": held by %s", tr->labels[owner]);
+                sb_printf(&sb, ": %s has it", tr->labels[owner]);
             if (nw) {
-                sb_puts(&sb, " · waiting: ");
+                sb_puts(&sb, ", ");
                 task_list(&sb, tr, q, nw);
+                sb_puts(&sb, nw == 1 ? " waits" : " wait");
             }
             madd(m, &n, max, owner >= 0 ? R_BOLD : R_NORMAL, "%s", sb.s);
         }
@@ -2161,8 +2162,35 @@ static void draw_picker(struct app *a)
                  e->title);
         draw_str(y, W - draw_width(prog) - 2, draw_width(prog) + 1,
                  sel ? R_CURLINE : R_DIM, prog);
-        draw_str(y + 1, 8, W - 10, e->error ? R_BAD : R_DIM,
-                 e->error ? e->error : e->about ? e->about : "");
+        {
+            /* The chosen lesson's summary in full, the others' cut short. */
+            const char *about = e->error ? e->error : e->about ? e->about : "";
+            struct tlines t;
+
+            tl_init(&t);
+            wrap(&t, about, W - 10, e->error ? R_BAD : sel ? R_NORMAL : R_DIM,
+                 0, 0);
+            if (sel && t.n > 1 && per < 4) {
+                /* Room for a second line: the entries below move down. */
+                draw_tline(&t, 0, y + 1, 8, W - 10);
+                draw_tline(&t, 1, y + 2, 8, W - 10);
+                y++;
+            } else if (t.n > 0) {
+                const char *l0 = tl_text(&t, 0);
+
+                if (t.n > 1) {
+                    char buf[512];
+
+                    snprintf(buf, sizeof(buf), "%.*s%s",
+                             (int)draw_fit(l0, W - 12), l0,
+                             draw_glyph(G_ELLIPSIS));
+                    draw_str(y + 1, 8, W - 10, t.v[0].role, buf);
+                } else {
+                    draw_tline(&t, 0, y + 1, 8, W - 10);
+                }
+            }
+            tl_done(&t);
+        }
     }
     draw_blank(H - 1, 0, W, R_NORMAL);
     if (a->msg[0])
