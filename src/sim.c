@@ -1214,6 +1214,11 @@ int64_t sim_task_wake(const struct sim *s, int t)
     return has_timer(&s->tasks[t]) ? s->tasks[t].wake : -1;
 }
 
+int64_t sim_task_busy(const struct sim *s, int t)
+{
+    return s->tasks[t].busy;
+}
+
 int64_t sim_global(const struct sim *s, int space, int g)
 {
     return atomic_load_explicit(&s->mem[space * s->nglobals + g],

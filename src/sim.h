@@ -60,6 +60,9 @@ const struct vm *sim_task_vm(const struct sim *s, int task);
 int sim_task_cpu(const struct sim *s, int task);
 int sim_task_space(const struct sim *s, int task);
 int64_t sim_task_wake(const struct sim *s, int task);
+/* Ticks still to go of the task's current compute() (or of a blocking call
+ * that holds the event loop), 0 if none: its pc is already past that op. */
+int64_t sim_task_busy(const struct sim *s, int task);
 int sim_task_lock(const struct sim *s, int task); /* lock waited for, -1 */
 int sim_nspaces(const struct sim *s);
 int64_t sim_global(const struct sim *s, int space, int g);

@@ -869,21 +869,22 @@ int app_shown_task(struct app *a)
     tr = a->tape->tr;
     if (a->sel >= 0 && a->sel < tr->ntasks)
         return a->sel;
-    /* Follow the task whose op ran last (its effect is what a step shows),
-     * unless it has just finished while another one runs. */
-    k = trace_op_seek(tr, a->cursor);
-    if (k > 0) {
-        int64_t last = tr->ops[k - 1].t;
-        int t;
-        const struct trace_span *sp;
+    /* Follow the task that ran the last tick (the effect of its op is
+     * what a step shows), unless it has just finished while another one
+     * runs. */
+    if (a->cursor > 0)
+        for (int cpu = 0; cpu < tr->ncpus; cpu++) {
+            int t = tape_on_cpu(a->tape, cpu, a->cursor - 1);
+            const struct trace_span *sp;
 
-        while (k > 1 && tr->ops[k - 2].t == last)
-            k--;
-        t = tr->ops[k - 1].task;
-        sp = trace_span_at(tr, t, a->cursor);
-        if (!sp || (sp->state != TS_DONE && sp->state != TS_FAILED))
-            return t;
-    }
+            if (t < 0)
+                continue;
+            sp = trace_span_at(tr, t, a->cursor);
+            if (!sp || (sp->state != TS_DONE && sp->state != TS_FAILED))
+                return t;
+            break;
+        }
+    k = trace_op_seek(tr, a->cursor);
     for (int cpu = 0; cpu < tr->ncpus; cpu++) {
         int t = tape_on_cpu(a->tape, cpu, a->cursor);
 

@@ -788,6 +788,7 @@ static void draw_timeline(struct app *a, int y, int h, int legend, int lane_h)
 
 struct line_op {
     uint32_t pc;
+    int64_t busy;       /* the op is at work: ticks left */
     int done;           /* ran in this visit of the line */
     int64_t value;
     int status;
@@ -820,7 +821,8 @@ static int func_last_line(const struct program *P, const struct func *fn)
 
 /* The ops of line in fn, with what the task did in its current visit. */
 static int line_ops(struct app *a, int task, const struct func *fn, int line,
-                    uint32_t pc_next, struct line_op *out, int max)
+                    uint32_t pc_next, int at_work, struct line_op *out,
+                    int max)
 {
     const struct program *P = a->L->prog;
     const struct trace *tr = a->tape->tr;
@@ -834,6 +836,7 @@ static int line_ops(struct app *a, int task, const struct func *fn, int line,
         if (P->pos[pc].line != line)
             continue;
         out[n].pc = pc;
+        out[n].busy = 0;
         out[n].done = 0;
         out[n].status = 0;
         out[n].value = 0;
@@ -848,6 +851,10 @@ static int line_ops(struct app *a, int task, const struct func *fn, int line,
 
         if (op->task != task)
             continue;
+        if (at_work && op->pc == pc_next) {
+            at_work = 0;    /* the op still at work: it began the visit */
+            continue;
+        }
         if (P->pos[op->pc].line != line || op->pc >= pc_next ||
             P->func_of[op->pc] != P->func_of[pc_next])
             break;
@@ -909,7 +916,12 @@ static void draw_op_row(struct app *a, const struct line_op *o, int is_next,
     if (n < 17)
         n = 17;
     sb_clear(&sb);
-    if (is_next) {
+    if (is_next && o->busy > 0) {
+        sb_printf(&sb, "%s: %lld tick%s still to go",
+                  P->code[o->pc].op == OP_COMPUTE ? "at work" :
+                  "blocking the loop", (long long)o->busy,
+                  o->busy == 1 ? "" : "s");
+    } else if (is_next) {
         sb_puts(&sb, op_info[P->code[o->pc].op].desc);
     } else if (o->done) {
         struct trace_op top;
@@ -1005,6 +1017,8 @@ static void draw_code(struct app *a, int y, int x, int w, int h)
     const struct func *fn;
     const struct vm_frame *fr;
     int line, lines, nops, next_i = -1, ops_rows, src_rows, start = 0;
+    uint32_t cur_pc;
+    int64_t busy;
     struct line_op ops[64];
     struct stale stale = {0, 0, 0, 0, 0};
 
@@ -1031,12 +1045,25 @@ static void draw_code(struct app *a, int y, int x, int w, int h)
     sb_done(&sb);
     fr = &vm->frames[vm->nframes - 1];
     fn = &P->funcs[fr->fn];
-    line = P->pos[fr->pc].line;
+    cur_pc = fr->pc;
+    /* In the middle of compute(N) (or of a call that blocks the event
+     * loop) the pc is already past that op: show the op still at work. */
+    busy = sim_task_busy(s, task);
+    if (busy > 0 && cur_pc > fn->code_start &&
+        (P->code[cur_pc - 1].op == OP_COMPUTE || P->code[cur_pc - 1].op == OP_IO ||
+         P->code[cur_pc - 1].op == OP_SLEEP))
+        cur_pc--;
+    else
+        busy = 0;
+    line = P->pos[cur_pc].line;
     lines = func_last_line(P, fn) - fn->line + 1;
-    nops = line_ops(a, task, fn, line, fr->pc, ops, (int)TT_ARRAY_LEN(ops));
+    nops = line_ops(a, task, fn, line, cur_pc, busy > 0, ops,
+                    (int)TT_ARRAY_LEN(ops));
     for (int i = 0; i < nops; i++)
-        if (ops[i].pc == fr->pc)
+        if (ops[i].pc == cur_pc) {
             next_i = i;
+            ops[i].busy = busy;
+        }
     find_stale(a, ops, nops, task, s, &stale);
     if (code_side(a) && h >= 3) {
         /* Source on the left; the line's bytecode and the stack on the
