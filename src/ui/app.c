@@ -1350,7 +1350,10 @@ static void next_focus(struct app *a, int dir)
     do
         a->focus = (a->focus + dir + FOCUS_COUNT) % FOCUS_COUNT;
     while (!a->tape && (a->focus == FOCUS_CODE || a->focus == FOCUS_LOG));
-    say(a, "focus: %s", focus_names[a->focus]);
+    if (a->focus == FOCUS_LOG && a->ex_open)
+        say(a, "focus: the outcomes (↑↓ choose one, Enter runs it)");
+    else
+        say(a, "focus: %s", focus_names[a->focus]);
 }
 
 static void explore_key(struct app *a)

@@ -735,6 +735,17 @@ static void draw_timeline(struct app *a, int y, int h, int legend, int lane_h)
     y0 = y + 1;
     row = y + 2;
     shown = app_shown_task(a);
+    if (2 + tr->ntasks * lane_h + tr->ncpus + legend > h) {
+        /* Not every lane fits: say so on the last row. */
+        int fit = h - 3;
+
+        legend = 0;
+        draw_strf(y + h - 1, 1, W - 2, R_KEY, "%s %d lane%s below: make the "
+                  "terminal taller", draw_glyph(G_MORE_DOWN),
+                  tr->ntasks + tr->ncpus - (fit > 0 ? fit : 0),
+                  tr->ntasks + tr->ncpus - fit == 1 ? "" : "s");
+        h--;
+    }
     for (int k = 0; k < tr->ntasks && row < y + h; k++) {
         char st[48];
 
@@ -1975,9 +1986,7 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
             band -= c;
             cut -= c;
         }
-        if (cut > 0)
-            text = text > cut ? text - cut : 0;
-        extra = 0;
+        extra = 0;  /* the rest is cut below, lanes before the text */
     }
 #define GIVE(var, upto)                        \
     while (extra > 0 && (var) < (upto)) {      \
@@ -2031,12 +2040,18 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
             band--;
         else if (lo->legend)
             lo->legend = 0;
+        else if (tl > 6)
+            tl--;       /* some lanes go: the text must stay readable */
+        else if (text > 1)
+            text--;
+        else if (q > 1)
+            q--;
+        else if (tl > 0)
+            tl--;
         else if (text > 0)
             text--;
-        else if (q > 0)
-            q--;
         else
-            tl--;
+            q--;
     }
     lo->text_y = 2;
     lo->text_h = text;
