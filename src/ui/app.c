@@ -1543,7 +1543,9 @@ static void lesson_key(struct app *a, int key)
         open_prompt(a, key);
         return;
     }
-    if ((t = task_for_key(a, key)) >= 0 && (a->manual || (key >= '1' && key <= '9'))) {
+    /* A task's key: its number, or its one-letter label (A, B, ...); the
+     * student becomes the scheduler if not already. */
+    if ((t = task_for_key(a, key)) >= 0) {
         pick_task(a, t);
         return;
     }
