@@ -146,5 +146,10 @@ int lane_cpu_cell(const struct trace *tr, int cpu, int64_t c0, int64_t c1,
         }
     }
     *stalled = best >= 0 && best_blocked * 2 >= most;
-    return busy * 2 >= c1 - c0 ? best : -1;
+    if (busy * 2 < c1 - c0)
+        return LANE_IDLE;
+    /* A narrow column shows its main task; a wide one where several took
+     * turns would lie by naming one. */
+    return c1 - c0 < LANE_MIXED_TICKS || most * 3 >= busy * 2 ? best :
+           LANE_MIXED;
 }

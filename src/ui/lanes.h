@@ -23,9 +23,14 @@ enum { LANE_MAX_SPANS = 48, LANE_SAMPLES = 16 };
 int lane_task_cell(const struct trace *tr, int task, int64_t c0, int64_t c1,
                    int *mark);
 
-/* The task that ran on cpu for most of [c0, c1), or -1 if the CPU was idle
- * at least half of the time.  *stalled: that task held the CPU while
- * blocked (an event loop stuck in a blocking call). */
+enum { LANE_IDLE = -1, LANE_MIXED = -2, LANE_MIXED_TICKS = 8 };
+
+/* The task that ran on cpu for most of [c0, c1); LANE_IDLE if the CPU was
+ * idle at least half of the time, LANE_MIXED if no task had two thirds of
+ * its busy time in a column of LANE_MIXED_TICKS or more (zoomed out, where
+ * tasks take turns).  *stalled:
+ * that task held the CPU while blocked (an event loop stuck in a blocking
+ * call). */
 int lane_cpu_cell(const struct trace *tr, int cpu, int64_t c0, int64_t c1,
                   int *stalled);
 

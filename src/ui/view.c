@@ -488,6 +488,8 @@ static void draw_task_cells(const struct axis *ax, const struct trace *tr,
         used[st] = 1;
         g = draw_state_glyph(st);
         role = draw_state_role(st);
+        if (ax->z.ticks > 5)
+            mark = SWK_NONE;    /* zoomed out, every column would have one */
         if (first && mark == SWK_PREEMPT) {
             g = draw_glyph(G_PREEMPT);
             role = R_PREEMPT;
@@ -541,12 +543,17 @@ static void draw_cpu_cells(const struct axis *ax, const struct trace *tr,
         if (c1 > ax->cursor + 1)
             c1 = ax->cursor + 1;
         t = lane_cpu_cell(tr, cpu, c0, c1, &stalled);
-        if (t < 0) {
+        if (t == LANE_IDLE) {
             draw_str(y, ax->x0 + c, 1, R_IDLE, draw_glyph(G_IDLE));
             continue;
         }
+        if (t == LANE_MIXED) {
+            draw_str(y, ax->x0 + c, 1, R_BOLD, "*");
+            *stall_seen |= 2;
+            continue;
+        }
         ch[0] = stalled ? '~' : task_char(tr, t);
-        *stall_seen |= stalled;
+        *stall_seen |= stalled ? 1 : 0;
         draw_str(y, ax->x0 + c, 1, draw_task_role(t), ch);
     }
 }
@@ -675,9 +682,13 @@ static void draw_legend(int y, int x, int w, const int *used, int stall)
         col += draw_str(y, col, 1, R_YIELD, draw_glyph(G_YIELD)) + 1;
         col += draw_str(y, col, w, R_DIM, "yielded") + 2;
     }
-    if (stall && col + 30 <= x + w) {
+    if ((stall & 1) && col + 30 <= x + w) {
         col += draw_str(y, col, 1, R_BOLD, "~") + 1;
         col += draw_str(y, col, w, R_DIM, "loop blocked by a call") + 2;
+    }
+    if ((stall & 2) && col + 22 <= x + w) {
+        col += draw_str(y, col, 1, R_BOLD, "*") + 1;
+        col += draw_str(y, col, w, R_DIM, "tasks take turns") + 2;
     }
     if (col + 16 <= x + w) {
         draw_str(y, col, 1, R_CURSOR, " ");

@@ -138,7 +138,11 @@ static void test_lanes(void)
         int st = lane_task_cell(tr, 0, 0, 1000, &mark);
 
         CHECK(st == TS_RUNNING || st == TS_READY);
-        CHECK(lane_cpu_cell(tr, 0, 0, 1000, &stalled) >= 0);
+        /* A and B share the CPU half and half: neither stands for it. */
+        CHECK_EQ(lane_cpu_cell(tr, 0, 0, 1000, &stalled), LANE_MIXED);
+        CHECK(lane_cpu_cell(tr, 0, 0, 2, &stalled) >= 0);  /* narrow */
+        CHECK_EQ(lane_cpu_cell(tr, 0, 0, 20, &stalled), LANE_MIXED);
+        CHECK_EQ(lane_cpu_cell(tr, 0, 0, 1, &stalled), 0);
     }
     trace_free(tr);
 }
