@@ -597,6 +597,10 @@ static void open_page(struct app *a, int p)
 
         if (dv && dv->n > 0)
             a->real_runs = (int)dv->n;
+        if (dv)
+            say(a, "r runs this scene for real on this machine (%d run%s); "
+                "v then shows it next to the simulation", a->real_runs,
+                a->real_runs == 1 ? "" : "s");
         if ((dv = find_dir(pg, DIR_EXPLORE)) != NULL)
             start_explore(a, (int)dv->n);
     }
