@@ -75,7 +75,7 @@ static int has_run(const struct app *a)
     return a->tape || a->ncmp > 0;
 }
 
-/* ---- layout facts shared with the view ----------------------------------- */
+/* ---- layout facts shared with the view ---------------------------------- */
 
 int app_lane_width(const struct app *a)
 {
@@ -209,7 +209,7 @@ void app_resize(struct app *a, int width, int height)
     follow_view(a);
 }
 
-/* ---- lifecycle ------------------------------------------------------------ */
+/* ---- lifecycle ---------------------------------------------------------- */
 
 void app_init(struct app *a, struct progress *pg)
 {
@@ -292,7 +292,7 @@ void app_done(struct app *a)
     free_entries(a);
 }
 
-/* ---- opening pages ---------------------------------------------------------- */
+/* ---- opening pages ------------------------------------------------------ */
 
 static const struct directive *find_dir(const struct page *pg,
                                         enum directive_kind kind)
@@ -424,7 +424,7 @@ static void set_cursor(struct app *a, int64_t t)
     follow_view(a);
 }
 
-/* ---- the explorer and real runs (on a thread) -------------------------------- */
+/* ---- the explorer and real runs (on a thread) --------------------------- */
 
 enum { EXPLORE_UI_MAX_STATES = 500000 };
 
@@ -652,7 +652,7 @@ void app_open_lesson(struct app *a, struct lesson *L, const char *path,
     open_page(a, page);
 }
 
-/* ---- the lesson picker ---------------------------------------------------- */
+/* ---- the lesson picker -------------------------------------------------- */
 
 void app_picker(struct app *a, char **paths, int n)
 {
@@ -765,7 +765,7 @@ static void picker_key(struct app *a, int key)
     }
 }
 
-/* ---- questions ------------------------------------------------------------ */
+/* ---- questions ---------------------------------------------------------- */
 
 static void trim(char *s)
 {
@@ -861,7 +861,7 @@ static void open_prompt(struct app *a, int first)
         prompt_key(a, first);
 }
 
-/* ---- who is shown ------------------------------------------------------------ */
+/* ---- who is shown ------------------------------------------------------- */
 
 int app_shown_task(struct app *a)
 {
@@ -898,7 +898,7 @@ int app_shown_task(struct app *a)
     return k > 0 ? tr->ops[k - 1].task : 0;
 }
 
-/* ---- manual mode ---------------------------------------------------------------- */
+/* ---- manual mode -------------------------------------------------------- */
 
 int app_choices(struct app *a, int *tasks)
 {
@@ -1081,7 +1081,7 @@ static void manual_forward(struct app *a)
     }
 }
 
-/* ---- playing ---------------------------------------------------------------- */
+/* ---- playing ------------------------------------------------------------ */
 
 static void reached(struct app *a)
 {
@@ -1176,7 +1176,7 @@ int app_idle(const struct app *a)
     return !a->playing && !job_busy(&a->job);
 }
 
-/* ---- moving the cursor ---------------------------------------------------------- */
+/* ---- moving the cursor -------------------------------------------------- */
 
 static void step_forward(struct app *a)
 {
@@ -1269,7 +1269,8 @@ static void change_speed(struct app *a, int dir)
     }
     a->speed = s;
     a->boost = 0;
-    say(a, "speed %d tick%s a second", app_speeds[s], app_speeds[s] == 1 ? "" : "s");
+    say(a, "speed %d tick%s a second", app_speeds[s],
+        app_speeds[s] == 1 ? "" : "s");
 }
 
 static void change_zoom(struct app *a, int dir)

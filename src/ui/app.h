@@ -157,7 +157,7 @@ int app_idle(const struct app *a);
 /* The screen size changed. */
 void app_resize(struct app *a, int width, int height);
 
-/* ---- for the view -------------------------------------------------------- */
+/* ---- for the view ------------------------------------------------------- */
 
 const struct page *app_page(const struct app *a);
 /* The task the code panel shows (selected, or the one that runs). */

@@ -80,7 +80,7 @@ int draw_has_color(void)
     return color_mode;
 }
 
-/* ---- roles ------------------------------------------------------------- */
+/* ---- roles -------------------------------------------------------------- */
 
 struct role_style {
     short fg, bg;       /* -1: the terminal's default */
@@ -156,7 +156,7 @@ static void set_role(int role)
         attr_set(styles[role].mono_attr, 0, NULL);
 }
 
-/* ---- text ---------------------------------------------------------------- */
+/* ---- text --------------------------------------------------------------- */
 
 /* Decode one UTF-8 code point; advances *s.  Bad bytes become U+FFFD. */
 static unsigned decode(const char **s)
@@ -366,7 +366,7 @@ void draw_invert(int y, int x, int w)
     }
 }
 
-/* ---- reading the screen back ---------------------------------------------- */
+/* ---- reading the screen back -------------------------------------------- */
 
 static void put_utf8(FILE *out, unsigned c)
 {

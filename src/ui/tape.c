@@ -48,7 +48,7 @@ const struct sim *tape_at(struct tape *tp, int64_t t)
     return tp->sim;
 }
 
-/* ---- the past ---------------------------------------------------------- */
+/* ---- the past ----------------------------------------------------------- */
 
 size_t tape_past_events(const struct tape *tp, int64_t t)
 {
@@ -67,7 +67,7 @@ int64_t tape_event_cursor(const struct tape *tp, const struct trace_event *ev)
     return ev->op_index <= trace_op_seek(tp->tr, ev->t) ? ev->t : ev->t + 1;
 }
 
-/* ---- moving ------------------------------------------------------------ */
+/* ---- moving ------------------------------------------------------------- */
 
 int tape_on_cpu(const struct tape *tp, int cpu, int64_t t)
 {
@@ -178,7 +178,7 @@ int64_t tape_prev_switch(const struct tape *tp, int64_t t, unsigned mask)
     return -1;
 }
 
-/* ---- @until ------------------------------------------------------------ */
+/* ---- @until ------------------------------------------------------------- */
 
 /* Values of an expression over shared variables g; *ok = 0 on a division
  * by zero or an overflow-free impossibility. */
@@ -335,7 +335,7 @@ int64_t tape_until(struct tape *tp, const struct directive *dv, int64_t from)
     return c < 0 ? tp->end : c;
 }
 
-/* ---- manual mode ------------------------------------------------------- */
+/* ---- manual mode -------------------------------------------------------- */
 
 int tape_choices(struct tape *tp, int64_t t, int *tasks)
 {

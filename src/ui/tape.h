@@ -63,7 +63,9 @@ int64_t tape_step_forward(const struct tape *tp, int64_t t);
 int64_t tape_step_back(const struct tape *tp, int64_t t);
 
 /* Bits of 1 << SWK_x. */
-enum { TAPE_ANY_SWITCH = (1 << SWK_PREEMPT) | (1 << SWK_YIELD) | (1 << SWK_BLOCK) };
+enum {
+    TAPE_ANY_SWITCH = (1 << SWK_PREEMPT) | (1 << SWK_YIELD) | (1 << SWK_BLOCK)
+};
 /* The cursor of the first switch (of a kind in mask) after t, or -1. */
 int64_t tape_next_switch(const struct tape *tp, int64_t t, unsigned mask);
 /* The cursor of the last switch before t, or -1. */
@@ -76,7 +78,7 @@ int64_t tape_until(struct tape *tp, const struct directive *dv, int64_t from);
 int tape_condition(const struct lesson *L, const struct sim *s,
                    const struct expr *cond);
 
-/* ---- manual mode ------------------------------------------------------- */
+/* ---- manual mode -------------------------------------------------------- */
 
 /* The tasks that may take tick t (sim_choices).  Returns the count. */
 int tape_choices(struct tape *tp, int64_t t, int *tasks);

@@ -83,7 +83,8 @@ static void catch_signals(void)
 
     if (pipe(sig_pipe) == 0) {
         for (int i = 0; i < 2; i++) {
-            fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+            fcntl(sig_pipe[i], F_SETFL,
+                  fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
             fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
         }
     }
@@ -110,7 +111,7 @@ int term_signal(void)
     return caught;
 }
 
-/* ---- starting and stopping ---------------------------------------------------- */
+/* ---- starting and stopping ---------------------------------------------- */
 
 static void add_reset(const char *cap)
 {
@@ -216,7 +217,8 @@ int term_start(const struct term_opts *o, struct strbuf *err)
     curs_set(0);
     leaveok(stdscr, TRUE);
     if (headless) {
-        resizeterm(o->height > 0 ? o->height : 24, o->width > 0 ? o->width : 80);
+        resizeterm(o->height > 0 ? o->height : 24,
+                   o->width > 0 ? o->width : 80);
     } else {
         reset_len = 0;
         add_reset("sgr0");
@@ -273,7 +275,7 @@ int term_active(void)
     return active;
 }
 
-/* ---- the screen ----------------------------------------------------------------- */
+/* ---- the screen --------------------------------------------------------- */
 
 void term_size(int *width, int *height)
 {
@@ -292,7 +294,7 @@ void term_show(void)
     doupdate();
 }
 
-/* ---- input ------------------------------------------------------------------------ */
+/* ---- input -------------------------------------------------------------- */
 
 int term_poll_key(int *x, int *y)
 {
@@ -358,8 +360,10 @@ int term_wait(int64_t timeout_ms, int *x, int *y)
     fds[1].fd = sig_pipe[0];
     fds[1].events = POLLIN;
     fds[1].revents = 0;
-    n = poll(fds, sig_pipe[0] >= 0 ? 2 : 1,
-             timeout_ms < 0 ? -1 : timeout_ms > 60000 ? 60000 : (int)timeout_ms);
+    if (timeout_ms > 60000)
+        timeout_ms = 60000;
+    n = poll(fds, sig_pipe[0] >= 0 ? 2 : 1, timeout_ms < 0 ? -1 :
+             (int)timeout_ms);
     if (caught)
         return -1;
     if (n < 0)
