@@ -117,3 +117,8 @@ check click-lane grep -q "tick 20/50" "$tmp/a"
 check click-selects grep -q "code of B" "$tmp/a"
 "$bin" screen $race --page 3 --keys '<Click 26 3>' >"$tmp/a"
 check click-elsewhere grep -q "tick 9/50" "$tmp/a"
+
+# A lesson outside the lesson directories, by its path: its @compare page.
+"$bin" screen tests/ui/race.lesson --page 4 >"$tmp/a"
+check by-path grep -q "compare: the same work, 2 ways" "$tmp/a"
+check by-path-bars grep -q "50 ticks" "$tmp/a"

@@ -77,33 +77,55 @@ static int has_run(const struct app *a)
 
 /* ---- layout facts shared with the view ---------------------------------- */
 
-int app_lane_width(const struct app *a)
+/* The timeline's columns: labels, then the time axis, then (on wide
+ * screens) each lane's state or each compared scene's makespan. */
+static void lane_geometry(const struct app *a, int *label, int *axis)
 {
-    int label = 6, state = 0, w;
+    int state = 0;
 
+    *label = 6;
     if (a->ncmp > 0) {
-        label = 8;
+        int cap = a->width >= 100 ? 26 : 20;
+
+        *label = 8;
         for (int i = 0; i < a->ncmp; i++) {
             int n = (int)strlen(a->L->scenes[a->cmp[i]->scene].name) + 2;
 
-            if (n > label)
-                label = n;
+            if (n > *label)
+                *label = n;
         }
-        if (label > (a->width >= 100 ? 26 : 20))
-            label = a->width >= 100 ? 26 : 20;
+        if (*label > cap)
+            *label = cap;
         state = 12;     /* " 168 ticks" after the bars */
     } else if (a->tape) {
         for (int t = 0; t < a->tape->tr->ntasks; t++) {
             int n = (int)strlen(a->tape->tr->labels[t]) + 2;
 
-            if (n > label)
-                label = n;
+            if (n > *label)
+                *label = n;
         }
         if (a->width >= 110)
             state = 22;
     }
-    w = a->width - label - state - 1;
-    return w > 10 ? w : 10;
+    *axis = a->width - *label - state - 1;
+    if (*axis < 10)
+        *axis = 10;
+}
+
+int app_lane_width(const struct app *a)
+{
+    int label, axis;
+
+    lane_geometry(a, &label, &axis);
+    return axis;
+}
+
+int app_lane_x0(const struct app *a)
+{
+    int label, axis;
+
+    lane_geometry(a, &label, &axis);
+    return label;
 }
 
 int64_t app_span(const struct app *a)

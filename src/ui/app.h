@@ -162,7 +162,8 @@ void app_resize(struct app *a, int width, int height);
 const struct page *app_page(const struct app *a);
 /* The task the code panel shows (selected, or the one that runs). */
 int app_shown_task(struct app *a);
-/* Columns the timeline's time axis has at this width. */
+/* The first column of the timeline's time axis, and how many it has. */
+int app_lane_x0(const struct app *a);
 int app_lane_width(const struct app *a);
 /* The end of the timeline: the longest run on the page. */
 int64_t app_span(const struct app *a);

@@ -318,16 +318,9 @@ void view_legend(int y, int x, int w, const int *used, int stall)
     }
 }
 
-static int label_width(const struct app *a)
-{
-    int state = a->ncmp ? 12 : a->width >= 110 ? 22 : 0;
-
-    return a->width - app_lane_width(a) - state - 1;
-}
-
 static void axis_init(struct app *a, struct axis *ax)
 {
-    ax->x0 = label_width(a);
+    ax->x0 = app_lane_x0(a);
     ax->w = app_lane_width(a);
     ax->t0 = a->view_t0;
     ax->z = app_zoom(a);
