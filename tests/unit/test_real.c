@@ -8,7 +8,10 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -215,6 +218,50 @@ static void test_coro(const struct coro_ops *ops)
     CHECK_EQ(pp.count, 1001);
     coro_free(&pp.co);
     coro_free(&pp.main);
+}
+
+/* Endless recursion on a coroutine stack reaches the guard page and
+ * faults, instead of writing over whatever lies below the stack. */
+static volatile long depth_limit = 1L << 40;   /* never reached */
+
+static long bottomless(long n)
+{
+    volatile char pad[200];
+
+    pad[0] = (char)n;
+    return n < depth_limit ? bottomless(n + 1) + pad[0] : 0;
+}
+
+static void overflow(void *p)
+{
+    (void)p;
+    exit((int)bottomless(0) & 1 ? 3 : 4);
+}
+
+static void test_guard_page(void)
+{
+    pid_t pid;
+    int status = 0;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        struct coro main_ctx, co;
+
+        memset(&main_ctx, 0, sizeof(main_ctx));
+        if (coro_stack_new(&co, 64 * 1024) < 0 ||
+            coro_default()->init(&co, overflow, NULL) < 0)
+            _exit(5);
+        coro_default()->swap(&main_ctx, &co);
+        _exit(6);
+    }
+    CHECK(pid > 0);
+    waitpid(pid, &status, 0);
+    /* Killed by SIGSEGV, or stopped by a sanitizer that caught it. */
+    CHECK(WIFSIGNALED(status) || (WIFEXITED(status) &&
+                                  WEXITSTATUS(status) != 5 &&
+                                  WEXITSTATUS(status) != 6 &&
+                                  WEXITSTATUS(status) != 0));
 }
 
 /* ---- the simulated order ------------------------------------------------------- */
@@ -551,6 +598,7 @@ int main(void)
 #ifdef TT_CORO_ASM
     test_coro(&coro_asm);
 #endif
+    test_guard_page();
     test_order(L, "aio", NULL);
     test_order(L, "ties", NULL);
     test_order(L, "aio", "ucontext");
