@@ -124,13 +124,16 @@ wait_for page-up "2/7 One line, four steps"
 keys NPage
 wait_for page-3-again "3/7 Stopped"
 keys +
-wait_for faster "speed"
-keys -
-wait_for slower "speed"
+wait_for faster "speed 15 ticks a second"
+keys - - - -
+wait_for slower "speed 1 tick a second"
+# At one tick a second the page's stop (tick 9) is far enough away that
+# the pause lands while playing, however loaded the machine.
 keys Home Space
-wait_for playing "playing"
+wait_for playing "playing 1/s"
 keys Space
 wait_for paused "paused at tick"
+keys + + +
 
 # ---- the student is the scheduler --------------------------------------------------
 keys Home
