@@ -613,16 +613,13 @@ static void compile_block(struct compiler *c, const struct stmt *s)
         compile_stmt(c, s);
 }
 
-static int last_line(const struct stmt *s)
+/* The function's last statement at its own level: where the implicit
+ * return is attributed, as CPython does (after a loop, the loop's line). */
+static const struct stmt *last_stmt(const struct stmt *s)
 {
-    int line = 0;
-
-    for (; s; s = s->next) {
-        int inner = s->orelse ? last_line(s->orelse) : last_line(s->body);
-
-        line = inner > s->line ? inner : s->line;
-    }
-    return line;
+    while (s && s->next)
+        s = s->next;
+    return s;
 }
 
 static void compile_func(struct compiler *c, int index)
@@ -655,15 +652,10 @@ static void compile_func(struct compiler *c, int index)
     }
     collect_locals(c, fd->body);
     compile_block(c, fd->body);
-    at(c, last_line(fd->body), 1);
     {
-        size_t len;
-        const char *text = source_line(c->L->src, c->line, &len);
-        int col = 1;
+        const struct stmt *last = last_stmt(fd->body);
 
-        while ((size_t)(col - 1) < len && text[col - 1] == ' ')
-            col++;
-        c->col = col;
+        at(c, last ? last->line : fd->line, last ? last->col : fd->col);
     }
     emit(c, OP_RETURN_NONE, 0, 0, 0);
     fn->ncode = here(c) - fn->code_start;

@@ -450,10 +450,12 @@ static void set_cursor(struct app *a, int64_t t)
 
 enum { EXPLORE_UI_MAX_STATES = 500000 };
 
-static void start_explore(struct app *a, int max_preemptions)
+/* show: open the outcome list now; a page that asks for a prediction
+ * first explores in the background and shows it once answered. */
+static void start_explore(struct app *a, int max_preemptions, int show)
 {
     if (a->ex) {
-        a->ex_open = 1;
+        a->ex_open = show;
         return;
     }
     if (job_explore(&a->job, a->L, a->tape->scene, &a->tape->cfg,
@@ -462,8 +464,22 @@ static void start_explore(struct app *a, int max_preemptions)
         complain(a, "cannot explore: %s", a->job.err.s);
         return;
     }
-    a->ex_open = 1;
+    a->ex_open = show;
     a->ex_sel = 0;
+    if (show) {
+        a->focus = FOCUS_LOG;
+        a->focus_auto = 0;
+    }
+}
+
+/* The page's @explore, held back while its question was open. */
+static void reveal_explore(struct app *a)
+{
+    if (a->ex_open || !a->tape || !find_dir(app_page(a), DIR_EXPLORE))
+        return;
+    if (!a->ex && !job_busy(&a->job))
+        return;
+    a->ex_open = 1;
     a->focus = FOCUS_LOG;
     a->focus_auto = 0;
 }
@@ -504,8 +520,10 @@ static void collect_job(struct app *a)
         j->ex = NULL;
         if (a->ex_sel >= a->ex->noutcomes)
             a->ex_sel = 0;
-        say(a, "%d outcome%s: ↑↓ choose one, Enter runs the schedule that "
-            "ends in it", a->ex->noutcomes, a->ex->noutcomes == 1 ? "" : "s");
+        if (a->ex_open)
+            say(a, "%d outcome%s: ↑↓ choose one, Enter runs the schedule "
+                "that ends in it", a->ex->noutcomes,
+                a->ex->noutcomes == 1 ? "" : "s");
     } else if (j->kind == JOB_REAL) {
         if (j->real) {
             if (a->real)
@@ -624,7 +642,7 @@ static void open_page(struct app *a, int p)
                 "v then shows it next to the simulation", a->real_runs,
                 a->real_runs == 1 ? "" : "s");
         if ((dv = find_dir(pg, DIR_EXPLORE)) != NULL)
-            start_explore(a, (int)dv->n);
+            start_explore(a, (int)dv->n, !app_pending_ask(a, NULL));
     }
     if (a->focus == FOCUS_CODE && !a->tape)
         a->focus = FOCUS_TIMELINE;
@@ -849,6 +867,8 @@ static void submit_answer(struct app *a)
                  dv->answer);
     a->ninput = 0;
     a->input[0] = '\0';
+    if (!app_pending_ask(a, NULL))
+        reveal_explore(a);
     if (!app_pending_ask(a, NULL) && has_run(a) && a->until > a->cursor &&
         !a->manual)
         play_to(a, a->until, 1);
@@ -1148,6 +1168,7 @@ static void toggle_play(struct app *a)
     }
     if (a->cursor >= end)
         set_cursor(a, 0);
+    reveal_explore(a);  /* playing on skips the question */
     play_to(a, a->until > a->cursor ? a->until : end, 0);
     a->msg[0] = '\0';
 }
@@ -1408,7 +1429,7 @@ static void explore_key(struct app *a)
         return;
     }
     dv = find_dir(app_page(a), DIR_EXPLORE);
-    start_explore(a, dv ? (int)dv->n : -1);
+    start_explore(a, dv ? (int)dv->n : -1, 1);
     a->focus = FOCUS_LOG;
     a->focus_auto = 0;
 }
