@@ -177,7 +177,8 @@ struct real_bench {
     const char *coro;           /* the switch coro_switch_ns measured */
     double coro_switch_ns;      /* one switch between two coroutines */
     double ucontext_switch_ns;
-    double thread_handoff_ns;   /* one hand-off between two pthreads */
+    double thread_handoff_ns;   /* one hand-off between two pthreads on
+                                   one CPU */
     double trace_event_ns;      /* recording one op: timestamp and record */
     double io_speedup_threads;  /* 8 tasks each waiting 50 ms */
     double io_speedup_asyncio;
