@@ -211,6 +211,7 @@ enum directive_kind {
     DIR_EXPLORE,    /* @explore [max-preemptions K] */
     DIR_REAL,       /* @real [runs N] */
     DIR_COMPARE,    /* @compare SCENE SCENE... */
+    DIR_MEASURE,    /* @measure: what switches cost on this machine */
 };
 
 /* What an @ask answer can be checked against (tests/asks). */

@@ -1514,7 +1514,7 @@ static void parse_directive(struct parser *p, struct page *pg,
     if (tok(p)->kind != TOK_NAME || tok(p)->col != peek(p, -1)->end_col)
         fail_at(p, p->ln->no, peek(p, -1)->col, "expected a directive name "
                 "right after '@' (@scene, @until, @ask, @explain, @explore, "
-                "@real, @compare)");
+                "@real, @compare, @measure)");
     word = hyphen_word(p, &col);
     GROW(p, pb->dirs, pg->ndirs, pb->cap_dirs);
     dv = &pb->dirs[pg->ndirs];
@@ -1560,6 +1560,8 @@ static void parse_directive(struct parser *p, struct page *pg,
                         "'runs N'");
             dv->n = setting_int(p, "runs", 1, 100000);
         }
+    } else if (strcmp(word, "measure") == 0) {
+        dv->kind = DIR_MEASURE;
     } else if (strcmp(word, "compare") == 0) {
         const char *names[LESSON_MAX_TASKS];
         int cols[LESSON_MAX_TASKS];
@@ -1584,7 +1586,7 @@ static void parse_directive(struct parser *p, struct page *pg,
         memcpy(dv->scene_cols, cols, sizeof(int) * (size_t)n);
     } else {
         fail_at(p, p->ln->no, col - 1, "unknown directive '@%s' (directives: "
-                "@scene, @until, @ask, @explain, @explore, @real, @compare)",
+                "@scene, @until, @ask, @explain, @explore, @real, @compare, @measure)",
                 word);
     }
     expect_end(p, "the directive");
@@ -1796,6 +1798,8 @@ static void resolve_pages(struct parser *p)
                 if (asks == 0)
                     fail_at(p, dv->line, dv->col, "@explain explains the "
                             "answer to an @ask: put it after one");
+                break;
+            case DIR_MEASURE:
                 break;
             case DIR_EXPLORE:
             case DIR_REAL:

@@ -179,6 +179,8 @@ struct real_bench {
     double ucontext_switch_ns;
     double thread_handoff_ns;   /* one hand-off between two pthreads on
                                    one CPU */
+    double thread_start_ns;     /* pthread_create + pthread_join */
+    double process_start_ns;    /* fork + exit + waitpid */
     double trace_event_ns;      /* recording one op: timestamp and record */
     double io_speedup_threads;  /* 8 tasks each waiting 50 ms */
     double io_speedup_asyncio;
@@ -191,6 +193,20 @@ struct real_bench {
 };
 
 void real_bench_measure(struct real_bench *b);
+
+/* What taking turns costs on this machine, measured in a fraction of a
+ * second (for lesson pages with @measure, and for bench): each the best
+ * of a few tries. */
+struct real_costs {
+    const char *coro;           /* the switch coro_switch_ns measured */
+    double coro_switch_ns;      /* one switch between two coroutines */
+    double ucontext_switch_ns;  /* the same with swapcontext(3) */
+    double thread_handoff_ns;   /* one hand-off between two threads */
+    double thread_start_ns;     /* pthread_create and pthread_join */
+    double process_start_ns;    /* fork(), the child exits, waitpid() */
+};
+
+void real_measure_costs(struct real_costs *c);
 void real_bench_json(struct json *j, const struct real_bench *b);
 void real_bench_text(struct strbuf *out, const struct real_bench *b);
 

@@ -8,6 +8,10 @@
  *   thread_handoff_ns    one hand-off between two pthreads (mutex and
  *                        condition variable, as the GIL hands over), on
  *                        one CPU
+ *   thread_start_ns      pthread_create and pthread_join of a thread that
+ *                        does nothing
+ *   process_start_ns     fork() of this process, the child exiting at
+ *                        once, and waitpid()
  *   trace_event_ns       recording one op: timestamp, CPU and a record
  *   io_speedup_*         8 tasks each waiting 50 ms: sequential / threads,
  *                        sequential / asyncio
@@ -17,7 +21,10 @@
  *                        and untraced: wall time per op, updates lost
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "real/coro.h"
 #include "real/real_impl.h"
@@ -188,6 +195,70 @@ static double thread_handoff(long rounds)
     return best;
 }
 
+static void *do_nothing(void *p)
+{
+    return p;
+}
+
+static double thread_start(int rounds)
+{
+    double best = 0;
+
+    for (int tries = 0; tries < 3; tries++) {
+        double t0 = now_ns(), ns;
+
+        for (int i = 0; i < rounds; i++) {
+            pthread_t th;
+
+            if (pthread_create(&th, NULL, do_nothing, NULL) != 0)
+                return -1;
+            pthread_join(th, NULL);
+        }
+        ns = (now_ns() - t0) / rounds;
+        if (tries == 0 || ns < best)
+            best = ns;
+    }
+    return best;
+}
+
+/* fork() copies the page tables of this process, which is what starting a
+ * Python process with the fork method costs before the interpreter runs. */
+static double process_start(int rounds)
+{
+    double best = 0;
+
+    for (int tries = 0; tries < 3; tries++) {
+        double t0 = now_ns(), ns;
+
+        for (int i = 0; i < rounds; i++) {
+            pid_t pid = fork();
+
+            if (pid < 0)
+                return -1;
+            if (pid == 0)
+                _exit(0);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        }
+        ns = (now_ns() - t0) / rounds;
+        if (tries == 0 || ns < best)
+            best = ns;
+    }
+    return best;
+}
+
+void real_measure_costs(struct real_costs *c)
+{
+    memset(c, 0, sizeof(*c));
+    rclock_init();
+    c->coro = coro_default()->name;
+    c->coro_switch_ns = coro_switch(coro_default(), 200000);
+    c->ucontext_switch_ns = coro_switch(&coro_ucontext, 20000);
+    c->thread_handoff_ns = thread_handoff(2000);
+    c->thread_start_ns = thread_start(200);
+    c->process_start_ns = process_start(30);
+}
+
 /* The hot path of a traced op, without the op: as rtask_run does it. */
 static double trace_cost(long n)
 {
@@ -286,6 +357,8 @@ void real_bench_measure(struct real_bench *b)
     b->coro_switch_ns = coro_switch(coro_default(), 2000000);
     b->ucontext_switch_ns = coro_switch(&coro_ucontext, 200000);
     b->thread_handoff_ns = thread_handoff(20000);
+    b->thread_start_ns = thread_start(2000);
+    b->process_start_ns = process_start(200);
     b->trace_event_ns = trace_cost(1000000);
 
     diag_init(&d);
@@ -318,6 +391,8 @@ void real_bench_json(struct json *j, const struct real_bench *b)
     json_double(j, "coro_switch_ns", b->coro_switch_ns);
     json_double(j, "ucontext_switch_ns", b->ucontext_switch_ns);
     json_double(j, "thread_handoff_ns", b->thread_handoff_ns);
+    json_double(j, "thread_start_ns", b->thread_start_ns);
+    json_double(j, "process_start_ns", b->process_start_ns);
     json_double(j, "trace_event_ns", b->trace_event_ns);
     json_double(j, "io_speedup_threads", b->io_speedup_threads);
     json_double(j, "io_speedup_asyncio", b->io_speedup_asyncio);
@@ -337,6 +412,10 @@ void real_bench_text(struct strbuf *out, const struct real_bench *b)
               b->ucontext_switch_ns);
     sb_printf(out, "thread hand-off:  %.0f ns (mutex and condition "
               "variable, both threads on one CPU)\n", b->thread_handoff_ns);
+    sb_printf(out, "thread start:     %.0f ns (pthread_create and join)\n",
+              b->thread_start_ns);
+    sb_printf(out, "process start:    %.0f ns (fork, exit, waitpid)\n",
+              b->process_start_ns);
     sb_printf(out, "tracing an op:    %.1f ns (timestamp, CPU, record)\n",
               b->trace_event_ns);
     sb_printf(out, "I/O-bound, 8 tasks x 50 ms: threads %.1fx, asyncio %.1fx "

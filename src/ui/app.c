@@ -524,6 +524,10 @@ static void collect_job(struct app *a)
             say(a, "%d outcome%s: ↑↓ choose one, Enter runs the schedule "
                 "that ends in it", a->ex->noutcomes,
                 a->ex->noutcomes == 1 ? "" : "s");
+    } else if (j->kind == JOB_MEASURE) {
+        a->costs = j->costs;
+        a->have_costs = 1;
+        say(a, "measured on this machine: r measures again");
     } else if (j->kind == JOB_REAL) {
         if (j->real) {
             if (a->real)
@@ -552,6 +556,8 @@ void app_job_status(const struct app *a, char *buf, size_t n)
     if (a->job.kind == JOB_EXPLORE)
         snprintf(buf, n, "exploring every interleaving: %lld states so far "
                  "(e stops)", done);
+    else if (a->job.kind == JOB_MEASURE)
+        snprintf(buf, n, "measuring switches on this machine...");
     else
         snprintf(buf, n, "running for real: %lld of %lld runs (r stops)", done,
                  (long long)a->job.total);
@@ -637,13 +643,15 @@ static void open_page(struct app *a, int p)
 
         if (dv && dv->n > 0)
             a->real_runs = (int)dv->n;
-        if (dv)
+        if (dv && !find_dir(pg, DIR_MEASURE))
             say(a, "r runs this scene for real on this machine (%d run%s); "
                 "v then shows it next to the simulation", a->real_runs,
                 a->real_runs == 1 ? "" : "s");
         if ((dv = find_dir(pg, DIR_EXPLORE)) != NULL)
             start_explore(a, (int)dv->n, !app_pending_ask(a, NULL));
     }
+    if (find_dir(pg, DIR_MEASURE) && !a->have_costs)
+        say(a, "r measures what switching costs on this machine");
     if (a->focus == FOCUS_CODE && !a->tape)
         a->focus = FOCUS_TIMELINE;
     fit_zoom(a);
@@ -1436,6 +1444,17 @@ static void explore_key(struct app *a)
 
 static void real_key(struct app *a)
 {
+    if (find_dir(app_page(a), DIR_MEASURE)) {
+        if (job_busy(&a->job)) {
+            complain(a, "still working: wait for it to finish");
+            return;
+        }
+        if (job_measure(&a->job) < 0)
+            complain(a, "cannot measure: %s", a->job.err.s);
+        else
+            say(a, "measuring: a fraction of a second");
+        return;
+    }
     if (!a->tape) {
         complain(a, "r runs a single scene for real: this page has none");
         return;

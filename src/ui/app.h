@@ -96,6 +96,8 @@ struct app {
     int witness;                /* the run is outcome witness's schedule,
                                  * -1: the scene's own scheduler */
     struct real_result *real;   /* the scene run for real */
+    struct real_costs costs;    /* @measure: switch costs on this machine */
+    int have_costs;
     int real_runs;              /* runs r asks for */
     enum view_mode view;
     char job_note[200];         /* why a job could not run */

@@ -33,6 +33,8 @@ static void *run(void *arg)
         lim.progress = explore_progress;
         lim.progress_arg = j;
         j->ex = explore_run(j->L, j->scene, &j->cfg, &lim);
+    } else if (j->kind == JOB_MEASURE) {
+        real_measure_costs(&j->costs);
     } else {
         struct real_options opt;
 
@@ -83,6 +85,14 @@ int job_real(struct job *j, const struct lesson *L, int scene,
     j->runs = runs;
     j->total = runs;
     return start(j, JOB_REAL, L, scene, cfg);
+}
+
+int job_measure(struct job *j)
+{
+    struct scene_config none;
+
+    memset(&none, 0, sizeof(none));
+    return start(j, JOB_MEASURE, NULL, -1, &none);
 }
 
 int job_poll(struct job *j)

@@ -17,7 +17,7 @@
 #include "lesson.h"
 #include "real/real.h"
 
-enum job_kind { JOB_NONE, JOB_EXPLORE, JOB_REAL };
+enum job_kind { JOB_NONE, JOB_EXPLORE, JOB_REAL, JOB_MEASURE };
 
 struct job {
     enum job_kind kind;
@@ -36,6 +36,7 @@ struct job {
     /* what came of it */
     struct explore_result *ex;
     struct real_result *real;
+    struct real_costs costs;    /* measure */
     struct strbuf err;
 };
 
@@ -46,6 +47,8 @@ int job_explore(struct job *j, const struct lesson *L, int scene,
 /* Start runs real runs of scene. */
 int job_real(struct job *j, const struct lesson *L, int scene,
              const struct scene_config *cfg, int runs);
+/* Measure what switches cost on this machine (real_measure_costs). */
+int job_measure(struct job *j);
 /* Returns 1 once the job has finished (and joins its thread). */
 int job_poll(struct job *j);
 /* Stop the job and wait for it; frees whatever it made. */

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "diag.h"
@@ -183,6 +184,59 @@ static void build_text(const struct page *pg, int width, struct tlines *t)
     sb_done(&para);
 }
 
+/* The @measure table: what each way of taking turns costs here, with bars
+ * on a log scale (1 ns to 1 ms) so that 8 ns and 200 us both show. */
+static void measure_lines(struct app *a, struct tlines *t, int width)
+{
+    const struct real_costs *c = &a->costs;
+    struct strbuf sb;
+    char coro[64];
+    struct {
+        const char *what;
+        double ns;
+    } rows[5];
+
+    if (!a->have_costs) {
+        tl_wrap(t, job_busy(&a->job) && a->job.kind == JOB_MEASURE ?
+                "measuring on this machine..." :
+                "r measures these on this machine: a coroutine switch, a "
+                "thread hand-off, starting a thread, starting a process",
+                width, R_PROMPT, 0, 2);
+        return;
+    }
+    snprintf(coro, sizeof(coro), "switch coroutines (%s)", c->coro);
+    rows[0].what = coro;
+    rows[0].ns = c->coro_switch_ns;
+    rows[1].what = "switch coroutines (swapcontext)";
+    rows[1].ns = c->ucontext_switch_ns;
+    rows[2].what = "hand off between two threads";
+    rows[2].ns = c->thread_handoff_ns;
+    rows[3].what = "start and join a thread";
+    rows[3].ns = c->thread_start_ns;
+    rows[4].what = "start a process (fork, exit, wait)";
+    rows[4].ns = c->process_start_ns;
+    sb_init(&sb);
+    tl_wrap(t, "measured on this machine, just now:", width, R_BOLD, 0, 2);
+    for (int i = 0; i < 5; i++) {
+        char ns[32];
+        int len = rows[i].ns > 1 ? (int)(log10(rows[i].ns) * 4 + 0.5) : 1;
+        size_t start;
+
+        if (len > 24)
+            len = 24;
+        view_ns_text(ns, sizeof(ns), (int64_t)(rows[i].ns + 0.5));
+        sb_clear(&sb);
+        sb_printf(&sb, "  %s", rows[i].what);
+        start = 0;
+        sb_pad_to(&sb, start, 38);
+        sb_printf(&sb, "%8s  ", rows[i].ns > 0 ? ns : "-");
+        for (int k = 0; k < len; k++)
+            sb_puts(&sb, draw_glyph(G_BAR));
+        tl_wrap(t, sb.s, width, R_NORMAL, 0, 0);
+    }
+    sb_done(&sb);
+}
+
 static void build_questions(struct app *a, int width, struct tlines *t)
 {
     const struct page *pg = app_page(a);
@@ -231,6 +285,8 @@ static void build_questions(struct app *a, int width, struct tlines *t)
                 k--;
             if (pg->dirs[k].kind == DIR_ASK && st[k].answered)
                 tl_wrap(t, dv->text, width, R_NORMAL, 2, 2);
+        } else if (dv->kind == DIR_MEASURE) {
+            measure_lines(a, t, width);
         } else if (dv->kind == DIR_EXPLORE || dv->kind == DIR_REAL) {
             /* Said in the footer and the help. */
         }
