@@ -115,9 +115,17 @@ int main(int argc, char **argv)
         printf("taketurns %s\n", TT_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < TT_ARRAY_LEN(commands); i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 2, argv + 2);
+    for (size_t i = 0; i < TT_ARRAY_LEN(commands); i++) {
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        /* taketurns CMD --help: the same help, not an error. */
+        for (int k = 2; k < argc && strcmp(argv[k], "--") != 0; k++)
+            if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+                fputs(usage, stdout);
+                return 0;
+            }
+        return commands[i].run(argc - 2, argv + 2);
+    }
     if (argv[1][0] == '-')
         cli_usage_error(NULL, "unknown option '%s'", argv[1]);
     /* Anything else names a lesson to open. */

@@ -25,6 +25,8 @@ has() {
 
 status help 0 "$bin" --help
 has help-usage "$tmp/out" "usage:"
+status subcommand-help 0 "$bin" run --help
+has subcommand-help-usage "$tmp/out" "usage:"
 status version 0 "$bin" --version
 has version-text "$tmp/out" "taketurns 0."
 status unknown-option 2 "$bin" --frobnicate
