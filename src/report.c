@@ -1,5 +1,6 @@
 /* report.c - text, JSON and ASCII-chart views of a trace. */
 #include "report.h"
+#include "lanes.h"
 
 #include <stdio.h>
 
@@ -673,105 +674,23 @@ void report_json(struct strbuf *out, const struct report *r)
 
 /* ---- the timeline ----------------------------------------------------------------- */
 
-/* Glyph priority when a column covers several states. */
-static int priority(int state)
-{
-    switch (state) {
-    case TS_RUNNING: return 6;
-    case TS_LOCK_WAIT: return 5;
-    case TS_GIL_WAIT: return 4;
-    case TS_BLOCKED: return 3;
-    case TS_READY: return 2;
-    case TS_FAILED: return 1;
-    default: return 0;
-    }
-}
-
-/* The state shown for task t in [c0, c1): the one covering the most ticks,
- * the higher priority on a tie. */
+/* The state shown for task t in [c0, c1) (lanes.c), with the timeline's
+ * own rules: a mark only where a column is one tick, and a failure shown
+ * once, where it happens. */
 static int column_state(const struct trace *tr, int t, int64_t c0, int64_t c1,
                         int *mark)
 {
-    const struct trace_lane *ln = &tr->lanes[t];
-    int64_t cover[TS_COUNT] = {0};
-    int best = -1;
+    int st = lane_task_cell(tr, t, c0, c1, mark);
 
-    *mark = 0;
-    if (ln->n == 0)
-        return TS_NEW;
-    for (size_t i = trace_lane_seek(tr, t, c0); i < ln->n; i++) {
-        const struct trace_span *sp = &ln->spans[i];
-        int64_t end = trace_span_end(tr, t, i), a, b;
-
-        if (sp->start >= c1)
-            break;
-        if (end < 0)
-            end = c1;
-        a = sp->start > c0 ? sp->start : c0;
-        b = end < c1 ? end : c1;
-        if (b > a || (sp->start >= c0 && sp->start < c1 && end == sp->start))
-            cover[sp->state] += b - a;
-        if (sp->start == c0 && c1 - c0 == 1 && sp->why &&
-            sp->state != TS_RUNNING)
-            *mark = switch_kind_of[sp->why];
-    }
-    for (int s = 0; s < TS_COUNT; s++)
-        if (cover[s] > 0 && (best < 0 || cover[s] > cover[best] ||
-                             (cover[s] == cover[best] &&
-                              priority(s) > priority(best))))
-            best = s;
-    /* A failure is marked once, where it happens; then the lane is empty. */
-    if (best == TS_FAILED) {
+    if (c1 - c0 != 1)
+        *mark = SWK_NONE;
+    if (st == TS_FAILED) {
         const struct trace_span *sp = trace_span_at(tr, t, c0);
 
         if (sp && sp->state == TS_FAILED && sp->start < c0)
-            best = TS_DONE;
+            st = TS_DONE;
     }
-    return best < 0 ? TS_DONE : best;
-}
-
-/* What cpu did in [c0, c1): the task that ran on it for most of the
- * column, or -1 if it was idle at least half the time.  *stalled is set
- * when that task kept the CPU while blocked (an event loop stuck in a
- * blocking call). */
-static int column_cpu(const struct trace *tr, int cpu, int64_t c0, int64_t c1,
-                      int *stalled)
-{
-    int best = -1;
-    int64_t most = 0, busy = 0, best_blocked = 0;
-
-    for (int t = 0; t < tr->ntasks; t++) {
-        const struct trace_lane *ln = &tr->lanes[t];
-        int64_t run = 0, blocked = 0;
-
-        for (size_t i = trace_lane_seek(tr, t, c0); i < ln->n; i++) {
-            const struct trace_span *sp = &ln->spans[i];
-            int64_t end = trace_span_end(tr, t, i), a, b;
-
-            if (sp->start >= c1)
-                break;
-            if ((sp->state != TS_RUNNING && sp->state != TS_BLOCKED) ||
-                sp->cpu != cpu)
-                continue;
-            if (end < 0)
-                end = c1;
-            a = sp->start > c0 ? sp->start : c0;
-            b = end < c1 ? end : c1;
-            if (b > a) {
-                run += b - a;
-                if (sp->state == TS_BLOCKED)
-                    blocked += b - a;
-            }
-        }
-        busy += run;
-        if (run > most) {
-            most = run;
-            best = t;
-            best_blocked = blocked;
-        }
-    }
-    *stalled = best >= 0 && best_blocked * 2 >= most;
-    return busy * 2 >= c1 - c0 ? best : -1;
+    return st == TS_NEW ? TS_NEW : st;
 }
 
 void report_timeline(struct strbuf *out, const struct report *r, int width)
@@ -781,7 +700,7 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
     int64_t end = tr->end > 0 ? tr->end : 1, per, cols;
     int used[TS_COUNT] = {0}, marks[SWK_COUNT] = {0};
     char keys[LESSON_MAX_TASKS];
-    int single = 1, stall_seen = 0;
+    int single = 1, stall_seen = 0, mixed_seen = 0;
     const int name_w = 7;
 
     if (width < 10)
@@ -856,11 +775,13 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
             snprintf(name, sizeof(name), "cpu%d", cpu);
         sb_printf(out, "%-*s", name_w, name);
         for (int64_t c = 0; c < cols; c++) {
-            int stalled, t = column_cpu(tr, cpu, c * per, (c + 1) * per,
-                                        &stalled);
+            int stalled, t = lane_cpu_cell(tr, cpu, c * per, (c + 1) * per,
+                                           &stalled);
 
             stall_seen |= t >= 0 && stalled;
-            sb_putc(out, t < 0 ? '-' : stalled ? '~' : keys[t]);
+            mixed_seen |= t == LANE_MIXED;
+            sb_putc(out, t == LANE_IDLE ? '-' : t == LANE_MIXED ? '*' :
+                    stalled ? '~' : keys[t]);
         }
         sb_putc(out, '\n');
     }
@@ -876,6 +797,8 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
     sb_puts(out, "- idle CPU");
     if (stall_seen)
         sb_puts(out, "  ~ on the loop: blocked, nobody else can run");
+    if (mixed_seen)
+        sb_puts(out, "  * tasks took turns within the column");
     if (!single) {
         sb_puts(out, "\nCPU lanes:");
         for (int t = 0; t < tr->ntasks; t++)

@@ -25,7 +25,7 @@
 #include "real/real.h"
 #include "report.h"
 #include "ui/draw.h"
-#include "ui/lanes.h"
+#include "lanes.h"
 #include "vm.h"
 
 /* ---- the header and footer ---------------------------------------------- */

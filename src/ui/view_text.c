@@ -20,7 +20,7 @@
 #include "real/real.h"
 #include "report.h"
 #include "ui/draw.h"
-#include "ui/lanes.h"
+#include "lanes.h"
 #include "vm.h"
 
 /* ---- wrapped text ------------------------------------------------------- */

@@ -21,7 +21,7 @@
 #include "real/real.h"
 #include "report.h"
 #include "ui/draw.h"
-#include "ui/lanes.h"
+#include "lanes.h"
 #include "vm.h"
 
 /* ---- the timeline ------------------------------------------------------- */

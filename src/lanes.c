@@ -1,5 +1,5 @@
 /* lanes.c - timeline cells (see lanes.h). */
-#include "ui/lanes.h"
+#include "lanes.h"
 
 /* Which state wins a tie in a column: what a student most needs to see. */
 static int priority(int state)

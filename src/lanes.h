@@ -1,5 +1,7 @@
 /* lanes.h - what one column of a timeline lane shows.
  *
+ * Shared by the TUI and the ASCII timeline of `taketurns run --timeline`,
+ * so both draw a run by the same rules.
  * A column covers a range of ticks (one tick, or many when zoomed out).
  * A task lane shows the state the task spent most of those ticks in, and a
  * mark if it was preempted or yielded there; a CPU lane shows the task that
@@ -7,8 +9,8 @@
  * few dozen spans in one column, the column is sampled instead of summed,
  * so drawing depends on the size of the window, not of the trace.
  */
-#ifndef TT_UI_LANES_H
-#define TT_UI_LANES_H
+#ifndef TT_LANES_H
+#define TT_LANES_H
 
 #include <stdint.h>
 
