@@ -8,7 +8,7 @@
 #include "testhelp.h"
 #include "ui/app.h"
 #include "ui/keys.h"
-#include "ui/lanes.h"
+#include "lanes.h"
 #include "ui/progress.h"
 
 /* ---- key scripts ---------------------------------------------------------- */
