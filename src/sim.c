@@ -422,27 +422,38 @@ static int scripted(const struct sim *s)
     return s->force >= 0 || s->sched_step < s->sched.nsteps;
 }
 
-static void schedule_error(struct sim *s, const char *fmt, ...) TT_PRINTF(2, 3);
 static void finish(struct sim *s, enum trace_status status, int64_t end);
+
+/* The run stops at a limit (the step budget, the time limit, or a scripted
+ * turn that cannot be taken); the message is recorded as EV_LIMIT, with
+ * arg2 1 for a schedule's fault. */
+static void vstop(struct sim *s, int schedule, const char *fmt, va_list ap)
+{
+    if (s->recording) {
+        struct strbuf sb;
+        struct trace_event *ev;
+
+        sb_init(&sb);
+        sb_vprintf(&sb, fmt, ap);
+        ev = event(s, s->now, EV_LIMIT, s->last_task >= 0 ? s->last_task : 0);
+        ev->arg = trace_text(s->tr, sb.s);
+        if (schedule)
+            ev->arg2 = 1;
+        sb_done(&sb);
+    }
+    finish(s, TRACE_LIMIT, s->now);
+}
+
+static void schedule_error(struct sim *s, const char *fmt, ...) TT_PRINTF(2, 3);
 
 static void schedule_error(struct sim *s, const char *fmt, ...)
 {
     va_list ap;
-    struct strbuf sb;
-    struct trace_event *ev;
 
     s->sched_error = 1;
-    if (s->recording) {
-        sb_init(&sb);
-        va_start(ap, fmt);
-        sb_vprintf(&sb, fmt, ap);
-        va_end(ap);
-        ev = event(s, s->now, EV_LIMIT, s->last_task >= 0 ? s->last_task : 0);
-        ev->arg = trace_text(s->tr, sb.s);
-        ev->arg2 = 1; /* a schedule error */
-        sb_done(&sb);
-    }
-    finish(s, TRACE_LIMIT, s->now);
+    va_start(ap, fmt);
+    vstop(s, 1, fmt, ap);
+    va_end(ap);
 }
 
 static const char *why_not_runnable(const struct sim *s, int t)
@@ -595,19 +606,10 @@ static void limit(struct sim *s, const char *fmt, ...) TT_PRINTF(2, 3);
 static void limit(struct sim *s, const char *fmt, ...)
 {
     va_list ap;
-    struct trace_event *ev;
-    struct strbuf sb;
 
-    if (s->recording) {
-        sb_init(&sb);
-        va_start(ap, fmt);
-        sb_vprintf(&sb, fmt, ap);
-        va_end(ap);
-        ev = event(s, s->now, EV_LIMIT, s->last_task >= 0 ? s->last_task : 0);
-        ev->arg = trace_text(s->tr, sb.s);
-        sb_done(&sb);
-    }
-    finish(s, TRACE_LIMIT, s->now);
+    va_start(ap, fmt);
+    vstop(s, 0, fmt, ap);
+    va_end(ap);
 }
 
 /* ---- checkpoints ----------------------------------------------------------------------- */
