@@ -258,6 +258,24 @@ int overrides_apply(const struct overrides *ov, const struct lesson *L,
     return 1;
 }
 
+struct lesson *cli_load_scene(const char *name, const struct overrides *ov,
+                              int *scene)
+{
+    struct lesson *L = cli_load_lesson(name);
+
+    if (!L)
+        return NULL;
+    *scene = overrides_scene(ov, L);
+    if (*scene < 0) {
+        fflush(stdout);
+        fprintf(stderr, "%s: error: this lesson has no scenes, and "
+                "'taketurns %s' needs one\n", L->src->name, ov->cmd);
+        lesson_free(L);
+        return NULL;
+    }
+    return L;
+}
+
 struct lesson *cli_load_lesson(const char *name)
 {
     struct strbuf path;

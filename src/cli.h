@@ -74,5 +74,10 @@ int overrides_apply(const struct overrides *ov, const struct lesson *L,
 
 /* Find and load a lesson; on failure print the error and return NULL. */
 struct lesson *cli_load_lesson(const char *name);
+/* Load a lesson and choose the scene --scene names (its first by default)
+ * in *scene; NULL, with the error printed, if it cannot be loaded or has
+ * no scene (a usage error if --scene names none: exit 2). */
+struct lesson *cli_load_scene(const char *name, const struct overrides *ov,
+                              int *scene);
 
 #endif

@@ -74,16 +74,9 @@ int cmd_explore(int argc, char **argv)
     if (json && ascii)
         cli_usage_error("explore", "--ascii is for the text report, not "
                         "--json");
-    L = cli_load_lesson(lesson);
+    L = cli_load_scene(lesson, &ov, &scene);
     if (!L)
         return 1;
-    scene = overrides_scene(&ov, L);
-    if (scene < 0) {
-        fprintf(stderr, "%s: error: this lesson has no scene to explore\n",
-                L->src->name);
-        lesson_free(L);
-        return 1;
-    }
     overrides_apply(&ov, L, scene, &cfg, &sch);
     schedule_done(&sch);
     r = explore_run(L, scene, &cfg, &lim);

@@ -174,16 +174,9 @@ int cmd_run(int argc, char **argv)
         cli_usage_error("run", "which lesson? taketurns run LESSON");
     if (json && timeline)
         cli_usage_error("run", "choose --json or --timeline, not both");
-    L = cli_load_lesson(lesson);
+    L = cli_load_scene(lesson, &ov, &scene);
     if (!L)
         return 1;
-    scene = overrides_scene(&ov, L);
-    if (scene < 0) {
-        fprintf(stderr, "%s: error: this lesson has no scene to run\n",
-                L->src->name);
-        lesson_free(L);
-        return 1;
-    }
     has_sch = overrides_apply(&ov, L, scene, &cfg, &sch);
     s = sim_new(L, scene, &cfg, has_sch ? &sch : NULL, 1);
     sim_run(s);

@@ -383,16 +383,9 @@ int cmd_real(int argc, char **argv)
     int scene, rc = 0, do_replay;
 
     parse(argc, argv, &a, &ov);
-    L = cli_load_lesson(a.lesson);
+    L = cli_load_scene(a.lesson, &ov, &scene);
     if (!L)
         return 1;
-    scene = overrides_scene(&ov, L);
-    if (scene < 0) {
-        fprintf(stderr, "%s: error: this lesson has no scene to run\n",
-                L->src->name);
-        lesson_free(L);
-        return 1;
-    }
     overrides_apply(&ov, L, scene, &cfg, &sch);
     schedule_done(&sch);
     sb_init(&err);

@@ -2,19 +2,12 @@
 #include "lesson.h"
 #include "program.h"
 #include "testhelp.h"
+#include "testlesson.h"
 #include "vm.h"
 
 static struct lesson *load(const char *text)
 {
-    struct diag d;
-    struct lesson *L;
-
-    diag_init(&d);
-    L = lesson_from_text("t.lesson", text, &d);
-    if (!L)
-        printf("    %s", d.text.s);
-    diag_done(&d);
-    return L;
+    return test_lesson("t.lesson", text);
 }
 
 /* The first error's text for a bad lesson ("" if it loads). */

@@ -8,6 +8,7 @@
 #include "schedule.h"
 #include "sim.h"
 #include "testhelp.h"
+#include "testlesson.h"
 
 static const char counters[] =
     "lesson \"counters\"\n"
@@ -110,15 +111,7 @@ static const char aio[] =
 
 static struct lesson *load(const char *text)
 {
-    struct diag d;
-    struct lesson *L;
-
-    diag_init(&d);
-    L = lesson_from_text("t.lesson", text, &d);
-    if (!L)
-        printf("FAIL lesson does not load:\n%s", d.text.s);
-    diag_done(&d);
-    return L;
+    return test_lesson("t.lesson", text);
 }
 
 static struct explore_result *explore(const struct lesson *L, const char *scene,

@@ -23,6 +23,7 @@
 #include "schedule.h"
 #include "sim.h"
 #include "testhelp.h"
+#include "testlesson.h"
 
 static const char text[] =
     "lesson \"test_real\"\n"
@@ -133,15 +134,7 @@ static const char text[] =
 
 static struct lesson *load(void)
 {
-    struct diag d;
-    struct lesson *L;
-
-    diag_init(&d);
-    L = lesson_from_text("test_real.lesson", text, &d);
-    if (!L)
-        printf("FAIL lesson does not load:\n%s", d.text.s);
-    diag_done(&d);
-    return L;
+    return test_lesson("test_real.lesson", text);
 }
 
 static double now_sec(void)

@@ -6,18 +6,11 @@
 #include "schedule.h"
 #include "sim.h"
 #include "testhelp.h"
+#include "testlesson.h"
 
 static struct lesson *load(const char *text)
 {
-    struct diag d;
-    struct lesson *L;
-
-    diag_init(&d);
-    L = lesson_from_text("t.lesson", text, &d);
-    if (!L)
-        printf("FAIL lesson does not load:\n%s", d.text.s);
-    diag_done(&d);
-    return L;
+    return test_lesson("t.lesson", text);
 }
 
 /* The outcome of one run. */
