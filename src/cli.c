@@ -242,15 +242,11 @@ int overrides_apply(const struct overrides *ov, const struct lesson *L,
     if (!out->schedule)
         return 0;
     {
-        const char *labels[LESSON_MAX_TASKS];
         struct strbuf err;
         int off = 0;
 
-        for (int t = 0; t < sc->ntasks; t++)
-            labels[t] = sc->tasks[t].label;
         sb_init(&err);
-        if (schedule_parse(out->schedule, labels, sc->ntasks, sch, &off,
-                           &err) < 0)
+        if (scene_schedule_parse(sc, out->schedule, sch, &off, &err) < 0)
             cli_usage_error(ov->cmd, "--schedule \"%s\": %s (at character %d)",
                             out->schedule, err.s, off + 1);
         sb_done(&err);

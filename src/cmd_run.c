@@ -224,16 +224,13 @@ static void run_scene(const struct lesson *L, int i, struct scene_run *r,
                       int record)
 {
     const struct scene *sc = &L->scenes[i];
-    const char *labels[LESSON_MAX_TASKS];
     struct strbuf err;
     int off;
 
-    for (int t = 0; t < sc->ntasks; t++)
-        labels[t] = sc->tasks[t].label;
     sb_init(&err);
     r->has_sch = sc->cfg.schedule &&
-                 schedule_parse(sc->cfg.schedule, labels, sc->ntasks, &r->sch,
-                                &off, &err) == 0;
+                 scene_schedule_parse(sc, sc->cfg.schedule, &r->sch, &off,
+                                      &err) == 0;
     sb_done(&err);
     r->sim = sim_new(L, i, &sc->cfg, r->has_sch ? &r->sch : NULL, record);
     sim_run(r->sim);

@@ -669,9 +669,18 @@ static void compile_func(struct compiler *c, int index)
 
 /* ---- scenes ---------------------------------------------------------------- */
 
-static void check_scene(struct compiler *c, struct scene *sc)
+int scene_schedule_parse(const struct scene *sc, const char *text,
+                         struct schedule *out, int *err_off, struct strbuf *err)
 {
     const char *labels[LESSON_MAX_TASKS];
+
+    for (int t = 0; t < sc->ntasks; t++)
+        labels[t] = sc->tasks[t].label;
+    return schedule_parse(text, labels, sc->ntasks, out, err_off, err);
+}
+
+static void check_scene(struct compiler *c, struct scene *sc)
+{
 
     for (int i = 0; i < sc->ntasks; i++) {
         struct scene_task *st = &sc->tasks[i];
@@ -688,7 +697,6 @@ static void check_scene(struct compiler *c, struct scene *sc)
                     fd->nparams == 1 ? "" : "s", st->nargs,
                     st->nargs == 1 ? "was" : "were");
         st->func = f;
-        labels[i] = st->label;
     }
     if (sc->cfg.schedule) {
         struct schedule sch;
@@ -696,8 +704,7 @@ static void check_scene(struct compiler *c, struct scene *sc)
         int off = 0;
 
         sb_init(&err);
-        if (schedule_parse(sc->cfg.schedule, labels, sc->ntasks, &sch, &off,
-                           &err) < 0) {
+        if (scene_schedule_parse(sc, sc->cfg.schedule, &sch, &off, &err) < 0) {
             diag_error(c->d, c->L->src, sc->cfg.schedule_line,
                        sc->cfg.schedule_col + off, "%s", err.s);
             sb_done(&err);

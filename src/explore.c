@@ -1904,18 +1904,6 @@ void explore_format_text(struct strbuf *out, const struct explore_result *r,
 
 /* ---- JSON --------------------------------------------------------------------------------- */
 
-static const char *status_word(enum trace_status s)
-{
-    switch (s) {
-    case TRACE_RUNNING: return "running";
-    case TRACE_OK: return "ok";
-    case TRACE_FAILED: return "failed";
-    case TRACE_DEADLOCK: return "deadlock";
-    case TRACE_LIMIT: return "limit";
-    }
-    return "?";
-}
-
 static void json_values(struct json *j, const char *key,
                         const struct explore_result *r, const int64_t *vals)
 {
@@ -1956,7 +1944,7 @@ static void json_outcome(struct json *j, const struct explore_result *r,
                         o->final + (size_t)(t + 1) * (size_t)r->nglobals);
         json_end(j);
     }
-    json_str(j, "status", status_word(o->status));
+    json_str(j, "status", trace_status_name(o->status));
     if (o->infinite)
         json_null(j, "schedules");
     else

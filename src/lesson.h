@@ -297,6 +297,12 @@ void lesson_free(struct lesson *l);
 /* Parse src (taking ownership of it) into a lesson without compiling it. */
 struct lesson *lesson_parse(struct source *src, struct diag *d);
 
+/* Parse text as a schedule of scene sc's tasks (schedule_parse with the
+ * scene's labels).  Returns 0, or -1 with *err_off and err set. */
+struct schedule;
+int scene_schedule_parse(const struct scene *sc, const char *text,
+                         struct schedule *out, int *err_off, struct strbuf *err);
+
 /* Lookups; -1 if absent. */
 int lesson_find_scene(const struct lesson *l, const char *name);
 int lesson_find_func(const struct lesson *l, const char *name);

@@ -402,18 +402,6 @@ void report_text(struct strbuf *out, const struct report *r)
 
 /* ---- JSON ----------------------------------------------------------------------- */
 
-static const char *status_name(enum trace_status s)
-{
-    switch (s) {
-    case TRACE_RUNNING: return "running";
-    case TRACE_OK: return "ok";
-    case TRACE_FAILED: return "failed";
-    case TRACE_DEADLOCK: return "deadlock";
-    case TRACE_LIMIT: return "limit";
-    }
-    return "?";
-}
-
 static void json_memory(struct json *j, const char *key, const struct report *r,
                         int space)
 {
@@ -604,7 +592,7 @@ void report_json(struct strbuf *out, const struct report *r)
         json_end(&j);
     }
     json_end(&j);
-    json_str(&j, "status", status_name(tr->status));
+    json_str(&j, "status", trace_status_name(tr->status));
     json_int(&j, "makespan", tr->end);
     json_memory(&j, "final", r, 0);
     if (r->cfg->mode == MODE_PROCESSES) {

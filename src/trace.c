@@ -236,6 +236,18 @@ size_t trace_event_seek(const struct trace *tr, int64_t t)
     return lo;
 }
 
+const char *trace_status_name(enum trace_status s)
+{
+    switch (s) {
+    case TRACE_OK: return "ok";
+    case TRACE_FAILED: return "failed";
+    case TRACE_DEADLOCK: return "deadlock";
+    case TRACE_LIMIT: return "limit";
+    case TRACE_RUNNING: break;
+    }
+    return "running";
+}
+
 size_t trace_bytes(const struct trace *tr)
 {
     size_t n = sizeof(*tr) + tr->nops * sizeof(struct trace_op) +

@@ -198,6 +198,9 @@ size_t trace_op_seek(const struct trace *tr, int64_t t);
 /* Index of the first event at time >= t (nevents if none). */
 size_t trace_event_seek(const struct trace *tr, int64_t t);
 
+/* "ok", "failed", "deadlock", "limit" or "running", as JSON says it. */
+const char *trace_status_name(enum trace_status s);
+
 /* Bytes the trace holds (records and text), for bench. */
 size_t trace_bytes(const struct trace *tr);
 

@@ -778,18 +778,6 @@ void real_result_free(struct real_result *res)
 
 /* ---- reporting ---------------------------------------------------------------------------- */
 
-static const char *status_word(enum trace_status s)
-{
-    switch (s) {
-    case TRACE_OK: return "ok";
-    case TRACE_FAILED: return "failed";
-    case TRACE_DEADLOCK: return "deadlock";
-    case TRACE_LIMIT: return "limit";
-    case TRACE_RUNNING: break;
-    }
-    return "running";
-}
-
 static void memory_text(struct strbuf *out, const struct program *P,
                         const int64_t *v)
 {
@@ -852,7 +840,7 @@ void real_result_json(struct json *j, const struct lesson *L,
         json_object(j, NULL);
         json_values(j, "final", P, oc->final);
         json_int(j, "count", oc->count);
-        json_str(j, "status", status_word(oc->status));
+        json_str(j, "status", trace_status_name(oc->status));
         if (oc->why)
             json_str(j, "why", oc->why);
         if (res->nspaces > 1) {
@@ -935,7 +923,7 @@ void real_result_histogram(struct strbuf *out, const struct lesson *L,
         sb_printf(out, "%6d  %3d%%", oc->count,
                   (int)((int64_t)oc->count * 100 / (res->runs ? res->runs : 1)));
         if (oc->status != TRACE_OK)
-            sb_printf(out, "  (%s)", status_word(oc->status));
+            sb_printf(out, "  (%s)", trace_status_name(oc->status));
         sb_putc(out, '\n');
     }
     sb_done(&lab);

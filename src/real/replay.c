@@ -484,18 +484,15 @@ static int rerun(const struct lesson *L, int scene, const struct scene_config *c
                  const char *text, const struct trace *real, struct real_replay *rp)
 {
     const struct scene *sc = &L->scenes[scene];
-    const char *labels[LESSON_MAX_TASKS];
     struct schedule sch;
     struct strbuf err;
     struct scene_config c = *cfg;
     struct sim *s;
     int off, ok;
 
-    for (int t = 0; t < sc->ntasks; t++)
-        labels[t] = sc->tasks[t].label;
     sb_init(&err);
     schedule_init(&sch);
-    if (schedule_parse(text, labels, sc->ntasks, &sch, &off, &err) < 0) {
+    if (scene_schedule_parse(sc, text, &sch, &off, &err) < 0) {
         sb_printf(&rp->why, "the schedule does not read back: %s", err.s);
         sb_done(&err);
         return 0;

@@ -333,15 +333,11 @@ static struct tape *load_scene(const struct lesson *L, int scene)
     int has = 0;
 
     if (sc->cfg.schedule) {
-        const char *labels[LESSON_MAX_TASKS];
         struct strbuf err;
         int off;
 
-        for (int t = 0; t < sc->ntasks; t++)
-            labels[t] = sc->tasks[t].label;
         sb_init(&err);
-        has = schedule_parse(sc->cfg.schedule, labels, sc->ntasks, &sch, &off,
-                             &err) == 0;
+        has = scene_schedule_parse(sc, sc->cfg.schedule, &sch, &off, &err) == 0;
         sb_done(&err);
     }
     tp = tape_new(L, scene, &sc->cfg, has ? &sch : NULL);
