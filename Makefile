@@ -8,6 +8,7 @@
 #   make CORO=ucontext   coroutines switch with swapcontext, not assembly
 #   make bench      taketurns bench --json
 #   make golden     regenerate golden files (read the diff before committing)
+#   make cpython-golden   re-record tests/cpython/ from CPython 3.13 (PY313=)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -74,6 +75,16 @@ test: taketurns $(UNIT_BIN)
 golden: taketurns
 	@tests/golden.sh ./taketurns
 
+# make cpython-golden: re-record tests/cpython/*.txt from a real CPython 3.13
+# (the bytecode and executed ops the tests compare with; read the diff).
+# python3.13 is asked for its sys.executable, so a pyenv shim that cannot
+# run it falls back to pyenv's own 3.13.0.
+PY313 ?= $(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || echo $$HOME/.pyenv/versions/3.13.0/bin/python3.13)
+cpython-golden:
+	@$(PY313) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || \
+	    { echo "cpython-golden: needs CPython 3.13.x; $(PY313) is missing or another version (set PY313=...)" >&2; exit 1; }
+	$(PY313) tests/cpython/record.py lessons/*.lesson tests/cpython/*.lesson
+
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
 
@@ -128,6 +139,6 @@ uninstall:
 clean:
 	rm -rf build taketurns tests/out
 
-.PHONY: all test golden asan tsan bench run install uninstall clean
+.PHONY: all test golden cpython-golden asan tsan bench run install uninstall clean
 
 -include $(OBJ:.o=.d)
