@@ -13,6 +13,7 @@ int cmd_check(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_explore(int argc, char **argv);    /* cmd_explore.c */
+int cmd_dis(int argc, char **argv);        /* cmd_dis.c */
 int cmd_real(int argc, char **argv);       /* real/cmd_real.c */
 int cmd_screen(int argc, char **argv);     /* ui/cmd_screen.c */
 /* taketurns [LESSON]: the TUI; argv holds the lesson, if any (ui/tui.c). */

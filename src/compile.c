@@ -1,8 +1,12 @@
-/* compile.c - from a parsed lesson to bytecode, and lesson_load().
+/* compile.c - from a parsed lesson to CPython 3.13's bytecode; lesson_load.
  *
- * One pass per function: names are resolved (shared variables are globals,
- * every other name is local to its task), calls are checked against their
- * definitions, and code is emitted with a source position per instruction.
+ * Names are resolved as Python resolves them in a module: a name assigned
+ * in a function is local unless the function declares it `global`; the
+ * module's variables, locks and functions are globals.  Assigning a module
+ * variable without `global` is refused where Python would make it local.
+ * Code is generated statement by statement the way CPython 3.13's codegen
+ * does (Python/compile.c) into basic blocks (cfg.h), which flowgraph.c
+ * optimises and lays out; the result is what `python3.13 -m dis` lists.
  * The compiler also checks each scene: its tasks' functions and argument
  * counts, and its schedule string.
  */
@@ -12,25 +16,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "lesson.h"
 #include "program.h"
 #include "schedule.h"
 #include "util.h"
 
 const struct op_info op_info[OP_COUNT] = {
-#define X(name, ticks, desc) {#name, ticks, desc},
+#define X(name, flags, desc) {#name, flags, desc},
     OP_LIST(X)
 #undef X
 };
 
-/* Loops being compiled, innermost last: where break and continue go. */
-struct loop {
-    uint32_t head;              /* continue target */
-    uint32_t *breaks;           /* JUMP_FORWARD pcs to patch */
-    int nbreaks;
-    size_t cap;
-    int with_depth;             /* with blocks open outside the loop */
+enum fblock_kind { FB_FOR, FB_WHILE, FB_WITH, FB_ASYNC_WITH };
+
+/* A block of code that break, continue and return must leave properly
+ * (CPython's fblockinfo). */
+struct fblock {
+    enum fblock_kind kind;
+    int start;          /* loops: where continue goes */
+    int exit;           /* loops: where break goes */
+    int line, col;      /* with: the with statement */
+    int lock;
+    int outer_handler;  /* with: the handler outside the block */
 };
+
+/* Imports (struct lesson.imports bits). */
+enum { IMP_THREADING = 1, IMP_ASYNCIO = 2, IMP_TIME = 4 };
 
 struct compiler {
     struct lesson *L;
@@ -38,20 +50,22 @@ struct compiler {
     struct diag *d;
     jmp_buf fail;
 
-    size_t cap_code, cap_consts, cap_prints;
+    size_t cap_code, cap_consts, cap_names;
 
     /* the function being compiled */
     const struct func_def *fd;
     struct func *fn;
     const char **locals;
     size_t cap_locals;
-    int depth, maxdepth;        /* operand stack */
-    int iter_slots_used;        /* hidden slots of nested for loops */
-    struct loop loops[LESSON_MAX_DEPTH + 1];
-    int nloops;
-    int withs[LESSON_MAX_DEPTH + 1]; /* locks of the open with blocks */
-    int nwiths;
-    int line, col;              /* position of the code being emitted */
+    int nreal;                  /* real locals (CPython's co_varnames) */
+    const char **globals_decl;  /* names declared global */
+    int nglobals_decl;
+    size_t cap_gdecl;
+    int range_depth, max_range_depth;
+    struct cfg g;
+    struct fblock fblocks[LESSON_MAX_DEPTH + 1];
+    int nfblocks;
+    int handler, nhandlers;     /* the active handler; handlers made */
 };
 
 static TT_NORETURN TT_PRINTF(4, 5) void fail_at(struct compiler *c, int line,
@@ -135,112 +149,337 @@ static int add_local(struct compiler *c, const char *name)
     return c->fn->nlocals++;
 }
 
-/* Collect every name a function assigns: those are its locals. */
-static void collect_locals(struct compiler *c, const struct stmt *s)
+static int declared_global(struct compiler *c, const char *name)
+{
+    for (int i = 0; i < c->nglobals_decl; i++)
+        if (strcmp(c->globals_decl[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_module_name(const char *name)
+{
+    return strcmp(name, "threading") == 0 || strcmp(name, "asyncio") == 0 ||
+           strcmp(name, "time") == 0;
+}
+
+static int is_builtin_func(const char *name)
+{
+    static const char *const b[] = {"compute", "sleep", "io", "print",
+                                    "range"};
+
+    for (size_t i = 0; i < TT_ARRAY_LEN(b); i++)
+        if (strcmp(name, b[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A name used before the function's `global` statement for it, as Python
+ * refuses at compile time: first uses are recorded in order. */
+struct use {
+    const char *name;
+    int line, col;
+};
+
+struct uses {
+    struct use *v;
+    int n;
+    size_t cap;
+};
+
+static void note_use(struct uses *u, const char *name, int line, int col)
+{
+    for (int i = 0; i < u->n; i++)
+        if (strcmp(u->v[i].name, name) == 0)
+            return;
+    XGROW(u->v, u->cap, (size_t)u->n + 1);
+    u->v[u->n].name = name;
+    u->v[u->n].line = line;
+    u->v[u->n].col = col;
+    u->n++;
+}
+
+static void uses_in_expr(struct uses *u, const struct expr *e)
+{
+    if (!e)
+        return;
+    if (e->kind == E_NAME)
+        note_use(u, e->name, e->line, e->col);
+    uses_in_expr(u, e->lhs);
+    uses_in_expr(u, e->rhs);
+    for (int i = 0; i < e->nargs; i++)
+        uses_in_expr(u, e->args[i]);
+}
+
+/* One walk in source order: global declarations (checked against earlier
+ * uses), then every assigned name becomes a local unless declared global. */
+static void collect_names(struct compiler *c, const struct stmt *s,
+                          struct uses *u)
 {
     for (; s; s = s->next) {
-        if (s->kind == S_ASSIGN || s->kind == S_AUG || s->kind == S_FOR) {
-            if (lesson_find_shared(c->L, s->name) < 0) {
-                if (lesson_find_lock(c->L, s->name) >= 0)
-                    fail_at(c, s->line, s->name_col, "'%s' is a lock; it "
-                            "cannot be given a value", s->name);
-                if (lesson_find_func(c->L, s->name) >= 0)
-                    fail_at(c, s->line, s->name_col, "'%s' is a function; "
-                            "it cannot be given a value", s->name);
-                add_local(c, s->name);
-            } else if (s->kind == S_FOR) {
-                fail_at(c, s->line, s->name_col, "the loop variable '%s' is "
-                        "a shared variable: use a local name", s->name);
+        switch (s->kind) {
+        case S_GLOBAL:
+            for (const struct stmt *gs = s; gs; gs = gs->body) {
+                for (int i = 0; i < u->n; i++)
+                    if (strcmp(u->v[i].name, gs->name) == 0)
+                        fail_at(c, gs->line, gs->name_col, "name '%s' is "
+                                "used prior to global declaration (put "
+                                "'global %s' at the top of the function)",
+                                gs->name, gs->name);
+                for (int i = 0; i < c->fd->nparams; i++)
+                    if (strcmp(c->fd->params[i], gs->name) == 0)
+                        fail_at(c, gs->line, gs->name_col, "name '%s' is "
+                                "parameter and global", gs->name);
+                if (lesson_find_shared(c->L, gs->name) < 0) {
+                    if (lesson_find_lock(c->L, gs->name) >= 0 ||
+                        lesson_find_func(c->L, gs->name) >= 0)
+                        fail_at(c, gs->line, gs->name_col, "'%s' is not a "
+                                "module variable: only variables need "
+                                "'global'", gs->name);
+                    fail_at(c, gs->line, gs->name_col, "'%s' is not a module "
+                            "variable (define it at the top level: %s = 0)",
+                            gs->name, gs->name);
+                }
+                if (!declared_global(c, gs->name)) {
+                    XGROW(c->globals_decl, c->cap_gdecl,
+                          (size_t)c->nglobals_decl + 1);
+                    c->globals_decl[c->nglobals_decl++] = gs->name;
+                }
             }
+            break;
+        case S_ASSIGN:
+        case S_AUG:
+        case S_FOR:
+            if (s->kind == S_AUG)
+                note_use(u, s->name, s->line, s->name_col);
+            uses_in_expr(u, s->value);
+            for (int i = 0; i < s->nargs; i++)
+                uses_in_expr(u, s->args[i]);
+            note_use(u, s->name, s->line, s->name_col);
+            if (declared_global(c, s->name)) {
+                if (s->kind == S_FOR)
+                    fail_at(c, s->line, s->name_col, "the loop variable "
+                            "'%s' is a module variable: use a local name",
+                            s->name);
+                break;
+            }
+            if (lesson_find_shared(c->L, s->name) >= 0)
+                fail_at(c, s->line, s->name_col, "'%s' is a module variable: "
+                        "assigning it here would make a new local '%s' in "
+                        "Python; add 'global %s' at the top of this function",
+                        s->name, s->name, s->name);
+            if (lesson_find_lock(c->L, s->name) >= 0)
+                fail_at(c, s->line, s->name_col, "'%s' is a lock; it cannot "
+                        "be given a value", s->name);
+            if (lesson_find_func(c->L, s->name) >= 0)
+                fail_at(c, s->line, s->name_col, "'%s' is a function; it "
+                        "cannot be given a value", s->name);
+            if (is_module_name(s->name) || is_builtin_func(s->name))
+                fail_at(c, s->line, s->name_col, "'%s' is built in and "
+                        "cannot be given a value", s->name);
+            add_local(c, s->name);
+            break;
+        default:
+            uses_in_expr(u, s->value);
+            for (int i = 0; i < s->nitems; i++)
+                uses_in_expr(u, s->items[i].value);
+            if (s->name && s->kind != S_PASS)
+                note_use(u, s->name, s->line, s->name_col);
+            break;
         }
-        collect_locals(c, s->body);
-        collect_locals(c, s->orelse);
+        collect_names(c, s->body, u);
+        collect_names(c, s->orelse, u);
     }
 }
 
-/* ---- emitting ----------------------------------------------------------- */
+/* ---- constants and names in the program ---------------------------------- */
 
-static uint32_t here(struct compiler *c)
-{
-    return c->prog->ncode;
-}
-
-static void stack(struct compiler *c, int delta)
-{
-    c->depth += delta;
-    if (c->depth > c->maxdepth)
-        c->maxdepth = c->depth;
-}
-
-static uint32_t emit(struct compiler *c, enum opcode op, int32_t a, int b,
-                     int delta)
-{
-    struct program *P = c->prog;
-    size_t old_cap = c->cap_code;
-
-    if (P->ncode >= PROGRAM_MAX_CODE)
-        fail_at(c, c->line, c->col, "the lesson's code is too long (the limit "
-                "is %d ops)", PROGRAM_MAX_CODE);
-    XGROW(P->code, c->cap_code, (size_t)P->ncode + 1);
-    if (c->cap_code != old_cap) {
-        P->pos = xrealloc(P->pos, c->cap_code * sizeof(*P->pos));
-        P->func_of = xrealloc(P->func_of, c->cap_code * sizeof(*P->func_of));
-    }
-    P->code[P->ncode].op = (uint8_t)op;
-    P->code[P->ncode].pad = 0;
-    P->code[P->ncode].a = a;
-    P->code[P->ncode].b = (uint16_t)b;
-    P->pos[P->ncode].line = c->line;
-    P->pos[P->ncode].col = c->col;
-    P->func_of[P->ncode] = (uint16_t)(c->fn - P->funcs);
-    stack(c, delta);
-    return P->ncode++;
-}
-
-static void patch(struct compiler *c, uint32_t at)
-{
-    c->prog->code[at].a = (int32_t)here(c);
-}
-
-static int add_const(struct compiler *c, int64_t v)
+static int add_const(struct compiler *c, enum const_kind kind, int64_t v,
+                     const char *str)
 {
     struct program *P = c->prog;
 
-    for (int i = 0; i < P->nconsts; i++)
-        if (P->consts[i] == v)
+    for (int i = 0; i < P->nconsts; i++) {
+        const struct constant *k = &P->consts[i];
+
+        if (k->kind == kind && k->v == v &&
+            (kind != CONST_STR || strcmp(k->str, str) == 0))
             return i;
+    }
     XGROW(P->consts, c->cap_consts, (size_t)P->nconsts + 1);
-    P->consts[P->nconsts] = v;
+    P->consts[P->nconsts].kind = kind;
+    P->consts[P->nconsts].v = v;
+    P->consts[P->nconsts].str = str;
     return P->nconsts++;
 }
 
-static void at(struct compiler *c, int line, int col)
+static int const_truth(void *ctx, int32_t a)
 {
-    c->line = line;
-    c->col = col;
+    const struct constant *k = &((struct compiler *)ctx)->prog->consts[a];
+
+    if (k->kind == CONST_STR)
+        return k->str[0] != '\0';
+    return k->kind != CONST_NONE && k->v != 0;
 }
 
-/* ---- expressions ---------------------------------------------------------- */
+static int32_t const_bool(void *ctx, int truth)
+{
+    return add_const(ctx, CONST_BOOL, truth, NULL);
+}
+
+static int add_name(struct compiler *c, const char *name)
+{
+    struct program *P = c->prog;
+
+    for (int i = 0; i < P->nnames; i++)
+        if (strcmp(P->names[i], name) == 0)
+            return i;
+    XGROW(P->names, c->cap_names, (size_t)P->nnames + 1);
+    P->names[P->nnames] = name;
+    return P->nnames++;
+}
+
+/* ---- emitting --------------------------------------------------------------- */
+
+static struct cfg_instr *emit(struct compiler *c, int op, int32_t a, int line,
+                              int col)
+{
+    struct cfg_instr *in = cfg_addop(&c->g, op, a, line, col);
+
+    in->handler = c->handler;
+    return in;
+}
+
+static struct cfg_instr *emit_jump(struct compiler *c, int op, int target,
+                                   int line, int col)
+{
+    struct cfg_instr *in = emit(c, op, 0, line, col);
+
+    in->target = target;
+    return in;
+}
+
+static int new_label(struct compiler *c)
+{
+    return cfg_new_label(&c->g);
+}
+
+static void use_label(struct compiler *c, int label)
+{
+    cfg_use_label(&c->g, label);
+}
+
+static void load_const(struct compiler *c, enum const_kind kind, int64_t v,
+                       const char *str, int line, int col)
+{
+    emit(c, OP_LOAD_CONST, add_const(c, kind, v, str), line, col);
+}
+
+static void load_none(struct compiler *c, int line, int col)
+{
+    load_const(c, CONST_NONE, 0, NULL, line, col);
+}
+
+/* LOAD_GLOBAL of a name that is not a variable: a function, lock, module
+ * or builtin. */
+static void load_global_ref(struct compiler *c, const char *name, int line,
+                            int col)
+{
+    emit(c, OP_LOAD_GLOBAL, -1 - add_name(c, name), line, col);
+}
+
+/* ---- constant folding (CPython folds constants before codegen) ------------ */
+
+/* Returns 1 and sets *v (and *is_bool) if e is a constant expression. */
+static int fold(struct compiler *c, const struct expr *e, int64_t *v,
+                int *is_bool)
+{
+    int64_t a, b, r;
+    int ba, bb;
+
+    switch (e->kind) {
+    case E_INT:
+        *v = e->ival;
+        *is_bool = e->op == 2;
+        return 1;
+    case E_NEG:
+        if (!fold(c, e->lhs, &a, &ba))
+            return 0;
+        if (a == INT64_MIN + 1 || a == INT64_MIN)
+            return 0;
+        *v = -a;
+        *is_bool = 0;
+        return 1;
+    case E_NOT:
+        if (!fold(c, e->lhs, &a, &ba))
+            return 0;
+        *v = !a;
+        *is_bool = 1;
+        return 1;
+    case E_BINARY:
+        if (!fold(c, e->lhs, &a, &ba) || !fold(c, e->rhs, &b, &bb))
+            return 0;
+        switch (e->op) {
+        case '+':
+            if (__builtin_add_overflow(a, b, &r))
+                return 0;
+            break;
+        case '-':
+            if (__builtin_sub_overflow(a, b, &r))
+                return 0;
+            break;
+        case '*':
+            if (__builtin_mul_overflow(a, b, &r))
+                return 0;
+            break;
+        case '/':
+        case '%':
+            if (b == 0 || (a == INT64_MIN && b == -1))
+                return 0;
+            {
+                int64_t q = a / b, m = a % b;
+
+                if (m != 0 && ((m < 0) != (b < 0))) {
+                    q -= 1;
+                    m += b;
+                }
+                r = e->op == '/' ? q : m;
+            }
+            break;
+        default:
+            return 0;
+        }
+        if (r == INT64_MIN)
+            return 0;
+        *v = r;
+        *is_bool = 0;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ---- expressions -------------------------------------------------------------- */
 
 static void compile_expr(struct compiler *c, const struct expr *e);
+static void compile_stmts(struct compiler *c, const struct stmt *s);
 
 static void load_name(struct compiler *c, const char *name, int line, int col)
 {
     int i;
 
-    at(c, line, col);
-    if ((i = lesson_find_shared(c->L, name)) >= 0) {
-        emit(c, OP_LOAD_GLOBAL, i, 0, 1);
-    } else if ((i = find_local(c, name)) >= 0) {
-        emit(c, OP_LOAD_FAST, i, 0, 1);
+    if ((i = find_local(c, name)) >= 0 && i < c->nreal) {
+        emit(c, OP_LOAD_FAST, i, line, col);
+    } else if ((i = lesson_find_shared(c->L, name)) >= 0) {
+        emit(c, OP_LOAD_GLOBAL, i, line, col);
     } else if (lesson_find_lock(c->L, name) >= 0) {
         fail_at(c, line, col, "'%s' is a lock, not a value", name);
     } else if (lesson_find_func(c->L, name) >= 0) {
         fail_at(c, line, col, "'%s' is a function: call it with %s(...)",
                 name, name);
     } else {
-        fail_at(c, line, col, "name '%s' is not defined (declare shared "
-                "variables with 'shared %s = 0' at the top level)", name, name);
+        fail_at(c, line, col, "name '%s' is not defined (module variables "
+                "are defined at the top level: %s = 0)", name, name);
     }
 }
 
@@ -248,17 +487,104 @@ static void store_name(struct compiler *c, const char *name, int line, int col)
 {
     int i;
 
-    at(c, line, col);
-    if ((i = lesson_find_shared(c->L, name)) >= 0)
-        emit(c, OP_STORE_GLOBAL, i, 0, -1);
+    if (declared_global(c, name))
+        emit(c, OP_STORE_GLOBAL, lesson_find_shared(c->L, name), line, col);
+    else if ((i = find_local(c, name)) >= 0)
+        emit(c, OP_STORE_FAST, i, line, col);
     else
-        emit(c, OP_STORE_FAST, find_local(c, name), 0, -1);
+        fail_at(c, line, col, "internal error: '%s' has no slot", name);
+}
+
+/* GET_AWAITABLE n; LOAD_CONST None; SEND ... END_SEND: the await loop
+ * (CPython's ADD_YIELD_FROM). */
+static void yield_from(struct compiler *c, int kind, int32_t b, int line,
+                       int col)
+{
+    int send = new_label(c), exit = new_label(c);
+    struct cfg_instr *in;
+    int outer = c->handler;
+
+    use_label(c, send);
+    in = emit_jump(c, OP_SEND, exit, line, col);
+    in->kind = (uint8_t)kind;
+    in->b = b;
+    c->handler = ++c->nhandlers;    /* the throw()/close() cleanup */
+    emit(c, OP_YIELD_VALUE, 1, line, col);
+    c->handler = outer;
+    emit(c, OP_RESUME, 3, line, col);
+    emit_jump(c, CFG_JUMP_NO_INTERRUPT, send, line, col);
+    use_label(c, exit);
+    emit(c, OP_END_SEND, 0, line, col);
+}
+
+static void await_value(struct compiler *c, int kind, int32_t b, int line,
+                        int col, int where)
+{
+    emit(c, OP_GET_AWAITABLE, where, line, col);
+    load_none(c, line, col);
+    yield_from(c, kind, b, line, col);
+}
+
+static void require_import(struct compiler *c, unsigned bit, const char *mod,
+                           int line, int col)
+{
+    if (!(c->L->imports & bit))
+        fail_at(c, line, col, "name '%s' is not defined: add 'import %s' at "
+                "the top of the lesson's code", mod, mod);
+}
+
+/* The call part of a work statement: compute(n), sleep(n), io(n),
+ * time.sleep(n), asyncio.sleep(n); returns the CALL's kind. */
+static void compile_work_call(struct compiler *c, const struct stmt *s,
+                              int awaited)
+{
+    const char *fname = s->work == WORK_COMPUTE ? "compute" :
+                        s->work == WORK_IO ? "io" : "sleep";
+    struct cfg_instr *call;
+    int kind;
+
+    if (awaited && !c->fd->is_async)
+        fail_at(c, s->line, s->col, "'await' is only allowed inside an async "
+                "def");
+    if (s->op == 1) {           /* time.sleep */
+        require_import(c, IMP_TIME, "time", s->line, s->name_col);
+        if (awaited)
+            fail_at(c, s->line, s->col, "time.sleep() blocks the thread and "
+                    "cannot be awaited: write 'await asyncio.sleep(...)'");
+        load_global_ref(c, "time", s->line, s->name_col);
+        emit(c, OP_LOAD_ATTR, 0, s->line, s->name_col)->b =
+            add_name(c, "sleep");
+        emit(c, OP_PUSH_NULL, 0, s->line, s->name_col);
+        kind = CK_SLEEP;
+    } else if (s->op == 2) {    /* asyncio.sleep */
+        require_import(c, IMP_ASYNCIO, "asyncio", s->line, s->name_col);
+        load_global_ref(c, "asyncio", s->line, s->name_col);
+        emit(c, OP_LOAD_ATTR, 0, s->line, s->name_col)->b =
+            add_name(c, "sleep");
+        emit(c, OP_PUSH_NULL, 0, s->line, s->name_col);
+        kind = CK_AWAIT_SLEEP;
+    } else {
+        if (awaited && s->work == WORK_SLEEP)
+            fail_at(c, s->line, s->col, "sleep() blocks the thread and cannot "
+                    "be awaited: write 'await asyncio.sleep(...)'");
+        load_global_ref(c, fname, s->line, s->name_col);
+        emit(c, OP_PUSH_NULL, 0, s->line, s->name_col);
+        kind = s->work == WORK_COMPUTE ? CK_COMPUTE :
+               s->work == WORK_SLEEP ? CK_SLEEP :
+               awaited ? CK_AWAIT_IO : CK_IO;
+    }
+    compile_expr(c, s->value);
+    call = emit(c, OP_CALL, 1, s->line, s->col);
+    call->kind = (uint8_t)kind;
+    if (awaited)
+        await_value(c, CK_SEND_WAIT, 0, s->line, s->col, 0);
 }
 
 static void compile_call(struct compiler *c, const struct expr *e, int awaited)
 {
     int f = lesson_find_func(c->L, e->name);
     const struct func_def *fd;
+    struct cfg_instr *call;
 
     if (f < 0)
         fail_at(c, e->line, e->col, "no function named '%s'%s", e->name,
@@ -278,20 +604,62 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
     if (awaited && !c->fd->is_async)
         fail_at(c, e->line, e->col, "'await' is only allowed inside an "
                 "async def");
+    load_global_ref(c, e->name, e->line, e->col);
+    emit(c, OP_PUSH_NULL, 0, e->line, e->col);
     for (int i = 0; i < e->nargs; i++)
         compile_expr(c, e->args[i]);
-    at(c, e->line, e->col);
-    emit(c, OP_CALL, f, e->nargs, 1 - e->nargs);
+    call = emit(c, OP_CALL, e->nargs, e->line, e->col);
+    call->kind = fd->is_async ? CK_ASYNC_FUNC : CK_FUNC;
+    call->b = f;
+    if (awaited)
+        await_value(c, CK_SEND_CORO, f, e->line, e->col, 0);
+}
+
+/* `a and b and c` as a value (CPython's compiler_boolop, with the chain
+ * flattened as Python's parser flattens it). */
+static void compile_boolop(struct compiler *c, const struct expr *e)
+{
+    const struct expr *vals[LESSON_MAX_EXPR_DEPTH * 2 + 2];
+    int n = 0, end = new_label(c);
+    int jump = e->kind == E_AND ? OP_POP_JUMP_IF_FALSE : OP_POP_JUMP_IF_TRUE;
+    const struct expr *stack[LESSON_MAX_EXPR_DEPTH * 2 + 2];
+    int sp = 0;
+
+    /* in-order leaves of the same-kind chain */
+    stack[sp++] = e;
+    while (sp) {
+        const struct expr *x = stack[--sp];
+
+        if (x->kind == e->kind) {
+            stack[sp++] = x->rhs;
+            stack[sp++] = x->lhs;
+        } else {
+            vals[n++] = x;
+        }
+    }
+    for (int i = 0; i < n - 1; i++) {
+        compile_expr(c, vals[i]);
+        emit(c, OP_COPY, 1, e->line, e->col);
+        emit(c, OP_TO_BOOL, 0, e->line, e->col);
+        emit_jump(c, jump, end, e->line, e->col);
+        emit(c, OP_POP_TOP, 0, e->line, e->col);
+    }
+    compile_expr(c, vals[n - 1]);
+    use_label(c, end);
 }
 
 static void compile_expr(struct compiler *c, const struct expr *e)
 {
-    uint32_t j;
+    int64_t v;
+    int is_bool;
 
+    if (fold(c, e, &v, &is_bool)) {
+        load_const(c, is_bool ? CONST_BOOL : CONST_INT, v, NULL, e->line,
+                   e->col);
+        return;
+    }
     switch (e->kind) {
     case E_INT:
-        at(c, e->line, e->col);
-        emit(c, OP_LOAD_CONST, add_const(c, e->ival), 0, 1);
         break;
     case E_NAME:
         load_name(c, e->name, e->line, e->col);
@@ -299,43 +667,64 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     case E_BINARY:
         compile_expr(c, e->lhs);
         compile_expr(c, e->rhs);
-        at(c, e->line, e->col);
-        emit(c, OP_BINARY_OP, e->op, 0, -1);
+        emit(c, OP_BINARY_OP, e->op, e->line, e->col);
         break;
     case E_COMPARE:
         compile_expr(c, e->lhs);
         compile_expr(c, e->rhs);
-        at(c, e->line, e->col);
-        emit(c, OP_COMPARE_OP, e->op, 0, -1);
+        emit(c, OP_COMPARE_OP, e->op, e->line, e->col);
         break;
     case E_NOT:
         compile_expr(c, e->lhs);
-        at(c, e->line, e->col);
-        emit(c, OP_UNARY_NOT, 0, 0, 0);
+        emit(c, OP_TO_BOOL, 0, e->line, e->col);
+        emit(c, OP_UNARY_NOT, 0, e->line, e->col);
         break;
     case E_NEG:
         compile_expr(c, e->lhs);
-        at(c, e->line, e->col);
-        emit(c, OP_UNARY_NEGATIVE, 0, 0, 0);
+        emit(c, OP_UNARY_NEGATIVE, 0, e->line, e->col);
         break;
     case E_AND:
     case E_OR:
-        compile_expr(c, e->lhs);
-        at(c, e->line, e->col);
-        j = emit(c, e->kind == E_AND ? OP_JUMP_IF_FALSE_OR_POP :
-                 OP_JUMP_IF_TRUE_OR_POP, 0, 0, -1);
-        compile_expr(c, e->rhs);
-        patch(c, j);
+        compile_boolop(c, e);
         break;
     case E_CALL:
-        compile_call(c, e, e->op);
+        compile_call(c, e, e->op == 1);
         break;
     }
 }
 
-/* ---- statements --------------------------------------------------------------- */
+/* Jump to label if e's truth is cond (CPython's compiler_jump_if). */
+static void jump_if(struct compiler *c, const struct expr *e, int label,
+                    int cond)
+{
+    if (e->kind == E_NOT) {
+        int64_t v;
+        int b;
 
-static void compile_block(struct compiler *c, const struct stmt *s);
+        if (!fold(c, e, &v, &b)) {
+            jump_if(c, e->lhs, label, !cond);
+            return;
+        }
+    }
+    if (e->kind == E_AND || e->kind == E_OR) {
+        int cond2 = e->kind == E_OR;
+        int next2 = label;
+
+        if (!cond2 != !cond)
+            next2 = new_label(c);
+        jump_if(c, e->lhs, next2, cond2);
+        jump_if(c, e->rhs, label, cond);
+        if (next2 != label)
+            use_label(c, next2);
+        return;
+    }
+    compile_expr(c, e);
+    emit(c, OP_TO_BOOL, 0, e->line, e->col);
+    emit_jump(c, cond ? OP_POP_JUMP_IF_TRUE : OP_POP_JUMP_IF_FALSE, label,
+              e->line, e->col);
+}
+
+/* ---- statements --------------------------------------------------------------- */
 
 static int lock_index(struct compiler *c, const char *name, int line, int col)
 {
@@ -343,175 +732,344 @@ static int lock_index(struct compiler *c, const char *name, int line, int col)
 
     if (i < 0) {
         if (lesson_find_shared(c->L, name) >= 0 || find_local(c, name) >= 0)
-            fail_at(c, line, col, "'%s' is a variable, not a lock (declare "
-                    "locks with 'lock NAME')", name);
-        fail_at(c, line, col, "no lock named '%s' (declare it with 'lock "
-                "%s' at the top level)", name, name);
+            fail_at(c, line, col, "'%s' is a variable, not a lock (make a "
+                    "lock with '%s = threading.Lock()' at the top level)",
+                    name, name);
+        fail_at(c, line, col, "no lock named '%s' (make it with '%s = "
+                "threading.Lock()' at the top level)", name, name);
     }
     return i;
 }
 
-/* Release the locks of with blocks opened inside the loop (or function)
- * being left by break, continue or return. */
-static void release_withs(struct compiler *c, int down_to)
+/* The __exit__ call that ends a with block: LOAD_CONST None x3, CALL 2
+ * (and for async with, the await of __aexit__). */
+static void call_exit(struct compiler *c, const struct fblock *fb)
 {
-    for (int i = c->nwiths - 1; i >= down_to; i--)
-        emit(c, OP_RELEASE, c->withs[i], 0, 0);
+    struct cfg_instr *call;
+
+    load_none(c, fb->line, fb->col);
+    load_none(c, fb->line, fb->col);
+    load_none(c, fb->line, fb->col);
+    call = emit(c, OP_CALL, 2, fb->line, fb->col);
+    call->kind = fb->kind == FB_ASYNC_WITH ? CK_AEXIT : CK_EXIT;
+    call->b = fb->lock;
+    if (fb->kind == FB_ASYNC_WITH)
+        await_value(c, CK_SEND_RELEASE, fb->lock, fb->line, fb->col, 2);
+}
+
+/* Leave fblock fb on the way out of it (break, continue, return);
+ * *line is where the code that follows is attributed. */
+static void unwind_fblock(struct compiler *c, const struct fblock *fb,
+                          int *line, int *col, int preserve_tos)
+{
+    switch (fb->kind) {
+    case FB_FOR:
+        if (preserve_tos)
+            emit(c, OP_SWAP, 2, *line, *col);
+        emit(c, OP_POP_TOP, 0, *line, *col);
+        break;
+    case FB_WHILE:
+        break;
+    case FB_WITH:
+    case FB_ASYNC_WITH:
+        *line = fb->line;
+        *col = fb->col;
+        c->handler = fb->outer_handler;     /* POP_BLOCK */
+        if (preserve_tos)
+            emit(c, OP_SWAP, 2, *line, *col);
+        call_exit(c, fb);
+        emit(c, OP_POP_TOP, 0, *line, *col);
+        *line = CFG_NO_LINE;
+        *col = 0;
+        break;
+    }
+}
+
+/* Unwind the blocks above the innermost loop (returned, or -1: the
+ * function), or all of them when to_loop is 0. */
+static int unwind_stack(struct compiler *c, int *line, int *col,
+                        int preserve_tos, int to_loop)
+{
+    for (int i = c->nfblocks - 1; i >= 0; i--) {
+        const struct fblock *fb = &c->fblocks[i];
+
+        if (to_loop && (fb->kind == FB_FOR || fb->kind == FB_WHILE))
+            return i;
+        unwind_fblock(c, fb, line, col, preserve_tos);
+    }
+    return -1;
+}
+
+static void compile_break_continue(struct compiler *c, const struct stmt *s)
+{
+    int line = s->line, col = s->col;
+    int saved = c->handler, loop;
+
+    emit(c, OP_NOP, 0, line, col);
+    loop = unwind_stack(c, &line, &col, 0, 1);
+    if (loop < 0)
+        fail_at(c, s->line, s->col, "'%s' outside a loop",
+                s->kind == S_BREAK ? "break" : "continue");
+    if (s->kind == S_BREAK) {
+        unwind_fblock(c, &c->fblocks[loop], &line, &col, 0);
+        emit_jump(c, CFG_JUMP, c->fblocks[loop].exit, line, col);
+    } else {
+        emit_jump(c, CFG_JUMP, c->fblocks[loop].start, line, col);
+    }
+    c->handler = saved;
+}
+
+static int is_const_expr(struct compiler *c, const struct expr *e)
+{
+    int64_t v;
+    int b;
+
+    return fold(c, e, &v, &b);
+}
+
+static void compile_return(struct compiler *c, const struct stmt *s)
+{
+    const struct expr *value = s->value;
+    int preserve = value && !is_const_expr(c, value);
+    int line = s->line, col = s->col, saved = c->handler;
+
+    if (preserve) {
+        compile_expr(c, value);
+    } else if (value) {
+        line = value->line;
+        col = value->col;
+        emit(c, OP_NOP, 0, line, col);
+    }
+    if (!value || value->line != s->line) {
+        line = s->line;
+        col = s->col;
+        emit(c, OP_NOP, 0, line, col);
+    }
+    unwind_stack(c, &line, &col, preserve, 0);
+    if (!value) {
+        load_none(c, line, col);
+    } else if (!preserve) {
+        int64_t v;
+        int b;
+
+        fold(c, value, &v, &b);
+        load_const(c, b ? CONST_BOOL : CONST_INT, v, NULL, line, col);
+    }
+    emit(c, OP_RETURN_VALUE, 0, line, col);
+    c->handler = saved;
+}
+
+static struct fblock *push_fblock(struct compiler *c, enum fblock_kind kind,
+                                  int start, int exit)
+{
+    struct fblock *fb = &c->fblocks[c->nfblocks++];
+
+    memset(fb, 0, sizeof(*fb));
+    fb->kind = kind;
+    fb->start = start;
+    fb->exit = exit;
+    return fb;
 }
 
 static void compile_for(struct compiler *c, const struct stmt *s)
 {
-    struct loop *lp;
-    uint32_t head, exit_jump;
-    int slot = 0;
+    int start = new_label(c), cleanup = new_label(c), end = new_label(c);
+    struct cfg_instr *call, *it;
+    int slot;
 
+    if (c->range_depth >= LESSON_MAX_DEPTH)
+        fail_at(c, s->line, s->col, "loops nested too deeply");
+    slot = c->nreal + 3 * c->range_depth;
+    push_fblock(c, FB_FOR, start, end);
+    /* range(...) */
+    load_global_ref(c, "range", s->line, s->col);
+    emit(c, OP_PUSH_NULL, 0, s->line, s->col);
     for (int i = 0; i < s->nargs; i++)
         compile_expr(c, s->args[i]);
-    /* Three hidden locals per loop nesting level hold the range's state:
-     * the next value, the stop and the step.  Names starting with '.' are
-     * not shown as variables. */
-    {
-        static const char *const part[3] = {"next", "stop", "step"};
-        char name[32];
-
-        for (int k = 0; k < 3; k++) {
-            int i;
-
-            snprintf(name, sizeof(name), ".range%d.%s", c->iter_slots_used,
-                     part[k]);
-            i = find_local(c, name);
-            if (i < 0)
-                i = add_local(c, arena_strdup(&c->L->arena, name));
-            if (k == 0)
-                slot = i;
-        }
-    }
-    c->iter_slots_used++;
-    at(c, s->line, s->col);
-    emit(c, OP_GET_ITER, slot, s->nargs, -s->nargs);
-    head = here(c);
-    exit_jump = emit(c, OP_FOR_ITER, 0, slot, 1);
+    call = emit(c, OP_CALL, s->nargs, s->line, s->col);
+    call->kind = CK_RANGE;
+    call->b = slot;
+    emit(c, OP_GET_ITER, 0, s->line, s->col);
+    use_label(c, start);
+    it = emit_jump(c, OP_FOR_ITER, cleanup, s->line, s->col);
+    it->b = slot;
+    emit(c, OP_NOP, 0, s->line, s->name_col);
+    c->range_depth++;
+    if (c->range_depth > c->max_range_depth)
+        c->max_range_depth = c->range_depth;
     store_name(c, s->name, s->line, s->name_col);
-
-    lp = &c->loops[c->nloops++];
-    memset(lp, 0, sizeof(*lp));
-    lp->head = head;
-    lp->with_depth = c->nwiths;
-    compile_block(c, s->body);
-    at(c, s->line, s->col);
-    emit(c, OP_JUMP_BACKWARD, (int32_t)head, 0, 0);
-    patch(c, exit_jump);
-    for (int i = 0; i < lp->nbreaks; i++)
-        patch(c, lp->breaks[i]);
-    free(lp->breaks);
-    c->nloops--;
-    c->iter_slots_used--;
-}
-
-static int is_const_true(const struct expr *e)
-{
-    return e->kind == E_INT && e->ival != 0;
+    compile_stmts(c, s->body);
+    emit_jump(c, CFG_JUMP, start, CFG_NO_LINE, 0);
+    c->range_depth--;
+    use_label(c, cleanup);
+    emit(c, OP_END_FOR, 0, CFG_NO_LINE, 0);
+    emit(c, OP_POP_TOP, 0, CFG_NO_LINE, 0);
+    c->nfblocks--;
+    use_label(c, end);
 }
 
 static void compile_while(struct compiler *c, const struct stmt *s)
 {
-    struct loop *lp;
-    uint32_t head = here(c), exit_jump = 0;
-    int forever = is_const_true(s->value);
+    int loop = new_label(c), end = new_label(c), anchor = new_label(c);
+    int body;
 
-    if (!forever) {
-        compile_expr(c, s->value);
-        at(c, s->line, s->col);
-        exit_jump = emit(c, OP_POP_JUMP_IF_FALSE, 0, 0, -1);
-    }
-    lp = &c->loops[c->nloops++];
-    memset(lp, 0, sizeof(*lp));
-    lp->head = head;
-    lp->with_depth = c->nwiths;
-    compile_block(c, s->body);
-    at(c, s->line, s->col);
-    emit(c, OP_JUMP_BACKWARD, (int32_t)head, 0, 0);
-    if (!forever)
-        patch(c, exit_jump);
-    for (int i = 0; i < lp->nbreaks; i++)
-        patch(c, lp->breaks[i]);
-    free(lp->breaks);
-    c->nloops--;
+    use_label(c, loop);
+    push_fblock(c, FB_WHILE, loop, end);
+    jump_if(c, s->value, anchor, 0);
+    body = new_label(c);
+    use_label(c, body);
+    compile_stmts(c, s->body);
+    jump_if(c, s->value, body, 1);
+    c->nfblocks--;
+    use_label(c, anchor);
+    use_label(c, end);
 }
 
 static void compile_if(struct compiler *c, const struct stmt *s)
 {
-    uint32_t skip, over;
+    int end = new_label(c);
+    int next = s->orelse ? new_label(c) : end;
 
-    compile_expr(c, s->value);
-    at(c, s->line, s->col);
-    skip = emit(c, OP_POP_JUMP_IF_FALSE, 0, 0, -1);
-    compile_block(c, s->body);
+    jump_if(c, s->value, next, 0);
+    compile_stmts(c, s->body);
     if (s->orelse) {
-        at(c, s->line, s->col);
-        over = emit(c, OP_JUMP_FORWARD, 0, 0, 0);
-        patch(c, skip);
-        compile_block(c, s->orelse);
-        patch(c, over);
-    } else {
-        patch(c, skip);
+        emit_jump(c, CFG_JUMP, end, CFG_NO_LINE, 0);
+        use_label(c, next);
+        compile_stmts(c, s->orelse);
     }
+    use_label(c, end);
 }
 
-static void compile_work(struct compiler *c, const struct stmt *s)
+static void compile_with(struct compiler *c, const struct stmt *s)
 {
-    enum opcode op;
+    int lock = lock_index(c, s->name, s->line, s->name_col);
+    int is_async_lock = c->L->locks[lock].is_async;
+    int exit = new_label(c);
+    struct fblock *fb;
+    struct cfg_instr *in;
+    int line = s->line, col = s->name_col;
+    int outer = c->handler;
+
+    if (s->is_await && !c->fd->is_async)
+        fail_at(c, s->line, s->col, "'async with' is only allowed inside an "
+                "async def");
+    if (s->is_await && !is_async_lock)
+        fail_at(c, s->line, s->col, "'%s' is a threading.Lock: enter it with "
+                "'with %s:', not 'async with'", s->name, s->name);
+    if (!s->is_await && is_async_lock)
+        fail_at(c, s->line, s->col, "'%s' is an asyncio.Lock: enter it with "
+                "'async with %s:'", s->name, s->name);
+    load_global_ref(c, s->name, line, col);
+    if (s->is_await) {
+        in = emit(c, OP_BEFORE_ASYNC_WITH, 0, line, col);
+        in->b = lock;
+        await_value(c, CK_SEND_ACQUIRE, lock, line, col, 1);
+    } else {
+        in = emit(c, OP_BEFORE_WITH, 0, line, col);
+        in->kind = CK_ACQUIRE;
+        in->b = lock;
+    }
+    c->handler = ++c->nhandlers;        /* SETUP_WITH */
+    emit(c, OP_POP_TOP, 0, line, col);
+    if (c->nfblocks >= LESSON_MAX_DEPTH)
+        fail_at(c, s->line, s->col, "blocks nested too deeply");
+    fb = push_fblock(c, s->is_await ? FB_ASYNC_WITH : FB_WITH, -1, -1);
+    fb->line = line;
+    fb->col = col;
+    fb->lock = lock;
+    fb->outer_handler = outer;
+    compile_stmts(c, s->body);
+    c->handler = outer;                 /* POP_BLOCK */
+    c->nfblocks--;
+    {
+        struct fblock copy = c->fblocks[c->nfblocks];
+
+        call_exit(c, &copy);
+    }
+    emit(c, OP_POP_TOP, 0, line, col);
+    emit_jump(c, CFG_JUMP, exit, line, col);
+    use_label(c, exit);
+    c->g.blocks[exit].ext_target = 1;
+}
+
+static void compile_lock_call(struct compiler *c, const struct stmt *s)
+{
+    int lock = lock_index(c, s->name, s->line, s->name_col);
+    int is_async_lock = c->L->locks[lock].is_async;
+    int acquire = s->kind == S_ACQUIRE;
+    struct cfg_instr *in;
 
     if (s->is_await && !c->fd->is_async)
         fail_at(c, s->line, s->col, "'await' is only allowed inside an async "
                 "def");
-    compile_expr(c, s->value);
-    at(c, s->line, s->col);
-    switch (s->work) {
-    case WORK_COMPUTE: op = OP_COMPUTE; break;
-    case WORK_SLEEP: op = s->is_await ? OP_AWAIT_SLEEP : OP_SLEEP; break;
-    default: op = s->is_await ? OP_AWAIT_IO : OP_IO; break;
-    }
-    emit(c, op, 0, 0, -1);
+    if (acquire && s->is_await && !is_async_lock)
+        fail_at(c, s->line, s->col, "'%s' is a threading.Lock: its acquire() "
+                "is not awaited", s->name);
+    if (acquire && !s->is_await && is_async_lock)
+        fail_at(c, s->line, s->col, "'%s' is an asyncio.Lock: write 'await "
+                "%s.acquire()'", s->name, s->name);
+    load_global_ref(c, s->name, s->line, s->name_col);
+    in = emit(c, OP_LOAD_ATTR, 0, s->line, s->name_col);
+    in->b = add_name(c, acquire ? "acquire" : "release");
+    in->flags = IF_NULL;
+    in = emit(c, OP_CALL, 0, s->line, s->col);
+    in->b = lock;
+    in->kind = !acquire ? CK_RELEASE : is_async_lock ? CK_AACQUIRE :
+               CK_ACQUIRE;
+    if (acquire && is_async_lock)
+        await_value(c, CK_SEND_ACQUIRE, lock, s->line, s->col, 0);
+    emit(c, OP_POP_TOP, 0, CFG_NO_LINE, 0);
 }
 
 static void compile_print(struct compiler *c, const struct stmt *s)
 {
-    struct program *P = c->prog;
-    struct print_fmt *pf;
-    int nvals = 0;
+    struct cfg_instr *call;
 
-    for (int i = 0; i < s->nitems; i++)
-        if (s->items[i].value) {
+    load_global_ref(c, "print", s->line, s->col);
+    emit(c, OP_PUSH_NULL, 0, s->line, s->col);
+    for (int i = 0; i < s->nitems; i++) {
+        if (s->items[i].value)
             compile_expr(c, s->items[i].value);
-            nvals++;
-        }
-    XGROW(P->prints, c->cap_prints, (size_t)P->nprints + 1);
-    pf = &P->prints[P->nprints];
-    pf->nitems = s->nitems;
-    pf->strs = xcalloc((size_t)(s->nitems ? s->nitems : 1), sizeof(char *));
-    for (int i = 0; i < s->nitems; i++)
-        pf->strs[i] = s->items[i].str;
-    at(c, s->line, s->col);
-    emit(c, OP_PRINT, P->nprints++, nvals, -nvals);
+        else
+            load_const(c, CONST_STR, 0, s->items[i].str, s->line, s->col);
+    }
+    call = emit(c, OP_CALL, s->nitems, s->line, s->col);
+    call->kind = CK_PRINT;
+    emit(c, OP_POP_TOP, 0, CFG_NO_LINE, 0);
+}
+
+static void compile_assert(struct compiler *c, const struct stmt *s)
+{
+    int end = new_label(c);
+    struct cfg_instr *in;
+
+    jump_if(c, s->value, end, 1);
+    emit(c, OP_LOAD_ASSERTION_ERROR, 0, s->line, s->col);
+    if (s->message) {
+        load_const(c, CONST_STR, 0, s->message, s->line, s->col);
+        in = emit(c, OP_CALL, 0, s->line, s->col);
+        in->kind = CK_ASSERT;
+    }
+    in = emit(c, OP_RAISE_VARARGS, 1, s->value->line, s->value->col);
+    in->b = s->message ? add_const(c, CONST_STR, 0, s->message) : -1;
+    use_label(c, end);
 }
 
 static void compile_stmt(struct compiler *c, const struct stmt *s)
 {
-    int i;
+    struct cfg_instr *in;
 
-    at(c, s->line, s->col);
     switch (s->kind) {
     case S_ASSIGN:
         compile_expr(c, s->value);
-        store_name(c, s->name, s->line, s->col);
+        store_name(c, s->name, s->line, s->name_col);
         break;
     case S_AUG:
         load_name(c, s->name, s->line, s->name_col);
         compile_expr(c, s->value);
-        at(c, s->line, s->col);
-        emit(c, OP_BINARY_OP, s->op, 0, -1);
-        store_name(c, s->name, s->line, s->col);
+        in = emit(c, OP_BINARY_OP, s->op, s->line, s->name_col);
+        in->flags = IF_INPLACE;
+        store_name(c, s->name, s->line, s->name_col);
         break;
     case S_FOR:
         compile_for(c, s);
@@ -523,145 +1081,159 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
         compile_if(c, s);
         break;
     case S_PASS:
+        emit(c, OP_NOP, 0, s->line, s->col);
         break;
     case S_GLOBAL:
-        /* Accepted for Python habits; shared variables are global anyway. */
-        for (const struct stmt *g = s; g; g = g->body)
-            if (lesson_find_shared(c->L, g->name) < 0)
-                fail_at(c, g->line, g->name_col, "'%s' is not a shared "
-                        "variable: only shared variables can be global",
-                        g->name);
         break;
     case S_BREAK:
     case S_CONTINUE:
-        if (c->nloops == 0)
-            fail_at(c, s->line, s->col, "'%s' outside a loop",
-                    s->kind == S_BREAK ? "break" : "continue");
-        {
-            struct loop *lp = &c->loops[c->nloops - 1];
-
-            release_withs(c, lp->with_depth);
-            if (s->kind == S_CONTINUE) {
-                emit(c, OP_JUMP_BACKWARD, (int32_t)lp->head, 0, 0);
-            } else {
-                XGROW(lp->breaks, lp->cap, (size_t)lp->nbreaks + 1);
-                lp->breaks[lp->nbreaks++] = emit(c, OP_JUMP_FORWARD, 0, 0, 0);
-            }
-        }
+        compile_break_continue(c, s);
         break;
     case S_WITH:
-        i = lock_index(c, s->name, s->line, s->name_col);
-        if (s->is_await && !c->fd->is_async)
-            fail_at(c, s->line, s->col, "'async with' is only allowed inside "
-                    "an async def");
-        emit(c, OP_ACQUIRE, i, 0, 0);
-        c->withs[c->nwiths++] = i;
-        compile_block(c, s->body);
-        c->nwiths--;
-        at(c, s->line, s->col);
-        emit(c, OP_RELEASE, i, 0, 0);
+        compile_with(c, s);
         break;
     case S_ACQUIRE:
     case S_RELEASE:
-        i = lock_index(c, s->name, s->line, s->name_col);
-        if (s->is_await && !c->fd->is_async)
-            fail_at(c, s->line, s->col, "'await' is only allowed inside an "
-                    "async def");
-        emit(c, s->kind == S_ACQUIRE ? OP_ACQUIRE : OP_RELEASE, i, 0, 0);
+        compile_lock_call(c, s);
         break;
     case S_PRINT:
         compile_print(c, s);
         break;
     case S_ASSERT:
-        compile_expr(c, s->value);
-        at(c, s->line, s->col);
-        i = -1;
-        if (s->message) {
-            struct program *P = c->prog;
-
-            P->strings = xrealloc(P->strings, sizeof(char *) *
-                                  (size_t)(P->nstrings + 1));
-            P->strings[P->nstrings] = s->message;
-            i = P->nstrings++;
-        }
-        emit(c, OP_ASSERT, i, 0, -1);
+        compile_assert(c, s);
         break;
     case S_RETURN:
-        if (s->value)
-            compile_expr(c, s->value);
-        at(c, s->line, s->col);
-        release_withs(c, 0);
-        if (s->value)
-            emit(c, OP_RETURN_VALUE, 0, 0, -1);
-        else
-            emit(c, OP_RETURN_NONE, 0, 0, 0);
+        compile_return(c, s);
         break;
     case S_CALL:
         compile_call(c, s->value, s->is_await);
-        at(c, s->line, s->col);
-        emit(c, OP_POP_TOP, 0, 0, -1);
+        emit(c, OP_POP_TOP, 0, CFG_NO_LINE, 0);
         break;
     case S_WORK:
-        compile_work(c, s);
+        compile_work_call(c, s, s->is_await);
+        emit(c, OP_POP_TOP, 0, CFG_NO_LINE, 0);
         break;
     }
 }
 
-static void compile_block(struct compiler *c, const struct stmt *s)
+static void compile_stmts(struct compiler *c, const struct stmt *s)
 {
     for (; s; s = s->next)
         compile_stmt(c, s);
 }
 
-/* The function's last statement at its own level: where the implicit
- * return is attributed, as CPython does (after a loop, the loop's line). */
-static const struct stmt *last_stmt(const struct stmt *s)
-{
-    while (s && s->next)
-        s = s->next;
-    return s;
-}
+/* ---- functions -------------------------------------------------------------------- */
 
 static void compile_func(struct compiler *c, int index)
 {
     const struct func_def *fd = &c->L->funcs[index];
     struct func *fn = &c->prog->funcs[index];
+    struct program *P = c->prog;
+    struct cfg_consts cc = {c, const_truth, const_bool};
+    struct cfg_out out;
+    struct uses u = {NULL, 0, 0};
 
     c->fd = fd;
     c->fn = fn;
     c->locals = NULL;
     c->cap_locals = 0;
-    c->depth = c->maxdepth = 0;
-    c->iter_slots_used = 0;
-    c->nloops = c->nwiths = 0;
+    c->nglobals_decl = 0;
+    c->range_depth = c->max_range_depth = 0;
+    c->nfblocks = 0;
+    c->handler = c->nhandlers = 0;
     fn->name = fd->name;
     fn->line = fd->line;
     fn->col = fd->col;
     fn->is_async = fd->is_async;
     fn->nparams = fd->nparams;
-    fn->code_start = here(c);
     for (int i = 0; i < fd->nparams; i++) {
-        if (lesson_find_shared(c->L, fd->params[i]) >= 0)
+        if (lesson_find_lock(c->L, fd->params[i]) >= 0 ||
+            lesson_find_func(c->L, fd->params[i]) >= 0)
             fail_at(c, fd->line, fd->param_cols[i], "parameter '%s' has the "
-                    "name of a shared variable: give it another name",
+                    "name of a lock or function: give it another name",
                     fd->params[i]);
-        if (lesson_find_lock(c->L, fd->params[i]) >= 0)
-            fail_at(c, fd->line, fd->param_cols[i], "parameter '%s' has the "
-                    "name of a lock: give it another name", fd->params[i]);
         add_local(c, fd->params[i]);
     }
-    collect_locals(c, fd->body);
-    compile_block(c, fd->body);
-    {
-        const struct stmt *last = last_stmt(fd->body);
+    collect_names(c, fd->body, &u);
+    free(u.v);
+    c->nreal = fn->nlocals;
 
-        at(c, last ? last->line : fd->line, last ? last->col : fd->col);
+    cfg_init(&c->g);
+    if (fd->is_async) {
+        emit(c, OP_RETURN_GENERATOR, 0, fd->line, fd->col);
+        emit(c, OP_POP_TOP, 0, fd->line, fd->col);
+        c->handler = ++c->nhandlers;    /* StopIteration -> RuntimeError */
     }
-    emit(c, OP_RETURN_NONE, 0, 0, 0);
-    fn->ncode = here(c) - fn->code_start;
-    fn->maxstack = c->maxdepth;
+    emit(c, OP_RESUME, 0, fd->line, fd->col);
+    compile_stmts(c, fd->body);
+    load_none(c, CFG_NO_LINE, 0);
+    emit(c, OP_RETURN_VALUE, 0, CFG_NO_LINE, 0);
+
+    /* hidden slots for the iterators of nested for loops */
+    for (int d = 0; d < c->max_range_depth; d++)
+        for (int k = 0; k < 3; k++) {
+            char name[32];
+
+            snprintf(name, sizeof(name), ".range%d.%s", d,
+                     k == 0 ? "next" : k == 1 ? "stop" : "step");
+            XGROW(c->locals, c->cap_locals, (size_t)fn->nlocals + 1);
+            c->locals[fn->nlocals++] = arena_strdup(&c->L->arena, name);
+        }
+
+    cfg_assemble(&c->g, fd->nparams, c->nreal, &cc, &out);
+    cfg_done(&c->g);
+    if (P->ncode + (uint32_t)out.n > PROGRAM_MAX_CODE) {
+        cfg_out_done(&out);
+        fail_at(c, fd->line, fd->col, "the lesson's code is too long (the "
+                "limit is %d ops)", PROGRAM_MAX_CODE);
+    }
+    fn->code_start = P->ncode;
+    fn->ncode = (uint32_t)out.n;
+    {
+        size_t need = (size_t)P->ncode + (size_t)out.n + 1;
+        size_t cap = c->cap_code;
+
+        if (need > cap) {
+            while (cap < need)
+                cap = cap ? cap * 2 : 256;
+            P->code = xrealloc(P->code, cap * sizeof(*P->code));
+            P->pos = xrealloc(P->pos, cap * sizeof(*P->pos));
+            P->func_of = xrealloc(P->func_of, cap * sizeof(*P->func_of));
+            P->label = xrealloc(P->label, cap * sizeof(*P->label));
+            c->cap_code = cap;
+        }
+    }
+    for (int i = 0; i < out.n; i++) {
+        const struct cfg_instr *ci = &out.ins[i];
+        struct instr *in = &P->code[P->ncode + (uint32_t)i];
+        int op = ci->op;
+
+        in->op = (uint8_t)op;
+        in->flags = ci->flags;
+        in->kind = ci->kind;
+        in->pad = 0;
+        in->a = ci->a;
+        in->b = ci->b;
+        if (cfg_is_jump(op))
+            in->a = (int32_t)(fn->code_start + (uint32_t)ci->target);
+        if ((op_info[op].flags & OPF_BREAKER) &&
+            !(op == OP_RESUME && ci->a >= 2) &&
+            !(op == OP_CALL && (ci->kind == CK_FUNC ||
+                                ci->kind == CK_ASYNC_FUNC)))
+            in->flags |= IF_BREAKER;
+        P->pos[P->ncode + (uint32_t)i].line = ci->line;
+        P->pos[P->ncode + (uint32_t)i].col = ci->col;
+        P->func_of[P->ncode + (uint32_t)i] = (uint16_t)index;
+        P->label[P->ncode + (uint32_t)i] = out.label[i];
+    }
+    P->ncode += (uint32_t)out.n;
+    fn->maxstack = out.maxstack + 2;
     fn->local_names = c->locals;
     c->locals = NULL; /* now owned by fn */
+    free(c->globals_decl);
+    c->globals_decl = NULL;
+    c->cap_gdecl = 0;
+    cfg_out_done(&out);
     if (fn->nlocals + fn->maxstack > FUNC_MAX_SLOTS)
         fail_at(c, fd->line, fd->col, "function '%s' needs too many variables "
                 "(the limit is %d)", fd->name, FUNC_MAX_SLOTS);
@@ -681,7 +1253,6 @@ int scene_schedule_parse(const struct scene *sc, const char *text,
 
 static void check_scene(struct compiler *c, struct scene *sc)
 {
-
     for (int i = 0; i < sc->ntasks; i++) {
         struct scene_task *st = &sc->tasks[i];
         int f = lesson_find_func(c->L, st->func_name);
@@ -739,13 +1310,17 @@ static struct program *compile(struct lesson *L, struct diag *d)
     }
     P->nlocks = L->nlocks;
     P->lock_names = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), sizeof(char *));
-    for (int i = 0; i < L->nlocks; i++)
+    P->lock_async = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), 1);
+    for (int i = 0; i < L->nlocks; i++) {
         P->lock_names[i] = L->locks[i].name;
+        P->lock_async[i] = (uint8_t)L->locks[i].is_async;
+    }
 
     if (setjmp(c.fail)) {
         free(c.locals);
-        for (int i = 0; i < c.nloops; i++)
-            free(c.loops[i].breaks);
+        free(c.globals_decl);
+        if (c.g.blocks)
+            cfg_done(&c.g);
         program_free(P);
         return NULL;
     }
@@ -762,18 +1337,17 @@ void program_free(struct program *P)
         return;
     for (int i = 0; i < P->nfuncs; i++)
         free(P->funcs[i].local_names);
-    for (int i = 0; i < P->nprints; i++)
-        free(P->prints[i].strs);
-    free(P->prints);
     free(P->funcs);
     free(P->code);
     free(P->pos);
     free(P->func_of);
+    free(P->label);
     free(P->consts);
-    free(P->strings);
+    free(P->names);
     free(P->global_names);
     free(P->global_init);
     free(P->lock_names);
+    free(P->lock_async);
     free(P);
 }
 
@@ -815,7 +1389,7 @@ void lesson_free(struct lesson *L)
     free(L);
 }
 
-/* ---- printing instructions ------------------------------------------------------ */
+/* ---- printing instructions as dis does ----------------------------------------------- */
 
 const char *binary_op_text(int op)
 {
@@ -836,6 +1410,54 @@ const char *compare_op_text(int op)
     return op >= 0 && op < 6 ? t[op] : "?";
 }
 
+/* Python's repr() of a str, for the strings lesson code can hold. */
+static void repr_str(struct strbuf *out, const char *s)
+{
+    char q = strchr(s, '\'') && !strchr(s, '"') ? '"' : '\'';
+
+    sb_putc(out, q);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+
+        if (ch == '\\' || ch == (unsigned char)q)
+            sb_printf(out, "\\%c", ch);
+        else if (ch == '\n')
+            sb_puts(out, "\\n");
+        else if (ch == '\t')
+            sb_puts(out, "\\t");
+        else if (ch < 0x20 || ch == 0x7f)
+            sb_printf(out, "\\x%02x", ch);
+        else
+            sb_putc(out, (char)ch);
+    }
+    sb_putc(out, q);
+}
+
+static void format_const(const struct program *P, int i, struct strbuf *out)
+{
+    const struct constant *k = &P->consts[i];
+
+    switch (k->kind) {
+    case CONST_INT:
+        sb_printf(out, "%lld", (long long)k->v);
+        break;
+    case CONST_NONE:
+        sb_puts(out, "None");
+        break;
+    case CONST_BOOL:
+        sb_puts(out, k->v ? "True" : "False");
+        break;
+    case CONST_STR:
+        repr_str(out, k->str);
+        break;
+    }
+}
+
+static const char *global_name(const struct program *P, int32_t a)
+{
+    return a >= 0 ? P->global_names[a] : P->names[-1 - a];
+}
+
 void program_format_arg(const struct program *P, uint32_t pc,
                         struct strbuf *out)
 {
@@ -844,45 +1466,56 @@ void program_format_arg(const struct program *P, uint32_t pc,
 
     switch ((enum opcode)in->op) {
     case OP_LOAD_CONST:
-        sb_printf(out, "%lld", (long long)P->consts[in->a]);
+    case OP_RETURN_CONST:
+        format_const(P, in->a, out);
         break;
     case OP_LOAD_FAST:
+    case OP_LOAD_FAST_CHECK:
     case OP_STORE_FAST:
         sb_puts(out, fn->local_names[in->a]);
         break;
+    case OP_LOAD_FAST_LOAD_FAST:
+    case OP_STORE_FAST_LOAD_FAST:
+    case OP_STORE_FAST_STORE_FAST:
+        sb_printf(out, "%s, %s", fn->local_names[in->a],
+                  fn->local_names[in->b]);
+        break;
     case OP_LOAD_GLOBAL:
+        sb_puts(out, global_name(P, in->a));
+        if (in->flags & IF_NULL)
+            sb_puts(out, " + NULL");
+        break;
     case OP_STORE_GLOBAL:
         sb_puts(out, P->global_names[in->a]);
         break;
+    case OP_LOAD_ATTR:
+        sb_puts(out, P->names[in->b]);
+        if (in->flags & IF_NULL)
+            sb_puts(out, " + NULL|self");
+        break;
     case OP_BINARY_OP:
         sb_puts(out, binary_op_text(in->a));
+        if (in->flags & IF_INPLACE)
+            sb_putc(out, '=');
         break;
     case OP_COMPARE_OP:
-        sb_puts(out, compare_op_text(in->a));
+        if (in->flags & IF_BOOL)
+            sb_printf(out, "bool(%s)", compare_op_text(in->a));
+        else
+            sb_puts(out, compare_op_text(in->a));
         break;
     case OP_JUMP_FORWARD:
     case OP_JUMP_BACKWARD:
+    case OP_JUMP_BACKWARD_NO_INTERRUPT:
     case OP_POP_JUMP_IF_FALSE:
     case OP_POP_JUMP_IF_TRUE:
-    case OP_JUMP_IF_FALSE_OR_POP:
-    case OP_JUMP_IF_TRUE_OR_POP:
     case OP_FOR_ITER:
-        sb_printf(out, "to %u", (unsigned)in->a - fn->code_start);
-        break;
-    case OP_GET_ITER:
-        sb_printf(out, "range/%d", in->b);
-        break;
-    case OP_CALL:
-        sb_printf(out, "%s/%d", P->funcs[in->a].name, in->b);
-        break;
-    case OP_ACQUIRE:
-    case OP_RELEASE:
-        sb_puts(out, P->lock_names[in->a]);
-        break;
-    case OP_PRINT:
-        sb_printf(out, "%d", in->b);
+    case OP_SEND:
+        sb_printf(out, "to L%u", (unsigned)P->label[in->a]);
         break;
     default:
+        if (op_info[in->op].flags & OPF_ARG)
+            sb_printf(out, "%d", (int)in->a);
         break;
     }
 }
@@ -899,5 +1532,34 @@ void program_format_instr(const struct program *P, uint32_t pc,
     if (out->len == mark + 1) {
         out->len = mark;
         out->s[mark] = '\0';
+    }
+}
+
+int program_lock_op(const struct program *P, uint32_t pc, int *acquire)
+{
+    const struct instr *in = &P->code[pc];
+
+    switch (in->op) {
+    case OP_BEFORE_WITH:
+        *acquire = 1;
+        return in->b;
+    case OP_CALL:
+        if (in->kind == CK_ACQUIRE) {
+            *acquire = 1;
+            return in->b;
+        }
+        if (in->kind == CK_RELEASE || in->kind == CK_EXIT) {
+            *acquire = 0;
+            return in->b;
+        }
+        return -1;
+    case OP_SEND:
+        if (in->kind == CK_SEND_ACQUIRE || in->kind == CK_SEND_RELEASE) {
+            *acquire = in->kind == CK_SEND_ACQUIRE;
+            return in->b;
+        }
+        return -1;
+    default:
+        return -1;
     }
 }

@@ -1984,6 +1984,7 @@ void explore_format_json(struct strbuf *out, const struct explore_result *r)
     json_str(&j, "lesson", r->L->title);
     json_str(&j, "scene", r->L->scenes[r->scene].name);
     json_str(&j, "mode", mode_name(r->cfg.mode));
+    json_str(&j, "runtime", scene_runtime(&r->cfg));
     json_bool(&j, "complete", r->complete);
     if (!r->complete)
         json_str(&j, "stopped", r->stop == EXPLORE_CANCELLED ? "cancelled" :

@@ -29,7 +29,7 @@ enum {
 /* ---- expressions and statements --------------------------------------- */
 
 enum expr_kind {
-    E_INT,      /* ival */
+    E_INT,      /* ival; op 2 for True/False */
     E_NAME,     /* name */
     E_BINARY,   /* op: '+', '-', '*', '/' (floor division), '%' */
     E_COMPARE,  /* op: CMP_* */
@@ -69,7 +69,8 @@ enum stmt_kind {
     S_ASSERT,   /* assert cond[, "message"] */
     S_RETURN,   /* return [value] */
     S_CALL,     /* f(args) or await f(args); value is the E_CALL */
-    S_WORK,     /* compute(n), sleep(n), io(n), [await] ... ; work says which */
+    S_WORK,     /* compute(n), sleep(n), io(n), [await] ... ; work says
+                 * which; op: 0 plain, 1 time.sleep, 2 asyncio.sleep */
     S_GLOBAL,   /* global names (accepted for shared variables) */
 };
 
@@ -120,6 +121,7 @@ struct shared_decl {
 struct lock_decl {
     const char *name;
     int line, col;
+    int is_async;               /* asyncio.Lock(), not threading.Lock() */
 };
 
 /* ---- scenes ------------------------------------------------------------ */
@@ -280,6 +282,7 @@ struct lesson {
     int nshared;
     struct lock_decl *locks;
     int nlocks;
+    unsigned imports;           /* bit 0 threading, 1 asyncio, 2 time */
     struct func_def *funcs;
     int nfuncs;
     struct scene *scenes;
@@ -310,6 +313,10 @@ int lesson_find_shared(const struct lesson *l, const char *name);
 int lesson_find_lock(const struct lesson *l, const char *name);
 
 const char *mode_name(enum mode m);
+/* The real system a scene's settings model, in words: "CPython 3.13
+ * threads with the GIL", "free-threaded CPython 3.13t or OS threads in C
+ * (no GIL)", ... */
+const char *scene_runtime(const struct scene_config *cfg);
 /* -1 if s names no mode. */
 int mode_from_name(const char *s);
 const char *setting_name(enum setting s);

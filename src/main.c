@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"check", cmd_check},
     {"run", cmd_run},
     {"explore", cmd_explore},
+    {"dis", cmd_dis},
     {"real", cmd_real},
     {"screen", cmd_screen},
     {"bench", cmd_bench},
@@ -35,6 +36,9 @@ static const char usage[] =
     "happened\n"
     "  taketurns explore LESSON [OPTIONS] every interleaving: every outcome "
     "it can have\n"
+    "  taketurns dis LESSON [--json]      the bytecode of every function, "
+    "as\n"
+    "                                     python3.13 -m dis lists it\n"
     "  taketurns real LESSON [OPTIONS]    run a scene for real on this "
     "machine\n"
     "  taketurns screen LESSON [OPTIONS]  the lesson screen as text "
@@ -90,13 +94,12 @@ static const char usage[] =
 /* taketurns help ops: the bytecode, as lessons/FORMAT.md lists it. */
 static int help_ops(void)
 {
-    for (int i = 0; i < OP_COUNT; i++) {
-        if (op_info[i].ticks == OP_TICKS_N)
-            printf("%-22s N   %s\n", op_info[i].name, op_info[i].desc);
-        else
-            printf("%-22s %-3d %s\n", op_info[i].name, op_info[i].ticks,
-                   op_info[i].desc);
-    }
+    printf("%-27s %-5s %s\n", "op", "GIL", "what it does (each op: 1 tick; "
+           "CALL of compute(N): N)");
+    for (int i = 0; i < OP_COUNT; i++)
+        printf("%-27s %-5s %s\n", op_info[i].name,
+               op_info[i].flags & OPF_BREAKER ? "check" : "",
+               op_info[i].desc);
     return 0;
 }
 

@@ -50,6 +50,7 @@ static const char *const keywords[] = {
 
 static const char *const builtins[] = {
     "compute", "sleep", "io", "print", "range", "time", "asyncio",
+    "threading",
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -354,6 +355,7 @@ static struct expr *parse_primary(struct parser *p)
         if (strcmp(t->name, "True") == 0 || strcmp(t->name, "False") == 0) {
             e = new_expr(p, E_INT, t);
             e->ival = t->name[0] == 'T';
+            e->op = 2; /* a bool: dis shows True/False */
             advance(p);
             return e;
         }
@@ -384,7 +386,8 @@ static struct expr *parse_primary(struct parser *p)
         }
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT)
             fail_at(p, p->ln->no, peek(p, 1)->col, "'.' is only allowed in "
-                    "time.sleep, asyncio.sleep, LOCK.acquire and LOCK.release");
+                    "time.sleep(), asyncio.sleep(), LOCK.acquire() and "
+                    "LOCK.release(), each on a line of its own");
         e = new_expr(p, E_NAME, t);
         e->name = t->name;
         advance(p);
@@ -593,7 +596,7 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
                                int is_await)
 {
     const struct token *t = tok(p);
-    int work;
+    int work, spelling = 0;
     struct stmt *s;
     int nargs;
     struct expr **args;
@@ -602,6 +605,7 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
         peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT) {
         int is_asyncio = at_name(p, "asyncio");
 
+        spelling = is_asyncio ? 2 : 1;
         advance(p);
         advance(p);
         if (!at_name(p, "sleep"))
@@ -626,6 +630,7 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
     advance(p);
     s = new_stmt(p, S_WORK, start);
     s->work = work;
+    s->op = spelling;
     s->is_await = is_await;
     s->name_col = t->col;
     args = parse_args(p, &nargs, "after the function name");
@@ -1001,11 +1006,9 @@ static void parse_shared(struct parser *p)
     p->L->nshared++;
 }
 
-static void parse_lock_decl(struct parser *p)
+static void add_lock(struct parser *p, const char *name, int col, int is_async)
 {
     struct lock_decl *ld;
-    int col = tok(p)->col;
-    const char *name = expect_name(p, "a lock name after 'lock'");
 
     check_new_global(p, name, col);
     GROW(p, p->L->locks, p->L->nlocks, p->cap_locks);
@@ -1013,7 +1016,88 @@ static void parse_lock_decl(struct parser *p)
     ld->name = name;
     ld->line = p->ln->no;
     ld->col = col;
+    ld->is_async = is_async;
+}
+
+static void parse_lock_decl(struct parser *p)
+{
+    int col = tok(p)->col;
+    const char *name = expect_name(p, "a lock name after 'lock'");
+
+    add_lock(p, name, col, 0);
     expect_end(p, "the lock declaration");
+}
+
+/* import threading | asyncio | time: the modules lesson code may use. */
+static void parse_import(struct parser *p)
+{
+    static const char *const modules[] = {"threading", "asyncio", "time"};
+    const struct token *t = tok(p);
+
+    for (int i = 0; i < 3; i++)
+        if (at_name(p, modules[i])) {
+            p->L->imports |= 1u << i;
+            advance(p);
+            if (accept_punct(p, P_COMMA))
+                fail_at(p, p->ln->no, peek(p, -1)->col, "import one module "
+                        "a line");
+            expect_end(p, "the import");
+            return;
+        }
+    fail_at(p, p->ln->no, t->col, "lesson code can import threading, "
+            "asyncio and time%s", t->kind == TOK_NAME ? "" : " (a module "
+            "name is expected)");
+}
+
+/* A module-level assignment: NAME = NUMBER (a module variable, shared by
+ * every thread) or NAME = threading.Lock() / asyncio.Lock(). */
+static void parse_module_assign(struct parser *p)
+{
+    const struct token *t = tok(p);
+    const char *name;
+    int col = t->col;
+
+    name = expect_name(p, "a variable name");
+    expect_punct(p, P_ASSIGN, "after the module variable's name");
+    if ((at_name(p, "threading") || at_name(p, "asyncio")) &&
+        peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT) {
+        int is_async = at_name(p, "asyncio");
+        unsigned need = is_async ? 2u : 1u;
+
+        if (!(p->L->imports & need))
+            fail_at(p, p->ln->no, tok(p)->col, "name '%s' is not defined: "
+                    "add 'import %s' above this line", tok(p)->name,
+                    is_async ? "asyncio" : "threading");
+        advance(p);
+        advance(p);
+        if (!at_name(p, "Lock"))
+            fail_at(p, p->ln->no, tok(p)->col, "only %s.Lock() is available",
+                    is_async ? "asyncio" : "threading");
+        advance(p);
+        expect_punct(p, P_LPAREN, "after Lock");
+        expect_punct(p, P_RPAREN, "(Lock() takes no arguments)");
+        expect_end(p, "the lock");
+        add_lock(p, name, col, is_async);
+        return;
+    }
+    {
+        struct shared_decl *sd;
+
+        check_new_global(p, name, col);
+        GROW(p, p->L->shared, p->L->nshared, p->cap_shared);
+        sd = &p->L->shared[p->L->nshared];
+        sd->name = name;
+        sd->line = p->ln->no;
+        sd->col = col;
+        if (at_name(p, "True") || at_name(p, "False")) {
+            sd->init = at_name(p, "True");
+            advance(p);
+        } else {
+            sd->init = const_int(p, "a module variable's starting value");
+        }
+        expect_end(p, "the module variable");
+        p->L->nshared++;
+    }
 }
 
 static void parse_def(struct parser *p, const struct lex_line *ln, int is_async)
@@ -1091,6 +1175,28 @@ const char *mode_name(enum mode m)
     return (unsigned)m < MODE_COUNT ? mode_names[m] : "?";
 }
 
+const char *scene_runtime(const struct scene_config *cfg)
+{
+    switch (cfg->mode) {
+    case MODE_SEQUENTIAL:
+        return "a plain Python program: one call after another";
+    case MODE_THREADS:
+        return "free-threaded CPython 3.13t, or OS threads in C: no GIL";
+    case MODE_GIL:
+        return cfg->checkpoints == CHECK_EVERY_OP ?
+               "Python 3.9 or older: threads with a GIL that can change "
+               "hands between any two bytecodes" :
+               "CPython 3.13 threads with the GIL";
+    case MODE_ASYNCIO:
+        return "asyncio on CPython 3.13: one thread, one event loop";
+    case MODE_PROCESSES:
+        return "multiprocessing with fork (CPython 3.13 on Linux): each "
+               "process has its own memory";
+    default:
+        return "?";
+    }
+}
+
 int mode_from_name(const char *s)
 {
     for (int i = 0; i < MODE_COUNT; i++)
@@ -1127,7 +1233,7 @@ void scene_config_defaults(struct scene_config *cfg, enum mode m)
     cfg->preempt = PREEMPT_QUANTUM;
     cfg->seed = DEFAULT_SEED;
     cfg->switch_interval = DEFAULT_SWITCH_INTERVAL;
-    cfg->checkpoints = CHECK_EVERY_OP;
+    cfg->checkpoints = CHECK_LOOPS_AND_CALLS;   /* CPython 3.13 */
     cfg->spawn_cost = DEFAULT_SPAWN_COST;
     cfg->budget = DEFAULT_BUDGET;
     cfg->schedule = NULL;
@@ -1687,9 +1793,9 @@ static void parse_toplevel(struct parser *p)
         if (ln->indent > 0)
             fail_at(p, ln->no, ln->indent + 1, "unexpected indent");
         if (t->kind != TOK_NAME)
-            fail_at(p, ln->no, t->col, "expected lesson, about, shared, lock, "
-                    "def, scene or page at the start of a line, found %s",
-                    describe(p, t));
+            fail_at(p, ln->no, t->col, "expected lesson, about, import, a "
+                    "module variable, def, scene or page at the start of a "
+                    "line, found %s", describe(p, t));
         if (accept_name(p, "lesson")) {
             fail_at(p, ln->no, t->col, "a lesson has one title: 'lesson' "
                     "appears again");
@@ -1707,6 +1813,11 @@ static void parse_toplevel(struct parser *p)
             parse_shared(p);
         } else if (accept_name(p, "lock")) {
             parse_lock_decl(p);
+        } else if (accept_name(p, "import")) {
+            parse_import(p);
+        } else if (peek(p, 1)->kind == TOK_PUNCT &&
+                   peek(p, 1)->punct == P_ASSIGN && !is_keyword(t->name)) {
+            parse_module_assign(p);
         } else if (at_name(p, "def")) {
             parse_def(p, ln, 0);
         } else if (accept_name(p, "async")) {
@@ -1716,13 +1827,12 @@ static void parse_toplevel(struct parser *p)
         } else if (accept_name(p, "page")) {
             parse_page(p, ln);
         } else {
-            fail_at(p, ln->no, t->col, "expected lesson, about, shared, lock, "
-                    "def, scene or page at the start of a line, found '%s'%s",
-                    t->name, peek(p, 1)->kind == TOK_PUNCT &&
-                    (peek(p, 1)->punct == P_ASSIGN ||
-                     peek(p, 1)->punct == P_PLUS_EQ) ?
-                    " (code runs inside a def; shared variables are declared "
-                    "with 'shared NAME = VALUE')" : "");
+            fail_at(p, ln->no, t->col, "expected lesson, about, import, a "
+                    "module variable, def, scene or page at the start of a "
+                    "line, found '%s'%s", t->name, peek(p, 1)->kind ==
+                    TOK_PUNCT && peek(p, 1)->punct == P_PLUS_EQ ?
+                    " (code runs inside a def; module variables are "
+                    "declared with 'NAME = VALUE')" : "");
         }
     }
 }

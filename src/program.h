@@ -1,11 +1,19 @@
 /* program.h - compiled bytecode: the op table, instructions, functions.
  *
- * The ops mirror CPython's so that students see what CPython does; the fixed
- * point is that for a shared x, `x = x + 1` and `x += 1` compile to exactly
- * LOAD_GLOBAL x, LOAD_CONST 1, BINARY_OP +, STORE_GLOBAL x, one tick each.
- * OP_LIST is the one list of ops: name, ticks, and the line the UI shows.
- * Code of all functions lives in one array, so a pc names an instruction in
- * the whole program (trace records store it in 32 bits).
+ * The ops are CPython 3.13's, by name, order and count: for every function
+ * the compiler emits the instructions `python3.13 -m dis` lists for the same
+ * code (exception-handler blocks aside), and a task executes them in the
+ * order CPython does.  So `x = x + 1` on a global is LOAD_GLOBAL x,
+ * LOAD_CONST 1, BINARY_OP +, STORE_GLOBAL x; a function starts with RESUME;
+ * a call is LOAD_GLOBAL f + NULL ... CALL n; `with m:` is BEFORE_WITH ...
+ * CALL 2 (the __exit__).  Each op costs one tick; a CALL of compute(N)
+ * costs N.
+ *
+ * OP_LIST is the one list of ops: name, ticks, flags and the line the UI
+ * shows.  Everything that needs a fact about an op (dis, JSON, the GIL's
+ * checkpoints, replay, the explorer) reads it from here.  Code of all
+ * functions lives in one array, so a pc names an instruction in the whole
+ * program (trace records store it in 32 bits).
  */
 #ifndef TT_PROGRAM_H
 #define TT_PROGRAM_H
@@ -14,44 +22,74 @@
 
 #include "util.h"
 
-/* Ticks of -1: the op takes N ticks, N popped from the stack. */
-#define OP_TICKS_N (-1)
+/* Op flags. */
+enum {
+    OPF_JUMP = 1,       /* a is a jump target (a pc) */
+    OPF_BREAKER = 2,    /* CPython 3.13 checks its eval breaker here */
+    OPF_ARG = 4,        /* dis shows a numeric argument when no text */
+};
 
 #define OP_LIST(X)                                                            \
-    X(NOP, 1, "do nothing")                                                   \
-    X(LOAD_CONST, 1, "push a constant")                                       \
-    X(LOAD_FAST, 1, "push a local variable (private to this task)")          \
-    X(STORE_FAST, 1, "pop the top of the stack into a local variable")        \
-    X(LOAD_GLOBAL, 1, "read a shared variable from memory onto the stack")    \
-    X(STORE_GLOBAL, 1, "pop the top of the stack and write it to memory")     \
-    X(BINARY_OP, 1, "pop two values, push the result (+ - * // %)")           \
-    X(COMPARE_OP, 1, "pop two values, push 1 if the comparison holds, else 0")\
-    X(UNARY_NOT, 1, "replace the top value: 1 if it was 0, else 0")          \
-    X(UNARY_NEGATIVE, 1, "negate the top value")                              \
-    X(POP_TOP, 1, "discard the top of the stack")                             \
-    X(JUMP_FORWARD, 1, "jump ahead")                                          \
-    X(JUMP_BACKWARD, 1, "jump back to the top of the loop (a GIL checkpoint)")\
-    X(POP_JUMP_IF_FALSE, 1, "pop a value; jump if it is false (0)")           \
-    X(POP_JUMP_IF_TRUE, 1, "pop a value; jump if it is true (not 0)")         \
-    X(JUMP_IF_FALSE_OR_POP, 1, "jump if the top is false, else pop it (and)") \
-    X(JUMP_IF_TRUE_OR_POP, 1, "jump if the top is true, else pop it (or)")    \
-    X(GET_ITER, 1, "pop range() arguments and start iterating over them")     \
-    X(FOR_ITER, 1, "push the next value of the range, or leave the loop")     \
-    X(CALL, 1, "call a function (a GIL checkpoint)")                          \
-    X(RETURN_VALUE, 1, "return the top of the stack to the caller")           \
-    X(RETURN_NONE, 1, "return None to the caller; a task ends here")          \
-    X(COMPUTE, OP_TICKS_N, "pop N; do N ticks of CPU work")                   \
-    X(SLEEP, 1, "pop N; block this thread for N ticks (sleep)")               \
-    X(IO, 1, "pop N; block this thread for N ticks of I/O")                   \
-    X(AWAIT_SLEEP, 1, "pop N; give control to the event loop for N ticks")    \
-    X(AWAIT_IO, 1, "pop N; start I/O and give control to the event loop")     \
-    X(ACQUIRE, 1, "take the lock, or wait until its holder releases it")      \
-    X(RELEASE, 1, "release the lock; its first waiter gets it")               \
-    X(PRINT, 1, "pop the values and print them")                              \
-    X(ASSERT, 1, "pop a value; fail with AssertionError if it is false")
+    X(NOP, OPF_ARG * 0, "do nothing (keeps a line number)")                   \
+    X(RESUME, OPF_ARG | OPF_BREAKER, "start or resume the function: a "        \
+      "point where the GIL can change hands")                                 \
+    X(RETURN_GENERATOR, 0, "make the coroutine object and return it to the "  \
+      "caller; the body runs when it is awaited")                             \
+    X(LOAD_CONST, OPF_ARG, "push a constant")                                 \
+    X(LOAD_FAST, OPF_ARG, "push a local variable (private to this task)")    \
+    X(LOAD_FAST_CHECK, OPF_ARG, "push a local variable that may not have a "  \
+      "value yet")                                                            \
+    X(LOAD_FAST_LOAD_FAST, OPF_ARG, "push two local variables")               \
+    X(STORE_FAST, OPF_ARG, "pop the top of the stack into a local variable")  \
+    X(STORE_FAST_LOAD_FAST, OPF_ARG, "store into one local, push another")    \
+    X(STORE_FAST_STORE_FAST, OPF_ARG, "pop into two local variables")         \
+    X(LOAD_GLOBAL, OPF_ARG, "read a module variable (shared by every "        \
+      "thread) onto the stack")                                               \
+    X(STORE_GLOBAL, OPF_ARG, "pop the top of the stack and write it to the "  \
+      "module variable in memory")                                            \
+    X(LOAD_ATTR, OPF_ARG, "replace an object with one of its attributes")     \
+    X(PUSH_NULL, 0, "push NULL: this call has no self")                       \
+    X(COPY, OPF_ARG, "push a copy of a value on the stack")                   \
+    X(SWAP, OPF_ARG, "swap the top of the stack with a value below it")       \
+    X(POP_TOP, 0, "discard the top of the stack")                             \
+    X(BINARY_OP, OPF_ARG, "pop two values, push the result (+ - * // %)")     \
+    X(COMPARE_OP, OPF_ARG, "pop two values, push True if the comparison "     \
+      "holds")                                                                \
+    X(UNARY_NEGATIVE, 0, "negate the top value")                              \
+    X(UNARY_NOT, 0, "replace the top value by its opposite (not)")            \
+    X(TO_BOOL, 0, "replace the top value by True or False")                   \
+    X(JUMP_FORWARD, OPF_ARG | OPF_JUMP, "jump ahead")                         \
+    X(JUMP_BACKWARD, OPF_ARG | OPF_JUMP | OPF_BREAKER, "jump back to the top "\
+      "of the loop: a point where the GIL can change hands")                  \
+    X(JUMP_BACKWARD_NO_INTERRUPT, OPF_ARG | OPF_JUMP, "jump back to SEND "    \
+      "(no GIL check here)")                                                  \
+    X(POP_JUMP_IF_FALSE, OPF_ARG | OPF_JUMP, "pop a value; jump if it is "    \
+      "false")                                                                \
+    X(POP_JUMP_IF_TRUE, OPF_ARG | OPF_JUMP, "pop a value; jump if it is "     \
+      "true")                                                                 \
+    X(GET_ITER, 0, "turn the range on the stack into an iterator")            \
+    X(FOR_ITER, OPF_ARG | OPF_JUMP, "push the next value of the range, or "   \
+      "leave the loop")                                                       \
+    X(END_FOR, 0, "end of a for loop (skipped when the range is done)")       \
+    X(CALL, OPF_ARG | OPF_BREAKER, "call a function; after a call the GIL "   \
+      "can change hands")                                                     \
+    X(RETURN_VALUE, 0, "return the top of the stack to the caller")           \
+    X(RETURN_CONST, OPF_ARG, "return a constant to the caller; a task ends "  \
+      "here")                                                                 \
+    X(BEFORE_WITH, 0, "enter the with block: take the lock (wait if "         \
+      "another thread holds it)")                                             \
+    X(BEFORE_ASYNC_WITH, 0, "start entering the async with block")            \
+    X(GET_AWAITABLE, OPF_ARG, "get the awaitable of the value awaited")       \
+    X(SEND, OPF_ARG | OPF_JUMP, "send a value into the awaited object; jump " \
+      "on when it is done")                                                   \
+    X(YIELD_VALUE, OPF_ARG, "give control back to the event loop until the "  \
+      "awaited thing is done")                                                \
+    X(END_SEND, 0, "the await is done: keep its result")                      \
+    X(LOAD_ASSERTION_ERROR, 0, "push AssertionError: the assert failed")     \
+    X(RAISE_VARARGS, OPF_ARG, "raise the exception: the task stops")
 
 enum opcode {
-#define X(name, ticks, desc) OP_##name,
+#define X(name, flags, desc) OP_##name,
     OP_LIST(X)
 #undef X
     OP_COUNT
@@ -59,19 +97,61 @@ enum opcode {
 
 struct op_info {
     const char *name;
-    int ticks;
+    int flags;
     const char *desc;
 };
 
 extern const struct op_info op_info[OP_COUNT];
 
-/* BINARY_OP arguments are the characters '+', '-', '*', '/' (floor
- * division, shown as //) and '%'; COMPARE_OP takes enum cmp_op. */
+/* What a CALL calls, what a SEND sends to, what BEFORE_WITH enters: the
+ * compiler knows it for every instruction of the subset, and records it in
+ * instr.kind (with instr.b the function, lock or slot). */
+enum call_kind {
+    CK_NONE,
+    CK_FUNC,            /* b: a def */
+    CK_ASYNC_FUNC,      /* b: an async def: makes a coroutine */
+    CK_COMPUTE,         /* compute(N): N ticks of CPU work */
+    CK_SLEEP,           /* sleep(N), time.sleep(N): blocks the thread */
+    CK_IO,              /* io(N) not awaited: blocks the thread */
+    CK_AWAIT_SLEEP,     /* asyncio.sleep(N): an awaitable wait */
+    CK_AWAIT_IO,        /* io(N) awaited: an awaitable wait */
+    CK_PRINT,           /* print(...) */
+    CK_RANGE,           /* range(...); b: the hidden slots of its iterator */
+    CK_ACQUIRE,         /* LOCK.acquire() of a threading.Lock; b: lock */
+    CK_RELEASE,         /* LOCK.release(); b: lock */
+    CK_AACQUIRE,        /* asyncio LOCK.acquire(): an awaitable; b: lock */
+    CK_EXIT,            /* the with block's __exit__: releases b */
+    CK_AEXIT,           /* async with's __aexit__: an awaitable release */
+    CK_ASSERT,          /* AssertionError(message) */
+    /* SEND receivers */
+    CK_SEND_CORO,       /* a coroutine of an async def */
+    CK_SEND_WAIT,       /* asyncio.sleep / io: yields once, then done */
+    CK_SEND_ACQUIRE,    /* an asyncio lock's acquire: b: lock */
+    CK_SEND_RELEASE,    /* __aexit__: b: lock */
+};
+
+/* Instruction flags (instr.flags). */
+enum {
+    IF_NULL = 1,        /* LOAD_GLOBAL f + NULL, LOAD_ATTR m + NULL|self */
+    IF_INPLACE = 2,     /* BINARY_OP +=: an augmented assignment */
+    IF_BOOL = 4,        /* COMPARE_OP bool(<): the result feeds a jump */
+    IF_BREAKER = 8,     /* this instruction checks the eval breaker */
+};
+
+/* a: the operand: a constant, a local slot, a module variable (negative
+ * for a name that is not a variable: -1 - name), a jump target (a pc), or
+ * the oparg dis shows (CALL's argument count, RESUME's where).
+ * b: a second operand: the second local of a superinstruction, the name
+ * of LOAD_ATTR, the function, lock or slot of a call (see kind).
+ * COMPARE_OP's a is enum cmp_op; BINARY_OP's a is '+', '-', '*', '/' (//)
+ * or '%'. */
 struct instr {
     uint8_t op;
+    uint8_t flags;
+    uint8_t kind;       /* enum call_kind */
     uint8_t pad;
-    uint16_t b;         /* second operand: nargs, iterator slot */
-    int32_t a;          /* first operand: const, slot, global, lock, pc */
+    int32_t a;
+    int32_t b;
 };
 
 struct srcpos {
@@ -87,30 +167,33 @@ struct func {
     uint32_t code_start, ncode; /* in program->code */
 };
 
-/* How print() lays out its arguments: strings and values in order. */
-struct print_fmt {
-    int nitems;
-    const char **strs;          /* nitems; NULL where a value goes */
+/* A constant: an integer, None, True/False, or a string (str != NULL). */
+enum const_kind { CONST_INT, CONST_NONE, CONST_BOOL, CONST_STR };
+
+struct constant {
+    enum const_kind kind;
+    int64_t v;
+    const char *str;
 };
 
 struct program {
     struct instr *code;
     struct srcpos *pos;         /* per instruction: source line and column */
     uint16_t *func_of;          /* per instruction: its function */
+    uint16_t *label;            /* per instruction: dis's label number, 0 */
     uint32_t ncode;
     struct func *funcs;
     int nfuncs;
-    int64_t *consts;
+    struct constant *consts;
     int nconsts;
-    const char **strings;       /* assert messages */
-    int nstrings;
-    struct print_fmt *prints;
-    int nprints;
+    const char **names;         /* names shown by LOAD_GLOBAL, LOAD_ATTR */
+    int nnames;
     int nglobals;
     const char **global_names;
     int64_t *global_init;
     int nlocks;
     const char **lock_names;
+    uint8_t *lock_async;        /* per lock: an asyncio.Lock */
 };
 
 /* Limits on compiled code. */
@@ -119,15 +202,19 @@ enum {
     FUNC_MAX_SLOTS = 1024,      /* locals + stack of one function */
 };
 
-/* Write the instruction at pc as "LOAD_GLOBAL x", "JUMP_BACKWARD 4", ...
- * Jump targets are shown as offsets within the function. */
+/* Write the instruction at pc as "LOAD_GLOBAL x", "JUMP_BACKWARD to L1", ...
+ * with the argument as `python3.13 -m dis` shows it. */
 void program_format_instr(const struct program *prog, uint32_t pc,
                           struct strbuf *out);
-/* The operand part alone ("x", "+", "range/2"), or "" if none. */
+/* The argument alone, as dis shows it ("x", "+", "range + NULL",
+ * "bool(<)", "to L2", "0"), or "" if the op has none. */
 void program_format_arg(const struct program *prog, uint32_t pc,
                         struct strbuf *out);
 const char *binary_op_text(int op);
 const char *compare_op_text(int op);
+/* The lock a lock operation at pc takes or releases, or -1; *acquire says
+ * which. */
+int program_lock_op(const struct program *prog, uint32_t pc, int *acquire);
 
 void program_free(struct program *prog);
 

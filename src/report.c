@@ -28,9 +28,24 @@ static const char *lock_name(const struct report *r, int lock)
     return lock >= 0 && lock < P->nlocks ? P->lock_names[lock] : "?";
 }
 
+/* The real system, in a few words for a scene line. */
+static const char *runtime_short(const struct scene_config *c)
+{
+    switch (c->mode) {
+    case MODE_SEQUENTIAL: return "plain Python";
+    case MODE_THREADS: return "free-threaded 3.13t or C: no GIL";
+    case MODE_GIL:
+        return c->checkpoints == CHECK_EVERY_OP ? "Python 3.9 or older" :
+               "CPython 3.13";
+    case MODE_ASYNCIO: return "asyncio, CPython 3.13";
+    case MODE_PROCESSES: return "multiprocessing, fork";
+    default: return "?";
+    }
+}
+
 void report_settings(struct strbuf *out, const struct scene_config *c)
 {
-    sb_puts(out, mode_name(c->mode));
+    sb_printf(out, "%s (%s)", mode_name(c->mode), runtime_short(c));
     switch (c->mode) {
     case MODE_SEQUENTIAL:
         sb_puts(out, ", one task after another");
@@ -39,9 +54,9 @@ void report_settings(struct strbuf *out, const struct scene_config *c)
         sb_puts(out, ", one event loop");
         break;
     case MODE_GIL:
-        sb_printf(out, ", switch interval %d, checkpoints %s", c->switch_interval,
-                  c->checkpoints == CHECK_EVERY_OP ? "every-op" :
-                  "loops-and-calls");
+        sb_printf(out, ", switch interval %d", c->switch_interval);
+        if (c->checkpoints == CHECK_EVERY_OP)
+            sb_puts(out, ", checkpoints every-op");
         break;
     case MODE_THREADS:
     case MODE_PROCESSES:
@@ -91,17 +106,39 @@ void report_op_effect(struct strbuf *out, const struct program *P,
     const struct func *fn = &P->funcs[P->func_of[op->pc]];
     long long v = (long long)op->value;
 
-    if (op->status == VM_ERROR)
+    switch (op->status) {
+    case VM_ERROR:
         return;
+    case VM_COMPUTE:
+        sb_printf(out, "%lld tick%s of CPU work", v > 0 ? v : 1,
+                  v > 1 ? "s" : "");
+        return;
+    case VM_SLEEP:
+        sb_printf(out, "sleeps %lld ticks (blocking)", v);
+        return;
+    case VM_IO:
+        sb_printf(out, "waits %lld ticks for I/O (blocking)", v);
+        return;
+    case VM_AWAIT_SLEEP:
+        sb_printf(out, "yields to the event loop for %lld ticks", v);
+        return;
+    case VM_AWAIT_IO:
+        sb_printf(out, "yields to the event loop; I/O takes %lld ticks", v);
+        return;
+    default:
+        break;
+    }
     switch ((enum opcode)in->op) {
     case OP_LOAD_FAST:
+    case OP_LOAD_FAST_CHECK:
         sb_printf(out, "%s is %lld", fn->local_names[in->a], v);
         break;
     case OP_STORE_FAST:
         sb_printf(out, "%s = %lld", fn->local_names[in->a], v);
         break;
     case OP_LOAD_GLOBAL:
-        sb_printf(out, "reads %s: %lld", P->global_names[in->a], v);
+        if (in->a >= 0)
+            sb_printf(out, "reads %s: %lld", P->global_names[in->a], v);
         break;
     case OP_STORE_GLOBAL:
         sb_printf(out, "writes %s = %lld", P->global_names[in->a], v);
@@ -112,7 +149,8 @@ void report_op_effect(struct strbuf *out, const struct program *P,
         break;
     case OP_COMPARE_OP:
     case OP_UNARY_NOT:
-        sb_puts(out, v ? "true" : "false");
+    case OP_TO_BOOL:
+        sb_puts(out, v ? "True" : "False");
         break;
     case OP_POP_JUMP_IF_FALSE:
         sb_puts(out, v ? "true: goes on" : "false: jumps");
@@ -127,28 +165,12 @@ void report_op_effect(struct strbuf *out, const struct program *P,
             sb_printf(out, "next value %lld", v);
         break;
     case OP_CALL:
-        sb_printf(out, "calls %s", P->funcs[in->a].name);
+        if (in->kind == CK_FUNC || in->kind == CK_ASYNC_FUNC)
+            sb_printf(out, "calls %s", P->funcs[in->b].name);
         break;
     case OP_RETURN_VALUE:
-        sb_printf(out, "returns %lld", v);
-        break;
-    case OP_COMPUTE:
-        sb_printf(out, "%lld tick%s of CPU work", v > 0 ? v : 1, v > 1 ? "s" : "");
-        break;
-    case OP_SLEEP:
-        sb_printf(out, "sleeps %lld ticks (blocking)", v);
-        break;
-    case OP_IO:
-        sb_printf(out, "waits %lld ticks for I/O (blocking)", v);
-        break;
-    case OP_AWAIT_SLEEP:
-        sb_printf(out, "awaits sleep(%lld)", v);
-        break;
-    case OP_AWAIT_IO:
-        sb_printf(out, "awaits io(%lld)", v);
-        break;
-    case OP_ASSERT:
-        sb_puts(out, "holds");
+        if (!vm_is_ref(op->value))
+            sb_printf(out, "returns %lld", v);
         break;
     default:
         break;
@@ -458,34 +480,34 @@ static void json_op(struct json *j, const struct report *r,
         json_str(j, "arg", tmp->s);
     json_int(j, "line", P->pos[op->pc].line);
     json_int(j, "col", P->pos[op->pc].col);
-    if (op->status != VM_ERROR) {
+    if (op->status == VM_COMPUTE || op->status == VM_SLEEP ||
+        op->status == VM_IO || op->status == VM_AWAIT_SLEEP ||
+        op->status == VM_AWAIT_IO) {
+        json_int(j, "ticks", op->value);
+    } else if (op->status != VM_ERROR && !vm_is_ref(op->value)) {
         switch ((enum opcode)in->op) {
         case OP_LOAD_GLOBAL:
-            json_int(j, "read", op->value);
+            if (in->a >= 0)
+                json_int(j, "read", op->value);
             break;
         case OP_STORE_GLOBAL:
             json_int(j, "wrote", op->value);
             break;
         case OP_LOAD_CONST:
         case OP_LOAD_FAST:
+        case OP_LOAD_FAST_CHECK:
         case OP_STORE_FAST:
         case OP_BINARY_OP:
         case OP_COMPARE_OP:
         case OP_UNARY_NOT:
         case OP_UNARY_NEGATIVE:
+        case OP_TO_BOOL:
         case OP_RETURN_VALUE:
             json_int(j, "value", op->value);
             break;
         case OP_FOR_ITER:
             if (op->value != VM_UNSET)
                 json_int(j, "value", op->value);
-            break;
-        case OP_COMPUTE:
-        case OP_SLEEP:
-        case OP_IO:
-        case OP_AWAIT_SLEEP:
-        case OP_AWAIT_IO:
-            json_int(j, "ticks", op->value);
             break;
         default:
             break;
@@ -575,6 +597,7 @@ void report_json(struct strbuf *out, const struct report *r)
     json_str(&j, "lesson", r->L->title);
     json_str(&j, "scene", sc->name);
     json_str(&j, "mode", mode_name(r->cfg->mode));
+    json_str(&j, "runtime", scene_runtime(r->cfg));
     json_settings(&j, r->cfg);
     json_array(&j, "tasks");
     for (int t = 0; t < tr->ntasks; t++) {

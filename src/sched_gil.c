@@ -3,10 +3,12 @@
  * Modelled on CPython's ceval_gil.c.  Threads that can run wait for the GIL
  * in FIFO order.  A waiter that has waited a whole switch interval, with no
  * switch in that interval, sets the drop request.  The holder looks at the
- * request only at a checkpoint: between any two ops under `checkpoints
- * every-op` (the classic interpreter), or only after a backward jump or a
- * call under `loops-and-calls` (CPython 3.10 and later); a tick of compute()
- * is always a checkpoint, since it stands for Python code with loops.  The
+ * request only at a checkpoint: by default where CPython 3.13 checks its
+ * eval breaker (RESUME at a function's start, JUMP_BACKWARD, after a CALL
+ * of a builtin: the instructions flagged IF_BREAKER; `checkpoints
+ * loops-and-calls`), or between any two ops under `checkpoints every-op`
+ * (Python 3.9 and older); a tick of compute() is always a checkpoint, since
+ * it stands for Python code with loops.  The
  * holder then drops the GIL and joins the back of the queue, so another
  * thread takes it (forced switching).  Sleeping, waiting for I/O or for a
  * lock releases the GIL; a thread that wakes must wait for it again.

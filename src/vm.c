@@ -1,4 +1,10 @@
-/* vm.c - the bytecode interpreter: one op of one task per call. */
+/* vm.c - the bytecode interpreter: one CPython 3.13 op of one task per call.
+ *
+ * What a CALL, SEND or BEFORE_WITH does is known when the lesson is
+ * compiled (instr.kind), so the interpreter never inspects a callable; the
+ * references it pushes (NULL, functions, iterators, coroutines) keep the
+ * stack the shape CPython's is, for students to read.
+ */
 #include "vm.h"
 
 #include <string.h>
@@ -19,20 +25,48 @@ static void ensure_slots(struct vm *vm, uint32_t need)
     vm->cap = (uint32_t)cap;
 }
 
+/* Where the frame above frame f starts: past f's locals and deepest stack. */
+static uint32_t frame_end(const struct program *prog, const struct vm_frame *f)
+{
+    const struct func *fn = &prog->funcs[f->fn];
+
+    return f->base + (uint32_t)(fn->nlocals + fn->maxstack);
+}
+
+static void push_frame(struct vm *vm, const struct program *prog, int fn,
+                       uint32_t base)
+{
+    const struct func *f = &prog->funcs[fn];
+    struct vm_frame *fr = &vm->frames[vm->nframes];
+
+    ensure_slots(vm, base + (uint32_t)(f->nlocals + f->maxstack) + 1);
+    for (int i = 0; i < f->nlocals; i++)
+        vm->slots[base + (uint32_t)i] = VM_UNSET;
+    fr->pc = f->code_start;
+    fr->base = base;
+    fr->sp = base + (uint32_t)f->nlocals;
+    fr->fn = (uint16_t)fn;
+    fr->pad = 0;
+    vm->cur = vm->nframes++;
+    vm->sp = fr->sp;
+}
+
 void vm_init(struct vm *vm, const struct program *prog, int fn,
              const int64_t *args, int nargs)
 {
     const struct func *f = &prog->funcs[fn];
 
     memset(vm, 0, sizeof(*vm));
-    ensure_slots(vm, (uint32_t)(f->nlocals + f->maxstack + 1));
-    for (int i = 0; i < f->nlocals; i++)
-        vm->slots[i] = i < nargs ? args[i] : VM_UNSET;
-    vm->sp = (uint32_t)f->nlocals;
-    vm->nframes = 1;
-    vm->frames[0].pc = f->code_start;
-    vm->frames[0].base = 0;
-    vm->frames[0].fn = (uint16_t)fn;
+    push_frame(vm, prog, fn, 0);
+    for (int i = 0; i < nargs && i < f->nlocals; i++)
+        vm->slots[i] = args[i];
+    if (f->is_async) {
+        /* The event loop received the coroutine object (RETURN_GENERATOR
+         * ran in the code that made it) and starts it by sending None. */
+        vm->frames[0].pc++;
+        vm->slots[vm->frames[0].sp++] = VM_REF(REF_NONE, 0);
+        vm->sp = vm->frames[0].sp;
+    }
 }
 
 void vm_done(struct vm *vm)
@@ -40,7 +74,7 @@ void vm_done(struct vm *vm)
     free(vm->slots);
     vm->slots = NULL;
     vm->cap = vm->sp = 0;
-    vm->nframes = 0;
+    vm->nframes = vm->cur = 0;
 }
 
 void vm_copy(struct vm *dst, const struct vm *src)
@@ -50,6 +84,7 @@ void vm_copy(struct vm *dst, const struct vm *src)
 
     memcpy(dst->frames, src->frames, sizeof(src->frames[0]) * src->nframes);
     dst->nframes = src->nframes;
+    dst->cur = src->cur;
     dst->slots = slots;
     dst->cap = cap;
     ensure_slots(dst, src->cap > 1 ? src->cap : 1);
@@ -71,6 +106,8 @@ static int binary(int op, int64_t a, int64_t b, int64_t *out)
 {
     int64_t r, q, m;
 
+    if (vm_is_ref(a) || vm_is_ref(b))
+        return ERR_TYPE;
     switch (op) {
     case '+':
         if (__builtin_add_overflow(a, b, &r))
@@ -102,23 +139,34 @@ static int binary(int op, int64_t a, int64_t b, int64_t *out)
     }
 }
 
-static int64_t compare(int op, int64_t a, int64_t b)
+static int compare(int op, int64_t a, int64_t b, int64_t *out)
 {
+    if ((vm_is_ref(a) || vm_is_ref(b)) && op != 2 && op != 3)
+        return ERR_TYPE;
     switch (op) {
-    case 0: return a < b;
-    case 1: return a <= b;
-    case 2: return a == b;
-    case 3: return a != b;
-    case 4: return a > b;
-    default: return a >= b;
+    case 0: *out = a < b; break;
+    case 1: *out = a <= b; break;
+    case 2: *out = a == b; break;
+    case 3: *out = a != b; break;
+    case 4: *out = a > b; break;
+    default: *out = a >= b; break;
     }
+    return ERR_NONE;
+}
+
+static int64_t truth(int64_t v)
+{
+    if (vm_is_ref(v))
+        return vm_ref_kind(v) != REF_NONE && vm_ref_kind(v) != REF_NULL;
+    return v != 0;
 }
 
 /* ---- the interpreter -------------------------------------------------------- */
 
-#define PUSH(v) (vm->slots[vm->sp++] = (v))
-#define POP() (vm->slots[--vm->sp])
-#define TOP() (vm->slots[vm->sp - 1])
+#define PUSH(v) (vm->slots[fr->sp++] = (v))
+#define POP() (vm->slots[--fr->sp])
+#define TOP() (vm->slots[fr->sp - 1])
+#define NONE VM_REF(REF_NONE, 0)
 
 static void fail(struct vm_effect *eff, int err)
 {
@@ -126,65 +174,274 @@ static void fail(struct vm_effect *eff, int err)
     eff->error = (uint8_t)err;
 }
 
-static void do_return(struct vm *vm, int64_t v, struct vm_effect *eff)
+/* Leave the running frame with value v. */
+static void do_return(struct vm *vm, const struct program *prog, int64_t v,
+                      struct vm_effect *eff)
 {
-    struct vm_frame *fr = &vm->frames[vm->nframes - 1];
+    int k = vm->cur;
+    struct vm_frame *caller;
 
-    vm->sp = fr->base;
-    vm->nframes--;
     eff->value = v;
-    if (vm->nframes == 0)
+    if (k == 0) {
+        vm->nframes = 0;
+        vm->cur = 0;
+        vm->sp = 0;
         eff->status = VM_EXIT;
-    else
-        PUSH(v);
+        return;
+    }
+    vm->nframes = (uint16_t)k;
+    vm->cur = (uint16_t)(k - 1);
+    caller = &vm->frames[k - 1];
+    vm->slots[caller->sp++] = v;
+    if (prog->funcs[vm->frames[k].fn].is_async) {
+        /* the awaited coroutine is done: its awaiter's SEND jumps to
+         * END_SEND (the caller's pc sits on the YIELD_VALUE after SEND) */
+        caller->pc = (uint32_t)prog->code[caller->pc - 1].a;
+    }
+    vm->sp = caller->sp;
 }
 
-static void do_call(struct vm *vm, const struct program *prog,
-                    const struct instr *in, struct vm_effect *eff)
+static void do_call_func(struct vm *vm, const struct program *prog,
+                         const struct instr *in, struct vm_effect *eff)
 {
-    const struct func *f = &prog->funcs[in->a];
-    uint32_t base = vm->sp - (uint32_t)f->nparams;
-    struct vm_frame *fr;
+    struct vm_frame *fr = &vm->frames[vm->cur];
+    const struct func *f = &prog->funcs[in->b];
+    int n = in->a;
+    uint32_t args = fr->sp - (uint32_t)n;
+    uint32_t base = frame_end(prog, fr);
 
     if (vm->nframes >= VM_MAX_FRAMES) {
         fail(eff, ERR_RECURSION);
         return;
     }
-    ensure_slots(vm, base + (uint32_t)(f->nlocals + f->maxstack) + 1);
-    for (int i = f->nparams; i < f->nlocals; i++)
-        vm->slots[base + (uint32_t)i] = VM_UNSET;
-    vm->sp = base + (uint32_t)f->nlocals;
-    fr = &vm->frames[vm->nframes++];
-    fr->pc = f->code_start;
-    fr->base = base;
-    fr->fn = (uint16_t)in->a;
-    eff->checkpoint = 1;
+    fr->sp = args - 2;          /* callable and NULL go too */
+    push_frame(vm, prog, in->b, base);
+    for (int i = 0; i < n && i < f->nlocals; i++)
+        vm->slots[base + (uint32_t)i] = vm->slots[args + (uint32_t)i];
+    /* the consumed slots of the caller read as empty, so that states that
+     * differ only in them are the same state */
+    for (uint32_t i = fr->sp; i < args + (uint32_t)n; i++)
+        vm->slots[i] = 0;
 }
 
-/* Pop a number of ticks; negative is an error. */
-static void wait_op(struct vm *vm, struct vm_effect *eff, int status)
+/* Pop the call's arguments, callable and NULL; push its result. */
+static void call_done(struct vm_frame *fr, int64_t *slots, int nargs,
+                      int64_t result)
 {
-    int64_t n = POP();
+    fr->sp -= (uint32_t)nargs + 2;
+    slots[fr->sp++] = result;
+}
 
-    if (n < 0) {
-        fail(eff, ERR_NEGATIVE_WAIT);
+static void do_call(struct vm *vm, const struct program *prog,
+                    const struct instr *in, struct vm_effect *eff)
+{
+    struct vm_frame *fr = &vm->frames[vm->cur];
+    int n = in->a;
+    int64_t *argv = &vm->slots[fr->sp - (uint32_t)n];
+    int64_t v;
+
+    switch ((enum call_kind)in->kind) {
+    case CK_FUNC:
+    case CK_ASYNC_FUNC:
+        do_call_func(vm, prog, in, eff);
+        return;
+    case CK_COMPUTE:
+    case CK_SLEEP:
+    case CK_IO:
+        v = argv[0];
+        call_done(fr, vm->slots, n, NONE);
+        if (vm_is_ref(v)) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        if (v < 0) {
+            fail(eff, ERR_NEGATIVE_WAIT);
+            return;
+        }
+        eff->status = in->kind == CK_COMPUTE ? VM_COMPUTE :
+                      in->kind == CK_SLEEP ? VM_SLEEP : VM_IO;
+        eff->value = v;
+        return;
+    case CK_AWAIT_SLEEP:
+    case CK_AWAIT_IO:
+        v = argv[0];
+        if (vm_is_ref(v)) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        if (v < 0) {
+            fail(eff, ERR_NEGATIVE_WAIT);
+            return;
+        }
+        if (v > VM_MAX_AWAIT_TICKS) {
+            fail(eff, ERR_TOO_LONG);
+            return;
+        }
+        eff->value = v;
+        call_done(fr, vm->slots, n, VM_REF(REF_WAIT, (uint32_t)v << 2 |
+                                           (in->kind == CK_AWAIT_IO) << 1));
+        return;
+    case CK_PRINT:
+        eff->status = VM_PRINT;
+        eff->vals = argv;
+        eff->nvals = n;
+        call_done(fr, vm->slots, n, NONE);
+        return;
+    case CK_RANGE: {
+        int64_t start = 0, stop, step = 1;
+        int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
+
+        for (int i = 0; i < n; i++)
+            if (vm_is_ref(argv[i])) {
+                fail(eff, ERR_TYPE);
+                return;
+            }
+        if (n == 1) {
+            stop = argv[0];
+        } else {
+            start = argv[0];
+            stop = argv[1];
+            if (n == 3)
+                step = argv[2];
+        }
+        if (step == 0) {
+            fail(eff, ERR_RANGE_STEP);
+            return;
+        }
+        s[0] = start;
+        s[1] = stop;
+        s[2] = step;
+        eff->value = stop;
+        call_done(fr, vm->slots, n, VM_REF(REF_RANGE, in->b));
         return;
     }
-    eff->status = (uint8_t)status;
-    eff->value = n;
+    case CK_ACQUIRE:
+        call_done(fr, vm->slots, n, 1);
+        eff->status = VM_ACQUIRE;
+        eff->index = in->b;
+        return;
+    case CK_RELEASE:
+    case CK_EXIT:
+        call_done(fr, vm->slots, n, NONE);
+        eff->status = VM_RELEASE;
+        eff->index = in->b;
+        return;
+    case CK_AACQUIRE:
+        call_done(fr, vm->slots, n, VM_REF(REF_LOCKWAIT, in->b));
+        return;
+    case CK_AEXIT:
+        call_done(fr, vm->slots, n, VM_REF(REF_AEXIT, in->b));
+        return;
+    case CK_ASSERT:
+        call_done(fr, vm->slots, n, VM_REF(REF_EXC, 0));
+        return;
+    default:
+        call_done(fr, vm->slots, n, NONE);
+        return;
+    }
+}
+
+/* SEND: (receiver, v -- receiver, result); jumps to END_SEND when done. */
+static void do_send(struct vm *vm, const struct program *prog,
+                    const struct instr *in, struct vm_effect *eff)
+{
+    struct vm_frame *fr = &vm->frames[vm->cur];
+    int64_t *recv = &vm->slots[fr->sp - 2];
+    int64_t v = vm->slots[fr->sp - 1];
+
+    switch ((enum call_kind)in->kind) {
+    case CK_SEND_CORO: {
+        struct vm_frame *co;
+
+        if (vm->cur + 1 >= vm->nframes) {   /* cannot happen */
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        fr->sp--;
+        vm->cur++;
+        co = &vm->frames[vm->cur];
+        vm->slots[co->sp++] = v;
+        return;
+    }
+    case CK_SEND_WAIT:
+        fr->sp--;
+        if (!(vm_ref_index(*recv) & 1)) {
+            /* the wait starts: asyncio.sleep() yields to the loop */
+            *recv = VM_REF(REF_WAIT, vm_ref_index(*recv) | 1);
+            vm->slots[fr->sp++] = *recv;
+            eff->value = vm_ref_index(*recv) >> 2;
+            return;
+        }
+        vm->slots[fr->sp++] = NONE;
+        fr->pc = (uint32_t)in->a;
+        return;
+    case CK_SEND_ACQUIRE:
+        fr->sp--;
+        vm->slots[fr->sp++] = 1;
+        fr->pc = (uint32_t)in->a;
+        eff->status = VM_ACQUIRE;
+        eff->index = in->b;
+        return;
+    case CK_SEND_RELEASE:
+        fr->sp--;
+        vm->slots[fr->sp++] = NONE;
+        fr->pc = (uint32_t)in->a;
+        eff->status = VM_RELEASE;
+        eff->index = in->b;
+        return;
+    default:
+        fr->sp--;
+        vm->slots[fr->sp++] = NONE;
+        fr->pc = (uint32_t)in->a;
+        (void)prog;
+        return;
+    }
+}
+
+/* YIELD_VALUE: hand the value to the frame awaiting this one, or, in the
+ * task's own frame, give control back to the event loop. */
+static void do_yield(struct vm *vm, struct vm_effect *eff)
+{
+    struct vm_frame *fr = &vm->frames[vm->cur];
+    int64_t v = vm->slots[--fr->sp];
+
+    if (vm->cur == 0) {
+        uint32_t w = vm_is_ref(v) && vm_ref_kind(v) == REF_WAIT ?
+                     vm_ref_index(v) : 0;
+
+        vm->slots[fr->sp++] = NONE;     /* what the loop will send */
+        eff->status = w & 2 ? VM_AWAIT_IO : VM_AWAIT_SLEEP;
+        eff->value = w >> 2;
+        return;
+    }
+    vm->cur--;
+    fr = &vm->frames[vm->cur];
+    vm->slots[fr->sp++] = v;
+}
+
+static int64_t load_fast(struct vm *vm, struct vm_frame *fr, int32_t slot,
+                         struct vm_effect *eff)
+{
+    int64_t a = vm->slots[fr->base + (uint32_t)slot];
+
+    if (a == VM_UNSET) {
+        eff->index = slot;
+        fail(eff, ERR_UNBOUND);
+    }
+    return a;
 }
 
 void vm_step(struct vm *vm, const struct program *prog,
              _Atomic int64_t *globals, struct vm_effect *eff)
 {
-    struct vm_frame *fr = &vm->frames[vm->nframes - 1];
+    struct vm_frame *fr = &vm->frames[vm->cur];
     const struct instr *in = &prog->code[fr->pc];
     int64_t a, b, r;
     int err;
 
     eff->status = VM_RAN;
     eff->op = in->op;
-    eff->checkpoint = 0;
+    eff->checkpoint = (in->flags & IF_BREAKER) != 0;
     eff->error = ERR_NONE;
     eff->pc = fr->pc;
     eff->index = in->a;
@@ -193,29 +450,88 @@ void vm_step(struct vm *vm, const struct program *prog,
 
     switch ((enum opcode)in->op) {
     case OP_NOP:
+    case OP_RESUME:
+    case OP_GET_AWAITABLE:
         break;
-    case OP_LOAD_CONST:
-        eff->value = PUSH(prog->consts[in->a]);
+    case OP_RETURN_GENERATOR:
+        /* the coroutine object goes to the caller; its body waits */
+        vm->cur--;
+        fr = &vm->frames[vm->cur];
+        PUSH(VM_REF(REF_CORO, vm->cur + 1));
         break;
+    case OP_LOAD_CONST: {
+        const struct constant *k = &prog->consts[in->a];
+
+        eff->value = PUSH(k->kind == CONST_NONE ? NONE :
+                          k->kind == CONST_STR ? VM_REF(REF_NAME, 0x80000000u |
+                                                        (uint32_t)in->a) :
+                          k->v);
+        break;
+    }
     case OP_LOAD_FAST:
-        a = vm->slots[fr->base + (uint32_t)in->a];
-        if (a == VM_UNSET) {
-            fail(eff, ERR_UNBOUND);
+    case OP_LOAD_FAST_CHECK:
+        a = load_fast(vm, fr, in->a, eff);
+        if (eff->status == VM_RAN)
+            eff->value = PUSH(a);
+        break;
+    case OP_LOAD_FAST_LOAD_FAST:
+        a = load_fast(vm, fr, in->a, eff);
+        if (eff->status != VM_RAN)
             break;
-        }
-        eff->value = PUSH(a);
+        b = load_fast(vm, fr, in->b, eff);
+        if (eff->status != VM_RAN)
+            break;
+        PUSH(a);
+        eff->value = PUSH(b);
         break;
     case OP_STORE_FAST:
         eff->value = vm->slots[fr->base + (uint32_t)in->a] = POP();
         break;
+    case OP_STORE_FAST_LOAD_FAST:
+        vm->slots[fr->base + (uint32_t)in->a] = POP();
+        a = load_fast(vm, fr, in->b, eff);
+        if (eff->status == VM_RAN)
+            eff->value = PUSH(a);
+        break;
+    case OP_STORE_FAST_STORE_FAST:
+        vm->slots[fr->base + (uint32_t)in->a] = POP();
+        eff->value = vm->slots[fr->base + (uint32_t)in->b] = POP();
+        break;
     case OP_LOAD_GLOBAL:
-        eff->value = PUSH(atomic_load_explicit(&globals[in->a],
-                                               memory_order_relaxed));
+        if (in->a >= 0) {
+            eff->value = PUSH(atomic_load_explicit(&globals[in->a],
+                                                   memory_order_relaxed));
+        } else {
+            PUSH(VM_REF(REF_NAME, -1 - in->a));
+            if (in->flags & IF_NULL)
+                PUSH(VM_REF(REF_NULL, 0));
+        }
         break;
     case OP_STORE_GLOBAL:
         eff->value = POP();
         atomic_store_explicit(&globals[in->a], eff->value,
                               memory_order_relaxed);
+        break;
+    case OP_LOAD_ATTR:
+        a = POP();
+        PUSH(VM_REF(REF_NAME, in->b));
+        if (in->flags & IF_NULL)
+            PUSH(a);
+        break;
+    case OP_PUSH_NULL:
+        PUSH(VM_REF(REF_NULL, 0));
+        break;
+    case OP_COPY:
+        a = vm->slots[fr->sp - (uint32_t)in->a];
+        eff->value = PUSH(a);
+        break;
+    case OP_SWAP:
+        a = TOP();
+        TOP() = vm->slots[fr->sp - (uint32_t)in->a];
+        vm->slots[fr->sp - (uint32_t)in->a] = a;
+        break;
+    case OP_POP_TOP:
+        eff->value = POP();
         break;
     case OP_BINARY_OP:
         b = POP();
@@ -230,63 +546,46 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_COMPARE_OP:
         b = POP();
         a = POP();
-        eff->value = PUSH(compare(in->a, a, b));
-        break;
-    case OP_UNARY_NOT:
-        eff->value = TOP() = !TOP();
+        err = compare(in->a, a, b, &r);
+        if (err) {
+            fail(eff, err);
+            break;
+        }
+        eff->value = PUSH(r);
         break;
     case OP_UNARY_NEGATIVE:
+        if (vm_is_ref(TOP())) {
+            fail(eff, ERR_TYPE);
+            break;
+        }
         eff->value = TOP() = -TOP();
         break;
-    case OP_POP_TOP:
-        eff->value = POP();
+    case OP_UNARY_NOT:
+        eff->value = TOP() = !truth(TOP());
+        break;
+    case OP_TO_BOOL:
+        eff->value = TOP() = truth(TOP());
         break;
     case OP_JUMP_FORWARD:
-        fr->pc = (uint32_t)in->a;
-        break;
     case OP_JUMP_BACKWARD:
+    case OP_JUMP_BACKWARD_NO_INTERRUPT:
         fr->pc = (uint32_t)in->a;
-        eff->checkpoint = 1;
         break;
     case OP_POP_JUMP_IF_FALSE:
-        eff->value = POP();
+        eff->value = truth(POP());
         if (!eff->value)
             fr->pc = (uint32_t)in->a;
         break;
     case OP_POP_JUMP_IF_TRUE:
-        eff->value = POP();
+        eff->value = truth(POP());
         if (eff->value)
             fr->pc = (uint32_t)in->a;
         break;
-    case OP_JUMP_IF_FALSE_OR_POP:
-    case OP_JUMP_IF_TRUE_OR_POP:
-        eff->value = TOP();
-        if ((eff->value != 0) == (in->op == OP_JUMP_IF_TRUE_OR_POP))
-            fr->pc = (uint32_t)in->a;
-        else
-            vm->sp--;
+    case OP_GET_ITER:
+        TOP() = VM_REF(REF_ITER, vm_ref_index(TOP()));
         break;
-    case OP_GET_ITER: {
-        int64_t *s = &vm->slots[fr->base + (uint32_t)in->a];
-        int64_t start = 0, stop, step = 1;
-
-        if (in->b == 3)
-            step = POP();
-        stop = POP();
-        if (in->b >= 2)
-            start = POP();
-        if (step == 0) {
-            fail(eff, ERR_RANGE_STEP);
-            break;
-        }
-        s[0] = start;
-        s[1] = stop;
-        s[2] = step;
-        eff->value = stop;
-        break;
-    }
     case OP_FOR_ITER: {
-        int64_t *s = &vm->slots[fr->base + in->b];
+        int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
         int64_t next = s[0], stop = s[1], step = s[2];
 
         if (step > 0 ? next < stop : next > stop) {
@@ -295,62 +594,71 @@ void vm_step(struct vm *vm, const struct program *prog,
             if (__builtin_add_overflow(next, step, &s[0]) || s[0] == VM_UNSET)
                 s[0] = stop;
         } else {
-            fr->pc = (uint32_t)in->a;
+            /* done: pop the iterator and skip END_FOR and POP_TOP */
+            (void)POP();
+            fr->pc = (uint32_t)in->a + 2;
             eff->value = VM_UNSET;
         }
         break;
     }
+    case OP_END_FOR:
+        (void)POP();
+        break;
     case OP_CALL:
         do_call(vm, prog, in, eff);
         break;
     case OP_RETURN_VALUE:
-        do_return(vm, POP(), eff);
+        do_return(vm, prog, POP(), eff);
         break;
-    case OP_RETURN_NONE:
-        do_return(vm, 0, eff);
+    case OP_RETURN_CONST: {
+        const struct constant *k = &prog->consts[in->a];
+
+        do_return(vm, prog, k->kind == CONST_NONE ? NONE : k->v, eff);
         break;
-    case OP_COMPUTE:
-        wait_op(vm, eff, VM_COMPUTE);
-        break;
-    case OP_SLEEP:
-        wait_op(vm, eff, VM_SLEEP);
-        break;
-    case OP_IO:
-        wait_op(vm, eff, VM_IO);
-        break;
-    case OP_AWAIT_SLEEP:
-        wait_op(vm, eff, VM_AWAIT_SLEEP);
-        break;
-    case OP_AWAIT_IO:
-        wait_op(vm, eff, VM_AWAIT_IO);
-        break;
-    case OP_ACQUIRE:
+    }
+    case OP_BEFORE_WITH:
+        (void)POP();
+        PUSH(VM_REF(REF_EXIT, in->b));
+        PUSH(1);
         eff->status = VM_ACQUIRE;
+        eff->index = in->b;
         break;
-    case OP_RELEASE:
-        eff->status = VM_RELEASE;
+    case OP_BEFORE_ASYNC_WITH:
+        (void)POP();
+        PUSH(VM_REF(REF_AEXIT, in->b));
+        PUSH(VM_REF(REF_LOCKWAIT, in->b));
         break;
-    case OP_PRINT:
-        vm->sp -= in->b;
-        eff->status = VM_PRINT;
-        eff->vals = &vm->slots[vm->sp];
-        eff->nvals = in->b;
+    case OP_SEND:
+        do_send(vm, prog, in, eff);
         break;
-    case OP_ASSERT:
-        eff->value = POP();
-        if (!eff->value)
-            fail(eff, ERR_ASSERT);
+    case OP_YIELD_VALUE:
+        do_yield(vm, eff);
+        break;
+    case OP_END_SEND:
+        a = POP();
+        TOP() = a;
+        break;
+    case OP_LOAD_ASSERTION_ERROR:
+        PUSH(VM_REF(REF_EXC, 0));
+        break;
+    case OP_RAISE_VARARGS:
+        fr->sp -= (uint32_t)in->a;
+        eff->index = in->b;
+        fail(eff, ERR_ASSERT);
         break;
     case OP_COUNT:
         break;
     }
+    if (vm->nframes)
+        vm->sp = vm->frames[vm->nframes - 1].sp > vm->frames[vm->cur].sp ?
+                 vm->frames[vm->nframes - 1].sp : vm->frames[vm->cur].sp;
 }
 
 /* ---- serialized state ------------------------------------------------------- */
 
 size_t vm_state_size(const struct vm *vm)
 {
-    return sizeof(uint16_t) + sizeof(uint32_t) +
+    return 2 * sizeof(uint16_t) + sizeof(uint32_t) +
            vm->nframes * sizeof(struct vm_frame) + vm->sp * sizeof(int64_t);
 }
 
@@ -358,6 +666,8 @@ void vm_save(const struct vm *vm, unsigned char *out)
 {
     memcpy(out, &vm->nframes, sizeof(vm->nframes));
     out += sizeof(vm->nframes);
+    memcpy(out, &vm->cur, sizeof(vm->cur));
+    out += sizeof(vm->cur);
     memcpy(out, &vm->sp, sizeof(vm->sp));
     out += sizeof(vm->sp);
     memcpy(out, vm->frames, vm->nframes * sizeof(struct vm_frame));
@@ -373,6 +683,8 @@ size_t vm_load(struct vm *vm, const struct program *prog,
 
     memcpy(&vm->nframes, in, sizeof(vm->nframes));
     in += sizeof(vm->nframes);
+    memcpy(&vm->cur, in, sizeof(vm->cur));
+    in += sizeof(vm->cur);
     memcpy(&sp, in, sizeof(sp));
     in += sizeof(sp);
     memcpy(vm->frames, in, vm->nframes * sizeof(struct vm_frame));
@@ -380,9 +692,8 @@ size_t vm_load(struct vm *vm, const struct program *prog,
     if (vm->nframes) {
         /* Room for the top frame's whole stack, as vm_init and CALL give. */
         const struct vm_frame *top = &vm->frames[vm->nframes - 1];
-        const struct func *f = &prog->funcs[top->fn];
 
-        ensure_slots(vm, top->base + (uint32_t)(f->nlocals + f->maxstack) + 1);
+        ensure_slots(vm, frame_end(prog, top) + 1);
     }
     ensure_slots(vm, sp + 1);
     memcpy(vm->slots, in, sp * sizeof(int64_t));
@@ -397,25 +708,34 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h * 0xFF51AFD7ED558CCDull;
 }
 
+/* Only the live part of each frame counts: locals and stack. */
 uint64_t vm_hash(const struct vm *vm, uint64_t h)
 {
-    h = mix(h, vm->nframes);
-    for (int i = 0; i < vm->nframes; i++)
-        h = mix(h, (uint64_t)vm->frames[i].pc << 32 | vm->frames[i].base);
-    for (uint32_t i = 0; i < vm->sp; i++)
-        h = mix(h, (uint64_t)vm->slots[i]);
+    h = mix(h, (uint64_t)vm->nframes << 16 | vm->cur);
+    for (int i = 0; i < vm->nframes; i++) {
+        const struct vm_frame *f = &vm->frames[i];
+
+        h = mix(h, (uint64_t)f->pc << 32 | f->base);
+        for (uint32_t k = f->base; k < f->sp; k++)
+            h = mix(h, (uint64_t)vm->slots[k]);
+    }
     return h;
 }
 
 int vm_equal(const struct vm *a, const struct vm *b)
 {
-    if (a->nframes != b->nframes || a->sp != b->sp)
+    if (a->nframes != b->nframes || a->cur != b->cur)
         return 0;
-    for (int i = 0; i < a->nframes; i++)
-        if (a->frames[i].pc != b->frames[i].pc ||
-            a->frames[i].base != b->frames[i].base)
+    for (int i = 0; i < a->nframes; i++) {
+        const struct vm_frame *fa = &a->frames[i], *fb = &b->frames[i];
+
+        if (fa->pc != fb->pc || fa->base != fb->base || fa->sp != fb->sp)
             return 0;
-    return memcmp(a->slots, b->slots, a->sp * sizeof(int64_t)) == 0;
+        if (memcmp(&a->slots[fa->base], &b->slots[fb->base],
+                   (fa->sp - fa->base) * sizeof(int64_t)) != 0)
+            return 0;
+    }
+    return 1;
 }
 
 /* ---- messages ------------------------------------------------------------------- */
@@ -427,17 +747,23 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
 
     switch (eff->error) {
     case ERR_UNBOUND:
-        sb_printf(out, "UnboundLocalError: local variable '%s' is used "
-                  "before it has a value", fn->local_names[eff->index]);
+        if (eff->index >= 0 && eff->index < fn->nlocals)
+            sb_printf(out, "UnboundLocalError: cannot access local variable "
+                      "'%s' where it is not associated with a value",
+                      fn->local_names[eff->index]);
+        else
+            sb_puts(out, vm_error_text[ERR_UNBOUND]);
         break;
     case ERR_ASSERT:
         sb_puts(out, "AssertionError");
-        if (eff->index >= 0)
-            sb_printf(out, ": %s", prog->strings[eff->index]);
+        if (eff->index >= 0 && eff->index < prog->nconsts &&
+            prog->consts[eff->index].kind == CONST_STR)
+            sb_printf(out, ": %s", prog->consts[eff->index].str);
         break;
     case ERR_RELEASE_UNLOCKED:
-        sb_printf(out, "RuntimeError: release of lock '%s', which is not "
-                  "held", prog->lock_names[eff->index]);
+        sb_printf(out, "RuntimeError: release unlocked lock (%s)",
+                  eff->index >= 0 && eff->index < prog->nlocks ?
+                  prog->lock_names[eff->index] : "?");
         break;
     default:
         sb_puts(out, vm_error_text[eff->error < ERR_COUNT ? eff->error : 0]);
@@ -445,18 +771,59 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
     }
 }
 
+void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
+{
+    uint32_t i;
+
+    if (!vm_is_ref(v)) {
+        if (v == VM_UNSET)
+            sb_puts(out, "-");
+        else
+            sb_printf(out, "%lld", (long long)v);
+        return;
+    }
+    i = vm_ref_index(v);
+    switch (vm_ref_kind(v)) {
+    case REF_NULL: sb_puts(out, "NULL"); break;
+    case REF_NONE: sb_puts(out, "None"); break;
+    case REF_NAME:
+        if (i & 0x80000000u) {
+            uint32_t k = i & 0x7fffffffu;
+
+            if ((int)k < prog->nconsts && prog->consts[k].str)
+                sb_printf(out, "'%s'", prog->consts[k].str);
+        } else if ((int)i < prog->nnames) {
+            sb_puts(out, prog->names[i]);
+        }
+        break;
+    case REF_RANGE: sb_puts(out, "range"); break;
+    case REF_ITER: sb_puts(out, "range_iterator"); break;
+    case REF_CORO: sb_puts(out, "coroutine"); break;
+    case REF_WAIT: sb_printf(out, "%s(%u)", i & 2 ? "io" : "sleep", i >> 2);
+        break;
+    case REF_LOCKWAIT: sb_puts(out, "acquire()"); break;
+    case REF_AEXIT: sb_puts(out, "__aexit__"); break;
+    case REF_EXIT: sb_puts(out, "__exit__"); break;
+    case REF_EXC: sb_puts(out, "AssertionError"); break;
+    default: sb_puts(out, "?"); break;
+    }
+}
+
 void vm_format_print(const struct program *prog, const struct vm_effect *eff,
                      struct strbuf *out)
 {
-    const struct print_fmt *pf = &prog->prints[eff->index];
-    int v = 0;
+    for (int i = 0; i < eff->nvals; i++) {
+        int64_t v = eff->vals[i];
 
-    for (int i = 0; i < pf->nitems; i++) {
         if (i)
             sb_putc(out, ' ');
-        if (pf->strs[i])
-            sb_puts(out, pf->strs[i]);
-        else
-            sb_printf(out, "%lld", (long long)eff->vals[v++]);
+        if (vm_is_ref(v) && vm_ref_kind(v) == REF_NAME &&
+            (vm_ref_index(v) & 0x80000000u)) {
+            uint32_t k = vm_ref_index(v) & 0x7fffffffu;
+
+            sb_puts(out, prog->consts[k].str);
+        } else {
+            vm_format_value(prog, v, out);
+        }
     }
 }

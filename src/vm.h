@@ -20,8 +20,39 @@
  * because arithmetic results are checked to stay in -(2^63-1) .. 2^63-1. */
 #define VM_UNSET INT64_MIN
 
+/* Values on the operand stack that are not numbers (a function, NULL,
+ * None, a range iterator, a coroutine, ...) are references: numbers just
+ * above VM_UNSET, kind in the high half, index in the low.  The compiler
+ * knows the type of every stack slot, so the VM never mistakes one for the
+ * other; only displays decode them (vm_format_value). */
+enum vm_ref {
+    REF_NULL, REF_NONE, REF_NAME, REF_RANGE, REF_ITER, REF_CORO,
+    REF_WAIT, REF_LOCKWAIT, REF_AEXIT, REF_EXIT, REF_EXC,
+    REF_COUNT
+};
+
+#define VM_REF_BASE (INT64_MIN + 1)
+#define VM_REF(kind, idx) (VM_REF_BASE + ((int64_t)(kind) << 32) + \
+                           (int64_t)(uint32_t)(idx))
+
+static inline int vm_is_ref(int64_t v)
+{
+    return v >= VM_REF_BASE && v < VM_REF_BASE + ((int64_t)REF_COUNT << 32);
+}
+
+static inline int vm_ref_kind(int64_t v)
+{
+    return (int)((v - VM_REF_BASE) >> 32);
+}
+
+static inline uint32_t vm_ref_index(int64_t v)
+{
+    return (uint32_t)((v - VM_REF_BASE) & 0xffffffffu);
+}
+
 enum {
     VM_MAX_FRAMES = 64,         /* nested calls of one task */
+    VM_MAX_AWAIT_TICKS = (1 << 29) - 1,  /* an awaited wait, at most */
 };
 
 #define VM_ERRORS(X)                                                        \
@@ -33,11 +64,12 @@ enum {
     X(ERR_ASSERT, "AssertionError")                                         \
     X(ERR_RECURSION, "RecursionError: too many nested calls (the limit is " \
                      "64)")                                                 \
-    X(ERR_RANGE_STEP, "ValueError: range() step must not be zero")          \
+    X(ERR_RANGE_STEP, "ValueError: range() arg 3 must not be zero")         \
     X(ERR_NEGATIVE_WAIT, "ValueError: cannot wait or compute a negative "   \
                          "number of ticks")                                 \
-    X(ERR_RELEASE_UNLOCKED, "RuntimeError: release of a lock that is not "  \
-                            "held")                                         \
+    X(ERR_RELEASE_UNLOCKED, "RuntimeError: release unlocked lock")          \
+    X(ERR_TYPE, "TypeError: unsupported operand type(s): only numbers "     \
+                "can be computed with")                                     \
     X(ERR_TOO_LONG, "the run would go past the last tick the simulator "    \
                     "can show")
 
@@ -59,7 +91,7 @@ enum vm_status {
     VM_AWAIT_IO,
     VM_ACQUIRE,     /* index: the lock */
     VM_RELEASE,     /* index: the lock */
-    VM_PRINT,       /* index: print format; vals/nvals: the values */
+    VM_PRINT,       /* vals/nvals: the values printed */
     VM_EXIT,        /* the task returned from its function */
     VM_ERROR,       /* error says which; index: the local or message */
 };
@@ -68,7 +100,7 @@ enum vm_status {
 struct vm_effect {
     uint8_t status;     /* enum vm_status */
     uint8_t op;         /* the op that ran */
-    uint8_t checkpoint; /* a GIL checkpoint under loops-and-calls */
+    uint8_t checkpoint; /* CPython 3.13 checks its eval breaker here */
     uint8_t error;      /* enum vm_error */
     uint32_t pc;        /* where the op is */
     int32_t index;
@@ -77,19 +109,26 @@ struct vm_effect {
     int nvals;
 };
 
+/* A frame: its locals at slots[base..], then its operand stack up to sp.
+ * Frames sit one above the other; a coroutine that is being awaited keeps
+ * its frame above the frame awaiting it. */
 struct vm_frame {
     uint32_t pc;
     uint32_t base;      /* index of the first local in slots */
+    uint32_t sp;        /* end of this frame's stack */
     uint16_t fn;
+    uint16_t pad;
 };
 
-/* One task's interpreter state: frames and one array of value slots holding
- * each frame's locals followed by its operand stack. */
+/* One task's interpreter state.  cur is the frame running; frames above it
+ * are coroutines suspended in an await (CPython's YIELD_VALUE hands the
+ * value down the chain one frame at a time). */
 struct vm {
     int64_t *slots;
-    uint32_t sp;        /* slots in use */
+    uint32_t sp;        /* slots in use: the top frame's sp */
     uint32_t cap;
     uint16_t nframes;
+    uint16_t cur;
     struct vm_frame frames[VM_MAX_FRAMES];
 };
 
@@ -105,10 +144,16 @@ void vm_copy(struct vm *dst, const struct vm *src);
 void vm_step(struct vm *vm, const struct program *prog,
              _Atomic int64_t *globals, struct vm_effect *eff);
 
-/* The pc of the next op (the top frame's), and whether the task has ended. */
+/* The pc of the next op (the running frame's). */
 static inline uint32_t vm_pc(const struct vm *vm)
 {
-    return vm->nframes ? vm->frames[vm->nframes - 1].pc : 0;
+    return vm->nframes ? vm->frames[vm->cur].pc : 0;
+}
+
+/* The running frame, or NULL once the task has ended. */
+static inline const struct vm_frame *vm_frame(const struct vm *vm)
+{
+    return vm->nframes ? &vm->frames[vm->cur] : NULL;
 }
 
 /* Serialized state, for checkpoints and the explorer: appends to a byte
@@ -125,6 +170,9 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
                      struct strbuf *out);
 /* What print() printed, as one line. */
 void vm_format_print(const struct program *prog, const struct vm_effect *eff,
+                     struct strbuf *out);
+/* A stack value as Python would show it: 3, None, NULL, <function f>... */
+void vm_format_value(const struct program *prog, int64_t v,
                      struct strbuf *out);
 
 #endif

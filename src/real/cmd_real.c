@@ -324,6 +324,7 @@ static void json_output(struct strbuf *out, const struct real_args *a,
     json_str(&j, "lesson", L->title);
     json_str(&j, "scene", L->scenes[scene].name);
     json_str(&j, "mode", mode_name(cfg->mode));
+    json_str(&j, "runtime", scene_runtime(cfg));
     real_result_json(&j, L, res);
     if (untraced) {
         json_object(&j, "untraced");

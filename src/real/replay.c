@@ -81,15 +81,36 @@ struct rp {
     int64_t nodes;
 };
 
-static int op_kind(const struct rp *R, uint32_t i)
+/* What an op does to shared state: the only ops whose order matters. */
+enum { RK_LOCAL, RK_LOAD, RK_STORE, RK_ACQUIRE, RK_RELEASE };
+
+static int pc_kind(const struct program *P, uint32_t pc, int *index)
 {
-    return R->P->code[R->tr->ops[i].pc].op;
+    const struct instr *in = &P->code[pc];
+    int acq, lk;
+
+    *index = in->a;
+    if (in->op == OP_LOAD_GLOBAL && in->a >= 0)
+        return RK_LOAD;
+    if (in->op == OP_STORE_GLOBAL)
+        return RK_STORE;
+    lk = program_lock_op(P, pc, &acq);
+    if (lk < 0)
+        return RK_LOCAL;
+    *index = lk;
+    return acq ? RK_ACQUIRE : RK_RELEASE;
 }
 
-static int is_shared(int op)
+static int op_kind(const struct rp *R, uint32_t i)
 {
-    return op == OP_LOAD_GLOBAL || op == OP_STORE_GLOBAL || op == OP_ACQUIRE ||
-           op == OP_RELEASE;
+    int index;
+
+    return pc_kind(R->P, R->tr->ops[i].pc, &index);
+}
+
+static int is_shared(int kind)
+{
+    return kind != RK_LOCAL;
 }
 
 /* Skip task t's local ops: they commute with everyone else's. */
@@ -183,27 +204,27 @@ static int try_move(struct rp *R, int t, struct undo *u)
 {
     uint32_t i = R->idx[t][R->pos[t]];
     const struct trace_op *op = &R->tr->ops[i];
-    const struct instr *in = &R->P->code[op->pc];
     struct rlk *l;
+    int a, kind = pc_kind(R->P, op->pc, &a);
 
     u->task = t;
     u->pos = R->pos[t];
     u->lock = -1;
     u->woke = -1;
-    switch (in->op) {
-    case OP_LOAD_GLOBAL:
-        if (R->mem[in->a] != op->value)
+    switch (kind) {
+    case RK_LOAD:
+        if (R->mem[a] != op->value)
             return 0;
         break;
-    case OP_STORE_GLOBAL:
-        u->old = R->mem[in->a];
-        R->mem[in->a] = op->value;
+    case RK_STORE:
+        u->old = R->mem[a];
+        R->mem[a] = op->value;
         break;
-    case OP_ACQUIRE:
-        l = &R->locks[in->a];
+    case RK_ACQUIRE:
+        l = &R->locks[a];
         if ((uint64_t)op->value != l->next_ticket)
             return 0;
-        u->lock = in->a;
+        u->lock = a;
         u->saved = *l;
         l->next_ticket++;
         if (l->owner < 0) {
@@ -213,11 +234,11 @@ static int try_move(struct rp *R, int t, struct undo *u)
             R->blocked[t] = 1;
         }
         break;
-    case OP_RELEASE:
-        l = &R->locks[in->a];
+    case RK_RELEASE:
+        l = &R->locks[a];
         if ((op->status == VM_ERROR) != (l->owner < 0))
             return 0;
-        u->lock = in->a;
+        u->lock = a;
         u->saved = *l;
         if (l->owner >= 0) {
             int w = -1;
@@ -243,11 +264,11 @@ static int try_move(struct rp *R, int t, struct undo *u)
 static void undo_move(struct rp *R, const struct undo *u)
 {
     uint32_t i = R->idx[u->task][u->pos];
-    const struct instr *in = &R->P->code[R->tr->ops[i].pc];
+    int a, kind = pc_kind(R->P, R->tr->ops[i].pc, &a);
 
     R->pos[u->task] = u->pos;
-    if (in->op == OP_STORE_GLOBAL)
-        R->mem[in->a] = u->old;
+    if (kind == RK_STORE)
+        R->mem[a] = u->old;
     if (u->lock >= 0) {
         R->locks[u->lock] = u->saved;
         R->blocked[u->task] = 0;
@@ -434,7 +455,7 @@ static int drive(struct rp *R, struct sim *s, struct schedule *sch,
                 int op = op_kind(R, R->idx[best][p[best]]);
 
                 if (got->task != best || got->pc != want->pc ||
-                    (op != OP_ACQUIRE && got->value != want->value)) {
+                    (op != RK_ACQUIRE && got->value != want->value)) {
                     sb_printf(why, "the simulator went another way at tick "
                               "%lld: %s's op at line %d gave %lld, not %lld",
                               (long long)got->t, R->tr->labels[best],

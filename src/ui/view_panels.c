@@ -127,7 +127,7 @@ static void find_stale(const struct app *a, const struct line_op *ops, int n,
         int g = P->code[ops[i].pc].a;
         int64_t now;
 
-        if (!ops[i].done || P->code[ops[i].pc].op != OP_LOAD_GLOBAL)
+        if (!ops[i].done || P->code[ops[i].pc].op != OP_LOAD_GLOBAL || g < 0)
             continue;
         now = sim_global(s, sim_task_space(s, task), g);
         if (now != ops[i].value) {
@@ -158,7 +158,7 @@ static void draw_op_row(struct app *a, const struct line_op *o, int is_next,
     sb_clear(&sb);
     if (is_next && o->busy > 0) {
         sb_printf(&sb, "%s: %lld tick%s still to go",
-                  P->code[o->pc].op == OP_COMPUTE ? "at work" :
+                  P->code[o->pc].kind == CK_COMPUTE ? "at work" :
                   "blocking the loop", (long long)o->busy,
                   o->busy == 1 ? "" : "s");
     } else if (is_next) {
@@ -290,8 +290,10 @@ void view_code(struct app *a, int y, int x, int w, int h)
      * loop) the pc is already past that op: show the op still at work. */
     busy = sim_task_busy(s, task);
     if (busy > 0 && cur_pc > fn->code_start &&
-        (P->code[cur_pc - 1].op == OP_COMPUTE ||
-         P->code[cur_pc - 1].op == OP_IO || P->code[cur_pc - 1].op == OP_SLEEP))
+        P->code[cur_pc - 1].op == OP_CALL &&
+        (P->code[cur_pc - 1].kind == CK_COMPUTE ||
+         P->code[cur_pc - 1].kind == CK_IO ||
+         P->code[cur_pc - 1].kind == CK_SLEEP))
         cur_pc--;
     else
         busy = 0;
@@ -425,17 +427,18 @@ static void scene_uses(const struct app *a, unsigned char *globals,
 
         for (uint32_t i = 0; i < fn->ncode; i++) {
             const struct instr *in = &P->code[fn->code_start + i];
+            int acq, lk = program_lock_op(P, fn->code_start + i, &acq);
 
             if ((in->op == OP_LOAD_GLOBAL || in->op == OP_STORE_GLOBAL) &&
                 in->a >= 0 && in->a < P->nglobals)
                 globals[in->a] = 1;
-            else if ((in->op == OP_ACQUIRE || in->op == OP_RELEASE) &&
-                     in->a >= 0 && in->a < P->nlocks)
-                locks[in->a] = 1;
-            else if (in->op == OP_CALL && in->a >= 0 && in->a < P->nfuncs &&
-                     !seen[in->a]) {
-                seen[in->a] = 1;
-                todo[n++] = in->a;
+            else if (lk >= 0 && lk < P->nlocks)
+                locks[lk] = 1;
+            else if (in->op == OP_CALL && (in->kind == CK_FUNC ||
+                                           in->kind == CK_ASYNC_FUNC) &&
+                     !seen[in->b]) {
+                seen[in->b] = 1;
+                todo[n++] = in->b;
             }
         }
     }
