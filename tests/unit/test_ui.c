@@ -153,6 +153,7 @@ static const char lesson_text[] =
     "lesson \"keys\"\n"
     "shared x = 0\n"
     "def worker(n):\n"
+    "    global x\n"
     "    for i in range(n):\n"
     "        x = x + 1\n"
     "scene race:\n"

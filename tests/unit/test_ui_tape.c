@@ -13,6 +13,7 @@ static const char race[] =
     "shared x = 0\n"
     "lock m\n"
     "def worker(n):\n"
+    "    global x\n"
     "    for i in range(n):\n"
     "        x = x + 1\n"
     "def waiter():\n"
