@@ -1050,7 +1050,10 @@ static void compile_assert(struct compiler *c, const struct stmt *s)
         in = emit(c, OP_CALL, 0, s->line, s->col);
         in->kind = CK_ASSERT;
     }
-    in = emit(c, OP_RAISE_VARARGS, 1, s->value->line, s->value->col);
+    /* CPython gives RAISE_VARARGS the condition's line; errors point at
+     * the assert */
+    in = emit(c, OP_RAISE_VARARGS, 1, s->value->line,
+              s->value->line == s->line ? s->col : s->value->col);
     in->b = s->message ? add_const(c, CONST_STR, 0, s->message) : -1;
     use_label(c, end);
 }

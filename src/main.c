@@ -94,11 +94,9 @@ static const char usage[] =
 /* taketurns help ops: the bytecode, as lessons/FORMAT.md lists it. */
 static int help_ops(void)
 {
-    printf("%-27s %-5s %s\n", "op", "GIL", "what it does (each op: 1 tick; "
-           "CALL of compute(N): N)");
     for (int i = 0; i < OP_COUNT; i++)
         printf("%-27s %-5s %s\n", op_info[i].name,
-               op_info[i].flags & OPF_BREAKER ? "check" : "",
+               op_info[i].flags & OPF_BREAKER ? "yes" : "-",
                op_info[i].desc);
     return 0;
 }

@@ -2,9 +2,11 @@
  *
  * A FIFO ready queue shared by all CPUs.  At the start of a tick a thread
  * whose time slice (quantum) is used up goes to the back of the queue if
- * another thread is waiting for a CPU; with `preempt random`, each tick each
- * running thread is interrupted with probability 1/quantum instead.  Free
- * CPUs then take threads from the head of the queue, lower CPU first.
+ * another thread is waiting for a CPU and no CPU is free to take it (a
+ * thread is never preempted while a CPU is free); with `preempt random`,
+ * each tick each running thread is interrupted with probability 1/quantum
+ * instead.  Free CPUs then take threads from the head of the queue, lower
+ * CPU first.
  * Processes are scheduled the same way; they differ in memory (each has its
  * own copy of the variables, set up in sim.c) and in starting: process i
  * (0-based, in run order) is ready only at tick (i + 1) * spawn-cost.
@@ -39,6 +41,10 @@ static void threads_dispatch(struct sim *s)
     const struct scene_config *c = &s->cfg;
     int waiting = s->nready, preempted = 0;
 
+    /* Waiting threads that a free CPU will take need no preemption. */
+    for (int cpu = 0; cpu < s->ncpus; cpu++)
+        if (s->cpus[cpu] < 0 && waiting > 0)
+            waiting--;
     for (int cpu = 0; cpu < s->ncpus; cpu++) {
         int t = s->cpus[cpu];
         int expired;

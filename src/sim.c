@@ -1016,7 +1016,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
      * varint, and each part is a fixed sequence of fields whose counts
      * (frames, stack depth) come before the arrays they size. */
     for (int t = 0; t < s->ntasks; t++)
-        fields += 11 + 3u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+        fields += 12 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     sb_clear(out);
     XGROW(out->s, out->cap, fields * 10 + 10 * (size_t)(s->ntasks + 1) + 1);
     part = (unsigned char *)out->s;
@@ -1049,14 +1049,18 @@ void sim_canon(const struct sim *s, struct strbuf *out)
         p = canon_int(p, s->cfg.mode == MODE_GIL ? T->checkpoint : 0);
         p = canon_int(p, T->cpu >= 0);
         p = canon_int(p, vm->nframes);
+        p = canon_int(p, vm->cur);
         for (int f = 0; f < vm->nframes; f++) {
-            p = canon_int(p, vm->frames[f].pc);
-            p = canon_int(p, vm->frames[f].base);
-            p = canon_int(p, vm->frames[f].fn);
+            const struct vm_frame *fr = &vm->frames[f];
+
+            p = canon_int(p, fr->pc);
+            p = canon_int(p, fr->base);
+            p = canon_int(p, fr->fn);
+            /* only the live slots: locals and the stack */
+            p = canon_int(p, fr->sp - fr->base);
+            for (uint32_t i = fr->base; i < fr->sp; i++)
+                p = canon_int(p, vm->slots[i]);
         }
-        p = canon_int(p, vm->sp);
-        for (uint32_t i = 0; i < vm->sp; i++)
-            p = canon_int(p, vm->slots[i]);
     }
     p = canon_part(part, p);
     out->len = (size_t)(p - (unsigned char *)out->s);

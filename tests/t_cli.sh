@@ -37,7 +37,7 @@ has run-zero-quantum-msg "$tmp/err" "--quantum must be at least 1, not 0"
 status run-negative-cpus 2 "$bin" run lessons/03-race.lesson --cpus -1
 status run-bad-mode 2 "$bin" run lessons/03-race.lesson --mode fibers
 status run-bad-scene 2 "$bin" run lessons/03-race.lesson --scene nope
-has run-bad-scene-msg "$tmp/err" "has no scene 'nope' (scenes: alone, race, parallel, locked)"
+has run-bad-scene-msg "$tmp/err" "has no scene 'nope' (scenes: alone, race, parallel, with_gil, locked)"
 status run-json-and-timeline 2 "$bin" run lessons/03-race.lesson --json --timeline
 status run-missing-lesson 1 "$bin" run no-such-lesson.lesson
 has run-missing-lesson-msg "$tmp/err" "no-such-lesson.lesson: error: cannot open"
@@ -77,6 +77,7 @@ shared x = 0
 lock a
 lock b
 def forever():
+    global x
     while True:
         x += 1
 def ab():
@@ -88,8 +89,10 @@ def ba():
         with a:
             pass
 def div(n):
+    global x
     x = 10 // n
 def check():
+    global x
     x += 1
     assert x == 1, "someone else got here first"
 scene runaway:
@@ -111,14 +114,14 @@ scene both:
     run check() as B
 LESSON
 status runaway 1 "$bin" run "$tmp/fail.lesson" --scene runaway
-has runaway-msg "$tmp/err" "fail.lesson:7:9: error: the step budget of 5000 ops is used up: A is still running"
+has runaway-msg "$tmp/err" "fail.lesson:8:9: error: the step budget of 5000 ops is used up: A is still running"
 status deadlock 1 "$bin" run "$tmp/fail.lesson" --scene deadlock --json
 has deadlock-json "$tmp/out" '"deadlock": true'
-has deadlock-msg "$tmp/err" "fail.lesson:10:9: error: deadlock at tick 4 in scene 'deadlock': A waits for lock b (held by B); B waits for lock a (held by A)"
+has deadlock-msg "$tmp/err" "fail.lesson:11:14: error: deadlock at tick 12 in scene 'deadlock': A waits for lock b (held by B); B waits for lock a (held by A)"
 status crash 1 "$bin" run "$tmp/fail.lesson" --scene crash
-has crash-msg "$tmp/err" "fail.lesson:17:12: error: in task A: ZeroDivisionError: division by zero"
+has crash-msg "$tmp/err" "fail.lesson:19:12: error: in task A: ZeroDivisionError: division by zero"
 status assert 1 "$bin" run "$tmp/fail.lesson" --scene both
-has assert-msg "$tmp/err" "fail.lesson:20:5: error: in task B: AssertionError: someone else got here first"
+has assert-msg "$tmp/err" "fail.lesson:23:5: error: in task B: AssertionError: someone else got here first"
 status budget-override 1 "$bin" run "$tmp/fail.lesson" --scene runaway --budget 100
 has budget-override-msg "$tmp/err" "the step budget of 100 ops"
 

@@ -9,7 +9,7 @@ cd "$here/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-"$bin" help ops | sed 's/^\([A-Z_]*\) *\([0-9N]*\) *\(.*\)$/| `\1` | \2 | \3 |/' >"$tmp/want"
+"$bin" help ops | sed 's/^\([A-Z_]*\) *\([a-z-]*\) *\(.*\)$/| `\1` | \2 | \3 |/' >"$tmp/want"
 grep -E '^\| `[A-Z_]+` \|' lessons/FORMAT.md >"$tmp/got"
 if cmp -s "$tmp/want" "$tmp/got"; then
     echo "ok format-op-table"

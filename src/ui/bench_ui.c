@@ -16,6 +16,7 @@ static const char bench_lesson[] =
     "lesson \"bench: the lesson screen\"\n"
     "shared x = 0\n"
     "def worker(n):\n"
+    "    global x\n"
     "    for i in range(n):\n"
     "        x = x + 1\n"
     "scene race:\n"

@@ -190,12 +190,15 @@ static void draw_stack(struct app *a, const struct vm *vm,
 
     sb_init(&sb);
     sb_puts(&sb, "stack [");
-    for (uint32_t i = base; i < vm->sp; i++)
-        sb_printf(&sb, "%s%lld", i > base ? ", " : "", (long long)vm->slots[i]);
+    for (uint32_t i = base; i < fr->sp; i++) {
+        if (i > base)
+            sb_puts(&sb, ", ");
+        vm_format_value(P, vm->slots[i], &sb);
+    }
     sb_puts(&sb, "]");
     col = draw_str(y, x, w, R_BOLD, sb.s);
     sb_clear(&sb);
-    if (stale->found && base < vm->sp) {
+    if (stale->found && base < fr->sp) {
         sb_printf(&sb, "  stale: %s was %lld at tick %lld, is %lld now",
                   P->global_names[stale->g], (long long)stale->read,
                   (long long)stale->t, (long long)stale->now);
@@ -207,10 +210,12 @@ static void draw_stack(struct app *a, const struct vm *vm,
 
             if (nm[0] == '.')
                 continue;
-            if (v == VM_UNSET)
+            if (v == VM_UNSET) {
                 sb_printf(&sb, "  %s -", nm);
-            else
-                sb_printf(&sb, "  %s=%lld", nm, (long long)v);
+            } else {
+                sb_printf(&sb, "  %s=", nm);
+                vm_format_value(P, v, &sb);
+            }
         }
         if (sb.len)
             draw_str(y, x + col, w - col, R_DIM, sb.s);
@@ -283,7 +288,7 @@ void view_code(struct app *a, int y, int x, int w, int h)
         return;
     }
     sb_done(&sb);
-    fr = &vm->frames[vm->nframes - 1];
+    fr = &vm->frames[vm->cur];
     fn = &P->funcs[fr->fn];
     cur_pc = fr->pc;
     /* In the middle of compute(N) (or of a call that blocks the event
@@ -949,7 +954,7 @@ int view_band_want(struct app *a)
     struct mline m[48];
 
     if (vm->nframes > 0) {
-        const struct vm_frame *fr = &vm->frames[vm->nframes - 1];
+        const struct vm_frame *fr = &vm->frames[vm->cur];
         const struct func *fn = &P->funcs[fr->fn];
         int line = P->pos[fr->pc].line, nops = 0;
         int lines = func_last_line(P, fn) - fn->line + 1;

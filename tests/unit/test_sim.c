@@ -224,17 +224,17 @@ static const char aio[] =
     "    compute(1000)\n"
     "scene timers:\n"
     "    mode asyncio\n"
-    "    run t(30) as A\n"
-    "    run t(10) as B\n"
-    "    run t(20) as C\n"
+    "    run t(300) as A\n"
+    "    run t(100) as B\n"
+    "    run t(200) as C\n"
     "scene awaited:\n"
     "    mode asyncio\n"
-    "    run t(30) as A\n"
-    "    run t(10) as B\n"
+    "    run t(300) as A\n"
+    "    run t(100) as B\n"
     "scene blocked:\n"
     "    mode asyncio\n"
-    "    run blocking(30) as A\n"
-    "    run t(10) as B\n"
+    "    run blocking(300) as A\n"
+    "    run t(100) as B\n"
     "scene seq8:\n"
     "    mode sequential\n"
     "    run wait_io()\n"
@@ -291,11 +291,13 @@ static void test_asyncio(void)
 
     if (!L)
         return;
-    /* Coroutines resume in timer order: B (10), C (20), A (30). */
-    CHECK_EQ(run(L, "timers").x, 10 * 100 + 20 * 10 + 30 + 0);
-    CHECK_EQ(run(L, "awaited").x, 10 * 10 + 30);
+    /* Coroutines resume in timer order: B (100), C (200), A (300).  The
+     * waits are long next to the dozen ops each coroutine runs before its
+     * await, as real waits are next to bytecodes. */
+    CHECK_EQ(run(L, "timers").x, 100 * 100 + 200 * 10 + 300 + 0);
+    CHECK_EQ(run(L, "awaited").x, 100 * 10 + 300);
     /* A blocking sleep stalls the loop: B waits, the run takes longer. */
-    CHECK_EQ(run(L, "blocked").x, 30 * 10 + 10);
+    CHECK_EQ(run(L, "blocked").x, 300 * 10 + 100);
     CHECK(run(L, "blocked").makespan > run(L, "awaited").makespan);
     CHECK_EQ(run(L, "awaited").yields, 2);
     lesson_free(L);
@@ -348,6 +350,36 @@ static void test_processes(void)
     CHECK_EQ(tr->final[1], 3);  /* A's own copy */
     CHECK_EQ(tr->final[2], 4);  /* B's own copy */
     sim_free(s);
+    lesson_free(L);
+}
+
+/* A task is never preempted while a CPU is free: when B arrives at tick 20
+ * with A's slice used up, B takes the idle cpu1 and A keeps cpu0. */
+static void test_no_preemption_with_a_free_cpu(void)
+{
+    struct lesson *L = load("lesson \"idle\"\n"
+        "def job(n):\n"
+        "    compute(n)\n"
+        "scene two_cpus:\n"
+        "    mode processes\n"
+        "    cpus 2\n"
+        "    quantum 5\n"
+        "    spawn-cost 10\n"
+        "    run job(60) as A\n"
+        "    run job(60) as B\n"
+        "scene three_on_two:\n"
+        "    mode threads\n"
+        "    cpus 2\n"
+        "    quantum 5\n"
+        "    run job(30) as A\n"
+        "    run job(30) as B\n"
+        "    run job(30) as C\n");
+
+    if (!L)
+        return;
+    CHECK_EQ(run(L, "two_cpus").preempts, 0);
+    /* With more threads than CPUs, slices still end in preemptions. */
+    CHECK(run(L, "three_on_two").preempts > 0);
     lesson_free(L);
 }
 
@@ -519,9 +551,11 @@ static void test_choices(void)
     s = sim_new(L, lesson_find_scene(L, "one"), &L->scenes[0].cfg, NULL, 1);
     n = sim_choices(s, tasks);
     CHECK_EQ(n, 2);
-    /* A reads, B reads, then each writes: the lost update by hand. */
+    /* A reads, B reads, then each writes: the lost update by hand
+     * (each task: RESUME, LOAD_GLOBAL x, LOAD_CONST 1, BINARY_OP +,
+     * STORE_GLOBAL x, RETURN_CONST None). */
     {
-        const char *turns = "ABAABBABAB";
+        const char *turns = "AABBAAAABBBB";
 
         for (const char *p = turns; *p && sim_status(s) == TRACE_RUNNING; p++) {
             sim_force(s, *p - 'A');
@@ -531,10 +565,10 @@ static void test_choices(void)
             ;
     }
     CHECK_EQ(sim_global(s, 0, 0), 1);
-    /* Take over at tick 1, when only A has read x, and let A finish
+    /* Take over at tick 2, when only A has read x, and let A finish
      * first: no update is lost.  Seeking replays the chosen turns. */
-    sim_take_over(s, 1);
-    CHECK_EQ(sim_now(s), 1);
+    sim_take_over(s, 2);
+    CHECK_EQ(sim_now(s), 2);
     CHECK_EQ(sim_task_vm(s, 0)->sp, 1);     /* A holds the 0 it read */
     CHECK_EQ(sim_task_vm(s, 1)->sp, 0);     /* B has not read yet */
     while (sim_status(s) == TRACE_RUNNING) {
@@ -618,6 +652,7 @@ int main(void)
     test_gil();
     test_deadlock();
     test_asyncio();
+    test_no_preemption_with_a_free_cpu();
     test_speedups();
     test_processes();
     test_runtime_errors();
