@@ -29,11 +29,11 @@ static const char *lock_name(const struct report *r, int lock)
 }
 
 /* The real system, in a few words for a scene line. */
-static const char *runtime_short(const struct scene_config *c)
+const char *report_runtime_short(const struct scene_config *c)
 {
     switch (c->mode) {
     case MODE_SEQUENTIAL: return "plain Python";
-    case MODE_THREADS: return "free-threaded 3.13t or C: no GIL";
+    case MODE_THREADS: return "free-threaded or C: no GIL";
     case MODE_GIL:
         return c->checkpoints == CHECK_EVERY_OP ? "Python 3.9 or older" :
                "CPython 3.13";
@@ -45,7 +45,7 @@ static const char *runtime_short(const struct scene_config *c)
 
 void report_settings(struct strbuf *out, const struct scene_config *c)
 {
-    sb_printf(out, "%s (%s)", mode_name(c->mode), runtime_short(c));
+    sb_printf(out, "%s (%s)", mode_name(c->mode), report_runtime_short(c));
     switch (c->mode) {
     case MODE_SEQUENTIAL:
         sb_puts(out, ", one task after another");

@@ -23,6 +23,8 @@ struct report {
 
 /* "threads, 1 CPU, quantum 3 (round robin)". */
 void report_settings(struct strbuf *out, const struct scene_config *cfg);
+/* The real system a mode models, in a few words ("CPython 3.13"). */
+const char *report_runtime_short(const struct scene_config *cfg);
 /* "worker(3)" for task t of the scene. */
 void report_call(struct strbuf *out, const struct lesson *L, int scene, int t);
 /* Why an event happened, in one sentence.  Returns 0 (writing nothing)

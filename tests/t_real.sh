@@ -175,11 +175,13 @@ cat >"$tmp/forever.lesson" <<'EOF'
 lesson "forever"
 shared x = 0
 def spin():
+    global x
     while True:
         x = x + 1
 def nap():
     sleep(100000)
 def count(n):
+    global x
     for i in range(n):
         x = x + 1
 scene spin:

@@ -64,7 +64,7 @@ check ascii-flag sh -c "! LC_ALL=C grep -q '[^ -~]' '$tmp/a'"
 
 # Steps: the tick in the header moves.
 "$bin" screen $race --page 3 --step 2 >"$tmp/a"
-check step-tick grep -q "tick 11/50" "$tmp/a"
+check step-tick grep -q "tick 17/56" "$tmp/a"
 
 # Answering through --keys: right, with the explanation.
 "$bin" screen $race --keys '6 <Enter> <Wait>' >"$tmp/a"
@@ -74,10 +74,10 @@ check answer-played grep -q "the run is over" "$tmp/a"
 "$bin" screen $race --keys '5 <Enter> <Wait>' >"$tmp/a"
 check answer-wrong grep -q "You said 5; the answer is 6" "$tmp/a"
 
-# Manual mode: the student picks B twice at tick 9, then undoes one.
+# Manual mode: the student picks B twice at tick 15, then undoes one.
 "$bin" screen $race --page 3 --keys 'm 2 2 <Left>' >"$tmp/a"
-check manual-tick grep -q "tick 10 · you schedule" "$tmp/a"
-check manual-title grep -q "turns chosen by hand from tick 9" "$tmp/a"
+check manual-tick grep -q "tick 16 · you schedule" "$tmp/a"
+check manual-title grep -q "by hand from tick 15" "$tmp/a"
 
 # The help overlay and the picker.
 "$bin" screen $race --keys '?' >"$tmp/a"
@@ -99,26 +99,26 @@ printf '6 <Enter> <Wait> <Dump> <Home> <Right> <Right> <Dump> q\n' >"$tmp/keys"
 TAKETURNS_KEYS="$tmp/keys" COLUMNS=100 LINES=30 "$bin" $race >"$tmp/a"
 check script-status test $? -eq 0
 check script-dumps test "$(wc -l <"$tmp/a")" -eq 60
-check script-end grep -q "tick 50/50" "$tmp/a"
-check script-steps grep -q "tick 2/50" "$tmp/a"
+check script-end grep -q "tick 56/56" "$tmp/a"
+check script-steps grep -q "tick 2/56" "$tmp/a"
 check script-progress grep -q "03-race.lesson" "$tmp/state/taketurns/progress"
 printf '<Size 70x20> <Dump> <Size 80x24> <Dump>\n' >"$tmp/keys"
 TAKETURNS_KEYS="$tmp/keys" "$bin" $race >"$tmp/a"
 check script-resize-small grep -q "needs at least 80x24" "$tmp/a"
-check script-resize-back grep -q "1/7 Two workers" "$tmp/a"
+check script-resize-back grep -q "1/9 Two workers" "$tmp/a"
 printf '<Bogus>\n' >"$tmp/keys"
 TAKETURNS_KEYS="$tmp/keys" "$bin" $race >/dev/null 2>"$tmp/err"
 check script-bad test $? -eq 1
 
 # A mouse click on a lane moves the cursor to that tick (and shows that
 # task's code); a click elsewhere does nothing.
-"$bin" screen $race --page 3 --keys '<Click 26 12>' >"$tmp/a"
-check click-lane grep -q "tick 20/50" "$tmp/a"
+"$bin" screen $race --page 3 --keys '<Click 26 10>' >"$tmp/a"
+check click-lane grep -q "tick 20/56" "$tmp/a"
 check click-selects grep -q "code of B" "$tmp/a"
 "$bin" screen $race --page 3 --keys '<Click 26 3>' >"$tmp/a"
-check click-elsewhere grep -q "tick 9/50" "$tmp/a"
+check click-elsewhere grep -q "tick 15/56" "$tmp/a"
 
 # A lesson outside the lesson directories, by its path: its @compare page.
 "$bin" screen tests/ui/race.lesson --page 4 >"$tmp/a"
 check by-path grep -q "compare: the same work, 2 ways" "$tmp/a"
-check by-path-bars grep -q "50 ticks" "$tmp/a"
+check by-path-bars grep -q "56 ticks" "$tmp/a"

@@ -89,45 +89,45 @@ race="$bin lessons/03-race.lesson"
 # ---- open, predict, play ----------------------------------------------------
 start_shell
 keys "$race" Enter
-wait_for open "1/7 Two workers, one counter"
+wait_for open "1/9 Two workers, one counter"
 wait_for question "? What is x at the end?"
-wait_for cursor-at-0 "tick 0/50"
+wait_for cursor-at-0 "tick 0/56"
 keys 6 Enter
 wait_for answer-right "6 — right"
 wait_for explain "3 + 3 = 6"
-wait_for played-to-end "the run is over at tick 50"
+wait_for played-to-end "the run is over at tick 56"
 
 # ---- stepping ------------------------------------------------------------------
 keys Home
-wait_for home "tick 0/50"
+wait_for home "tick 0/56"
 keys Right Right Right
-wait_for step-right "tick 3/50"
+wait_for step-right "tick 3/56"
 keys Left
-wait_for step-left "tick 2/50"
+wait_for step-left "tick 2/56"
 keys l l h
-wait_for step-hl "tick 3/50"
+wait_for step-hl "tick 3/56"
 keys End
-wait_for end "tick 50/50"
+wait_for end "tick 56/56"
 
 # ---- pages, switches, play and pause, speed --------------------------------------
 keys NPage
-wait_for page-down "2/7 One line, four steps"
+wait_for page-down "2/9 One line, four steps"
 keys NPage
-wait_for page-3 "3/7 Stopped in the middle"
-wait_for page-3-stop "paused where this page stops (tick 9)"
+wait_for page-3 "3/9 Stopped in the middle"
+wait_for page-3-stop "paused where this page stops (tick 15)"
 keys n
-wait_for next-switch "tick 12/50"
+wait_for next-switch "tick 18/56"
 keys N N
-wait_for prev-switch "tick 6/50"
+wait_for prev-switch "tick 12/56"
 keys PPage
-wait_for page-up "2/7 One line, four steps"
+wait_for page-up "2/9 One line, four steps"
 keys NPage
-wait_for page-3-again "3/7 Stopped"
+wait_for page-3-again "3/9 Stopped"
 keys +
 wait_for faster "speed 15 ticks a second"
 keys - - - -
 wait_for slower "speed 1 tick a second"
-# At one tick a second the page's stop (tick 9) is far enough away that
+# At one tick a second the page's stop (tick 15) is far enough away that
 # the pause lands while playing, however loaded the machine.
 keys Home Space
 wait_for playing "playing 1/s"
@@ -137,7 +137,7 @@ keys + + +
 
 # ---- the student is the scheduler --------------------------------------------------
 keys Home
-wait_for manual-home "tick 0/50"
+wait_for manual-home "tick 0/56"
 keys m
 wait_for manual-on "you schedule"
 keys 2
@@ -162,9 +162,9 @@ T resize-window -t tt -x 70 -y 20
 wait_for too-small "taketurns needs at least 80x24"
 wait_for too-small-size "70x20"
 T resize-window -t tt -x 80 -y 24
-wait_for resized-80x24 "3/7 Stopped in the middle"
+wait_for resized-80x24 "3/9 Stopped in the middle"
 T resize-window -t tt -x 200 -y 60
-wait_for resized-200x60 "3/7 Stopped in the middle"
+wait_for resized-200x60 "3/9 Stopped in the middle"
 
 # ---- paused, the process sleeps: no CPU used while nothing happens -------------------
 pid=$(pgrep -n -f "lessons/03-race.lesson" || true)
@@ -182,7 +182,7 @@ fi
 
 # ---- quit -------------------------------------------------------------------------------
 keys q
-wait_gone quit "3/7 Stopped in the middle"
+wait_gone quit "3/9 Stopped in the middle"
 check_sane quit
 if grep -q "03-race.lesson seen=0,1,2" "$tmp/state/taketurns/progress" 2>/dev/null; then
     echo "ok progress-kept"
@@ -194,7 +194,7 @@ fi
 for sig in TERM INT HUP; do
     start_shell 120 40
     keys "$race --page 3" Enter
-    wait_for "sig$sig-open" "3/7 Stopped in the middle"
+    wait_for "sig$sig-open" "3/9 Stopped in the middle"
     pid=$(pgrep -n -f "lessons/03-race.lesson --page 3" || true)
     if [ -z "$pid" ]; then
         echo "FAIL sig$sig: no process"
@@ -207,7 +207,7 @@ for sig in TERM INT HUP; do
     HUP) want=129 ;;
     esac
     # The shell's prompt, then the status the program died with.
-    wait_gone "sig$sig-exit" "3/7 Stopped in the middle"
+    wait_gone "sig$sig-exit" "3/9 Stopped in the middle"
     keys "echo status-\$?" Enter
     wait_for "sig$sig-status" "status-$want"
     check_sane "sig$sig"
@@ -216,9 +216,9 @@ done
 # ---- ^C from the keyboard --------------------------------------------------------------
 start_shell
 keys "$race" Enter
-wait_for ctrlc-open "1/7 Two workers"
+wait_for ctrlc-open "1/9 Two workers"
 keys C-c
-wait_gone ctrlc-exit "1/7 Two workers"
+wait_gone ctrlc-exit "1/9 Two workers"
 keys "echo status-\$?" Enter
 wait_for ctrlc-status "status-130"
 check_sane ctrlc
@@ -226,16 +226,16 @@ check_sane ctrlc
 # ---- NO_COLOR and LANG=C ---------------------------------------------------------------
 start_shell
 keys "NO_COLOR=1 $race --page 3" Enter
-wait_for nocolor-open "3/7 Stopped in the middle"
+wait_for nocolor-open "3/9 Stopped in the middle"
 if T capture-pane -e -p -t tt | grep -q "$(printf '\033')\[[0-9;]*3[0-7]m"; then
     echo "FAIL nocolor: colour on the screen"
 else
     echo "ok nocolor"
 fi
 keys q
-wait_gone nocolor-quit "3/7 Stopped in the middle"
+wait_gone nocolor-quit "3/9 Stopped in the middle"
 keys "LANG=C LC_ALL=C $race --page 3" Enter
-wait_for langc-open "3/7 Stopped in the middle"
+wait_for langc-open "3/9 Stopped in the middle"
 wait_for langc-ascii-lanes "###!"
 if screen | LC_ALL=C grep -q '[^ -~]'; then
     echo "FAIL langc: non-ASCII on the screen"
@@ -243,7 +243,7 @@ else
     echo "ok langc"
 fi
 keys q
-wait_gone langc-quit "3/7 Stopped in the middle"
+wait_gone langc-quit "3/9 Stopped in the middle"
 check_sane langc
 
 # ---- the lesson picker -------------------------------------------------------------------
@@ -253,7 +253,7 @@ wait_for picker "lessons: how tasks take turns"
 wait_for picker-progress "pages"
 keys Down Down Enter
 # Lesson 3 opens where the student left off: the first page not seen yet.
-wait_for picker-opens "4/7 The lost update"
+wait_for picker-opens "4/9 The lost update"
 keys Escape
 wait_for picker-back "lessons: how tasks take turns"
 keys q

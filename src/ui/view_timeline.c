@@ -344,12 +344,27 @@ void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
     sb_init(&sb);
     sb_printf(&sb, "scene %s: ", sc->name);
     report_settings(&sb, &tp->cfg);
-    if (tp->manual_from >= 0)
-        sb_printf(&sb, " · turns chosen by hand from tick %lld",
-                  (long long)tp->manual_from);
-    else if (a->witness >= 0 && a->ex)
-        sb_printf(&sb, " · schedule %s",
-                  a->ex->outcomes[a->witness].witness_text);
+    if (tp->manual_from >= 0 || (a->witness >= 0 && a->ex)) {
+        /* Who chose the turns matters more than the CPU count: when the
+         * line is too long, keep the mode and what it models. */
+        if (tp->manual_from >= 0)
+            sb_printf(&sb, " · turns chosen by hand from tick %lld",
+                      (long long)tp->manual_from);
+        else
+            sb_printf(&sb, " · schedule %s",
+                      a->ex->outcomes[a->witness].witness_text);
+        if (draw_width(sb.s) + 6 > W) {
+            sb_clear(&sb);
+            sb_printf(&sb, "scene %s: %s (%s) · %s", sc->name,
+                      mode_name(tp->cfg.mode),
+                      report_runtime_short(&tp->cfg),
+                      tp->manual_from >= 0 ? "by hand" : "schedule");
+            if (tp->manual_from >= 0)
+                sb_printf(&sb, " from tick %lld", (long long)tp->manual_from);
+            else
+                sb_printf(&sb, " %s", a->ex->outcomes[a->witness].witness_text);
+        }
+    }
     end = view_rule(y, 0, W, sb.s, a->focus == FOCUS_TIMELINE);
     sb_clear(&sb);
     if (ax.z.cols > 1)
