@@ -1,0 +1,54 @@
+#!/bin/sh
+# tests/t_harden.sh BINARY - hostile input: special files, huge numbers,
+# memory limits.  Every command is wrapped in `timeout`, so a regression
+# (a hang) fails the test instead of stalling the suite.
+set -u
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_STATE_HOME="$tmp/state"
+
+# status NAME EXPECTED CMD...: the exit status of CMD (under a timeout).
+status() {
+    name=$1 want=$2
+    shift 2
+    timeout 60 "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    [ "$got" -eq "$want" ] && echo "ok $name" ||
+        echo "FAIL $name: exit status $got, expected $want: $(head -c 300 "$tmp/err")"
+}
+
+# has NAME FILE TEXT: FILE contains TEXT.
+has() {
+    grep -qF -- "$3" "$2" && echo "ok $1" || echo "FAIL $1: no '$3' in: $(head -c 300 "$2")"
+}
+
+# lacks NAME FILE TEXT: FILE does not contain TEXT.
+lacks() {
+    grep -qF -- "$3" "$2" && echo "FAIL $1: '$3' in: $(head -c 300 "$2")" || echo "ok $1"
+}
+
+# ---- special files: refused before a byte is read ---------------------------
+
+mkfifo "$tmp/f.lesson"
+status fifo-check 1 "$bin" check "$tmp/f.lesson"
+has fifo-check-msg "$tmp/err" "f.lesson: error: is a FIFO (named pipe), not a lesson file"
+(cd "$tmp" && timeout 60 "$bin" check f.lesson >out 2>err; echo $? >rc)
+has fifo-check-by-name "$tmp/err" "f.lesson: error: is a FIFO"
+has fifo-check-by-name-status "$tmp/rc" "1"
+status fifo-run 1 "$bin" run "$tmp/f.lesson"
+status directory 1 "$bin" check "$tmp"
+has directory-msg "$tmp/err" "error: is a directory, not a lesson file"
+status device 1 "$bin" check /dev/null
+has device-msg "$tmp/err" "/dev/null: error: is a character device, not a lesson file"
+mkdir "$tmp/lessons"
+mkfifo "$tmp/lessons/01-pipe.lesson"
+cp lessons/03-race.lesson "$tmp/lessons/"
+status fifo-picker 0 env TAKETURNS_LESSONS="$tmp/lessons" "$bin" screen
+has fifo-picker-lists "$tmp/out" "01-pipe.lesson: error: is a FIFO"
+has fifo-picker-others "$tmp/out" "The race inside x = x + 1"
+printf '<Down>\n<Dump>\n' >"$tmp/keys"
+status fifo-picker-tui 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$tmp/lessons" "$bin"
+has fifo-picker-tui-moves "$tmp/out" "▶  3  The race inside"
