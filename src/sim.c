@@ -228,7 +228,7 @@ void sim_wait_off_cpu(struct sim *s, int t, int cpu, int kind, int64_t n)
     int reason = kind == VM_SLEEP || kind == VM_AWAIT_SLEEP ? SW_SLEEP : SW_IO;
 
     sim_switch_away(s, cpu, reason, n, -1, -1);
-    sim_start_timer(s, t, TS_BLOCKED, s->now + 1, s->now + 1 + n, kind);
+    sim_start_timer(s, t, TS_BLOCKED, s->now + 1, sat_add(s->now + 1, n), kind);
 }
 
 /* ---- locks --------------------------------------------------------------------- */

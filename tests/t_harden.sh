@@ -52,3 +52,50 @@ has fifo-picker-others "$tmp/out" "The race inside x = x + 1"
 printf '<Down>\n<Dump>\n' >"$tmp/keys"
 status fifo-picker-tui 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$tmp/lessons" "$bin"
 has fifo-picker-tui-moves "$tmp/out" "▶  3  The race inside"
+
+# ---- huge waits: past the time limit, never a wrapped clock -----------------
+
+cat >"$tmp/sleep.lesson" <<'LESSON'
+lesson "Huge waits"
+
+shared x = 0
+
+def f():
+    sleep(9223372036854775807)
+    x = 1
+
+async def g():
+    await asyncio.sleep(9223372036854775807)
+    x = 1
+
+scene threads:
+    mode threads
+    run f() as A
+
+scene gil:
+    mode gil
+    run f() as A
+
+scene seq:
+    mode sequential
+    run f() as A
+
+scene procs:
+    mode processes
+    run f() as A
+
+scene aio:
+    mode asyncio
+    run g() as A
+
+scene stall:
+    mode asyncio
+    run f() as A
+LESSON
+for sc in threads gil seq procs aio stall; do
+    status sleep-run-$sc 1 "$bin" run "$tmp/sleep.lesson" --scene $sc
+    has sleep-run-$sc-msg "$tmp/err" "the run passed tick 100000000 without ending"
+    status sleep-real-$sc 1 "$bin" real "$tmp/sleep.lesson" --scene $sc --timeout 0.2
+    has sleep-real-$sc-msg "$tmp/err" "the run did not end within the time limit of 0.2 s (--timeout)"
+    lacks sleep-real-$sc-when "$tmp/err" "e+"
+done

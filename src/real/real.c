@@ -292,7 +292,7 @@ static struct rrun *rrun_new(const struct lesson *L, int scene,
     pthread_cond_init(&r->go_cv, NULL);
     pthread_condattr_destroy(&ca);
     sb_init(&r->why);
-    rgil_init(&r->gil, r->tick_ns * cfg->switch_interval);
+    rgil_init(&r->gil, sat_mul(r->tick_ns, cfg->switch_interval));
 
     r->tasks = aligned_alloc(64, sizeof(struct rtask) * (size_t)(r->ntasks + 1));
     if (!r->tasks)

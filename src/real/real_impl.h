@@ -274,6 +274,8 @@ static inline int rrun_aborted(struct rrun *r)
 /* Sleep until CLOCK_MONOTONIC time until (ns); 0, or -1 if the run was
  * stopped meanwhile (or the time limit came first). */
 int rrun_sleep_until(struct rrun *r, uint64_t until);
+/* n ticks of real time, in ns, saturated at UINT64_MAX (0 if n <= 0). */
+uint64_t rrun_ticks_ns(const struct rrun *r, int64_t n);
 /* n ticks of CPU work; under the GIL each tick is a checkpoint. */
 int rrun_busy(struct rrun *r, struct rtask *T, int64_t ticks);
 
