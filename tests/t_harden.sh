@@ -99,3 +99,19 @@ for sc in threads gil seq procs aio stall; do
     has sleep-real-$sc-msg "$tmp/err" "the run did not end within the time limit of 0.2 s (--timeout)"
     lacks sleep-real-$sc-when "$tmp/err" "e+"
 done
+
+# ---- the progress file: a lesson name with a space ----------------------------
+
+mkdir "$tmp/spaced"
+cp lessons/03-race.lesson "$tmp/spaced/03 my race.lesson"
+mkdir -p "$tmp/state/taketurns"
+printf '03%%20my%%20race.lesson seen=0,1,2 asks=\njunk line\n' >"$tmp/state/taketurns/progress"
+printf '<Dump>\n' >"$tmp/keys"
+status progress-space 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$tmp/spaced" "$bin"
+has progress-space-shown "$tmp/out" "3/7 pages"
+# Open it (page 4: where the student left off), then back to the list.
+printf '<Enter>\n<Dump>\n' >"$tmp/keys"
+status progress-space-open 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$tmp/spaced" "$bin"
+has progress-space-resumes "$tmp/out" "4/7"
+has progress-space-saved "$tmp/state/taketurns/progress" "03%20my%20race.lesson seen=0,1,2,3 asks="
+lacks progress-junk-dropped "$tmp/state/taketurns/progress" "junk"
