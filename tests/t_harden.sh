@@ -115,3 +115,65 @@ status progress-space-open 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$
 has progress-space-resumes "$tmp/out" "4/7"
 has progress-space-saved "$tmp/state/taketurns/progress" "03%20my%20race.lesson seen=0,1,2,3 asks="
 lacks progress-junk-dropped "$tmp/state/taketurns/progress" "junk"
+
+# ---- one memory budget (--max-memory) -----------------------------------------
+
+status max-memory-bad 2 "$bin" run lessons/03-race.lesson --max-memory lots
+has max-memory-bad-msg "$tmp/err" "--max-memory takes a size"
+status max-memory-tiny 2 "$bin" run lessons/03-race.lesson --max-memory 1000
+status max-memory-ok 0 "$bin" run lessons/03-race.lesson --max-memory=64M
+
+# An endless loop with the step budget raised: stopped by memory.
+cat >"$tmp/spin.lesson" <<'LESSON'
+lesson "Spin"
+
+shared x = 0
+
+def f():
+    while True:
+        x = x + 1
+
+scene spin:
+    mode threads
+    budget 4611686018427387903
+    run f() as A
+LESSON
+for fmt in "" --json --timeline; do
+    status spin-memory$fmt 1 "$bin" run "$tmp/spin.lesson" $fmt --max-memory 64M
+    has spin-memory$fmt-msg "$tmp/err" "error: the run needs more than 64 MiB of memory (--max-memory): A is still running"
+done
+
+# Prints of 4 KB a line: the memory error is reported, not dropped with the
+# prints that no longer fit.
+{
+    printf 'lesson "Loud"\n\ndef f():\n    while True:\n        print("'
+    head -c 4000 /dev/zero | tr '\0' 'x'
+    printf '")\n\nscene loud:\n    mode threads\n    run f() as A\n'
+} >"$tmp/loud.lesson"
+status loud-memory 1 "$bin" run "$tmp/loud.lesson" --max-memory 16M
+has loud-memory-msg "$tmp/err" "error: the run needs more than 16 MiB of memory (--max-memory)"
+
+# Tasks with a thousand locals: the explorer stops, partial, at the budget.
+{
+    printf 'lesson "Locals"\n\nshared x = 0\n\ndef w():\n'
+    i=0
+    while [ $i -lt 1000 ]; do echo "    v$i = 0"; i=$((i + 1)); done
+    printf '    while True:\n        v0 = v0 + 1\n\nscene two:\n    mode threads\n'
+    printf '    run w() as A\n    run w() as B\n\npage "Outcomes":\n    How many?\n'
+    printf '    @scene two\n    @ask "outcomes?" 1 is outcomes\n'
+} >"$tmp/locals.lesson"
+status locals-explore 1 "$bin" explore "$tmp/locals.lesson" --max-memory 64M --json
+has locals-explore-partial "$tmp/out" '"complete": false'
+has locals-explore-why "$tmp/out" '"stopped": "max-memory"'
+has locals-explore-msg "$tmp/err" "the search needs more than 64 MiB of memory (--max-memory); the result is partial"
+status locals-explore-text 1 "$bin" explore "$tmp/locals.lesson" --max-memory 64M
+has locals-explore-text-msg "$tmp/out" "PARTIAL (the search needs more than 64 MiB of memory (--max-memory))"
+status locals-check 0 "$bin" check "$tmp/locals.lesson" --max-memory 64M
+has locals-check-msg "$tmp/err" "warning: not checked: exploring scene 'two': the search needs more than 64 MiB of memory (--max-memory)"
+printf 'e\n<Wait>\n<Dump>\n' >"$tmp/keys"
+status locals-tui 0 env TAKETURNS_KEYS="$tmp/keys" "$bin" "$tmp/locals.lesson" --max-memory 64M
+has locals-tui-msg "$tmp/out" "needs more than 64 MiB of memory"
+
+# Real runs keep the records that fit in the budget, and say so.
+status real-memory 1 "$bin" real "$tmp/spin.lesson" --timeout 0.3 --max-memory 4M
+has real-memory-note "$tmp/out" "all that fit in 4 MiB of memory (--max-memory, --max-records)"

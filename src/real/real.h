@@ -120,6 +120,8 @@ struct real_result {
     int nfailed, ndeadlock, nlimit;
     int stopped;                /* runs stopped: time limit or cancelled */
     int truncated;              /* a trace hit max_records */
+    int merge_cut;              /* merging a trace stopped at the time
+                                   limit or the memory budget */
     /* asyncio: did every traced run run the ops in the simulated order? */
     int order_checked, order_same;
     int64_t order_first_diff;   /* op index of the first difference, -1 */
