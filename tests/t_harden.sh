@@ -177,3 +177,8 @@ has locals-tui-msg "$tmp/out" "needs more than 64 MiB of memory"
 # Real runs keep the records that fit in the budget, and say so.
 status real-memory 1 "$bin" real "$tmp/spin.lesson" --timeout 0.3 --max-memory 4M
 has real-memory-note "$tmp/out" "all that fit in 4 MiB of memory (--max-memory, --max-records)"
+
+# The TUI's run stops at the budget too, and the event log says why.
+{ cat "$tmp/spin.lesson"; printf '\npage "Spin":\n    Round and round.\n    @scene spin\n'; } >"$tmp/spinp.lesson"
+status spin-tui 0 "$bin" screen "$tmp/spinp.lesson" --max-memory 16M --keys "<End>"
+has spin-tui-msg "$tmp/out" "stopped: the run needs more than 16 MiB of memory (--max-memory)"

@@ -164,6 +164,8 @@ struct real_replay {
     int64_t *final;             /* the simulator's final state (or NULL) */
     int64_t steps;              /* ticks given by the schedule */
     int64_t searched;           /* states the reconstruction visited */
+    uint64_t deadline_ns;       /* CLOCK_MONOTONIC: give up after it (0:
+                                   no deadline; real --replay: --timeout) */
 };
 
 void real_replay_init(struct real_replay *rp);
