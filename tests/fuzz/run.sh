@@ -3,7 +3,8 @@
 # BUILD_DIR/fuzz_NAME for SECONDS, seeded from lessons/ and tests/bad/ (and
 # tests/fuzz/NAME/ for inputs worth keeping, such as past crashes), with
 # the corpus it grows kept in BUILD_DIR/corpus_NAME.  Prints the number of
-# executions of each; exits 1 if any harness found a crash.
+# executions of each; exits 1 if any harness found a crash (its input is
+# then BUILD_DIR/NAME_crash-*; NAME_slow-unit-* are only slow inputs).
 set -u
 build=$1
 secs=$2
@@ -32,7 +33,7 @@ for name in "$@"; do
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         "$build/fuzz_$name" -max_total_time="$secs" -timeout=60 \
         -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 \
-        -close_fd_mask=1 -artifact_prefix="$build/crash_${name}_" \
+        -close_fd_mask=1 -artifact_prefix="$build/${name}_" \
         "$corpus" "$seeds" >"$build/fuzz_$name.log" 2>&1
     status=$?
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/fuzz_$name.log")
