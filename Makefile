@@ -5,6 +5,8 @@
 #   make test       build and run every test; ends with "N passed, N failed"
 #   make asan       the test suite under AddressSanitizer and UBSan
 #   make tsan       the real-run tests under ThreadSanitizer
+#   make fuzz       build the libFuzzer harnesses (clang) and run each for
+#                   FUZZ_SECONDS (default 60)
 #   make CORO=ucontext   coroutines switch with swapcontext, not assembly
 #   make bench      taketurns bench --json
 #   make golden     regenerate golden files (read the diff before committing)
@@ -119,6 +121,23 @@ tsan:
 $(BUILD)/taketurns-tsan: $(OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(LDLIBS)
 
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) with ASan and UBSan, built by
+# clang, seeded from lessons/ and tests/bad/, each run for FUZZ_SECONDS.
+# A crash leaves its input in build/fuzz/ and fails the target.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -O1 -g -fsanitize=address,undefined -fsanitize=fuzzer-no-link \
+             -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZERS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) CFLAGS="$(FUZZ_FLAGS)" \
+	    $(FUZZERS:%=build/fuzz/fuzz_%)
+	tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZERS)
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 bench: taketurns
 	./taketurns bench --json
 
@@ -139,6 +158,6 @@ uninstall:
 clean:
 	rm -rf build taketurns tests/out
 
-.PHONY: all test golden cpython-golden asan tsan bench run install uninstall clean
+.PHONY: all test golden cpython-golden asan tsan fuzz bench run install uninstall clean
 
 -include $(OBJ:.o=.d)

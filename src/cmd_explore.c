@@ -32,7 +32,7 @@ int cmd_explore(int argc, char **argv)
     struct overrides ov;
     struct explore_limits lim;
     const char *lesson = NULL, *val;
-    int id, json = 0, ascii = 0, scene;
+    int id, json = 0, ascii = 0, scene, rc = 0;
     struct lesson *L;
     struct scene_config cfg;
     struct schedule sch;
@@ -87,14 +87,19 @@ int cmd_explore(int argc, char **argv)
         explore_format_text(&out, r, ascii || locale_is_ascii());
     fwrite(out.s, 1, out.len, stdout);
     fflush(stdout);
-    if (!r->complete)
+    if (r->stop == EXPLORE_MEMORY) {
+        fprintf(stderr, "taketurns explore: error: stopped after %lld %s: "
+                "%s; the result is partial\n", (long long)r->states,
+                r->naive ? "tree nodes" : "states", r->stop_text);
+        rc = 1;
+    } else if (!r->complete) {
         fprintf(stderr, "taketurns explore: warning: %s after %lld %s; the "
                 "result is partial (raise --max-states to see more)\n",
-                r->stop == EXPLORE_CANCELLED ? "cancelled" :
-                "stopped at --max-states", (long long)r->states,
+                explore_stop_reason(r), (long long)r->states,
                 r->naive ? "tree nodes" : "states");
+    }
     sb_done(&out);
     explore_free(r);
     lesson_free(L);
-    return 0;
+    return rc;
 }

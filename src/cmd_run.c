@@ -7,6 +7,7 @@
 #include "diag.h"
 #include "commands.h"
 #include "explore.h"
+#include "membudget.h"
 #include "program.h"
 #include "report.h"
 #include "sim.h"
@@ -29,7 +30,10 @@ static int check_ask_explored(const struct lesson *L, int scene,
     explore_limits_init(&lim);
     lim.max_states = CHECK_MAX_STATES;
     r = explore_run(L, scene, &sc->cfg, &lim);
-    if (!r->complete) {
+    if (r->stop == EXPLORE_MEMORY) {
+        diag_warning(d, L->src, dv->line, dv->col, "not checked: exploring "
+                     "scene '%s': %s", sc->name, r->stop_text);
+    } else if (!r->complete) {
         diag_warning(d, L->src, dv->line, dv->col, "not checked: scene '%s' "
                      "has more than %d states to explore", sc->name,
                      CHECK_MAX_STATES);
@@ -144,6 +148,7 @@ int cmd_run(int argc, char **argv)
     struct overrides ov;
     const char *lesson = NULL, *val, *chrome = NULL;
     int id, json = 0, timeline = 0, width = 100, scene, has_sch, rc;
+    size_t reserve;
     struct lesson *L;
     struct scene_config cfg;
     struct schedule sch;
@@ -179,7 +184,15 @@ int cmd_run(int argc, char **argv)
         return 1;
     has_sch = overrides_apply(&ov, L, scene, &cfg, &sch);
     s = sim_new(L, scene, &cfg, has_sch ? &sch : NULL, 1);
+    /* The log is built in memory from the trace: about 55 bytes of text
+     * an op (JSON: 120) against the trace's 24-30, and a growing buffer
+     * may hold twice what it uses.  Keep that room in the memory budget
+     * while the run records, so that trace and text fit in it together. */
+    reserve = mem_limit() / (json ? 7 : timeline ? 2 : 4) *
+              (json ? 6 : timeline ? 1 : 3);
+    mem_force(reserve);
     sim_run(s);
+    mem_uncharge(reserve);
     {
         struct report r = {L, scene, &cfg, sim_trace(s)};
 
@@ -339,10 +352,11 @@ static int check_lesson(const struct lesson *L, struct diag *d)
                 continue;
             }
             diag_init(&one);
-            if (check_ask(L, scene, dv, runs, &one) < 0) {
-                sb_puts(&d->text, one.text.s);
+            if (check_ask(L, scene, dv, runs, &one) < 0)
                 rc = -1;
-            }
+            /* Errors, and warnings such as "not checked". */
+            if (one.text.s)
+                sb_puts(&d->text, one.text.s);
             diag_done(&one);
         }
     }

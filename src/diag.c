@@ -2,10 +2,13 @@
 #include "diag.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* How much of a long line to echo around the caret. */
 enum { ECHO_WIDTH = 100 };
@@ -287,36 +290,78 @@ struct source *source_from_text(const char *name, const char *text, size_t len,
     return src;
 }
 
+/* What a file that is not a regular file is, for the message. */
+static const char *file_kind(mode_t m)
+{
+    if (S_ISDIR(m))
+        return "a directory";
+    if (S_ISFIFO(m))
+        return "a FIFO (named pipe)";
+    if (S_ISSOCK(m))
+        return "a socket";
+    if (S_ISCHR(m))
+        return "a character device";
+    if (S_ISBLK(m))
+        return "a block device";
+    return "not a regular file";
+}
+
+/* Open without blocking (a FIFO would wait for a writer forever) and refuse
+ * anything but a regular file before reading a byte: a FIFO, socket or
+ * device could block or never end. */
 struct source *source_load(const char *path, struct diag *d)
 {
-    FILE *f = fopen(path, "rb");
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
     struct strbuf sb;
     char buf[65536];
-    size_t n;
+    ssize_t n;
     struct source *src;
 
-    if (!f) {
+    if (fd < 0) {
         diag_file_error(d, path, "cannot open: %s", strerror(errno));
         return NULL;
     }
+    if (fstat(fd, &st) < 0) {
+        diag_file_error(d, path, "cannot read: %s", strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        diag_file_error(d, path, "is %s, not a lesson file",
+                        file_kind(st.st_mode));
+        close(fd);
+        return NULL;
+    }
+    if (st.st_size > SOURCE_MAX_BYTES) {
+        diag_file_error(d, path, "file is larger than %d bytes: is this "
+                        "a lesson?", SOURCE_MAX_BYTES);
+        close(fd);
+        return NULL;
+    }
     sb_init(&sb);
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
-        if (sb.len + n > SOURCE_MAX_BYTES) {
+    for (;;) {
+        n = read(fd, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (sb.len + (size_t)n > SOURCE_MAX_BYTES) {
             diag_file_error(d, path, "file is larger than %d bytes: is this "
                             "a lesson?", SOURCE_MAX_BYTES);
-            fclose(f);
+            close(fd);
             sb_done(&sb);
             return NULL;
         }
-        sb_add(&sb, buf, n);
+        sb_add(&sb, buf, (size_t)n);
     }
-    if (ferror(f)) {
+    if (n < 0) {
         diag_file_error(d, path, "cannot read: %s", strerror(errno));
-        fclose(f);
+        close(fd);
         sb_done(&sb);
         return NULL;
     }
-    fclose(f);
+    close(fd);
     src = source_from_text(path, sb.s ? sb.s : "", sb.len, d);
     sb_done(&sb);
     return src;

@@ -57,8 +57,10 @@ void diag_note(struct diag *d, const struct source *src, int line, int col,
 void diag_file_error(struct diag *d, const char *name, const char *fmt, ...)
     TT_PRINTF(3, 4);
 
-/* Read a lesson file.  Checks that it is UTF-8 text without NUL or control
- * bytes, and that no line is too long.  Returns NULL and fills d on error. */
+/* Read a lesson file.  Refuses, without reading or blocking, anything that
+ * is not a regular file (a FIFO, socket, device or directory).  Checks that
+ * it is UTF-8 text without NUL or control bytes, and that no line is too
+ * long.  Returns NULL and fills d on error. */
 struct source *source_load(const char *path, struct diag *d);
 /* Wrap text already in memory (copied); name is used in messages. */
 struct source *source_from_text(const char *name, const char *text, size_t len,

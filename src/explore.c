@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "membudget.h"
 #include "program.h"
 #include "report.h"
 #include "sim.h"
@@ -181,6 +182,7 @@ struct keyset {
     size_t len, cap;
     size_t *off;            /* per id: where its record starts in bytes */
     size_t cap_off;
+    int refused;            /* the memory budget refused it room */
 };
 
 #define KEY_OFF_BITS 40
@@ -223,13 +225,16 @@ static void keyset_init(struct keyset *ks)
     memset(ks, 0, sizeof(*ks));
     ks->bits = 10;
     ks->slot = xcalloc((size_t)1 << ks->bits, sizeof(*ks->slot));
+    mem_force(sizeof(*ks->slot) << ks->bits);
 }
 
 static void keyset_done(struct keyset *ks)
 {
-    free(ks->slot);
-    free(ks->bytes);
-    free(ks->off);
+    if (!ks->slot)
+        return;     /* done already */
+    mem_free(ks->slot, sizeof(*ks->slot) << ks->bits);
+    mem_free(ks->bytes, ks->cap);
+    mem_free(ks->off, ks->cap_off * sizeof(*ks->off));
     memset(ks, 0, sizeof(*ks));
 }
 
@@ -268,7 +273,16 @@ static void keyset_grow(struct keyset *ks)
 {
     int bits = ks->bits + 1;
     size_t size = (size_t)1 << bits, mask = size - 1;
-    uint64_t *slot = xcalloc(size, sizeof(*slot));
+    uint64_t *slot;
+
+    if (mem_charge(size * sizeof(*slot)) < 0) {
+        /* The search stops at its next turn; never let the table fill. */
+        ks->refused = 1;
+        if ((size_t)ks->count * 8 < (size / 2) * 7)
+            return;
+        mem_force(size * sizeof(*slot));
+    }
+    slot = xcalloc(size, sizeof(*slot));
 
     for (size_t i = 0; i < size / 2; i++) {
         uint64_t e = ks->slot[i];
@@ -280,7 +294,7 @@ static void keyset_grow(struct keyset *ks)
             ;
         slot[j] = e;
     }
-    free(ks->slot);
+    mem_free(ks->slot, sizeof(*slot) << ks->bits);
     ks->slot = slot;
     ks->bits = bits;
 }
@@ -311,8 +325,9 @@ static uint32_t keyset_get(struct keyset *ks, const void *key, uint32_t len,
         return NONE;
     if (ks->len + 8 + len >= KEY_OFF_MASK)
         die("explorer: more than 2^40 bytes of states");
-    XGROW(ks->off, ks->cap_off, (size_t)ks->count + 1);
-    XGROW(ks->bytes, ks->cap, ks->len + 8 + len);
+    if ((MEM_GROW(ks->off, ks->cap_off, (size_t)ks->count + 1) |
+         MEM_GROW(ks->bytes, ks->cap, ks->len + 8 + len)) < 0)
+        ks->refused = 1;
     ks->off[ks->count] = ks->len;
     memcpy(ks->bytes + ks->len, &ks->count, 4);
     memcpy(ks->bytes + ks->len + 4, &len, 4);
@@ -344,7 +359,14 @@ struct stateset {
     uint32_t count;
     unsigned char *bytes;   /* keys longer than 8 bytes */
     size_t len, cap;
+    int refused;            /* the memory budget refused it room */
 };
+
+/* Bytes of a table of 2^bits slots: a control byte and two words each. */
+static size_t stateset_table_bytes(int bits)
+{
+    return ((size_t)1 << bits) * (1 + 2 * sizeof(uint64_t));
+}
 
 static void stateset_init(struct stateset *ss)
 {
@@ -352,13 +374,17 @@ static void stateset_init(struct stateset *ss)
     ss->bits = 10;
     ss->ctrl = xcalloc((size_t)1 << ss->bits, 1);
     ss->slot = xmalloc(sizeof(uint64_t) * ((size_t)2 << ss->bits));
+    mem_force(stateset_table_bytes(ss->bits));
 }
 
 static void stateset_done(struct stateset *ss)
 {
+    if (!ss->ctrl)
+        return;     /* done already */
     free(ss->ctrl);
     free(ss->slot);
-    free(ss->bytes);
+    mem_uncharge(stateset_table_bytes(ss->bits));
+    mem_free(ss->bytes, ss->cap);
     memset(ss, 0, sizeof(*ss));
 }
 
@@ -382,8 +408,18 @@ static void stateset_grow(struct stateset *ss)
 {
     int bits = ss->bits + 1;
     size_t size = (size_t)1 << bits, mask = size - 1;
-    uint8_t *ctrl = xcalloc(size, 1);
-    uint64_t *slot = xmalloc(sizeof(uint64_t) * 2 * size);
+    uint8_t *ctrl;
+    uint64_t *slot;
+
+    if (mem_charge(stateset_table_bytes(bits)) < 0) {
+        /* The search stops at its next turn; never let the table fill. */
+        ss->refused = 1;
+        if ((size_t)ss->count * 16 < (size / 2) * 15)
+            return;
+        mem_force(stateset_table_bytes(bits));
+    }
+    ctrl = xcalloc(size, 1);
+    slot = xmalloc(sizeof(uint64_t) * 2 * size);
 
     for (size_t i = 0; i < size / 2; i++) {
         const uint64_t *e = &ss->slot[2 * i];
@@ -401,6 +437,7 @@ static void stateset_grow(struct stateset *ss)
     }
     free(ss->ctrl);
     free(ss->slot);
+    mem_uncharge(stateset_table_bytes(ss->bits));
     ss->ctrl = ctrl;
     ss->slot = slot;
     ss->bits = bits;
@@ -434,7 +471,8 @@ static uint32_t stateset_get(struct stateset *ss, const unsigned char *key,
     if (!add)
         return NONE;
     if (len > 8) {
-        XGROW(ss->bytes, ss->cap, ss->len + len);
+        if (MEM_GROW(ss->bytes, ss->cap, ss->len + len) < 0)
+            ss->refused = 1;
         memcpy(ss->bytes + ss->len, key, len);
         w = ss->len;
         ss->len += len;
@@ -522,7 +560,18 @@ struct explorer {
     struct strbuf key;
     int64_t visits, transitions;
     enum explore_stop stop;
+    int oom;                /* the memory budget refused room */
 };
+
+/* Counted per node: the node arrays, and room kept for counting the
+ * schedules after the search (a big number and a few words a node). */
+#define NODE_BYTES (sizeof(size_t) + 2 + 2 * sizeof(int32_t))
+#define COUNT_BYTES (sizeof(struct big) + 4 * sizeof(uint32_t))
+
+static size_t node_bytes(size_t cap)
+{
+    return cap ? cap * (NODE_BYTES + COUNT_BYTES) + (cap / 64 + 1) * 8 : 0;
+}
 
 /* Let idle time pass until someone may run or the run is over. */
 static int settle(struct sim *s, int *ch)
@@ -581,7 +630,8 @@ static int32_t outcome_here(struct explorer *x)
     if (added) {
         struct oc *o;
 
-        XGROW(x->oc, x->cap_oc, x->noc + 1);
+        if (MEM_GROW(x->oc, x->cap_oc, x->noc + 1) < 0)
+            x->oom = 1;
         o = &x->oc[x->noc++];
         memset(o, 0, sizeof(*o));
         o->status = sim_status(x->s);
@@ -604,6 +654,10 @@ static uint32_t add_node(struct explorer *x, int n, const int *ch)
     if (x->nnodes > x->cap_nodes) {
         size_t cap = x->cap_nodes ? x->cap_nodes * 2 : 1024;
 
+        if (mem_charge(node_bytes(cap) - node_bytes(x->cap_nodes)) < 0) {
+            x->oom = 1;
+            mem_force(node_bytes(cap) - node_bytes(x->cap_nodes));
+        }
         x->estart = xrealloc(x->estart, cap * sizeof(*x->estart));
         x->nedge = xrealloc(x->nedge, cap * sizeof(*x->nedge));
         x->cur = xrealloc(x->cur, cap * sizeof(*x->cur));
@@ -615,8 +669,12 @@ static uint32_t add_node(struct explorer *x, int n, const int *ch)
         x->cap_nodes = cap;
     }
     if (x->nedges + (size_t)n > x->cap_edges) {
-        XGROW(x->child, x->cap_edges, x->nedges + (size_t)n);
+        size_t old = x->cap_edges;
+
+        if (MEM_GROW(x->child, x->cap_edges, x->nedges + (size_t)n) < 0)
+            x->oom = 1;
         x->etask = xrealloc(x->etask, x->cap_edges);  /* same capacity */
+        mem_force(x->cap_edges - old);
     }
     x->estart[id] = x->nedges;
     x->nedge[id] = (uint8_t)n;
@@ -638,7 +696,8 @@ static void push_frame(struct explorer *x, uint32_t node, int p, int n,
     struct frame *f;
     size_t d = x->depth;
 
-    XGROW(x->fr, x->cap_fr, d + 1);
+    if (MEM_GROW(x->fr, x->cap_fr, d + 1) < 0)
+        x->oom = 1;
     f = &x->fr[d];
     f->node = node;
     f->p = p;
@@ -647,7 +706,8 @@ static void push_frame(struct explorer *x, uint32_t node, int p, int n,
     f->taken = 0;
     f->cur = (int8_t)(n > 0 && sim_task_cpu(x->s, ch[0]) >= 0 ? ch[0] : -1);
     f->choff = x->chlen;
-    XGROW(x->chs, x->chcap, x->chlen + (size_t)n);
+    if (MEM_GROW(x->chs, x->chcap, x->chlen + (size_t)n) < 0)
+        x->oom = 1;
     for (int i = 0; i < n; i++)
         x->chs[x->chlen++] = (uint8_t)ch[i];
     /* A state is needed again only if another turn follows the first. */
@@ -655,7 +715,8 @@ static void push_frame(struct explorer *x, uint32_t node, int p, int n,
                               d - x->fr[d - 1].base >= SAVE_STRIDE))) {
         size_t size = sim_state_size(x->s);
 
-        XGROW(x->ck, x->ckcap, x->cklen + size);
+        if (MEM_GROW(x->ck, x->ckcap, x->cklen + size) < 0)
+            x->oom = 1;
         sim_save(x->s, x->ck + x->cklen);
         f->ck = x->cklen;
         f->base = d;
@@ -670,10 +731,12 @@ static void push_frame(struct explorer *x, uint32_t node, int p, int n,
         /* x->key and x->ids are this state's: memo_node just made them. */
         x->onpath[node / 64] |= UINT64_C(1) << (node % 64);
         f->canoff = x->cslen;
-        XGROW(x->cstack, x->cscap, x->cslen + x->key.len);
+        if (MEM_GROW(x->cstack, x->cscap, x->cslen + x->key.len) < 0)
+            x->oom = 1;
         memcpy(x->cstack + x->cslen, x->key.s, x->key.len);
         x->cslen += x->key.len;
-        XGROW(x->idstack, x->idcap, (d + 1) * (size_t)x->nparts);
+        if (MEM_GROW(x->idstack, x->idcap, (d + 1) * (size_t)x->nparts) < 0)
+            x->oom = 1;
         memcpy(x->idstack + d * (size_t)x->nparts, x->ids,
                sizeof(uint32_t) * (size_t)x->nparts);
     }
@@ -862,6 +925,12 @@ static void search(struct explorer *x)
         struct frame *f = &x->fr[d];
         int i, t, p, fresh;
         uint32_t id;
+
+        if (x->oom || x->parts.refused || x->states.refused ||
+            x->okeys.refused) {
+            x->stop = EXPLORE_MEMORY;
+            break;
+        }
 
         if (f->next == f->n) {
             pop_frame(x);
@@ -1305,6 +1374,21 @@ static void build_result(struct explorer *x, struct explore_result *r,
                 r->varies[i] = 1;
 }
 
+const char *explore_stop_reason(const struct explore_result *r)
+{
+    switch (r->stop) {
+    case EXPLORE_CANCELLED:
+        return "cancelled";
+    case EXPLORE_MAX_STATES:
+        return "stopped at --max-states";
+    case EXPLORE_MEMORY:
+        return r->stop_text;
+    case EXPLORE_DONE:
+        break;
+    }
+    return "complete";
+}
+
 void explore_limits_init(struct explore_limits *lim)
 {
     memset(lim, 0, sizeof(*lim));
@@ -1314,6 +1398,10 @@ void explore_limits_init(struct explore_limits *lim)
 
 static void explorer_done(struct explorer *x)
 {
+    mem_uncharge(node_bytes(x->cap_nodes) + x->cap_edges * 5 +
+                 x->cap_fr * sizeof(*x->fr) + x->chcap + x->ckcap +
+                 x->cscap + x->idcap * sizeof(*x->idstack) +
+                 x->cap_oc * sizeof(*x->oc));
     sim_free(x->s);
     stateset_done(&x->states);
     keyset_done(&x->parts);
@@ -1394,6 +1482,11 @@ struct explore_result *explore_run(const struct lesson *L, int scene,
 
     search(&x);
     r->stop = x.stop;
+    if (x.stop == EXPLORE_MEMORY) {
+        sb_init(&sb);
+        mem_limit_message(&sb, "the search");
+        r->stop_text = sb_steal(&sb);
+    }
     r->complete = x.stop == EXPLORE_DONE;
     r->transitions = x.transitions;
     if (x.lim.naive) {
@@ -1427,6 +1520,7 @@ void explore_free(struct explore_result *r)
 {
     if (!r)
         return;
+    free(r->stop_text);
     for (int i = 0; i < r->noutcomes; i++) {
         struct explore_outcome *o = &r->outcomes[i];
 
@@ -1706,8 +1800,7 @@ static void text_header(struct strbuf *out, const struct explore_result *r)
     if (r->complete)
         sb_puts(out, "complete.\n");
     else
-        sb_printf(out, "PARTIAL (%s).\n", r->stop == EXPLORE_CANCELLED ?
-                  "cancelled" : "stopped at --max-states");
+        sb_printf(out, "PARTIAL (%s).\n", explore_stop_reason(r));
 }
 
 /* "x = 0, flag = 0": the values that are the same in every outcome. */
@@ -1988,7 +2081,7 @@ void explore_format_json(struct strbuf *out, const struct explore_result *r)
     json_bool(&j, "complete", r->complete);
     if (!r->complete)
         json_str(&j, "stopped", r->stop == EXPLORE_CANCELLED ? "cancelled" :
-                 "max-states");
+                 r->stop == EXPLORE_MEMORY ? "max-memory" : "max-states");
     json_int(&j, "states", r->states);
     json_int(&j, "transitions", r->transitions);
     if (r->max_preemptions >= 0)

@@ -40,7 +40,9 @@ struct sim;
 
 enum {
     /* States kept before the search stops with a partial result.  Each
-     * costs on the order of 100-200 bytes. */
+     * costs 100-200 bytes for small tasks, and tens of kilobytes for tasks
+     * with many locals: memory is bounded by the budget (membudget.h), and
+     * a search that reaches it stops, partial, as at this limit. */
     EXPLORE_DEFAULT_MAX_STATES = 2000000,
     EXPLORE_MAX_PREEMPTION_BOUND = 1000,
 };
@@ -65,6 +67,7 @@ enum explore_stop {
     EXPLORE_DONE,           /* complete: every schedule was covered */
     EXPLORE_MAX_STATES,     /* limits.max_states reached */
     EXPLORE_CANCELLED,      /* the progress callback asked to stop */
+    EXPLORE_MEMORY,         /* the memory budget (--max-memory) is used up */
 };
 
 /* A task that ended with an error in this outcome. */
@@ -122,6 +125,8 @@ struct explore_result {
     int naive;
     int complete;
     enum explore_stop stop;
+    char *stop_text;            /* EXPLORE_MEMORY: "the search needs more
+                                 * than 1 GiB of memory (--max-memory)" */
     int64_t states;             /* distinct states (naive: tree nodes) */
     int64_t transitions;        /* turns simulated */
     int endless;                /* some schedules never end: the tasks can
@@ -142,6 +147,9 @@ struct explore_result {
 };
 
 void explore_limits_init(struct explore_limits *lim);
+/* Why the search is partial, for messages: "stopped at --max-states", "the
+ * search needs more than 1 GiB of memory (--max-memory)", "cancelled". */
+const char *explore_stop_reason(const struct explore_result *r);
 
 /* Explore scene (index into L->scenes) with settings cfg (the scene's own,
  * perhaps overridden; its schedule, if any, is ignored: the explorer

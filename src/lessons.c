@@ -17,6 +17,15 @@ static int is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Something is there (a FIFO or a device too: loading it says what it is
+ * instead of "no lesson"), and it is not a directory. */
+static int exists(const char *path)
+{
+    struct stat st;
+
+    return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
 static int is_lesson_file(const char *name)
 {
     size_t n = strlen(name);
@@ -98,7 +107,10 @@ int lessons_find(const char *name, struct strbuf *path)
     sb_clear(path);
     sb_puts(path, name);
     if (is_file(name) || strchr(name, '/'))
-        return is_file(name) ? 0 : -1;
+        return exists(name) ? 0 : -1;
+    if (exists(name) && strlen(name) > 7 &&
+        strcmp(name + strlen(name) - 7, ".lesson") == 0)
+        return 0;
     n = dirs(list, 16, &owned);
     for (int i = 0; i < n; i++)
         if (find_in(list[i], name, path) == 0) {

@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "membudget.h"
 #include "program.h"
 
 struct command {
@@ -86,6 +87,11 @@ static const char usage[] =
     "  --max-records N       trace records kept per run (default 1048576)\n"
     "  --coro asm|ucontext   how asyncio coroutines switch\n"
     "\n"
+    "every command:\n"
+    "  --max-memory SIZE     the memory a command may use for traces, "
+    "states and\n"
+    "                        records (default 1G; K, M, G suffixes)\n"
+    "\n"
     "A LESSON is a path, or a name or number found in $TAKETURNS_LESSONS,\n"
     "./lessons or the installed lessons: 'taketurns run race', 'taketurns "
     "run 1'.\n"
@@ -101,8 +107,44 @@ static int help_ops(void)
     return 0;
 }
 
+/* --max-memory BYTES (or =BYTES) anywhere before a "--": one budget for
+ * the whole command, whichever it is (membudget.h).  Taken out of argv. */
+static int take_max_memory(int argc, char **argv)
+{
+    int out = 1;
+
+    for (int i = 1; i < argc; i++) {
+        const char *val = NULL;
+        size_t bytes;
+
+        if (strcmp(argv[i], "--") == 0) {
+            while (i < argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if (strcmp(argv[i], "--max-memory") == 0) {
+            if (i + 1 >= argc)
+                cli_usage_error(NULL, "--max-memory needs a size, such as "
+                                "512M or 2G");
+            val = argv[++i];
+        } else if (strncmp(argv[i], "--max-memory=", 13) == 0) {
+            val = argv[i] + 13;
+        } else {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (mem_parse_size(val, &bytes) < 0 || bytes < ((size_t)1 << 20))
+            cli_usage_error(NULL, "--max-memory takes a size of at least 1M, "
+                            "such as 64M, 512M or 2G (got '%s')", val);
+        mem_set_limit(bytes);
+    }
+    argv[out] = NULL;
+    return out;
+}
+
 int main(int argc, char **argv)
 {
+    argc = take_max_memory(argc, argv);
     if (argc < 2)
         return cmd_tui(0, argv + 1);
     if (strcmp(argv[1], "help") == 0 && argc > 2 && strcmp(argv[2], "ops") == 0)

@@ -58,7 +58,8 @@ static void aio_await_wait(struct sim *s, int t, int cpu, int kind, int64_t n)
     if (n == 0)
         aio_runnable(s, t, s->now + 1, SW_AWAIT);
     else
-        sim_start_timer(s, t, TS_BLOCKED, s->now + 1, s->now + 1 + n, kind);
+        sim_start_timer(s, t, TS_BLOCKED, s->now + 1, sat_add(s->now + 1, n),
+                        kind);
 }
 
 static void aio_exited(struct sim *s, int t, int64_t at)

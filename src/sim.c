@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "membudget.h"
 #include "sim_impl.h"
 
 /* Save the whole state at least this often while recording. */
@@ -228,7 +229,7 @@ void sim_wait_off_cpu(struct sim *s, int t, int cpu, int kind, int64_t n)
     int reason = kind == VM_SLEEP || kind == VM_AWAIT_SLEEP ? SW_SLEEP : SW_IO;
 
     sim_switch_away(s, cpu, reason, n, -1, -1);
-    sim_start_timer(s, t, TS_BLOCKED, s->now + 1, s->now + 1 + n, kind);
+    sim_start_timer(s, t, TS_BLOCKED, s->now + 1, sat_add(s->now + 1, n), kind);
 }
 
 /* ---- locks --------------------------------------------------------------------- */
@@ -333,7 +334,7 @@ void sim_fail_task(struct sim *s, int t, int err, int64_t index)
         sb_init(&sb);
         vm_format_error(s->prog, &eff, &sb);
         ev = event(s, s->now, EV_ERROR, t);
-        ev->arg = trace_text(s->tr, sb.s);
+        ev->arg = trace_message(s->tr, sb.s);
         ev->arg2 = (int16_t)err;
         sb_done(&sb);
     }
@@ -436,7 +437,7 @@ static void vstop(struct sim *s, int schedule, const char *fmt, va_list ap)
         sb_init(&sb);
         sb_vprintf(&sb, fmt, ap);
         ev = event(s, s->now, EV_LIMIT, s->last_task >= 0 ? s->last_task : 0);
-        ev->arg = trace_text(s->tr, sb.s);
+        ev->arg = trace_message(s->tr, sb.s);
         if (schedule)
             ev->arg2 = 1;
         sb_done(&sb);
@@ -619,9 +620,12 @@ static void checkpoint(struct sim *s)
     size_t n = sim_state_size(s);
     struct sim_checkpoint *ck;
 
-    XGROW(s->ckbuf, s->ckcap, s->cklen + n);
+    /* Counted against the memory budget; past it, the first checkpoint
+     * is still made (seeking needs one) and the trace stops the run. */
+    if ((MEM_GROW(s->ckbuf, s->ckcap, s->cklen + n) |
+         MEM_GROW(s->cks, s->cap_ck, s->nck + 1)) < 0 && s->recording)
+        s->tr->full = 1;
     sim_save(s, s->ckbuf + s->cklen);
-    XGROW(s->cks, s->cap_ck, s->nck + 1);
     ck = &s->cks[s->nck++];
     ck->t = s->now;
     ck->off = s->cklen;
@@ -691,6 +695,16 @@ static int step(struct sim *s, int64_t until)
     }
     if (s->ndone == s->ntasks) {
         finish_done(s);
+        return 0;
+    }
+    if (s->recording && trace_full(s->tr)) {
+        struct strbuf sb;
+
+        sb_init(&sb);
+        mem_limit_message(&sb, "the run");
+        limit(s, "%s: %s is still running", sb.s,
+              s->scene->tasks[s->last_task >= 0 ? s->last_task : 0].label);
+        sb_done(&sb);
         return 0;
     }
     if (s->steps > s->cfg.budget) {
@@ -823,8 +837,8 @@ void sim_free(struct sim *s)
     schedule_done(&s->sched);
     free(s->turns);
     trace_free(s->tr);
-    free(s->cks);
-    free(s->ckbuf);
+    mem_free(s->cks, s->cap_ck * sizeof(*s->cks));
+    mem_free(s->ckbuf, s->ckcap);
     free(s->scratch);
     free(s);
 }

@@ -4,6 +4,24 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "membudget.h"
+
+/* Text offsets are int32_t; prints stop here, messages have the rest. */
+#define TEXT_CAP ((size_t)INT32_MAX / 2)
+
+/* Grow an array of the trace, counted against the memory budget. */
+static void grow(struct trace *tr, void **arr, size_t *cap, size_t need,
+                 size_t elem)
+{
+    size_t old = *cap;
+
+    if (mem_grow(arr, cap, need, elem) < 0)
+        tr->full = 1;
+    tr->charged += (*cap - old) * elem;
+}
+#define GROW(tr, arr, cap, need) \
+    grow((tr), (void **)&(arr), &(cap), (need), sizeof(*(arr)))
+
 const struct task_state_info task_state_info[TS_COUNT] = {
 #define X(id, name, glyph, desc) {name, glyph, desc},
     TASK_STATES(X)
@@ -42,6 +60,7 @@ void trace_free(struct trace *tr)
 {
     if (!tr)
         return;
+    mem_uncharge(tr->charged);
     for (int i = 0; i < tr->ntasks; i++)
         free(tr->lanes[i].spans);
     free(tr->lanes);
@@ -58,7 +77,8 @@ struct trace_event *trace_event(struct trace *tr, int64_t t, int kind,
 {
     struct trace_event *ev;
 
-    XGROW(tr->events, tr->cap_events, tr->nevents + 1);
+    if (tr->nevents == tr->cap_events)
+        GROW(tr, tr->events, tr->cap_events, tr->nevents + 1);
     ev = &tr->events[tr->nevents++];
     memset(ev, 0, sizeof(*ev));
     ev->t = t;
@@ -70,14 +90,61 @@ struct trace_event *trace_event(struct trace *tr, int64_t t, int kind,
     return ev;
 }
 
+void trace_grow_ops(struct trace *tr)
+{
+    GROW(tr, tr->ops, tr->cap_ops, tr->nops + 1);
+}
+
+/* Make room for n more bytes of text: 0, or -1 if the budget refuses
+ * (force: counted anyway). */
+static int text_room(struct trace *tr, size_t n, int force)
+{
+    struct strbuf *sb = &tr->text;
+    size_t need = sb->len + n + 1, old = sb->cap;
+
+    if (need <= sb->cap)
+        return 0;
+    if (!force) {
+        size_t cap = sb->cap ? sb->cap : 8;
+
+        while (cap < need)
+            cap *= 2;
+        if (mem_charge(cap - old) < 0) {
+            tr->full = 1;
+            return -1;
+        }
+        sb->s = xrealloc(sb->s, cap);
+        sb->cap = cap;
+    } else if (mem_grow((void **)&sb->s, &sb->cap, need, 1) < 0) {
+        tr->full = 1;
+    }
+    tr->charged += sb->cap - old;
+    return 0;
+}
+
 int32_t trace_text(struct trace *tr, const char *s)
 {
     int32_t off = (int32_t)tr->text.len;
+    size_t n = strlen(s);
 
-    if (tr->text.len > INT32_MAX / 2)
+    if (tr->text.len + n >= TEXT_CAP || text_room(tr, n, 0) < 0)
         return -1;  /* shown as a note that output was dropped */
+    sb_add(&tr->text, s, n);
+    sb_putc(&tr->text, '\0');
+    return off;
+}
 
-    sb_puts(&tr->text, s);
+int32_t trace_message(struct trace *tr, const char *s)
+{
+    int32_t off = (int32_t)tr->text.len;
+    size_t n = strlen(s);
+
+    if (n > 4096)
+        n = 4096;   /* a message, not a print */
+    if (tr->text.len + n >= (size_t)INT32_MAX - 1)
+        return -1;
+    text_room(tr, n + 1, 1);
+    sb_add(&tr->text, s, n);
     sb_putc(&tr->text, '\0');
     return off;
 }
@@ -111,7 +178,8 @@ void trace_state(struct trace *tr, int task, int64_t t, int state, int cpu,
             return;
         }
     }
-    XGROW(ln->spans, ln->cap, ln->n + 1);
+    if (ln->n == ln->cap)
+        GROW(tr, ln->spans, ln->cap, ln->n + 1);
     sp = &ln->spans[ln->n++];
     sp->start = t;
     sp->state = (uint8_t)state;

@@ -8,6 +8,11 @@
  * in the trace's unit: ticks for simulated runs, nanoseconds for real ones.
  * Records are appended in time order, so lookups by time are binary
  * searches and drawing a window costs what the window shows.
+ *
+ * Memory: every record and byte of text is counted against the command's
+ * memory budget (membudget.h).  When the budget refuses, the record is kept
+ * anyway (the step in progress finishes), prints are dropped, and
+ * trace_full() says so: the run stops at its next step.
  */
 #ifndef TT_TRACE_H
 #define TT_TRACE_H
@@ -147,11 +152,20 @@ struct trace {
     int64_t switches[SWK_COUNT];
     int nglobals, nspaces;
     int64_t *final;     /* nspaces x nglobals; space 0 is the main program */
+    size_t charged;     /* bytes counted against the memory budget */
+    int full;           /* the budget refused to let it grow */
 };
 
 struct trace *trace_new(int ntasks, const char *const *labels, int ncpus,
                         const char *unit);
 void trace_free(struct trace *tr);
+/* Room for one more op (trace_op calls it). */
+void trace_grow_ops(struct trace *tr);
+/* The memory budget refused to let the trace grow: stop the run. */
+static inline int trace_full(const struct trace *tr)
+{
+    return tr->full;
+}
 
 static inline void trace_op(struct trace *tr, int64_t t, int task, int cpu,
                             uint32_t pc, int status, int64_t value)
@@ -159,7 +173,7 @@ static inline void trace_op(struct trace *tr, int64_t t, int task, int cpu,
     struct trace_op *op;
 
     if (tr->nops == tr->cap_ops)
-        XGROW(tr->ops, tr->cap_ops, tr->nops + 1);
+        trace_grow_ops(tr);
     op = &tr->ops[tr->nops++];
     op->t = t;
     op->value = value;
@@ -171,8 +185,14 @@ static inline void trace_op(struct trace *tr, int64_t t, int task, int cpu,
 
 struct trace_event *trace_event(struct trace *tr, int64_t t, int kind,
                                 int task);
-/* Store text (a print or a message) and return its offset for arg. */
+/* Store text (a print) and return its offset for arg; -1 (shown as "more
+ * output than taketurns keeps") once the text is too large for the budget
+ * or for an offset. */
 int32_t trace_text(struct trace *tr, const char *s);
+/* Store a message (an error, why the run stopped): the same, but a short
+ * message is kept whatever the text already holds, so the reason a run
+ * stopped is never lost to the prints before it. */
+int32_t trace_message(struct trace *tr, const char *s);
 const char *trace_text_at(const struct trace *tr, int64_t off);
 
 /* Task enters state at time t.  Closes its open span unless the state and

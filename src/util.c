@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static TT_NORETURN void out_of_memory(size_t n)
 {
@@ -76,10 +77,17 @@ void xgrow(void **arr, size_t *cap, size_t need, size_t elem)
 }
 
 static void (*die_hook)(void);
+static int die_child;
 
 void die_set_hook(void (*hook)(void))
 {
     die_hook = hook;
+}
+
+void die_in_child(void)
+{
+    die_child = 1;
+    die_hook = NULL;
 }
 
 void die(const char *fmt, ...)
@@ -88,6 +96,15 @@ void die(const char *fmt, ...)
     void (*hook)(void) = die_hook;
 
     die_hook = NULL;    /* once, even if the hook itself dies */
+    if (die_child) {
+        /* stderr is unbuffered: nothing of the parent's is written twice. */
+        fputs("taketurns: fatal: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        _exit(1);
+    }
     if (hook)
         hook();
     fflush(stdout);

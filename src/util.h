@@ -2,7 +2,8 @@
  *
  * Every allocation in taketurns goes through xmalloc/xcalloc/xrealloc: on
  * failure they print a message and exit(1), so call sites stay clean.  The
- * terminal is restored first through an exit hook registered by the UI.
+ * terminal is restored first through an exit hook registered by the UI.  A
+ * fork()ed child calls die_in_child(): its fatal path is _exit(1).
  */
 #ifndef TT_UTIL_H
 #define TT_UTIL_H
@@ -40,6 +41,10 @@ TT_NORETURN void die(const char *fmt, ...) TT_PRINTF(1, 2);
 /* A function die() calls before it prints, once (the TUI restores the
  * terminal there so the message is readable); NULL for none. */
 void die_set_hook(void (*hook)(void));
+/* Call first thing in a fork()ed child: from then on die() skips the hook
+ * and leaves by _exit(1), so the child never runs the parent's atexit
+ * handlers (the terminal restore) or flushes the parent's stdio buffers. */
+void die_in_child(void);
 
 /* A growable NUL-terminated byte string. Embedded: sb_init / sb_done. */
 struct strbuf {
@@ -63,6 +68,26 @@ char *sb_steal(struct strbuf *sb);
 
 /* Number of UTF-8 code points in s[0..n). */
 size_t utf8_width(const char *s, size_t n);
+
+/* a + b, saturated at INT64_MIN / INT64_MAX instead of overflowing: where a
+ * number from a lesson meets a clock, a huge wait becomes "later than any
+ * time limit", never a wrapped (past) time. */
+static inline int64_t sat_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* a * b for a, b >= 0, saturated at INT64_MAX (negative inputs give 0). */
+static inline int64_t sat_mul(int64_t a, int64_t b)
+{
+    if (a <= 0 || b <= 0)
+        return 0;
+    return a > INT64_MAX / b ? INT64_MAX : a * b;
+}
 
 /* Parse a whole decimal integer (optional sign) into *out; 0 on success,
  * -1 if s is not a number or does not fit in 64 bits. */

@@ -74,11 +74,11 @@ expect deep-blocks "$tmp/deep.lesson" "$tmp/deep.lesson:35:133: error: blocks ar
 } >"$tmp/deepexpr.lesson"
 expect deep-expression "$tmp/deepexpr.lesson" "$tmp/deepexpr.lesson:4:72: error: expression is nested too deeply (the limit is 64 levels)"
 
-# A directory, a missing file, and /dev/null.
+# A directory, a missing file, and /dev/null (a device: refused unread).
 mkdir "$tmp/dir.lesson"
-expect directory "$tmp/dir.lesson" "$tmp/dir.lesson: error: cannot read"
+expect directory "$tmp/dir.lesson" "$tmp/dir.lesson: error: is a directory, not a lesson file"
 expect missing "$tmp/nope.lesson" "$tmp/nope.lesson: error: cannot open: No such file"
-expect dev-null /dev/null "/dev/null:1:1: error: empty lesson"
+expect dev-null /dev/null "/dev/null: error: is a character device, not a lesson file"
 
 # Random bytes of many seeds never crash the reader (exit status 1, not a signal).
 i=0

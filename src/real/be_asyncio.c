@@ -142,9 +142,19 @@ static struct atimer heap_pop(struct aio *a)
 static void fire_timers(struct aio *a, int64_t by)
 {
     while (a->nheap > 0 && a->heap[0].deadline <= by) {
-        struct atimer tm = heap_pop(a);
-        struct rtask *T = &a->r->tasks[tm.task];
-        uint64_t when = rclock_now();
+        struct atimer tm;
+        struct rtask *T;
+        uint64_t when;
+
+        if (a->real_deadline[a->heap[0].task] > a->r->deadline_raw) {
+            /* The wait ends after the time limit: sleep to the limit and
+             * stop there, rather than record a wake-up that never came. */
+            rrun_sleep_until(a->r, UINT64_MAX);
+            return;
+        }
+        tm = heap_pop(a);
+        T = &a->r->tasks[tm.task];
+        when = rclock_now();
 
         if (when < a->real_deadline[tm.task])
             when = a->real_deadline[tm.task];
@@ -192,8 +202,8 @@ static int stall(struct aio *a, struct rtask *T, uint64_t t, int kind, int64_t n
         ev->arg2 = (int16_t)kind;
     }
     rrec_state(T, t, TS_BLOCKED, 0, 0, kind, -1);
-    if (rrun_sleep_until(r, rclock_mono_ns() + (uint64_t)n *
-                                                  (uint64_t)r->tick_ns) < 0)
+    if (rrun_sleep_until(r, rclock_add(rclock_mono_ns(),
+                                       rrun_ticks_ns(r, n))) < 0)
         return -1;
     rrec_state(T, rclock_now(), TS_RUNNING, 0, 0, 0, -1);
     return 0;
@@ -296,14 +306,14 @@ static void coroutine(void *p)
             break;
         case VM_COMPUTE:
             if (eff.value > 1)
-                a->V = tick + eff.value;
+                a->V = sat_add(tick, eff.value);
             if (eff.value > 0 && rrun_busy(r, T, eff.value) < 0)
                 task_over(a, T);
             break;
         case VM_SLEEP:
         case VM_IO:
             if (eff.value > 0) {
-                a->V = tick + 1 + eff.value;
+                a->V = sat_add(tick + 1, eff.value);
                 if (stall(a, T, t, eff.status, eff.value) < 0)
                     task_over(a, T);
             }
@@ -318,8 +328,8 @@ static void coroutine(void *p)
             } else {
                 rrec_state(T, t, TS_BLOCKED, -1, SW_AWAIT, eff.status, -1);
                 a->real_deadline[T->id] =
-                    t + rclock_units((uint64_t)eff.value * (uint64_t)r->tick_ns);
-                heap_push(a, tick + 1 + eff.value, T->id);
+                    rclock_add(t, rclock_units(rrun_ticks_ns(r, eff.value)));
+                heap_push(a, sat_add(tick + 1, eff.value), T->id);
             }
             to_loop(a, T);
             break;
@@ -410,8 +420,8 @@ static int wait_until_raw(struct rrun *r, uint64_t when)
 
     if (when <= now)
         return 0;
-    return rrun_sleep_until(r, rclock_mono_ns() +
-                                   (uint64_t)rclock_ns(when - now));
+    return rrun_sleep_until(r, rclock_add(rclock_mono_ns(),
+                                          rclock_ns_u64(when - now)));
 }
 
 static void deadlock(struct aio *a)

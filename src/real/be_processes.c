@@ -36,6 +36,7 @@ struct pslot {
     uint32_t nrec;
     int32_t end_state;
     uint64_t t_start, t_end;
+    uint64_t t_abort;       /* when the child stopped at a limit, or 0 */
     int64_t ops;
     int64_t err_off;
     uint32_t text_len;
@@ -109,6 +110,7 @@ TT_NORETURN static void child(struct rrun *r, struct pshm *sh, int t,
     struct rtask *T = &r->tasks[t];
     struct pslot *ps = slot_of(sh, t);
 
+    die_in_child();     /* a fatal error here must not run exit handlers */
 #ifdef PR_SET_PDEATHSIG
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0UL, 0UL, 0UL);
 #endif
@@ -125,6 +127,7 @@ TT_NORETURN static void child(struct rrun *r, struct pshm *sh, int t,
     ps->err_off = T->err_off < TEXT_CAP ? T->err_off : -1;
     ps->truncated = T->truncated;
     ps->abort = atomic_load(&r->abort);
+    ps->t_abort = ps->abort != RA_NONE ? r->t_abort : 0;
     ps->dl_lock = r->dl_found ? r->dl_lock[t] : -1;
     ps->dl_holder = r->dl_found ? r->dl_holder[t] : -1;
     for (int g = 0; g < r->nglobals; g++)
@@ -242,7 +245,8 @@ static void collect(struct rrun *r, struct pshm *sh)
 
             if (atomic_compare_exchange_strong(&r->abort, &expected,
                                                ps->abort))
-                r->t_abort = ps->t_end ? ps->t_end : T->last_t;
+                r->t_abort = ps->t_abort ? ps->t_abort :
+                             ps->t_end ? ps->t_end : T->last_t;
         }
     }
 }

@@ -110,9 +110,23 @@ double rclock_ns(uint64_t d)
     return (double)d * ns_per_unit;
 }
 
+/* A double to uint64_t, saturated: converting one out of range is
+ * undefined, and a lesson's sleep(2**63 - 1) makes such numbers. */
+static uint64_t to_u64(double x)
+{
+    if (!(x > 0))
+        return 0;
+    return x >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)x;
+}
+
+uint64_t rclock_ns_u64(uint64_t d)
+{
+    return to_u64((double)d * ns_per_unit);
+}
+
 uint64_t rclock_units(uint64_t ns)
 {
-    return (uint64_t)((double)ns / ns_per_unit);
+    return to_u64((double)ns / ns_per_unit);
 }
 
 const char *rclock_name(void)

@@ -53,8 +53,17 @@ static inline uint64_t rclock_now(void)
 void rclock_init(void);
 /* Nanoseconds in d counter units. */
 double rclock_ns(uint64_t d);
-/* Counter units in ns nanoseconds. */
+/* The same, as whole nanoseconds, saturated at UINT64_MAX. */
+uint64_t rclock_ns_u64(uint64_t d);
+/* Counter units in ns nanoseconds, saturated at UINT64_MAX. */
 uint64_t rclock_units(uint64_t ns);
+
+/* a + b, saturated at UINT64_MAX: a time plus a wait a lesson asked for is
+ * "after the time limit", never a wrapped time in the past. */
+static inline uint64_t rclock_add(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
 /* What the clock is, for notes: "rdtsc", "cntvct_el0", "CLOCK_MONOTONIC". */
 const char *rclock_name(void);
 

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "json.h"
 #include "program.h"
+#include "real/clock.h"
 #include "real/real.h"
 #include "report.h"
 
@@ -406,6 +407,8 @@ int cmd_real(int argc, char **argv)
     }
     real_replay_init(&rp);
     do_replay = a.replay && res->trace;
+    /* The reconstruction gets as long as a run may take. */
+    rp.deadline_ns = rclock_mono_ns() + (uint64_t)a.opt.timeout_ns;
     if (do_replay)
         real_replay(L, scene, &cfg, res->trace, &rp);
     else if (a.replay)

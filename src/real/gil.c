@@ -51,7 +51,7 @@ int rgil_take(struct rrun *r, struct rtask *T)
     pthread_mutex_lock(&g->mu);
     while (g->locked && !rrun_aborted(r)) {
         uint64_t saved = g->switches;
-        uint64_t until = rclock_mono_ns() + (uint64_t)g->interval_ns;
+        uint64_t until = rclock_add(rclock_mono_ns(), (uint64_t)g->interval_ns);
         struct timespec ts;
         int rc;
 

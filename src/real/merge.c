@@ -10,6 +10,11 @@
  * than GAP_NS between two ops of a task that was neither working
  * (compute) nor waiting is drawn as "ready": the OS ran something else
  * then (another thread, an interrupt).
+ *
+ * The merge takes a heap of the sources (time, then sequence, then
+ * source): O(n log k) for n records of k tasks.  It stops at a deadline
+ * (the run's time limit, with a grace second), so a huge trace cannot keep
+ * a timed-out run going; the trace is then cut short and says so.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -29,27 +34,48 @@ static int64_t to_ns(const struct rrun *r, uint64_t t)
     return t > r->t0 ? (int64_t)(rclock_ns(t - r->t0) + 0.5) : 0;
 }
 
-/* The next record in merge order: 2 sources per task (the task's buffer
- * and, for processes, the parent's). */
-static int next_source(const struct rrun *r, const uint32_t *pos)
+/* 2 sources per task: the task's buffer and, for processes, the
+ * parent's records about it. */
+static const struct real_rec *source_rec(const struct rrun *r,
+                                         const uint32_t *pos, int s)
 {
-    int best = -1;
-    const struct real_rec *b = NULL;
+    const struct rtask *T = &r->tasks[s / 2];
 
-    for (int s = 0; s < 2 * r->ntasks; s++) {
-        const struct rtask *T = &r->tasks[s / 2];
-        const struct real_rec *rc;
+    if (s % 2 == 0)
+        return pos[s] < T->nrec ? &T->rec[pos[s]] : NULL;
+    return pos[s] < T->nprec ? &T->prec[pos[s]] : NULL;
+}
 
-        if (s % 2 == 0 ? pos[s] >= T->nrec : pos[s] >= T->nprec)
-            continue;
-        rc = s % 2 == 0 ? &T->rec[pos[s]] : &T->prec[pos[s]];
-        if (!b || rc->t < b->t ||
-            (rc->t == b->t && r->single && rc->seq < b->seq)) {
-            best = s;
-            b = rc;
-        }
+/* Merge order: by time, then (one thread ran every task) by the run's
+ * sequence, then by source. */
+static int before(const struct rrun *r, const uint32_t *pos, int a, int b)
+{
+    const struct real_rec *x = source_rec(r, pos, a), *y = source_rec(r, pos, b);
+
+    if (x->t != y->t)
+        return x->t < y->t;
+    if (r->single && x->seq != y->seq)
+        return x->seq < y->seq;
+    return a < b;
+}
+
+static void sift_down(const struct rrun *r, const uint32_t *pos, int *heap,
+                      int n, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, m = i, tmp;
+
+        if (l < n && before(r, pos, heap[l], heap[m]))
+            m = l;
+        if (l + 1 < n && before(r, pos, heap[l + 1], heap[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        tmp = heap[i];
+        heap[i] = heap[m];
+        heap[m] = tmp;
+        i = m;
     }
-    return best;
 }
 
 static void merge_op(struct trace *tr, const struct rrun *r,
@@ -95,13 +121,14 @@ static void merge_event(struct trace *tr, const struct rtask *T, int64_t ns,
         tr->switches[switch_kind_of[rc->why]]++;
 }
 
-struct trace *real_merge(struct rrun *r)
+struct trace *real_merge(struct rrun *r, uint64_t deadline_mono)
 {
     const char *labels[LESSON_MAX_TASKS];
     struct lane_track ln[LESSON_MAX_TASKS];
     uint32_t pos[2 * LESSON_MAX_TASKS] = {0};
+    int heap[2 * LESSON_MAX_TASKS], nheap = 0;
     struct trace *tr;
-    size_t total = 0;
+    size_t done = 0;
     int s;
 
     for (int t = 0; t < r->ntasks; t++) {
@@ -110,21 +137,39 @@ struct trace *real_merge(struct rrun *r)
         ln[t].cpu = -1;
         ln[t].last_op = 0;
         ln[t].gap_ok = 0;
-        total += r->tasks[t].nrec;
     }
     tr = trace_new(r->ntasks, labels, r->ncpu, "ns");
     tr->nglobals = r->nglobals;
     tr->nspaces = r->nspaces;
-    XGROW(tr->ops, tr->cap_ops, total + 1);
+    r->merge_cut = 0;
     for (int t = 0; t < r->ntasks; t++)
         trace_state(tr, t, 0, TS_NEW, -1, 0, 0, -1);
-    while ((s = next_source(r, pos)) >= 0) {
-        const struct rtask *T = &r->tasks[s / 2];
-        const struct real_rec *rc = s % 2 == 0 ? &T->rec[pos[s]] :
-                                    &T->prec[pos[s]];
-        int64_t ns = to_ns(r, rc->t);
+    for (s = 0; s < 2 * r->ntasks; s++)
+        if (source_rec(r, pos, s))
+            heap[nheap++] = s;
+    for (int i = nheap / 2 - 1; i >= 0; i--)
+        sift_down(r, pos, heap, nheap, i);
+    while (nheap > 0) {
+        const struct real_rec *rc;
+        const struct rtask *T;
+        int64_t ns;
 
+        if (++done % 4096 == 0 && (rclock_mono_ns() > deadline_mono ||
+                                   trace_full(tr))) {
+            r->merge_cut = 1;   /* the rest is not drawn */
+            break;
+        }
+        s = heap[0];
+        rc = source_rec(r, pos, s);
+        T = &r->tasks[s / 2];
+        ns = to_ns(r, rc->t);
         pos[s]++;
+        if (source_rec(r, pos, s))
+            sift_down(r, pos, heap, nheap, 0);
+        else if (--nheap > 0) {
+            heap[0] = heap[nheap];
+            sift_down(r, pos, heap, nheap, 0);
+        }
         switch ((enum rec_kind)rc->kind) {
         case REC_OP:
             merge_op(tr, r, &ln[T->id], T->id, ns, rc);

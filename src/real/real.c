@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "membudget.h"
 #include "real/coro.h"
 #include "real/real_impl.h"
 #include "sim.h"
@@ -238,6 +239,7 @@ static void rrun_free(struct rrun *r)
         pthread_cond_destroy(&T->cv);
     }
     free(r->tasks);
+    mem_uncharge(r->rec_bytes);
     for (int i = 0; i < r->nlocks; i++)
         rlock_destroy(&r->locks[i]);
     free(r->locks);
@@ -282,6 +284,19 @@ static struct rrun *rrun_new(const struct lesson *L, int scene,
     if (opt->traced && cap < 4 * RREC_RESERVE)
         cap = 4 * RREC_RESERVE;
     r->rec_cap = cap > UINT32_MAX / 2 ? UINT32_MAX / 2 : (uint32_t)cap;
+    if (r->rec_cap > 4 * RREC_RESERVE) {
+        /* Records count against the memory budget, with as much again for
+         * the trace they are merged into: past it, fewer are kept and the
+         * run says its trace was cut short. */
+        size_t per = 2 * sizeof(struct real_rec) * (size_t)(r->ntasks + 1);
+        size_t room = mem_limit() > mem_used() ? mem_limit() - mem_used() : 0;
+
+        if (r->rec_cap > room / per)
+            r->rec_cap = room / per > 4 * RREC_RESERVE ? (uint32_t)(room / per) :
+                         4 * RREC_RESERVE;
+    }
+    r->rec_bytes = sizeof(struct real_rec) * r->rec_cap * (size_t)r->ntasks;
+    mem_force(r->rec_bytes);
 
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -292,7 +307,7 @@ static struct rrun *rrun_new(const struct lesson *L, int scene,
     pthread_cond_init(&r->go_cv, NULL);
     pthread_condattr_destroy(&ca);
     sb_init(&r->why);
-    rgil_init(&r->gil, r->tick_ns * cfg->switch_interval);
+    rgil_init(&r->gil, sat_mul(r->tick_ns, cfg->switch_interval));
 
     r->tasks = aligned_alloc(64, sizeof(struct rtask) * (size_t)(r->ntasks + 1));
     if (!r->tasks)
@@ -615,10 +630,26 @@ static void notes(const struct rrun *r, struct real_result *res)
                       "between a read and a write" : "no other task shares "
                       "the variables");
     }
-    if (res->truncated)
+    if (res->truncated && (uint64_t)r->rec_cap * (uint64_t)r->ntasks <
+                              (uint64_t)r->opt->max_records) {
+        struct strbuf sz;
+
+        sb_init(&sz);
+        mem_format_size(&sz, mem_limit());
+        sb_printf(n, "a trace reached its cap of %lld records, all that fit "
+                  "in %s of memory (--max-memory, --max-records): the rest "
+                  "of that run is not drawn\n",
+                  (long long)r->rec_cap * r->ntasks, sz.s);
+        sb_done(&sz);
+    } else if (res->truncated) {
         sb_printf(n, "a trace reached its cap of %lld records (--max-records): "
                   "the rest of that run is not drawn\n",
                   (long long)r->opt->max_records);
+    }
+    if (res->merge_cut)
+        sb_puts(n, "merging the trace went past the time limit (--timeout) "
+                "or the memory budget (--max-memory): the rest of that run is "
+                "not drawn\n");
     if (res->stopped)
         sb_puts(n, "the runs were stopped early (a time limit, or a "
                 "cancel)\n");
@@ -708,8 +739,16 @@ struct real_result *real_run(const struct lesson *L, int scene,
         res->nfailed += r->status == TRACE_FAILED;
         res->ndeadlock += r->status == TRACE_DEADLOCK;
         res->nlimit += r->status == TRACE_LIMIT;
-        if (r->traced)
-            tr = real_merge(r);
+        if (r->traced) {
+            /* Merging may take until the time limit, or a second past
+             * the run's end if that is later. */
+            uint64_t now = rclock_mono_ns(), until = r->deadline_mono;
+
+            if (until < now + 1000000000u)
+                until = now + 1000000000u;
+            tr = real_merge(r, until);
+            res->merge_cut |= r->merge_cut;
+        }
         if (tr && sim_tr) {
             int64_t d = order_diff(sim_tr, tr);
 

@@ -120,6 +120,8 @@ struct real_result {
     int nfailed, ndeadlock, nlimit;
     int stopped;                /* runs stopped: time limit or cancelled */
     int truncated;              /* a trace hit max_records */
+    int merge_cut;              /* merging a trace stopped at the time
+                                   limit or the memory budget */
     /* asyncio: did every traced run run the ops in the simulated order? */
     int order_checked, order_same;
     int64_t order_first_diff;   /* op index of the first difference, -1 */
@@ -162,6 +164,8 @@ struct real_replay {
     int64_t *final;             /* the simulator's final state (or NULL) */
     int64_t steps;              /* ticks given by the schedule */
     int64_t searched;           /* states the reconstruction visited */
+    uint64_t deadline_ns;       /* CLOCK_MONOTONIC: give up after it (0:
+                                   no deadline; real --replay: --timeout) */
 };
 
 void real_replay_init(struct real_replay *rp);

@@ -159,6 +159,8 @@ struct rrun {
 
     int traced;
     uint32_t rec_cap;           /* per task */
+    size_t rec_bytes;           /* of all tasks, counted in the budget */
+    int merge_cut;              /* real_merge stopped before the end */
     int64_t tick_ns;
     uint64_t tick_iters;        /* busy-work iterations in a tick */
     int64_t widen_ns;
@@ -274,6 +276,8 @@ static inline int rrun_aborted(struct rrun *r)
 /* Sleep until CLOCK_MONOTONIC time until (ns); 0, or -1 if the run was
  * stopped meanwhile (or the time limit came first). */
 int rrun_sleep_until(struct rrun *r, uint64_t until);
+/* n ticks of real time, in ns, saturated at UINT64_MAX (0 if n <= 0). */
+uint64_t rrun_ticks_ns(const struct rrun *r, int64_t n);
 /* n ticks of CPU work; under the GIL each tick is a checkpoint. */
 int rrun_busy(struct rrun *r, struct rtask *T, int64_t ticks);
 
@@ -310,6 +314,8 @@ void rgil_wake_all(struct rrun *r);
 void rrun_pin_self(struct rrun *r);
 
 /* Merge the records of the last run into a trace (merge.c). */
-struct trace *real_merge(struct rrun *r);
+/* Stops at deadline_mono (CLOCK_MONOTONIC ns) or when the memory budget
+ * is used up, with the trace cut short there and r->merge_cut set. */
+struct trace *real_merge(struct rrun *r, uint64_t deadline_mono);
 
 #endif

@@ -106,6 +106,15 @@ static int rrun_check(struct rrun *r)
     return rrun_aborted(r) ? -1 : 0;
 }
 
+uint64_t rrun_ticks_ns(const struct rrun *r, int64_t n)
+{
+    uint64_t tick = (uint64_t)r->tick_ns;
+
+    if (n <= 0)
+        return 0;
+    return (uint64_t)n > UINT64_MAX / tick ? UINT64_MAX : (uint64_t)n * tick;
+}
+
 int rrun_sleep_until(struct rrun *r, uint64_t until)
 {
     struct timespec ts;
@@ -423,7 +432,7 @@ static int blocking_wait(struct rrun *r, struct rtask *T, uint64_t t, int kind,
     rrec_state(T, t, TS_BLOCKED, -1, reason, kind, -1);
     if (r->use_gil)
         rgil_drop(r, T, 0);
-    until = rclock_mono_ns() + (uint64_t)n * (uint64_t)r->tick_ns;
+    until = rclock_add(rclock_mono_ns(), rrun_ticks_ns(r, n));
     if (rrun_sleep_until(r, until) < 0)
         return -1;
     rrec_event(T, rclock_now(), EV_WAKE);

@@ -62,6 +62,7 @@ struct rlk {                /* a lock, as the reconstruction sees it */
 };
 
 struct rp {
+    uint64_t deadline_ns;       /* 0: none */
     const struct program *P;
     const struct trace *tr;
     int ntasks, nglobals, nlocks;
@@ -331,7 +332,9 @@ static int search(struct rp *R, size_t nshared)
             found = 1;
             break;
         }
-        if (++R->nodes > REPLAY_MAX_NODES) {
+        if (++R->nodes > REPLAY_MAX_NODES ||
+            (R->deadline_ns && R->nodes % 4096 == 0 &&
+             rclock_mono_ns() > R->deadline_ns)) {
             found = -1;
             break;
         }
@@ -565,6 +568,7 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
     }
     memset(&R, 0, sizeof(R));
     R.P = L->prog;
+    R.deadline_ns = rp->deadline_ns;
     R.tr = tr;
     R.ntasks = tr->ntasks;
     R.nglobals = tr->nglobals;
@@ -598,7 +602,9 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
     } else if ((found = search(&R, nshared)) <= 0) {
         if (found < 0)
             sb_printf(&rp->why, "no order of the reads and writes was found "
-                      "after %d steps of search", REPLAY_MAX_NODES);
+                      "after %lld steps of search%s", (long long)R.nodes - 1,
+                      R.nodes <= REPLAY_MAX_NODES ? ", within the time limit "
+                      "(--timeout)" : "");
         else
             sb_puts(&rp->why, "no order of the reads and writes explains the "
                     "values they saw: the interleaving cannot be "

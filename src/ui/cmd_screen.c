@@ -119,10 +119,13 @@ int cmd_screen(int argc, char **argv)
             app_resize(&a, o.width, o.height);
             driver_settle(&a, &clock);
             view_draw(&a);
-            for (int64_t i = 0; i < steps; i++) {
+            /* Step as the keys would, but draw only the last frame: a
+             * step costs a seek in the trace, a frame a whole screen.
+             * No frame in between changes what a step does. */
+            for (int64_t i = 0; i < steps; i++)
                 app_key(&a, K_RIGHT);
+            if (steps > 0)
                 view_draw(&a);
-            }
             driver_script(&a, &ks, &clock, stdout);
             driver_dump(&a, stdout);
             term_stop();

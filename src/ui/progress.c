@@ -2,6 +2,7 @@
 #include "ui/progress.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,19 +48,64 @@ static char *state_path(void)
     return NULL;
 }
 
+/* ---- the table of lessons ---------------------------------------------- */
+
+/* FNV-1a: keys are short file names, and any byte may occur. */
+static uint64_t hash_key(const char *key)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return h;
+}
+
+/* The slot that holds key, or the empty slot where it would go. */
+static size_t find_slot(const struct progress *pg, const char *key,
+                        uint64_t *probes)
+{
+    size_t mask = pg->nslots - 1, i = (size_t)hash_key(key) & mask;
+
+    for (;;) {
+        int k = pg->slots[i];
+
+        ++*probes;
+        if (k < 0 || strcmp(pg->lessons[k].key, key) == 0)
+            return i;
+        i = (i + 1) & mask;
+    }
+}
+
+static void rehash(struct progress *pg)
+{
+    size_t n = pg->nslots ? pg->nslots * 2 : 64;
+
+    free(pg->slots);
+    pg->slots = xmalloc(n * sizeof(*pg->slots));
+    pg->nslots = n;
+    for (size_t i = 0; i < n; i++)
+        pg->slots[i] = -1;
+    for (int k = 0; k < pg->n; k++)
+        pg->slots[find_slot(pg, pg->lessons[k].key, &pg->probes)] = k;
+}
+
 struct progress_lesson *progress_lesson(struct progress *pg, const char *key)
 {
     struct progress_lesson *pl;
+    size_t slot;
 
-    for (int i = 0; i < pg->n; i++)
-        if (strcmp(pg->lessons[i].key, key) == 0)
-            return &pg->lessons[i];
+    if ((size_t)pg->n + 1 > pg->nslots / 2)
+        rehash(pg);
+    slot = find_slot(pg, key, &pg->probes);
+    if (pg->slots[slot] >= 0)
+        return &pg->lessons[pg->slots[slot]];
     if (pg->n == pg->cap) {
         size_t cap = (size_t)pg->cap;
 
         XGROW(pg->lessons, cap, (size_t)pg->n + 1);
         pg->cap = (int)cap;
     }
+    pg->slots[slot] = pg->n;
     pl = &pg->lessons[pg->n++];
     memset(pl, 0, sizeof(*pl));
     pl->key = xstrdup(key);
@@ -69,17 +115,24 @@ struct progress_lesson *progress_lesson(struct progress *pg, const char *key)
 const struct progress_lesson *progress_find(const struct progress *pg,
                                             const char *key)
 {
-    for (int i = 0; i < pg->n; i++)
-        if (strcmp(pg->lessons[i].key, key) == 0)
-            return &pg->lessons[i];
-    return NULL;
+    uint64_t probes = 0;
+    size_t slot;
+
+    if (pg->n == 0)
+        return NULL;
+    slot = find_slot(pg, key, &probes);
+    return pg->slots[slot] >= 0 ? &pg->lessons[pg->slots[slot]] : NULL;
 }
+
+/* ---- pages and answers -------------------------------------------------- */
+
+enum { MAX_PAGE = 100000 };
 
 static int set_seen(struct progress_lesson *pl, int page)
 {
     int w = page / 64;
 
-    if (page < 0 || page > 100000)
+    if (page < 0 || page > MAX_PAGE)
         return 0;
     if (w >= pl->nwords) {
         pl->seen = xrealloc(pl->seen, sizeof(uint64_t) * (size_t)(w + 1));
@@ -93,9 +146,28 @@ static int set_seen(struct progress_lesson *pl, int page)
     return 1;
 }
 
+/* Where (page, ask) is or would go in the sorted answers. */
+static int ask_pos(const struct progress_lesson *pl, int page, int ask)
+{
+    int lo = 0, hi = pl->nasks;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        const struct progress_ask *q = &pl->asks[mid];
+
+        if (q->page < page || (q->page == page && q->ask < ask))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int add_answer(struct progress_lesson *pl, int page, int ask, int right)
 {
-    if (progress_answered(pl, page, ask) >= 0)
+    int at = ask_pos(pl, page, ask);
+
+    if (at < pl->nasks && pl->asks[at].page == page && pl->asks[at].ask == ask)
         return 0;
     if (pl->nasks == pl->cap_asks) {
         size_t cap = (size_t)pl->cap_asks;
@@ -103,60 +175,266 @@ static int add_answer(struct progress_lesson *pl, int page, int ask, int right)
         XGROW(pl->asks, cap, (size_t)pl->nasks + 1);
         pl->cap_asks = (int)cap;
     }
-    pl->asks[pl->nasks].page = page;
-    pl->asks[pl->nasks].ask = ask;
-    pl->asks[pl->nasks].right = right != 0;
+    memmove(pl->asks + at + 1, pl->asks + at,
+            sizeof(*pl->asks) * (size_t)(pl->nasks - at));
+    pl->asks[at].page = page;
+    pl->asks[at].ask = ask;
+    pl->asks[at].right = right != 0;
     pl->nasks++;
     return 1;
 }
 
-static void parse_line(struct progress *pg, char *line)
+/* ---- the file ------------------------------------------------------------- */
+
+/* Bytes written as %XX in a key: the separators, '%' itself, and what
+ * would garble a line or a terminal. */
+static int must_escape(unsigned char c)
 {
-    char *save = NULL, *key = strtok_r(line, " \t\n", &save), *field;
-    struct progress_lesson *pl;
+    return c <= 0x20 || c == 0x7F || c == '%';
+}
 
-    if (!key || *key == '#')
-        return;
-    pl = progress_lesson(pg, key);
-    while ((field = strtok_r(NULL, " \t\n", &save)) != NULL) {
-        char *s2 = NULL, *item;
+static void put_key(struct strbuf *sb, const char *key)
+{
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        if (must_escape(*p))
+            sb_printf(sb, "%%%02X", *p);
+        else
+            sb_putc(sb, (char)*p);
+}
 
-        if (strncmp(field, "seen=", 5) == 0) {
-            for (item = strtok_r(field + 5, ",", &s2); item;
-                 item = strtok_r(NULL, ",", &s2))
-                set_seen(pl, atoi(item));
-        } else if (strncmp(field, "asks=", 5) == 0) {
-            for (item = strtok_r(field + 5, ",", &s2); item;
-                 item = strtok_r(NULL, ",", &s2)) {
-                int page, ask, right;
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
 
-                if (sscanf(item, "%d.%d:%d", &page, &ask, &right) == 3)
-                    add_answer(pl, page, ask, right);
-            }
+/* Decode s[0..n) into out; -1 if it is not a key as put_key writes one. */
+static int get_key(const char *s, size_t n, struct strbuf *out)
+{
+    sb_clear(out);
+    if (n == 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c == '%') {
+            int hi = i + 1 < n ? hexval(s[i + 1]) : -1;
+            int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return -1;
+            sb_putc(out, (char)(hi * 16 + lo));
+            i += 2;
+        } else if (must_escape(c)) {
+            return -1;
+        } else {
+            sb_putc(out, (char)c);
         }
     }
+    return 0;
+}
+
+/* A whole non-negative decimal number of at most 9 digits from *s, which
+ * moves past it; -1 if there is none. */
+static int get_num(const char **s, const char *end)
+{
+    int v = 0, digits = 0;
+
+    while (*s < end && **s >= '0' && **s <= '9' && digits < 10) {
+        v = v * 10 + (**s - '0');
+        ++*s;
+        digits++;
+    }
+    return digits == 0 || digits > 9 ? -1 : v;
+}
+
+struct pending_ask {
+    int page, ask, right, order;
+};
+
+static int by_ask(const void *a, const void *b)
+{
+    const struct pending_ask *x = a, *y = b;
+
+    if (x->page != y->page)
+        return x->page < y->page ? -1 : 1;
+    if (x->ask != y->ask)
+        return x->ask < y->ask ? -1 : 1;
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* Check the fields of one line, s[0..n) after its key; fill seen and asks.
+ * Returns -1 if the line is not understood (then nothing is kept). */
+static int parse_fields(const char *s, const char *end, struct strbuf *seen,
+                        struct pending_ask **asks, size_t *nasks, size_t *cap)
+{
+    int had_seen = 0, had_asks = 0;
+
+    sb_clear(seen);
+    *nasks = 0;
+    while (s < end) {
+        if (*s != ' ')
+            return -1;
+        s++;
+        if (end - s >= 5 && memcmp(s, "seen=", 5) == 0 && !had_seen) {
+            had_seen = 1;
+            s += 5;
+            while (s < end && *s != ' ') {
+                int page = get_num(&s, end);
+
+                if (page < 0 || page > MAX_PAGE)
+                    return -1;
+                sb_add(seen, (const char *)&page, sizeof(page));
+                if (s < end && *s == ',' && s + 1 < end && s[1] != ' ')
+                    s++;
+                else if (s < end && *s != ' ')
+                    return -1;
+            }
+        } else if (end - s >= 5 && memcmp(s, "asks=", 5) == 0 && !had_asks) {
+            had_asks = 1;
+            s += 5;
+            while (s < end && *s != ' ') {
+                struct pending_ask q;
+
+                q.page = get_num(&s, end);
+                if (q.page < 0 || s >= end || *s++ != '.')
+                    return -1;
+                q.ask = get_num(&s, end);
+                if (q.ask < 0 || s >= end || *s++ != ':')
+                    return -1;
+                q.right = get_num(&s, end);
+                if (q.right < 0 || q.right > 1)
+                    return -1;
+                q.order = (int)*nasks;
+                XGROW(*asks, *cap, *nasks + 1);
+                (*asks)[(*nasks)++] = q;
+                if (s < end && *s == ',' && s + 1 < end && s[1] != ' ')
+                    s++;
+                else if (s < end && *s != ' ')
+                    return -1;
+            }
+        } else {
+            return -1;
+        }
+    }
+    return had_seen && had_asks ? 0 : -1;
+}
+
+/* Merge the answers of one line: sorted, the first of each (page, ask)
+ * wins, then merged with what the lesson already has. */
+static void merge_asks(struct progress_lesson *pl, struct pending_ask *q,
+                       size_t n)
+{
+    struct progress_ask *out;
+    size_t k = 0, i = 0, j = 0, cap;
+
+    qsort(q, n, sizeof(*q), by_ask);
+    for (size_t m = 0; m < n; m++)
+        if (k == 0 || q[m].page != q[k - 1].page || q[m].ask != q[k - 1].ask)
+            q[k++] = q[m];
+    cap = (size_t)pl->nasks + k;
+    out = xmalloc(sizeof(*out) * (cap ? cap : 1));
+    n = 0;
+    while (i < (size_t)pl->nasks || j < k) {
+        const struct progress_ask *a = i < (size_t)pl->nasks ? &pl->asks[i] : NULL;
+        const struct pending_ask *b = j < k ? &q[j] : NULL;
+
+        if (a && (!b || a->page < b->page ||
+                  (a->page == b->page && a->ask <= b->ask))) {
+            if (b && a->page == b->page && a->ask == b->ask)
+                j++;    /* already known: the earlier answer stays */
+            out[n++] = *a;
+            i++;
+        } else {
+            out[n].page = b->page;
+            out[n].ask = b->ask;
+            out[n].right = b->right;
+            n++;
+            j++;
+        }
+    }
+    free(pl->asks);
+    pl->asks = out;
+    pl->nasks = (int)n;
+    pl->cap_asks = (int)cap;
+}
+
+void progress_parse(struct progress *pg, const char *text, size_t len)
+{
+    const char *p = text, *end = text + len;
+    struct strbuf key, seen;
+    struct pending_ask *asks = NULL;
+    size_t cap = 0, nasks;
+
+    sb_init(&key);
+    sb_init(&seen);
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end, *sp;
+        struct progress_lesson *pl;
+
+        sp = memchr(p, ' ', (size_t)(eol - p));
+        if (!sp)
+            sp = eol;
+        if (*p == '#' && p < eol) {
+            /* the header comment: written again on save */
+        } else if (p == eol) {
+            /* a blank line */
+        } else if (get_key(p, (size_t)(sp - p), &key) < 0 ||
+                   parse_fields(sp, eol, &seen, &asks, &nasks, &cap) < 0) {
+            pg->dropped++;
+        } else {
+            pl = progress_lesson(pg, key.s);
+            for (size_t i = 0; i + sizeof(int) <= seen.len; i += sizeof(int)) {
+                int page;
+
+                memcpy(&page, seen.s + i, sizeof(page));
+                set_seen(pl, page);
+            }
+            if (nasks)
+                merge_asks(pl, asks, nasks);
+        }
+        p = nl ? nl + 1 : end;
+    }
+    free(asks);
+    sb_done(&key);
+    sb_done(&seen);
+    if (pg->dropped)
+        pg->dirty = 1;  /* the next save leaves the junk out */
 }
 
 struct progress *progress_load(void)
 {
     struct progress *pg = xcalloc(1, sizeof(*pg));
+    struct strbuf sb;
+    char buf[65536];
+    size_t n;
     FILE *f;
-    char line[8192];
 
     pg->path = state_path();
     if (!pg->path || (f = fopen(pg->path, "r")) == NULL)
         return pg;
-    while (fgets(line, sizeof(line), f))
-        parse_line(pg, line);
+    sb_init(&sb);
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        sb_add(&sb, buf, n);
     fclose(f);
+    progress_parse(pg, sb.s ? sb.s : "", sb.len);
+    sb_done(&sb);
     return pg;
 }
 
+/* Write the whole file to a new temporary file, then rename it over the
+ * old one: readers see the old file or the new, never a torn one. */
 void progress_save(struct progress *pg)
 {
     struct strbuf sb;
     char *tmp;
-    FILE *f;
+    int fd;
 
     if (!pg || !pg->dirty || !pg->path)
         return;
@@ -170,7 +448,8 @@ void progress_save(struct progress *pg)
         const struct progress_lesson *pl = &pg->lessons[i];
         int first = 1;
 
-        sb_printf(&sb, "%s seen=", pl->key);
+        put_key(&sb, pl->key);
+        sb_puts(&sb, " seen=");
         for (int p = 0; p < pl->nwords * 64; p++)
             if (pl->seen[p / 64] & (1ull << (p % 64))) {
                 sb_printf(&sb, "%s%d", first ? "" : ",", p);
@@ -183,11 +462,22 @@ void progress_save(struct progress *pg)
         sb_putc(&sb, '\n');
     }
     tmp = xasprintf("%s.%ld.tmp", pg->path, (long)getpid());
-    f = fopen(tmp, "w");
-    if (f) {
-        int ok = fwrite(sb.s, 1, sb.len, f) == sb.len;
+    unlink(tmp);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        size_t off = 0;
+        int ok = 1;
 
-        ok &= fclose(f) == 0;
+        while (ok && off < sb.len) {
+            ssize_t w = write(fd, sb.s + off, sb.len - off);
+
+            if (w < 0 && errno == EINTR)
+                continue;
+            ok = w > 0;
+            off += ok ? (size_t)w : 0;
+        }
+        ok &= fsync(fd) == 0;
+        ok &= close(fd) == 0;
         if (!ok || rename(tmp, pg->path) < 0)
             unlink(tmp);
     }
@@ -205,6 +495,7 @@ void progress_free(struct progress *pg)
         free(pg->lessons[i].asks);
     }
     free(pg->lessons);
+    free(pg->slots);
     free(pg->path);
     free(pg);
 }
@@ -243,8 +534,12 @@ int progress_right(const struct progress_lesson *pl)
 
 int progress_answered(const struct progress_lesson *pl, int page, int ask)
 {
-    for (int k = 0; pl && k < pl->nasks; k++)
-        if (pl->asks[k].page == page && pl->asks[k].ask == ask)
-            return pl->asks[k].right;
+    int at;
+
+    if (!pl)
+        return -1;
+    at = ask_pos(pl, page, ask);
+    if (at < pl->nasks && pl->asks[at].page == page && pl->asks[at].ask == ask)
+        return pl->asks[at].right;
     return -1;
 }

@@ -8,12 +8,22 @@
  * seen lists the pages seen (from 0); asks lists questions answered, as
  * PAGE.ASK:RIGHT where RIGHT is 1 if the first answer was right.  Lessons
  * are known by file name, so moving the lessons keeps the progress.  A
- * file that cannot be read or written is not an error: progress is a
+ * name may hold any byte but NUL: in the file, '%', space, control bytes
+ * and DEL are written %XX (two hex digits), so "my race.lesson" is
+ * my%20race.lesson.  Lines may be of any length.
+ *
+ * Loading takes time linear in the file (a hash table of keys).  A line
+ * that is not of this form (a comment, junk, a foreign file's lines) is
+ * ignored, and dropped from the file when it is next written; the file is
+ * written whole to a temporary file and renamed over the old one, so a
+ * crash leaves the old file or the new one, never half of one.  A file
+ * that cannot be read or written is not an error: progress is a
  * convenience, never a reason to fail.
  */
 #ifndef TT_UI_PROGRESS_H
 #define TT_UI_PROGRESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct progress_lesson {
@@ -22,14 +32,18 @@ struct progress_lesson {
     int nwords;
     struct progress_ask {
         int page, ask, right;
-    } *asks;
+    } *asks;            /* sorted by (page, ask), one each */
     int nasks, cap_asks;
 };
 
 struct progress {
     char *path;         /* NULL: nowhere to keep it */
-    struct progress_lesson *lessons;
+    struct progress_lesson *lessons;    /* in the order first met */
     int n, cap;
+    int *slots;         /* hash table: index into lessons, or -1 */
+    size_t nslots;      /* a power of two, at least twice n */
+    uint64_t probes;    /* slots looked at, for the tests of scale */
+    int dropped;        /* lines of the file not understood */
     int dirty;
 };
 
@@ -52,6 +66,9 @@ int progress_pages_seen(const struct progress_lesson *pl);
 int progress_right(const struct progress_lesson *pl);
 /* The first answer to (page, ask): -1 none, 0 wrong, 1 right. */
 int progress_answered(const struct progress_lesson *pl, int page, int ask);
+
+/* Parse the text of a progress file into pg (as progress_load does). */
+void progress_parse(struct progress *pg, const char *text, size_t len);
 
 /* The lesson key for a path: its file name. */
 const char *progress_key(const char *path);

@@ -674,8 +674,11 @@ static void draw_too_small(struct app *a)
     draw_str(y + 2, 1, W - 2, R_NORMAL, "Make it larger, or press q to quit.");
 }
 
+long view_frames;
+
 void view_draw(struct app *a)
 {
+    view_frames++;
     erase();
     a->nhits = 0;
     if (a->width < VIEW_MIN_WIDTH || a->height < VIEW_MIN_HEIGHT) {

@@ -14,5 +14,8 @@
 enum { VIEW_MIN_WIDTH = 80, VIEW_MIN_HEIGHT = 24 };
 
 void view_draw(struct app *a);
+/* Frames drawn so far in this process (for tests: `screen --step` draws
+ * one frame, not one a step). */
+extern long view_frames;
 
 #endif

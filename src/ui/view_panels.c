@@ -842,7 +842,11 @@ void view_explore(struct app *a, int y, int x, int w, int h)
         sb_printf(&sb, "%d  %s", o->preemptions, o->witness_text);
         draw_str(y + row, cx, x + w - cx - 1, R_DIM, sb.s);
     }
-    if (!r->complete && h > r->noutcomes + 1)
+    if (!r->complete && h > r->noutcomes + 1 && r->stop == EXPLORE_MEMORY)
+        draw_strf(y + r->noutcomes + 1, x + 1, w - 2, R_BAD, "partial: %s "
+                  "after %lld states; shares are of the schedules explored",
+                  r->stop_text, (long long)r->states);
+    else if (!r->complete && h > r->noutcomes + 1)
         draw_strf(y + r->noutcomes + 1, x + 1, w - 2, R_DIM, "partial: the "
                   "search stopped after %lld states; shares are of the "
                   "schedules explored", (long long)r->states);

@@ -1,0 +1,184 @@
+#!/bin/sh
+# tests/t_harden.sh BINARY - hostile input: special files, huge numbers,
+# memory limits.  Every command is wrapped in `timeout`, so a regression
+# (a hang) fails the test instead of stalling the suite.
+set -u
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export XDG_STATE_HOME="$tmp/state"
+
+# status NAME EXPECTED CMD...: the exit status of CMD (under a timeout).
+status() {
+    name=$1 want=$2
+    shift 2
+    timeout 60 "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    [ "$got" -eq "$want" ] && echo "ok $name" ||
+        echo "FAIL $name: exit status $got, expected $want: $(head -c 300 "$tmp/err")"
+}
+
+# has NAME FILE TEXT: FILE contains TEXT.
+has() {
+    grep -qF -- "$3" "$2" && echo "ok $1" || echo "FAIL $1: no '$3' in: $(head -c 300 "$2")"
+}
+
+# lacks NAME FILE TEXT: FILE does not contain TEXT.
+lacks() {
+    grep -qF -- "$3" "$2" && echo "FAIL $1: '$3' in: $(head -c 300 "$2")" || echo "ok $1"
+}
+
+# ---- special files: refused before a byte is read ---------------------------
+
+mkfifo "$tmp/f.lesson"
+status fifo-check 1 "$bin" check "$tmp/f.lesson"
+has fifo-check-msg "$tmp/err" "f.lesson: error: is a FIFO (named pipe), not a lesson file"
+(cd "$tmp" && timeout 60 "$bin" check f.lesson >out 2>err; echo $? >rc)
+has fifo-check-by-name "$tmp/err" "f.lesson: error: is a FIFO"
+has fifo-check-by-name-status "$tmp/rc" "1"
+status fifo-run 1 "$bin" run "$tmp/f.lesson"
+status directory 1 "$bin" check "$tmp"
+has directory-msg "$tmp/err" "error: is a directory, not a lesson file"
+status device 1 "$bin" check /dev/null
+has device-msg "$tmp/err" "/dev/null: error: is a character device, not a lesson file"
+mkdir "$tmp/lessons"
+mkfifo "$tmp/lessons/01-pipe.lesson"
+cp lessons/03-race.lesson "$tmp/lessons/"
+status fifo-picker 0 env TAKETURNS_LESSONS="$tmp/lessons" "$bin" screen
+has fifo-picker-lists "$tmp/out" "01-pipe.lesson: error: is a FIFO"
+has fifo-picker-others "$tmp/out" "The race inside x = x + 1"
+printf '<Down>\n<Dump>\n' >"$tmp/keys"
+status fifo-picker-tui 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$tmp/lessons" "$bin"
+has fifo-picker-tui-moves "$tmp/out" "▶  3  The race inside"
+
+# ---- huge waits: past the time limit, never a wrapped clock -----------------
+
+cat >"$tmp/sleep.lesson" <<'LESSON'
+lesson "Huge waits"
+
+shared x = 0
+
+def f():
+    sleep(9223372036854775807)
+    x = 1
+
+async def g():
+    await asyncio.sleep(9223372036854775807)
+    x = 1
+
+scene threads:
+    mode threads
+    run f() as A
+
+scene gil:
+    mode gil
+    run f() as A
+
+scene seq:
+    mode sequential
+    run f() as A
+
+scene procs:
+    mode processes
+    run f() as A
+
+scene aio:
+    mode asyncio
+    run g() as A
+
+scene stall:
+    mode asyncio
+    run f() as A
+LESSON
+for sc in threads gil seq procs aio stall; do
+    status sleep-run-$sc 1 "$bin" run "$tmp/sleep.lesson" --scene $sc
+    has sleep-run-$sc-msg "$tmp/err" "the run passed tick 100000000 without ending"
+    status sleep-real-$sc 1 "$bin" real "$tmp/sleep.lesson" --scene $sc --timeout 0.2
+    has sleep-real-$sc-msg "$tmp/err" "the run did not end within the time limit of 0.2 s (--timeout)"
+    lacks sleep-real-$sc-when "$tmp/err" "e+"
+done
+
+# ---- the progress file: a lesson name with a space ----------------------------
+
+mkdir "$tmp/spaced"
+cp lessons/03-race.lesson "$tmp/spaced/03 my race.lesson"
+mkdir -p "$tmp/state/taketurns"
+printf '03%%20my%%20race.lesson seen=0,1,2 asks=\njunk line\n' >"$tmp/state/taketurns/progress"
+printf '<Dump>\n' >"$tmp/keys"
+status progress-space 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$tmp/spaced" "$bin"
+has progress-space-shown "$tmp/out" "3/7 pages"
+# Open it (page 4: where the student left off), then back to the list.
+printf '<Enter>\n<Dump>\n' >"$tmp/keys"
+status progress-space-open 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$tmp/spaced" "$bin"
+has progress-space-resumes "$tmp/out" "4/7"
+has progress-space-saved "$tmp/state/taketurns/progress" "03%20my%20race.lesson seen=0,1,2,3 asks="
+lacks progress-junk-dropped "$tmp/state/taketurns/progress" "junk"
+
+# ---- one memory budget (--max-memory) -----------------------------------------
+
+status max-memory-bad 2 "$bin" run lessons/03-race.lesson --max-memory lots
+has max-memory-bad-msg "$tmp/err" "--max-memory takes a size"
+status max-memory-tiny 2 "$bin" run lessons/03-race.lesson --max-memory 1000
+status max-memory-ok 0 "$bin" run lessons/03-race.lesson --max-memory=64M
+
+# An endless loop with the step budget raised: stopped by memory.
+cat >"$tmp/spin.lesson" <<'LESSON'
+lesson "Spin"
+
+shared x = 0
+
+def f():
+    while True:
+        x = x + 1
+
+scene spin:
+    mode threads
+    budget 4611686018427387903
+    run f() as A
+LESSON
+for fmt in "" --json --timeline; do
+    status spin-memory$fmt 1 "$bin" run "$tmp/spin.lesson" $fmt --max-memory 64M
+    has spin-memory$fmt-msg "$tmp/err" "error: the run needs more than 64 MiB of memory (--max-memory): A is still running"
+done
+
+# Prints of 4 KB a line: the memory error is reported, not dropped with the
+# prints that no longer fit.
+{
+    printf 'lesson "Loud"\n\ndef f():\n    while True:\n        print("'
+    head -c 4000 /dev/zero | tr '\0' 'x'
+    printf '")\n\nscene loud:\n    mode threads\n    run f() as A\n'
+} >"$tmp/loud.lesson"
+status loud-memory 1 "$bin" run "$tmp/loud.lesson" --max-memory 16M
+has loud-memory-msg "$tmp/err" "error: the run needs more than 16 MiB of memory (--max-memory)"
+
+# Tasks with a thousand locals: the explorer stops, partial, at the budget.
+{
+    printf 'lesson "Locals"\n\nshared x = 0\n\ndef w():\n'
+    i=0
+    while [ $i -lt 1000 ]; do echo "    v$i = 0"; i=$((i + 1)); done
+    printf '    while True:\n        v0 = v0 + 1\n\nscene two:\n    mode threads\n'
+    printf '    run w() as A\n    run w() as B\n\npage "Outcomes":\n    How many?\n'
+    printf '    @scene two\n    @ask "outcomes?" 1 is outcomes\n'
+} >"$tmp/locals.lesson"
+status locals-explore 1 "$bin" explore "$tmp/locals.lesson" --max-memory 64M --json
+has locals-explore-partial "$tmp/out" '"complete": false'
+has locals-explore-why "$tmp/out" '"stopped": "max-memory"'
+has locals-explore-msg "$tmp/err" "the search needs more than 64 MiB of memory (--max-memory); the result is partial"
+status locals-explore-text 1 "$bin" explore "$tmp/locals.lesson" --max-memory 64M
+has locals-explore-text-msg "$tmp/out" "PARTIAL (the search needs more than 64 MiB of memory (--max-memory))"
+status locals-check 0 "$bin" check "$tmp/locals.lesson" --max-memory 64M
+has locals-check-msg "$tmp/err" "warning: not checked: exploring scene 'two': the search needs more than 64 MiB of memory (--max-memory)"
+printf 'e\n<Wait>\n<Dump>\n' >"$tmp/keys"
+status locals-tui 0 env TAKETURNS_KEYS="$tmp/keys" "$bin" "$tmp/locals.lesson" --max-memory 64M
+has locals-tui-msg "$tmp/out" "needs more than 64 MiB of memory"
+
+# Real runs keep the records that fit in the budget, and say so.
+status real-memory 1 "$bin" real "$tmp/spin.lesson" --timeout 0.3 --max-memory 4M
+has real-memory-note "$tmp/out" "all that fit in 4 MiB of memory (--max-memory, --max-records)"
+
+# The TUI's run stops at the budget too, and the event log says why.
+{ cat "$tmp/spin.lesson"; printf '\npage "Spin":\n    Round and round.\n    @scene spin\n'; } >"$tmp/spinp.lesson"
+status spin-tui 0 "$bin" screen "$tmp/spinp.lesson" --max-memory 16M --keys "<End>"
+has spin-tui-msg "$tmp/out" "stopped: the run needs more than 16 MiB of memory (--max-memory)"
