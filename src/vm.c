@@ -273,10 +273,10 @@ static void do_call(struct vm *vm, const struct program *prog,
             fail(eff, ERR_NEGATIVE_WAIT);
             return;
         }
-        if (v > VM_MAX_AWAIT_TICKS) {
-            fail(eff, ERR_TOO_LONG);
-            return;
-        }
+        /* Past any time limit either way: saturate, and the run ends at
+         * its time limit as a blocking wait of the same length would. */
+        if (v > VM_MAX_AWAIT_TICKS)
+            v = VM_MAX_AWAIT_TICKS;
         eff->value = v;
         call_done(fr, vm->slots, n, VM_REF(REF_WAIT, (uint32_t)v << 2 |
                                            (in->kind == CK_AWAIT_IO) << 1));

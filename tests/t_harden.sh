@@ -57,14 +57,17 @@ has fifo-picker-tui-moves "$tmp/out" "▶  3  The race inside"
 
 cat >"$tmp/sleep.lesson" <<'LESSON'
 lesson "Huge waits"
+import asyncio
 
 shared x = 0
 
 def f():
+    global x
     sleep(9223372036854775807)
     x = 1
 
 async def g():
+    global x
     await asyncio.sleep(9223372036854775807)
     x = 1
 
@@ -108,11 +111,11 @@ mkdir -p "$tmp/state/taketurns"
 printf '03%%20my%%20race.lesson seen=0,1,2 asks=\njunk line\n' >"$tmp/state/taketurns/progress"
 printf '<Dump>\n' >"$tmp/keys"
 status progress-space 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$tmp/spaced" "$bin"
-has progress-space-shown "$tmp/out" "3/7 pages"
+has progress-space-shown "$tmp/out" "3/9 pages"
 # Open it (page 4: where the student left off), then back to the list.
 printf '<Enter>\n<Dump>\n' >"$tmp/keys"
 status progress-space-open 0 env TAKETURNS_KEYS="$tmp/keys" TAKETURNS_LESSONS="$tmp/spaced" "$bin"
-has progress-space-resumes "$tmp/out" "4/7"
+has progress-space-resumes "$tmp/out" "4/9"
 has progress-space-saved "$tmp/state/taketurns/progress" "03%20my%20race.lesson seen=0,1,2,3 asks="
 lacks progress-junk-dropped "$tmp/state/taketurns/progress" "junk"
 
@@ -130,6 +133,7 @@ lesson "Spin"
 shared x = 0
 
 def f():
+    global x
     while True:
         x = x + 1
 

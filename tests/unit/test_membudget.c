@@ -67,6 +67,7 @@ static const char race[] =
     "lesson \"Race\"\n"
     "shared x = 0\n"
     "def w(n):\n"
+    "    global x\n"
     "    for i in range(n):\n"
     "        x = x + 1\n"
     "scene race:\n"

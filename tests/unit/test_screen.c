@@ -17,6 +17,7 @@ static const char lesson[] =
     "shared x = 0\n"
     "\n"
     "def w(n):\n"
+    "    global x\n"
     "    for i in range(n):\n"
     "        x = x + 1\n"
     "\n"
