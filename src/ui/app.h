@@ -148,7 +148,10 @@ void app_set_view(struct app *a, int64_t t, struct zoom z);
 /* Show the lesson picker with the lessons in paths. */
 void app_picker(struct app *a, char **paths, int n);
 
+/* Handle one key (actions.h says what each key does in each mode). */
 void app_key(struct app *a, int key);
+/* The mode the screen is in: one of enum app_mode (actions.h). */
+int app_mode(const struct app *a);
 /* A mouse click at a screen cell. */
 void app_click(struct app *a, int x, int y);
 void app_tick(struct app *a, int64_t now_ms);
@@ -179,5 +182,15 @@ void app_job_status(const struct app *a, char *buf, size_t n);
 int app_choices(struct app *a, int *tasks);
 /* The key that picks task t in manual mode ('1'..'9', or its label). */
 int app_task_key(const struct app *a, int t);
+
+/* A key and what it does, as the footer shows it. */
+struct app_hint {
+    const char *key, *what;
+};
+/* The footer's hints in a mode, in order; returns how many (<= max). */
+int app_hints(int mode, struct app_hint *out, int max);
+/* The help's entries, in order ('\n' continues an entry on the next
+ * line); returns how many (<= max). */
+int app_help(const char **out, int max);
 
 #endif

@@ -76,11 +76,7 @@ static void draw_page_title(struct app *a, int y, int W)
     draw_str(y, 1 + n, W - 2 - n, R_TITLE, pg->title);
 }
 
-struct hint {
-    const char *key, *what;
-};
-
-static void draw_hints(int y, int W, const struct hint *h, int n)
+static void draw_hints(int y, int W, const struct app_hint *h, int n)
 {
     int x = 1;
 
@@ -96,46 +92,17 @@ static void draw_hints(int y, int W, const struct hint *h, int n)
     }
 }
 
+/* The footer: the message of the last key, else the keys of the mode. */
 static void draw_footer(struct app *a, int y, int W)
 {
-    static const struct hint normal[] = {
-        {"space", "play"}, {"←→", "step"}, {"n/N", "switch"},
-        {"PgDn/PgUp", "page"}, {"?", "help"}, {"q", "quit"},
-        {"m", "manual"}, {"Tab", "focus"},
-    };
-    static const struct hint manual[] = {
-        {"1-9", "run a task"}, {"→", "redo / only choice"}, {"←", "undo"},
-        {"m", "hand back"}, {"?", "help"}, {"q", "quit"},
-    };
-    static const struct hint prompt[] = {
-        {"Enter", "check the answer"}, {"Backspace", "erase"},
-        {"Esc", "answer later"},
-    };
-    static const struct hint text_only[] = {
-        {"PgDn", "next page"}, {"PgUp", "previous"}, {"↑↓", "scroll"},
-        {"?", "help"}, {"q", "quit"},
-    };
+    struct app_hint h[16];
 
     draw_blank(y, 0, W, R_NORMAL);
     if (a->msg[0]) {
         draw_str(y, 1, W - 2, a->msg_bad ? R_BAD : R_BOLD, a->msg);
         return;
     }
-    static const struct hint outcomes[] = {
-        {"↑↓", "choose an outcome"}, {"Enter", "run its schedule"},
-        {"e", "close"}, {"Tab", "focus"}, {"?", "help"}, {"q", "quit"},
-    };
-
-    if (a->prompt)
-        draw_hints(y, W, prompt, (int)TT_ARRAY_LEN(prompt));
-    else if (a->ex_open && a->focus == FOCUS_LOG && a->ex)
-        draw_hints(y, W, outcomes, (int)TT_ARRAY_LEN(outcomes));
-    else if (a->manual)
-        draw_hints(y, W, manual, (int)TT_ARRAY_LEN(manual));
-    else if (!a->tape && !a->ncmp)
-        draw_hints(y, W, text_only, (int)TT_ARRAY_LEN(text_only));
-    else
-        draw_hints(y, W, normal, (int)TT_ARRAY_LEN(normal));
+    draw_hints(y, W, h, app_hints(app_mode(a), h, (int)TT_ARRAY_LEN(h)));
 }
 
 /* ---- the page's text and questions -------------------------------------- */
@@ -530,9 +497,6 @@ static void draw_lesson(struct app *a)
 static void draw_picker(struct app *a)
 {
     int W = a->width, H = a->height, y = 2, per = 3, visible;
-    static const struct hint keys[] = {
-        {"↑↓", "choose"}, {"Enter", "open"}, {"?", "help"}, {"q", "quit"},
-    };
 
     draw_blank(0, 0, W, R_HEADER);
     draw_str(0, 1, W - 2, R_HEADER, "taketurns · lessons: how tasks take turns");
@@ -607,37 +571,38 @@ static void draw_picker(struct app *a)
             tl_done(&t);
         }
     }
-    draw_blank(H - 1, 0, W, R_NORMAL);
-    if (a->msg[0])
-        draw_str(H - 1, 1, W - 2, a->msg_bad ? R_BAD : R_BOLD, a->msg);
-    else
-        draw_hints(H - 1, W, keys, (int)TT_ARRAY_LEN(keys));
+    draw_footer(a, H - 1, W);
 }
 
 /* ---- help and too small ------------------------------------------------- */
 
+/* The help's lines: each action's entry, continued lines indented under
+ * the first line's description. */
+static int help_lines(char lines[][96], int max)
+{
+    const char *entries[48];
+    int n = app_help(entries, (int)TT_ARRAY_LEN(entries)), k = 0;
+
+    for (int i = 0; i < n; i++) {
+        const char *p = entries[i];
+
+        for (int first = 1; *p && k < max; first = 0) {
+            size_t len = strcspn(p, "\n");
+
+            snprintf(lines[k++], sizeof(lines[0]), "%s%.*s",
+                     first ? "" : "             ", (int)len, p);
+            p += len + (p[len] == '\n');
+        }
+    }
+    return k;
+}
+
 static void draw_help(struct app *a)
 {
-    static const char *const lines[] = {
-        "space        play / pause (stops where the page stops)",
-        "→ l  ← h     step one tick forward / back (a wait is one step)",
-        "n  N         next / previous switch between tasks",
-        "Home  End    the start / the end of the run",
-        "+  -         play faster / slower",
-        "PgDn  PgUp   next / previous page",
-        "Enter 0-9    answer the page's question (Esc: later)",
-        "m            manual: you are the scheduler - 1-9 (or a task's",
-        "             letter) runs that task's next op; ← undoes;",
-        "             m again hands the run back to the scheduler",
-        "Tab          focus: text, timeline, code, log; ↑↓ j k act on it",
-        "< >  z Z     scroll the timeline / zoom in, out",
-        "mouse        click a lane to go to that tick",
-        "e  r  v      explore all interleavings / real run / its view",
-        "Esc          back to the list of lessons (if you came from it)",
-        "?  q         this help / quit",
-    };
+    char lines[64][96];
+    int nlines = help_lines(lines, (int)TT_ARRAY_LEN(lines));
     int W = a->width, H = a->height, bw = W - 8 > 74 ? 74 : W - 8;
-    int bh = (int)TT_ARRAY_LEN(lines) + 7, x0 = (W - bw) / 2, y0;
+    int bh = nlines + 7, x0 = (W - bw) / 2, y0;
     int used[TS_COUNT + 2];
 
     if (bh > H - 2)
@@ -652,8 +617,7 @@ static void draw_help(struct app *a)
         draw_str(y, x0 + bw - 1, 1, R_RULE_FOCUS, draw_glyph(G_VLINE));
     }
     draw_str(y0, x0 + 2, bw - 4, R_RULE_FOCUS, " keys · any key closes this ");
-    for (int i = 0; i < (int)TT_ARRAY_LEN(lines) && y0 + 2 + i < y0 + bh - 4;
-         i++)
+    for (int i = 0; i < nlines && y0 + 2 + i < y0 + bh - 4; i++)
         draw_str(y0 + 2 + i, x0 + 2, bw - 4, R_NORMAL, lines[i]);
     for (int s = 0; s < TS_COUNT + 2; s++)
         used[s] = 1;
