@@ -33,6 +33,17 @@ for lesson in lessons/*.lesson; do
     done
 done
 
+# Nothing on a screen answers the question that waits on it: the header
+# shows the tick, not the run's total (which answers "how many ticks?").
+leaks=0
+for f in "$gold"/*; do
+    if grep -q '(predict:' "$f" && head -1 "$f" | grep -q 'tick [0-9]*/'; then
+        echo "FAIL no-answer-in-header: $(basename "$f"): $(head -1 "$f")"
+        leaks=$((leaks + 1))
+    fi
+done
+[ "$leaks" -eq 0 ] && echo "ok no-answer-in-header"
+
 # check NAME COMMAND...: the command succeeds.
 check() {
     name=$1

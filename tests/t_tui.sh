@@ -91,7 +91,8 @@ start_shell
 keys "$race" Enter
 wait_for open "1/7 Two workers, one counter"
 wait_for question "? What is x at the end?"
-wait_for cursor-at-0 "tick 0/50"
+wait_for cursor-at-0 "tick 0 "
+if screen | grep -q "tick 0/50"; then echo "FAIL header-hides-total: tick 0/50 before the answer"; else echo "ok header-hides-total"; fi
 keys 6 Enter
 wait_for answer-right "6 — right"
 wait_for explain "3 + 3 = 6"

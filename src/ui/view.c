@@ -43,6 +43,11 @@ static void status_text(struct app *a, char *buf, size_t n)
     }
     if (a->manual)
         snprintf(buf, n, "tick %lld · you schedule", (long long)a->cursor);
+    else if (app_pending_ask(a, NULL))
+        /* The total would answer "how many ticks?" before it is asked. */
+        snprintf(buf, n, "tick %lld %s %s", (long long)a->cursor,
+                 draw_glyph(a->playing ? G_PLAY : G_PAUSE),
+                 a->playing ? "playing" : "paused");
     else if (a->playing)
         snprintf(buf, n, "tick %lld/%lld %s playing %d/s", (long long)a->cursor,
                  (long long)end, draw_glyph(G_PLAY),
