@@ -90,8 +90,14 @@ check answer-wrong grep -q "You said 5; the answer is 6" "$tmp/a"
 check manual-tick grep -q "tick 10 · you schedule" "$tmp/a"
 check manual-title grep -q "turns chosen by hand from tick 9" "$tmp/a"
 
-# The help overlay and the picker.
-"$bin" screen $race --keys '?' >"$tmp/a"
+# While the question waits, typing is the answer: n is not "next switch".
+"$bin" screen $race --keys 'no' >"$tmp/a"
+check typed-answer grep -q "predict ▶ no_" "$tmp/a"
+check typed-not-keys sh -c "! grep -q 'switch' '$tmp/a'"
+check typed-header grep -q "tick 0 " "$tmp/a"
+
+# The help overlay (after Esc puts the question aside) and the picker.
+"$bin" screen $race --keys '<Esc> ?' >"$tmp/a"
 check help grep -q "any key closes this" "$tmp/a"
 "$bin" screen >"$tmp/a"
 check picker grep -q "lessons: how tasks take turns" "$tmp/a"

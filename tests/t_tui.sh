@@ -93,6 +93,12 @@ wait_for open "1/7 Two workers, one counter"
 wait_for question "? What is x at the end?"
 wait_for cursor-at-0 "tick 0 "
 if screen | grep -q "tick 0/50"; then echo "FAIL header-hides-total: tick 0/50 before the answer"; else echo "ok header-hides-total"; fi
+# While the question waits, letters are the answer, not keys: n is no
+# jump to the next switch.
+keys n o
+wait_for typed-answer "predict ▶ no_"
+keys BSpace BSpace
+wait_gone typed-erased "▶ no_"
 keys 6 Enter
 wait_for answer-right "6 — right"
 wait_for explain "3 + 3 = 6"
@@ -247,6 +253,39 @@ keys q
 wait_gone langc-quit "3/7 Stopped in the middle"
 check_sane langc
 
+# ---- escape sequences: decoded whole, never split into keys ----------------------
+# tmux sends ESC [ 1 ~ for Home, which xterm-256color's terminfo does not
+# list: split up, its '1' would pick task 1 and start manual mode.
+start_shell
+keys "TERM=xterm-256color $race --page 3" Enter
+wait_for esc-open "3/7 Stopped in the middle"
+wait_for esc-stop "paused where this page stops (tick 9)"
+keys End
+wait_for esc-end "tick 50/50"
+keys Home
+wait_for esc-home "tick 0/50"
+keys F1 F5 F12 IC DC
+keys End
+wait_for esc-fkeys "tick 50/50"
+# An SGR mouse click on lane A at tick 20 (column 27, row 10, from 1)...
+T send-keys -t tt -H 1b 5b 3c 30 3b 32 37 3b 31 30 4d 1b 5b 3c 30 3b 32 37 3b 31 30 6d
+wait_for esc-sgr-click "tick 20/50"
+# ... and an X10 one at tick 30: ESC [ M, button+32, column+33, row+33.
+T send-keys -t tt -H 1b 5b 4d 20 45 2a
+wait_for esc-x10-click "tick 30/50"
+# An unknown sequence is dropped whole.
+T send-keys -t tt -H 1b 5b 39 39 3b 31 7a
+keys End
+wait_for esc-unknown "tick 50/50"
+if screen | grep -qE "you schedule|does nothing here"; then
+    echo "FAIL esc-no-leak: a sequence leaked as keys:"
+    screen | sed 's/^/    | /'
+else
+    echo "ok esc-no-leak"
+fi
+keys q
+wait_gone esc-quit "3/7 Stopped in the middle"
+
 # ---- the lesson picker -------------------------------------------------------------------
 start_shell
 keys "$bin" Enter
@@ -255,6 +294,9 @@ wait_for picker-progress "pages"
 keys Down Down Enter
 # Lesson 3 opens where the student left off: the first page not seen yet.
 wait_for picker-opens "4/7 The lost update"
+# Its question waits: Esc puts it aside, a second Esc goes back.
+keys Escape
+wait_for picker-aside "answer put aside"
 keys Escape
 wait_for picker-back "lessons: how tasks take turns"
 keys q

@@ -49,12 +49,13 @@ enum {
 #define APP_ACTIONS(X)                                                        \
     /* typing an answer */                                                    \
     X(ASK_ENTER, act_ask_enter, AKEYS(K_ENTER), M_ASK,                        \
-      M_ASK, 1, "Enter", "check the answer", NULL)                            \
+      M_ASK, 2, "Enter", "check the answer", NULL)                            \
     X(ASK_ERASE, act_ask_erase, AKEYS(K_BACKSPACE, 8), M_ASK,                 \
-      M_ASK, 2, "Backspace", "erase", NULL)                                   \
+      M_ASK, 3, "Backspace", "erase", NULL)                                   \
     X(ASK_LATER, act_ask_later, AKEYS(K_ESC), M_ASK,                          \
-      M_ASK, 3, "Esc", "answer later", NULL)                                  \
-    X(ASK_TYPE, act_ask_type, AKEYS(AK_TEXT), M_ASK, 0, 0, NULL, NULL, NULL)  \
+      M_ASK, 4, "Esc", "answer later", NULL)                                  \
+    X(ASK_TYPE, act_ask_type, AKEYS(AK_TEXT), M_ASK, M_ASK, 1, "type",        \
+      "your answer", NULL)                                                    \
     /* the list of lessons */                                                 \
     X(PICK_UP, act_picker_up, AKEYS(K_UP, 'k'), M_PICKER,                     \
       M_PICKER, 1, "↑↓", "choose", NULL)                                      \
@@ -76,80 +77,83 @@ enum {
     /* playing */                                                             \
     X(PLAY, act_play, AKEYS(' '), M_LESSON,                                   \
       M_PLAY, 1, "space", "play",                                             \
-      "space        play / pause (stops where the page stops)")              \
-    X(STEP_FWD, act_step_forward, AKEYS(K_RIGHT, 'l'), M_LESSON,              \
+      "space        play / pause (stops where the page stops)")               \
+    X(STEP_FWD, act_step_forward, AKEYS(K_RIGHT, 'l'), M_LESSON | M_ASK,      \
       M_PLAY, 2, "←→", "step",                                                \
-      "→ l  ← h     step one tick forward / back (a wait is one step)")      \
-    X(STEP_BACK, act_step_back, AKEYS(K_LEFT, 'h'), M_LESSON,                 \
+      "→ l  ← h     step one tick forward / back (a wait is one step)")       \
+    X(STEP_BACK, act_step_back, AKEYS(K_LEFT, 'h'), M_LESSON | M_ASK,         \
       M_MANUAL, 3, "←", "undo", NULL)                                         \
     X(NEXT_SWITCH, act_next_switch, AKEYS('n'), M_LESSON,                     \
       M_PLAY, 3, "n/N", "switch",                                             \
-      "n  N         next / previous switch between tasks")                   \
+      "n  N         next / previous switch between tasks")                    \
     X(PREV_SWITCH, act_prev_switch, AKEYS('N'), M_LESSON,                     \
       0, 0, NULL, NULL, NULL)                                                 \
-    X(START, act_start, AKEYS(K_HOME), M_LESSON, 0, 0, NULL, NULL,            \
-      "Home  End    the start / the end of the run")                         \
-    X(END, act_end, AKEYS(K_END), M_LESSON, 0, 0, NULL, NULL, NULL)           \
+    X(START, act_start, AKEYS(K_HOME), M_LESSON | M_ASK, 0, 0, NULL, NULL,    \
+      "Home  End    the start / the end of the run")                          \
+    X(END, act_end, AKEYS(K_END), M_LESSON | M_ASK, 0, 0, NULL, NULL, NULL)   \
     X(FASTER, act_faster, AKEYS('+', '='), M_LESSON, 0, 0, NULL, NULL,        \
-      "+  -         play faster / slower")                                   \
+      "+  -         play faster / slower")                                    \
     X(SLOWER, act_slower, AKEYS('-', '_'), M_LESSON, 0, 0, NULL, NULL, NULL)  \
     /* pages */                                                               \
-    X(PAGES, act_none, AKEYS(0), 0, M_PLAY, 4, "PgDn/PgUp", "page",               \
-      "PgDn  PgUp   next / previous page")                                   \
-    X(PAGE_NEXT, act_page_next, AKEYS(K_PGDN), M_LESSON,                      \
+    X(PAGES, act_none, AKEYS(0), 0, M_PLAY, 4, "PgDn/PgUp", "page",           \
+      "PgDn  PgUp   next / previous page")                                    \
+    X(PAGE_NEXT, act_page_next, AKEYS(K_PGDN), M_LESSON | M_ASK,              \
       M_TEXT, 1, "PgDn", "next page", NULL)                                   \
-    X(PAGE_PREV, act_page_prev, AKEYS(K_PGUP), M_LESSON,                      \
+    X(PAGE_PREV, act_page_prev, AKEYS(K_PGUP), M_LESSON | M_ASK,              \
       M_TEXT, 2, "PgUp", "previous", NULL)                                    \
     /* questions */                                                           \
     X(RUN_OUTCOME, act_run_outcome, AKEYS(K_ENTER), M_OUTCOMES,               \
       M_OUTCOMES, 2, "Enter", "run its schedule", NULL)                       \
     X(ANSWER, act_answer, AKEYS(K_ENTER), M_LESSON, 0, 0, NULL, NULL,         \
-      "Enter 0-9    answer the page's question (Esc: later)")                \
+      "Enter 0-9    answer the page's question (Esc: later)")                 \
     X(ANSWER_DIGIT, act_answer_digit, AKEYS(AK_DIGIT),                        \
       M_PLAY | M_TEXT | M_OUTCOMES, 0, 0, NULL, NULL, NULL)                   \
     /* manual mode */                                                         \
     X(HAND_BACK, act_manual, AKEYS('m'), M_MANUAL,                            \
       M_MANUAL, 4, "m", "hand back", NULL)                                    \
     X(MANUAL, act_manual, AKEYS('m'), M_LESSON, M_PLAY, 7, "m", "manual",     \
-      "m            manual: you are the scheduler - 1-9 (or a task's\n"      \
+      "m            manual: you are the scheduler - 1-9 (or a task's\n"       \
       "letter) runs that task's next op; ← undoes;\n"                         \
-      "m again hands the run back to the scheduler")                         \
+      "m again hands the run back to the scheduler")                          \
     /* what is looked at */                                                   \
     X(FOCUS_OUTCOMES, act_focus_next, AKEYS(K_TAB), M_OUTCOMES,               \
       M_OUTCOMES, 4, "Tab", "focus", NULL)                                    \
-    X(FOCUS_NEXT, act_focus_next, AKEYS(K_TAB), M_LESSON, M_PLAY, 8,          \
+    X(FOCUS_NEXT, act_focus_next, AKEYS(K_TAB), M_LESSON | M_ASK, M_PLAY, 8,  \
       "Tab", "focus",                                                         \
-      "Tab          focus: text, timeline, code, log; ↑↓ j k act on it")     \
-    X(FOCUS_PREV, act_focus_prev, AKEYS(K_BTAB), M_LESSON,                    \
+      "Tab          focus: text, timeline, code, log; ↑↓ j k act on it")      \
+    X(FOCUS_PREV, act_focus_prev, AKEYS(K_BTAB), M_LESSON | M_ASK,            \
       0, 0, NULL, NULL, NULL)                                                 \
-    X(CHOOSE_OUTCOME, act_none, AKEYS(0), 0, M_OUTCOMES, 1, "↑↓",                 \
+    X(CHOOSE_OUTCOME, act_none, AKEYS(0), 0, M_OUTCOMES, 1, "↑↓",             \
       "choose an outcome", NULL)                                              \
-    X(MOVE_UP, act_move_up, AKEYS(K_UP, 'k'), M_LESSON,                       \
+    X(MOVE_UP, act_move_up, AKEYS(K_UP, 'k'), M_LESSON | M_ASK,               \
       M_TEXT, 3, "↑↓", "scroll", NULL)                                        \
-    X(MOVE_DOWN, act_move_down, AKEYS(K_DOWN, 'j'), M_LESSON,                 \
+    X(MOVE_DOWN, act_move_down, AKEYS(K_DOWN, 'j'), M_LESSON | M_ASK,         \
       0, 0, NULL, NULL, NULL)                                                 \
     X(SCROLL_LEFT, act_scroll_left, AKEYS('<', ','), M_LESSON,                \
-      0, 0, NULL, NULL, "< >  z Z     scroll the timeline / zoom in, out")   \
+      0, 0, NULL, NULL, "< >  z Z     scroll the timeline / zoom in, out")    \
     X(SCROLL_RIGHT, act_scroll_right, AKEYS('>', '.'), M_LESSON,              \
       0, 0, NULL, NULL, NULL)                                                 \
     X(ZOOM_IN, act_zoom_in, AKEYS('z'), M_LESSON, 0, 0, NULL, NULL, NULL)     \
     X(ZOOM_OUT, act_zoom_out, AKEYS('Z'), M_LESSON, 0, 0, NULL, NULL, NULL)   \
-    X(MOUSE, act_none, AKEYS(0), 0, 0, 0, NULL, NULL,                             \
-      "mouse        click a lane to go to that tick")                        \
+    X(MOUSE, act_none, AKEYS(0), 0, 0, 0, NULL, NULL,                         \
+      "mouse        click a lane to go to that tick")                         \
     /* slow work: the explorer and real runs */                               \
     X(EXPLORE, act_explore, AKEYS('e'), M_LESSON, M_OUTCOMES, 3, "e",         \
       "close",                                                                \
-      "e  r  v      explore all interleavings / real run / its view")        \
+      "e  r  v      explore all interleavings / real run / its view")         \
     X(REAL, act_real, AKEYS('r'), M_LESSON, 0, 0, NULL, NULL, NULL)           \
     X(VIEW, act_view, AKEYS('v'), M_LESSON, 0, 0, NULL, NULL, NULL)           \
     X(BACK, act_back, AKEYS(K_ESC), M_LESSON, 0, 0, NULL, NULL,               \
-      "Esc          back to the list of lessons (if you came from it)")      \
+      "Esc          back to the list of lessons (if you came from it)")       \
     /* everywhere */                                                          \
     X(HELP, act_help, AKEYS('?'), M_ALL, M_ALL, 5, "?", "help",               \
-      "?  q         this help / quit")                                       \
+      "?  q         this help / quit")                                        \
     X(QUIT, act_quit, AKEYS('q'), M_ALL, M_ALL, 6, "q", "quit", NULL)         \
     /* a task's key outside manual mode makes the student the scheduler */    \
     X(TAKE_OVER, act_pick_task, AKEYS(AK_TASK), M_PLAY | M_TEXT | M_OUTCOMES, \
+      0, 0, NULL, NULL, NULL)                                                 \
+    /* a task's letter in lower case, where no other key has it */            \
+    X(RUN_TASK_LOWER, act_pick_task_lower, AKEYS(AK_TASK_LOWER), M_MANUAL,    \
       0, 0, NULL, NULL, NULL)
 
 enum app_action {

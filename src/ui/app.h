@@ -104,7 +104,9 @@ struct app {
 
     /* questions of the page: one state per directive (only asks used) */
     struct ask_state *asks;
-    int prompt;                 /* typing an answer */
+    int prompt;                 /* typing an answer: printable keys go to
+                                 * it (open while a question waits) */
+    int ask_aside;              /* Esc put the question aside: keys work */
     char input[48];
     int ninput;
 

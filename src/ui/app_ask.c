@@ -75,7 +75,8 @@ static void submit_answer(struct app *a)
     if (!dv)
         return;
     if (!a->input[0]) {
-        app_say(a, "no answer given: type it, then Enter (Esc cancels)");
+        a->prompt = 1;
+        app_say(a, "no answer given: type it, then Enter (Esc: later)");
         return;
     }
     st = &app_page_asks(a, a->page)[i];
@@ -93,10 +94,12 @@ static void submit_answer(struct app *a)
                      dv->answer);
     a->ninput = 0;
     a->input[0] = '\0';
-    if (!app_pending_ask(a, NULL))
-        app_reveal_explore(a);
-    if (!app_pending_ask(a, NULL) && app_has_run(a) && a->until > a->cursor &&
-        !a->manual)
+    if (app_pending_ask(a, NULL)) {
+        a->prompt = 1;  /* the next question */
+        return;
+    }
+    app_reveal_explore(a);
+    if (app_has_run(a) && a->until > a->cursor && !a->manual)
         app_play_to(a, a->until, 1);
 }
 
@@ -113,9 +116,10 @@ int act_ask_later(struct app *a, int key)
 {
     (void)key;
     a->prompt = 0;
+    a->ask_aside = 1;
     a->ninput = 0;
     a->input[0] = '\0';
-    app_say(a, "answer put aside: Enter to answer later");
+    app_say(a, "answer put aside: keys work again · Enter answers");
     return 1;
 }
 
@@ -139,6 +143,7 @@ int act_ask_type(struct app *a, int key)
 void app_open_prompt(struct app *a, int first)
 {
     a->prompt = 1;
+    a->ask_aside = 0;
     a->ninput = 0;
     a->input[0] = '\0';
     app_pause(a);

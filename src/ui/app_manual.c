@@ -161,6 +161,12 @@ int act_pick_task(struct app *a, int key)
     return 1;
 }
 
+/* In manual mode a task's letter works in lower case too. */
+int act_pick_task_lower(struct app *a, int key)
+{
+    return act_pick_task(a, toupper(key));
+}
+
 int act_manual(struct app *a, int key)
 {
     (void)key;

@@ -168,7 +168,10 @@ void app_open_page(struct app *a, int p)
         a->focus = FOCUS_TIMELINE;
     app_fit_zoom(a);
     app_follow_view(a);
-    if (app_has_run(a) && a->until > a->cursor && !app_pending_ask(a, NULL))
+    a->ask_aside = 0;
+    if (app_pending_ask(a, NULL))
+        a->prompt = 1;  /* what is typed now is the prediction */
+    else if (app_has_run(a) && a->until > a->cursor)
         app_play_to(a, a->until, 1);
 }
 

@@ -239,7 +239,7 @@ static void build_questions(struct app *a, int width, struct tlines *t)
             if (dv == cur && first_pending) {
                 first_pending = 0;
                 if (a->prompt)
-                    sb_printf(&sb, "? %s  %s %s_", dv->question,
+                    sb_printf(&sb, "? %s  predict %s %s_", dv->question,
                               draw_glyph(G_ARROW), a->input);
                 else
                     sb_printf(&sb, "? %s  (predict: type your answer, then "

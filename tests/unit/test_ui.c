@@ -6,6 +6,7 @@
 
 #include "diag.h"
 #include "testhelp.h"
+#include "ui/actions.h"
 #include "ui/app.h"
 #include "ui/keys.h"
 #include "lanes.h"
@@ -215,6 +216,19 @@ static void test_app(void)
     CHECK(app_idle(&a));
     CHECK_EQ(a.cursor, 0);
     CHECK(app_pending_ask(&a, &i) != NULL);
+    /* Typed characters are the answer: n does not jump to a switch, Esc
+     * puts the question aside (then keys work), Enter takes it up. */
+    CHECK(a.prompt);
+    CHECK_EQ(app_mode(&a), M_ASK);
+    app_key(&a, 'n');
+    CHECK_EQ(a.cursor, 0);
+    CHECK_STR(a.input, "n");
+    app_key(&a, K_ESC);
+    CHECK(!a.prompt);
+    CHECK_EQ(app_mode(&a), M_PLAY);
+    app_key(&a, K_ENTER);
+    CHECK(a.prompt);
+    CHECK_STR(a.input, "");
     app_key(&a, '4');
     CHECK(a.prompt);
     app_key(&a, K_BACKSPACE);
@@ -276,6 +290,10 @@ static void test_app(void)
     app_key(&a, 'm');
     CHECK(a.manual);
     app_key(&a, 'B');
+    CHECK_EQ(a.cursor, 4);
+    app_key(&a, 'b');          /* a task's letter in either case */
+    CHECK_EQ(a.cursor, 5);
+    app_key(&a, K_LEFT);
     CHECK_EQ(a.cursor, 4);
     app_key(&a, '2');
     CHECK_EQ(a.cursor, 5);
