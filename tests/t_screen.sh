@@ -37,7 +37,7 @@ done
 # shows the tick, not the run's total (which answers "how many ticks?").
 leaks=0
 for f in "$gold"/*; do
-    if grep -q '(predict:' "$f" && head -1 "$f" | grep -q 'tick [0-9]*/'; then
+    if grep -q 'predict ▶' "$f" && head -1 "$f" | grep -q 'tick [0-9]*/'; then
         echo "FAIL no-answer-in-header: $(basename "$f"): $(head -1 "$f")"
         leaks=$((leaks + 1))
     fi
