@@ -197,6 +197,31 @@ else
     echo "FAIL progress-kept: $(cat "$tmp/state/taketurns/progress" 2>&1)"
 fi
 
+# The speed chosen is kept for the next run.
+grep -q '^speed=3$' "$tmp/state/taketurns/prefs" 2>/dev/null && echo "ok speed-kept" ||
+    echo "FAIL speed-kept: $(cat "$tmp/state/taketurns/prefs" 2>&1)"
+
+# ---- pacing: the next run plays at that speed; pages may open paused -------------
+start_shell
+keys "$race --page 3" Enter
+wait_for speed-next-run "playing 8/s"
+wait_for speed-next-run-stop "paused where this page stops (tick 9)"
+keys q
+wait_gone speed-quit "3/7 Stopped in the middle"
+keys "$race --page 3 --paused" Enter
+wait_for open-paused "paused at the page's start"
+wait_for open-paused-tick "tick 0/50"
+keys g 2 Enter
+wait_for goto-page "2/7 One line, four steps"
+keys p
+wait_for key-p "pages now play to where they stop"
+keys g 7 Enter NPage
+# From the last page, PgDn goes on to the next lesson.
+wait_for next-lesson "on to the next lesson"
+wait_for next-lesson-page "1/"
+keys Escape q
+wait_gone paused-quit "on to the next lesson"
+
 # ---- signals: the terminal is restored ----------------------------------------------
 for sig in TERM INT HUP; do
     start_shell 120 40
@@ -291,7 +316,10 @@ start_shell
 keys "$bin" Enter
 wait_for picker "lessons: how tasks take turns"
 wait_for picker-progress "pages"
-keys Down Down Enter
+# It starts on the last lesson opened (3), whose question not yet
+# answered is not counted as wrong.
+wait_for picker-not-answered "not answered yet"
+keys Enter
 # Lesson 3 opens where the student left off: the first page not seen yet.
 wait_for picker-opens "4/7 The lost update"
 # Its question waits: Esc puts it aside, a second Esc goes back.

@@ -101,6 +101,10 @@ enum {
       M_TEXT, 1, "PgDn", "next page", NULL)                                   \
     X(PAGE_PREV, act_page_prev, AKEYS(K_PGUP), M_LESSON | M_ASK,              \
       M_TEXT, 2, "PgUp", "previous", NULL)                                    \
+    X(GOTO_PAGE, act_goto_page, AKEYS('g'), M_LESSON, 0, 0, NULL, NULL,      \
+      "g            go to page N: type its number, then Enter")              \
+    X(OPEN_PAUSED, act_open_paused, AKEYS('p'), M_LESSON, 0, 0, NULL, NULL,  \
+      "p            pages open paused / play to where they stop")            \
     /* questions */                                                           \
     X(RUN_OUTCOME, act_run_outcome, AKEYS(K_ENTER), M_OUTCOMES,               \
       M_OUTCOMES, 2, "Enter", "run its schedule", NULL)                       \

@@ -75,7 +75,7 @@ static void submit_answer(struct app *a)
     if (!dv)
         return;
     if (!a->input[0]) {
-        a->prompt = 1;
+        a->prompt = PROMPT_ANSWER;
         app_say(a, "no answer given: type it, then Enter (Esc: later)");
         return;
     }
@@ -95,12 +95,12 @@ static void submit_answer(struct app *a)
     a->ninput = 0;
     a->input[0] = '\0';
     if (app_pending_ask(a, NULL)) {
-        a->prompt = 1;  /* the next question */
+        a->prompt = PROMPT_ANSWER;  /* the next question */
         return;
     }
     app_reveal_explore(a);
     if (app_has_run(a) && a->until > a->cursor && !a->manual)
-        app_play_to(a, a->until, 1);
+        app_play_to(a, a->until, !a->speed_set);
 }
 
 /* ---- typing the answer -------------------------------------------------- */
@@ -108,6 +108,20 @@ static void submit_answer(struct app *a)
 int act_ask_enter(struct app *a, int key)
 {
     (void)key;
+    if (a->prompt == PROMPT_PAGE) {
+        char text[sizeof(a->input)];
+
+        snprintf(text, sizeof(text), "%s", a->input);
+        trim(text);
+        a->prompt = PROMPT_NONE;
+        a->ninput = 0;
+        a->input[0] = '\0';
+        if (text[0])
+            app_goto_page(a, text);
+        if (app_pending_ask(a, NULL) && !a->ask_aside)
+            a->prompt = PROMPT_ANSWER;
+        return 1;
+    }
     submit_answer(a);
     return 1;
 }
@@ -115,6 +129,13 @@ int act_ask_enter(struct app *a, int key)
 int act_ask_later(struct app *a, int key)
 {
     (void)key;
+    if (a->prompt == PROMPT_PAGE) {
+        a->prompt = app_pending_ask(a, NULL) && !a->ask_aside ?
+                    PROMPT_ANSWER : PROMPT_NONE;
+        a->ninput = 0;
+        a->input[0] = '\0';
+        return 1;
+    }
     a->prompt = 0;
     a->ask_aside = 1;
     a->ninput = 0;
@@ -142,7 +163,7 @@ int act_ask_type(struct app *a, int key)
 
 void app_open_prompt(struct app *a, int first)
 {
-    a->prompt = 1;
+    a->prompt = PROMPT_ANSWER;
     a->ask_aside = 0;
     a->ninput = 0;
     a->input[0] = '\0';

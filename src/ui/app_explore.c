@@ -66,7 +66,7 @@ static void load_witness(struct app *a, int i)
     if (!a->zoom_set)
         app_fit_zoom(a);
     app_follow_view(a);
-    app_play_to(a, a->tape->end, 1);
+    app_play_to(a, a->tape->end, !a->speed_set);
     sb_init(&lab);
     explore_outcome_label(&lab, a->ex, i, EXPLORE_LABEL_TERSE);
     app_say(a, "the run now follows a schedule that ends in %s: %s", lab.s,

@@ -48,6 +48,8 @@ void app_pause(struct app *a);
 void app_set_cursor(struct app *a, int64_t t);
 /* Playing has reached where it stops. */
 void app_reached(struct app *a);
+/* Open the page numbered text (from 1), or say why not. */
+void app_goto_page(struct app *a, const char *text);
 
 /* ---- app_ask.c ---------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "lessons.h"
 #include "program.h"
 
 enum {
@@ -148,7 +149,8 @@ void app_open_page(struct app *a, int p)
             a->until = tape_until(a->tape, u, a->cursor);
     }
     a->stop = a->until >= 0 ? a->until : app_run_end(a);
-    a->speed = default_speed(app_run_end(a));
+    if (!a->speed_set)
+        a->speed = default_speed(app_run_end(a));
     a->real_runs = 20;
     if (a->tape) {
         const struct directive *dv = app_find_dir(pg, DIR_REAL);
@@ -170,9 +172,12 @@ void app_open_page(struct app *a, int p)
     app_follow_view(a);
     a->ask_aside = 0;
     if (app_pending_ask(a, NULL))
-        a->prompt = 1;  /* what is typed now is the prediction */
+        a->prompt = PROMPT_ANSWER;  /* what is typed now is the prediction */
+    else if (app_has_run(a) && a->until > a->cursor && a->open_paused)
+        app_say(a, "paused at the page's start · space plays to where it "
+                "stops (tick %lld)", (long long)a->until);
     else if (app_has_run(a) && a->until > a->cursor)
-        app_play_to(a, a->until, 1);
+        app_play_to(a, a->until, !a->speed_set);
 }
 
 int app_open(struct app *a, const char *path, int page, struct strbuf *err)
@@ -207,6 +212,7 @@ void app_open_lesson(struct app *a, struct lesson *L, const char *path,
     a->L = L;
     a->path = xstrdup(path);
     a->key = progress_key(a->path);
+    snprintf(a->last_key, sizeof(a->last_key), "%s", a->key);
     for (int i = 0; i < L->npages; i++)
         nd += L->pages[i].ndirs;
     a->asks = xcalloc((size_t)(nd ? nd : 1), sizeof(*a->asks));
@@ -254,7 +260,8 @@ int app_shown_task(struct app *a)
 
 /* ---- playing ------------------------------------------------------------ */
 
-/* Play from the cursor to target; boost: get there within a few seconds. */
+/* Play from the cursor to target; boost: get there within a few seconds
+ * (when the student has not chosen a speed). */
 void app_play_to(struct app *a, int64_t target, int boost)
 {
     int64_t dist = target - a->cursor;
@@ -493,20 +500,80 @@ int act_end(struct app *a, int key)
 
 /* ---- pages and speed ---------------------------------------------------- */
 
+/* The lesson after this one in the lesson directory, or NULL. */
+static char *next_lesson(const struct app *a)
+{
+    char **paths, *next = NULL;
+    int n = lessons_list(&paths);
+
+    for (int i = 0; i + 1 < n; i++)
+        if (strcmp(progress_key(paths[i]), a->key) == 0) {
+            next = xstrdup(paths[i + 1]);
+            break;
+        }
+    lessons_list_free(paths, n);
+    return next;
+}
+
 static void go_page(struct app *a, int dir)
 {
     int p = a->page + dir;
+    char *next;
 
     if (p < 0) {
         app_say(a, "this is the first page");
         return;
     }
+    if (p >= a->L->npages && (next = next_lesson(a)) != NULL) {
+        /* On to the next lesson, as a class goes on. */
+        struct strbuf err;
+
+        sb_init(&err);
+        if (app_open(a, next, 0, &err) < 0)
+            app_complain(a, "%.*s", (int)strcspn(err.s, "\n"), err.s);
+        else if (!a->msg[0])
+            app_say(a, "on to the next lesson: %s", a->L->title);
+        sb_done(&err);
+        free(next);
+        return;
+    }
     if (p >= a->L->npages) {
-        app_say(a, "this is the last page of the lesson%s",
+        app_say(a, "this is the last page of the last lesson%s",
                 a->from_picker ? " · Esc: the list of lessons" : "");
         return;
     }
     app_open_page(a, p);
+}
+
+/* g: type a page's number, then Enter. */
+int act_goto_page(struct app *a, int key)
+{
+    (void)key;
+    a->prompt = PROMPT_PAGE;
+    a->ninput = 0;
+    a->input[0] = '\0';
+    return 1;
+}
+
+void app_goto_page(struct app *a, const char *text)
+{
+    int64_t n;
+
+    if (parse_int64(text, &n) < 0 || n < 1 || n > a->L->npages) {
+        app_complain(a, "no page '%s': pages are 1-%d", text, a->L->npages);
+        return;
+    }
+    app_open_page(a, (int)n - 1);
+}
+
+/* p: pages open paused at their start, or play to where they stop. */
+int act_open_paused(struct app *a, int key)
+{
+    (void)key;
+    a->open_paused = !a->open_paused;
+    app_say(a, a->open_paused ? "pages now open paused at their start · "
+            "space plays" : "pages now play to where they stop when opened");
+    return 1;
 }
 
 int act_page_next(struct app *a, int key)
@@ -533,6 +600,7 @@ static void change_speed(struct app *a, int dir)
         return;
     }
     a->speed = s;
+    a->speed_set = 1;   /* kept from page to page, and for next time */
     a->boost = 0;
     app_say(a, "speed %d tick%s a second", app_speeds[s],
             app_speeds[s] == 1 ? "" : "s");

@@ -58,6 +58,13 @@ void app_picker(struct app *a, char **paths, int n)
     a->screen = SCREEN_PICKER;
 }
 
+void app_picker_select(struct app *a, const char *key)
+{
+    for (int i = 0; key && i < a->nentries; i++)
+        if (strcmp(progress_key(a->entries[i].path), key) == 0)
+            a->pick = i;
+}
+
 static void picker_open(struct app *a)
 {
     struct picker_entry *e;

@@ -103,6 +103,11 @@ static void draw_footer(struct app *a, int y, int W)
     struct app_hint h[16];
 
     draw_blank(y, 0, W, R_NORMAL);
+    if (a->prompt == PROMPT_PAGE) {
+        draw_strf(y, 1, W - 2, R_PROMPT, "go to page (1-%d, Enter; Esc: "
+                  "stay): %s_", a->L->npages, a->input);
+        return;
+    }
     if (a->msg[0]) {
         draw_str(y, 1, W - 2, a->msg_bad ? R_BAD : R_BOLD, a->msg);
         return;
@@ -238,7 +243,7 @@ static void build_questions(struct app *a, int width, struct tlines *t)
         } else if (dv->kind == DIR_ASK) {
             if (dv == cur && first_pending) {
                 first_pending = 0;
-                if (a->prompt)
+                if (a->prompt == PROMPT_ANSWER)
                     sb_printf(&sb, "? %s  predict %s %s_", dv->question,
                               draw_glyph(G_ARROW), a->input);
                 else
@@ -537,11 +542,21 @@ static void draw_picker(struct app *a)
             snprintf(prog, sizeof(prog), "does not load");
         else if (!pl || progress_pages_seen(pl) == 0)
             snprintf(prog, sizeof(prog), "not started · %d pages", e->npages);
-        else
+        else if (e->nasks == 0 || pl->nasks >= e->nasks)
             snprintf(prog, sizeof(prog), "%d/%d pages · %d/%d right",
                      progress_pages_seen(pl) < e->npages ?
                      progress_pages_seen(pl) : e->npages, e->npages,
                      progress_right(pl), e->nasks);
+        else if (pl->nasks == 0)
+            /* "0/2 right" would read as two wrong answers */
+            snprintf(prog, sizeof(prog), "%d/%d pages · not answered yet",
+                     progress_pages_seen(pl) < e->npages ?
+                     progress_pages_seen(pl) : e->npages, e->npages);
+        else
+            snprintf(prog, sizeof(prog), "%d/%d pages · %d/%d right · %d "
+                     "not answered yet", progress_pages_seen(pl) < e->npages ?
+                     progress_pages_seen(pl) : e->npages, e->npages,
+                     progress_right(pl), pl->nasks, e->nasks - pl->nasks);
         draw_str(y, x, W - x - draw_width(prog) - 3, sel ? R_CURLINE : R_TITLE,
                  e->title);
         draw_str(y, W - draw_width(prog) - 2, draw_width(prog) + 1,

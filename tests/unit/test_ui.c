@@ -286,6 +286,36 @@ static void test_app(void)
     app_key(&a, K_PGUP);
     settle(&a, &clock);
     CHECK_EQ(a.cursor, 3);
+    /* The speed the student chose stays from page to page, and a page
+     * plays to its stop at that speed. */
+    app_key(&a, K_PGUP);
+    settle(&a, &clock);
+    app_key(&a, '-');
+    i = a.speed;
+    CHECK(a.speed_set);
+    app_key(&a, K_PGDN);
+    CHECK_EQ(a.speed, i);
+    CHECK(a.playing);
+    CHECK_EQ(a.boost, 0);
+    settle(&a, &clock);
+    CHECK_EQ(a.cursor, 3);
+    /* Pages may open paused, at their start. */
+    app_key(&a, 'p');
+    CHECK(a.open_paused);
+    app_key(&a, K_PGDN);
+    CHECK(!a.playing);
+    CHECK_EQ(a.cursor, 3);
+    app_key(&a, 'p');
+    CHECK(!a.open_paused);
+    /* g, a number, Enter: that page. */
+    app_key(&a, 'g');
+    CHECK_EQ(app_mode(&a), M_ASK);
+    app_key(&a, '2');
+    app_key(&a, K_ENTER);
+    CHECK_EQ(a.page, 1);
+    CHECK_EQ(app_mode(&a), M_PLAY);
+    settle(&a, &clock);
+    CHECK_EQ(a.cursor, 3);
     /* Manual mode: B takes tick 3, twice; ← undoes; m hands back. */
     app_key(&a, 'm');
     CHECK(a.manual);
