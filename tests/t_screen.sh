@@ -96,6 +96,13 @@ check typed-answer grep -q "predict ▶ no_" "$tmp/a"
 check typed-not-keys sh -c "! grep -q 'switch' '$tmp/a'"
 check typed-header grep -q "tick 0 " "$tmp/a"
 
+# The explorer's shares are shares of schedules, with what each bound on
+# preemptions finds beside them.
+"$bin" screen lessons/12-deadlock.lesson --page 4 --keys '<Esc> e <Wait>' >"$tmp/a"
+check explore-share grep -q "share of schedules (not odds)" "$tmp/a"
+check explore-bound grep -q "with at most K preemptions: K=0 1 outcome · K=1 4 outcomes" "$tmp/a"
+check explore-not-100 grep -q ">99.9%" "$tmp/a"
+
 # The help overlay (after Esc puts the question aside) and the picker.
 "$bin" screen $race --keys '<Esc> ?' >"$tmp/a"
 check help grep -q "any key closes this" "$tmp/a"
