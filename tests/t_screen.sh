@@ -106,6 +106,11 @@ check explore-not-100 grep -q ">99.9%" "$tmp/a"
 # The help overlay (after Esc puts the question aside) and the picker.
 "$bin" screen $race --keys '<Esc> ?' >"$tmp/a"
 check help grep -q "any key closes this" "$tmp/a"
+# Its legend lists every glyph, at 80x24 too.
+for g in "L lock wait" "! preempted" "» yielded" "X failed" "~ waiting" \
+         "* tasks take turns" "?  q         this help / quit"; do
+    check "help-legend-$g" grep -qF -- "$g" "$tmp/a"
+done
 "$bin" screen >"$tmp/a"
 check picker grep -q "lessons: how tasks take turns" "$tmp/a"
 check picker-lesson grep -q "The race inside x = x + 1" "$tmp/a"

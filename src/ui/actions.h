@@ -89,10 +89,11 @@ enum {
     X(PREV_SWITCH, act_prev_switch, AKEYS('N'), M_LESSON,                     \
       0, 0, NULL, NULL, NULL)                                                 \
     X(START, act_start, AKEYS(K_HOME), M_LESSON | M_ASK, 0, 0, NULL, NULL,    \
-      "Home  End    the start / the end of the run")                          \
+      "Home End + - the start / the end of the run · play faster / "          \
+      "slower")                                                               \
     X(END, act_end, AKEYS(K_END), M_LESSON | M_ASK, 0, 0, NULL, NULL, NULL)   \
     X(FASTER, act_faster, AKEYS('+', '='), M_LESSON, 0, 0, NULL, NULL,        \
-      "+  -         play faster / slower")                                    \
+      NULL)                                    \
     X(SLOWER, act_slower, AKEYS('-', '_'), M_LESSON, 0, 0, NULL, NULL, NULL)  \
     /* pages */                                                               \
     X(PAGES, act_none, AKEYS(0), 0, M_PLAY, 4, "PgDn/PgUp", "page",           \
@@ -102,14 +103,14 @@ enum {
     X(PAGE_PREV, act_page_prev, AKEYS(K_PGUP), M_LESSON | M_ASK,              \
       M_TEXT, 2, "PgUp", "previous", NULL)                                    \
     X(GOTO_PAGE, act_goto_page, AKEYS('g'), M_LESSON, 0, 0, NULL, NULL,      \
-      "g            go to page N: type its number, then Enter")              \
+      "g  p         go to page N (its number, Enter) / pages open paused")    \
     X(OPEN_PAUSED, act_open_paused, AKEYS('p'), M_LESSON, 0, 0, NULL, NULL,  \
-      "p            pages open paused / play to where they stop")            \
+      NULL)                                                                   \
     /* questions */                                                           \
     X(RUN_OUTCOME, act_run_outcome, AKEYS(K_ENTER), M_OUTCOMES,               \
       M_OUTCOMES, 2, "Enter", "run its schedule", NULL)                       \
     X(ANSWER, act_answer, AKEYS(K_ENTER), M_LESSON, 0, 0, NULL, NULL,         \
-      "Enter 0-9    answer the page's question (Esc: later)")                 \
+      "type Enter   answer the page's question (Esc: later, keys work)")      \
     X(ANSWER_DIGIT, act_answer_digit, AKEYS(AK_DIGIT),                        \
       M_PLAY | M_TEXT | M_OUTCOMES, 0, 0, NULL, NULL, NULL)                   \
     /* manual mode */                                                         \
@@ -134,13 +135,12 @@ enum {
     X(MOVE_DOWN, act_move_down, AKEYS(K_DOWN, 'j'), M_LESSON | M_ASK,         \
       0, 0, NULL, NULL, NULL)                                                 \
     X(SCROLL_LEFT, act_scroll_left, AKEYS('<', ','), M_LESSON,                \
-      0, 0, NULL, NULL, "< >  z Z     scroll the timeline / zoom in, out")    \
+      0, 0, NULL, NULL,                                                       \
+      "< >  z Z     scroll the timeline / zoom in, out · click: that tick")   \
     X(SCROLL_RIGHT, act_scroll_right, AKEYS('>', '.'), M_LESSON,              \
       0, 0, NULL, NULL, NULL)                                                 \
     X(ZOOM_IN, act_zoom_in, AKEYS('z'), M_LESSON, 0, 0, NULL, NULL, NULL)     \
     X(ZOOM_OUT, act_zoom_out, AKEYS('Z'), M_LESSON, 0, 0, NULL, NULL, NULL)   \
-    X(MOUSE, act_none, AKEYS(0), 0, 0, 0, NULL, NULL,                         \
-      "mouse        click a lane to go to that tick")                         \
     /* slow work: the explorer and real runs */                               \
     X(EXPLORE, act_explore, AKEYS('e'), M_LESSON, M_OUTCOMES, 3, "e",         \
       "close",                                                                \

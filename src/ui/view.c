@@ -622,7 +622,7 @@ static void draw_help(struct app *a)
     char lines[64][96];
     int nlines = help_lines(lines, (int)TT_ARRAY_LEN(lines));
     int W = a->width, H = a->height, bw = W - 8 > 74 ? 74 : W - 8;
-    int bh = nlines + 7, x0 = (W - bw) / 2, y0;
+    int bh = nlines + 6, x0 = (W - bw) / 2, y0;
     int used[TS_COUNT + 2];
 
     if (bh > H - 2)
@@ -637,12 +637,13 @@ static void draw_help(struct app *a)
         draw_str(y, x0 + bw - 1, 1, R_RULE_FOCUS, draw_glyph(G_VLINE));
     }
     draw_str(y0, x0 + 2, bw - 4, R_RULE_FOCUS, " keys · any key closes this ");
-    for (int i = 0; i < nlines && y0 + 2 + i < y0 + bh - 4; i++)
-        draw_str(y0 + 2 + i, x0 + 2, bw - 4, R_NORMAL, lines[i]);
+    for (int i = 0; i < nlines && y0 + 1 + i < y0 + bh - 5; i++)
+        draw_str(y0 + 1 + i, x0 + 2, bw - 4, R_NORMAL, lines[i]);
     for (int s = 0; s < TS_COUNT + 2; s++)
         used[s] = 1;
-    draw_str(y0 + bh - 3, x0 + 2, bw - 4, R_BOLD, "on the timeline:");
-    view_legend(y0 + bh - 2, x0 + 2, bw - 4, used, 0);
+    /* Every glyph, over as many rows as it takes. */
+    draw_str(y0 + bh - 5, x0 + 2, bw - 4, R_BOLD, "on the timeline:");
+    view_legend(y0 + bh - 4, x0 + 2, bw - 4, 3, used, 3);
 }
 
 static void draw_too_small(struct app *a)

@@ -238,7 +238,7 @@ static void draw_source(struct app *a, const struct func *fn, int line,
 
         if (cur)
             draw_blank(y + i, x, w, R_CURLINE);
-        draw_strf(y + i, x, 5, cur ? R_CURLINE : R_DIM, "%4d", ln);
+        draw_strf(y + i, x, 5, cur ? R_CURLINE : R_NORMAL, "%4d", ln);
         draw_str(y + i, x + 5, 1, role, cur ? draw_glyph(G_ARROW) : " ");
         draw_str(y + i, x + 7, w - 7, role, copy);
         free(copy);
