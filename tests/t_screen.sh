@@ -33,6 +33,17 @@ for lesson in lessons/*.lesson; do
     done
 done
 
+# Nothing on a screen answers the question that waits on it: the header
+# shows the tick, not the run's total (which answers "how many ticks?").
+leaks=0
+for f in "$gold"/*; do
+    if grep -q 'predict ▶' "$f" && head -1 "$f" | grep -q 'tick [0-9]*/'; then
+        echo "FAIL no-answer-in-header: $(basename "$f"): $(head -1 "$f")"
+        leaks=$((leaks + 1))
+    fi
+done
+[ "$leaks" -eq 0 ] && echo "ok no-answer-in-header"
+
 # check NAME COMMAND...: the command succeeds.
 check() {
     name=$1
@@ -79,9 +90,27 @@ check answer-wrong grep -q "You said 5; the answer is 6" "$tmp/a"
 check manual-tick grep -q "tick 16 · you schedule" "$tmp/a"
 check manual-title grep -q "by hand from tick 15" "$tmp/a"
 
-# The help overlay and the picker.
-"$bin" screen $race --keys '?' >"$tmp/a"
+# While the question waits, typing is the answer: n is not "next switch".
+"$bin" screen $race --keys 'no' >"$tmp/a"
+check typed-answer grep -q "predict ▶ no_" "$tmp/a"
+check typed-not-keys sh -c "! grep -q 'switch' '$tmp/a'"
+check typed-header grep -q "tick 0 " "$tmp/a"
+
+# The explorer's shares are shares of schedules, with what each bound on
+# preemptions finds beside them.
+"$bin" screen lessons/12-deadlock.lesson --page 4 --keys '<Esc> e <Wait>' >"$tmp/a"
+check explore-share grep -q "share of schedules (not odds)" "$tmp/a"
+check explore-bound grep -q "with at most K preemptions: K=0 1 outcome · K=1 4 outcomes" "$tmp/a"
+check explore-not-100 grep -q ">99.9%" "$tmp/a"
+
+# The help overlay (after Esc puts the question aside) and the picker.
+"$bin" screen $race --keys '<Esc> ?' >"$tmp/a"
 check help grep -q "any key closes this" "$tmp/a"
+# Its legend lists every glyph, at 80x24 too.
+for g in "L lock wait" "! preempted" "» yielded" "X failed" "~ waiting" \
+         "* tasks take turns" "?  q         this help / quit"; do
+    check "help-legend-$g" grep -qF -- "$g" "$tmp/a"
+done
 "$bin" screen >"$tmp/a"
 check picker grep -q "lessons: how tasks take turns" "$tmp/a"
 check picker-lesson grep -q "The race inside x = x + 1" "$tmp/a"

@@ -10,8 +10,9 @@
  * Pages: opening a page loads its scene (or the scenes it compares) and
  * puts the cursor where the page starts - tick 0, or where the previous
  * page stopped if this page goes on with its scene without an @scene of its
- * own.  A page with @until then plays to that point and pauses, unless it
- * asks a question first: then it waits for the prediction (or space).
+ * own.  A page with @until then plays to that point at the current speed
+ * and pauses, unless pages open paused, or it asks a question first: then
+ * it waits for the prediction, typed at once.
  */
 #ifndef TT_UI_APP_H
 #define TT_UI_APP_H
@@ -24,6 +25,9 @@
 #include "ui/tape.h"
 
 enum app_screen { SCREEN_PICKER, SCREEN_LESSON };
+
+/* What is being typed: an answer, or the number of a page to go to. */
+enum { PROMPT_NONE, PROMPT_ANSWER, PROMPT_PAGE };
 
 enum focus { FOCUS_TEXT, FOCUS_TIMELINE, FOCUS_CODE, FOCUS_LOG, FOCUS_COUNT };
 
@@ -69,6 +73,7 @@ struct app {
     struct lesson *L;
     char *path;
     const char *key;            /* for the progress file */
+    char last_key[256];         /* the last lesson opened, by file name */
     struct progress *progress;
     int page;
 
@@ -82,6 +87,9 @@ struct app {
     int64_t stop;               /* where playing stops */
     int playing;
     int speed;                  /* index into app_speeds */
+    int speed_set;              /* the student chose it: it stays, page
+                                 * after page (else each page's default) */
+    int open_paused;            /* pages open paused at their start */
     int64_t boost;              /* ticks per second while running to the
                                  * page's stopping point (0: speed) */
     int64_t last_ms;
@@ -104,7 +112,9 @@ struct app {
 
     /* questions of the page: one state per directive (only asks used) */
     struct ask_state *asks;
-    int prompt;                 /* typing an answer */
+    int prompt;                 /* typing: PROMPT_ANSWER (open while a
+                                 * question waits) or PROMPT_PAGE */
+    int ask_aside;              /* Esc put the question aside: keys work */
     char input[48];
     int ninput;
 
@@ -147,8 +157,13 @@ void app_open_lesson(struct app *a, struct lesson *L, const char *path,
 void app_set_view(struct app *a, int64_t t, struct zoom z);
 /* Show the lesson picker with the lessons in paths. */
 void app_picker(struct app *a, char **paths, int n);
+/* Put the picker's cursor on the lesson whose file name is key. */
+void app_picker_select(struct app *a, const char *key);
 
+/* Handle one key (actions.h says what each key does in each mode). */
 void app_key(struct app *a, int key);
+/* The mode the screen is in: one of enum app_mode (actions.h). */
+int app_mode(const struct app *a);
 /* A mouse click at a screen cell. */
 void app_click(struct app *a, int x, int y);
 void app_tick(struct app *a, int64_t now_ms);
@@ -179,5 +194,15 @@ void app_job_status(const struct app *a, char *buf, size_t n);
 int app_choices(struct app *a, int *tasks);
 /* The key that picks task t in manual mode ('1'..'9', or its label). */
 int app_task_key(const struct app *a, int t);
+
+/* A key and what it does, as the footer shows it. */
+struct app_hint {
+    const char *key, *what;
+};
+/* The footer's hints in a mode, in order; returns how many (<= max). */
+int app_hints(int mode, struct app_hint *out, int max);
+/* The help's entries, in order ('\n' continues an entry on the next
+ * line); returns how many (<= max). */
+int app_help(const char **out, int max);
 
 #endif

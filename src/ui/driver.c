@@ -39,6 +39,9 @@ int driver_loop(struct app *a)
 
     term_size(&w, &h);
     a->now_ms = term_now_ms();
+    /* A page opened before the clock started plays from now, not from the
+     * clock's zero (which would jump it to its stop at once). */
+    a->last_ms = a->now_ms;
     app_resize(a, w, h);
     while (!a->quit) {
         int x = 0, y = 0, key;

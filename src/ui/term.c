@@ -45,6 +45,8 @@ int64_t term_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void define_keys(void);
+
 /* ---- signals ------------------------------------------------------------ */
 
 static void emergency_restore(int sig)
@@ -212,6 +214,7 @@ int term_start(const struct term_opts *o, struct strbuf *err)
     nonl();
     intrflush(stdscr, FALSE);
     keypad(stdscr, TRUE);
+    define_keys();
     nodelay(stdscr, TRUE);
     set_escdelay(25);
     curs_set(0);
@@ -296,6 +299,108 @@ void term_show(void)
 
 /* ---- input -------------------------------------------------------------- */
 
+/* Sequences terminals send that their terminfo entry may not list (tmux
+ * sends ESC [ 1 ~ for Home whatever TERM says): curses' keypad decodes
+ * them whole, instead of handing out ESC, '[', '1', '~' as keys. */
+static void define_keys(void)
+{
+    static const struct {
+        const char *seq;
+        int key;
+    } extra[] = {
+        {"\033[1~", KEY_HOME}, {"\033[7~", KEY_HOME}, {"\033[H", KEY_HOME},
+        {"\033OH", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[8~", KEY_END},
+        {"\033[F", KEY_END}, {"\033OF", KEY_END}, {"\033[5~", KEY_PPAGE},
+        {"\033[6~", KEY_NPAGE}, {"\033[A", KEY_UP}, {"\033[B", KEY_DOWN},
+        {"\033[C", KEY_RIGHT}, {"\033[D", KEY_LEFT}, {"\033OA", KEY_UP},
+        {"\033OB", KEY_DOWN}, {"\033OC", KEY_RIGHT}, {"\033OD", KEY_LEFT},
+        {"\033[Z", KEY_BTAB}, {"\033[2~", KEY_IC}, {"\033[3~", KEY_DC},
+        {"\033OP", KEY_F(1)}, {"\033OQ", KEY_F(2)}, {"\033OR", KEY_F(3)},
+        {"\033OS", KEY_F(4)}, {"\033[11~", KEY_F(1)}, {"\033[12~", KEY_F(2)},
+        {"\033[13~", KEY_F(3)}, {"\033[14~", KEY_F(4)},
+        {"\033[15~", KEY_F(5)}, {"\033[17~", KEY_F(6)},
+        {"\033[18~", KEY_F(7)}, {"\033[19~", KEY_F(8)},
+        {"\033[20~", KEY_F(9)}, {"\033[21~", KEY_F(10)},
+        {"\033[23~", KEY_F(11)}, {"\033[24~", KEY_F(12)},
+    };
+
+    for (size_t i = 0; i < TT_ARRAY_LEN(extra); i++)
+        if (key_defined(extra[i].seq) <= 0)
+            define_key(extra[i].seq, extra[i].key);
+}
+
+/* The next byte of a sequence already on its way, or ERR. */
+static int next_byte(int wait_ms)
+{
+    int c;
+
+    wtimeout(stdscr, wait_ms);
+    c = wgetch(stdscr);
+    nodelay(stdscr, TRUE);
+    return c;
+}
+
+/* A mouse report curses did not decode: a click or the wheel. */
+static int mouse_key(int button, int mx, int my, int press, int *x, int *y)
+{
+    if (!press)
+        return K_NONE;
+    if (button == 64)
+        return K_WHEEL_UP;
+    if (button == 65)
+        return K_WHEEL_DOWN;
+    if ((button & ~(4 | 8 | 16)) != 0)
+        return K_NONE;      /* another button, or a drag */
+    *x = mx;
+    *y = my;
+    return K_CLICK;
+}
+
+/* ESC came as a key: a real Escape, or the start of a sequence curses did
+ * not know.  A sequence is read whole and decoded (mouse reports, in X10
+ * and SGR form) or dropped: it never turns into ordinary keys. */
+static int decode_escape(int *x, int *y)
+{
+    int c = next_byte(0), n = 0, args[3] = {0, 0, 0}, na = 0, csi;
+    char buf[32];
+
+    if (c == ERR)
+        return K_ESC;
+    if (c != '[' && c != 'O') {
+        ungetch(c);         /* Esc, then a key typed at once */
+        return K_ESC;
+    }
+    csi = c == '[';
+    while (n < (int)sizeof(buf) - 1 && (c = next_byte(30)) != ERR) {
+        buf[n++] = (char)c;
+        if (n == 1 && c == 'M' && csi) {
+            /* X10: ESC [ M, then button, column, row, each + 32 */
+            int b = next_byte(30), cx = next_byte(30), cy = next_byte(30);
+
+            if (b == ERR || cx == ERR || cy == ERR)
+                return K_NONE;
+            b -= 32;
+            return mouse_key(b, cx - 33, cy - 33,
+                             (b & 3) != 3 || (b & 64), x, y);
+        }
+        if (c >= 0x40 && c <= 0x7e && !(n == 1 && c == '<'))
+            break;          /* the final byte */
+    }
+    buf[n] = '\0';
+    if (n > 1 && buf[0] == '<' && (buf[n - 1] == 'M' || buf[n - 1] == 'm')) {
+        /* SGR: ESC [ < button ; column ; row M (press) or m (release) */
+        for (const char *p = buf + 1; *p && na < 3; p++) {
+            if (*p >= '0' && *p <= '9')
+                args[na] = args[na] * 10 + (*p - '0');
+            else
+                na++;
+        }
+        return mouse_key(args[0], args[1] - 1, args[2] - 1,
+                         buf[n - 1] == 'M', x, y);
+    }
+    return K_NONE;
+}
+
 int term_poll_key(int *x, int *y)
 {
     int ch = wgetch(stdscr);
@@ -303,6 +408,7 @@ int term_poll_key(int *x, int *y)
 
     switch (ch) {
     case ERR: return K_NONE;
+    case 27: return decode_escape(x, y);
     case KEY_RIGHT: return K_RIGHT;
     case KEY_LEFT: return K_LEFT;
     case KEY_UP: return K_UP;

@@ -46,6 +46,69 @@ static int env_int(const char *name, int def, int lo, int hi)
     return (int)n;
 }
 
+/* ---- preferences kept between runs -------------------------------------- */
+
+/* Next to the progress file: the speed the student chose, whether pages
+ * open paused, and the last lesson opened (the picker starts on it). */
+struct prefs {
+    int speed;          /* -1: never chosen */
+    int paused;
+    char last[256];
+};
+
+static char *prefs_path(const struct progress *pg)
+{
+    const char *slash;
+    struct strbuf sb;
+
+    if (!pg->path || !(slash = strrchr(pg->path, '/')))
+        return NULL;
+    sb_init(&sb);
+    sb_printf(&sb, "%.*s/prefs", (int)(slash - pg->path), pg->path);
+    return sb_steal(&sb);
+}
+
+static void prefs_load(const struct progress *pg, struct prefs *pf)
+{
+    char *path = prefs_path(pg), line[300];
+    FILE *f = path ? fopen(path, "r") : NULL;
+
+    pf->speed = -1;
+    pf->paused = 0;
+    pf->last[0] = '\0';
+    while (f && fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (!strncmp(line, "speed=", 6))
+            pf->speed = atoi(line + 6);
+        else if (!strncmp(line, "paused=", 7))
+            pf->paused = atoi(line + 7) != 0;
+        else if (!strncmp(line, "last=", 5))
+            snprintf(pf->last, sizeof(pf->last), "%.255s", line + 5);
+    }
+    if (f)
+        fclose(f);
+    if (pf->speed >= app_nspeeds)
+        pf->speed = app_nspeeds - 1;
+    free(path);
+}
+
+/* Quietly does nothing if it cannot be written: a convenience. */
+static void prefs_save(const struct progress *pg, const struct prefs *pf)
+{
+    char *path = prefs_path(pg);
+    FILE *f = path ? fopen(path, "w") : NULL;
+
+    if (f) {
+        if (pf->speed >= 0)
+            fprintf(f, "speed=%d\n", pf->speed);
+        fprintf(f, "paused=%d\n", pf->paused);
+        if (pf->last[0])
+            fprintf(f, "last=%s\n", pf->last);
+        fclose(f);
+    }
+    free(path);
+}
+
 /* Run headless from a key script. */
 static int run_script(struct app *a, const char *file, int ascii)
 {
@@ -85,11 +148,14 @@ static int run_script(struct app *a, const char *file, int ascii)
 
 int cmd_tui(int argc, char **argv)
 {
-    enum { OPT_PAGE = 1, OPT_ASCII, OPT_NO_MOUSE };
+    enum { OPT_PAGE = 1, OPT_ASCII, OPT_NO_MOUSE, OPT_PAUSED };
     static const struct cli_opt opts[] = {
         {"page", 1, OPT_PAGE}, {"ascii", 0, OPT_ASCII},
-        {"no-mouse", 0, OPT_NO_MOUSE}, {NULL, 0, 0},
+        {"no-mouse", 0, OPT_NO_MOUSE}, {"paused", 0, OPT_PAUSED},
+        {NULL, 0, 0},
     };
+    struct prefs pf;
+    int paused = 0, start_paused;
     struct cli c;
     const char *lesson = NULL, *val, *script = getenv("TAKETURNS_KEYS");
     int id, page = 1, ascii = 0, mouse = 1, rc = 0, sig = 0;
@@ -110,10 +176,19 @@ int cmd_tui(int argc, char **argv)
             ascii = 1;
         } else if (id == OPT_NO_MOUSE) {
             mouse = 0;
+        } else if (id == OPT_PAUSED) {
+            paused = 1;
         }
     }
     pg = progress_load();
     app_init(&a, pg);
+    prefs_load(pg, &pf);
+    if (pf.speed >= 0) {
+        a.speed = pf.speed;
+        a.speed_set = 1;
+    }
+    a.open_paused = pf.paused || paused;
+    start_paused = a.open_paused;
     sb_init(&err);
     if (lesson) {
         struct strbuf path;
@@ -134,6 +209,7 @@ int cmd_tui(int argc, char **argv)
         int n = lessons_list(&paths);
 
         app_picker(&a, paths, n);
+        app_picker_select(&a, pf.last);
         lessons_list_free(paths, n);
     }
     if (rc == 0 && script && *script) {
@@ -150,6 +226,13 @@ int cmd_tui(int argc, char **argv)
         }
     }
     progress_save(pg);
+    if (a.speed_set)
+        pf.speed = a.speed;
+    if (a.open_paused != start_paused)
+        pf.paused = a.open_paused;  /* p was pressed: --paused is for now */
+    if (a.last_key[0])
+        snprintf(pf.last, sizeof(pf.last), "%s", a.last_key);
+    prefs_save(pg, &pf);
     app_done(&a);
     progress_free(pg);
     sb_done(&err);

@@ -43,6 +43,11 @@ static void status_text(struct app *a, char *buf, size_t n)
     }
     if (a->manual)
         snprintf(buf, n, "tick %lld · you schedule", (long long)a->cursor);
+    else if (app_pending_ask(a, NULL))
+        /* The total would answer "how many ticks?" before it is asked. */
+        snprintf(buf, n, "tick %lld %s %s", (long long)a->cursor,
+                 draw_glyph(a->playing ? G_PLAY : G_PAUSE),
+                 a->playing ? "playing" : "paused");
     else if (a->playing)
         snprintf(buf, n, "tick %lld/%lld %s playing %d/s", (long long)a->cursor,
                  (long long)end, draw_glyph(G_PLAY),
@@ -76,11 +81,7 @@ static void draw_page_title(struct app *a, int y, int W)
     draw_str(y, 1 + n, W - 2 - n, R_TITLE, pg->title);
 }
 
-struct hint {
-    const char *key, *what;
-};
-
-static void draw_hints(int y, int W, const struct hint *h, int n)
+static void draw_hints(int y, int W, const struct app_hint *h, int n)
 {
     int x = 1;
 
@@ -96,46 +97,22 @@ static void draw_hints(int y, int W, const struct hint *h, int n)
     }
 }
 
+/* The footer: the message of the last key, else the keys of the mode. */
 static void draw_footer(struct app *a, int y, int W)
 {
-    static const struct hint normal[] = {
-        {"space", "play"}, {"←→", "step"}, {"n/N", "switch"},
-        {"PgDn/PgUp", "page"}, {"?", "help"}, {"q", "quit"},
-        {"m", "manual"}, {"Tab", "focus"},
-    };
-    static const struct hint manual[] = {
-        {"1-9", "run a task"}, {"→", "redo / only choice"}, {"←", "undo"},
-        {"m", "hand back"}, {"?", "help"}, {"q", "quit"},
-    };
-    static const struct hint prompt[] = {
-        {"Enter", "check the answer"}, {"Backspace", "erase"},
-        {"Esc", "answer later"},
-    };
-    static const struct hint text_only[] = {
-        {"PgDn", "next page"}, {"PgUp", "previous"}, {"↑↓", "scroll"},
-        {"?", "help"}, {"q", "quit"},
-    };
+    struct app_hint h[16];
 
     draw_blank(y, 0, W, R_NORMAL);
+    if (a->prompt == PROMPT_PAGE) {
+        draw_strf(y, 1, W - 2, R_PROMPT, "go to page (1-%d, Enter; Esc: "
+                  "stay): %s_", a->L->npages, a->input);
+        return;
+    }
     if (a->msg[0]) {
         draw_str(y, 1, W - 2, a->msg_bad ? R_BAD : R_BOLD, a->msg);
         return;
     }
-    static const struct hint outcomes[] = {
-        {"↑↓", "choose an outcome"}, {"Enter", "run its schedule"},
-        {"e", "close"}, {"Tab", "focus"}, {"?", "help"}, {"q", "quit"},
-    };
-
-    if (a->prompt)
-        draw_hints(y, W, prompt, (int)TT_ARRAY_LEN(prompt));
-    else if (a->ex_open && a->focus == FOCUS_LOG && a->ex)
-        draw_hints(y, W, outcomes, (int)TT_ARRAY_LEN(outcomes));
-    else if (a->manual)
-        draw_hints(y, W, manual, (int)TT_ARRAY_LEN(manual));
-    else if (!a->tape && !a->ncmp)
-        draw_hints(y, W, text_only, (int)TT_ARRAY_LEN(text_only));
-    else
-        draw_hints(y, W, normal, (int)TT_ARRAY_LEN(normal));
+    draw_hints(y, W, h, app_hints(app_mode(a), h, (int)TT_ARRAY_LEN(h)));
 }
 
 /* ---- the page's text and questions -------------------------------------- */
@@ -266,8 +243,8 @@ static void build_questions(struct app *a, int width, struct tlines *t)
         } else if (dv->kind == DIR_ASK) {
             if (dv == cur && first_pending) {
                 first_pending = 0;
-                if (a->prompt)
-                    sb_printf(&sb, "? %s  %s %s_", dv->question,
+                if (a->prompt == PROMPT_ANSWER)
+                    sb_printf(&sb, "? %s  predict %s %s_", dv->question,
                               draw_glyph(G_ARROW), a->input);
                 else
                     sb_printf(&sb, "? %s  (predict: type your answer, then "
@@ -530,9 +507,6 @@ static void draw_lesson(struct app *a)
 static void draw_picker(struct app *a)
 {
     int W = a->width, H = a->height, y = 2, per = 3, visible;
-    static const struct hint keys[] = {
-        {"↑↓", "choose"}, {"Enter", "open"}, {"?", "help"}, {"q", "quit"},
-    };
 
     draw_blank(0, 0, W, R_HEADER);
     draw_str(0, 1, W - 2, R_HEADER, "taketurns · lessons: how tasks take turns");
@@ -568,11 +542,21 @@ static void draw_picker(struct app *a)
             snprintf(prog, sizeof(prog), "does not load");
         else if (!pl || progress_pages_seen(pl) == 0)
             snprintf(prog, sizeof(prog), "not started · %d pages", e->npages);
-        else
+        else if (e->nasks == 0 || pl->nasks >= e->nasks)
             snprintf(prog, sizeof(prog), "%d/%d pages · %d/%d right",
                      progress_pages_seen(pl) < e->npages ?
                      progress_pages_seen(pl) : e->npages, e->npages,
                      progress_right(pl), e->nasks);
+        else if (pl->nasks == 0)
+            /* "0/2 right" would read as two wrong answers */
+            snprintf(prog, sizeof(prog), "%d/%d pages · not answered yet",
+                     progress_pages_seen(pl) < e->npages ?
+                     progress_pages_seen(pl) : e->npages, e->npages);
+        else
+            snprintf(prog, sizeof(prog), "%d/%d pages · %d/%d right · %d "
+                     "not answered yet", progress_pages_seen(pl) < e->npages ?
+                     progress_pages_seen(pl) : e->npages, e->npages,
+                     progress_right(pl), pl->nasks, e->nasks - pl->nasks);
         draw_str(y, x, W - x - draw_width(prog) - 3, sel ? R_CURLINE : R_TITLE,
                  e->title);
         draw_str(y, W - draw_width(prog) - 2, draw_width(prog) + 1,
@@ -607,37 +591,38 @@ static void draw_picker(struct app *a)
             tl_done(&t);
         }
     }
-    draw_blank(H - 1, 0, W, R_NORMAL);
-    if (a->msg[0])
-        draw_str(H - 1, 1, W - 2, a->msg_bad ? R_BAD : R_BOLD, a->msg);
-    else
-        draw_hints(H - 1, W, keys, (int)TT_ARRAY_LEN(keys));
+    draw_footer(a, H - 1, W);
 }
 
 /* ---- help and too small ------------------------------------------------- */
 
+/* The help's lines: each action's entry, continued lines indented under
+ * the first line's description. */
+static int help_lines(char lines[][96], int max)
+{
+    const char *entries[48];
+    int n = app_help(entries, (int)TT_ARRAY_LEN(entries)), k = 0;
+
+    for (int i = 0; i < n; i++) {
+        const char *p = entries[i];
+
+        for (int first = 1; *p && k < max; first = 0) {
+            size_t len = strcspn(p, "\n");
+
+            snprintf(lines[k++], sizeof(lines[0]), "%s%.*s",
+                     first ? "" : "             ", (int)len, p);
+            p += len + (p[len] == '\n');
+        }
+    }
+    return k;
+}
+
 static void draw_help(struct app *a)
 {
-    static const char *const lines[] = {
-        "space        play / pause (stops where the page stops)",
-        "→ l  ← h     step one tick forward / back (a wait is one step)",
-        "n  N         next / previous switch between tasks",
-        "Home  End    the start / the end of the run",
-        "+  -         play faster / slower",
-        "PgDn  PgUp   next / previous page",
-        "Enter 0-9    answer the page's question (Esc: later)",
-        "m            manual: you are the scheduler - 1-9 (or a task's",
-        "             letter) runs that task's next op; ← undoes;",
-        "             m again hands the run back to the scheduler",
-        "Tab          focus: text, timeline, code, log; ↑↓ j k act on it",
-        "< >  z Z     scroll the timeline / zoom in, out",
-        "mouse        click a lane to go to that tick",
-        "e  r  v      explore all interleavings / real run / its view",
-        "Esc          back to the list of lessons (if you came from it)",
-        "?  q         this help / quit",
-    };
+    char lines[64][96];
+    int nlines = help_lines(lines, (int)TT_ARRAY_LEN(lines));
     int W = a->width, H = a->height, bw = W - 8 > 74 ? 74 : W - 8;
-    int bh = (int)TT_ARRAY_LEN(lines) + 7, x0 = (W - bw) / 2, y0;
+    int bh = nlines + 6, x0 = (W - bw) / 2, y0;
     int used[TS_COUNT + 2];
 
     if (bh > H - 2)
@@ -652,13 +637,13 @@ static void draw_help(struct app *a)
         draw_str(y, x0 + bw - 1, 1, R_RULE_FOCUS, draw_glyph(G_VLINE));
     }
     draw_str(y0, x0 + 2, bw - 4, R_RULE_FOCUS, " keys · any key closes this ");
-    for (int i = 0; i < (int)TT_ARRAY_LEN(lines) && y0 + 2 + i < y0 + bh - 4;
-         i++)
-        draw_str(y0 + 2 + i, x0 + 2, bw - 4, R_NORMAL, lines[i]);
+    for (int i = 0; i < nlines && y0 + 1 + i < y0 + bh - 5; i++)
+        draw_str(y0 + 1 + i, x0 + 2, bw - 4, R_NORMAL, lines[i]);
     for (int s = 0; s < TS_COUNT + 2; s++)
         used[s] = 1;
-    draw_str(y0 + bh - 3, x0 + 2, bw - 4, R_BOLD, "on the timeline:");
-    view_legend(y0 + bh - 2, x0 + 2, bw - 4, used, 0);
+    /* Every glyph, over as many rows as it takes. */
+    draw_str(y0 + bh - 5, x0 + 2, bw - 4, R_BOLD, "on the timeline:");
+    view_legend(y0 + bh - 4, x0 + 2, bw - 4, 3, used, 3);
 }
 
 static void draw_too_small(struct app *a)

@@ -243,7 +243,7 @@ static void draw_source(struct app *a, const struct func *fn, int line,
 
         if (cur)
             draw_blank(y + i, x, w, R_CURLINE);
-        draw_strf(y + i, x, 5, cur ? R_CURLINE : R_DIM, "%4d", ln);
+        draw_strf(y + i, x, 5, cur ? R_CURLINE : R_NORMAL, "%4d", ln);
         draw_str(y + i, x + 5, 1, role, cur ? draw_glyph(G_ARROW) : " ");
         draw_str(y + i, x + 7, w - 7, role, copy);
         free(copy);
@@ -767,7 +767,27 @@ int view_explore_rows(const struct app *a)
 {
     if (!a->ex)
         return 1;
-    return a->ex->noutcomes + 1 + !a->ex->complete;
+    return a->ex->noutcomes + 2 + !a->ex->complete;
+}
+
+/* "at most K preemptions: K=0 1 outcome · K=1 4 outcomes": what a search
+ * bounded to K preemptions finds, as `taketurns explore` prints it. */
+static void bound_line(struct strbuf *sb, const struct explore_result *r)
+{
+    int maxk = 0;
+
+    for (int i = 0; i < r->noutcomes; i++)
+        if (r->outcomes[i].preemptions > maxk)
+            maxk = r->outcomes[i].preemptions;
+    sb_puts(sb, "with at most K preemptions:");
+    for (int k = 0; k <= maxk; k++) {
+        int n = 0;
+
+        for (int i = 0; i < r->noutcomes; i++)
+            n += r->outcomes[i].preemptions <= k;
+        sb_printf(sb, "%s K=%d %d outcome%s", k ? " ·" : "", k, n,
+                  n == 1 ? "" : "s");
+    }
 }
 
 void view_explore(struct app *a, int y, int x, int w, int h)
@@ -808,9 +828,11 @@ void view_explore(struct app *a, int y, int x, int w, int h)
     }
     if (label_w > w / 3)
         label_w = w / 3;
-    draw_strf(y, x + 4, w - 5, R_DIM, "%-*s %-20s %6s  %s", label_w,
-              "outcome", "share of schedules", "", "fewest preemptions and "
-              "a schedule that gives it");
+    /* A share of the schedules, not a chance: a real scheduler does not
+     * pick schedules uniformly. */
+    draw_strf(y, x + 4, w - 5, R_NORMAL, "%-*s %-27s  %s", label_w,
+              "outcome", "share of schedules (not odds)",
+              "fewest preemptions and a schedule that gives it");
     if (a->ex_sel >= top + h - 1)
         top = a->ex_sel - (h - 2);
     for (int i = top, row = 1; i < r->noutcomes && row < h; i++, row++) {
@@ -835,6 +857,8 @@ void view_explore(struct app *a, int y, int x, int w, int h)
             sb_puts(&sb, "  many");
         else if (o->share < 0.001)
             sb_puts(&sb, " <0.1%");
+        else if (o->share > 0.999 && o->share < 1)
+            sb_puts(&sb, ">99.9%");
         else
             sb_printf(&sb, "%5.1f%%", o->share * 100);
         cx += draw_str(y + row, cx, 7, R_NORMAL, sb.s) + 2;
@@ -842,13 +866,18 @@ void view_explore(struct app *a, int y, int x, int w, int h)
         sb_printf(&sb, "%d  %s", o->preemptions, o->witness_text);
         draw_str(y + row, cx, x + w - cx - 1, R_DIM, sb.s);
     }
-    if (!r->complete && h > r->noutcomes + 1 && r->stop == EXPLORE_MEMORY)
-        draw_strf(y + r->noutcomes + 1, x + 1, w - 2, R_BAD, "partial: %s "
+    if (h > r->noutcomes + 1 && top == 0) {
+        sb_clear(&sb);
+        bound_line(&sb, r);
+        draw_str(y + r->noutcomes + 1, x + 4, w - 5, R_NORMAL, sb.s);
+    }
+    if (!r->complete && h > r->noutcomes + 2 && r->stop == EXPLORE_MEMORY)
+        draw_strf(y + r->noutcomes + 2, x + 1, w - 2, R_BAD, "partial: %s "
                   "after %lld states; shares are of the schedules explored",
                   r->stop_text, (long long)r->states);
-    else if (!r->complete && h > r->noutcomes + 1)
-        draw_strf(y + r->noutcomes + 1, x + 1, w - 2, R_DIM, "partial: the "
-                  "search stopped after %lld states; shares are of the "
+    else if (!r->complete && h > r->noutcomes + 2)
+        draw_strf(y + r->noutcomes + 2, x + 1, w - 2, R_NORMAL, "partial: "
+                  "the search stopped after %lld states; shares are of the "
                   "schedules explored", (long long)r->states);
     sb_done(&sb);
 }

@@ -89,29 +89,36 @@ void tl_wrap(struct tlines *t, const char *text, int width, int role,
             w = 1;
         while (*p) {
             const char *ws = p;
-            int ww;
+            int ww, gap = 0;
 
+            /* The spaces before the word count as many columns as they
+             * take: the line holds them all. */
+            while (*p == ' ') {
+                p++;
+                gap++;
+            }
+            if (!*p)
+                break;
+            ws = p;
             while (*p && *p != ' ')
                 p++;
             ww = marked_width(ws, (size_t)(p - ws));
-            if (used && used + 1 + ww > w) {
+            if (end > start && used + gap + ww > w) {
                 p = ws;
                 break;
             }
-            if (!used && ww > w) {
+            if (end == start && gap + ww > w) {
                 /* A word longer than the line: cut it. */
                 char *copy = xstrndup(ws, (size_t)(p - ws));
-                size_t fit = draw_fit(copy, w);
+                size_t fit = draw_fit(copy, w > gap ? w - gap : 1);
 
                 free(copy);
                 p = ws + (fit ? fit : 1);
                 end = p;
                 break;
             }
-            used += (used ? 1 : 0) + ww;
+            used += gap + ww;   /* leading spaces stay on a first line */
             end = p;
-            while (*p == ' ')
-                p++;
         }
         for (const char *q = start; q < end; q++)
             code ^= *q == '`';

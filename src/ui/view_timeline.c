@@ -59,7 +59,8 @@ static void draw_ruler(const struct axis *ax, int y, int label_w)
     int64_t step = 1;
     int last_end = -1, cur = cursor_col(ax);
 
-    draw_str(y, 1, label_w - 1, R_DIM, "tick");
+    /* The axis carries meaning: never dim (it must read on a projector). */
+    draw_str(y, 1, label_w - 1, R_NORMAL, "tick");
     /* Label every step ticks, step chosen so labels are >= 6 columns apart. */
     for (int i = 0; i < 40; i++) {
         int64_t p = 1;
@@ -85,7 +86,7 @@ static void draw_ruler(const struct axis *ax, int y, int label_w)
                      (long long)((c0 + step - 1) / step * step));
         if (c <= last_end || c + n > ax->w || (cur >= c && cur <= c + n))
             continue;
-        draw_str(y, ax->x0 + c, n, R_DIM, num);
+        draw_str(y, ax->x0 + c, n, R_NORMAL, num);
         last_end = c + n;
     }
     if (cur >= 0 && cur < ax->w)
@@ -276,45 +277,63 @@ static void add_hit(struct app *a, int y, const struct axis *ax, int task,
     h->cmp = cmp;
 }
 
-void view_legend(int y, int x, int w, const int *used, int stall)
+/* One entry of the legend at *col on *y, or on the next of rows rows
+ * when the row is full; 0 when there is no room left. */
+struct legend_pen {
+    int x, w, y, col, rows;
+};
+
+static int legend_item(struct legend_pen *p, const char *glyph, int role,
+                       const char *name)
+{
+    int need = draw_width(glyph) + 1 + draw_width(name) + 2;
+
+    if (p->col + need > p->x + p->w) {
+        if (p->rows <= 1)
+            return 0;
+        p->rows--;
+        p->y++;
+        p->col = p->x;
+    }
+    p->col += draw_str(p->y, p->col, 1, role, glyph) + 1;
+    /* The legend carries meaning: not dim, so it reads on a projector. */
+    p->col += draw_str(p->y, p->col, p->w, R_NORMAL, name) + 2;
+    return 1;
+}
+
+void view_legend(int y, int x, int w, int rows, const int *used, int stall)
 {
     static const int order[] = {TS_RUNNING, TS_READY, TS_GIL_WAIT, TS_BLOCKED,
                                 TS_LOCK_WAIT, TS_STARTING, TS_FAILED};
-    int col = x;
+    struct legend_pen p = {x, w, y, x, rows};
 
     for (size_t i = 0; i < TT_ARRAY_LEN(order); i++) {
         int s = order[i];
         const char *name = s == TS_BLOCKED ? "waiting (sleep, I/O)" :
                            task_state_info[s].name;
-        int need = 1 + 1 + draw_width(name) + 2;
 
         if (!used[s] && s != TS_RUNNING)
             continue;
-        if (col + need > x + w)
+        if (!legend_item(&p, draw_state_glyph(s), draw_state_role(s), name))
             return;
-        col += draw_str(y, col, 1, draw_state_role(s), draw_state_glyph(s));
-        col += 1;
-        col += draw_str(y, col, w, R_DIM, name) + 2;
     }
-    if (used[TS_COUNT] && col + 13 <= x + w) {
-        col += draw_str(y, col, 1, R_PREEMPT, draw_glyph(G_PREEMPT)) + 1;
-        col += draw_str(y, col, w, R_DIM, "preempted") + 2;
+    if (used[TS_COUNT] &&
+        !legend_item(&p, draw_glyph(G_PREEMPT), R_PREEMPT, "preempted"))
+        return;
+    if (used[TS_COUNT + 1] &&
+        !legend_item(&p, draw_glyph(G_YIELD), R_YIELD, "yielded"))
+        return;
+    if ((stall & 1) && !legend_item(&p, "~", R_BOLD, "loop blocked by a call"))
+        return;
+    if ((stall & 2) && !legend_item(&p, "*", R_BOLD, "tasks take turns"))
+        return;
+    if (p.col + 18 > x + w && p.rows > 1) {
+        p.y++;
+        p.col = x;
     }
-    if (used[TS_COUNT + 1] && col + 11 <= x + w) {
-        col += draw_str(y, col, 1, R_YIELD, draw_glyph(G_YIELD)) + 1;
-        col += draw_str(y, col, w, R_DIM, "yielded") + 2;
-    }
-    if ((stall & 1) && col + 30 <= x + w) {
-        col += draw_str(y, col, 1, R_BOLD, "~") + 1;
-        col += draw_str(y, col, w, R_DIM, "loop blocked by a call") + 2;
-    }
-    if ((stall & 2) && col + 22 <= x + w) {
-        col += draw_str(y, col, 1, R_BOLD, "*") + 1;
-        col += draw_str(y, col, w, R_DIM, "tasks take turns") + 2;
-    }
-    if (col + 16 <= x + w) {
-        draw_str(y, col, 1, R_CURSOR, " ");
-        draw_str(y, col + 2, w, R_DIM, "the current tick");
+    if (p.col + 18 <= x + w) {
+        draw_str(p.y, p.col, 1, R_CURSOR, " ");
+        draw_str(p.y, p.col + 2, w, R_NORMAL, "the current tick");
     }
 }
 
@@ -412,7 +431,7 @@ void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
             snprintf(name, sizeof(name), "loop");
         else
             snprintf(name, sizeof(name), "cpu%d", cpu);
-        draw_str(row, 1, ax.x0 - 2, R_DIM, name);
+        draw_str(row, 1, ax.x0 - 2, R_NORMAL, name);
         if (state_x < W - 4 && cpu == 0) {
             char keys[160];
 
@@ -434,7 +453,7 @@ void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
             draw_str(row, W - draw_width(keys) - 1, draw_width(keys), R_DIM,
                      keys);
         }
-        view_legend(row, 1, lw, used, stall);
+        view_legend(row, 1, lw, 1, used, stall);
     }
 }
 
@@ -546,7 +565,7 @@ void view_compare(struct app *a, int y, int h)
             }
         }
     } else if (mode == 2 && row < y + h) {
-        view_legend(row, 1, W - 2, used, stall);
+        view_legend(row, 1, W - 2, 1, used, stall);
     }
     sb_done(&sb);
 }

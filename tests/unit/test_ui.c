@@ -6,6 +6,7 @@
 
 #include "diag.h"
 #include "testhelp.h"
+#include "ui/actions.h"
 #include "ui/app.h"
 #include "ui/keys.h"
 #include "lanes.h"
@@ -216,6 +217,19 @@ static void test_app(void)
     CHECK(app_idle(&a));
     CHECK_EQ(a.cursor, 0);
     CHECK(app_pending_ask(&a, &i) != NULL);
+    /* Typed characters are the answer: n does not jump to a switch, Esc
+     * puts the question aside (then keys work), Enter takes it up. */
+    CHECK(a.prompt);
+    CHECK_EQ(app_mode(&a), M_ASK);
+    app_key(&a, 'n');
+    CHECK_EQ(a.cursor, 0);
+    CHECK_STR(a.input, "n");
+    app_key(&a, K_ESC);
+    CHECK(!a.prompt);
+    CHECK_EQ(app_mode(&a), M_PLAY);
+    app_key(&a, K_ENTER);
+    CHECK(a.prompt);
+    CHECK_STR(a.input, "");
     app_key(&a, '4');
     CHECK(a.prompt);
     app_key(&a, K_BACKSPACE);
@@ -273,10 +287,44 @@ static void test_app(void)
     app_key(&a, K_PGUP);
     settle(&a, &clock);
     CHECK_EQ(a.cursor, 3);
+    /* The speed the student chose stays from page to page, and a page
+     * plays to its stop at that speed. */
+    app_key(&a, K_PGUP);
+    settle(&a, &clock);
+    app_key(&a, '-');
+    i = a.speed;
+    CHECK(a.speed_set);
+    app_key(&a, K_PGDN);
+    CHECK_EQ(a.speed, i);
+    CHECK(a.playing);
+    CHECK_EQ(a.boost, 0);
+    settle(&a, &clock);
+    CHECK_EQ(a.cursor, 3);
+    /* Pages may open paused, at their start. */
+    app_key(&a, 'p');
+    CHECK(a.open_paused);
+    app_key(&a, K_PGDN);
+    CHECK(!a.playing);
+    CHECK_EQ(a.cursor, 3);
+    app_key(&a, 'p');
+    CHECK(!a.open_paused);
+    /* g, a number, Enter: that page. */
+    app_key(&a, 'g');
+    CHECK_EQ(app_mode(&a), M_ASK);
+    app_key(&a, '2');
+    app_key(&a, K_ENTER);
+    CHECK_EQ(a.page, 1);
+    CHECK_EQ(app_mode(&a), M_PLAY);
+    settle(&a, &clock);
+    CHECK_EQ(a.cursor, 3);
     /* Manual mode: B takes tick 3, twice; ← undoes; m hands back. */
     app_key(&a, 'm');
     CHECK(a.manual);
     app_key(&a, 'B');
+    CHECK_EQ(a.cursor, 4);
+    app_key(&a, 'b');          /* a task's letter in either case */
+    CHECK_EQ(a.cursor, 5);
+    app_key(&a, K_LEFT);
     CHECK_EQ(a.cursor, 4);
     app_key(&a, '2');
     CHECK_EQ(a.cursor, 5);
