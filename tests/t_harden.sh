@@ -174,7 +174,7 @@ status locals-explore-text 1 "$bin" explore "$tmp/locals.lesson" --max-memory 64
 has locals-explore-text-msg "$tmp/out" "PARTIAL (the search needs more than 64 MiB of memory (--max-memory))"
 status locals-check 0 "$bin" check "$tmp/locals.lesson" --max-memory 64M
 has locals-check-msg "$tmp/err" "warning: not checked: exploring scene 'two': the search needs more than 64 MiB of memory (--max-memory)"
-printf 'e\n<Wait>\n<Dump>\n' >"$tmp/keys"
+printf '<Esc>\ne\n<Wait>\n<Dump>\n' >"$tmp/keys"
 status locals-tui 0 env TAKETURNS_KEYS="$tmp/keys" "$bin" "$tmp/locals.lesson" --max-memory 64M
 has locals-tui-msg "$tmp/out" "needs more than 64 MiB of memory"
 

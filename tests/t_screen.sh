@@ -100,7 +100,7 @@ check typed-header grep -q "tick 0 " "$tmp/a"
 # preemptions finds beside them.
 "$bin" screen lessons/12-deadlock.lesson --page 4 --keys '<Esc> e <Wait>' >"$tmp/a"
 check explore-share grep -q "share of schedules (not odds)" "$tmp/a"
-check explore-bound grep -q "with at most K preemptions: K=0 1 outcome · K=1 4 outcomes" "$tmp/a"
+check explore-bound grep -q "with at most K preemptions: K=0 1 outcome · K=1 2 outcomes" "$tmp/a"
 check explore-not-100 grep -q ">99.9%" "$tmp/a"
 
 # The help overlay (after Esc puts the question aside) and the picker.

@@ -215,7 +215,7 @@ keys g 2 Enter
 wait_for goto-page "2/9 One line, four steps"
 keys p
 wait_for key-p "pages now play to where they stop"
-keys g 7 Enter NPage
+keys g 9 Enter NPage
 # From the last page, PgDn goes on to the next lesson.
 wait_for next-lesson "on to the next lesson"
 wait_for next-lesson-page "1/"
