@@ -1382,16 +1382,6 @@ struct lesson *lesson_from_text(const char *name, const char *text,
     return finish(source_from_text(name, text, strlen(text), d), d);
 }
 
-void lesson_free(struct lesson *L)
-{
-    if (!L)
-        return;
-    program_free(L->prog);
-    arena_done(&L->arena);
-    source_free(L->src);
-    free(L);
-}
-
 /* ---- printing instructions as dis does ----------------------------------------------- */
 
 const char *binary_op_text(int op)

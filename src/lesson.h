@@ -273,6 +273,22 @@ struct page {
 
 /* ---- the lesson -------------------------------------------------------- */
 
+/* The index of module names and scene names (lesson.c). */
+enum lesson_name_kind {
+    LESSON_NAME_NONE, LESSON_NAME_SHARED, LESSON_NAME_LOCK, LESSON_NAME_FUNC,
+    LESSON_NAME_SCENE,
+};
+
+struct lesson_name {
+    uint8_t kind;               /* enum lesson_name_kind; 0: an empty slot */
+    int index;
+};
+
+struct lesson_names {
+    struct lesson_name *slots;  /* open addressing, a power of two */
+    size_t cap, used;
+};
+
 struct lesson {
     struct source *src;
     struct arena arena;
@@ -290,6 +306,7 @@ struct lesson {
     struct page *pages;
     int npages;
     struct program *prog;
+    struct lesson_names names;  /* module names and scenes, for look-ups */
 };
 
 /* Read, parse and compile a lesson.  Returns NULL with d filled on error. */
@@ -305,6 +322,13 @@ struct lesson *lesson_parse(struct source *src, struct diag *d);
 struct schedule;
 int scene_schedule_parse(const struct scene *sc, const char *text,
                          struct schedule *out, int *err_off, struct strbuf *err);
+
+/* Index the entry just added to L->shared, ->locks, ->funcs or ->scenes
+ * (kind says which) under its name. */
+void lesson_name_add(struct lesson *L, int kind, int index);
+/* The kind of module name name (LESSON_NAME_NONE if it is not defined),
+ * with its index in *index. */
+int lesson_name_lookup(const struct lesson *L, const char *name, int *index);
 
 /* Lookups; -1 if absent. */
 int lesson_find_scene(const struct lesson *l, const char *name);

@@ -781,12 +781,12 @@ static struct stmt *parse_simple(struct parser *p)
         s = new_stmt(p, S_GLOBAL, t);
         /* Each name becomes a chained S_GLOBAL so every one has a column. */
         s->name_col = tok(p)->col;
-        s->name = expect_name(p, "a shared variable's name");
+        s->name = expect_name(p, "a module variable's name");
         while (accept_punct(p, P_COMMA)) {
             struct stmt *g = new_stmt(p, S_GLOBAL, tok(p));
 
             g->name_col = tok(p)->col;
-            g->name = expect_name(p, "a shared variable's name");
+            g->name = expect_name(p, "a module variable's name");
             g->body = s->body;
             s->body = g;
         }
@@ -960,19 +960,28 @@ static void grow_arena(struct parser *p, void **arr, int n, size_t *cap,
 static void check_new_global(struct parser *p, const char *name, int col)
 {
     struct lesson *L = p->L;
-    int line = 0, c = 0;
+    int index = 0, line = 0, c = 0;
     const char *what = NULL;
 
-    for (int i = 0; i < L->nshared && !what; i++)
-        if (strcmp(L->shared[i].name, name) == 0)
-            what = "a shared variable", line = L->shared[i].line,
-            c = L->shared[i].col;
-    for (int i = 0; i < L->nlocks && !what; i++)
-        if (strcmp(L->locks[i].name, name) == 0)
-            what = "a lock", line = L->locks[i].line, c = L->locks[i].col;
-    for (int i = 0; i < L->nfuncs && !what; i++)
-        if (strcmp(L->funcs[i].name, name) == 0)
-            what = "a function", line = L->funcs[i].line, c = L->funcs[i].col;
+    switch (lesson_name_lookup(L, name, &index)) {
+    case LESSON_NAME_SHARED:
+        what = "a module variable";
+        line = L->shared[index].line;
+        c = L->shared[index].col;
+        break;
+    case LESSON_NAME_LOCK:
+        what = "a lock";
+        line = L->locks[index].line;
+        c = L->locks[index].col;
+        break;
+    case LESSON_NAME_FUNC:
+        what = "a function";
+        line = L->funcs[index].line;
+        c = L->funcs[index].col;
+        break;
+    default:
+        break;
+    }
     if (what) {
         diag_error(p->d, p->src, p->ln->no, col,
                    "'%s' is already defined as %s on line %d", name, what, line);
@@ -1000,10 +1009,10 @@ static void parse_shared(struct parser *p)
     if (!accept_punct(p, P_ASSIGN))
         fail_expected(p, "'=' and a starting value (shared x = 0)");
     t = tok(p);
-    sd->init = const_int(p, "a shared variable's starting value");
+    sd->init = const_int(p, "a module variable's starting value");
     (void)t;
     expect_end(p, "the shared declaration");
-    p->L->nshared++;
+    lesson_name_add(p->L, LESSON_NAME_SHARED, p->L->nshared++);
 }
 
 static void add_lock(struct parser *p, const char *name, int col, int is_async)
@@ -1017,6 +1026,7 @@ static void add_lock(struct parser *p, const char *name, int col, int is_async)
     ld->line = p->ln->no;
     ld->col = col;
     ld->is_async = is_async;
+    lesson_name_add(p->L, LESSON_NAME_LOCK, p->L->nlocks - 1);
 }
 
 static void parse_lock_decl(struct parser *p)
@@ -1096,7 +1106,7 @@ static void parse_module_assign(struct parser *p)
             sd->init = const_int(p, "a module variable's starting value");
         }
         expect_end(p, "the module variable");
-        p->L->nshared++;
+        lesson_name_add(p->L, LESSON_NAME_SHARED, p->L->nshared++);
     }
 }
 
@@ -1146,6 +1156,7 @@ static void parse_def(struct parser *p, const struct lex_line *ln, int is_async)
     f->param_cols = arena_alloc(p->a, sizeof(int) * (size_t)(n ? n : 1));
     memcpy(f->params, params, sizeof(*params) * (size_t)n);
     memcpy(f->param_cols, cols, sizeof(int) * (size_t)n);
+    lesson_name_add(p->L, LESSON_NAME_FUNC, p->L->nfuncs - 1);
     f->body = parse_block(p, ln, "the def line");
 }
 
@@ -1435,10 +1446,10 @@ static void parse_scene(struct parser *p, const struct lex_line *header)
     const struct lex_line *ln;
     unsigned bad;
 
-    for (int i = 0; i < p->L->nscenes; i++)
-        if (strcmp(p->L->scenes[i].name, name) == 0)
-            fail_at(p, header->no, col, "scene '%s' is already defined on "
-                    "line %d", name, p->L->scenes[i].line);
+    if (lesson_find_scene(p->L, name) >= 0)
+        fail_at(p, header->no, col, "scene '%s' is already defined on "
+                "line %d", name,
+                p->L->scenes[lesson_find_scene(p->L, name)].line);
     expect_punct(p, P_COLON, "the scene line");
     expect_end(p, "':'");
     GROW(p, p->L->scenes, p->L->nscenes, p->cap_scenes);
@@ -1447,6 +1458,7 @@ static void parse_scene(struct parser *p, const struct lex_line *header)
     sc->name = name;
     sc->line = header->no;
     sc->col = col;
+    lesson_name_add(p->L, LESSON_NAME_SCENE, p->L->nscenes - 1);
     scene_config_defaults(&sc->cfg, MODE_THREADS);
 
     indent = begin_block(p, header, "the scene line");
@@ -1595,7 +1607,7 @@ static void parse_ask(struct parser *p, struct directive *dv)
         if (abouts[i].takes_name) {
             if (tok(p)->kind != TOK_NAME)
                 fail_at(p, p->ln->no, tok(p)->col, "'%s' needs the name of "
-                        "a shared variable", abouts[i].word);
+                        "a module variable", abouts[i].word);
             dv->about_name = tok(p)->name;
             dv->about_col = tok(p)->col;
             advance(p);
@@ -1853,14 +1865,14 @@ static int resolve_scene(struct parser *p, const char *name, int line, int col)
     return s;
 }
 
-/* Names in an @until condition must be shared variables. */
+/* Names in an @until condition must be module variables. */
 static void check_cond(struct parser *p, const struct expr *e)
 {
     if (!e)
         return;
     if (e->kind == E_NAME && lesson_find_shared(p->L, e->name) < 0)
-        fail_at(p, e->line, e->col, "'%s' is not a shared variable: @until "
-                "conditions can only look at shared variables", e->name);
+        fail_at(p, e->line, e->col, "'%s' is not a module variable: @until "
+                "conditions can only look at module variables", e->name);
     if (e->kind == E_CALL)
         fail_at(p, e->line, e->col, "@until conditions cannot call functions");
     check_cond(p, e->lhs);
@@ -1901,7 +1913,7 @@ static void resolve_pages(struct parser *p)
                             "scene: add @scene NAME to this page or an "
                             "earlier one");
                 if (dv->about_name && lesson_find_shared(p->L, dv->about_name) < 0)
-                    fail_at(p, dv->line, dv->about_col, "'%s' is not a shared "
+                    fail_at(p, dv->line, dv->about_col, "'%s' is not a module "
                             "variable", dv->about_name);
                 break;
             case DIR_EXPLAIN:
@@ -1953,36 +1965,4 @@ struct lesson *lesson_parse(struct source *src, struct diag *d)
     free(p.toks);
     free(p.lines);
     return L;
-}
-
-int lesson_find_scene(const struct lesson *l, const char *name)
-{
-    for (int i = 0; i < l->nscenes; i++)
-        if (strcmp(l->scenes[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
-int lesson_find_func(const struct lesson *l, const char *name)
-{
-    for (int i = 0; i < l->nfuncs; i++)
-        if (strcmp(l->funcs[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
-int lesson_find_shared(const struct lesson *l, const char *name)
-{
-    for (int i = 0; i < l->nshared; i++)
-        if (strcmp(l->shared[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
-int lesson_find_lock(const struct lesson *l, const char *name)
-{
-    for (int i = 0; i < l->nlocks; i++)
-        if (strcmp(l->locks[i].name, name) == 0)
-            return i;
-    return -1;
 }

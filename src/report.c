@@ -90,7 +90,7 @@ void report_memory(struct strbuf *out, const struct program *P,
                    const struct trace *tr, int space)
 {
     if (P->nglobals == 0) {
-        sb_puts(out, "(no shared variables)");
+        sb_puts(out, "(no module variables)");
         return;
     }
     for (int g = 0; g < P->nglobals; g++)
