@@ -78,7 +78,8 @@ golden: taketurns
 	@tests/golden.sh ./taketurns
 
 # make cpython-golden: re-record tests/cpython/*.txt from a real CPython 3.13
-# (the bytecode and executed ops the tests compare with; read the diff).
+# (the bytecode and executed ops the tests compare with; read the diff), and
+# tests/cpython/races/races.txt, the final states real threads reach (t_cpython.sh).
 # python3.13 is asked for its sys.executable, so a pyenv shim that cannot
 # run it falls back to pyenv's own 3.13.0.
 PY313 ?= $(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null || echo $$HOME/.pyenv/versions/3.13.0/bin/python3.13)
@@ -86,6 +87,7 @@ cpython-golden:
 	@$(PY313) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || \
 	    { echo "cpython-golden: needs CPython 3.13.x; $(PY313) is missing or another version (set PY313=...)" >&2; exit 1; }
 	$(PY313) tests/cpython/record.py lessons/*.lesson tests/cpython/*.lesson
+	$(PY313) tests/cpython/races/races.py
 
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
