@@ -234,8 +234,8 @@ def main(argv):
     lines = [f'# recorded by tests/cpython/races/races.py from CPython {version} '
              f'({sys.version.splitlines()[0]}); do not edit: make cpython-golden',
              f'# {opts.runs} runs a scene, threads behind a Barrier, '
-             f'sys.setswitchinterval({SWITCH_INTERVAL}), deadlock = not done after '
-             f'{DEADLOCK_SECONDS:g} s; format: the header of races.py',
+             f'sys.setswitchinterval({SWITCH_INTERVAL}), deadlock = stuck or not '
+             f'done after {DEADLOCK_SECONDS:g} s; format: the header of races.py',
              f'python\t{version}']
     failed = False
     for name, tasks in scenes:
