@@ -41,6 +41,19 @@ struct fblock {
     int outer_handler;  /* with: the handler outside the block */
 };
 
+/* A name used before the function's `global` statement for it, as Python
+ * refuses at compile time: first uses are recorded in order. */
+struct use {
+    const char *name;
+    int line, col;
+};
+
+struct uses {
+    struct use *v;
+    int n;
+    size_t cap;
+};
+
 /* Imports (struct lesson.imports bits). */
 enum { IMP_THREADING = 1, IMP_ASYNCIO = 2, IMP_TIME = 4 };
 
@@ -66,6 +79,7 @@ struct compiler {
     struct fblock fblocks[LESSON_MAX_DEPTH + 1];
     int nfblocks;
     int handler, nhandlers;     /* the active handler; handlers made */
+    struct uses uses;           /* collect_names' record of first uses */
 };
 
 static TT_NORETURN TT_PRINTF(4, 5) void fail_at(struct compiler *c, int line,
@@ -174,18 +188,6 @@ static int is_builtin_func(const char *name)
     return 0;
 }
 
-/* A name used before the function's `global` statement for it, as Python
- * refuses at compile time: first uses are recorded in order. */
-struct use {
-    const char *name;
-    int line, col;
-};
-
-struct uses {
-    struct use *v;
-    int n;
-    size_t cap;
-};
 
 static void note_use(struct uses *u, const char *name, int line, int col)
 {
@@ -1134,7 +1136,6 @@ static void compile_func(struct compiler *c, int index)
     struct program *P = c->prog;
     struct cfg_consts cc = {c, const_truth, const_bool};
     struct cfg_out out;
-    struct uses u = {NULL, 0, 0};
 
     c->fd = fd;
     c->fn = fn;
@@ -1157,8 +1158,8 @@ static void compile_func(struct compiler *c, int index)
                     fd->params[i]);
         add_local(c, fd->params[i]);
     }
-    collect_names(c, fd->body, &u);
-    free(u.v);
+    c->uses.n = 0;
+    collect_names(c, fd->body, &c->uses);
     c->nreal = fn->nlocals;
 
     cfg_init(&c->g);
@@ -1320,6 +1321,7 @@ static struct program *compile(struct lesson *L, struct diag *d)
     }
 
     if (setjmp(c.fail)) {
+        free(c.uses.v);
         free(c.locals);
         free(c.globals_decl);
         if (c.g.blocks)
@@ -1331,6 +1333,7 @@ static struct program *compile(struct lesson *L, struct diag *d)
         compile_func(&c, i);
     for (int i = 0; i < L->nscenes; i++)
         check_scene(&c, &L->scenes[i]);
+    free(c.uses.v);
     return P;
 }
 

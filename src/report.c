@@ -54,9 +54,8 @@ void report_settings(struct strbuf *out, const struct scene_config *c)
         sb_puts(out, ", one event loop");
         break;
     case MODE_GIL:
+        /* checkpoints every-op is what "Python 3.9 or older" means */
         sb_printf(out, ", switch interval %d", c->switch_interval);
-        if (c->checkpoints == CHECK_EVERY_OP)
-            sb_puts(out, ", checkpoints every-op");
         break;
     case MODE_THREADS:
     case MODE_PROCESSES:
