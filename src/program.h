@@ -31,8 +31,8 @@ enum {
 
 #define OP_LIST(X)                                                            \
     X(NOP, OPF_ARG * 0, "do nothing (keeps a line number)")                   \
-    X(RESUME, OPF_ARG | OPF_BREAKER, "start or resume the function: a "        \
-      "point where the GIL can change hands")                                 \
+    X(RESUME, OPF_ARG | OPF_BREAKER, "start (0) or resume after an await "    \
+      "(3); at the start the GIL can change hands")                           \
     X(RETURN_GENERATOR, 0, "make the coroutine object and return it to the "  \
       "caller; the body runs when it is awaited")                             \
     X(LOAD_CONST, OPF_ARG, "push a constant")                                 \

@@ -37,7 +37,7 @@ const char *report_runtime_short(const struct scene_config *c)
     case MODE_GIL:
         return c->checkpoints == CHECK_EVERY_OP ? "Python 3.9 or older" :
                "CPython 3.13";
-    case MODE_ASYNCIO: return "asyncio, CPython 3.13";
+    case MODE_ASYNCIO: return "CPython 3.13";
     case MODE_PROCESSES: return "multiprocessing, fork";
     default: return "?";
     }

@@ -521,7 +521,7 @@ static int memory_lines(struct app *a, struct mline *m, int max)
         }
     }
     if (!shown)
-        madd(m, &n, max, R_DIM, "no shared variables or locks");
+        madd(m, &n, max, R_DIM, "no module variables or locks");
     /* The GIL. */
     if (mode == MODE_GIL) {
         int holder = -1;
