@@ -252,7 +252,7 @@ static void test_errors(void)
               "t.lesson:5:5: error: g is an async def: calling it without "
               "await does not run it (write 'await g(...)')");
     CHECK_STR(error_of("lesson \"t\"\nshared x = 0\nshared x = 1\n"),
-              "t.lesson:3:8: error: 'x' is already defined as a shared "
+              "t.lesson:3:8: error: 'x' is already defined as a module "
               "variable on line 2");
     CHECK_STR(error_of("lesson \"t\"\ndef f():\n    pass\nscene s:\n"
                        "    mode threads\n    schedule \"A2 C\"\n    run f()\n"),
