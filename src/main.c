@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"explore", cmd_explore},
     {"dis", cmd_dis},
     {"real", cmd_real},
+    {"export", cmd_export},
     {"screen", cmd_screen},
     {"bench", cmd_bench},
 };
