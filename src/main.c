@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"explore", cmd_explore},
     {"dis", cmd_dis},
     {"real", cmd_real},
+    {"export", cmd_export},
     {"screen", cmd_screen},
     {"bench", cmd_bench},
 };
@@ -42,6 +43,9 @@ static const char usage[] =
     "                                     python3.13 -m dis lists it\n"
     "  taketurns real LESSON [OPTIONS]    run a scene for real on this "
     "machine\n"
+    "  taketurns export LESSON --scene S --python\n"
+    "                                     the scene as a standalone Python "
+    "program\n"
     "  taketurns screen LESSON [OPTIONS]  the lesson screen as text "
     "(--page P\n"
     "                                     --step K --size WxH --keys "
@@ -86,6 +90,15 @@ static const char usage[] =
     "  --timeout S           stop a run after S seconds (default 10)\n"
     "  --max-records N       trace records kept per run (default 1048576)\n"
     "  --coro asm|ucontext   how asyncio coroutines switch\n"
+    "  --python [PATH]       run the exported program in CPython (default "
+    "python3;\n"
+    "                        --python=NAME, or a next argument named "
+    "python...)\n"
+    "  --switch-interval US  with --python: sys.setswitchinterval, in "
+    "microseconds\n"
+    "\n"
+    "export options: --scene, --mode, --tick-us, --timeout, "
+    "--switch-interval US\n"
     "\n"
     "every command:\n"
     "  --max-memory SIZE     the memory a command may use for traces, "

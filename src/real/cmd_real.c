@@ -17,6 +17,7 @@
 #include "json.h"
 #include "program.h"
 #include "real/clock.h"
+#include "real/cpython.h"
 #include "real/real.h"
 #include "report.h"
 
@@ -28,6 +29,10 @@ struct real_args {
     int json, timeline, width, replay, trace_both;
     const char *chrome;
     struct real_options opt;
+    const char *python;         /* --python [PATH]: run in this CPython */
+    const char *switch_val;     /* --switch-interval: ticks, or with
+                                   --python CPython's microseconds */
+    const char *c_only;         /* an option of the C backends only */
 };
 
 /* "812 ns", "41.2 us", "3.45 ms", "1.20 s". */
@@ -43,15 +48,39 @@ static void fmt_ns(struct strbuf *out, int64_t ns)
         sb_printf(out, "%.3g s", (double)ns / 1e9);
 }
 
-static double parse_seconds(const char *val)
+/* --python, --python=PATH, or --python PATH when PATH's file name starts
+ * with "python" (python3.13, /usr/bin/python3): taken out of argv, since
+ * the option's value is optional.  Returns argc left. */
+static int take_python(int argc, char **argv, const char **python)
 {
-    char *end;
-    double v = strtod(val, &end);
+    int out = 0;
 
-    if (end == val || *end != '\0' || !(v >= 0.001 && v <= 3600))
-        cli_usage_error("real", "--timeout needs seconds from 0.001 to 3600, "
-                        "not '%s'", val);
-    return v;
+    for (int i = 0; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if (strcmp(arg, "--") == 0) {
+            while (i < argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if (strncmp(arg, "--python=", 9) == 0) {
+            if (!arg[9])
+                cli_usage_error("real", "--python= needs an interpreter");
+            *python = arg + 9;
+        } else if (strcmp(arg, "--python") == 0) {
+            const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+            const char *base = next ? strrchr(next, '/') : NULL;
+
+            base = base ? base + 1 : next;
+            *python = "python3";
+            if (base && strncmp(base, "python", 6) == 0 &&
+                !strstr(base, ".lesson"))
+                *python = argv[++i];
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    return out;
 }
 
 static void parse(int argc, char **argv, struct real_args *a,
@@ -78,6 +107,7 @@ static void parse(int argc, char **argv, struct real_args *a,
     memset(a, 0, sizeof(*a));
     a->width = 100;
     real_options_init(&a->opt);
+    argc = take_python(argc, argv, &a->python);
     cli_init(&c, "real", argc, argv);
     overrides_init(ov, "real");
     while ((id = cli_next(&c, opts, &val)) >= 0) {
@@ -89,9 +119,9 @@ static void parse(int argc, char **argv, struct real_args *a,
             a->lesson = val;
             break;
         case OPT_JSON: a->json = 1; break;
-        case OPT_TIMELINE: a->timeline = 1; break;
-        case OPT_REPLAY: a->replay = 1; break;
-        case OPT_CHROME: a->chrome = val; break;
+        case OPT_TIMELINE: a->timeline = 1; a->c_only = "timeline"; break;
+        case OPT_REPLAY: a->replay = 1; a->c_only = "replay"; break;
+        case OPT_CHROME: a->chrome = val; a->c_only = "chrome"; break;
         case OPT_RUNS:
             a->opt.runs = (int)cli_int("real", "runs", val, 1, REAL_MAX_RUNS);
             break;
@@ -99,9 +129,11 @@ static void parse(int argc, char **argv, struct real_args *a,
             a->opt.tick_ns = 1000 * cli_int("real", "tick-us", val, 1, 1000000);
             break;
         case OPT_TIMEOUT:
-            a->opt.timeout_ns = (int64_t)(parse_seconds(val) * 1e9);
+            a->opt.timeout_ns =
+                (int64_t)(export_parse_seconds("real", val) * 1e9);
             break;
         case OPT_WIDEN:
+            a->c_only = "widen";
             a->opt.widen_ns = 1000 * cli_int("real", "widen", val, 0, 1000000);
             break;
         case OPT_MAX_RECORDS:
@@ -112,12 +144,14 @@ static void parse(int argc, char **argv, struct real_args *a,
             a->width = (int)cli_int("real", "width", val, 20, 10000);
             break;
         case OPT_CORO:
+            a->c_only = "coro";
             if (strcmp(val, "asm") != 0 && strcmp(val, "ucontext") != 0)
                 cli_usage_error("real", "--coro is 'asm' or 'ucontext', not "
                                 "'%s'", val);
             a->opt.coro = val;
             break;
         case OPT_TRACE:
+            a->c_only = "trace";
             if (strcmp(val, "on") == 0)
                 a->opt.traced = 1;
             else if (strcmp(val, "off") == 0)
@@ -128,6 +162,9 @@ static void parse(int argc, char **argv, struct real_args *a,
                 cli_usage_error("real", "--trace is 'on', 'off' or 'both', "
                                 "not '%s'", val);
             break;
+        case OPT_SWITCH_INTERVAL:
+            a->switch_val = val;
+            break;
         default:
             overrides_option(ov, id, val);
             break;
@@ -135,6 +172,11 @@ static void parse(int argc, char **argv, struct real_args *a,
     }
     if (!a->lesson)
         cli_usage_error("real", "which lesson? taketurns real LESSON");
+    if (a->python && a->c_only)
+        cli_usage_error("real", "--%s is for the C backends, not --python",
+                        a->c_only);
+    if (a->switch_val && !a->python)
+        overrides_option(ov, OPT_SWITCH_INTERVAL, a->switch_val);
     if (a->json && a->timeline)
         cli_usage_error("real", "choose --json or --timeline, not both");
     if (!a->opt.traced && (a->timeline || a->replay || a->chrome))
@@ -372,6 +414,148 @@ static void json_output(struct strbuf *out, const struct real_args *a,
     sb_putc(out, '\n');
 }
 
+/* ---- in CPython (--python) ---------------------------------------------------- */
+
+static void python_text(struct strbuf *out, const struct lesson *L, int scene,
+                        const struct scene_config *cfg,
+                        const struct cpython_options *o, const char *version,
+                        const struct real_result *res, int64_t elapsed)
+{
+    sb_printf(out, "%s — scene %s, run in CPython\n", L->title,
+              L->scenes[scene].name);
+    sb_printf(out, "%s (Python %s) · mode %s: the program starts the tasks "
+              "as %s\n", o->python, version, mode_name(cfg->mode),
+              scene_runtime(cfg));
+    sb_puts(out, "tick ");
+    fmt_ns(out, o->ex.tick_ns);
+    if (o->ex.switch_interval_us > 0) {
+        sb_puts(out, " · sys.setswitchinterval(");
+        fmt_ns(out, o->ex.switch_interval_us * 1000);
+        sb_puts(out, ") (--switch-interval)");
+    } else {
+        sb_puts(out, " · Python's own switch interval (5 ms unless changed)");
+    }
+    sb_printf(out, " · each run bounded at %g s\n\n", o->ex.bound_s);
+    sb_printf(out, "%d run%s:\n\n", res->runs, res->runs == 1 ? "" : "s");
+    real_result_histogram(out, L, res, 40);
+    sb_puts(out, "\nwall time per run (the tasks, timed in Python): min ");
+    fmt_ns(out, res->wall_ns.min);
+    sb_puts(out, " · median ");
+    fmt_ns(out, res->wall_ns.median);
+    sb_puts(out, " · max ");
+    fmt_ns(out, res->wall_ns.max);
+    sb_printf(out, "\n%d run%s took ", res->runs, res->runs == 1 ? "" : "s");
+    fmt_ns(out, elapsed);
+    sb_puts(out, " in all, the interpreter's start-up included\n");
+    sb_printf(out, "\nthe program: taketurns export %s --scene %s --python\n",
+              L->src->name, L->scenes[scene].name);
+}
+
+static void python_json(struct strbuf *out, const struct lesson *L, int scene,
+                        const struct scene_config *cfg,
+                        const struct cpython_options *o, const char *version,
+                        const struct real_result *res, int64_t elapsed)
+{
+    const struct program *P = L->prog;
+    struct json j;
+
+    json_init(&j, out, 1);
+    json_object(&j, NULL);
+    json_str(&j, "lesson", L->title);
+    json_str(&j, "scene", L->scenes[scene].name);
+    json_str(&j, "mode", mode_name(cfg->mode));
+    json_str(&j, "runtime", scene_runtime(cfg));
+    json_str(&j, "backend", "cpython");
+    json_str(&j, "python", version);
+    json_str(&j, "interpreter", o->python);
+    json_int(&j, "runs", res->runs);
+    json_int(&j, "tick_ns", o->ex.tick_ns);
+    if (o->ex.switch_interval_us > 0)
+        json_int(&j, "switch_interval_us", o->ex.switch_interval_us);
+    else
+        json_null(&j, "switch_interval_us");
+    json_double(&j, "timeout_s", o->ex.bound_s);
+    json_array(&j, "outcomes");
+    for (int i = 0; i < res->noutcomes; i++) {
+        const struct real_outcome *oc = &res->outcomes[i];
+
+        json_object(&j, NULL);
+        json_object(&j, "final");
+        for (int g = 0; g < P->nglobals; g++)
+            json_int(&j, P->global_names[g], oc->final[g]);
+        json_end(&j);
+        json_int(&j, "count", oc->count);
+        json_str(&j, "status", trace_status_name(oc->status));
+        if (oc->why)
+            json_str(&j, "why", oc->why);
+        json_end(&j);
+    }
+    json_end(&j);
+    json_object(&j, "wall_ns");
+    json_int(&j, "min", res->wall_ns.min);
+    json_int(&j, "median", res->wall_ns.median);
+    json_int(&j, "max", res->wall_ns.max);
+    json_end(&j);
+    json_int(&j, "elapsed_ns", elapsed);
+    json_int(&j, "failed", res->nfailed);
+    json_int(&j, "deadlocks", res->ndeadlock);
+    json_bool(&j, "deadlock", res->ndeadlock > 0);
+    json_end(&j);
+    sb_putc(out, '\n');
+}
+
+static int real_python(const struct real_args *a, struct lesson *L, int scene,
+                       const struct scene_config *cfg)
+{
+    struct cpython_options o;
+    struct strbuf version, err, out;
+    struct real_result *res;
+    int64_t elapsed = 0;
+    int rc = 0;
+
+    memset(&o, 0, sizeof(o));
+    o.python = a->python;
+    o.runs = a->opt.runs;
+    o.ex.tick_ns = a->opt.tick_ns > 0 ? a->opt.tick_ns :
+                   real_default_tick(L, scene, cfg);
+    o.ex.bound_s = (double)a->opt.timeout_ns / 1e9;
+    if (a->switch_val)
+        o.ex.switch_interval_us = cli_int("real", "switch-interval",
+                                          a->switch_val, 1, 10000000);
+    o.ex.lesson_arg = a->lesson;
+    sb_init(&version);
+    sb_init(&err);
+    if (cpython_version(o.python, &version, &err) < 0) {
+        fprintf(stderr, "taketurns real: error: %s\n", err.s);
+        sb_done(&version), sb_done(&err);
+        return 1;
+    }
+    res = cpython_run(L, scene, cfg, &o, &elapsed, &err);
+    if (!res) {
+        fprintf(stderr, "%s: error: scene '%s' in %s: %s\n", L->src->name,
+                L->scenes[scene].name, o.python, err.s);
+        sb_done(&version), sb_done(&err);
+        return 1;
+    }
+    sb_init(&out);
+    if (a->json)
+        python_json(&out, L, scene, cfg, &o, version.s, res, elapsed);
+    else
+        python_text(&out, L, scene, cfg, &o, version.s, res, elapsed);
+    fwrite(out.s, 1, out.len, stdout);
+    fflush(stdout);
+    for (int i = 0; i < res->noutcomes; i++)
+        if (res->outcomes[i].status != TRACE_OK) {
+            print_failure(L, scene, &res->outcomes[i]);
+            rc = 1;
+        }
+    sb_done(&out);
+    sb_done(&version);
+    sb_done(&err);
+    real_result_free(res);
+    return rc;
+}
+
 int cmd_real(int argc, char **argv)
 {
     struct real_args a;
@@ -390,6 +574,11 @@ int cmd_real(int argc, char **argv)
         return 1;
     overrides_apply(&ov, L, scene, &cfg, &sch);
     schedule_done(&sch);
+    if (a.python) {
+        rc = real_python(&a, L, scene, &cfg);
+        lesson_free(L);
+        return rc;
+    }
     sb_init(&err);
     res = real_run(L, scene, &cfg, &a.opt, &err);
     if (!res) {
