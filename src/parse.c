@@ -993,12 +993,10 @@ static void check_new_global(struct parser *p, const char *name, int col)
                 name);
 }
 
-static void parse_shared(struct parser *p)
+/* A module variable's value after its '=': a whole number, True or False. */
+static void add_shared(struct parser *p, const char *name, int col)
 {
     struct shared_decl *sd;
-    const struct token *t;
-    int col = tok(p)->col;
-    const char *name = expect_name(p, "a variable name after 'shared'");
 
     check_new_global(p, name, col);
     GROW(p, p->L->shared, p->L->nshared, p->cap_shared);
@@ -1006,13 +1004,25 @@ static void parse_shared(struct parser *p)
     sd->name = name;
     sd->line = p->ln->no;
     sd->col = col;
+    if (at_name(p, "True") || at_name(p, "False")) {
+        sd->init = at_name(p, "True");
+        advance(p);
+    } else {
+        sd->init = const_int(p, "a module variable's starting value");
+    }
+    expect_end(p, "the module variable");
+    lesson_name_add(p->L, LESSON_NAME_SHARED, p->L->nshared++);
+}
+
+/* shared NAME = VALUE: the older spelling of NAME = VALUE. */
+static void parse_shared(struct parser *p)
+{
+    int col = tok(p)->col;
+    const char *name = expect_name(p, "a variable name after 'shared'");
+
     if (!accept_punct(p, P_ASSIGN))
         fail_expected(p, "'=' and a starting value (shared x = 0)");
-    t = tok(p);
-    sd->init = const_int(p, "a module variable's starting value");
-    (void)t;
-    expect_end(p, "the shared declaration");
-    lesson_name_add(p->L, LESSON_NAME_SHARED, p->L->nshared++);
+    add_shared(p, name, col);
 }
 
 static void add_lock(struct parser *p, const char *name, int col, int is_async)
@@ -1090,24 +1100,7 @@ static void parse_module_assign(struct parser *p)
         add_lock(p, name, col, is_async);
         return;
     }
-    {
-        struct shared_decl *sd;
-
-        check_new_global(p, name, col);
-        GROW(p, p->L->shared, p->L->nshared, p->cap_shared);
-        sd = &p->L->shared[p->L->nshared];
-        sd->name = name;
-        sd->line = p->ln->no;
-        sd->col = col;
-        if (at_name(p, "True") || at_name(p, "False")) {
-            sd->init = at_name(p, "True");
-            advance(p);
-        } else {
-            sd->init = const_int(p, "a module variable's starting value");
-        }
-        expect_end(p, "the module variable");
-        lesson_name_add(p->L, LESSON_NAME_SHARED, p->L->nshared++);
-    }
+    add_shared(p, name, col);
 }
 
 static void parse_def(struct parser *p, const struct lex_line *ln, int is_async)

@@ -232,6 +232,20 @@ static void call_done(struct vm_frame *fr, int64_t *slots, int nargs,
     slots[fr->sp++] = result;
 }
 
+/* A number of ticks to wait or compute: a number, not negative. */
+static int ticks_ok(int64_t v, struct vm_effect *eff)
+{
+    if (vm_is_ref(v)) {
+        fail(eff, ERR_TYPE);
+        return 0;
+    }
+    if (v < 0) {
+        fail(eff, ERR_NEGATIVE_WAIT);
+        return 0;
+    }
+    return 1;
+}
+
 static void do_call(struct vm *vm, const struct program *prog,
                     const struct instr *in, struct vm_effect *eff)
 {
@@ -250,14 +264,8 @@ static void do_call(struct vm *vm, const struct program *prog,
     case CK_IO:
         v = argv[0];
         call_done(fr, vm->slots, n, NONE);
-        if (vm_is_ref(v)) {
-            fail(eff, ERR_TYPE);
+        if (!ticks_ok(v, eff))
             return;
-        }
-        if (v < 0) {
-            fail(eff, ERR_NEGATIVE_WAIT);
-            return;
-        }
         eff->status = in->kind == CK_COMPUTE ? VM_COMPUTE :
                       in->kind == CK_SLEEP ? VM_SLEEP : VM_IO;
         eff->value = v;
@@ -265,14 +273,8 @@ static void do_call(struct vm *vm, const struct program *prog,
     case CK_AWAIT_SLEEP:
     case CK_AWAIT_IO:
         v = argv[0];
-        if (vm_is_ref(v)) {
-            fail(eff, ERR_TYPE);
+        if (!ticks_ok(v, eff))
             return;
-        }
-        if (v < 0) {
-            fail(eff, ERR_NEGATIVE_WAIT);
-            return;
-        }
         /* Past any time limit either way: saturate, and the run ends at
          * its time limit as a blocking wait of the same length would. */
         if (v > VM_MAX_AWAIT_TICKS)
