@@ -307,6 +307,15 @@ int report_explain(struct strbuf *out, const struct report *r,
     return 0;
 }
 
+/* Whether event e is told before op i in a listing of the run: it was
+ * recorded before that op, and is not later in time (a task is done at the
+ * end of its last tick, after the ops other CPUs run in that tick). */
+static int event_due(const struct trace *tr, size_t e, size_t i)
+{
+    return e < tr->nevents && tr->events[e].op_index <= i &&
+           (i >= tr->nops || tr->events[e].t <= tr->ops[i].t);
+}
+
 /* ---- summary ------------------------------------------------------------------- */
 
 void report_summary(struct strbuf *out, const struct report *r)
@@ -412,7 +421,7 @@ void report_text(struct strbuf *out, const struct report *r)
         sb_puts(out, "effect\n");
     }
     for (size_t i = 0; i <= tr->nops; i++) {
-        while (e < tr->nevents && tr->events[e].op_index <= i)
+        while (event_due(tr, e, i))
             event_line(out, r, &tr->events[e++]);
         if (i < tr->nops)
             op_line(out, r, &tr->ops[i]);
@@ -672,7 +681,7 @@ void report_json(struct strbuf *out, const struct report *r)
     json_int(&j, "ops", (int64_t)tr->nops);
     json_array(&j, "events");
     for (size_t i = 0; i <= tr->nops; i++) {
-        while (e < tr->nevents && tr->events[e].op_index <= i)
+        while (event_due(tr, e, i))
             json_event(&j, r, &tr->events[e++], &tmp);
         if (i < tr->nops)
             json_op(&j, r, &tr->ops[i], &tmp);

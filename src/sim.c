@@ -105,8 +105,17 @@ void sim_run_on(struct sim *s, int t, int cpu, int64_t at)
     T->slice = 0;
     sim_set_state(s, t, TS_RUNNING, at, 0);
     if (s->pending_switch[cpu] >= 0) {
-        if (s->recording)
-            s->tr->events[s->pending_switch[cpu]].other = (int16_t)t;
+        /* The log's "; B runs" names the task that took the CPU right
+         * after the switch (in its tick or the next).  A CPU that idled
+         * first (another task wakes later, or the one that blocked comes
+         * back after its wait) had no next task then: the switch names
+         * none, and a task that blocked is never named as its own
+         * successor. */
+        struct trace_event *ev = s->recording ?
+            &s->tr->events[s->pending_switch[cpu]] : NULL;
+        if (ev && at <= ev->t + 1 &&
+            (t != ev->task || switch_kind_of[ev->reason] != SWK_BLOCK))
+            ev->other = (int16_t)t;
         s->pending_switch[cpu] = -1;
     }
     if (s->ops->took_cpu)
@@ -136,7 +145,7 @@ void sim_switch_away(struct sim *s, int cpu, int reason, int64_t arg,
         ev->other = (int16_t)other;
         s->tr->switches[switch_kind_of[reason]]++;
         if (other < 0)
-            s->pending_switch[cpu] = (int)(s->tr->nevents - 1);
+            s->pending_switch[cpu] = (int)(ev - s->tr->events);
     }
     take_off(s, cpu);
 }
@@ -407,7 +416,9 @@ static void exec(struct sim *s, int cpu)
         print_effect(s, t, &eff);
         break;
     case VM_EXIT:
-        event(s, s->now, EV_EXIT, t);
+        /* Done once its last op has run: the same tick as its lane's
+         * done span and "end" in JSON. */
+        event(s, s->now + 1, EV_EXIT, t);
         end_task(s, t, cpu, TS_DONE);
         break;
     case VM_ERROR:

@@ -76,10 +76,19 @@ struct trace_event *trace_event(struct trace *tr, int64_t t, int kind,
                                 int task)
 {
     struct trace_event *ev;
+    size_t at = tr->nevents;
 
     if (tr->nevents == tr->cap_events)
         GROW(tr, tr->events, tr->cap_events, tr->nevents + 1);
-    ev = &tr->events[tr->nevents++];
+    /* Events stay sorted by time (trace_event_seek): an event stamped at
+     * the end of a tick (a task is done once its last op has run) goes
+     * after the events that other CPUs record later in the same tick. */
+    while (at > 0 && tr->events[at - 1].t > t)
+        at--;
+    memmove(&tr->events[at + 1], &tr->events[at],
+            (tr->nevents - at) * sizeof(*ev));
+    tr->nevents++;
+    ev = &tr->events[at];
     memset(ev, 0, sizeof(*ev));
     ev->t = t;
     ev->kind = (uint8_t)kind;

@@ -64,6 +64,10 @@ struct axis {
 /* The page's scene: a rule, the ruler, the lanes (lane_h rows per task),
  * and a legend row if legend. */
 void view_timeline(struct app *a, int y, int h, int legend, int lane_h);
+/* What task k is doing at tick t, as its lane's label says it ("waits for
+ * lock b", "done at 17"). */
+void view_lane_state_text(struct tape *tp, int k, int64_t t, char *buf,
+                          size_t n);
 /* The scenes of an @compare page, with their makespans as bars. */
 void view_compare(struct app *a, int y, int h);
 /* The first real run's trace, on its own axis; its rows. */

@@ -29,6 +29,7 @@
 struct line_op {
     uint32_t pc;
     int64_t busy;       /* the op is at work: ticks left */
+    int blocked;        /* the task waits in this op (a lock, sleep, I/O) */
     int done;           /* ran in this visit of the line */
     int64_t value;
     int status;
@@ -156,7 +157,12 @@ static void draw_op_row(struct app *a, const struct line_op *o, int is_next,
     if (n < 17)
         n = 17;
     sb_clear(&sb);
-    if (is_next && o->busy > 0) {
+    if (is_next && o->blocked) {
+        char why[64];
+
+        view_lane_state_text(a->tape, task, a->cursor, why, sizeof(why));
+        sb_printf(&sb, "blocked here: %s", why);
+    } else if (is_next && o->busy > 0) {
         sb_printf(&sb, "%s: %lld tick%s still to go",
                   P->code[o->pc].kind == CK_COMPUTE ? "at work" :
                   "blocking the loop", (long long)o->busy,
@@ -262,6 +268,7 @@ void view_code(struct app *a, int y, int x, int w, int h)
     const struct func *fn;
     const struct vm_frame *fr;
     int line, lines, nops, next_i = -1, ops_rows, src_rows, start = 0;
+    int blocked = 0;
     uint32_t cur_pc;
     int64_t busy;
     struct line_op ops[64];
@@ -302,14 +309,22 @@ void view_code(struct app *a, int y, int x, int w, int h)
         cur_pc--;
     else
         busy = 0;
+    /* A task waiting for a lock, a sleep or I/O has run the op it waits
+     * in, and will go on after it: show the op it is blocked on. */
+    if (!busy && (state == TS_LOCK_WAIT || state == TS_BLOCKED) &&
+        cur_pc > fn->code_start) {
+        cur_pc--;
+        blocked = 1;
+    }
     line = P->pos[cur_pc].line;
     lines = func_last_line(P, fn) - fn->line + 1;
-    nops = line_ops(a, task, fn, line, cur_pc, busy > 0, ops,
+    nops = line_ops(a, task, fn, line, cur_pc, busy > 0 || blocked, ops,
                     (int)TT_ARRAY_LEN(ops));
     for (int i = 0; i < nops; i++)
         if (ops[i].pc == cur_pc) {
             next_i = i;
             ops[i].busy = busy;
+            ops[i].blocked = blocked;
         }
     find_stale(a, ops, nops, task, s, &stale);
     if (code_side(a) && h >= 3) {

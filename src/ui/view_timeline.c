@@ -204,8 +204,8 @@ static void draw_cursor_column(const struct axis *ax, int y0, int y1)
         draw_invert(y, ax->x0 + c, w);
 }
 
-static void lane_state_text(struct tape *tp, int k, int64_t t, char *buf,
-                            size_t n)
+void view_lane_state_text(struct tape *tp, int k, int64_t t, char *buf,
+                          size_t n)
 {
     const struct trace_span *sp = trace_span_at(tp->tr, k, t);
     const struct trace_lane *ln = &tp->tr->lanes[k];
@@ -416,7 +416,7 @@ void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
         if (a->focus == FOCUS_TIMELINE && a->sel == k)
             draw_restyle(row, 1, (int)strlen(tr->labels[k]), R_CURSOR);
         if (state_x < W - 4) {
-            lane_state_text(tp, k, a->cursor, st, sizeof(st));
+            view_lane_state_text(tp, k, a->cursor, st, sizeof(st));
             draw_str(row, state_x, W - state_x - 1, R_DIM, st);
         }
         for (int r = 0; r < lane_h && row < y + h; r++, row++) {
