@@ -1,0 +1,403 @@
+/* test_ui_truth.c - the log, the lanes and the pages agree with the model.
+ *
+ * Over every scene of every lesson: a switch names as the next task only
+ * one that runs right after it, and a task is done at one tick in the log,
+ * on its lane and in JSON.  Then, where a page that stops early (or at
+ * the end) names a state in words, the screen at its stop must show that
+ * state: each claim below quotes the words it stands for.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lessons.h"
+#include "sim.h"
+#include "testhelp.h"
+#include "ui/app.h"
+#include "ui/driver.h"
+#include "ui/draw.h"
+#include "ui/tape.h"
+#include "ui/term.h"
+
+/* ---- the model ------------------------------------------------------------ */
+
+static int running_at(const struct trace *tr, int task, int64_t t)
+{
+    const struct trace_span *sp = trace_span_at(tr, task, t);
+
+    return sp && sp->state == TS_RUNNING;
+}
+
+static void check_trace(const char *name, const struct trace *tr)
+{
+    int bad = 0;
+
+    for (size_t i = 0; i < tr->nevents; i++) {
+        const struct trace_event *ev = &tr->events[i];
+
+        if (i > 0 && ev->t < tr->events[i - 1].t && !bad++)
+            printf("FAIL %s: event %zu is earlier than the one before\n",
+                   name, i);
+        if (ev->kind == EV_SWITCH && ev->other >= 0 &&
+            !running_at(tr, ev->other, ev->t) &&
+            !running_at(tr, ev->other, ev->t + 1) && !bad++)
+            printf("FAIL %s: the switch at %lld names %s as next, which "
+                   "does not run then\n", name, (long long)ev->t,
+                   tr->labels[ev->other]);
+        if (ev->kind == EV_SWITCH && ev->other == ev->task &&
+            switch_kind_of[ev->reason] == SWK_BLOCK && !bad++)
+            printf("FAIL %s: %s blocks at %lld and is named as next\n", name,
+                   tr->labels[ev->task], (long long)ev->t);
+        if (ev->kind == EV_EXIT) {
+            const struct trace_lane *ln = &tr->lanes[ev->task];
+            const struct trace_span *last = &ln->spans[ln->n - 1];
+
+            if ((last->state != TS_DONE || last->start != ev->t) && !bad++)
+                printf("FAIL %s: %s is done at %lld in the log, its lane "
+                       "says %lld\n", name, tr->labels[ev->task],
+                       (long long)ev->t, (long long)last->start);
+        }
+    }
+    test_failed += bad > 0;
+    if (!bad)
+        printf("ok %s: next tasks run, done ticks agree\n", name);
+}
+
+static void test_model(char **paths, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct diag d;
+        struct lesson *L;
+
+        diag_init(&d);
+        L = lesson_load(paths[i], &d);
+        if (!L) {
+            printf("FAIL %s does not load:\n%s", paths[i], d.text.s);
+            test_failed++;
+            diag_done(&d);
+            continue;
+        }
+        for (int s = 0; s < L->nscenes; s++) {
+            struct sim *sm = sim_new(L, s, &L->scenes[s].cfg, NULL, 1);
+            char name[200];
+
+            sim_run(sm);
+            snprintf(name, sizeof(name), "%s %s", progress_key(paths[i]),
+                     L->scenes[s].name);
+            check_trace(name, sim_trace(sm));
+            sim_free(sm);
+        }
+        lesson_free(L);
+        diag_done(&d);
+    }
+}
+
+/* ---- the screen at a page's stop ---------------------------------------- */
+
+/* What a page says, and what the screen must show for it.  Each check is
+ * one of:
+ *   "tick N"           the page stops at tick N
+ *   "state X NAME"     task X is in state NAME (task_state_info) there
+ *   "lane X ends G"    the last glyph drawn on X's lane is G
+ *   "lane X has G"     X's lane shows G somewhere
+ *   "has TEXT"         the screen shows TEXT
+ *   "code X TEXT"      with X's code shown, the marked line or op is TEXT
+ */
+struct claim {
+    const char *lesson, *page;  /* file name, page title */
+    const char *words;          /* what the page says */
+    const char *checks[6];
+};
+
+static const struct claim claims[] = {
+    {"02-preemption", "Round robin",
+     "A ! on a lane marks a preemption",
+     {"lane A ends !", "state A ready", "state B running",
+      "has A preempted: its quantum of 3 ticks is used up; B runs"}},
+    {"03-race", "One line, four steps",
+     "A has set up its loop (7 ticks, from RESUME to STORE_FAST i)",
+     {"tick 7", "code A x = x + 1", "code A LOAD_GLOBAL x"}},
+    {"03-race", "Stopped in the middle",
+     "A has read x (0) and pushed 1 when its quantum runs out: its stack "
+     "holds a value of x about to go stale",
+     {"tick 15", "state A ready", "lane A has !", "code A BINARY_OP +",
+      "has 0, 1]"}},
+    {"04-locks", "Preempted while holding the lock",
+     "B gets the CPU but cannot get in: it blocks on m as it reaches with "
+     "m:, and A resumes",
+     {"lane B ends L", "state B lock wait", "state A running",
+      "has lock m: A has it, B waits", "code B with m:",
+      "code B BEFORE_WITH"}},
+    {"05-asyncio", "One thread, one loop",
+     "at await it hands control back to the loop, which runs the next "
+     "ready one",
+     {"state A waiting", "state B running", "code A YIELD_VALUE 1",
+      "has A yields at await io(90)"}},
+    {"06-blocking-the-loop", "One time.sleep",
+     "~ means the loop itself is stuck. H's timer runs out at tick 47, yet "
+     "H stays ready, not running",
+     {"tick 60", "lane loop ends ~", "state H ready",
+      "has 47  H's wait is over"}},
+    {"09-processes", "Starting a process costs time",
+     "+ means the process is still being started ... each start costs 10 "
+     "ticks, one after another",
+     {"tick 12", "lane A has +", "state A running", "lane B ends +",
+      "state B starting"}},
+    {"12-deadlock", "Who waits for whom",
+     "B's lane ends in L, waiting for lock a; A's last op, at tick 69, asks "
+     "for b and blocks too",
+     {"lane B ends L", "state A lock wait", "code B with a:", "code A with b:",
+      "has 69  A blocks on lock b", "has lock a: A has it, B waits"}},
+};
+
+static char *screen_text(struct app *a)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    driver_dump(a, f);
+    fclose(f);
+    return buf;
+}
+
+static int task_index(const struct app *a, const char *label)
+{
+    for (int k = 0; k < a->tape->tr->ntasks; k++)
+        if (strcmp(a->tape->tr->labels[k], label) == 0)
+            return k;
+    return -1;
+}
+
+/* Column col of a line (every glyph on these screens is one column): a
+ * pointer into it, or NULL past its end. */
+static const char *column(const char *line, const char *end, int col)
+{
+    const char *p = line;
+
+    for (int c = 0; c < col && p < end; c++)
+        do
+            p++;
+        while (p < end && ((unsigned char)*p & 0xC0) == 0x80);
+    return p < end ? p : NULL;
+}
+
+/* The glyphs of lane label, as one string of the lane's columns. */
+static int lane_glyphs(struct app *a, const char *screen, const char *label,
+                       char *out, size_t n)
+{
+    int x0 = app_lane_x0(a), w = app_lane_width(a);
+    size_t ll = strlen(label);
+
+    for (const char *line = screen; *line;) {
+        const char *end = strchr(line, '\n');
+        const char *p1;
+
+        if (!end)
+            end = line + strlen(line);
+        p1 = column(line, end, 1);
+        if (p1 && strncmp(p1, label, ll) == 0 && p1[ll] == ' ' &&
+            (line[0] == ' ' || strncmp(line, "▶", 3) == 0)) {
+            const char *a0 = column(line, end, x0);
+            const char *a1 = column(line, end, x0 + w);
+            size_t len;
+
+            if (!a0)
+                return 0;
+            len = (size_t)((a1 ? a1 : end) - a0);
+            if (len >= n)
+                len = n - 1;
+            memcpy(out, a0, len);
+            out[len] = '\0';
+            /* trailing blanks are not drawn */
+            while (len > 0 && out[len - 1] == ' ')
+                out[--len] = '\0';
+            return 1;
+        }
+        line = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* The last glyph of s (UTF-8). */
+static const char *last_glyph(const char *s)
+{
+    const char *p = s + strlen(s);
+
+    while (p > s) {
+        p--;
+        if (((unsigned char)*p & 0xC0) != 0x80)
+            break;
+    }
+    return p;
+}
+
+/* A line with the marker ▶ followed (after blanks) by text. */
+static int marked(const char *screen, const char *text)
+{
+    static const char mark[] = "▶";
+    size_t len = strlen(screen), ml = strlen(mark);
+
+    for (size_t i = 0; i + ml <= len; i++) {
+        size_t j = i + ml;
+
+        if (memcmp(screen + i, mark, ml) != 0)
+            continue;
+        while (screen[j] == ' ')
+            j++;
+        if (strncmp(screen + j, text, strlen(text)) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int state_named(const char *name)
+{
+    for (int s = 0; s < TS_COUNT; s++)
+        if (strcmp(task_state_info[s].name, name) == 0)
+            return s;
+    return -1;
+}
+
+/* One check: NULL when it holds, else what the screen shows instead. */
+static const char *check_one(struct app *a, const char *check,
+                             const char *screen, char *why, size_t n)
+{
+    char label[16], arg[100], glyphs[1000];
+    long long v;
+
+    if (sscanf(check, "tick %lld", &v) == 1) {
+        snprintf(why, n, "the page stops at tick %lld", (long long)a->cursor);
+        return a->cursor == v ? NULL : why;
+    }
+    if (sscanf(check, "state %15s %99[^\n]", label, arg) == 2) {
+        /* as its lane's label says it: the span at the cursor */
+        int k = task_index(a, label), want = state_named(arg);
+        const struct trace_span *sp;
+
+        if (k < 0 || want < 0)
+            return "no such task or state";
+        sp = trace_span_at(a->tape->tr, k, a->cursor);
+        snprintf(why, n, "%s is %s", label,
+                 sp ? task_state_info[sp->state].name : "nowhere yet");
+        return sp && sp->state == want ? NULL : why;
+    }
+    if (sscanf(check, "lane %15s ends %99s", label, arg) == 2 ||
+        sscanf(check, "lane %15s has %99s", label, arg) == 2) {
+        if (!lane_glyphs(a, screen, label, glyphs, sizeof(glyphs)))
+            return "no such lane on the screen";
+        snprintf(why, n, "lane %s is '%s'", label, glyphs);
+        if (strstr(check, " ends "))
+            return strcmp(last_glyph(glyphs), arg) == 0 ? NULL : why;
+        return strstr(glyphs, arg) ? NULL : why;
+    }
+    if (strncmp(check, "has ", 4) == 0)
+        return strstr(screen, check + 4) ? NULL : "not on the screen";
+    if (sscanf(check, "code %15s %99[^\n]", label, arg) == 2) {
+        int k = task_index(a, label), was = a->sel, ok;
+        char *s;
+
+        if (k < 0)
+            return "no such task";
+        a->sel = k;
+        s = screen_text(a);
+        a->sel = was;
+        ok = marked(s, arg);
+        free(s);
+        return ok ? NULL : "not the marked line or op";
+    }
+    return "a check this test does not know";
+}
+
+static int page_index(const struct lesson *L, const char *title)
+{
+    for (int p = 0; p < L->npages; p++)
+        if (strcmp(L->pages[p].title, title) == 0)
+            return p;
+    return -1;
+}
+
+/* Opens the claim's page at w x h and runs its checks; with deny, each
+ * check must fail instead (the checks themselves can fail). */
+static void check_claim(const struct claim *c, int w, int h, int deny)
+{
+    struct progress *pg = xcalloc(1, sizeof(*pg));
+    struct app a;
+    struct strbuf err, path;
+    int64_t clock = 0;
+    int p = -1;
+
+    sb_init(&err);
+    sb_init(&path);
+    sb_printf(&path, "lessons/%s.lesson", c->lesson);
+    app_init(&a, pg);
+    if (app_open(&a, path.s, 0, &err) == 0)
+        p = page_index(a.L, c->page);
+    app_done(&a);
+    app_init(&a, pg);
+    if (p < 0 || app_open(&a, path.s, p, &err) < 0) {
+        printf("FAIL %s, page \"%s\" does not open: %s\n", c->lesson, c->page,
+               err.s);
+        test_failed++;
+        goto out;
+    }
+    term_resize(w, h);
+    app_resize(&a, w, h);
+    driver_settle(&a, &clock);
+    for (size_t i = 0; i < TT_ARRAY_LEN(c->checks) && c->checks[i]; i++) {
+        char *s = screen_text(&a), why[1200];
+        const char *r = check_one(&a, c->checks[i], s, why, sizeof(why));
+
+        if (deny) {
+            printf("%s a false claim is caught: %s\n", r ? "ok" : "FAIL",
+                   c->checks[i]);
+            test_failed += r == NULL;
+        } else if (r) {
+            printf("FAIL %s \"%s\" %dx%d: the page says \"%s\"; '%s' fails: "
+                   "%s\n%s", c->lesson, c->page, w, h, c->words, c->checks[i],
+                   r, s);
+            test_failed++;
+        } else {
+            printf("ok %s \"%s\" %dx%d: %s\n", c->lesson, c->page, w, h,
+                   c->checks[i]);
+        }
+        free(s);
+    }
+out:
+    app_done(&a);
+    progress_free(pg);
+    sb_done(&err);
+    sb_done(&path);
+}
+
+/* Claims the screen denies: each check must fail. */
+static const struct claim wrong = {
+    "12-deadlock", "Who waits for whom", "(a claim the screen denies)",
+    {"lane B ends █", "code B moved += 1", "state B running", "tick 3",
+     "lane A has +", "has no such text anywhere"}};
+
+int main(void)
+{
+    struct term_opts o = {1, 80, 24, 0, 0};
+    struct strbuf err;
+    char **paths;
+    int n = lessons_list(&paths);
+    static const int sizes[][2] = {{80, 24}, {120, 40}};
+
+    CHECK(n > 0);
+    test_model(paths, n);
+    lessons_list_free(paths, n);
+    sb_init(&err);
+    if (term_start(&o, &err) < 0) {
+        printf("FAIL no headless screen: %s\n", err.s);
+        return 1;
+    }
+    for (size_t i = 0; i < TT_ARRAY_LEN(claims); i++)
+        for (size_t s = 0; s < TT_ARRAY_LEN(sizes); s++)
+            check_claim(&claims[i], sizes[s][0], sizes[s][1], 0);
+    check_claim(&wrong, 80, 24, 1);
+    term_stop();
+    sb_done(&err);
+    return TEST_DONE();
+}
