@@ -39,12 +39,28 @@ static int best_of(const int64_t *cover)
     return best;
 }
 
+/* The cell for a column whose ticks are covered so: LANE_PART
+ * where the task ran for only part of its live ticks, else the state that
+ * covers the most. */
+static int cell_of(const int64_t *cover)
+{
+    int64_t live = 0;
+    int best;
+
+    for (int st = 0; st < TS_COUNT; st++)
+        if (st != TS_NEW && st != TS_DONE)
+            live += cover[st];
+    if (cover[TS_RUNNING] > 0 && cover[TS_RUNNING] < live)
+        return LANE_PART;
+    best = best_of(cover);
+    return best < 0 ? TS_DONE : best;
+}
+
 /* Too many spans in the column: look at LANE_SAMPLES ticks spread over it. */
 static int sampled_cell(const struct trace *tr, int task, int64_t c0,
                         int64_t c1, int *mark)
 {
     int64_t cover[TS_COUNT] = {0};
-    int best;
 
     for (int i = 0; i < LANE_SAMPLES; i++) {
         int64_t t = c0 + (c1 - c0) * i / LANE_SAMPLES;
@@ -54,8 +70,7 @@ static int sampled_cell(const struct trace *tr, int task, int64_t c0,
         if (sp && !*mark)
             *mark = span_mark(sp);
     }
-    best = best_of(cover);
-    return best < 0 ? TS_DONE : best;
+    return cell_of(cover);
 }
 
 int lane_task_cell(const struct trace *tr, int task, int64_t c0, int64_t c1,
@@ -63,7 +78,7 @@ int lane_task_cell(const struct trace *tr, int task, int64_t c0, int64_t c1,
 {
     const struct trace_lane *ln = &tr->lanes[task];
     int64_t cover[TS_COUNT] = {0};
-    int best, walked = 0;
+    int walked = 0;
 
     *mark = SWK_NONE;
     if (ln->n == 0 || c1 <= ln->spans[0].start)
@@ -87,8 +102,7 @@ int lane_task_cell(const struct trace *tr, int task, int64_t c0, int64_t c1,
         if (sp->start >= c0 && !*mark)
             *mark = span_mark(sp);
     }
-    best = best_of(cover);
-    return best < 0 ? TS_DONE : best;
+    return cell_of(cover);
 }
 
 int lane_cpu_cell(const struct trace *tr, int cpu, int64_t c0, int64_t c1,
@@ -148,8 +162,6 @@ int lane_cpu_cell(const struct trace *tr, int cpu, int64_t c0, int64_t c1,
     *stalled = best >= 0 && best_blocked * 2 >= most;
     if (busy * 2 < c1 - c0)
         return LANE_IDLE;
-    /* A narrow column shows its main task; a wide one where several took
-     * turns would lie by naming one. */
-    return c1 - c0 < LANE_MIXED_TICKS || most * 3 >= busy * 2 ? best :
-           LANE_MIXED;
+    /* A column where several took turns would lie by naming one. */
+    return most == busy ? best : LANE_MIXED;
 }

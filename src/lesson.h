@@ -214,6 +214,7 @@ enum directive_kind {
     DIR_REAL,       /* @real [runs N] */
     DIR_COMPARE,    /* @compare SCENE SCENE... */
     DIR_MEASURE,    /* @measure: what switches cost on this machine */
+    DIR_SCALE,      /* @scale N: the timeline fits N ticks across (n) */
 };
 
 /* What an @ask answer can be checked against (tests/asks). */

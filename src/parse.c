@@ -1625,7 +1625,7 @@ static void parse_directive(struct parser *p, struct page *pg,
     if (tok(p)->kind != TOK_NAME || tok(p)->col != peek(p, -1)->end_col)
         fail_at(p, p->ln->no, peek(p, -1)->col, "expected a directive name "
                 "right after '@' (@scene, @until, @ask, @explain, @explore, "
-                "@real, @compare, @measure)");
+                "@real, @compare, @measure, @scale)");
     word = hyphen_word(p, &col);
     GROW(p, pb->dirs, pg->ndirs, pb->cap_dirs);
     dv = &pb->dirs[pg->ndirs];
@@ -1673,6 +1673,9 @@ static void parse_directive(struct parser *p, struct page *pg,
         }
     } else if (strcmp(word, "measure") == 0) {
         dv->kind = DIR_MEASURE;
+    } else if (strcmp(word, "scale") == 0) {
+        dv->kind = DIR_SCALE;
+        dv->n = setting_int(p, "@scale", 1, INT32_MAX);
     } else if (strcmp(word, "compare") == 0) {
         const char *names[LESSON_MAX_TASKS];
         int cols[LESSON_MAX_TASKS];
@@ -1697,7 +1700,8 @@ static void parse_directive(struct parser *p, struct page *pg,
         memcpy(dv->scene_cols, cols, sizeof(int) * (size_t)n);
     } else {
         fail_at(p, p->ln->no, col - 1, "unknown directive '@%s' (directives: "
-                "@scene, @until, @ask, @explain, @explore, @real, @compare, @measure)",
+                "@scene, @until, @ask, @explain, @explore, @real, @compare, @measure, "
+                "@scale)",
                 word);
     }
     expect_end(p, "the directive");
@@ -1915,6 +1919,7 @@ static void resolve_pages(struct parser *p)
                             "answer to an @ask: put it after one");
                 break;
             case DIR_MEASURE:
+            case DIR_SCALE:
                 break;
             case DIR_EXPLORE:
             case DIR_REAL:

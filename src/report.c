@@ -717,7 +717,7 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
     const struct trace *tr = r->tr;
     const struct scene *sc = &r->L->scenes[r->scene];
     int64_t end = tr->end > 0 ? tr->end : 1, per, cols;
-    int used[TS_COUNT] = {0}, marks[SWK_COUNT] = {0};
+    int used[TS_COUNT + 1] = {0}, marks[SWK_COUNT] = {0};
     char keys[LESSON_MAX_TASKS];
     int single = 1, stall_seen = 0, mixed_seen = 0;
     const int name_w = 7;
@@ -771,7 +771,7 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
 
             if (c * per >= end && tr->lanes[t].n > 0)
                 st = tr->lanes[t].spans[tr->lanes[t].n - 1].state;
-            g = task_state_info[st].glyph;
+            g = st == LANE_PART ? '=' : task_state_info[st].glyph;
 
             used[st] = 1;
             if (mark == SWK_PREEMPT || mark == SWK_YIELD) {
@@ -809,6 +809,8 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
         if (used[s] && task_state_info[s].glyph != ' ')
             sb_printf(out, "%c %s  ", task_state_info[s].glyph,
                       task_state_info[s].name);
+    if (used[LANE_PART])
+        sb_puts(out, "= ran part of the column  ");
     if (marks[SWK_PREEMPT])
         sb_puts(out, "! preempted  ");
     if (marks[SWK_YIELD])
@@ -817,7 +819,7 @@ void report_timeline(struct strbuf *out, const struct report *r, int width)
     if (stall_seen)
         sb_puts(out, "  ~ on the loop: blocked, nobody else can run");
     if (mixed_seen)
-        sb_puts(out, "  * tasks took turns within the column");
+        sb_puts(out, "  * several tasks took turns within the column");
     if (!single) {
         sb_puts(out, "\nCPU lanes:");
         for (int t = 0; t < tr->ntasks; t++)

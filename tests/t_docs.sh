@@ -22,7 +22,7 @@ for cmd in "make run" "make test"; do
         echo "FAIL README.md does not show '$cmd'"
 done
 # Every directive and setting the parser knows is documented.
-for word in @scene @until @ask @explain @explore @real @compare @measure \
+for word in @scene @until @ask @explain @explore @real @compare @measure @scale \
     cpus quantum preempt seed schedule switch-interval checkpoints spawn-cost budget; do
     grep -q -- "$word" lessons/FORMAT.md && echo "ok format-mentions-$word" ||
         echo "FAIL lessons/FORMAT.md does not mention $word"

@@ -108,7 +108,8 @@ check explore-not-100 grep -q ">99.9%" "$tmp/a"
 check help grep -q "any key closes this" "$tmp/a"
 # Its legend lists every glyph, at 80x24 too.
 for g in "L lock wait" "! preempted" "» yielded" "X failed" "~ waiting" \
-         "* tasks take turns" "?  q         this help / quit"; do
+         "* several tasks" "▄ ran part of the column" \
+         "?  q         this help / quit"; do
     check "help-legend-$g" grep -qF -- "$g" "$tmp/a"
 done
 "$bin" screen >"$tmp/a"

@@ -91,39 +91,83 @@ int app_mode(const struct app *a)
 
 /* ---- layout facts shared with the view ---------------------------------- */
 
-/* The timeline's columns: labels, then the time axis, then (on wide
- * screens) each lane's state or each compared scene's makespan. */
-static void lane_geometry(const struct app *a, int *label, int *axis)
+/* The timeline's columns at width: labels (at least label_min wide),
+ * then the time axis, then (on wide screens) each lane's state or each
+ * compared scene's makespan. */
+static void geometry(int width, int compare, int label_min, int *label,
+                     int *axis)
 {
     int state = 0;
 
-    *label = 6;
-    if (a->ncmp > 0) {
-        int cap = a->width >= 100 ? 26 : 20;
+    *label = label_min;
+    if (compare) {
+        int cap = width >= 100 ? 26 : 20;
 
-        *label = 8;
-        for (int i = 0; i < a->ncmp; i++) {
-            int n = (int)strlen(a->L->scenes[a->cmp[i]->scene].name) + 2;
-
-            if (n > *label)
-                *label = n;
-        }
+        if (*label < 8)
+            *label = 8;
         if (*label > cap)
             *label = cap;
         state = 12;     /* " 168 ticks" after the bars */
-    } else if (a->tape) {
-        for (int t = 0; t < a->tape->tr->ntasks; t++) {
-            int n = (int)strlen(a->tape->tr->labels[t]) + 2;
-
-            if (n > *label)
-                *label = n;
-        }
-        if (a->width >= 110)
+    } else {
+        if (*label < 6)
+            *label = 6;
+        if (width >= 110)
             state = 22;
     }
-    *axis = a->width - *label - state - 1;
+    *axis = width - *label - state - 1;
     if (*axis < 10)
         *axis = 10;
+}
+
+static int name_cols(const char *name)
+{
+    return (int)strlen(name) + 2;
+}
+
+static void lane_geometry(const struct app *a, int *label, int *axis)
+{
+    int min = 0;
+
+    for (int i = 0; i < a->ncmp; i++)
+        if (name_cols(a->L->scenes[a->cmp[i]->scene].name) > min)
+            min = name_cols(a->L->scenes[a->cmp[i]->scene].name);
+    if (!a->ncmp && a->tape)
+        for (int t = 0; t < a->tape->tr->ntasks; t++)
+            if (name_cols(a->tape->tr->labels[t]) > min)
+                min = name_cols(a->tape->tr->labels[t]);
+    geometry(a->width, a->ncmp > 0, min, label, axis);
+}
+
+/* The narrowest time axis of any page of the lesson: the one scale must
+ * fit the longest run there too. */
+static int lesson_axis(const struct app *a)
+{
+    const struct lesson *L = a->L;
+    int label, axis, narrowest = app_lane_width(a);
+
+    for (int p = 0; L && p < L->npages; p++) {
+        const struct page *pg = &L->pages[p];
+        const struct directive *cmp = app_find_dir(pg, DIR_COMPARE);
+        int min = 0;
+
+        if (cmp) {
+            for (int i = 0; i < cmp->nscenes; i++)
+                if (name_cols(L->scenes[cmp->scenes[i]].name) > min)
+                    min = name_cols(L->scenes[cmp->scenes[i]].name);
+        } else if (pg->scene >= 0) {
+            const struct scene *sc = &L->scenes[pg->scene];
+
+            for (int t = 0; t < sc->ntasks; t++)
+                if (name_cols(sc->tasks[t].label) > min)
+                    min = name_cols(sc->tasks[t].label);
+        } else {
+            continue;
+        }
+        geometry(a->width, cmp != NULL, min, &label, &axis);
+        if (axis < narrowest)
+            narrowest = axis;
+    }
+    return narrowest;
 }
 
 int app_lane_width(const struct app *a)
@@ -193,20 +237,28 @@ int64_t app_visible_ticks(const struct app *a)
     return (int64_t)(app_lane_width(a) / a->zoom.cols) * a->zoom.ticks;
 }
 
+/* One scale for the whole lesson: the zoom at which its longest run fits
+ * (or the page's @scale), so that a tick is as wide on every page and a
+ * faster run looks shorter. */
 void app_fit_zoom(struct app *a)
 {
-    int64_t span = app_span(a) + 1;
-    int w = app_lane_width(a);
+    int64_t span = (a->scale_span > 0 ? a->scale_span : app_span(a)) + 1;
+    int w = a->scale_span > 0 ? lesson_axis(a) : app_lane_width(a);
 
     for (int i = 0; i < ZOOM_LEVELS; i++) {
         struct zoom z = zoom_level(i);
 
         if ((span + z.ticks - 1) / z.ticks * z.cols <= w) {
             a->zoom = z;
-            return;
+            break;
         }
+        a->zoom = z;
     }
-    a->zoom = zoom_level(ZOOM_LEVELS - 1);
+    /* A page that stops before its run ends shows every tick up to the
+     * stop: no column there covers two ticks, so the state it stops at
+     * (and each switch before it) reads exactly. */
+    if (a->until >= 0 && a->until < app_run_end(a) && a->zoom.ticks > 1)
+        a->zoom = zoom_level(3);
 }
 
 /* Keep the cursor on the timeline. */

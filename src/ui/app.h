@@ -126,6 +126,11 @@ struct app {
     int text_scroll, code_scroll, log_scroll;
     struct zoom zoom;
     int zoom_set;               /* the student chose the zoom */
+    int64_t lesson_span;        /* the longest run any page of the lesson
+                                 * shows, in ticks */
+    int64_t scale_span;         /* the timeline's scale fits this many
+                                 * ticks: lesson_span, or the page's
+                                 * @scale (0: the page's own run) */
     int64_t view_t0;            /* first tick shown on the timeline */
     int64_t last_cursor;        /* to highlight what changed */
     int64_t last_ts;            /* cursor before the last move, -1 */

@@ -149,6 +149,8 @@ void app_open_page(struct app *a, int p)
             a->until = tape_until(a->tape, u, a->cursor);
     }
     a->stop = a->until >= 0 ? a->until : app_run_end(a);
+    u = app_find_dir(pg, DIR_SCALE);
+    a->scale_span = u ? u->n : a->lesson_span;
     if (!a->speed_set)
         a->speed = default_speed(app_run_end(a));
     a->real_runs = 20;
@@ -203,6 +205,35 @@ int app_open(struct app *a, const char *path, int page, struct strbuf *err)
     return 0;
 }
 
+/* The longest run that a page of the lesson shows (its scene, or the
+ * scenes it compares): the lesson's one scale fits it. */
+static int64_t lesson_span(const struct lesson *L)
+{
+    int64_t span = 0;
+    char *seen = xcalloc((size_t)L->nscenes + 1, 1);
+
+    for (int p = 0; p < L->npages; p++) {
+        const struct page *pg = &L->pages[p];
+        const struct directive *cmp = app_find_dir(pg, DIR_COMPARE);
+        int n = cmp ? cmp->nscenes : pg->scene >= 0;
+
+        for (int i = 0; i < n; i++) {
+            int sc = cmp ? cmp->scenes[i] : pg->scene;
+            struct tape *tp;
+
+            if (seen[sc])
+                continue;
+            seen[sc] = 1;
+            tp = load_scene(L, sc);
+            if (tp->end > span)
+                span = tp->end;
+            tape_free(tp);
+        }
+    }
+    free(seen);
+    return span;
+}
+
 void app_open_lesson(struct app *a, struct lesson *L, const char *path,
                      int page)
 {
@@ -210,6 +241,7 @@ void app_open_lesson(struct app *a, struct lesson *L, const char *path,
 
     app_close_lesson(a);
     a->L = L;
+    a->lesson_span = lesson_span(L);
     a->path = xstrdup(path);
     a->key = progress_key(a->path);
     snprintf(a->last_key, sizeof(a->last_key), "%s", a->key);

@@ -55,6 +55,8 @@ const char *draw_glyph(enum glyph g)
 
 const char *draw_state_glyph(int state)
 {
+    if (state == TS_COUNT)  /* lanes.h's LANE_PART: ran part of the column */
+        return ascii_mode ? "=" : "▄";
     if (state < 0 || state >= TS_COUNT)
         return " ";
     return ascii_mode ? state_ascii[state] : state_utf8[state];
@@ -62,6 +64,8 @@ const char *draw_state_glyph(int state)
 
 int draw_state_role(int state)
 {
+    if (state == TS_COUNT)  /* ran part of the column */
+        return R_ST_NEW + TS_RUNNING;
     return R_ST_NEW + (state >= 0 && state < TS_COUNT ? state : 0);
 }
 

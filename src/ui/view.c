@@ -623,7 +623,7 @@ static void draw_help(struct app *a)
     int nlines = help_lines(lines, (int)TT_ARRAY_LEN(lines));
     int W = a->width, H = a->height, bw = W - 8 > 74 ? 74 : W - 8;
     int bh = nlines + 6, x0 = (W - bw) / 2, y0;
-    int used[TS_COUNT + 2];
+    int used[LEG_COUNT];
 
     if (bh > H - 2)
         bh = H - 2;
@@ -639,7 +639,7 @@ static void draw_help(struct app *a)
     draw_str(y0, x0 + 2, bw - 4, R_RULE_FOCUS, " keys · any key closes this ");
     for (int i = 0; i < nlines && y0 + 1 + i < y0 + bh - 5; i++)
         draw_str(y0 + 1 + i, x0 + 2, bw - 4, R_NORMAL, lines[i]);
-    for (int s = 0; s < TS_COUNT + 2; s++)
+    for (int s = 0; s < LEG_COUNT; s++)
         used[s] = 1;
     /* Every glyph, over as many rows as it takes. */
     draw_str(y0 + bh - 5, x0 + 2, bw - 4, R_BOLD, "on the timeline:");

@@ -73,9 +73,11 @@ void view_compare(struct app *a, int y, int h);
 /* The first real run's trace, on its own axis; its rows. */
 void view_real_timeline(struct app *a, int y, int h);
 int view_real_timeline_rows(const struct app *a);
-/* What the glyphs mean, on up to rows rows: used[s] for each state drawn, used[TS_COUNT] and
- * [TS_COUNT + 1] for preempt and yield marks; stall: bit 1 a blocked
+/* What the glyphs mean, on up to rows rows: used[s] for each state drawn,
+ * used[LEG_PART] for a cell where a task ran part of the time,
+ * used[LEG_PREEMPT] and [LEG_YIELD] for the marks; stall: bit 1 a blocked
  * loop, bit 2 a CPU column shared by several tasks. */
+enum { LEG_PART = TS_COUNT, LEG_PREEMPT, LEG_YIELD, LEG_COUNT };
 void view_legend(int y, int x, int w, int rows, const int *used, int stall);
 
 /* ---- panels (view_panels.c) --------------------------------------------- */

@@ -116,11 +116,11 @@ static void draw_task_cells(const struct axis *ax, const struct trace *tr,
         if (first && mark == SWK_PREEMPT) {
             g = draw_glyph(G_PREEMPT);
             role = R_PREEMPT;
-            used[TS_COUNT] = 1;
+            used[LEG_PREEMPT] = 1;
         } else if (first && mark == SWK_YIELD) {
             g = draw_glyph(G_YIELD);
             role = R_YIELD;
-            used[TS_COUNT + 1] = 1;
+            used[LEG_YIELD] = 1;
         }
         draw_str(y, ax->x0 + c, 1, role, g);
     }
@@ -317,15 +317,19 @@ void view_legend(int y, int x, int w, int rows, const int *used, int stall)
         if (!legend_item(&p, draw_state_glyph(s), draw_state_role(s), name))
             return;
     }
-    if (used[TS_COUNT] &&
+    if (used[LEG_PART] &&
+        !legend_item(&p, draw_state_glyph(LANE_PART), draw_state_role(LANE_PART),
+                     "ran part of the column"))
+        return;
+    if (used[LEG_PREEMPT] &&
         !legend_item(&p, draw_glyph(G_PREEMPT), R_PREEMPT, "preempted"))
         return;
-    if (used[TS_COUNT + 1] &&
+    if (used[LEG_YIELD] &&
         !legend_item(&p, draw_glyph(G_YIELD), R_YIELD, "yielded"))
         return;
     if ((stall & 1) && !legend_item(&p, "~", R_BOLD, "loop blocked by a call"))
         return;
-    if ((stall & 2) && !legend_item(&p, "*", R_BOLD, "tasks take turns"))
+    if ((stall & 2) && !legend_item(&p, "*", R_BOLD, "several tasks"))
         return;
     if (p.col + 18 > x + w && p.rows > 1) {
         p.y++;
@@ -355,7 +359,7 @@ void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
     const struct scene *sc = &a->L->scenes[tp->scene];
     struct axis ax;
     struct strbuf sb;
-    int used[TS_COUNT + 2] = {0}, stall = 0, y0, row, shown, end;
+    int used[LEG_COUNT] = {0}, stall = 0, y0, row, shown, end;
     int W = a->width, state_x;
 
     axis_init(a, &ax);
@@ -463,7 +467,7 @@ void view_compare(struct app *a, int y, int h)
 {
     struct axis ax;
     int W = a->width, rows_full = 0, rows_cpu = 0, mode, row, y0;
-    int used[TS_COUNT + 2] = {0}, stall = 0;
+    int used[LEG_COUNT] = {0}, stall = 0;
     struct strbuf sb;
 
     axis_init(a, &ax);
@@ -577,7 +581,7 @@ void view_real_timeline(struct app *a, int y, int h)
 {
     const struct trace *tr = a->real ? a->real->trace : NULL;
     struct axis ax;
-    int used[TS_COUNT + 2] = {0}, stall = 0, row = y + 2, W = a->width, end;
+    int used[LEG_COUNT] = {0}, stall = 0, row = y + 2, W = a->width, end;
     struct strbuf sb;
     char t1[32];
 

@@ -118,12 +118,20 @@ static void test_lanes(void)
     CHECK_EQ(mark, SWK_NONE);
     CHECK_EQ(lane_task_cell(tr, 1, 6, 7, &mark), TS_BLOCKED);
     CHECK_EQ(mark, SWK_YIELD);
-    /* A column of 5 ticks: the state that covers most of it. */
-    CHECK_EQ(lane_task_cell(tr, 0, 0, 5, &mark), TS_RUNNING);
-    CHECK_EQ(lane_task_cell(tr, 0, 2, 6, &mark), TS_READY);
+    /* A column of several ticks where A ran only part of the time says
+     * so; one where it only waited names the state that covers most. */
+    CHECK_EQ(lane_task_cell(tr, 0, 0, 5, &mark), LANE_PART);
+    CHECK_EQ(lane_task_cell(tr, 0, 2, 6, &mark), LANE_PART);
+    CHECK_EQ(lane_task_cell(tr, 0, 3, 6, &mark), TS_READY);
+    CHECK_EQ(lane_task_cell(tr, 0, 6, 10, &mark), TS_RUNNING);
+    CHECK_EQ(lane_task_cell(tr, 1, 5, 10, &mark), LANE_PART);
+    CHECK_EQ(lane_task_cell(tr, 1, 6, 10, &mark), TS_BLOCKED);
     CHECK_EQ(lane_cpu_cell(tr, 0, 0, 1, &stalled), 0);
     CHECK_EQ(lane_cpu_cell(tr, 0, 4, 5, &stalled), 1);
-    CHECK_EQ(lane_cpu_cell(tr, 0, 0, 10, &stalled), 0);
+    CHECK_EQ(lane_cpu_cell(tr, 0, 0, 3, &stalled), 0);
+    /* Two tasks in one column: naming either would double its share. */
+    CHECK_EQ(lane_cpu_cell(tr, 0, 2, 4, &stalled), LANE_MIXED);
+    CHECK_EQ(lane_cpu_cell(tr, 0, 0, 10, &stalled), LANE_MIXED);
     trace_free(tr);
 
     /* A crowded column is sampled, not summed: the answer stays sane. */
@@ -138,10 +146,10 @@ static void test_lanes(void)
     {
         int st = lane_task_cell(tr, 0, 0, 1000, &mark);
 
-        CHECK(st == TS_RUNNING || st == TS_READY);
+        CHECK_EQ(st, LANE_PART);
         /* A and B share the CPU half and half: neither stands for it. */
         CHECK_EQ(lane_cpu_cell(tr, 0, 0, 1000, &stalled), LANE_MIXED);
-        CHECK(lane_cpu_cell(tr, 0, 0, 2, &stalled) >= 0);  /* narrow */
+        CHECK_EQ(lane_cpu_cell(tr, 0, 0, 2, &stalled), LANE_MIXED);
         CHECK_EQ(lane_cpu_cell(tr, 0, 0, 20, &stalled), LANE_MIXED);
         CHECK_EQ(lane_cpu_cell(tr, 0, 0, 1, &stalled), 0);
     }

@@ -15,6 +15,7 @@
 #include "sim.h"
 #include "testhelp.h"
 #include "ui/app.h"
+#include "ui/app_impl.h"
 #include "ui/driver.h"
 #include "ui/draw.h"
 #include "ui/tape.h"
@@ -377,6 +378,113 @@ static const struct claim wrong = {
     {"lane B ends █", "code B moved += 1", "state B running", "tick 3",
      "lane A has +", "has no such text anywhere"}};
 
+/* ---- one scale ------------------------------------------------------------ */
+
+/* Every page of a lesson draws a tick as wide (the longest run fits), but
+ * a page that stops before its run ends, which shows each tick up to its
+ * stop (no column covers two ticks), and a page with its own @scale. */
+static void test_one_scale(char **paths, int n, int w, int h)
+{
+    for (int i = 0; i < n; i++) {
+        struct progress *pg = xcalloc(1, sizeof(*pg));
+        struct app a;
+        struct strbuf err;
+        struct zoom lesson = {0, 0};
+        int npages, bad = 0, early = 0;
+
+        sb_init(&err);
+        app_init(&a, pg);
+        npages = app_open(&a, paths[i], 0, &err) < 0 ? 0 : a.L->npages;
+        for (int p = 0; p < npages && !bad; p++) {
+            int64_t clock = 0;
+            struct zoom z;
+
+            app_done(&a);
+            app_init(&a, pg);
+            app_open(&a, paths[i], p, &err);
+            term_resize(w, h);
+            app_resize(&a, w, h);
+            driver_settle(&a, &clock);
+            if (!a.tape && !a.ncmp)
+                continue;
+            z = app_zoom(&a);
+            if (a.until >= 0 && a.until < app_span(&a)) {
+                early++;
+                if (z.ticks != 1 && !bad++)
+                    printf("FAIL %s p%d %dx%d stops early at %lld but draws "
+                           "%lld ticks a column\n", progress_key(paths[i]),
+                           p + 1, w, h, (long long)a.until,
+                           (long long)z.ticks);
+                continue;
+            }
+            if (app_find_dir(app_page(&a), DIR_SCALE))
+                continue;
+            if (!lesson.cols)
+                lesson = z;
+            if ((z.cols != lesson.cols || z.ticks != lesson.ticks) && !bad++)
+                printf("FAIL %s p%d %dx%d: %d/%lld, other pages %d/%lld "
+                       "(columns/ticks)\n", progress_key(paths[i]), p + 1,
+                       w, h, z.cols, (long long)z.ticks, lesson.cols,
+                       (long long)lesson.ticks);
+        }
+        if (!bad)
+            printf("ok %s %dx%d: one scale (%d early stops drawn tick by "
+                   "tick)\n", progress_key(paths[i]), w, h, early);
+        test_failed += bad > 0;
+        app_done(&a);
+        progress_free(pg);
+        sb_done(&err);
+    }
+}
+
+/* A page with @scale N fits N ticks across; the other pages keep the
+ * lesson's scale (its longest run, 41 ticks here). */
+static void test_scale_directive(void)
+{
+    static const char text[] =
+        "lesson \"Scales\"\n"
+        "def job(n):\n    compute(n)\n"
+        "scene short:\n    mode sequential\n    run job(3) as A\n"
+        "scene long:\n    mode sequential\n    run job(36) as A\n"
+        "page \"Short\":\n    A short run.\n    @scene short\n"
+        "page \"Long\":\n    A long run.\n    @scene long\n"
+        "page \"Close up\":\n    The short run, close up.\n"
+        "    @scene short\n    @scale 10\n";
+    struct zoom z[3];
+
+    for (int p = 0; p < 3; p++) {
+        struct progress *pg = xcalloc(1, sizeof(*pg));
+        struct diag d;
+        struct lesson *L;
+        struct app a;
+        int64_t clock = 0;
+
+        diag_init(&d);
+        L = lesson_from_text("scales.lesson", text, &d);
+        if (!L) {
+            printf("FAIL scales.lesson:\n%s", d.text.s);
+            test_failed++;
+            diag_done(&d);
+            progress_free(pg);
+            return;
+        }
+        diag_done(&d);
+        app_init(&a, pg);
+        app_open_lesson(&a, L, "scales.lesson", p);
+        term_resize(80, 24);
+        app_resize(&a, 80, 24);
+        driver_settle(&a, &clock);
+        z[p] = app_zoom(&a);
+        app_done(&a);
+        progress_free(pg);
+    }
+    /* 80 columns leave 73 for the axis: 42 ticks fit at 1 column a tick,
+     * 11 at 4 columns a tick. */
+    CHECK(z[0].cols == 1 && z[0].ticks == 1);
+    CHECK(z[1].cols == z[0].cols && z[1].ticks == z[0].ticks);
+    CHECK_EQ(z[2].cols, 4);
+}
+
 int main(void)
 {
     struct term_opts o = {1, 80, 24, 0, 0};
@@ -387,12 +495,15 @@ int main(void)
 
     CHECK(n > 0);
     test_model(paths, n);
-    lessons_list_free(paths, n);
     sb_init(&err);
     if (term_start(&o, &err) < 0) {
         printf("FAIL no headless screen: %s\n", err.s);
         return 1;
     }
+    for (size_t s = 0; s < TT_ARRAY_LEN(sizes); s++)
+        test_one_scale(paths, n, sizes[s][0], sizes[s][1]);
+    test_scale_directive();
+    lessons_list_free(paths, n);
     for (size_t i = 0; i < TT_ARRAY_LEN(claims); i++)
         for (size_t s = 0; s < TT_ARRAY_LEN(sizes); s++)
             check_claim(&claims[i], sizes[s][0], sizes[s][1], 0);
