@@ -67,7 +67,8 @@ $(BUILD)/%.o: src/%.S
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/%)
 
-$(BUILD)/test_%: tests/unit/test_%.c tests/unit/testhelp.h tests/unit/testlesson.h $(LIB_OBJ)
+$(BUILD)/test_%: tests/unit/test_%.c tests/unit/testhelp.h tests/unit/testlesson.h \
+                  tests/unit/testscreen.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS)
 

@@ -14,6 +14,7 @@
 #include "lessons.h"
 #include "sim.h"
 #include "testhelp.h"
+#include "testscreen.h"
 #include "ui/app.h"
 #include "ui/app_impl.h"
 #include "ui/driver.h"
@@ -151,17 +152,6 @@ static const struct claim claims[] = {
      {"lane B ends L", "state A lock wait", "code B with a:", "code A with b:",
       "has 69  A blocks on lock b", "has lock a: A has it, B waits"}},
 };
-
-static char *screen_text(struct app *a)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-
-    driver_dump(a, f);
-    fclose(f);
-    return buf;
-}
 
 static int task_index(const struct app *a, const char *label)
 {

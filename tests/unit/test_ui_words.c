@@ -14,6 +14,7 @@
 
 #include "lessons.h"
 #include "testhelp.h"
+#include "testscreen.h"
 #include "ui/app.h"
 #include "ui/driver.h"
 #include "ui/draw.h"
@@ -69,17 +70,6 @@ static int count(const struct words *ws, const char *w)
     for (size_t i = 0; i < ws->n; i++)
         n += strcmp(ws->w[i], w) == 0;
     return n;
-}
-
-static char *screen_text(struct app *a)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-
-    driver_dump(a, f);
-    fclose(f);
-    return buf;
 }
 
 /* The first word of want missing from the screen, or NULL. */
