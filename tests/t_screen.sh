@@ -152,3 +152,30 @@ check click-elsewhere grep -q "tick 15/56" "$tmp/a"
 "$bin" screen tests/ui/race.lesson --page 4 >"$tmp/a"
 check by-path grep -q "compare: the same work, 2 ways" "$tmp/a"
 check by-path-bars grep -q "56 ticks" "$tmp/a"
+
+# The presenter layout (--present, or b): thicker lanes than the usual one
+# at the same size, and b turns it off again.
+lane_rows() { grep -c '^      ███!··███' "$1"; }
+"$bin" screen $race --page 3 --size 120x40 >"$tmp/a"
+"$bin" screen $race --page 3 --size 120x40 --present >"$tmp/b"
+check present-thicker test "$(lane_rows "$tmp/b")" -gt "$(lane_rows "$tmp/a")"
+"$bin" screen $race --page 3 --size 120x40 --keys 'b' >"$tmp/c"
+sed '$d' "$tmp/b" >"$tmp/b2"    # all but the footer, which says what b did
+sed '$d' "$tmp/c" >"$tmp/c2"
+check present-key cmp -s "$tmp/b2" "$tmp/c2"
+check present-key-says grep -q "presenter layout" "$tmp/c"
+"$bin" screen $race --page 3 --size 120x40 --keys 'b b' >"$tmp/c"
+check present-key-off test "$(lane_rows "$tmp/c")" -eq "$(lane_rows "$tmp/a")"
+# A 200x60 screen is used: lanes thicker than at 120x40.
+"$bin" screen $race --page 3 --size 200x60 >"$tmp/c"
+check big-screen-lanes test "$(lane_rows "$tmp/c")" -gt "$(lane_rows "$tmp/a")"
+
+# The next op's meaning wraps where there is room, rather than being cut.
+"$bin" screen lessons/01-taking-turns.lesson --page 2 --size 120x40 >"$tmp/a"
+check op-meaning-wraps grep -q "start the GIL can change hands" "$tmp/a"
+
+# Compared scenes whose names do not fit are cut from the front, so they
+# still differ.
+"$bin" screen lessons/14-choosing-a-model.lesson --page 3 --size 80x24 >"$tmp/a"
+check compare-names-differ grep -q "…g_library_asyncio" "$tmp/a"
+check compare-names-differ-2 grep -q "…g_library_threads" "$tmp/a"

@@ -106,6 +106,9 @@ enum {
       "g  p         go to page N (its number, Enter) / pages open paused")    \
     X(OPEN_PAUSED, act_open_paused, AKEYS('p'), M_LESSON, 0, 0, NULL, NULL,  \
       NULL)                                                                   \
+    X(PRESENT, act_present, AKEYS('b'), M_PLAY | M_TEXT | M_OUTCOMES, 0, 0,   \
+      NULL, NULL,                                                             \
+      "b            presenter layout: big lanes, no dim text (--present)")    \
     /* questions */                                                           \
     X(RUN_OUTCOME, act_run_outcome, AKEYS(K_ENTER), M_OUTCOMES,               \
       M_OUTCOMES, 2, "Enter", "run its schedule", NULL)                       \

@@ -59,6 +59,8 @@ struct app {
     enum app_screen screen;
     int quit;
     int help;                   /* the help overlay is shown */
+    int present;                /* presenter layout: thick lanes, nothing
+                                 * drawn dim (for a projector) */
     int width, height;          /* of the screen, for layout decisions */
     int64_t now_ms;             /* the clock, as last given */
     char msg[240];              /* a one-line message until the next key */

@@ -608,6 +608,15 @@ int act_open_paused(struct app *a, int key)
     return 1;
 }
 
+int act_present(struct app *a, int key)
+{
+    (void)key;
+    a->present = !a->present;
+    app_say(a, a->present ? "presenter layout: big lanes, no dim text · b "
+            "again for the usual one" : "the usual layout");
+    return 1;
+}
+
 int act_page_next(struct app *a, int key)
 {
     (void)key;

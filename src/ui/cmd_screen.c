@@ -1,7 +1,7 @@
 /* cmd_screen.c - `taketurns screen`: the lesson screen as text.
  *
  *     taketurns screen [LESSON] [--page P] [--step K] [--size WxH]
- *                      [--keys SCRIPT] [--ascii]
+ *                      [--keys SCRIPT] [--ascii] [--present]
  *
  * Opens the lesson at page P (from 1) on a headless curses screen of W x H
  * (default $COLUMNS x $LINES, else 80x24), lets the page play to where it
@@ -41,14 +41,16 @@ static int env_size(const char *name, int def)
 
 int cmd_screen(int argc, char **argv)
 {
-    enum { OPT_PAGE = 1, OPT_STEP, OPT_SIZE, OPT_KEYS, OPT_ASCII };
+    enum { OPT_PAGE = 1, OPT_STEP, OPT_SIZE, OPT_KEYS, OPT_ASCII,
+           OPT_PRESENT };
     static const struct cli_opt opts[] = {
         {"page", 1, OPT_PAGE}, {"step", 1, OPT_STEP}, {"size", 1, OPT_SIZE},
-        {"keys", 1, OPT_KEYS}, {"ascii", 0, OPT_ASCII}, {NULL, 0, 0},
+        {"keys", 1, OPT_KEYS}, {"ascii", 0, OPT_ASCII},
+        {"present", 0, OPT_PRESENT}, {NULL, 0, 0},
     };
     struct cli c;
     const char *lesson = NULL, *val, *keys = NULL;
-    int id, page = 1, ascii = 0, rc = 0;
+    int id, page = 1, ascii = 0, rc = 0, present = 0;
     int64_t steps = 0, clock = 0;
     struct term_opts o = {1, env_size("COLUMNS", 80), env_size("LINES", 24),
                           0, 0};
@@ -81,6 +83,9 @@ int cmd_screen(int argc, char **argv)
         case OPT_ASCII:
             ascii = 1;
             break;
+        case OPT_PRESENT:
+            present = 1;
+            break;
         }
     }
     o.ascii = ascii;
@@ -88,6 +93,7 @@ int cmd_screen(int argc, char **argv)
     if (keys && keys_parse(keys, &ks, &err) < 0)
         cli_usage_error("screen", "--keys: %s", err.s);
     app_init(&a, pg);
+    a.present = present;
     if (lesson) {
         struct strbuf path;
 

@@ -150,14 +150,32 @@ void draw_setup(int ascii, int color)
         init_pair((short)(r + 1), styles[r].fg, styles[r].bg);
 }
 
+static int present_mode;
+
+void draw_set_present(int on)
+{
+    present_mode = on;
+}
+
+/* A role's attributes, as presenter mode changes them: nothing is dim,
+ * and task names, states and marks are bold. */
+static attr_t role_attr(int role)
+{
+    attr_t at = color_mode ? styles[role].color_attr : styles[role].mono_attr;
+
+    if (!present_mode)
+        return at;
+    at &= ~(attr_t)A_DIM;
+    if (role >= R_ST_NEW)
+        at |= A_BOLD;
+    return at;
+}
+
 static void set_role(int role)
 {
     if (role < 0 || role >= R_COUNT)
         role = R_NORMAL;
-    if (color_mode)
-        attr_set(styles[role].color_attr, (short)(role + 1), NULL);
-    else
-        attr_set(styles[role].mono_attr, 0, NULL);
+    attr_set(role_attr(role), color_mode ? (short)(role + 1) : 0, NULL);
 }
 
 /* ---- text --------------------------------------------------------------- */
@@ -344,10 +362,8 @@ void draw_restyle(int y, int x, int w, int role)
         return;
     if (x + w > COLS)
         w = COLS - x;
-    if (color_mode)
-        mvchgat(y, x, w, styles[role].color_attr, (short)(role + 1), NULL);
-    else
-        mvchgat(y, x, w, styles[role].mono_attr, 0, NULL);
+    mvchgat(y, x, w, role_attr(role), color_mode ? (short)(role + 1) : 0,
+            NULL);
 }
 
 void draw_invert(int y, int x, int w)

@@ -39,6 +39,9 @@ enum glyph {
  * after curses has started. */
 void draw_setup(int ascii, int color);
 int draw_is_ascii(void);
+/* Presenter mode: nothing is drawn dim (it washes out on a projector) and
+ * task names and lanes are bold. */
+void draw_set_present(int on);
 int draw_has_color(void);
 
 /* The glyph of a task state, and its role. */

@@ -148,14 +148,14 @@ static int run_script(struct app *a, const char *file, int ascii)
 
 int cmd_tui(int argc, char **argv)
 {
-    enum { OPT_PAGE = 1, OPT_ASCII, OPT_NO_MOUSE, OPT_PAUSED };
+    enum { OPT_PAGE = 1, OPT_ASCII, OPT_NO_MOUSE, OPT_PAUSED, OPT_PRESENT };
     static const struct cli_opt opts[] = {
         {"page", 1, OPT_PAGE}, {"ascii", 0, OPT_ASCII},
         {"no-mouse", 0, OPT_NO_MOUSE}, {"paused", 0, OPT_PAUSED},
-        {NULL, 0, 0},
+        {"present", 0, OPT_PRESENT}, {NULL, 0, 0},
     };
     struct prefs pf;
-    int paused = 0, start_paused;
+    int paused = 0, start_paused, present = 0;
     struct cli c;
     const char *lesson = NULL, *val, *script = getenv("TAKETURNS_KEYS");
     int id, page = 1, ascii = 0, mouse = 1, rc = 0, sig = 0;
@@ -178,10 +178,13 @@ int cmd_tui(int argc, char **argv)
             mouse = 0;
         } else if (id == OPT_PAUSED) {
             paused = 1;
+        } else if (id == OPT_PRESENT) {
+            present = 1;
         }
     }
     pg = progress_load();
     app_init(&a, pg);
+    a.present = present;
     prefs_load(pg, &pf);
     if (pf.speed >= 0) {
         a.speed = pf.speed;

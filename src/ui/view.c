@@ -348,6 +348,14 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
 
         GIVE(text, ntext < 4 ? ntext : 4);
         GIVE(log, 3);
+        /* The presenter's layout: lanes as thick as the room allows
+         * before the code and the log get more. */
+        for (int k = lo->lane_h + 1; a->present && k <= 6 && nl > 0; k++)
+            if (extra >= a->tape->tr->ntasks + 4) {
+                lo->lane_h = k;
+                extra -= a->tape->tr->ntasks;
+                tl += a->tape->tr->ntasks;
+            }
         if (a->ex_open)
             GIVE(log, log_want);
         if (band == 0 && extra >= 4) {
@@ -366,8 +374,15 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
             GIVE(band, want_band);
         GIVE(log, 1 + 8);
         /* Thick task lanes read better from the back of a room. */
-        for (int k = 2; k <= 3 && nl > 0; k++)
+        for (int k = lo->lane_h + 1; k <= 3 && nl > 0; k++)
             if (extra >= a->tape->tr->ntasks * (k - 1) + 6 * k) {
+                lo->lane_h = k;
+                extra -= a->tape->tr->ntasks;
+                tl += a->tape->tr->ntasks;
+            }
+        /* A big screen (200x60): thicker still, keeping rows for the log. */
+        for (int k = lo->lane_h + 1; k <= 5 && lo->lane_h >= 3; k++)
+            if (extra >= a->tape->tr->ntasks + 10) {
                 lo->lane_h = k;
                 extra -= a->tape->tr->ntasks;
                 tl += a->tape->tr->ntasks;
@@ -664,6 +679,7 @@ long view_frames;
 void view_draw(struct app *a)
 {
     view_frames++;
+    draw_set_present(a->present);
     erase();
     a->nhits = 0;
     if (a->width < VIEW_MIN_WIDTH || a->height < VIEW_MIN_HEIGHT) {

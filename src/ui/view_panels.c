@@ -141,13 +141,16 @@ static void find_stale(const struct app *a, const struct line_op *ops, int n,
     }
 }
 
-/* One bytecode row: marker, instruction, and its effect or meaning. */
-static void draw_op_row(struct app *a, const struct line_op *o, int is_next,
-                        int task, int y, int x, int w)
+/* One bytecode row: marker, instruction, and its effect or meaning; the
+ * next op's meaning wraps onto up to rows rows rather than being cut.
+ * Returns the rows drawn. */
+static int draw_op_row(struct app *a, const struct line_op *o, int is_next,
+                       int task, int y, int x, int w, int rows)
 {
     const struct program *P = a->L->prog;
     struct strbuf sb;
-    int n;
+    struct tlines t;
+    int n, used = 1;
 
     sb_init(&sb);
     program_format_instr(P, o->pc, &sb);
@@ -180,8 +183,19 @@ static void draw_op_row(struct app *a, const struct line_op *o, int is_next,
         top.status = (uint8_t)o->status;
         report_op_effect(&sb, P, &top);
     }
-    draw_str(y, x + 2 + n + 1, w - n - 3, is_next ? R_NORMAL : R_DIM, sb.s);
+    tl_init(&t);
+    tl_wrap(&t, sb.s, w - n - 3, is_next ? R_NORMAL : R_DIM, 0, 0);
+    if (t.n > 1 && rows > 1 && is_next) {
+        used = (int)t.n < rows ? (int)t.n : rows;
+        for (int i = 0; i < used; i++)
+            tl_draw(&t, (size_t)i, y + i, x + 2 + n + 1, w - n - 3);
+    } else {
+        draw_str(y, x + 2 + n + 1, w - n - 3, is_next ? R_NORMAL : R_DIM,
+                 sb.s);
+    }
+    tl_done(&t);
     sb_done(&sb);
+    return used;
 }
 
 /* The operand stack (and the locals, or what makes the stack stale). */
@@ -268,7 +282,7 @@ void view_code(struct app *a, int y, int x, int w, int h)
     const struct func *fn;
     const struct vm_frame *fr;
     int line, lines, nops, next_i = -1, ops_rows, src_rows, start = 0;
-    int blocked = 0;
+    int blocked = 0, spare;
     uint32_t cur_pc;
     int64_t busy;
     struct line_op ops[64];
@@ -337,9 +351,14 @@ void view_code(struct app *a, int y, int x, int w, int h)
         if (next_i >= ops_rows)
             start = next_i - ops_rows + 1;
         draw_strf(oy++, ox, ow, R_DIM, "line %d, op by op:", line);
-        for (int i = 0; i < ops_rows && start + i < nops; i++)
-            draw_op_row(a, &ops[start + i], start + i == next_i, task, oy++,
-                        ox, ow);
+        spare = h - 2 - ops_rows;
+        for (int i = 0; i < ops_rows && start + i < nops; i++) {
+            int r = draw_op_row(a, &ops[start + i], start + i == next_i, task,
+                                oy, ox, ow, 1 + spare);
+
+            oy += r;
+            spare -= r - 1;
+        }
         draw_stack(a, vm, fr, fn, &stale, oy, ox, ow);
         return;
     }
@@ -369,9 +388,15 @@ void view_code(struct app *a, int y, int x, int w, int h)
     draw_source(a, fn, line, src_rows, y, x, w - 1);
     if (next_i >= ops_rows)
         start = next_i - ops_rows + 1;
-    for (int i = 0; i < ops_rows && start + i < nops; i++)
-        draw_op_row(a, &ops[start + i], start + i == next_i, task,
-                    y + src_rows + i, x + 1, w - 2);
+    spare = h - 1 - src_rows - ops_rows;
+    for (int i = 0, oy = y + src_rows; i < ops_rows && start + i < nops; i++) {
+        int r = draw_op_row(a, &ops[start + i], start + i == next_i, task,
+                            oy, x + 1, w - 2, 1 + (spare > 0 ? spare : 0));
+
+        oy += r;
+        spare -= r - 1;
+        src_rows += r - 1;  /* the stack goes below the wrapped lines */
+    }
     if (src_rows + ops_rows < h)
         draw_stack(a, vm, fr, fn, &stale, y + src_rows + ops_rows, x + 1,
                    w - 2);
@@ -1009,8 +1034,9 @@ int view_band_want(struct app *a)
 
         for (uint32_t i = 0; i < fn->ncode; i++)
             nops += P->pos[fn->code_start + i].line == line;
-        code = code_side(a) ? (lines > nops + 2 ? lines : nops + 2) :
-               lines + nops + 1;
+        /* two more rows for the next op's meaning, which wraps */
+        code = code_side(a) ? (lines > nops + 4 ? lines : nops + 4) :
+               lines + nops + 3;
     } else {
         code = 1;
     }

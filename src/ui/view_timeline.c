@@ -463,6 +463,23 @@ void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
 
 /* ---- @compare ----------------------------------------------------------- */
 
+/* A scene's name in w columns: cut from the front when it does not fit
+ * ("…ng_library_asyncio"), since compared scenes often share a prefix and
+ * differ at the end. */
+static void draw_scene_name(int y, int x, int w, int role, const char *name)
+{
+    const char *tail = name;
+
+    if (draw_width(name) <= w) {
+        draw_str(y, x, w, role, name);
+        return;
+    }
+    while (*tail && draw_width(tail) > w - 1)
+        tail++;
+    x += draw_str(y, x, 1, role, draw_glyph(G_ELLIPSIS));
+    draw_str(y, x, w - 1, role, tail);
+}
+
 void view_compare(struct app *a, int y, int h)
 {
     struct axis ax;
@@ -493,7 +510,7 @@ void view_compare(struct app *a, int y, int h)
         int64_t rel = upto - ax.t0;
         int cols;
 
-        draw_str(row, 1, ax.x0 - 2, R_BOLD, a->L->scenes[tp->scene].name);
+        draw_scene_name(row, 1, ax.x0 - 2, R_BOLD, a->L->scenes[tp->scene].name);
         /* The bar: how long this scene has been running. */
         cols = rel <= 0 ? 0 : ax.z.cols > 1 ? (int)(rel * ax.z.cols) :
                (int)((rel + ax.z.ticks - 1) / ax.z.ticks);
@@ -556,7 +573,7 @@ void view_compare(struct app *a, int y, int h)
 
             sb_clear(&sb);
             report_settings(&sb, &tp->cfg);
-            draw_str(row, 1, 19, R_BOLD, a->L->scenes[tp->scene].name);
+            draw_scene_name(row, 1, 19, R_BOLD, a->L->scenes[tp->scene].name);
             draw_str(row, 21, hw, R_NORMAL, sb.s);
             if (a->cursor >= tp->end) {
                 draw_strf(row, tx, 6, R_BAR_DONE, "%6lld", (long long)tp->end);
