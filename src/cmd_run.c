@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "chrome.h"
+#include "svg.h"
 #include "cli.h"
 #include "diag.h"
 #include "commands.h"
@@ -138,15 +139,15 @@ void run_print_failure(const struct lesson *L, int scene,
 
 int cmd_run(int argc, char **argv)
 {
-    enum { OPT_JSON = 1, OPT_TIMELINE, OPT_WIDTH, OPT_CHROME };
+    enum { OPT_JSON = 1, OPT_TIMELINE, OPT_WIDTH, OPT_CHROME, OPT_SVG };
     static const struct cli_opt opts[] = {
         {"json", 0, OPT_JSON}, {"timeline", 0, OPT_TIMELINE},
-        {"width", 1, OPT_WIDTH}, {"chrome", 1, OPT_CHROME}, OVERRIDE_OPTS,
-        {NULL, 0, 0},
+        {"width", 1, OPT_WIDTH}, {"chrome", 1, OPT_CHROME},
+        {"svg", 1, OPT_SVG}, OVERRIDE_OPTS, {NULL, 0, 0},
     };
     struct cli c;
     struct overrides ov;
-    const char *lesson = NULL, *val, *chrome = NULL;
+    const char *lesson = NULL, *val, *chrome = NULL, *svg = NULL;
     int id, json = 0, timeline = 0, width = 100, scene, has_sch, rc;
     size_t reserve;
     struct lesson *L;
@@ -171,6 +172,8 @@ int cmd_run(int argc, char **argv)
             width = (int)cli_int("run", "width", val, 20, 10000);
         } else if (id == OPT_CHROME) {
             chrome = val;   /* Chrome Trace Event JSON, for Perfetto */
+        } else if (id == OPT_SVG) {
+            svg = val;      /* the timeline as a picture */
         } else {
             overrides_option(&ov, id, val);
         }
@@ -215,6 +218,20 @@ int cmd_run(int argc, char **argv)
 
         sb_init(&err);
         if (chrome_write_file(chrome, L, scene, &cfg, sim_trace(s), &err) < 0) {
+            fprintf(stderr, "taketurns run: error: %s\n", err.s);
+            rc = 1;
+        }
+        sb_done(&err);
+    }
+    if (svg) {
+        struct strbuf err;
+        struct svg_view v;
+        struct svg_run one = {L, scene, &cfg, sim_trace(s),
+                              sim_trace(s)->end};
+
+        sb_init(&err);
+        svg_view_whole(&v, sim_trace(s)->end);
+        if (svg_write_file(svg, &v, &one, 1, &err) < 0) {
             fprintf(stderr, "taketurns run: error: %s\n", err.s);
             rc = 1;
         }

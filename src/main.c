@@ -61,6 +61,7 @@ static const char usage[] =
     "  --json                one JSON object on stdout\n"
     "  --timeline            an ASCII chart: one lane per task and per CPU\n"
     "  --width N             columns of the chart (default 100)\n"
+    "  --svg FILE            the timeline as an SVG picture, for slides\n"
     "  --mode M              sequential, threads, gil, asyncio or processes\n"
     "  --cpus N --quantum Q --preempt quantum|random --seed S\n"
     "  --switch-interval S --checkpoints every-op|loops-and-calls\n"

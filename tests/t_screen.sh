@@ -179,3 +179,12 @@ check op-meaning-wraps grep -q "start the GIL can change hands" "$tmp/a"
 "$bin" screen lessons/14-choosing-a-model.lesson --page 3 --size 80x24 >"$tmp/a"
 check compare-names-differ grep -q "…g_library_asyncio" "$tmp/a"
 check compare-names-differ-2 grep -q "…g_library_threads" "$tmp/a"
+
+# w writes the timeline as shown to an SVG file in the current directory,
+# and says its name.
+here_dir=$(pwd)
+(cd "$tmp" && "$bin" screen "$here_dir/lessons/12-deadlock.lesson" --page 3 \
+    --keys 'w') >"$tmp/a"
+check svg-key-says grep -q "wrote 12-deadlock-p3-t70.svg" "$tmp/a"
+check svg-key-file grep -q "</svg>" "$tmp/12-deadlock-p3-t70.svg"
+check svg-key-lanes test "$(grep -c 'class="l"' "$tmp/12-deadlock-p3-t70.svg")" -eq 4

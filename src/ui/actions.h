@@ -108,7 +108,9 @@ enum {
       NULL)                                                                   \
     X(PRESENT, act_present, AKEYS('b'), M_PLAY | M_TEXT | M_OUTCOMES, 0, 0,   \
       NULL, NULL,                                                             \
-      "b            presenter layout: big lanes, no dim text (--present)")    \
+      "b  w         presenter layout (--present) / the timeline as an SVG")   \
+    X(WRITE_SVG, act_write_svg, AKEYS('w'), M_PLAY | M_OUTCOMES, 0, 0, NULL,  \
+      NULL, NULL)                                                             \
     /* questions */                                                           \
     X(RUN_OUTCOME, act_run_outcome, AKEYS(K_ENTER), M_OUTCOMES,               \
       M_OUTCOMES, 2, "Enter", "run its schedule", NULL)                       \

@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "lessons.h"
 #include "program.h"
+#include "svg.h"
 
 enum {
     FRAME_MS = 33,          /* at most ~30 frames a second */
@@ -614,6 +615,48 @@ int act_present(struct app *a, int key)
     a->present = !a->present;
     app_say(a, a->present ? "presenter layout: big lanes, no dim text · b "
             "again for the usual one" : "the usual layout");
+    return 1;
+}
+
+/* The timeline as shown (its ticks, zoom and cursor) as an SVG picture,
+ * in LESSON-pPAGE-tTICK.svg in the current directory. */
+int act_write_svg(struct app *a, int key)
+{
+    struct svg_run runs[LESSON_MAX_TASKS];
+    struct svg_view v;
+    struct strbuf path, err;
+    int n = 0;
+    size_t klen = strlen(a->key);
+
+    (void)key;
+    if (a->tape)
+        runs[n++] = (struct svg_run){a->L, a->tape->scene, &a->tape->cfg,
+                                     a->tape->tr, a->cursor + 1};
+    for (int i = 0; i < a->ncmp && n < (int)TT_ARRAY_LEN(runs); i++)
+        runs[n++] = (struct svg_run){a->L, a->cmp[i]->scene, &a->cmp[i]->cfg,
+                                     a->cmp[i]->tr,
+                                     (a->cursor < a->cmp[i]->end ? a->cursor :
+                                      a->cmp[i]->end) + 1};
+    if (n == 0)
+        return 0;
+    v.t0 = a->view_t0;
+    v.per = a->zoom.ticks;
+    v.col_px = SVG_COL_PX * a->zoom.cols;
+    v.cols = app_lane_width(a) / a->zoom.cols;
+    v.cursor = a->cursor;
+    if (klen > 7 && strcmp(a->key + klen - 7, ".lesson") == 0)
+        klen -= 7;
+    sb_init(&path);
+    sb_init(&err);
+    sb_printf(&path, "%.*s-p%d-t%lld.svg", (int)klen, a->key, a->page + 1,
+              (long long)a->cursor);
+    if (svg_write_file(path.s, &v, runs, n, &err) < 0)
+        app_complain(a, "%s", err.s);
+    else
+        app_say(a, "wrote %s: the timeline as shown, as an SVG picture",
+                path.s);
+    sb_done(&path);
+    sb_done(&err);
     return 1;
 }
 
