@@ -166,6 +166,11 @@ check present-key cmp -s "$tmp/b2" "$tmp/c2"
 check present-key-says grep -q "presenter layout" "$tmp/c"
 "$bin" screen $race --page 3 --size 120x40 --keys 'b b' >"$tmp/c"
 check present-key-off test "$(lane_rows "$tmp/c")" -eq "$(lane_rows "$tmp/a")"
+# At 80x24 too, where a projector's big font leaves few rows.
+"$bin" screen $race --page 3 --size 80x24 >"$tmp/a"
+"$bin" screen $race --page 3 --size 80x24 --present >"$tmp/b"
+check present-thicker-80x24 test "$(lane_rows "$tmp/b")" -gt "$(lane_rows "$tmp/a")"
+"$bin" screen $race --page 3 --size 120x40 >"$tmp/a"
 # A 200x60 screen is used: lanes thicker than at 120x40.
 "$bin" screen $race --page 3 --size 200x60 >"$tmp/c"
 check big-screen-lanes test "$(lane_rows "$tmp/c")" -gt "$(lane_rows "$tmp/a")"

@@ -347,15 +347,16 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
         int cap = H * 2 / 5;
 
         GIVE(text, ntext < 4 ? ntext : 4);
-        GIVE(log, 3);
         /* The presenter's layout: lanes as thick as the room allows
-         * before the code and the log get more. */
+         * before the log and the code get more (a projector's big font
+         * leaves few rows). */
         for (int k = lo->lane_h + 1; a->present && k <= 6 && nl > 0; k++)
-            if (extra >= a->tape->tr->ntasks + 4) {
+            if (extra >= a->tape->tr->ntasks + 3) {
                 lo->lane_h = k;
                 extra -= a->tape->tr->ntasks;
                 tl += a->tape->tr->ntasks;
             }
+        GIVE(log, 3);
         if (a->ex_open)
             GIVE(log, log_want);
         if (band == 0 && extra >= 4) {
