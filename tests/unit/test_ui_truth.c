@@ -105,52 +105,58 @@ static void test_model(char **paths, int n)
  *   "lane X has G"     X's lane shows G somewhere
  *   "has TEXT"         the screen shows TEXT
  *   "code X TEXT"      with X's code shown, the marked line or op is TEXT
+ *   "marks G N"        the task lanes show the mark G N times in all
  */
 struct claim {
     const char *lesson, *page;  /* file name, page title */
     const char *words;          /* what the page says */
     const char *checks[6];
+    int at_end;                 /* checked at the run's end (End), not at
+                                 * the page's stop */
 };
 
 static const struct claim claims[] = {
     {"02-preemption", "Round robin",
      "A ! on a lane marks a preemption",
      {"lane A ends !", "state A ready", "state B running",
-      "has A preempted: its quantum of 3 ticks is used up; B runs"}},
+      "has A preempted: its quantum of 3 ticks is used up; B runs"}, 0},
+    {"02-preemption", "A whole run",
+     "Play to the end and count the ! marks (33 preemptions, its answer)",
+     {"marks ! 33"}, 1},
     {"03-race", "One line, four steps",
      "A has set up its loop (7 ticks, from RESUME to STORE_FAST i)",
-     {"tick 7", "code A x = x + 1", "code A LOAD_GLOBAL x"}},
+     {"tick 7", "code A x = x + 1", "code A LOAD_GLOBAL x"}, 0},
     {"03-race", "Stopped in the middle",
      "A has read x (0) and pushed 1 when its quantum runs out: its stack "
      "holds a value of x about to go stale",
      {"tick 15", "state A ready", "lane A has !", "code A BINARY_OP +",
-      "has 0, 1]"}},
+      "has 0, 1]"}, 0},
     {"04-locks", "Preempted while holding the lock",
      "B gets the CPU but cannot get in: it blocks on m as it reaches with "
      "m:, and A resumes",
      {"lane B ends L", "state B lock wait", "state A running",
       "has lock m: A has it, B waits", "code B with m:",
-      "code B BEFORE_WITH"}},
+      "code B BEFORE_WITH"}, 0},
     {"05-asyncio", "One thread, one loop",
      "at await it hands control back to the loop, which runs the next "
      "ready one",
      {"state A waiting", "state B running", "code A YIELD_VALUE 1",
-      "has A yields at await io(90)"}},
+      "has A yields at await io(90)"}, 0},
     {"06-blocking-the-loop", "One time.sleep",
      "~ means the loop itself is stuck. H's timer runs out at tick 47, yet "
      "H stays ready, not running",
      {"tick 60", "lane loop ends ~", "state H ready",
-      "has 47  H's wait is over"}},
+      "has 47  H's wait is over"}, 0},
     {"09-processes", "Starting a process costs time",
      "+ means the process is still being started ... each start costs 10 "
      "ticks, one after another",
      {"tick 12", "lane A has +", "state A running", "lane B ends +",
-      "state B starting"}},
+      "state B starting"}, 0},
     {"12-deadlock", "Who waits for whom",
      "B's lane ends in L, waiting for lock a; A's last op, at tick 69, asks "
      "for b and blocks too",
      {"lane B ends L", "state A lock wait", "code B with a:", "code A with b:",
-      "has 69  A blocks on lock b", "has lock a: A has it, B waits"}},
+      "has 69  A blocks on lock b", "has lock a: A has it, B waits"}, 0},
 };
 
 static int task_index(const struct app *a, const char *label)
@@ -283,6 +289,19 @@ static const char *check_one(struct app *a, const char *check,
             return strcmp(last_glyph(glyphs), arg) == 0 ? NULL : why;
         return strstr(glyphs, arg) ? NULL : why;
     }
+    if (sscanf(check, "marks %15s %lld", label, &v) == 2) {
+        long long seen = 0;
+
+        for (int k = 0; k < a->tape->tr->ntasks; k++) {
+            if (!lane_glyphs(a, screen, a->tape->tr->labels[k], glyphs,
+                             sizeof(glyphs)))
+                return "a lane is not on the screen";
+            for (const char *g = glyphs; (g = strstr(g, label)) != NULL; g++)
+                seen++;
+        }
+        snprintf(why, n, "the lanes show %lld", seen);
+        return seen == v ? NULL : why;
+    }
     if (strncmp(check, "has ", 4) == 0)
         return strstr(screen, check + 4) ? NULL : "not on the screen";
     if (sscanf(check, "code %15s %99[^\n]", label, arg) == 2) {
@@ -336,6 +355,11 @@ static void check_claim(const struct claim *c, int w, int h, int deny)
     term_resize(w, h);
     app_resize(&a, w, h);
     driver_settle(&a, &clock);
+    if (c->at_end) {
+        app_key(&a, K_ESC);     /* the question aside: keys work */
+        app_key(&a, K_END);
+        driver_settle(&a, &clock);
+    }
     for (size_t i = 0; i < TT_ARRAY_LEN(c->checks) && c->checks[i]; i++) {
         char *s = screen_text(&a), why[1200];
         const char *r = check_one(&a, c->checks[i], s, why, sizeof(why));
@@ -366,7 +390,7 @@ out:
 static const struct claim wrong = {
     "12-deadlock", "Who waits for whom", "(a claim the screen denies)",
     {"lane B ends █", "code B moved += 1", "state B running", "tick 3",
-     "lane A has +", "has no such text anywhere"}};
+     "lane A has +", "has no such text anywhere"}, 0};
 
 /* ---- one scale ------------------------------------------------------------ */
 
