@@ -53,7 +53,10 @@ static int cursor_col(const struct axis *ax)
     return rel < ax->w ? (int)rel : -1;
 }
 
-static void draw_ruler(const struct axis *ax, int y, int label_w)
+/* The ruler's numbers; upto >= 0: only those up to that tick (while a
+ * prediction waits, numbers ahead of the run would hint at its length). */
+static void draw_ruler(const struct axis *ax, int y, int label_w,
+                       int64_t upto)
 {
     static const int steps[] = {1, 2, 5};
     int64_t step = 1;
@@ -84,6 +87,8 @@ static void draw_ruler(const struct axis *ax, int y, int label_w)
             continue;
         n = snprintf(num, sizeof(num), "%lld",
                      (long long)((c0 + step - 1) / step * step));
+        if (upto >= 0 && (c0 + step - 1) / step * step > upto)
+            break;
         if (c <= last_end || c + n > ax->w || (cur >= c && cur <= c + n))
             continue;
         draw_str(y, ax->x0 + c, n, R_NORMAL, num);
@@ -397,7 +402,7 @@ void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
                   ax.z.ticks == 1 ? "" : "s");
     view_rule_right(y, 0, W, end, sb.s);
     sb_done(&sb);
-    draw_ruler(&ax, y + 1, ax.x0);
+    draw_ruler(&ax, y + 1, ax.x0, app_pending_ask(a, NULL) ? a->cursor : -1);
     y0 = y + 1;
     row = y + 2;
     shown = app_shown_task(a);
@@ -499,7 +504,7 @@ void view_compare(struct app *a, int y, int h)
     view_rule_right(y, 0, W,
                     view_rule(y, 0, W, sb.s, a->focus == FOCUS_TIMELINE),
                     "bars: time to finish");
-    draw_ruler(&ax, y + 1, ax.x0);
+    draw_ruler(&ax, y + 1, ax.x0, app_pending_ask(a, NULL) ? a->cursor : -1);
     y0 = y + 1;
     row = y + 2;
     for (int i = 0; i < a->ncmp && row < y + h; i++) {
