@@ -193,3 +193,10 @@ here_dir=$(pwd)
 check svg-key-says grep -q "wrote 12-deadlock-p3-t70.svg" "$tmp/a"
 check svg-key-file grep -q "</svg>" "$tmp/12-deadlock-p3-t70.svg"
 check svg-key-lanes test "$(grep -c 'class="l"' "$tmp/12-deadlock-p3-t70.svg")" -eq 4
+
+# While a prediction waits, the axis is numbered only up to the current
+# tick; once answered, all of it.
+"$bin" screen lessons/01-taking-turns.lesson --page 1 >"$tmp/a"
+check axis-hides-ahead test -z "$(grep '^ tick' "$tmp/a" | tr -cd '0-9')"
+"$bin" screen lessons/01-taking-turns.lesson --page 1 --keys '3 4 <Enter> <Wait>' >"$tmp/a"
+check axis-after-answer grep -q '^ tick .* 60 ' "$tmp/a"
