@@ -184,8 +184,9 @@ static int draw_op_row(struct app *a, const struct line_op *o, int is_next,
         report_op_effect(&sb, P, &top);
     }
     tl_init(&t);
-    tl_wrap(&t, sb.s, w - n - 3, is_next ? R_NORMAL : R_DIM, 0, 0);
-    if (t.n > 1 && rows > 1 && is_next) {
+    if (is_next && rows > 1 && w - n - 3 >= 8)
+        tl_wrap(&t, sb.s, w - n - 3, R_NORMAL, 0, 0);
+    if (t.n > 1) {
         used = (int)t.n < rows ? (int)t.n : rows;
         for (int i = 0; i < used; i++)
             tl_draw(&t, (size_t)i, y + i, x + 2 + n + 1, w - n - 3);
