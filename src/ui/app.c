@@ -257,7 +257,8 @@ void app_fit_zoom(struct app *a)
     /* A page that stops before its run ends shows every tick up to the
      * stop: no column there covers two ticks, so the state it stops at
      * (and each switch before it) reads exactly. */
-    if (a->until >= 0 && a->until < app_run_end(a) && a->zoom.ticks > 1)
+    if (a->until >= 0 && a->until < app_run_end(a) && a->zoom.ticks > 1 &&
+        !(app_page(a) && app_find_dir(app_page(a), DIR_SCALE)))
         a->zoom = zoom_level(3);
 }
 
