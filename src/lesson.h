@@ -214,6 +214,15 @@ enum directive_kind {
     DIR_REAL,       /* @real [runs N] */
     DIR_COMPARE,    /* @compare SCENE SCENE... */
     DIR_MEASURE,    /* @measure: what switches cost on this machine */
+    DIR_GOAL,       /* @goal CONDITION: the page is a puzzle (goal.h) */
+};
+
+/* What an @goal asks the student to make happen (goal.h). */
+enum goal_kind {
+    GOAL_END,       /* cond holds on the module variables when the run ends */
+    GOAL_DEADLOCK,  /* the run ends in a deadlock */
+    GOAL_FAILS,     /* a task stops with an error (an assert, ...) */
+    GOAL_TOGETHER,  /* two tasks are at source line n at the same tick */
 };
 
 /* What an @ask answer can be checked against (tests/asks). */
@@ -237,8 +246,11 @@ struct directive {
     int name_col;
     int scene;                  /* DIR_SCENE: index */
     enum until_kind until;
-    int64_t n;                  /* UNTIL_TICK, explore/real parameter */
-    struct expr *cond;          /* UNTIL_EXPR */
+    enum goal_kind goal;        /* DIR_GOAL */
+    int64_t n;                  /* UNTIL_TICK, explore/real parameter,
+                                 * GOAL_TOGETHER's line */
+    int n_col;                  /* GOAL_TOGETHER: where the line is */
+    struct expr *cond;          /* UNTIL_EXPR, GOAL_END */
     const char *question;       /* DIR_ASK */
     const char *answer;         /* DIR_ASK: as written (a number or a word) */
     int answer_is_int;
@@ -269,6 +281,7 @@ struct page {
     struct directive *dirs;
     int ndirs;
     int scene;                  /* scene shown on this page (-1: none) */
+    const struct directive *goal;   /* the page's @goal, or NULL */
 };
 
 /* ---- the lesson -------------------------------------------------------- */

@@ -72,6 +72,9 @@ enum {
     /* the student schedules: a task's key runs it */                         \
     X(RUN_TASK, act_pick_task, AKEYS(AK_TASK), M_MANUAL,                      \
       M_MANUAL, 1, "1-9", "run a task", NULL)                                 \
+    X(HINT, act_hint, AKEYS('H'), M_LESSON, 0, 0, NULL, NULL,                 \
+      "H            on a puzzle page (@goal): the next step of a way to\n"   \
+      "the goal with the fewest preemptions")                                \
     X(MANUAL_FWD, act_step_forward, AKEYS(K_RIGHT, 'l'), M_MANUAL,            \
       M_MANUAL, 2, "→", "redo / only choice", NULL)                           \
     /* playing */                                                             \
