@@ -115,6 +115,26 @@ static int at_line(const struct lesson *L, const struct sim *s, int t,
     return L->prog->pos[vm_pc(sim_task_vm(s, t))].line == line;
 }
 
+/* Every task that has not ended waits for a lock: a deadlock, which the
+ * simulator will report at its next step (no lock is ever released again:
+ * its holder waits too, or has ended). */
+static int stuck(const struct sim *s)
+{
+    int waiting = 0;
+
+    if (sim_status(s) != TRACE_RUNNING)
+        return 0;
+    for (int t = 0; t < sim_ntasks(s); t++) {
+        enum task_state st = sim_task_state(s, t);
+
+        if (st == TS_LOCK_WAIT)
+            waiting++;
+        else if (st != TS_DONE && st != TS_FAILED)
+            return 0;
+    }
+    return waiting > 0;
+}
+
 int goal_holds(const struct lesson *L, const struct sim *s,
                const struct directive *g)
 {
@@ -125,7 +145,7 @@ int goal_holds(const struct lesson *L, const struct sim *s,
         return sim_status(s) != TRACE_RUNNING &&
                sim_status(s) != TRACE_LIMIT && goal_condition(L, s, g->cond);
     case GOAL_DEADLOCK:
-        return sim_status(s) == TRACE_DEADLOCK;
+        return sim_status(s) == TRACE_DEADLOCK || stuck(s);
     case GOAL_FAILS:
         for (int t = 0; t < sim_ntasks(s); t++)
             if (sim_task_state(s, t) == TS_FAILED)
@@ -139,12 +159,27 @@ int goal_holds(const struct lesson *L, const struct sim *s,
     return 0;
 }
 
+/* Line line of the lesson from byte offset from, without its comment and
+ * the spaces around it. */
+static void code_text(const struct lesson *L, int line, size_t from,
+                      struct strbuf *out)
+{
+    size_t len;
+    const char *start = source_line(L->src, line, &len);
+    const char *text = start + (from < len ? from : len);
+    const char *end = memchr(text, '#', len - (size_t)(text - start));
+
+    end = end ? end : start + len;
+    while (text < end && *text == ' ')
+        text++;
+    while (end > text && end[-1] == ' ')
+        end--;
+    sb_add(out, text, (size_t)(end - text));
+}
+
 void goal_describe(const struct lesson *L, const struct directive *g,
                    struct strbuf *out)
 {
-    size_t len;
-    const char *text, *end;
-
     switch (g->goal) {
     case GOAL_DEADLOCK:
         sb_puts(out, "a deadlock");
@@ -153,30 +188,16 @@ void goal_describe(const struct lesson *L, const struct directive *g,
         sb_puts(out, "a task fails");
         return;
     case GOAL_TOGETHER:
-        /* The line as the code panel shows it, without its comment. */
-        text = source_line(L->src, (int)g->n, &len);
-        end = memchr(text, '#', len);
-        end = end ? end : text + len;
-        while (text < end && *text == ' ')
-            text++;
-        while (end > text && end[-1] == ' ')
-            end--;
-        sb_printf(out, "two tasks at line %lld at once (%.*s)",
-                  (long long)g->n, (int)(end - text), text);
+        sb_printf(out, "two tasks at line %lld, ", (long long)g->n);
+        code_text(L, (int)g->n, 0, out);
+        sb_puts(out, ", at once");
         return;
     case GOAL_END:
-        break;
+        /* The condition as written, after "@goal". */
+        code_text(L, g->line, (size_t)(g->col - 1 + 5), out);
+        sb_puts(out, " at the end");
+        return;
     }
-    /* The condition as written: the directive's line after "@goal". */
-    text = source_line(L->src, g->line, &len);
-    end = text + len;
-    text += g->col - 1 + 5 < (int)len ? g->col - 1 + 5 : (int)len;
-    while (text < end && *text == ' ')
-        text++;
-    while (end > text && end[-1] == ' ')
-        end--;
-    sb_add(out, text, (size_t)(end - text));
-    sb_puts(out, " at the end");
 }
 
 /* ---- the search ----------------------------------------------------------------- */
