@@ -57,6 +57,14 @@ struct uses {
 /* Imports (struct lesson.imports bits). */
 enum { IMP_THREADING = 1, IMP_ASYNCIO = 2, IMP_TIME = 4 };
 
+/* Positions (+1; 0 is an empty slot) of the entries of a table that grows
+ * (the program's constants, its names), by hash, so that each is found in
+ * constant time and a lesson of many functions compiles in linear time. */
+struct index {
+    int32_t *slots;
+    size_t cap;         /* a power of two, or 0 */
+};
+
 struct compiler {
     struct lesson *L;
     struct program *prog;
@@ -64,6 +72,7 @@ struct compiler {
     jmp_buf fail;
 
     size_t cap_code, cap_consts, cap_names;
+    struct index consts_ix, names_ix;   /* of P->consts and P->names */
 
     /* the function being compiled */
     const struct func_def *fd;
@@ -144,6 +153,12 @@ static const char *suggest_func(struct compiler *c, const char *name)
     return buf;
 }
 
+static TT_NORETURN void too_many_slots(struct compiler *c)
+{
+    fail_at(c, c->fd->line, c->fd->col, "function '%s' needs too many "
+            "variables (the limit is %d)", c->fd->name, FUNC_MAX_SLOTS);
+}
+
 static int find_local(struct compiler *c, const char *name)
 {
     for (int i = 0; i < c->fn->nlocals; i++)
@@ -158,6 +173,10 @@ static int add_local(struct compiler *c, const char *name)
 
     if (i >= 0)
         return i;
+    /* Stop at the limit at once: a function of many thousands of names
+     * would otherwise be scanned name by name before it is refused. */
+    if (c->fn->nlocals >= FUNC_MAX_SLOTS)
+        too_many_slots(c);
     XGROW(c->locals, c->cap_locals, (size_t)c->fn->nlocals + 1);
     c->locals[c->fn->nlocals] = name;
     return c->fn->nlocals++;
@@ -296,23 +315,106 @@ static void collect_names(struct compiler *c, const struct stmt *s,
 
 /* ---- constants and names in the program ---------------------------------- */
 
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    while (n--)
+        h = (h ^ *b++) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t const_hash(const struct constant *k)
+{
+    uint64_t h = fnv(0xcbf29ce484222325ull, &k->kind, sizeof(k->kind));
+
+    h = fnv(h, &k->v, sizeof(k->v));
+    return k->str ? fnv(h, k->str, strlen(k->str)) : h;
+}
+
+static uint64_t name_hash(const char *name)
+{
+    return fnv(0xcbf29ce484222325ull, name, strlen(name));
+}
+
+/* The slot of ix where the entry equal to key is, or where it would go.
+ * same(c, i, key): entry i equals key. */
+static int32_t *index_slot(struct index *ix, uint64_t h, struct compiler *c,
+                           int (*same)(struct compiler *, int32_t, const void *),
+                           const void *key)
+{
+    size_t mask = ix->cap - 1, i = (size_t)h & mask, n = 1;
+
+    for (; ix->slots[i] && !same(c, ix->slots[i] - 1, key); i = (i + 1) & mask)
+        n++;
+    lesson_probes_add(n);
+    return &ix->slots[i];
+}
+
+/* Make room in ix for entry n + 1 (entries 0..n-1 are in it), rehashing
+ * each with hash_of. */
+static void index_reserve(struct index *ix, int n, struct compiler *c,
+                          uint64_t (*hash_of)(struct compiler *, int32_t))
+{
+    struct index old = *ix;
+
+    if (((size_t)n + 1) * 2 <= ix->cap)
+        return;
+    ix->cap = old.cap ? old.cap * 2 : 64;
+    ix->slots = xcalloc(ix->cap, sizeof(*ix->slots));
+    for (int32_t i = 0; i < n; i++) {
+        size_t mask = ix->cap - 1, j = (size_t)hash_of(c, i) & mask;
+
+        while (ix->slots[j])
+            j = (j + 1) & mask;
+        ix->slots[j] = i + 1;
+    }
+    free(old.slots);
+}
+
+static uint64_t const_hash_at(struct compiler *c, int32_t i)
+{
+    return const_hash(&c->prog->consts[i]);
+}
+
+static int same_const(struct compiler *c, int32_t i, const void *key)
+{
+    const struct constant *k = &c->prog->consts[i], *w = key;
+
+    return k->kind == w->kind && k->v == w->v &&
+           (k->kind != CONST_STR || strcmp(k->str, w->str) == 0);
+}
+
+static uint64_t name_hash_at(struct compiler *c, int32_t i)
+{
+    return name_hash(c->prog->names[i]);
+}
+
+static int same_name(struct compiler *c, int32_t i, const void *key)
+{
+    return strcmp(c->prog->names[i], key) == 0;
+}
+
 static int add_const(struct compiler *c, enum const_kind kind, int64_t v,
                      const char *str)
 {
     struct program *P = c->prog;
+    struct constant key;
+    int32_t *slot;
 
-    for (int i = 0; i < P->nconsts; i++) {
-        const struct constant *k = &P->consts[i];
-
-        if (k->kind == kind && k->v == v &&
-            (kind != CONST_STR || strcmp(k->str, str) == 0))
-            return i;
-    }
+    key.kind = kind;
+    key.v = v;
+    key.str = kind == CONST_STR ? str : NULL;
+    index_reserve(&c->consts_ix, P->nconsts, c, const_hash_at);
+    slot = index_slot(&c->consts_ix, const_hash(&key), c, same_const, &key);
+    if (*slot)
+        return *slot - 1;
     XGROW(P->consts, c->cap_consts, (size_t)P->nconsts + 1);
     P->consts[P->nconsts].kind = kind;
     P->consts[P->nconsts].v = v;
     P->consts[P->nconsts].str = str;
-    return P->nconsts++;
+    *slot = ++P->nconsts;
+    return P->nconsts - 1;
 }
 
 static int const_truth(void *ctx, int32_t a)
@@ -332,13 +434,16 @@ static int32_t const_bool(void *ctx, int truth)
 static int add_name(struct compiler *c, const char *name)
 {
     struct program *P = c->prog;
+    int32_t *slot;
 
-    for (int i = 0; i < P->nnames; i++)
-        if (strcmp(P->names[i], name) == 0)
-            return i;
+    index_reserve(&c->names_ix, P->nnames, c, name_hash_at);
+    slot = index_slot(&c->names_ix, name_hash(name), c, same_name, name);
+    if (*slot)
+        return *slot - 1;
     XGROW(P->names, c->cap_names, (size_t)P->nnames + 1);
     P->names[P->nnames] = name;
-    return P->nnames++;
+    *slot = ++P->nnames;
+    return P->nnames - 1;
 }
 
 /* ---- emitting --------------------------------------------------------------- */
@@ -1239,8 +1344,7 @@ static void compile_func(struct compiler *c, int index)
     c->cap_gdecl = 0;
     cfg_out_done(&out);
     if (fn->nlocals + fn->maxstack > FUNC_MAX_SLOTS)
-        fail_at(c, fd->line, fd->col, "function '%s' needs too many variables "
-                "(the limit is %d)", fd->name, FUNC_MAX_SLOTS);
+        too_many_slots(c);
 }
 
 /* ---- scenes ---------------------------------------------------------------- */
@@ -1321,6 +1425,8 @@ static struct program *compile(struct lesson *L, struct diag *d)
     }
 
     if (setjmp(c.fail)) {
+        free(c.consts_ix.slots);
+        free(c.names_ix.slots);
         free(c.uses.v);
         free(c.locals);
         free(c.globals_decl);
@@ -1333,6 +1439,8 @@ static struct program *compile(struct lesson *L, struct diag *d)
         compile_func(&c, i);
     for (int i = 0; i < L->nscenes; i++)
         check_scene(&c, &L->scenes[i]);
+    free(c.consts_ix.slots);
+    free(c.names_ix.slots);
     free(c.uses.v);
     return P;
 }

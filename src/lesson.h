@@ -343,6 +343,19 @@ void lesson_name_add(struct lesson *L, int kind, int index);
  * with its index in *index. */
 int lesson_name_lookup(const struct lesson *L, const char *name, int *index);
 
+/* Slots looked at so far on this thread by the look-ups of module names
+ * and scenes (parser), and of the program's constants and names
+ * (compiler): each table is hashed, so loading a lesson of n names looks at
+ * O(n) slots - the tests of scale count them instead of timing.  The
+ * compiler adds its own with lesson_probes_add. */
+uint64_t lesson_probes(void);
+void lesson_probes_add(uint64_t n);
+
+/* A lesson of n module variables and n functions, each function with a
+ * variable, a constant and a function to call of its own (the input of the
+ * tests of scale and of `taketurns bench`). */
+void lesson_scale_text(struct strbuf *out, int n);
+
 /* Lookups; -1 if absent. */
 int lesson_find_scene(const struct lesson *l, const char *name);
 int lesson_find_func(const struct lesson *l, const char *name);
