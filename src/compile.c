@@ -1077,6 +1077,7 @@ static void compile_with(struct compiler *c, const struct stmt *s)
         in->b = lock;
     }
     c->handler = ++c->nhandlers;        /* SETUP_WITH */
+    cfg_set_handler(&c->g, c->handler, outer, exit);
     emit(c, OP_POP_TOP, 0, line, col);
     if (c->nfblocks >= LESSON_MAX_DEPTH)
         fail_at(c, s->line, s->col, "blocks nested too deeply");
