@@ -161,5 +161,17 @@ void lesson_scale_text(struct strbuf *out, int n)
         if (i > 0)
             sb_printf(out, "    f%d()\n", i - 1);
     }
+    /* one function that declares every variable global, one that reads
+     * a quarter of them (eight a line: the code stays under its limit) */
+    sb_puts(out, "\ndef g():\n");
+    for (int i = 0; i < n; i++)
+        sb_printf(out, "    global v%d\n", i);
+    sb_puts(out, "    v0 = 1\n\ndef h():\n    print(v0)\n");
+    for (int i = 0; i + 8 <= n / 4; i += 8) {
+        sb_puts(out, "    print(");
+        for (int k = 0; k < 8; k++)
+            sb_printf(out, "%sv%d", k ? ", " : "", i + k);
+        sb_puts(out, ")\n");
+    }
     sb_puts(out, "\nscene s:\n    mode threads\n    run f0() as A\n");
 }

@@ -351,9 +351,10 @@ int lesson_name_lookup(const struct lesson *L, const char *name, int *index);
 uint64_t lesson_probes(void);
 void lesson_probes_add(uint64_t n);
 
-/* A lesson of n module variables and n functions, each function with a
- * variable, a constant and a function to call of its own (the input of the
- * tests of scale and of `taketurns bench`). */
+/* A lesson of n module variables and n + 2 functions: n each with a
+ * variable, a constant and a function to call of its own, one that
+ * declares all n variables global and one that reads a quarter of them (the input
+ * of the tests of scale and of `taketurns bench`). */
 void lesson_scale_text(struct strbuf *out, int n);
 
 /* Lookups; -1 if absent. */

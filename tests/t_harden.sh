@@ -215,6 +215,13 @@ awk 'BEGIN { print "lesson \"Locals\"\n\ndef f():"; for (i = 0; i < 300000; i++)
 status many-locals 1 "$bin" check "$tmp/many-locals.lesson"
 has many-locals-msg "$tmp/err" "many-locals.lesson:3:5: error: function 'f' needs too many variables (the limit is 1024)"
 
+# A function that reads 100,000 names, none of them defined: the first is
+# the error, found without comparing every name with every other (which
+# took more than a minute).
+awk 'BEGIN { print "lesson \"Uses\"\n\nv = 0\n\ndef f():"; for (i = 0; i < 100000; i++) print "    print(v" i ")" }' >"$tmp/many-uses.lesson"
+status many-uses 1 "$bin" check "$tmp/many-uses.lesson"
+has many-uses-msg "$tmp/err" "many-uses.lesson:6:11: error: name 'v0' is not defined"
+
 # screen --step seeks instead of drawing every step on the way.
 { cat "$tmp/spin.lesson"; printf '\npage "Spin":\n    Round and round.\n    @scene spin\n'; } | sed 's/budget 4611686018427387903/budget 1500000/' >"$tmp/far.lesson"
 status far-step 0 "$bin" screen "$tmp/far.lesson" --step 1000000
