@@ -193,6 +193,18 @@ static void copy_instrs(struct cfg_block *to, const struct cfg_block *from)
 
 /* ---- reachability and predecessors ------------------------------------- */
 
+/* Where a jump to block b really lands: past empty blocks and through
+ * unconditional jumps, as CPython threads the jumps of its handler blocks. */
+static int thread_target(struct cfg *g, int b)
+{
+    int t = next_nonempty(g, b), hops = 0;
+
+    while (t >= 0 && g->blocks[t].n && is_uncond_jump(g->blocks[t].ins[0].op) &&
+           hops++ < g->nblocks)
+        t = next_nonempty(g, g->blocks[t].ins[0].target);
+    return t;
+}
+
 static void mark_reachable(struct cfg *g)
 {
     int *stack = xmalloc(sizeof(int) * (size_t)(g->nblocks + 1));
@@ -229,6 +241,21 @@ static void mark_reachable(struct cfg *g)
 static void remove_unreachable(struct cfg *g)
 {
     mark_reachable(g);
+    /* Code after a with block that only its handler reaches (the block
+     * ends in break, continue or return) is not built: the handler's jump
+     * is threaded through it, as CPython threads it, and lands where that
+     * code led. */
+    for (int i = 0; i < g->nblocks; i++)
+        if (g->blocks[i].ext_target && !g->blocks[i].visited) {
+            int t = thread_target(g, i);
+
+            g->blocks[i].ext_target = 0;
+            if (t >= 0)
+                g->blocks[t].ext_target = 1;
+        }
+    for (int h = 1; h < g->nhandlers; h++)
+        if (g->handlers[h].exit >= 0 && !g->blocks[g->handlers[h].exit].visited)
+            g->handlers[h].exit = thread_target(g, g->handlers[h].exit);
     for (int i = 0; i < g->nblocks; i++)
         if (!g->blocks[i].visited)
             g->blocks[i].n = 0;
@@ -1008,10 +1035,7 @@ void cfg_assemble(struct cfg *g, int nparams, int nlocals,
             continue;
         /* a handler's jump to the code after a with block, threaded as
          * CPython threads it through a jump that starts that code */
-        t = next_nonempty(g, b);
-        while (t >= 0 && g->blocks[t].n &&
-               is_uncond_jump(g->blocks[t].ins[0].op))
-            t = next_nonempty(g, g->blocks[t].ins[0].target);
+        t = thread_target(g, b);
         if (t >= 0 && index[t] >= 0 && index[t] < out->n)
             ext[index[t]] = 1;
     }
@@ -1027,3 +1051,4 @@ void cfg_out_done(struct cfg_out *out)
     free(out->label);
     memset(out, 0, sizeof(*out));
 }
+
