@@ -97,3 +97,17 @@ has puzzle-hint-too-late "$tmp/late" "from here the goal cannot be reached"
 # --stats says what check did, lesson by lesson.
 timeout 60 "$bin" check --stats "$lesson" lessons/03-race.lesson >"$tmp/out" 2>&1
 has check-stats-per-lesson "$tmp/out" "03-race.lesson: 2 explorer searches for 2 answers"
+
+# The fewest preemptions to a goal at the end are the explorer's for that
+# outcome: the two searches count preemptions alike.
+for want in 2 3 4 5; do
+    { sed -n '1,/^scene race:/p' lessons/03-race.lesson | sed '$d'
+      printf 'scene r:\n    mode threads\n    run worker(3) as A\n    run worker(3) as B\n\n'
+      printf 'page "p":\n    Make it so.\n    @scene r\n    @goal x == %s\n' "$want"; } >"$tmp/race$want.lesson"
+    timeout 60 "$bin" check --stats "$tmp/race$want.lesson" >"$tmp/out" 2>&1
+    goal=$(sed -n 's/.* with \([0-9]*\) preemption.*/\1/p' "$tmp/out")
+    timeout 60 "$bin" explore "$tmp/race$want.lesson" --json >"$tmp/ex" 2>&1
+    ex=$(tr -d ' \n' <"$tmp/ex" | sed -n "s/.*{\"final\":{\"x\":$want}[^}]*\"preemptions\":\([0-9]*\).*/\1/p")
+    [ -n "$goal" ] && [ "$goal" = "$ex" ] && echo "ok puzzle-fewest-like-explorer-x$want" ||
+        echo "FAIL puzzle-fewest-like-explorer-x$want: goal search $goal, explorer $ex"
+done
