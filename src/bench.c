@@ -165,6 +165,44 @@ static void bench_explore(struct explore_figures *f)
     diag_done(&d);
 }
 
+/* Loading a large lesson: 100,000 module variables and as many functions
+ * (lesson_scale_text), parsed and compiled; the tests count its work per
+ * name (test_scale), this times it. */
+struct load_figures {
+    double ms;
+    int names;
+    double probes_per_name;
+};
+
+static void bench_load(struct load_figures *f)
+{
+    struct strbuf text;
+
+    f->names = 100000;
+    f->ms = 0;
+    sb_init(&text);
+    lesson_scale_text(&text, f->names);
+    for (int run = 0; run < 3; run++) {
+        struct diag d;
+        struct lesson *L;
+        uint64_t before = lesson_probes();
+        double t0 = now_sec(), ms;
+
+        diag_init(&d);
+        L = lesson_from_text("bench", text.s, &d);
+        if (!L)
+            die("bench lesson: %s", d.text.s);
+        ms = (now_sec() - t0) * 1e3;
+        if (run == 0 || ms < f->ms)
+            f->ms = ms;
+        f->probes_per_name = (double)(lesson_probes() - before) /
+                             (2.0 * f->names);
+        lesson_free(L);
+        diag_done(&d);
+    }
+    sb_done(&text);
+}
+
 int cmd_bench(int argc, char **argv)
 {
     enum { OPT_JSON = 1 };
@@ -176,6 +214,7 @@ int cmd_bench(int argc, char **argv)
     struct explore_figures ex;
     struct real_bench real;
     struct ui_bench ui;
+    struct load_figures load;
     struct strbuf out;
 
     cli_init(&c, "bench", argc, argv);
@@ -186,6 +225,7 @@ int cmd_bench(int argc, char **argv)
             cli_usage_error("bench", "unexpected argument '%s'", val);
     }
     bench_sim(&sim);
+    bench_load(&load);
     memset(&ex, 0, sizeof(ex));
     bench_explore(&ex);
     real_bench_measure(&real);  /* real runs: real/real_bench.c */
@@ -199,6 +239,8 @@ int cmd_bench(int argc, char **argv)
         json_int(&j, "sim_ops", sim.ops);
         json_double(&j, "sim_ops_per_sec", sim.ops_per_sec);
         json_double(&j, "trace_bytes_per_op", sim.bytes_per_op);
+        json_double(&j, "load_100k_names_ms", load.ms);
+        json_double(&j, "load_probes_per_name", load.probes_per_name);
         json_double(&j, "explore_states_per_sec", ex.states_per_sec);
         json_double(&j, "explore_turns_per_sec", ex.turns_per_sec);
         json_double(&j, "explore_3x3_ms", ex.ms_3x3);
@@ -220,6 +262,9 @@ int cmd_bench(int argc, char **argv)
                   sim.ops_per_sec / 1e6, (long long)sim.ops);
         sb_printf(&out, "trace:     %.1f bytes per op (records and "
                   "checkpoints)\n", sim.bytes_per_op);
+        sb_printf(&out, "loading:   %d variables and %d functions in %.0f ms "
+                  "(%.1f table slots looked at per name)\n", load.names,
+                  load.names, load.ms, load.probes_per_name);
         sb_printf(&out, "explorer:  %.2f million states/s (%.2f million "
                   "turns/s); 3 threads x 3\n           increments: %lld states "
                   "in %.0f ms; x 2: %lld states in %.0f ms\n",

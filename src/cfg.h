@@ -45,11 +45,23 @@ struct cfg_block {
     uint64_t unsafe;    /* locals that may be unbound at the start */
 };
 
+/* A `with` block's handler: where execution goes on when __exit__
+ * swallows the exception (the code after the block), and the handler
+ * around it.  The handler blocks are not built, but this path matters to
+ * which locals may be unbound after the block (LOAD_FAST_CHECK). */
+struct cfg_handler {
+    int exit;           /* block, -1 if it never falls through */
+    int outer;          /* the enclosing handler, 0 for none */
+};
+
 struct cfg {
     struct cfg_block *blocks;
     int nblocks, cap;
     int entry;
     int cur;            /* the block codegen appends to */
+    struct cfg_handler *handlers;   /* by handler number (cfg_instr) */
+    int nhandlers;
+    size_t cap_handlers;
 };
 
 void cfg_init(struct cfg *g);
@@ -60,6 +72,9 @@ void cfg_use_label(struct cfg *g, int label);
 struct cfg_instr *cfg_addop(struct cfg *g, int op, int32_t a, int line,
                             int col);
 int cfg_is_jump(int op);
+/* Handler number h, entered inside handler outer, goes on at block exit
+ * (-1: never) when the exception it catches is swallowed. */
+void cfg_set_handler(struct cfg *g, int h, int outer, int exit);
 
 /* The result of assembling one function. */
 struct cfg_out {

@@ -8,29 +8,63 @@
 #include "diag.h"
 #include "commands.h"
 #include "explore.h"
+#include "goal.h"
 #include "membudget.h"
 #include "program.h"
 #include "report.h"
 #include "sim.h"
+
+/* What `check` learns about one scene: its run, simulated once, and every
+ * outcome of it, explored at most once however many questions ask. */
+struct scene_run {
+    struct sim *sim;
+    int has_sch;
+    struct schedule sch;
+    struct explore_result *ex;  /* NULL until a question needs it */
+};
+
+/* What a check did, for --stats. */
+struct check_stats {
+    int explored;       /* explorer searches */
+    int asked;          /* @ask answers the explorer checked */
+    int goals;          /* @goal searches */
+    int64_t goal_states;
+    struct strbuf witnesses;    /* per goal: a way there, fewest preemptions */
+};
+
+enum { CHECK_MAX_STATES = 300000 };
+
+/* Every outcome of scene, explored the first time a question needs it. */
+static struct explore_result *scene_explored(const struct lesson *L, int scene,
+                                             struct scene_run *runs,
+                                             struct check_stats *st)
+{
+    struct explore_limits lim;
+
+    if (!runs[scene].ex) {
+        explore_limits_init(&lim);
+        lim.max_states = CHECK_MAX_STATES;
+        runs[scene].ex = explore_run(L, scene, &L->scenes[scene].cfg, &lim);
+        st->explored++;
+    }
+    return runs[scene].ex;
+}
 
 /* An @ask about min, max or the number of outcomes is answered by the
  * explorer, over every interleaving of the scene.  A scene too big to
  * explore completely here is not checked, with a warning.  0 if the
  * answer agrees. */
 static int check_ask_explored(const struct lesson *L, int scene,
-                              const struct directive *dv, struct diag *d)
+                              const struct directive *dv,
+                              struct scene_run *runs, struct check_stats *st,
+                              struct diag *d)
 {
-    enum { CHECK_MAX_STATES = 300000 };
     const struct scene *sc = &L->scenes[scene];
-    struct explore_limits lim;
-    struct explore_result *r;
+    struct explore_result *r = scene_explored(L, scene, runs, st);
     int64_t got = 0;
     const char *what = "the number of different outcomes";
-    int rc = 0;
 
-    explore_limits_init(&lim);
-    lim.max_states = CHECK_MAX_STATES;
-    r = explore_run(L, scene, &sc->cfg, &lim);
+    st->asked++;
     if (r->stop == EXPLORE_MEMORY) {
         diag_warning(d, L->src, dv->line, dv->col, "not checked: exploring "
                      "scene '%s': %s", sc->name, r->stop_text);
@@ -57,9 +91,58 @@ static int check_ask_explored(const struct lesson *L, int scene,
                    sc->name, what, dv->about == ASK_OUTCOMES ? "" : " ",
                    dv->about == ASK_OUTCOMES ? "" : dv->about_name,
                    (long long)got, (long long)dv->answer_int);
-        rc = -1;
+        return -1;
     }
-    explore_free(r);
+    return 0;
+}
+
+/* A puzzle's goal must be reachable: some interleaving of the page's scene
+ * reaches it (goal.h).  0 if it is, or if the search could not finish. */
+static int check_goal(const struct lesson *L, int scene,
+                      const struct directive *dv, struct check_stats *st,
+                      struct diag *d)
+{
+    const struct scene *sc = &L->scenes[scene];
+    struct goal_result gr;
+    struct strbuf what;
+    int rc = 0;
+
+    goal_search(L, scene, &sc->cfg, NULL, dv, CHECK_MAX_STATES, &gr);
+    st->goals++;
+    st->goal_states += gr.states;
+    sb_init(&what);
+    goal_describe(L, dv, &what);
+    if (gr.out_of_memory) {
+        struct strbuf m;
+
+        sb_init(&m);
+        mem_limit_message(&m, "the search");
+        diag_warning(d, L->src, dv->line, dv->col, "not checked: looking for "
+                     "this goal in scene '%s': %s", sc->name, m.s);
+        sb_done(&m);
+    } else if (!gr.found && !gr.complete) {
+        diag_warning(d, L->src, dv->line, dv->col, "not checked: scene '%s' "
+                     "has more than %d states to search for this goal",
+                     sc->name, CHECK_MAX_STATES);
+    } else if (!gr.found) {
+        diag_error(d, L->src, dv->line, dv->col, "no interleaving of scene "
+                   "'%s' reaches this goal (%s): all %lld states were tried",
+                   sc->name, what.s, (long long)gr.states);
+        rc = -1;
+    } else {
+        const char *labels[LESSON_MAX_TASKS];
+
+        for (int t = 0; t < sc->ntasks; t++)
+            labels[t] = sc->tasks[t].label;
+        sb_printf(&st->witnesses, "%s:%d: goal reached in %lld steps with %d "
+                  "preemption%s: ", L->src->name, dv->line,
+                  (long long)gr.steps, gr.preemptions,
+                  gr.preemptions == 1 ? "" : "s");
+        schedule_format(&gr.witness, labels, &st->witnesses);
+        sb_putc(&st->witnesses, '\n');
+    }
+    sb_done(&what);
+    goal_result_done(&gr);
     return rc;
 }
 
@@ -243,13 +326,6 @@ int cmd_run(int argc, char **argv)
     return rc;
 }
 
-/* A scene run once, for checking the questions asked about it. */
-struct scene_run {
-    struct sim *sim;
-    int has_sch;
-    struct schedule sch;
-};
-
 static void run_scene(const struct lesson *L, int i, struct scene_run *r,
                       int record)
 {
@@ -272,11 +348,15 @@ static void scene_run_done(struct scene_run *r)
     if (r->has_sch)
         schedule_done(&r->sch);
     r->sim = NULL;
+    if (r->ex)
+        explore_free(r->ex);
+    r->ex = NULL;
 }
 
 /* Check one @ask against its scene's simulated run; 0 if it agrees. */
 static int check_ask(const struct lesson *L, int scene, const struct directive *dv,
-                     struct scene_run *runs, struct diag *d)
+                     struct scene_run *runs, struct check_stats *st,
+                     struct diag *d)
 {
     const struct scene *sc = &L->scenes[scene];
     struct trace *tr;
@@ -321,7 +401,7 @@ static int check_ask(const struct lesson *L, int scene, const struct directive *
     }
     default:
         /* min, max and outcomes come from the explorer (explore.c). */
-        return check_ask_explored(L, scene, dv, d);
+        return check_ask_explored(L, scene, dv, runs, st, d);
     }
     if (got == dv->answer_int)
         return 0;
@@ -334,7 +414,8 @@ static int check_ask(const struct lesson *L, int scene, const struct directive *
 /* Every scene must end (warn if it stops at a limit), and every @ask that
  * says what it is about must agree with the simulation.  Returns 0, or -1
  * if an answer is wrong (d then holds the errors). */
-static int check_lesson(const struct lesson *L, struct diag *d)
+static int check_lesson(const struct lesson *L, struct check_stats *st,
+                        struct diag *d)
 {
     struct scene_run *runs = xcalloc((size_t)L->nscenes + 1, sizeof(*runs));
     int rc = 0, scene = -1;
@@ -358,6 +439,15 @@ static int check_lesson(const struct lesson *L, struct diag *d)
 
             if (dv->kind == DIR_SCENE)
                 scene = dv->scene;
+            if (dv->kind == DIR_GOAL) {
+                diag_init(&one);
+                if (check_goal(L, scene, dv, st, &one) < 0)
+                    rc = -1;
+                if (one.text.s)
+                    sb_puts(&d->text, one.text.s);
+                diag_done(&one);
+                continue;
+            }
             if (dv->kind != DIR_ASK)
                 continue;
             if (dv->about == ASK_NONE) {
@@ -369,7 +459,7 @@ static int check_lesson(const struct lesson *L, struct diag *d)
                 continue;
             }
             diag_init(&one);
-            if (check_ask(L, scene, dv, runs, &one) < 0)
+            if (check_ask(L, scene, dv, runs, st, &one) < 0)
                 rc = -1;
             /* Errors, and warnings such as "not checked". */
             if (one.text.s)
@@ -378,43 +468,68 @@ static int check_lesson(const struct lesson *L, struct diag *d)
         }
     }
     for (int i = 0; i < L->nscenes; i++)
-        if (runs[i].sim)
-            scene_run_done(&runs[i]);
+        scene_run_done(&runs[i]);
     free(runs);
+    return rc;
+}
+
+/* Check one lesson; 0 if it is right. */
+static int check_one(const char *path, int stats)
+{
+    struct lesson *L = cli_load_lesson(path);
+    struct diag d;
+    struct check_stats st = {0, 0, 0, 0, {0}};
+    int rc = 0;
+
+    if (!L)
+        return 1;
+    sb_init(&st.witnesses);
+    diag_init(&d);
+    if (check_lesson(L, &st, &d) < 0) {
+        rc = 1;
+        fputs(d.text.s, stderr);
+    } else {
+        fputs(d.text.s ? d.text.s : "", stderr);
+        printf("%s: ok: %d scene%s, %d page%s\n", L->src->name,
+               L->nscenes, L->nscenes == 1 ? "" : "s", L->npages,
+               L->npages == 1 ? "" : "s");
+    }
+    /* What the check cost: each scene is explored at most once. */
+    if (stats)
+        printf("%s: %d explorer search%s for %d answer%s, %d goal "
+               "search%s (%lld states)\n", L->src->name, st.explored,
+               st.explored == 1 ? "" : "es", st.asked,
+               st.asked == 1 ? "" : "s", st.goals,
+               st.goals == 1 ? "" : "es", (long long)st.goal_states);
+    if (stats && st.witnesses.len)
+        fputs(st.witnesses.s, stdout);
+    sb_done(&st.witnesses);
+    diag_done(&d);
+    lesson_free(L);
     return rc;
 }
 
 int cmd_check(int argc, char **argv)
 {
-    static const struct cli_opt opts[] = {{NULL, 0, 0}};
+    enum { OPT_STATS = 1 };
+    static const struct cli_opt opts[] = {{"stats", 0, OPT_STATS},
+                                          {NULL, 0, 0}};
     struct cli c;
     const char *val;
-    int id, rc = 0, n = 0;
+    const char **paths = xcalloc((size_t)argc + 1, sizeof(*paths));
+    int id, rc = 0, n = 0, stats = 0;
 
     cli_init(&c, "check", argc, argv);
     while ((id = cli_next(&c, opts, &val)) >= 0) {
-        struct lesson *L = cli_load_lesson(val);
-        struct diag d;
-
-        n++;
-        if (!L) {
-            rc = 1;
-            continue;
-        }
-        diag_init(&d);
-        if (check_lesson(L, &d) < 0) {
-            rc = 1;
-            fputs(d.text.s, stderr);
-        } else {
-            fputs(d.text.s ? d.text.s : "", stderr);
-            printf("%s: ok: %d scene%s, %d page%s\n", L->src->name,
-                   L->nscenes, L->nscenes == 1 ? "" : "s", L->npages,
-                   L->npages == 1 ? "" : "s");
-        }
-        diag_done(&d);
-        lesson_free(L);
+        if (id == OPT_STATS)
+            stats = 1;
+        else
+            paths[n++] = val;
     }
     if (n == 0)
         cli_usage_error("check", "which lessons? taketurns check LESSON...");
+    for (int i = 0; i < n; i++)
+        rc |= check_one(paths[i], stats);
+    free(paths);
     return rc;
 }

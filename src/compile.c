@@ -48,10 +48,19 @@ struct use {
     int line, col;
 };
 
+/* Positions (+1; 0 is an empty slot) of the entries of a table that grows
+ * (the program's constants and names, a function's uses and globals), by hash, so that each is found in
+ * constant time and a lesson of many functions compiles in linear time. */
+struct index {
+    int32_t *slots;
+    size_t cap;         /* a power of two, or 0 */
+};
+
 struct uses {
     struct use *v;
     int n;
     size_t cap;
+    struct index ix;    /* of v, by name */
 };
 
 /* Imports (struct lesson.imports bits). */
@@ -64,6 +73,7 @@ struct compiler {
     jmp_buf fail;
 
     size_t cap_code, cap_consts, cap_names;
+    struct index consts_ix, names_ix;   /* of P->consts and P->names */
 
     /* the function being compiled */
     const struct func_def *fd;
@@ -73,6 +83,7 @@ struct compiler {
     int nreal;                  /* real locals (CPython's co_varnames) */
     const char **globals_decl;  /* names declared global */
     int nglobals_decl;
+    struct index gdecl_ix;      /* of globals_decl */
     size_t cap_gdecl;
     int range_depth, max_range_depth;
     struct cfg g;
@@ -91,6 +102,65 @@ static TT_NORETURN TT_PRINTF(4, 5) void fail_at(struct compiler *c, int line,
     diag_verror(c->d, c->L->src, line, col, fmt, ap);
     va_end(ap);
     longjmp(c->fail, 1);
+}
+
+/* ---- indexes ---------------------------------------------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    while (n--)
+        h = (h ^ *b++) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t name_hash(const char *name)
+{
+    return fnv(0xcbf29ce484222325ull, name, strlen(name));
+}
+
+/* The slot of ix where the entry equal to key is, or where it would go.
+ * same(c, i, key): entry i equals key. */
+static int32_t *index_slot(struct index *ix, uint64_t h, const void *ctx,
+                           int (*same)(const void *, int32_t, const void *),
+                           const void *key)
+{
+    size_t mask = ix->cap - 1, i = (size_t)h & mask, n = 1;
+
+    for (; ix->slots[i] && !same(ctx, ix->slots[i] - 1, key);
+         i = (i + 1) & mask)
+        n++;
+    lesson_probes_add(n);
+    return &ix->slots[i];
+}
+
+static void index_clear(struct index *ix)
+{
+    free(ix->slots);
+    ix->slots = NULL;
+    ix->cap = 0;
+}
+
+/* Make room in ix for entry n + 1 (entries 0..n-1 are in it), rehashing
+ * each with hash_of. */
+static void index_reserve(struct index *ix, int n, const void *ctx,
+                          uint64_t (*hash_of)(const void *, int32_t))
+{
+    struct index old = *ix;
+
+    if (((size_t)n + 1) * 2 <= ix->cap)
+        return;
+    ix->cap = old.cap ? old.cap * 2 : 64;
+    ix->slots = xcalloc(ix->cap, sizeof(*ix->slots));
+    for (int32_t i = 0; i < n; i++) {
+        size_t mask = ix->cap - 1, j = (size_t)hash_of(ctx, i) & mask;
+
+        while (ix->slots[j])
+            j = (j + 1) & mask;
+        ix->slots[j] = i + 1;
+    }
+    free(old.slots);
 }
 
 /* ---- names ---------------------------------------------------------------- */
@@ -144,6 +214,12 @@ static const char *suggest_func(struct compiler *c, const char *name)
     return buf;
 }
 
+static TT_NORETURN void too_many_slots(struct compiler *c)
+{
+    fail_at(c, c->fd->line, c->fd->col, "function '%s' needs too many "
+            "variables (the limit is %d)", c->fd->name, FUNC_MAX_SLOTS);
+}
+
 static int find_local(struct compiler *c, const char *name)
 {
     for (int i = 0; i < c->fn->nlocals; i++)
@@ -158,17 +234,42 @@ static int add_local(struct compiler *c, const char *name)
 
     if (i >= 0)
         return i;
+    /* Stop at the limit at once: a function of many thousands of names
+     * would otherwise be scanned name by name before it is refused. */
+    if (c->fn->nlocals >= FUNC_MAX_SLOTS)
+        too_many_slots(c);
     XGROW(c->locals, c->cap_locals, (size_t)c->fn->nlocals + 1);
     c->locals[c->fn->nlocals] = name;
     return c->fn->nlocals++;
 }
 
+static uint64_t gdecl_hash_at(const void *ctx, int32_t i)
+{
+    return name_hash(((const struct compiler *)ctx)->globals_decl[i]);
+}
+
+static int same_gdecl(const void *ctx, int32_t i, const void *key)
+{
+    return strcmp(((const struct compiler *)ctx)->globals_decl[i], key) == 0;
+}
+
 static int declared_global(struct compiler *c, const char *name)
 {
-    for (int i = 0; i < c->nglobals_decl; i++)
-        if (strcmp(c->globals_decl[i], name) == 0)
-            return 1;
-    return 0;
+    if (!c->gdecl_ix.cap)
+        return 0;
+    return *index_slot(&c->gdecl_ix, name_hash(name), c, same_gdecl, name) != 0;
+}
+
+/* Record that the function declares name global (not yet declared). */
+static void declare_global(struct compiler *c, const char *name)
+{
+    int32_t *slot;
+
+    index_reserve(&c->gdecl_ix, c->nglobals_decl, c, gdecl_hash_at);
+    slot = index_slot(&c->gdecl_ix, name_hash(name), c, same_gdecl, name);
+    XGROW(c->globals_decl, c->cap_gdecl, (size_t)c->nglobals_decl + 1);
+    c->globals_decl[c->nglobals_decl++] = name;
+    *slot = c->nglobals_decl;
 }
 
 static int is_module_name(const char *name)
@@ -189,16 +290,36 @@ static int is_builtin_func(const char *name)
 }
 
 
+static uint64_t use_hash_at(const void *ctx, int32_t i)
+{
+    return name_hash(((const struct uses *)ctx)->v[i].name);
+}
+
+static int same_use(const void *ctx, int32_t i, const void *key)
+{
+    return strcmp(((const struct uses *)ctx)->v[i].name, key) == 0;
+}
+
+static int used_before(const struct uses *u, const char *name)
+{
+    struct index ix = u->ix;
+
+    return ix.cap && *index_slot(&ix, name_hash(name), u, same_use, name);
+}
+
 static void note_use(struct uses *u, const char *name, int line, int col)
 {
-    for (int i = 0; i < u->n; i++)
-        if (strcmp(u->v[i].name, name) == 0)
-            return;
+    int32_t *slot;
+
+    index_reserve(&u->ix, u->n, u, use_hash_at);
+    slot = index_slot(&u->ix, name_hash(name), u, same_use, name);
+    if (*slot)
+        return;
     XGROW(u->v, u->cap, (size_t)u->n + 1);
     u->v[u->n].name = name;
     u->v[u->n].line = line;
     u->v[u->n].col = col;
-    u->n++;
+    *slot = ++u->n;
 }
 
 static void uses_in_expr(struct uses *u, const struct expr *e)
@@ -222,8 +343,7 @@ static void collect_names(struct compiler *c, const struct stmt *s,
         switch (s->kind) {
         case S_GLOBAL:
             for (const struct stmt *gs = s; gs; gs = gs->body) {
-                for (int i = 0; i < u->n; i++)
-                    if (strcmp(u->v[i].name, gs->name) == 0)
+                if (used_before(u, gs->name))
                         fail_at(c, gs->line, gs->name_col, "name '%s' is "
                                 "used prior to global declaration (put "
                                 "'global %s' at the top of the function)",
@@ -243,9 +363,7 @@ static void collect_names(struct compiler *c, const struct stmt *s,
                             gs->name, gs->name);
                 }
                 if (!declared_global(c, gs->name)) {
-                    XGROW(c->globals_decl, c->cap_gdecl,
-                          (size_t)c->nglobals_decl + 1);
-                    c->globals_decl[c->nglobals_decl++] = gs->name;
+                    declare_global(c, gs->name);
                 }
             }
             break;
@@ -296,23 +414,58 @@ static void collect_names(struct compiler *c, const struct stmt *s,
 
 /* ---- constants and names in the program ---------------------------------- */
 
+static uint64_t const_hash(const struct constant *k)
+{
+    uint64_t h = fnv(0xcbf29ce484222325ull, &k->kind, sizeof(k->kind));
+
+    h = fnv(h, &k->v, sizeof(k->v));
+    return k->str ? fnv(h, k->str, strlen(k->str)) : h;
+}
+
+static uint64_t const_hash_at(const void *ctx, int32_t i)
+{
+    return const_hash(&((const struct compiler *)ctx)->prog->consts[i]);
+}
+
+static int same_const(const void *ctx, int32_t i, const void *key)
+{
+    const struct constant *k = &((const struct compiler *)ctx)->prog->consts[i];
+    const struct constant *w = key;
+
+    return k->kind == w->kind && k->v == w->v &&
+           (k->kind != CONST_STR || strcmp(k->str, w->str) == 0);
+}
+
+static uint64_t name_hash_at(const void *ctx, int32_t i)
+{
+    return name_hash(((const struct compiler *)ctx)->prog->names[i]);
+}
+
+static int same_name(const void *ctx, int32_t i, const void *key)
+{
+    return strcmp(((const struct compiler *)ctx)->prog->names[i], key) == 0;
+}
+
 static int add_const(struct compiler *c, enum const_kind kind, int64_t v,
                      const char *str)
 {
     struct program *P = c->prog;
+    struct constant key;
+    int32_t *slot;
 
-    for (int i = 0; i < P->nconsts; i++) {
-        const struct constant *k = &P->consts[i];
-
-        if (k->kind == kind && k->v == v &&
-            (kind != CONST_STR || strcmp(k->str, str) == 0))
-            return i;
-    }
+    key.kind = kind;
+    key.v = v;
+    key.str = kind == CONST_STR ? str : NULL;
+    index_reserve(&c->consts_ix, P->nconsts, c, const_hash_at);
+    slot = index_slot(&c->consts_ix, const_hash(&key), c, same_const, &key);
+    if (*slot)
+        return *slot - 1;
     XGROW(P->consts, c->cap_consts, (size_t)P->nconsts + 1);
     P->consts[P->nconsts].kind = kind;
     P->consts[P->nconsts].v = v;
     P->consts[P->nconsts].str = str;
-    return P->nconsts++;
+    *slot = ++P->nconsts;
+    return P->nconsts - 1;
 }
 
 static int const_truth(void *ctx, int32_t a)
@@ -332,13 +485,16 @@ static int32_t const_bool(void *ctx, int truth)
 static int add_name(struct compiler *c, const char *name)
 {
     struct program *P = c->prog;
+    int32_t *slot;
 
-    for (int i = 0; i < P->nnames; i++)
-        if (strcmp(P->names[i], name) == 0)
-            return i;
+    index_reserve(&c->names_ix, P->nnames, c, name_hash_at);
+    slot = index_slot(&c->names_ix, name_hash(name), c, same_name, name);
+    if (*slot)
+        return *slot - 1;
     XGROW(P->names, c->cap_names, (size_t)P->nnames + 1);
     P->names[P->nnames] = name;
-    return P->nnames++;
+    *slot = ++P->nnames;
+    return P->nnames - 1;
 }
 
 /* ---- emitting --------------------------------------------------------------- */
@@ -972,6 +1128,7 @@ static void compile_with(struct compiler *c, const struct stmt *s)
         in->b = lock;
     }
     c->handler = ++c->nhandlers;        /* SETUP_WITH */
+    cfg_set_handler(&c->g, c->handler, outer, exit);
     emit(c, OP_POP_TOP, 0, line, col);
     if (c->nfblocks >= LESSON_MAX_DEPTH)
         fail_at(c, s->line, s->col, "blocks nested too deeply");
@@ -1159,6 +1316,7 @@ static void compile_func(struct compiler *c, int index)
         add_local(c, fd->params[i]);
     }
     c->uses.n = 0;
+    index_clear(&c->uses.ix);
     collect_names(c, fd->body, &c->uses);
     c->nreal = fn->nlocals;
 
@@ -1237,10 +1395,10 @@ static void compile_func(struct compiler *c, int index)
     free(c->globals_decl);
     c->globals_decl = NULL;
     c->cap_gdecl = 0;
+    index_clear(&c->gdecl_ix);
     cfg_out_done(&out);
     if (fn->nlocals + fn->maxstack > FUNC_MAX_SLOTS)
-        fail_at(c, fd->line, fd->col, "function '%s' needs too many variables "
-                "(the limit is %d)", fd->name, FUNC_MAX_SLOTS);
+        too_many_slots(c);
 }
 
 /* ---- scenes ---------------------------------------------------------------- */
@@ -1321,6 +1479,10 @@ static struct program *compile(struct lesson *L, struct diag *d)
     }
 
     if (setjmp(c.fail)) {
+        index_clear(&c.consts_ix);
+        index_clear(&c.names_ix);
+        index_clear(&c.uses.ix);
+        index_clear(&c.gdecl_ix);
         free(c.uses.v);
         free(c.locals);
         free(c.globals_decl);
@@ -1333,6 +1495,10 @@ static struct program *compile(struct lesson *L, struct diag *d)
         compile_func(&c, i);
     for (int i = 0; i < L->nscenes; i++)
         check_scene(&c, &L->scenes[i]);
+    index_clear(&c.consts_ix);
+    index_clear(&c.names_ix);
+    index_clear(&c.uses.ix);
+    index_clear(&c.gdecl_ix);
     free(c.uses.v);
     return P;
 }

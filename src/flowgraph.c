@@ -29,7 +29,19 @@ void cfg_done(struct cfg *g)
     for (int i = 0; i < g->nblocks; i++)
         free(g->blocks[i].ins);
     free(g->blocks);
+    free(g->handlers);
     memset(g, 0, sizeof(*g));
+}
+
+void cfg_set_handler(struct cfg *g, int h, int outer, int exit)
+{
+    XGROW(g->handlers, g->cap_handlers, (size_t)h + 1);
+    while (g->nhandlers <= h) {
+        g->handlers[g->nhandlers].exit = -1;
+        g->handlers[g->nhandlers++].outer = 0;
+    }
+    g->handlers[h].exit = exit;
+    g->handlers[h].outer = outer;
 }
 
 int cfg_new_label(struct cfg *g)
@@ -181,6 +193,18 @@ static void copy_instrs(struct cfg_block *to, const struct cfg_block *from)
 
 /* ---- reachability and predecessors ------------------------------------- */
 
+/* Where a jump to block b really lands: past empty blocks and through
+ * unconditional jumps, as CPython threads the jumps of its handler blocks. */
+static int thread_target(struct cfg *g, int b)
+{
+    int t = next_nonempty(g, b), hops = 0;
+
+    while (t >= 0 && g->blocks[t].n && is_uncond_jump(g->blocks[t].ins[0].op) &&
+           hops++ < g->nblocks)
+        t = next_nonempty(g, g->blocks[t].ins[0].target);
+    return t;
+}
+
 static void mark_reachable(struct cfg *g)
 {
     int *stack = xmalloc(sizeof(int) * (size_t)(g->nblocks + 1));
@@ -217,6 +241,21 @@ static void mark_reachable(struct cfg *g)
 static void remove_unreachable(struct cfg *g)
 {
     mark_reachable(g);
+    /* Code after a with block that only its handler reaches (the block
+     * ends in break, continue or return) is not built: the handler's jump
+     * is threaded through it, as CPython threads it, and lands where that
+     * code led. */
+    for (int i = 0; i < g->nblocks; i++)
+        if (g->blocks[i].ext_target && !g->blocks[i].visited) {
+            int t = thread_target(g, i);
+
+            g->blocks[i].ext_target = 0;
+            if (t >= 0)
+                g->blocks[t].ext_target = 1;
+        }
+    for (int h = 1; h < g->nhandlers; h++)
+        if (g->handlers[h].exit >= 0 && !g->blocks[g->handlers[h].exit].visited)
+            g->handlers[h].exit = thread_target(g, g->handlers[h].exit);
     for (int i = 0; i < g->nblocks; i++)
         if (!g->blocks[i].visited)
             g->blocks[i].n = 0;
@@ -646,6 +685,21 @@ static void remove_redundant_nops_and_jumps(struct cfg *g)
 
 /* ---- LOAD_FAST_CHECK --------------------------------------------------------- */
 
+static void maybe_push(struct cfg *g, int t, uint64_t unsafe, int *stack,
+                       int *sp)
+{
+    struct cfg_block *T = &g->blocks[t];
+    uint64_t both = T->unsafe | unsafe;
+
+    if (T->unsafe != both) {
+        T->unsafe = both;
+        if (!T->visited) {
+            T->visited = 1;
+            stack[(*sp)++] = t;
+        }
+    }
+}
+
 static void scan_block(struct cfg *g, int b, int *stack, int *sp)
 {
     struct cfg_block *B = &g->blocks[b];
@@ -656,6 +710,12 @@ static void scan_block(struct cfg *g, int b, int *stack, int *sp)
         struct cfg_instr *in = &B->ins[i];
         uint64_t bit;
 
+        /* An exception here may be swallowed by a with block's __exit__:
+         * the code after that block runs with what is bound now. */
+        for (int h = in->handler; h > 0 && h < g->nhandlers;
+             h = g->handlers[h].outer)
+            if (g->handlers[h].exit >= 0)
+                maybe_push(g, g->handlers[h].exit, unsafe, stack, sp);
         if (in->a < 0 || in->a >= 64)
             continue;
         bit = (uint64_t)1 << in->a;
@@ -675,24 +735,11 @@ static void scan_block(struct cfg *g, int b, int *stack, int *sp)
             break;
         }
     }
-#define MAYBE_PUSH(t)                                                    \
-    do {                                                                 \
-        struct cfg_block *T_ = &g->blocks[t];                            \
-        uint64_t both_ = T_->unsafe | unsafe;                            \
-        if (T_->unsafe != both_) {                                       \
-            T_->unsafe = both_;                                          \
-            if (!T_->visited) {                                          \
-                T_->visited = 1;                                         \
-                stack[(*sp)++] = (t);                                    \
-            }                                                            \
-        }                                                                \
-    } while (0)
     if (B->next >= 0 && has_fallthrough(B))
-        MAYBE_PUSH(B->next);
+        maybe_push(g, B->next, unsafe, stack, sp);
     last = last_instr(B);
     if (last && cfg_is_jump(last->op))
-        MAYBE_PUSH(last->target);
-#undef MAYBE_PUSH
+        maybe_push(g, last->target, unsafe, stack, sp);
 }
 
 static void add_checks_for_unbound_locals(struct cfg *g, int nparams,
@@ -988,10 +1035,7 @@ void cfg_assemble(struct cfg *g, int nparams, int nlocals,
             continue;
         /* a handler's jump to the code after a with block, threaded as
          * CPython threads it through a jump that starts that code */
-        t = next_nonempty(g, b);
-        while (t >= 0 && g->blocks[t].n &&
-               is_uncond_jump(g->blocks[t].ins[0].op))
-            t = next_nonempty(g, g->blocks[t].ins[0].target);
+        t = thread_target(g, b);
         if (t >= 0 && index[t] >= 0 && index[t] < out->n)
             ext[index[t]] = 1;
     }
@@ -1007,3 +1051,4 @@ void cfg_out_done(struct cfg_out *out)
     free(out->label);
     memset(out, 0, sizeof(*out));
 }
+

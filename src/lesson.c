@@ -12,6 +12,7 @@
 
 #include "lesson.h"
 #include "program.h"
+#include "util.h"
 
 static uint64_t hash_name(const char *s)
 {
@@ -22,6 +23,19 @@ static uint64_t hash_name(const char *s)
         h *= 0x100000001b3ull;
     }
     return h;
+}
+
+/* Slots looked at on this thread (each thread loads its own lessons). */
+static _Thread_local uint64_t probes;
+
+uint64_t lesson_probes(void)
+{
+    return probes;
+}
+
+void lesson_probes_add(uint64_t n)
+{
+    probes += n;
 }
 
 static const char *entry_name(const struct lesson *L, int kind, int index)
@@ -45,6 +59,7 @@ static struct lesson_name *slot_of(const struct lesson *L, const char *name,
     for (;; i = (i + 1) & mask) {
         struct lesson_name *e = &t->slots[i];
 
+        probes++;
         if (!e->kind)
             return e;
         if ((e->kind == LESSON_NAME_SCENE) == scene_space &&
@@ -133,4 +148,30 @@ void lesson_free(struct lesson *L)
     arena_done(&L->arena);
     source_free(L->src);
     free(L);
+}
+
+void lesson_scale_text(struct strbuf *out, int n)
+{
+    sb_puts(out, "lesson \"scale\"\n\n");
+    for (int i = 0; i < n; i++)
+        sb_printf(out, "v%d = %d\n", i, i);
+    for (int i = 0; i < n; i++) {
+        sb_printf(out, "\ndef f%d():\n    global v%d\n    v%d = v%d + %d\n",
+                  i, i, i, i, n + i);
+        if (i > 0)
+            sb_printf(out, "    f%d()\n", i - 1);
+    }
+    /* one function that declares every variable global, one that reads
+     * a quarter of them (eight a line: the code stays under its limit) */
+    sb_puts(out, "\ndef g():\n");
+    for (int i = 0; i < n; i++)
+        sb_printf(out, "    global v%d\n", i);
+    sb_puts(out, "    v0 = 1\n\ndef h():\n    print(v0)\n");
+    for (int i = 0; i + 8 <= n / 4; i += 8) {
+        sb_puts(out, "    print(");
+        for (int k = 0; k < 8; k++)
+            sb_printf(out, "%sv%d", k ? ", " : "", i + k);
+        sb_puts(out, ")\n");
+    }
+    sb_puts(out, "\nscene s:\n    mode threads\n    run f0() as A\n");
 }

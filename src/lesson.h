@@ -215,6 +215,15 @@ enum directive_kind {
     DIR_COMPARE,    /* @compare SCENE SCENE... */
     DIR_MEASURE,    /* @measure: what switches cost on this machine */
     DIR_SCALE,      /* @scale N: the timeline fits N ticks across (n) */
+    DIR_GOAL,       /* @goal CONDITION: the page is a puzzle (goal.h) */
+};
+
+/* What an @goal asks the student to make happen (goal.h). */
+enum goal_kind {
+    GOAL_END,       /* cond holds on the module variables when the run ends */
+    GOAL_DEADLOCK,  /* the run ends in a deadlock */
+    GOAL_FAILS,     /* a task stops with an error (an assert, ...) */
+    GOAL_TOGETHER,  /* two tasks are at source line n at the same tick */
 };
 
 /* What an @ask answer can be checked against (tests/asks). */
@@ -238,8 +247,11 @@ struct directive {
     int name_col;
     int scene;                  /* DIR_SCENE: index */
     enum until_kind until;
-    int64_t n;                  /* UNTIL_TICK, explore/real parameter */
-    struct expr *cond;          /* UNTIL_EXPR */
+    enum goal_kind goal;        /* DIR_GOAL */
+    int64_t n;                  /* UNTIL_TICK, explore/real parameter,
+                                 * GOAL_TOGETHER's line */
+    int n_col;                  /* GOAL_TOGETHER: where the line is */
+    struct expr *cond;          /* UNTIL_EXPR, GOAL_END */
     const char *question;       /* DIR_ASK */
     const char *answer;         /* DIR_ASK: as written (a number or a word) */
     int answer_is_int;
@@ -270,6 +282,7 @@ struct page {
     struct directive *dirs;
     int ndirs;
     int scene;                  /* scene shown on this page (-1: none) */
+    const struct directive *goal;   /* the page's @goal, or NULL */
 };
 
 /* ---- the lesson -------------------------------------------------------- */
@@ -330,6 +343,20 @@ void lesson_name_add(struct lesson *L, int kind, int index);
 /* The kind of module name name (LESSON_NAME_NONE if it is not defined),
  * with its index in *index. */
 int lesson_name_lookup(const struct lesson *L, const char *name, int *index);
+
+/* Slots looked at so far on this thread by the look-ups of module names
+ * and scenes (parser), and of the program's constants and names
+ * (compiler): each table is hashed, so loading a lesson of n names looks at
+ * O(n) slots - the tests of scale count them instead of timing.  The
+ * compiler adds its own with lesson_probes_add. */
+uint64_t lesson_probes(void);
+void lesson_probes_add(uint64_t n);
+
+/* A lesson of n module variables and n + 2 functions: n each with a
+ * variable, a constant and a function to call of its own, one that
+ * declares all n variables global and one that reads a quarter of them (the input
+ * of the tests of scale and of `taketurns bench`). */
+void lesson_scale_text(struct strbuf *out, int n);
 
 /* Lookups; -1 if absent. */
 int lesson_find_scene(const struct lesson *l, const char *name);

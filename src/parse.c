@@ -1614,6 +1614,36 @@ static void parse_ask(struct parser *p, struct directive *dv)
     }
 }
 
+/* @goal deadlock | fails | together LINE | CONDITION (at the end). */
+static void parse_goal(struct parser *p, struct directive *dv)
+{
+    const struct token *t = tok(p);
+
+    if (t->kind == TOK_END)
+        fail_at(p, p->ln->no, t->col, "@goal needs something to make happen: "
+                "deadlock, fails, together LINE, or a condition on module "
+                "variables at the end such as x == 1");
+    dv->goal = GOAL_END;
+    if (t->kind == TOK_NAME && peek(p, 1)->kind == TOK_END &&
+        (strcmp(t->name, "deadlock") == 0 || strcmp(t->name, "fails") == 0)) {
+        dv->goal = t->name[0] == 'd' ? GOAL_DEADLOCK : GOAL_FAILS;
+        advance(p);
+        return;
+    }
+    if (t->kind == TOK_NAME && strcmp(t->name, "together") == 0 &&
+        peek(p, 1)->kind != TOK_PUNCT) {
+        advance(p);
+        dv->goal = GOAL_TOGETHER;
+        dv->n_col = tok(p)->col;
+        if (tok(p)->kind != TOK_INT)
+            fail_at(p, p->ln->no, tok(p)->col, "'together' needs the number "
+                    "of a line of code: @goal together 12");
+        dv->n = setting_int(p, "the line", 1, INT32_MAX);
+        return;
+    }
+    dv->cond = parse_expr(p);
+}
+
 static void parse_directive(struct parser *p, struct page *pg,
                             struct page_builder *pb)
 {
@@ -1625,7 +1655,7 @@ static void parse_directive(struct parser *p, struct page *pg,
     if (tok(p)->kind != TOK_NAME || tok(p)->col != peek(p, -1)->end_col)
         fail_at(p, p->ln->no, peek(p, -1)->col, "expected a directive name "
                 "right after '@' (@scene, @until, @ask, @explain, @explore, "
-                "@real, @compare, @measure, @scale)");
+                "@real, @compare, @measure, @scale, @goal)");
     word = hyphen_word(p, &col);
     GROW(p, pb->dirs, pg->ndirs, pb->cap_dirs);
     dv = &pb->dirs[pg->ndirs];
@@ -1676,6 +1706,9 @@ static void parse_directive(struct parser *p, struct page *pg,
     } else if (strcmp(word, "scale") == 0) {
         dv->kind = DIR_SCALE;
         dv->n = setting_int(p, "@scale", 1, INT32_MAX);
+    } else if (strcmp(word, "goal") == 0) {
+        dv->kind = DIR_GOAL;
+        parse_goal(p, dv);
     } else if (strcmp(word, "compare") == 0) {
         const char *names[LESSON_MAX_TASKS];
         int cols[LESSON_MAX_TASKS];
@@ -1701,7 +1734,7 @@ static void parse_directive(struct parser *p, struct page *pg,
     } else {
         fail_at(p, p->ln->no, col - 1, "unknown directive '@%s' (directives: "
                 "@scene, @until, @ask, @explain, @explore, @real, @compare, @measure, "
-                "@scale)",
+                "@scale, @goal)",
                 word);
     }
     expect_end(p, "the directive");
@@ -1862,18 +1895,51 @@ static int resolve_scene(struct parser *p, const char *name, int line, int col)
     return s;
 }
 
-/* Names in an @until condition must be module variables. */
-static void check_cond(struct parser *p, const struct expr *e)
+/* Names in an @until or @goal condition must be module variables. */
+static void check_cond(struct parser *p, const struct expr *e, const char *dir)
 {
     if (!e)
         return;
     if (e->kind == E_NAME && lesson_find_shared(p->L, e->name) < 0)
-        fail_at(p, e->line, e->col, "'%s' is not a module variable: @until "
-                "conditions can only look at module variables", e->name);
+        fail_at(p, e->line, e->col, "'%s' is not a module variable: %s "
+                "conditions can only look at module variables", e->name, dir);
     if (e->kind == E_CALL)
-        fail_at(p, e->line, e->col, "@until conditions cannot call functions");
-    check_cond(p, e->lhs);
-    check_cond(p, e->rhs);
+        fail_at(p, e->line, e->col, "%s conditions cannot call functions", dir);
+    check_cond(p, e->lhs, dir);
+    check_cond(p, e->rhs, dir);
+}
+
+/* Some statement of a function starts on line (nested blocks too). */
+static int stmt_on_line(const struct stmt *st, int64_t line)
+{
+    for (; st; st = st->next)
+        if (st->line == line || stmt_on_line(st->body, line) ||
+            stmt_on_line(st->orelse, line))
+            return 1;
+    return 0;
+}
+
+/* A page has one @goal, about its own scene; together's line is code. */
+static void check_goal(struct parser *p, struct page *pg,
+                       const struct directive *dv, int scene, int own_scene)
+{
+    if (pg->goal)
+        fail_at(p, dv->line, dv->col, "a page has one @goal (the first is "
+                "on line %d)", pg->goal->line);
+    if (scene < 0 || !own_scene)
+        fail_at(p, dv->line, dv->col, "@goal needs the page's own scene: put "
+                "@scene NAME on this page, before the @goal");
+    pg->goal = dv;
+    if (dv->goal == GOAL_END)
+        check_cond(p, dv->cond, "@goal");
+    if (dv->goal == GOAL_TOGETHER) {
+        for (int f = 0; f < p->L->nfuncs; f++)
+            if (stmt_on_line(p->L->funcs[f].body, dv->n))
+                return;
+        fail_at(p, dv->line, dv->n_col, "line %lld is not a line of code "
+                "inside a function: 'together' needs the line that two "
+                "tasks should reach at once", (long long)dv->n);
+    }
 }
 
 static void resolve_pages(struct parser *p)
@@ -1882,7 +1948,7 @@ static void resolve_pages(struct parser *p)
 
     for (int i = 0; i < p->L->npages; i++) {
         struct page *pg = &p->L->pages[i];
-        int asks = 0;
+        int asks = 0, own_scene = 0;
 
         for (int k = 0; k < pg->ndirs; k++) {
             struct directive *dv = &pg->dirs[k];
@@ -1891,6 +1957,10 @@ static void resolve_pages(struct parser *p)
             case DIR_SCENE:
                 dv->scene = resolve_scene(p, dv->name, dv->line, dv->name_col);
                 scene = dv->scene;
+                own_scene = 1;
+                break;
+            case DIR_GOAL:
+                check_goal(p, pg, dv, scene, own_scene);
                 break;
             case DIR_COMPARE:
                 for (int j = 0; j < dv->nscenes; j++)
@@ -1901,7 +1971,7 @@ static void resolve_pages(struct parser *p)
                 if (scene < 0)
                     fail_at(p, dv->line, dv->col, "@until needs a scene: add "
                             "@scene NAME to this page or an earlier one");
-                check_cond(p, dv->cond);
+                check_cond(p, dv->cond, "@until");
                 break;
             case DIR_ASK:
                 asks++;
@@ -1914,9 +1984,10 @@ static void resolve_pages(struct parser *p)
                             "variable", dv->about_name);
                 break;
             case DIR_EXPLAIN:
-                if (asks == 0)
+                if (asks == 0 && !pg->goal)
                     fail_at(p, dv->line, dv->col, "@explain explains the "
-                            "answer to an @ask: put it after one");
+                            "answer to an @ask, or a solved @goal: put it "
+                            "after one");
                 break;
             case DIR_MEASURE:
             case DIR_SCALE:

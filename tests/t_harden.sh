@@ -186,3 +186,43 @@ has real-memory-note "$tmp/out" "all that fit in 4 MiB of memory (--max-memory, 
 { cat "$tmp/spin.lesson"; printf '\npage "Spin":\n    Round and round.\n    @scene spin\n'; } >"$tmp/spinp.lesson"
 status spin-tui 0 "$bin" screen "$tmp/spinp.lesson" --max-memory 16M --keys "<End>"
 has spin-tui-msg "$tmp/out" "stopped: the run needs more than 16 MiB of memory (--max-memory)"
+
+# ---- work linear in the input: every guarded by the timeout above ----------
+
+# check explores a scene once, however many questions ask the explorer.
+{
+    printf 'lesson "Many asks"\n\nx = 0\n\ndef f():\n    global x\n'
+    printf '    x = x + 1\n\nscene s:\n    mode threads\n    run f() as A\n'
+    printf '    run f() as B\n\npage "Asks":\n    Again and again.\n    @scene s\n'
+    i=0
+    while [ $i -lt 20 ]; do
+        printf '    @ask "outcomes?" 2 is outcomes\n    @ask "min?" 1 is min x\n'
+        i=$((i + 1))
+    done
+} >"$tmp/asks.lesson"
+status asks-check 0 "$bin" check --stats "$tmp/asks.lesson"
+has check-explores-once "$tmp/out" "1 explorer search for 40 answers"
+
+# 400,000 declarations (7.5 MB, under the 8 MiB limit): names are hashed
+# (tests/unit/test_scale.c counts the work per name).
+awk 'BEGIN { print "lesson \"Many\"\n"; for (i = 0; i < 400000; i++) print "v" i " = " i }' >"$tmp/decls.lesson"
+status decls-check 0 "$bin" check "$tmp/decls.lesson"
+has decls-check-ok "$tmp/out" "decls.lesson: ok: 0 scenes, 0 pages"
+
+# A function with 300,000 locals is refused at the limit, not scanned name
+# by name first (which took minutes).
+awk 'BEGIN { print "lesson \"Locals\"\n\ndef f():"; for (i = 0; i < 300000; i++) print "    a" i " = " i }' >"$tmp/many-locals.lesson"
+status many-locals 1 "$bin" check "$tmp/many-locals.lesson"
+has many-locals-msg "$tmp/err" "many-locals.lesson:3:5: error: function 'f' needs too many variables (the limit is 1024)"
+
+# A function that reads 100,000 names, none of them defined: the first is
+# the error, found without comparing every name with every other (which
+# took more than a minute).
+awk 'BEGIN { print "lesson \"Uses\"\n\nv = 0\n\ndef f():"; for (i = 0; i < 100000; i++) print "    print(v" i ")" }' >"$tmp/many-uses.lesson"
+status many-uses 1 "$bin" check "$tmp/many-uses.lesson"
+has many-uses-msg "$tmp/err" "many-uses.lesson:6:11: error: name 'v0' is not defined"
+
+# screen --step seeks instead of drawing every step on the way.
+{ cat "$tmp/spin.lesson"; printf '\npage "Spin":\n    Round and round.\n    @scene spin\n'; } | sed 's/budget 4611686018427387903/budget 1500000/' >"$tmp/far.lesson"
+status far-step 0 "$bin" screen "$tmp/far.lesson" --step 1000000
+has far-step-tick "$tmp/out" "tick 1000000/"

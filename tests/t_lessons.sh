@@ -25,7 +25,7 @@ for lesson in lessons/*.lesson; do
     pages=$(grep -c '^page "' "$lesson")
     [ "$pages" -ge 4 ] && [ "$pages" -le 10 ] && echo "ok lessons/$name has $pages pages" ||
         echo "FAIL lessons/$name has $pages pages (4 to 10)"
-    grep -q '^ *@ask ' "$lesson" && echo "ok lessons/$name asks" ||
+    grep -Eq '^ *@(ask|goal) ' "$lesson" && echo "ok lessons/$name asks" ||
         echo "FAIL lessons/$name asks nothing"
     grep -q '^about "' "$lesson" && echo "ok lessons/$name has a summary" ||
         echo "FAIL lessons/$name has no about line for the picker"

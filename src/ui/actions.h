@@ -72,6 +72,7 @@ enum {
     /* the student schedules: a task's key runs it */                         \
     X(RUN_TASK, act_pick_task, AKEYS(AK_TASK), M_MANUAL,                      \
       M_MANUAL, 1, "1-9", "run a task", NULL)                                 \
+    X(HINT, act_hint, AKEYS('H'), M_LESSON, 0, 0, NULL, NULL, NULL)           \
     X(MANUAL_FWD, act_step_forward, AKEYS(K_RIGHT, 'l'), M_MANUAL,            \
       M_MANUAL, 2, "→", "redo / only choice", NULL)                           \
     /* playing */                                                             \
@@ -122,9 +123,9 @@ enum {
     X(HAND_BACK, act_manual, AKEYS('m'), M_MANUAL,                            \
       M_MANUAL, 4, "m", "hand back", NULL)                                    \
     X(MANUAL, act_manual, AKEYS('m'), M_LESSON, M_PLAY, 7, "m", "manual",     \
-      "m            manual: you are the scheduler - 1-9 (or a task's\n"       \
-      "letter) runs that task's next op; ← undoes;\n"                         \
-      "m again hands the run back to the scheduler")                          \
+      "m  H         manual: you are the scheduler - 1-9 (or a task's\n"       \
+      "letter) runs that task's next op; ← undoes; m again\n"                 \
+      "hands the run back · H hints on a puzzle page")                        \
     /* what is looked at */                                                   \
     X(FOCUS_OUTCOMES, act_focus_next, AKEYS(K_TAB), M_OUTCOMES,               \
       M_OUTCOMES, 4, "Tab", "focus", NULL)                                    \

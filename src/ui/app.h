@@ -98,6 +98,13 @@ struct app {
     double carry;               /* fraction of a tick not yet played */
     int manual;
 
+    /* a puzzle: the page's @goal (goal.h), reached by turns chosen by hand */
+    const struct directive *goal;   /* NULL: the page is not a puzzle */
+    int goal_solved;
+    int64_t goal_steps;         /* of the student's schedule that solved it */
+    int goal_preempts;
+    int goal_best;              /* fewest preemptions possible, -1: unknown */
+
     /* slow work on a thread: the explorer, real runs */
     struct job job;
     struct explore_result *ex;  /* every outcome of the page's scene */
@@ -197,6 +204,8 @@ struct zoom app_zoom(const struct app *a);
 const struct directive *app_pending_ask(const struct app *a, int *index);
 /* A job is running: "exploring: 12,000 states" etc. (buf empty if not). */
 void app_job_status(const struct app *a, char *buf, size_t n);
+/* A puzzle page's goal, or how it was solved, in a sentence. */
+void app_goal_words(const struct app *a, struct strbuf *out);
 /* Tasks that may take the next tick in manual mode. */
 int app_choices(struct app *a, int *tasks);
 /* The key that picks task t in manual mode ('1'..'9', or its label). */

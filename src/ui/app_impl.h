@@ -63,6 +63,15 @@ int app_task_for_key(const struct app *a, int key);
 void app_say_choices(struct app *a);
 void app_manual_forward(struct app *a);
 
+/* ---- app_goal.c --------------------------------------------------------- */
+
+/* Open the page's puzzle, if it has an @goal: manual mode from tick 0. */
+void app_goal_open(struct app *a);
+/* After the cursor moved: is the goal reached? */
+void app_goal_check(struct app *a);
+/* Say that the goal is reached here, if it is: 1 if said. */
+int app_goal_say(struct app *a);
+
 /* ---- app_explore.c ------------------------------------------------------ */
 
 void app_start_explore(struct app *a, int max_preemptions, int show);

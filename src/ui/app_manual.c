@@ -99,6 +99,8 @@ void app_say_choices(struct app *a)
     int ch[LESSON_MAX_TASKS], n = app_choices(a, ch);
     struct strbuf sb;
 
+    if (app_goal_say(a))
+        return;
     if (tape_finished(a->tape) && a->cursor >= a->tape->end) {
         app_say(a, "the run is over at tick %lld · ← undoes · m hands back",
                 (long long)a->cursor);

@@ -41,6 +41,8 @@ void app_close_page(struct app *a)
     a->compare = NULL;
     a->playing = 0;
     a->manual = 0;
+    a->goal = NULL;
+    a->goal_solved = 0;
     a->prompt = 0;
     a->ninput = 0;
     a->input[0] = '\0';
@@ -174,7 +176,9 @@ void app_open_page(struct app *a, int p)
     app_fit_zoom(a);
     app_follow_view(a);
     a->ask_aside = 0;
-    if (app_pending_ask(a, NULL))
+    if (pg->goal && a->tape)
+        app_goal_open(a);           /* a puzzle: the student schedules */
+    else if (app_pending_ask(a, NULL))
         a->prompt = PROMPT_ANSWER;  /* what is typed now is the prediction */
     else if (app_has_run(a) && a->until > a->cursor && a->open_paused)
         app_say(a, "paused at the page's start · space plays to where it "
@@ -331,6 +335,7 @@ void app_set_cursor(struct app *a, int64_t t)
     }
     a->cursor = t;
     app_follow_view(a);
+    app_goal_check(a);
 }
 
 void app_reached(struct app *a)

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "goal.h"
+
 struct tape *tape_new(const struct lesson *L, int scene,
                       const struct scene_config *cfg,
                       const struct schedule *sch)
@@ -180,94 +182,10 @@ int64_t tape_prev_switch(const struct tape *tp, int64_t t, unsigned mask)
 
 /* ---- @until ------------------------------------------------------------- */
 
-/* Values of an expression over shared variables g; *ok = 0 on a division
- * by zero or an overflow-free impossibility. */
-static int64_t eval(const struct lesson *L, const struct expr *e,
-                    const int64_t *g, int *ok)
-{
-    int64_t a, b;
-
-    switch (e->kind) {
-    case E_INT:
-        return e->ival;
-    case E_NAME: {
-        int i = lesson_find_shared(L, e->name);
-
-        return i >= 0 ? g[i] : (*ok = 0);
-    }
-    case E_NOT:
-        return !eval(L, e->lhs, g, ok);
-    case E_NEG:
-        return -eval(L, e->lhs, g, ok);
-    case E_AND:
-        return eval(L, e->lhs, g, ok) && eval(L, e->rhs, g, ok);
-    case E_OR:
-        return eval(L, e->lhs, g, ok) || eval(L, e->rhs, g, ok);
-    case E_BINARY:
-        a = eval(L, e->lhs, g, ok);
-        b = eval(L, e->rhs, g, ok);
-        switch (e->op) {
-        case '+': return (int64_t)((uint64_t)a + (uint64_t)b);
-        case '-': return (int64_t)((uint64_t)a - (uint64_t)b);
-        case '*': return (int64_t)((uint64_t)a * (uint64_t)b);
-        case '/':
-        case '%':
-            if (b == 0 || (a == INT64_MIN && b == -1))
-                return (*ok = 0);
-            {
-                /* Python's floor division and modulo. */
-                int64_t q = a / b, r = a % b;
-
-                if (r != 0 && ((r < 0) != (b < 0))) {
-                    q--;
-                    r += b;
-                }
-                return e->op == '/' ? q : r;
-            }
-        }
-        return (*ok = 0);
-    case E_COMPARE:
-        a = eval(L, e->lhs, g, ok);
-        b = eval(L, e->rhs, g, ok);
-        switch (e->op) {
-        case CMP_LT: return a < b;
-        case CMP_LE: return a <= b;
-        case CMP_EQ: return a == b;
-        case CMP_NE: return a != b;
-        case CMP_GT: return a > b;
-        case CMP_GE: return a >= b;
-        }
-        return 0;
-    case E_CALL:
-        break;
-    }
-    return (*ok = 0);
-}
-
-static int holds(const struct lesson *L, const struct expr *cond,
-                 const int64_t *g)
-{
-    int ok = 1;
-    int64_t v = eval(L, cond, g, &ok);
-
-    return ok && v != 0;
-}
-
 int tape_condition(const struct lesson *L, const struct sim *s,
                    const struct expr *cond)
 {
-    int n = L->nshared;
-    int64_t g[64];
-
-    if (n > 64)
-        n = 64;
-    for (int sp = 0; sp < sim_nspaces(s); sp++) {
-        for (int i = 0; i < n; i++)
-            g[i] = sim_global(s, sp, i);
-        if (holds(L, cond, g))
-            return 1;
-    }
-    return 0;
+    return goal_condition(L, s, cond);
 }
 
 /* The first cursor >= from at which cond holds: replay the stores. */
@@ -298,7 +216,7 @@ static int64_t until_condition(struct tape *tp, const struct expr *cond,
             continue;
         sp = sim_task_space(s, op->task);
         mem[sp * n + in->a] = op->value;
-        if (holds(tp->L, cond, &mem[sp * n])) {
+        if (goal_condition_on(tp->L, cond, &mem[sp * n])) {
             found = op->t + 1;
             break;
         }
@@ -346,7 +264,7 @@ int tape_choices(struct tape *tp, int64_t t, int *tasks)
 
 /* Cut the run at t (unless it already ends there by hand) so that it can
  * grow by chosen turns. */
-static void take_over(struct tape *tp, int64_t t)
+void tape_take_over(struct tape *tp, int64_t t)
 {
     if (tp->manual && t == tp->end && !tape_finished(tp))
         return;
@@ -376,7 +294,7 @@ int64_t tape_pick(struct tape *tp, int64_t t, int task)
         ok |= ch[i] == task;
     if (!ok)
         return -1;
-    take_over(tp, t);
+    tape_take_over(tp, t);
     sim_force(tp->sim, task);
     sim_step(tp->sim);
     return grown(tp);
@@ -390,7 +308,7 @@ int64_t tape_let_time_pass(struct tape *tp, int64_t t)
         return -1;
     if (sim_status(tape_at(tp, t)) != TRACE_RUNNING)
         return -1;
-    take_over(tp, t);
+    tape_take_over(tp, t);
     sim_step(tp->sim);
     return grown(tp);
 }

@@ -82,6 +82,8 @@ int tape_condition(const struct lesson *L, const struct sim *s,
 
 /* The tasks that may take tick t (sim_choices).  Returns the count. */
 int tape_choices(struct tape *tp, int64_t t, int *tasks);
+/* Cut the run at t: from there it grows only by chosen turns. */
+void tape_take_over(struct tape *tp, int64_t t);
 /* Give tick t to task: the run is cut at t and goes on with that turn.
  * Returns the new cursor, or -1 if task may not run at t. */
 int64_t tape_pick(struct tape *tp, int64_t t, int task);

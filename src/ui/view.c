@@ -254,13 +254,19 @@ static void build_questions(struct app *a, int width, struct tlines *t)
                 sb_printf(&sb, "? %s", dv->question);
                 tl_wrap(t, sb.s, width, R_DIM, 0, 2);
             }
+        } else if (dv->kind == DIR_GOAL && a->goal == dv) {
+            app_goal_words(a, &sb);
+            tl_wrap(t, sb.s, width, a->goal_solved ? R_GOOD : R_PROMPT, 0, 2);
         } else if (dv->kind == DIR_EXPLAIN) {
-            /* Shown once the question before it is answered. */
+            /* Shown once the question (or the goal) before it is answered
+             * (reached). */
             int k = i;
 
-            while (k > 0 && pg->dirs[k].kind != DIR_ASK)
+            while (k > 0 && pg->dirs[k].kind != DIR_ASK &&
+                   pg->dirs[k].kind != DIR_GOAL)
                 k--;
-            if (pg->dirs[k].kind == DIR_ASK && st[k].answered)
+            if ((pg->dirs[k].kind == DIR_ASK && st[k].answered) ||
+                (pg->dirs[k].kind == DIR_GOAL && a->goal_solved))
                 tl_wrap(t, dv->text, width, R_NORMAL, 2, 2);
         } else if (dv->kind == DIR_MEASURE) {
             measure_lines(a, t, width);

@@ -15,6 +15,8 @@
 #include "lessons.h"
 #include "testhelp.h"
 #include "testscreen.h"
+
+#include "goal.h"
 #include "ui/app.h"
 #include "ui/driver.h"
 #include "ui/draw.h"
@@ -163,6 +165,26 @@ static void check_screen(struct app *a, const struct words *want,
     free(s);
 }
 
+/* Reach the page's goal (a puzzle) by a shortest way there, key by key. */
+static void solve_goal(struct app *a, const struct directive *dv,
+                       int64_t *clock)
+{
+    struct goal_result gr;
+
+    goal_search(a->L, app_page(a)->scene, &a->tape->cfg, NULL, dv,
+                GOAL_DEFAULT_MAX_STATES, &gr);
+    for (int i = 0; i < gr.witness.nsteps; i++)
+        for (int64_t k = 0; k < gr.witness.steps[i].count; k++)
+            app_key(a, app_task_key(a, gr.witness.steps[i].task));
+    driver_settle(a, clock);
+    goal_result_done(&gr);
+    if (!a->goal_solved) {
+        printf("FAIL %s p%d: the goal's way there does not solve it\n",
+               a->path, a->page + 1);
+        test_failed++;
+    }
+}
+
 static void check_page(const char *path, int p, int w, int h)
 {
     struct progress *pg = xcalloc(1, sizeof(*pg));
@@ -207,6 +229,8 @@ static void check_page(const char *path, int p, int w, int h)
             driver_settle(&a, &clock);
             if (nask++ > 0)
                 add_words(&want, dv->question);
+        } else if (dv->kind == DIR_GOAL) {
+            solve_goal(&a, dv, &clock);
         } else if (dv->kind == DIR_EXPLAIN) {
             add_words(&want, dv->text);
             snprintf(name, sizeof(name), "%s p%d %dx%d answered",
