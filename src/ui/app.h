@@ -104,6 +104,11 @@ struct app {
     int witness;                /* the run is outcome witness's schedule,
                                  * -1: the scene's own scheduler */
     struct real_result *real;   /* the scene run for real */
+    struct real_result *py;     /* ... and in the student's CPython */
+    char py_version[32];        /* that interpreter's version */
+    int py_gil;                 /* it ran with a GIL */
+    int64_t py_elapsed_ns;      /* all its runs, start-up included */
+    char py_note[240];          /* why there are no CPython runs */
     struct real_costs costs;    /* @measure: switch costs on this machine */
     int have_costs;
     int real_runs;              /* runs r asks for */
@@ -188,6 +193,8 @@ int64_t app_span(const struct app *a);
 struct zoom app_zoom(const struct app *a);
 /* The ask directive waiting for an answer, or NULL. */
 const struct directive *app_pending_ask(const struct app *a, int *index);
+/* The interpreter r and R run scenes in: $TAKETURNS_PYTHON, or python3. */
+const char *app_python(void);
 /* A job is running: "exploring: 12,000 states" etc. (buf empty if not). */
 void app_job_status(const struct app *a, char *buf, size_t n);
 /* Tasks that may take the next tick in manual mode. */

@@ -25,9 +25,7 @@ void app_close_page(struct app *a)
     a->ex_open = 0;
     a->ex_sel = 0;
     a->witness = -1;
-    if (a->real)
-        real_result_free(a->real);
-    a->real = NULL;
+    app_clear_real(a);
     a->view = VIEW_SIM;
     a->job_note[0] = '\0';
     tape_free(a->tape);
@@ -157,7 +155,12 @@ void app_open_page(struct app *a, int p)
 
         if (dv && dv->n > 0)
             a->real_runs = (int)dv->n;
-        if (dv && !app_find_dir(pg, DIR_MEASURE))
+        if (dv && dv->python && !app_find_dir(pg, DIR_MEASURE))
+            app_say(a, "r runs this scene on this machine, %d time%s on the "
+                    "tool's threads and %d in your %s; v then shows them "
+                    "beside the simulation", a->real_runs,
+                    a->real_runs == 1 ? "" : "s", a->real_runs, app_python());
+        else if (dv && !app_find_dir(pg, DIR_MEASURE))
             app_say(a, "r runs this scene for real on this machine (%d run%s); "
                     "v then shows it next to the simulation", a->real_runs,
                     a->real_runs == 1 ? "" : "s");

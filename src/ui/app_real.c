@@ -4,8 +4,37 @@
 #include "ui/app_impl.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
-static void start_real(struct app *a)
+const char *app_python(void)
+{
+    const char *p = getenv("TAKETURNS_PYTHON");
+
+    return p && *p ? p : "python3";
+}
+
+int app_wants_python(const struct app *a)
+{
+    const struct directive *dv = app_find_dir(app_page(a), DIR_REAL);
+
+    return dv && dv->python;
+}
+
+void app_clear_real(struct app *a)
+{
+    if (a->real)
+        real_result_free(a->real);
+    if (a->py)
+        real_result_free(a->py);
+    a->real = NULL;
+    a->py = NULL;
+    a->py_version[0] = '\0';
+    a->py_note[0] = '\0';
+}
+
+/* The page's scene for real: on the C backend of its mode and, if python,
+ * in the student's CPython too, one after the other on the job's thread. */
+static void start_real(struct app *a, int python)
 {
     struct strbuf why;
 
@@ -18,15 +47,39 @@ static void start_real(struct app *a)
         return;
     }
     sb_done(&why);
-    if (job_real(&a->job, a->L, a->tape->scene, &a->tape->cfg,
-                 a->real_runs) < 0) {
+    if (job_real(&a->job, a->L, a->tape->scene, &a->tape->cfg, a->real_runs,
+                 python ? app_python() : NULL) < 0) {
         app_complain(a, "cannot run for real: %s", a->job.err.s);
         return;
     }
     a->job_note[0] = '\0';
-    app_say(a, "running %s for real, %d time%s: the screen stays live (r "
-            "stops)", a->L->scenes[a->tape->scene].name, a->real_runs,
-            a->real_runs == 1 ? "" : "s");
+    if (python)
+        app_say(a, "running %s for real, %d time%s on the tool's threads, "
+                "then in %s: the screen stays live (r stops)",
+                a->L->scenes[a->tape->scene].name, a->real_runs,
+                a->real_runs == 1 ? "" : "s", app_python());
+    else
+        app_say(a, "running %s for real, %d time%s: the screen stays live (r "
+                "stops)", a->L->scenes[a->tape->scene].name, a->real_runs,
+                a->real_runs == 1 ? "" : "s");
+}
+
+/* Keep what CPython made of a real job, or why it made nothing. */
+static void collect_python(struct app *a, struct job *j)
+{
+    if (!j->python)
+        return;
+    if (j->py) {
+        a->py = j->py;
+        j->py = NULL;
+        snprintf(a->py_version, sizeof(a->py_version), "%s",
+                 j->py_version.s ? j->py_version.s : "?");
+        a->py_gil = j->py_gil;
+        a->py_elapsed_ns = j->py_elapsed_ns;
+    } else if (j->py_err.s) {
+        snprintf(a->py_note, sizeof(a->py_note), "no run in Python: %s",
+                 j->py_err.s);
+    }
 }
 
 void app_collect_job(struct app *a)
@@ -49,14 +102,25 @@ void app_collect_job(struct app *a)
         a->have_costs = 1;
         app_say(a, "measured on this machine: r measures again");
     } else if (j->kind == JOB_REAL) {
+        app_clear_real(a);
+        collect_python(a, j);
         if (j->real) {
-            if (a->real)
-                real_result_free(a->real);
             a->real = j->real;
             j->real = NULL;
             a->view = VIEW_BOTH;
-            app_say(a, "%d real run%s done · v: simulated, real, both",
-                    a->real->runs, a->real->runs == 1 ? "" : "s");
+            if (a->py)
+                app_say(a, "%d real run%s done, and %d in Python %s · v: "
+                        "simulated, real, both", a->real->runs,
+                        a->real->runs == 1 ? "" : "s", a->py->runs,
+                        a->py_version);
+            else if (a->py_note[0])
+                app_say(a, "%d real run%s done; %s", a->real->runs,
+                        a->real->runs == 1 ? "" : "s", a->py_note);
+            else
+                app_say(a, "%d real run%s done · v: simulated, real, both%s",
+                        a->real->runs, a->real->runs == 1 ? "" : "s",
+                        app_wants_python(a) ? "" : " · R: in your python3 "
+                        "too");
         } else {
             snprintf(a->job_note, sizeof(a->job_note), "%s",
                      j->err.s ? j->err.s : "the real run failed");
@@ -83,9 +147,10 @@ void app_job_status(const struct app *a, char *buf, size_t n)
                  (long long)a->job.total);
 }
 
-int act_real(struct app *a, int key)
+/* r: the page's real run (with CPython when the page asks for it);
+ * R: with CPython on any page.  Either stops a real run going on. */
+static int real_key(struct app *a, int python)
 {
-    (void)key;
     if (app_find_dir(app_page(a), DIR_MEASURE)) {
         if (job_busy(&a->job)) {
             app_complain(a, "still working: wait for it to finish");
@@ -101,6 +166,11 @@ int act_real(struct app *a, int key)
         app_complain(a, "r runs a single scene for real: this page has none");
         return 1;
     }
+    if (app_pending_ask(a, NULL) && !job_busy(&a->job)) {
+        app_complain(a, "answer the page's question first: a real run would "
+                     "give the answer away");
+        return 1;
+    }
     if (job_busy(&a->job)) {
         if (a->job.kind == JOB_REAL) {
             job_stop(&a->job);
@@ -111,8 +181,20 @@ int act_real(struct app *a, int key)
         }
         return 1;
     }
-    start_real(a);
+    start_real(a, python);
     return 1;
+}
+
+int act_real(struct app *a, int key)
+{
+    (void)key;
+    return real_key(a, app_wants_python(a));
+}
+
+int act_real_python(struct app *a, int key)
+{
+    (void)key;
+    return real_key(a, 1);
 }
 
 int act_view(struct app *a, int key)
