@@ -156,9 +156,8 @@ void app_open_page(struct app *a, int p)
         if (dv && dv->n > 0)
             a->real_runs = (int)dv->n;
         if (dv && dv->python && !app_find_dir(pg, DIR_MEASURE))
-            app_say(a, "r runs this scene on this machine, %d time%s on the "
-                    "tool's threads and %d in your %s; v then shows them "
-                    "beside the simulation", a->real_runs,
+            app_say(a, "r runs this scene here: %d time%s on the tool's "
+                    "threads, %d in your %s", a->real_runs,
                     a->real_runs == 1 ? "" : "s", a->real_runs, app_python());
         else if (dv && !app_find_dir(pg, DIR_MEASURE))
             app_say(a, "r runs this scene for real on this machine (%d run%s); "
