@@ -144,11 +144,10 @@ enum {
     /* slow work: the explorer and real runs */                               \
     X(EXPLORE, act_explore, AKEYS('e'), M_LESSON, M_OUTCOMES, 3, "e",         \
       "close",                                                                \
-      "e  r  v      explore all interleavings / real run / its view")         \
+      "e  r  R  v   every interleaving / real run (R: + python3) / its view") \
     X(REAL, act_real, AKEYS('r'), M_LESSON, 0, 0, NULL, NULL, NULL)           \
     X(REAL_PYTHON, act_real_python, AKEYS('R'), M_LESSON, 0, 0, NULL, NULL,   \
-      "R            real run, then the same in your python3 (r does both\n"   \
-      "where the page says @real python); r or R again stops it")            \
+      NULL)                                                                   \
     X(VIEW, act_view, AKEYS('v'), M_LESSON, 0, 0, NULL, NULL, NULL)           \
     X(BACK, act_back, AKEYS(K_ESC), M_LESSON, 0, 0, NULL, NULL,               \
       "Esc          back to the list of lessons (if you came from it)")       \

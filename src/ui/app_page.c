@@ -155,7 +155,10 @@ void app_open_page(struct app *a, int p)
 
         if (dv && dv->n > 0)
             a->real_runs = (int)dv->n;
-        if (dv && dv->python && !app_find_dir(pg, DIR_MEASURE))
+        /* While a question waits, r does too: say nothing of it yet. */
+        if (dv && app_pending_ask(a, NULL))
+            ;
+        else if (dv && dv->python && !app_find_dir(pg, DIR_MEASURE))
             app_say(a, "r runs this scene here: %d time%s on the tool's "
                     "threads, %d in your %s", a->real_runs,
                     a->real_runs == 1 ? "" : "s", a->real_runs, app_python());
