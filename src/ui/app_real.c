@@ -53,6 +53,8 @@ static void start_real(struct app *a, int python)
         return;
     }
     a->job_note[0] = '\0';
+    /* The real view shows how far the runs are, and then what they did. */
+    a->view = VIEW_BOTH;
     if (python)
         app_say(a, "running %s for real, %d time%s on the tool's threads, "
                 "then in %s: the screen stays live (r stops)",
@@ -142,9 +144,12 @@ void app_job_status(const struct app *a, char *buf, size_t n)
                  "(e stops)", done);
     else if (a->job.kind == JOB_MEASURE)
         snprintf(buf, n, "measuring switches on this machine...");
+    else if (a->job.python && done >= a->job.runs)
+        snprintf(buf, n, "running in %s: %lld of %d runs (r stops)",
+                 a->job.python, done - a->job.runs, a->job.runs);
     else
-        snprintf(buf, n, "running for real: %lld of %lld runs (r stops)", done,
-                 (long long)a->job.total);
+        snprintf(buf, n, "running for real: %lld of %d runs (r stops)", done,
+                 a->job.runs);
 }
 
 /* r: the page's real run (with CPython when the page asks for it);
