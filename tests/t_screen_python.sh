@@ -112,7 +112,10 @@ alive() {
 }
 for how in q C-c; do
     rm -f "$tmp/pids"
+    # A server of its own each time: one that is shutting down takes no
+    # new session.
     T kill-server >/dev/null 2>&1
+    sock="tt-py-$$-$how"
     # An interactive shell, as a student's: C-c goes to the TUI alone.
     T new-session -d -s tt -x 120 -y 40 "env PS1='ready\$ ' ENV= sh -i"
     wait_for "python-$how-shell" 'ready$' >/dev/null
