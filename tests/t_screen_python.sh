@@ -61,6 +61,24 @@ TAKETURNS_PYTHON=$fake "$bin" screen $race --page 3 --size 120x40 \
 check python-r-only sh -c "! grep -qF 'fake-python' '$tmp/a'"
 check python-R-offered grep -qF "R: in your python3 too" "$tmp/a"
 
+# The real view's own keys, in its footer: it opens on a kept run near the
+# median; End (zoomed in) shows the last op in the last column; + and w
+# change what r runs next.
+"$bin" screen $race --page 3 --keys 'r <Wait> z' >"$tmp/a"
+check real-footer grep -qF "[ ] run  z Z zoom  +/- runs  w widen  r run again" "$tmp/a"
+check real-median grep -qE "real run [0-9]+ of 20: pthreads, .* \(median " "$tmp/a"
+"$bin" screen $race --page 3 --keys 'r <Wait> z z z <End>' >"$tmp/a"
+check real-end-zoomed sh -c "grep '^ cpu0 ' '$tmp/a' | grep -qE '[AB]\$'"
+check real-zoomed grep -qE "[0-9.]+[nµm]?s a column" "$tmp/a"
+"$bin" screen $race --page 3 --keys 'r <Wait> ]' >"$tmp/a"
+check real-next grep -qE "no later run kept|run [0-9]+ of 20" "$tmp/a"
+"$bin" screen $race --page 3 --keys 'r <Wait> + + w' >"$tmp/a"
+check real-widen grep -qF "widened: a pause of 1 us after each read" "$tmp/a"
+"$bin" screen $race --page 3 --keys 'r <Wait> + + r <Wait>' >"$tmp/a"
+check real-more-runs grep -qF "100 real runs done" "$tmp/a"
+"$bin" screen $race --page 3 --size 120x40 --keys 'r <Wait> w r <Wait>' >"$tmp/a"
+check real-widened-run grep -qF "race window widened (--widen)" "$tmp/a"
+
 # The student's real python3, when there is one (3.10 or newer: the plain
 # loop cannot lose an update there).
 if command -v python3 >/dev/null 2>&1 &&

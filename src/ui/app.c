@@ -86,6 +86,8 @@ int app_mode(const struct app *a)
         return M_MANUAL;
     if (!app_has_run(a))
         return M_TEXT;
+    if (a->tape && a->view != VIEW_SIM && a->real)
+        return M_REAL;
     return M_PLAY;
 }
 

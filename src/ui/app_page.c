@@ -149,11 +149,12 @@ void app_open_page(struct app *a, int p)
     a->stop = a->until >= 0 ? a->until : app_run_end(a);
     if (!a->speed_set)
         a->speed = default_speed(app_run_end(a));
-    a->real_runs = 20;
+    if (!a->real_runs_set)
+        a->real_runs = 20;
     if (a->tape) {
         const struct directive *dv = app_find_dir(pg, DIR_REAL);
 
-        if (dv && dv->n > 0)
+        if (dv && dv->n > 0 && !a->real_runs_set)
             a->real_runs = (int)dv->n;
         /* While a question waits, r does too: say nothing of it yet. */
         if (dv && app_pending_ask(a, NULL))

@@ -69,6 +69,7 @@ static void *run(void *arg)
 
         real_options_init(&opt);
         opt.runs = j->runs;
+        opt.widen_ns = j->widen_ns;
         opt.cancel = &j->cancel;
         opt.progress = real_progress;
         opt.progress_arg = j;
@@ -115,9 +116,11 @@ int job_explore(struct job *j, const struct lesson *L, int scene,
 }
 
 int job_real(struct job *j, const struct lesson *L, int scene,
-             const struct scene_config *cfg, int runs, const char *python)
+             const struct scene_config *cfg, int runs, int64_t widen_ns,
+             const char *python)
 {
     j->runs = runs;
+    j->widen_ns = widen_ns;
     j->total = python ? 2 * (int64_t)runs : runs;
     j->python = python;
     return start(j, JOB_REAL, L, scene, cfg);

@@ -34,6 +34,7 @@ struct job {
     int max_preemptions;    /* explore: -1 none */
     int runs;               /* real */
     const char *python;     /* real: then in this CPython too (NULL: no) */
+    int64_t widen_ns;       /* real: the C backend's race window */
     /* what came of it */
     struct explore_result *ex;
     struct real_result *real;
@@ -55,7 +56,8 @@ int job_explore(struct job *j, const struct lesson *L, int scene,
  * python is not NULL, as many in that interpreter (probed first: a missing
  * one is not an error, py_err says why there are no CPython runs). */
 int job_real(struct job *j, const struct lesson *L, int scene,
-             const struct scene_config *cfg, int runs, const char *python);
+             const struct scene_config *cfg, int runs, int64_t widen_ns,
+             const char *python);
 /* Measure what switches cost on this machine (real_measure_costs). */
 int job_measure(struct job *j);
 /* Returns 1 once the job has finished (and joins its thread). */
