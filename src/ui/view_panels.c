@@ -982,11 +982,16 @@ static void side_by_side(struct app *a, struct mline *m, int *n, int max)
     const struct scene *sc = &a->L->scenes[a->tape->scene];
     struct strbuf sb;
 
+    /* Python first: on a small screen the panel has three rows. */
     sb_init(&sb);
-    if (tape_finished(a->tape)) {
-        finals_text(&sb, P, a->tape->tr->final);
-        madd(m, n, max, R_NORMAL, "simulated %s, this run: %s",
-             model_name(&a->tape->cfg), sb.s);
+    if (a->py) {
+        const char *py = strrchr(app_python(), '/');
+
+        runs_summary(&sb, P, a->py);
+        madd(m, n, max, R_BOLD, "your %s %s%s: %s", py ? py + 1 : app_python(),
+             a->py_version, a->py_gil ? "" : " (no GIL)", sb.s);
+    } else if (a->py_note[0]) {
+        madd(m, n, max, R_BAD, "%s", a->py_note);
     }
     if (a->ex && a->ex->complete && a->ex->scene == a->tape->scene &&
         a->ex->noutcomes > 0) {
@@ -1007,29 +1012,25 @@ static void side_by_side(struct app *a, struct mline *m, int *n, int max)
         madd(m, n, max, R_NORMAL, "simulated %s, every interleaving: %s",
              model_name(&a->tape->cfg), sb.s);
     }
+    if (tape_finished(a->tape)) {
+        sb_clear(&sb);
+        finals_text(&sb, P, a->tape->tr->final);
+        madd(m, n, max, R_NORMAL, "simulated %s, this run: %s",
+             model_name(&a->tape->cfg), sb.s);
+    }
     if (a->real) {
         sb_clear(&sb);
         runs_summary(&sb, P, a->real);
         madd(m, n, max, R_NORMAL, "the tool's %s: %s", a->real->detail, sb.s);
     }
-    if (a->py) {
-        const char *py = strrchr(app_python(), '/');
-
+    if (a->py && sc->python_args) {
         sb_clear(&sb);
-        runs_summary(&sb, P, a->py);
-        madd(m, n, max, R_BOLD, "your %s %s%s: %s", py ? py + 1 : app_python(),
-             a->py_version, a->py_gil ? "" : " (no GIL)", sb.s);
-        if (sc->python_args) {
-            sb_clear(&sb);
-            for (int i = 0; i < sc->npython_args; i++)
-                sb_printf(&sb, "%s%lld", i ? ", " : "",
-                          (long long)sc->python_args[i]);
-            madd(m, n, max, R_DIM, "(in Python each task ran %s(%s), the "
-                 "scene's python-args; the simulation runs its run lines)",
-                 sc->tasks[0].func_name, sb.s);
-        }
-    } else if (a->py_note[0]) {
-        madd(m, n, max, R_BAD, "%s", a->py_note);
+        for (int i = 0; i < sc->npython_args; i++)
+            sb_printf(&sb, "%s%lld", i ? ", " : "",
+                      (long long)sc->python_args[i]);
+        madd(m, n, max, R_DIM, "(in Python each task ran %s(%s), the scene's "
+             "python-args; the simulation runs its run lines)",
+             sc->tasks[0].func_name, sb.s);
     }
     sb_done(&sb);
 }
