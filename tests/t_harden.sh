@@ -188,7 +188,7 @@ has real-memory-note "$tmp/out" "all that fit in 4 MiB of memory (--max-memory, 
 {
     printf 'lesson "Many"\n\nx = 0\n\ndef spin():\n    global x\n'
     printf '    while True:\n        x = x + 1\n\nscene many:\n'
-    printf '    mode processes\n    cpus 2\n'
+    printf '    mode processes\n    cpus 2\n    budget 1000000000000\n'
     i=0
     while [ $i -lt 32 ]; do echo "    run spin() as P$i"; i=$((i + 1)); done
 } >"$tmp/many.lesson"

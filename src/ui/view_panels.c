@@ -1049,8 +1049,9 @@ static int real_lines(struct app *a, struct mline *m, int max)
     if (!r) {
         if (!status[0])
             madd(m, &n, max, R_DIM, "r runs this scene for real on this "
-                 "machine, %d time%s, and draws the first run next to the "
-                 "simulation", a->real_runs, a->real_runs == 1 ? "" : "s");
+                 "machine, %d time%s, and draws the kept run nearest the "
+                 "median next to the simulation", a->real_runs,
+                 a->real_runs == 1 ? "" : "s");
         return n;
     }
     if (a->py || a->py_note[0])
