@@ -79,6 +79,12 @@ check real-more-runs grep -qF "100 real runs done" "$tmp/a"
 "$bin" screen $race --page 3 --size 120x40 --keys 'r <Wait> w r <Wait>' >"$tmp/a"
 check real-widened-run grep -qF "race window widened (--widen)" "$tmp/a"
 
+# On a page whose explorer outcomes were open, the real view's keys still
+# act on the real run.
+TAKETURNS_PYTHON=$fake "$bin" screen $race --page 6 --keys '2 <Enter> <Wait> r <Wait> z' >"$tmp/a"
+check real-keys-over-outcomes sh -c "! grep -qF 'zoom: 2 columns a tick' '$tmp/a'"
+check real-keys-footer grep -qF "[ ] run  z Z zoom" "$tmp/a"
+
 # The student's real python3, when there is one (3.10 or newer: the plain
 # loop cannot lose an update there).
 if command -v python3 >/dev/null 2>&1 &&
