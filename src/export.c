@@ -418,10 +418,16 @@ void export_python(const struct lesson *L, int scene,
     sb_puts(out, "]   # the module variables reported at the end\n");
     sb_printf(out, "TASKS = [   # scene %s: label, function, arguments",
               sc->name);
-    if (big)
-        sb_puts(out, " (the scene's python-args;\n"
-                "            # its run lines, which the simulation uses, "
-                "give smaller ones)");
+    if (big) {
+        const struct scene_task *t0 = &sc->tasks[0];
+
+        sb_printf(out, " (the scene's python-args;\n"
+                  "            # the simulation runs its run lines: %s(",
+                  t0->func_name);
+        for (int a = 0; a < t0->nargs; a++)
+            sb_printf(out, "%s%lld", a ? ", " : "", (long long)t0->args[a]);
+        sb_puts(out, ") ...)");
+    }
     sb_puts(out, "\n");
     for (int t = 0; t < sc->ntasks; t++) {
         const struct scene_task *tk = &sc->tasks[t];
