@@ -72,7 +72,11 @@ $(BUILD)/test_%: tests/unit/test_%.c tests/unit/testhelp.h tests/unit/testlesson
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
-test: taketurns $(UNIT_BIN)
+# make test and make run check what they need first (.ci/prereqs: on
+# Debian or Ubuntu it installs what is missing, elsewhere it names it).
+test:
+	@CC="$(CC)" .ci/prereqs test
+	@$(MAKE) --no-print-directory taketurns $(UNIT_BIN)
 	@tests/run.sh ./taketurns $(BUILD)
 
 golden: taketurns
@@ -144,7 +148,9 @@ $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_OBJ)
 bench: taketurns
 	./taketurns bench --json
 
-run: taketurns
+run:
+	@CC="$(CC)" .ci/prereqs run
+	@$(MAKE) --no-print-directory taketurns
 	./taketurns $(firstword $(sort $(wildcard lessons/*.lesson)))
 
 # ---- install ----------------------------------------------------------------

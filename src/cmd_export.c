@@ -7,6 +7,8 @@
  * --switch-interval US is CPython's sys.setswitchinterval, in microseconds
  * (not the scene's switch interval in ticks: the program runs in CPython's
  * GIL, not the simulated one).  --mode runs the tasks another way.
+ * --simulated-args calls the tasks with their run lines' arguments even
+ * where the scene gives python-args (to compare with the simulation).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,15 +33,17 @@ double export_parse_seconds(const char *cmd, const char *val)
 
 int cmd_export(int argc, char **argv)
 {
-    enum { OPT_PYTHON = 1, OPT_TICK_US, OPT_TIMEOUT, OPT_SWITCH_US };
+    enum { OPT_PYTHON = 1, OPT_TICK_US, OPT_TIMEOUT, OPT_SWITCH_US,
+           OPT_SIM_ARGS };
     static const struct cli_opt opts[] = {
         {"python", 0, OPT_PYTHON}, {"tick-us", 1, OPT_TICK_US},
         {"timeout", 1, OPT_TIMEOUT}, {"switch-interval", 1, OPT_SWITCH_US},
-        {"scene", 1, OPT_SCENE}, {"mode", 1, OPT_MODE}, {NULL, 0, 0},
+        {"simulated-args", 0, OPT_SIM_ARGS}, {"scene", 1, OPT_SCENE},
+        {"mode", 1, OPT_MODE}, {NULL, 0, 0},
     };
     struct cli c;
     struct overrides ov;
-    struct export_options eo = {0, 10.0, 0, NULL};
+    struct export_options eo = {0, 10.0, 0, NULL, 0};
     struct scene_config cfg;
     struct schedule sch;
     const char *lesson = NULL, *val;
@@ -58,6 +62,7 @@ int cmd_export(int argc, char **argv)
             lesson = val;
             break;
         case OPT_PYTHON: python = 1; break;
+        case OPT_SIM_ARGS: eo.simulated_args = 1; break;
         case OPT_TICK_US:
             eo.tick_ns = 1000 * cli_int("export", "tick-us", val, 1, 1000000);
             break;

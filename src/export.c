@@ -341,6 +341,7 @@ void export_python(const struct lesson *L, int scene,
     struct strbuf mod;
     size_t start = out->len;
     int first, nmod;
+    int big = sc->python_args && !opt->simulated_args;
 
     sb_init(&mod);
     module_text(L->src, &mod);
@@ -415,14 +416,26 @@ void export_python(const struct lesson *L, int scene,
     for (int g = 0; g < P->nglobals; g++)
         sb_printf(out, "%s\"%s\"", g ? ", " : "", P->global_names[g]);
     sb_puts(out, "]   # the module variables reported at the end\n");
-    sb_printf(out, "TASKS = [   # scene %s: label, function, arguments\n",
+    sb_printf(out, "TASKS = [   # scene %s: label, function, arguments",
               sc->name);
+    if (big) {
+        const struct scene_task *t0 = &sc->tasks[0];
+
+        sb_printf(out, " (the scene's python-args;\n"
+                  "            # the simulation runs its run lines: %s(",
+                  t0->func_name);
+        for (int a = 0; a < t0->nargs; a++)
+            sb_printf(out, "%s%lld", a ? ", " : "", (long long)t0->args[a]);
+        sb_puts(out, ") ...)");
+    }
+    sb_puts(out, "\n");
     for (int t = 0; t < sc->ntasks; t++) {
         const struct scene_task *tk = &sc->tasks[t];
+        const int64_t *args = big ? sc->python_args : tk->args;
 
         sb_printf(out, "    (\"%s\", %s, (", tk->label, tk->func_name);
         for (int a = 0; a < tk->nargs; a++)
-            sb_printf(out, "%s%lld", a ? ", " : "", (long long)tk->args[a]);
+            sb_printf(out, "%s%lld", a ? ", " : "", (long long)args[a]);
         sb_puts(out, tk->nargs == 1 ? ",)),\n" : ")),\n");
     }
     sb_puts(out, "]\n\n");

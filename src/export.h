@@ -22,6 +22,10 @@ struct export_options {
     int64_t switch_interval_us; /* sys.setswitchinterval; 0: Python's own */
     const char *lesson_arg;     /* the lesson as named on the command line,
                                    for the header (NULL: its path) */
+    int simulated_args;         /* call the tasks with their run lines'
+                                   arguments even if the scene has
+                                   python-args (to compare with the
+                                   simulation) */
 };
 
 /* The exit statuses of an exported program: every task ended, a task

@@ -191,6 +191,13 @@ struct scene {
     int set_line[SET_COUNT], set_col[SET_COUNT];
     struct scene_task *tasks;
     int ntasks;
+    /* python-args: what every task is called with in a real interpreter
+     * (export, real --python) instead of its run line's arguments; NULL
+     * if not set.  Six rounds of a loop end long before a real GIL
+     * changes hands; 200,000 would take the simulator millions of ticks. */
+    int64_t *python_args;
+    int npython_args;
+    int python_args_line, python_args_col;
 };
 
 /* ---- pages ------------------------------------------------------------- */
@@ -211,7 +218,7 @@ enum directive_kind {
     DIR_ASK,        /* @ask "QUESTION" ANSWER [about WHAT] */
     DIR_EXPLAIN,    /* @explain "TEXT": shown once the question is answered */
     DIR_EXPLORE,    /* @explore [max-preemptions K] */
-    DIR_REAL,       /* @real [runs N] */
+    DIR_REAL,       /* @real [python] [runs N] */
     DIR_COMPARE,    /* @compare SCENE SCENE... */
     DIR_MEASURE,    /* @measure: what switches cost on this machine */
     DIR_SCALE,      /* @scale N: the timeline fits N ticks across (n) */
@@ -251,6 +258,7 @@ struct directive {
     int64_t n;                  /* UNTIL_TICK, explore/real parameter,
                                  * GOAL_TOGETHER's line */
     int n_col;                  /* GOAL_TOGETHER: where the line is */
+    int python;                 /* DIR_REAL: also in the student's CPython */
     struct expr *cond;          /* UNTIL_EXPR, GOAL_END */
     const char *question;       /* DIR_ASK */
     const char *answer;         /* DIR_ASK: as written (a number or a word) */

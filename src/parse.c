@@ -1337,6 +1337,33 @@ static void parse_run(struct parser *p, struct scene *sc, struct scene_task *tas
     (*ntasks)++;
 }
 
+/* python-args V, V...: the arguments of every task in a real interpreter
+ * (checked against the run lines once the scene is read). */
+static void parse_python_args(struct parser *p, struct scene *sc, int col)
+{
+    int64_t args[LESSON_MAX_PARAMS];
+    int n = 0;
+
+    if (sc->python_args)
+        fail_at(p, p->ln->no, col, "python-args is already set on line %d",
+                sc->python_args_line);
+    if (tok(p)->kind == TOK_END)
+        fail_at(p, p->ln->no, tok(p)->col, "python-args needs the arguments "
+                "every task gets in a real interpreter, e.g. "
+                "'python-args 200000'");
+    do {
+        if (n == LESSON_MAX_PARAMS)
+            fail_at(p, p->ln->no, tok(p)->col, "too many arguments");
+        args[n++] = const_int(p, "an argument");
+    } while (accept_punct(p, P_COMMA) && tok(p)->kind != TOK_END);
+    sc->npython_args = n;
+    sc->python_args = arena_alloc(p->a, sizeof(int64_t) * (size_t)n);
+    memcpy(sc->python_args, args, sizeof(int64_t) * (size_t)n);
+    sc->python_args_line = p->ln->no;
+    sc->python_args_col = col;
+    expect_end(p, "python-args");
+}
+
 static void parse_setting(struct parser *p, struct scene *sc)
 {
     int col;
@@ -1345,10 +1372,15 @@ static void parse_setting(struct parser *p, struct scene *sc)
     struct scene_config *cfg = &sc->cfg;
     const struct token *vt;
 
+    if (strcmp(word, "python-args") == 0) {
+        parse_python_args(p, sc, col);
+        return;
+    }
     if (s < 0)
         fail_at(p, p->ln->no, col, "unknown setting '%s' (settings: mode, "
                 "cpus, quantum, preempt, seed, schedule, switch-interval, "
-                "checkpoints, spawn-cost, budget, and run lines)", word);
+                "checkpoints, spawn-cost, budget, python-args, and run "
+                "lines)", word);
     if (sc->set & 1u << s)
         fail_at(p, p->ln->no, col, "%s is already set on line %d", word,
                 sc->set_line[s]);
@@ -1489,6 +1521,13 @@ static void parse_scene(struct parser *p, const struct lex_line *header)
     if (ntasks == 0)
         fail_at(p, header->no, col, "scene '%s' runs no tasks: add a line "
                 "'run FUNCTION(ARGS) as LABEL'", name);
+    for (int t = 0; sc->python_args && t < ntasks; t++)
+        if (tasks[t].nargs != sc->npython_args)
+            fail_at(p, sc->python_args_line, sc->python_args_col, "python-args "
+                    "gives %d argument%s, but task %s (line %d) takes %d: "
+                    "every task gets these arguments in a real interpreter",
+                    sc->npython_args, sc->npython_args == 1 ? "" : "s",
+                    tasks[t].label, tasks[t].line, tasks[t].nargs);
     sc->ntasks = ntasks;
     sc->tasks = arena_alloc(p->a, sizeof(*sc->tasks) * (size_t)ntasks);
     memcpy(sc->tasks, tasks, sizeof(*tasks) * (size_t)ntasks);
@@ -1695,10 +1734,11 @@ static void parse_directive(struct parser *p, struct page *pg,
     } else if (strcmp(word, "real") == 0) {
         dv->kind = DIR_REAL;
         dv->n = 0;
+        dv->python = accept_name(p, "python");
         if (tok(p)->kind != TOK_END) {
             if (!accept_name(p, "runs"))
                 fail_at(p, p->ln->no, tok(p)->col, "@real takes only "
-                        "'runs N'");
+                        "'python' and 'runs N' (@real python runs 20)");
             dv->n = setting_int(p, "runs", 1, 100000);
         }
     } else if (strcmp(word, "measure") == 0) {

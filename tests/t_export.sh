@@ -1,11 +1,12 @@
 #!/bin/sh
 # tests/t_export.sh BINARY - export --python and real --python, checked
-# against the simulation (issue 10).
+# against the simulation.
 #
 # Needs a python3 ($TT_PYTHON, default python3 on the PATH); without one
 # every check is skipped with an "ok ... (skipped: no python3)" line.  For
 # every scene of every lesson whose mode is gil, asyncio, processes or
-# sequential, the exported program runs once (ticks of 10 us, so waits are
+# sequential, the exported program (with the simulation's arguments, not a
+# scene's python-args) runs once (ticks of 10 us, so waits are
 # short) and must end, or report its deadlock, within a bound; its final
 # state must be one `explore` allows for the scene (sequential and
 # asyncio: exactly the state `run` ends in).  A scene whose explore is
@@ -82,7 +83,20 @@ has real-python-backend "$tmp/out" '"backend": "cpython"'
 has real-python-version "$tmp/out" "\"python\": \"$("$py" -c 'import sys; print(sys.version.split()[0])')\""
 has real-python-runs "$tmp/out" '"runs": 2'
 has real-python-switch "$tmp/out" '"switch_interval_us": 1000'
-has real-python-outcome "$tmp/out" '{"final": {"x": 12}, "count": 2, "status": "ok"}'
+# new_python has python-args 200000: in CPython 3.10 and newer the plain
+# loop loses no update, as the simulation of its 6 rounds says.
+has real-python-args "$tmp/out" '"python_args": [200000]'
+if "$py" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+    has real-python-outcome "$tmp/out" '{"final": {"x": 400000}, "count": 2, "status": "ok"}'
+else
+    echo "ok real-python-outcome (skipped: $py is older than 3.10)"
+fi
+"$bin" export lessons/11-hidden-race.lesson --scene new_python --python >"$tmp/big.py"
+has export-python-args "$tmp/big.py" '("A", count, (200000,)),'
+has export-python-args-why "$tmp/big.py" "the scene's python-args"
+"$bin" export lessons/11-hidden-race.lesson --scene new_python --python \
+    --simulated-args >"$tmp/small.py"
+has export-simulated-args "$tmp/small.py" '("A", count, (6,)),'
 status real-python-text 0 "$bin" real lessons/12-deadlock.lesson --scene lucky \
     --python="$py" --tick-us 10
 has real-python-text-moved "$tmp/out" "moved = 4"
@@ -132,7 +146,8 @@ for l in lessons/*.lesson; do
         *)
             continue ;;
         esac
-        "$bin" export "$l" --scene "$s" --python --tick-us 10 --timeout 20 >"$tmp/scene.py"
+        "$bin" export "$l" --scene "$s" --python --simulated-args \
+            --tick-us 10 --timeout 20 >"$tmp/scene.py"
         timeout 60 "$py" "$tmp/scene.py" >"$tmp/scene.out" 2>"$tmp/scene.err"
         line=$(grep . "$tmp/scene.out" | tail -n 1)
         verdict=$("$py" "$tmp/judge.py" "$mode" "$tmp/run.json" "$tmp/explore.json" "$line")

@@ -182,6 +182,21 @@ has locals-tui-msg "$tmp/out" "needs more than 64 MiB of memory"
 status real-memory 1 "$bin" real "$tmp/spin.lesson" --timeout 0.3 --max-memory 4M
 has real-memory-note "$tmp/out" "all that fit in 4 MiB of memory (--max-memory, --max-records)"
 
+# 32 processes spinning, with a cap on records far above the budget: the
+# run and the merge of its traces stop at the time limit and within the
+# budget, and say so (status runs them under a timeout, so a hang fails).
+{
+    printf 'lesson "Many"\n\nx = 0\n\ndef spin():\n    global x\n'
+    printf '    while True:\n        x = x + 1\n\nscene many:\n'
+    printf '    mode processes\n    cpus 2\n    budget 1000000000000\n'
+    i=0
+    while [ $i -lt 32 ]; do echo "    run spin() as P$i"; i=$((i + 1)); done
+} >"$tmp/many.lesson"
+status real-many-processes 1 "$bin" real "$tmp/many.lesson" \
+    --max-records 268435456 --timeout 1 --max-memory 64M
+has real-many-limit "$tmp/out" "all that fit in 64 MiB of memory (--max-memory, --max-records)"
+has real-many-stopped "$tmp/err" "(--timeout)"
+
 # The TUI's run stops at the budget too, and the event log says why.
 { cat "$tmp/spin.lesson"; printf '\npage "Spin":\n    Round and round.\n    @scene spin\n'; } >"$tmp/spinp.lesson"
 status spin-tui 0 "$bin" screen "$tmp/spinp.lesson" --max-memory 16M --keys "<End>"

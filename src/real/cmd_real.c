@@ -416,15 +416,26 @@ static void json_output(struct strbuf *out, const struct real_args *a,
 
 /* ---- in CPython (--python) ---------------------------------------------------- */
 
+/* "200000" or "2, 3". */
+static void args_text(struct strbuf *out, const int64_t *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        sb_printf(out, "%s%lld", i ? ", " : "", (long long)v[i]);
+}
+
 static void python_text(struct strbuf *out, const struct lesson *L, int scene,
                         const struct scene_config *cfg,
                         const struct cpython_options *o, const char *version,
-                        const struct real_result *res, int64_t elapsed)
+                        int gil, const struct real_result *res,
+                        int64_t elapsed)
 {
+    const struct scene *sc = &L->scenes[scene];
+
     sb_printf(out, "%s — scene %s, run in CPython\n", L->title,
               L->scenes[scene].name);
-    sb_printf(out, "%s (Python %s) · mode %s: the program starts the tasks "
-              "as %s\n", o->python, version, mode_name(cfg->mode),
+    sb_printf(out, "%s (Python %s%s) · mode %s: the program starts the tasks "
+              "as %s\n", o->python, version, gil ? "" : ", no GIL",
+              mode_name(cfg->mode),
               scene_runtime(cfg));
     sb_puts(out, "tick ");
     fmt_ns(out, o->ex.tick_ns);
@@ -435,8 +446,15 @@ static void python_text(struct strbuf *out, const struct lesson *L, int scene,
     } else {
         sb_puts(out, " · Python's own switch interval (5 ms unless changed)");
     }
-    sb_printf(out, " · each run bounded at %g s\n\n", o->ex.bound_s);
-    sb_printf(out, "%d run%s:\n\n", res->runs, res->runs == 1 ? "" : "s");
+    sb_printf(out, " · each run bounded at %g s\n", o->ex.bound_s);
+    if (sc->python_args) {
+        sb_puts(out, "each task is called with the scene's python-args (");
+        args_text(out, sc->python_args, sc->npython_args);
+        sb_puts(out, "), not its run line's (");
+        args_text(out, sc->tasks[0].args, sc->tasks[0].nargs);
+        sb_puts(out, ") as in the simulation\n");
+    }
+    sb_printf(out, "\n%d run%s:\n\n", res->runs, res->runs == 1 ? "" : "s");
     real_result_histogram(out, L, res, 40);
     sb_puts(out, "\nwall time per run (the tasks, timed in Python): min ");
     fmt_ns(out, res->wall_ns.min);
@@ -454,9 +472,11 @@ static void python_text(struct strbuf *out, const struct lesson *L, int scene,
 static void python_json(struct strbuf *out, const struct lesson *L, int scene,
                         const struct scene_config *cfg,
                         const struct cpython_options *o, const char *version,
-                        const struct real_result *res, int64_t elapsed)
+                        int gil, const struct real_result *res,
+                        int64_t elapsed)
 {
     const struct program *P = L->prog;
+    const struct scene *sc = &L->scenes[scene];
     struct json j;
 
     json_init(&j, out, 1);
@@ -468,6 +488,13 @@ static void python_json(struct strbuf *out, const struct lesson *L, int scene,
     json_str(&j, "backend", "cpython");
     json_str(&j, "python", version);
     json_str(&j, "interpreter", o->python);
+    json_bool(&j, "gil", gil);
+    if (sc->python_args) {
+        json_array(&j, "python_args");
+        for (int i = 0; i < sc->npython_args; i++)
+            json_int(&j, NULL, sc->python_args[i]);
+        json_end(&j);
+    }
     json_int(&j, "runs", res->runs);
     json_int(&j, "tick_ns", o->ex.tick_ns);
     if (o->ex.switch_interval_us > 0)
@@ -511,7 +538,7 @@ static int real_python(const struct real_args *a, struct lesson *L, int scene,
     struct strbuf version, err, out;
     struct real_result *res;
     int64_t elapsed = 0;
-    int rc = 0;
+    int rc = 0, gil = 1;
 
     memset(&o, 0, sizeof(o));
     o.python = a->python;
@@ -525,7 +552,7 @@ static int real_python(const struct real_args *a, struct lesson *L, int scene,
     o.ex.lesson_arg = a->lesson;
     sb_init(&version);
     sb_init(&err);
-    if (cpython_version(o.python, &version, &err) < 0) {
+    if (cpython_probe(o.python, &version, &gil, &err) < 0) {
         fprintf(stderr, "taketurns real: error: %s\n", err.s);
         sb_done(&version), sb_done(&err);
         return 1;
@@ -539,9 +566,9 @@ static int real_python(const struct real_args *a, struct lesson *L, int scene,
     }
     sb_init(&out);
     if (a->json)
-        python_json(&out, L, scene, cfg, &o, version.s, res, elapsed);
+        python_json(&out, L, scene, cfg, &o, version.s, gil, res, elapsed);
     else
-        python_text(&out, L, scene, cfg, &o, version.s, res, elapsed);
+        python_text(&out, L, scene, cfg, &o, version.s, gil, res, elapsed);
     fwrite(out.s, 1, out.len, stdout);
     fflush(stdout);
     for (int i = 0; i < res->noutcomes; i++)

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ struct child_run {
     struct strbuf out, err;
     int status;                     /* from waitpid */
     int timed_out;
+    int cancelled;                  /* stopped by the caller's cancel */
     int exec_errno;                 /* exec failed with this (0: it ran) */
 };
 
@@ -51,8 +53,10 @@ static void keep_tail(struct strbuf *sb)
     }
 }
 
-/* Run argv (argv[0] looked up on the PATH) with a limit; fill cr. */
-static int spawn(char *const argv[], int64_t limit_ns, struct child_run *cr)
+/* Run argv (argv[0] looked up on the PATH) with a limit; fill cr.  A
+ * nonzero *cancel (cancel may be NULL) kills the child within 50 ms. */
+static int spawn(char *const argv[], int64_t limit_ns,
+                 const _Atomic int *cancel, struct child_run *cr)
 {
     int po[2], pe[2], px[2];
     pid_t pid;
@@ -64,6 +68,7 @@ static int spawn(char *const argv[], int64_t limit_ns, struct child_run *cr)
     sb_init(&cr->err);
     cr->status = 0;
     cr->timed_out = 0;
+    cr->cancelled = 0;
     cr->exec_errno = 0;
     if (pipe(po) < 0)
         return -1;
@@ -110,7 +115,13 @@ static int spawn(char *const argv[], int64_t limit_ns, struct child_run *cr)
             cr->timed_out = 1;
             break;
         }
+        if (cancel && atomic_load(cancel)) {
+            cr->cancelled = 1;
+            break;
+        }
         ms = (int)((deadline - now) / 1000000) + 1;
+        if (cancel && ms > 50)
+            ms = 50;
         n = poll(pf, 2, ms);
         if (n < 0 && errno == EINTR)
             continue;
@@ -136,7 +147,7 @@ static int spawn(char *const argv[], int64_t limit_ns, struct child_run *cr)
         }
     }
     /* The group: the interpreter and any process it forked. */
-    if (cr->timed_out)
+    if (cr->timed_out || cr->cancelled)
         kill(-pid, SIGKILL), kill(pid, SIGKILL);
     while (waitpid(pid, &cr->status, 0) < 0 && errno == EINTR)
         ;
@@ -189,15 +200,17 @@ static void describe_exit(const struct child_run *cr, struct strbuf *msg)
         sb_printf(msg, "it exited with status %d", WEXITSTATUS(cr->status));
 }
 
-int cpython_version(const char *python, struct strbuf *version,
-                    struct strbuf *err)
+int cpython_probe(const char *python, struct strbuf *version, int *gil,
+                  struct strbuf *err)
 {
     char *argv[] = {(char *)python, (char *)"-c",
-                    (char *)"import sys; print(sys.version.split()[0])", NULL};
+                    (char *)"import sys; print(sys.version.split()[0], "
+                    "int(getattr(sys, '_is_gil_enabled', lambda: True)()))",
+                    NULL};
     struct child_run cr;
-    const char *v;
+    char *v, *sp;
 
-    if (spawn(argv, INT64_C(20000000000), &cr) < 0) {
+    if (spawn(argv, INT64_C(20000000000), NULL, &cr) < 0) {
         sb_printf(err, "cannot start '%s': %s", python, strerror(errno));
         return -1;
     }
@@ -210,6 +223,10 @@ int cpython_version(const char *python, struct strbuf *version,
         return -1;
     }
     v = last_line(&cr.out);
+    sp = strchr(v, ' ');
+    *gil = !sp || atoi(sp + 1) != 0;
+    if (sp)
+        *sp = '\0';
     if (cr.timed_out || !WIFEXITED(cr.status) || WEXITSTATUS(cr.status) != 0 ||
         !(v[0] >= '2' && v[0] <= '9' && v[1] == '.')) {
         sb_printf(err, "'%s' does not run as a Python interpreter (", python);
@@ -229,6 +246,14 @@ int cpython_version(const char *python, struct strbuf *version,
     sb_puts(version, v);
     child_done(&cr);
     return 0;
+}
+
+int cpython_version(const char *python, struct strbuf *version,
+                    struct strbuf *err)
+{
+    int gil;
+
+    return cpython_probe(python, version, &gil, err);
 }
 
 /* ---- the program's last line ----------------------------------------------- */
@@ -497,7 +522,11 @@ struct real_result *cpython_run(const struct lesson *L, int scene,
         const char *line;
 
         memset(&rr, 0, sizeof(rr));
-        if (spawn(argv, limit_ns, &cr) < 0) {
+        if (o->cancel && atomic_load(o->cancel)) {
+            res->stopped = 1;
+            break;
+        }
+        if (spawn(argv, limit_ns, o->cancel, &cr) < 0) {
             sb_printf(err, "cannot start '%s': %s", o->python, strerror(errno));
             goto fail;
         }
@@ -506,6 +535,11 @@ struct real_result *cpython_run(const struct lesson *L, int scene,
                       strerror(cr.exec_errno));
             child_done(&cr);
             goto fail;
+        }
+        if (cr.cancelled) {
+            child_done(&cr);
+            res->stopped = 1;
+            break;
         }
         rr.final = xcalloc((size_t)P->nglobals + 1, sizeof(int64_t));
         sb_init(&rr.failed_labels);
@@ -528,6 +562,8 @@ struct real_result *cpython_run(const struct lesson *L, int scene,
         free(rr.final);
         sb_done(&rr.failed_labels);
         child_done(&cr);
+        if (o->progress)
+            o->progress(o->progress_arg, res->runs, o->runs);
     }
     *elapsed_ns = (int64_t)(rclock_mono_ns() - t0);
     unlink(file.s);

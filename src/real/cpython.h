@@ -11,6 +11,7 @@
 #ifndef TT_CPYTHON_H
 #define TT_CPYTHON_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "export.h"
@@ -23,10 +24,21 @@ struct cpython_options {
                                    up on the PATH */
     int runs;
     struct export_options ex;   /* tick, bound (per run), switch interval */
+    /* Optional, as real_options': nonzero (from another thread) stops the
+     * runs (the running child is killed at once; the runs done so far are
+     * kept, res->stopped says so); progress(arg, done, total) after each
+     * run. */
+    const _Atomic int *cancel;
+    void (*progress)(void *arg, int done, int total);
+    void *progress_arg;
 };
 
-/* The interpreter's own version ("3.11.2"), from running it.  Returns 0,
- * or -1 with a sentence naming the interpreter in err. */
+/* The interpreter's own version ("3.11.2") and whether its GIL is on (a
+ * free-threaded 3.13t build may run without one), from running it.
+ * Returns 0, or -1 with a sentence naming the interpreter in err. */
+int cpython_probe(const char *python, struct strbuf *version, int *gil,
+                  struct strbuf *err);
+/* The version alone. */
 int cpython_version(const char *python, struct strbuf *version,
                     struct strbuf *err);
 

@@ -27,9 +27,10 @@ enum app_mode {
     M_MANUAL = 1 << 3,      /* the student schedules */
     M_OUTCOMES = 1 << 4,    /* the explorer's outcomes have the focus */
     M_ASK = 1 << 5,         /* an answer is being typed */
+    M_REAL = 1 << 6,        /* a real run is shown (v): its own axis */
 };
 enum {
-    M_LESSON = M_PLAY | M_TEXT | M_MANUAL | M_OUTCOMES,
+    M_LESSON = M_PLAY | M_TEXT | M_MANUAL | M_OUTCOMES | M_REAL,
     M_ALL = M_LESSON | M_PICKER,
 };
 
@@ -75,6 +76,29 @@ enum {
     X(HINT, act_hint, AKEYS('H'), M_LESSON, 0, 0, NULL, NULL, NULL)           \
     X(MANUAL_FWD, act_step_forward, AKEYS(K_RIGHT, 'l'), M_MANUAL,            \
       M_MANUAL, 2, "→", "redo / only choice", NULL)                           \
+    /* the real run's view: its runs, its own axis, what r runs next */      \
+    X(REAL_PREV, act_real_prev, AKEYS('['), M_REAL, M_REAL, 1, "[ ]", "run",  \
+      "[ ] zZ +- w  real view: other run, zoom, more/fewer runs, widen")    \
+    X(REAL_NEXT, act_real_next, AKEYS(']'), M_REAL, 0, 0, NULL, NULL, NULL)   \
+    X(REAL_ZOOM_IN, act_real_zoom_in, AKEYS('z'), M_REAL, M_REAL, 2, "z Z",   \
+      "zoom", NULL)                                                           \
+    X(REAL_ZOOM_OUT, act_real_zoom_out, AKEYS('Z'), M_REAL, 0, 0, NULL, NULL, \
+      NULL)                                                                   \
+    X(REAL_START, act_real_start, AKEYS(K_HOME), M_REAL, 0, 0, NULL, NULL,    \
+      NULL)                                                                   \
+    X(REAL_END, act_real_end, AKEYS(K_END), M_REAL, 0, 0, NULL, NULL, NULL)   \
+    X(REAL_LEFT, act_real_left, AKEYS('<', ','), M_REAL, 0, 0, NULL, NULL,    \
+      NULL)                                                                   \
+    X(REAL_RIGHT, act_real_right, AKEYS('>', '.'), M_REAL, 0, 0, NULL, NULL,  \
+      NULL)                                                                   \
+    X(REAL_MORE, act_real_more, AKEYS('+', '='), M_REAL, M_REAL, 3, "+/-",    \
+      "runs", NULL)                                                           \
+    X(REAL_FEWER, act_real_fewer, AKEYS('-', '_'), M_REAL, 0, 0, NULL, NULL,  \
+      NULL)                                                                   \
+    X(REAL_WIDEN, act_real_widen, AKEYS('w'), M_REAL, M_REAL, 4, "w",         \
+      "widen", NULL)                                                          \
+    X(REAL_AGAIN, act_none, AKEYS(0), 0, M_REAL, 5, "r", "run again", NULL)   \
+    X(REAL_VIEW, act_none, AKEYS(0), 0, M_REAL, 7, "v", "view", NULL)         \
     /* playing */                                                             \
     X(PLAY, act_play, AKEYS(' '), M_LESSON,                                   \
       M_PLAY, 1, "space", "play",                                             \
@@ -123,9 +147,8 @@ enum {
     X(HAND_BACK, act_manual, AKEYS('m'), M_MANUAL,                            \
       M_MANUAL, 4, "m", "hand back", NULL)                                    \
     X(MANUAL, act_manual, AKEYS('m'), M_LESSON, M_PLAY, 7, "m", "manual",     \
-      "m  H         manual: you are the scheduler - 1-9 (or a task's\n"       \
-      "letter) runs that task's next op; ← undoes; m again\n"                 \
-      "hands the run back · H hints on a puzzle page")                        \
+      "m  H         manual: you schedule - 1-9 or a task's letter runs\n"    \
+      "its next op; ← undoes; m hands back; H hints on a puzzle")             \
     /* what is looked at */                                                   \
     X(FOCUS_OUTCOMES, act_focus_next, AKEYS(K_TAB), M_OUTCOMES,               \
       M_OUTCOMES, 4, "Tab", "focus", NULL)                                    \
@@ -150,8 +173,10 @@ enum {
     /* slow work: the explorer and real runs */                               \
     X(EXPLORE, act_explore, AKEYS('e'), M_LESSON, M_OUTCOMES, 3, "e",         \
       "close",                                                                \
-      "e  r  v      explore all interleavings / real run / its view")         \
+      "e  r  R  v   every interleaving / real run (R: + python3) / its view") \
     X(REAL, act_real, AKEYS('r'), M_LESSON, 0, 0, NULL, NULL, NULL)           \
+    X(REAL_PYTHON, act_real_python, AKEYS('R'), M_LESSON, 0, 0, NULL, NULL,   \
+      NULL)                                                                   \
     X(VIEW, act_view, AKEYS('v'), M_LESSON, 0, 0, NULL, NULL, NULL)           \
     X(BACK, act_back, AKEYS(K_ESC), M_LESSON, 0, 0, NULL, NULL,               \
       "Esc          back to the list of lessons (if you came from it)")       \

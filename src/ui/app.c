@@ -80,6 +80,9 @@ int app_mode(const struct app *a)
         return M_PICKER;
     if (a->prompt)
         return M_ASK;
+    /* The real view is drawn in place of the outcomes: its keys win. */
+    if (!a->manual && a->tape && a->view != VIEW_SIM && a->real)
+        return M_REAL;
     if (a->ex_open && a->focus == FOCUS_LOG && a->ex)
         return M_OUTCOMES;
     if (a->manual)

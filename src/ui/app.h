@@ -113,9 +113,19 @@ struct app {
     int witness;                /* the run is outcome witness's schedule,
                                  * -1: the scene's own scheduler */
     struct real_result *real;   /* the scene run for real */
+    struct real_result *py;     /* ... and in the student's CPython */
+    char py_version[32];        /* that interpreter's version */
+    int py_gil;                 /* it ran with a GIL */
+    int64_t py_elapsed_ns;      /* all its runs, start-up included */
+    char py_note[240];          /* why there are no CPython runs */
     struct real_costs costs;    /* @measure: switch costs on this machine */
     int have_costs;
     int real_runs;              /* runs r asks for */
+    int real_runs_set;          /* the student chose them (+ -): they stay */
+    int64_t real_widen_ns;      /* w: pause after each shared read */
+    int real_shown;             /* the kept run shown: an outcome index */
+    int real_zoom;              /* the real axis, zoomed in this many times */
+    int64_t real_t0;            /* its first nanosecond shown */
     enum view_mode view;
     char job_note[200];         /* why a job could not run */
 
@@ -202,6 +212,15 @@ int64_t app_span(const struct app *a);
 struct zoom app_zoom(const struct app *a);
 /* The ask directive waiting for an answer, or NULL. */
 const struct directive *app_pending_ask(const struct app *a, int *index);
+/* The real run shown (v): a kept trace, or NULL; *run: its index. */
+const struct trace *app_real_trace(const struct app *a, int *run);
+/* The real axis: first nanosecond shown and nanoseconds per column for a
+ * time axis w columns wide, and the run's first op (first_op may be
+ * NULL); it spans the ops, zoomed and scrolled by the real view's keys. */
+void app_real_axis(const struct app *a, int w, int64_t *t0, int64_t *per_col,
+                   int64_t *first_op);
+/* The interpreter r and R run scenes in: $TAKETURNS_PYTHON, or python3. */
+const char *app_python(void);
 /* A job is running: "exploring: 12,000 states" etc. (buf empty if not). */
 void app_job_status(const struct app *a, char *buf, size_t n);
 /* A puzzle page's goal, or how it was solved, in a sentence. */

@@ -81,6 +81,10 @@ void app_reveal_explore(struct app *a);
 
 /* A finished job: keep its result. */
 void app_collect_job(struct app *a);
+/* Forget the page's real runs (C backends and CPython). */
+void app_clear_real(struct app *a);
+/* The page asks for its scene to run in CPython too (@real python). */
+int app_wants_python(const struct app *a);
 
 /* ---- app_picker.c ------------------------------------------------------- */
 

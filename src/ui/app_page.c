@@ -26,9 +26,7 @@ void app_close_page(struct app *a)
     a->ex_open = 0;
     a->ex_sel = 0;
     a->witness = -1;
-    if (a->real)
-        real_result_free(a->real);
-    a->real = NULL;
+    app_clear_real(a);
     a->view = VIEW_SIM;
     a->job_note[0] = '\0';
     tape_free(a->tape);
@@ -156,13 +154,21 @@ void app_open_page(struct app *a, int p)
     a->scale_span = u ? u->n : a->lesson_span;
     if (!a->speed_set)
         a->speed = default_speed(app_run_end(a));
-    a->real_runs = 20;
+    if (!a->real_runs_set)
+        a->real_runs = 20;
     if (a->tape) {
         const struct directive *dv = app_find_dir(pg, DIR_REAL);
 
-        if (dv && dv->n > 0)
+        if (dv && dv->n > 0 && !a->real_runs_set)
             a->real_runs = (int)dv->n;
-        if (dv && !app_find_dir(pg, DIR_MEASURE))
+        /* While a question waits, r does too: say nothing of it yet. */
+        if (dv && app_pending_ask(a, NULL))
+            ;
+        else if (dv && dv->python && !app_find_dir(pg, DIR_MEASURE))
+            app_say(a, "r runs this scene here: %d time%s on the tool's "
+                    "threads, %d in your %s", a->real_runs,
+                    a->real_runs == 1 ? "" : "s", a->real_runs, app_python());
+        else if (dv && !app_find_dir(pg, DIR_MEASURE))
             app_say(a, "r runs this scene for real on this machine (%d run%s); "
                     "v then shows it next to the simulation", a->real_runs,
                     a->real_runs == 1 ? "" : "s");

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "real/cpython.h"
+
 static int explore_progress(void *arg, int64_t states)
 {
     struct job *j = arg;
@@ -17,6 +19,33 @@ static void real_progress(void *arg, int done, int total)
 
     (void)total;
     atomic_store(&j->progress, (long long)done);
+}
+
+/* CPython's runs come after the C backend's: count on from them. */
+static void python_progress(void *arg, int done, int total)
+{
+    struct job *j = arg;
+
+    (void)total;
+    atomic_store(&j->progress, (long long)(j->runs + done));
+}
+
+static void run_python(struct job *j)
+{
+    struct cpython_options o;
+
+    if (cpython_probe(j->python, &j->py_version, &j->py_gil, &j->py_err) < 0)
+        return;
+    memset(&o, 0, sizeof(o));
+    o.python = j->python;
+    o.runs = j->runs;
+    o.ex.tick_ns = real_default_tick(j->L, j->scene, &j->cfg);
+    o.ex.bound_s = 10.0;
+    o.cancel = &j->cancel;
+    o.progress = python_progress;
+    o.progress_arg = j;
+    j->py = cpython_run(j->L, j->scene, &j->cfg, &o, &j->py_elapsed_ns,
+                        &j->py_err);
 }
 
 static void *run(void *arg)
@@ -40,10 +69,13 @@ static void *run(void *arg)
 
         real_options_init(&opt);
         opt.runs = j->runs;
+        opt.widen_ns = j->widen_ns;
         opt.cancel = &j->cancel;
         opt.progress = real_progress;
         opt.progress_arg = j;
         j->real = real_run(j->L, j->scene, &j->cfg, &opt, &j->err);
+        if (j->python && !atomic_load(&j->cancel))
+            run_python(j);
     }
     atomic_store(&j->done, 1);
     return NULL;
@@ -61,6 +93,10 @@ static int start(struct job *j, enum job_kind kind, const struct lesson *L,
     atomic_store(&j->cancel, 0);
     atomic_store(&j->progress, 0);
     sb_init(&j->err);
+    sb_init(&j->py_version);
+    sb_init(&j->py_err);
+    j->py_gil = 1;
+    j->py_elapsed_ns = 0;
     if (pthread_create(&j->thread, NULL, run, j) != 0) {
         sb_puts(&j->err, "cannot start a thread");
         j->kind = JOB_NONE;
@@ -80,10 +116,13 @@ int job_explore(struct job *j, const struct lesson *L, int scene,
 }
 
 int job_real(struct job *j, const struct lesson *L, int scene,
-             const struct scene_config *cfg, int runs)
+             const struct scene_config *cfg, int runs, int64_t widen_ns,
+             const char *python)
 {
     j->runs = runs;
-    j->total = runs;
+    j->widen_ns = widen_ns;
+    j->total = python ? 2 * (int64_t)runs : runs;
+    j->python = python;
     return start(j, JOB_REAL, L, scene, cfg);
 }
 
@@ -122,9 +161,15 @@ void job_stop(struct job *j)
         explore_free(j->ex);
     if (j->real)
         real_result_free(j->real);
+    if (j->py)
+        real_result_free(j->py);
     j->ex = NULL;
     j->real = NULL;
-    if (j->kind != JOB_NONE)
+    j->py = NULL;
+    if (j->kind != JOB_NONE) {
         sb_done(&j->err);
+        sb_done(&j->py_version);
+        sb_done(&j->py_err);
+    }
     j->kind = JOB_NONE;
 }

@@ -33,9 +33,17 @@ struct job {
     struct scene_config cfg;
     int max_preemptions;    /* explore: -1 none */
     int runs;               /* real */
+    const char *python;     /* real: then in this CPython too (NULL: no) */
+    int64_t widen_ns;       /* real: the C backend's race window */
     /* what came of it */
     struct explore_result *ex;
     struct real_result *real;
+    /* real with python: the interpreter's runs, or why there are none
+     * (python_err: it is missing or broken; py_fail: the program failed) */
+    struct real_result *py;
+    struct strbuf py_version, py_err;
+    int py_gil;
+    int64_t py_elapsed_ns;
     struct real_costs costs;    /* measure */
     struct strbuf err;
 };
@@ -44,9 +52,12 @@ struct job {
 int job_explore(struct job *j, const struct lesson *L, int scene,
                 const struct scene_config *cfg, int max_preemptions,
                 int64_t max_states);
-/* Start runs real runs of scene. */
+/* Start runs real runs of scene on the C backend of its mode, then, if
+ * python is not NULL, as many in that interpreter (probed first: a missing
+ * one is not an error, py_err says why there are no CPython runs). */
 int job_real(struct job *j, const struct lesson *L, int scene,
-             const struct scene_config *cfg, int runs);
+             const struct scene_config *cfg, int runs, int64_t widen_ns,
+             const char *python);
 /* Measure what switches cost on this machine (real_measure_costs). */
 int job_measure(struct job *j);
 /* Returns 1 once the job has finished (and joins its thread). */

@@ -925,6 +925,157 @@ void view_explore(struct app *a, int y, int x, int w, int h)
 
 /* ---- a real run --------------------------------------------------------- */
 
+/* "x = 6, y = 2": the main program's module variables in v. */
+static void finals_text(struct strbuf *sb, const struct program *P,
+                        const int64_t *v)
+{
+    if (P->nglobals == 0)
+        sb_puts(sb, "every task finished");
+    for (int g = 0; g < P->nglobals; g++)
+        sb_printf(sb, "%s%s = %lld", g ? ", " : "", P->global_names[g],
+                  (long long)v[g]);
+}
+
+/* "x from 2 to 6" over the finals of n outcomes that ended well. */
+static void finals_range(struct strbuf *sb, const struct program *P,
+                         const int64_t *const *v, int n)
+{
+    for (int g = 0; g < P->nglobals; g++) {
+        int64_t lo = v[0][g], hi = v[0][g];
+
+        for (int i = 1; i < n; i++) {
+            lo = v[i][g] < lo ? v[i][g] : lo;
+            hi = v[i][g] > hi ? v[i][g] : hi;
+        }
+        if (lo == hi)
+            sb_printf(sb, "%s%s = %lld", g ? ", " : "", P->global_names[g],
+                      (long long)lo);
+        else
+            sb_printf(sb, "%s%s from %lld to %lld", g ? ", " : "",
+                      P->global_names[g], (long long)lo, (long long)hi);
+    }
+}
+
+/* What runs ended in, exactly as counted: "x = 6 in 20 of 20 runs",
+ * "x = 6 in 18, x = 5 in 2 of 20 runs", or "x from 3 to 6 (9 different
+ * outcomes in 20 runs)". */
+static void runs_summary(struct strbuf *sb, const struct program *P,
+                         const struct real_result *r)
+{
+    const int64_t *ok[40];
+    int nok = 0, bad = 0;
+
+    if (r->runs == 0) {
+        sb_puts(sb, "no run finished");
+        return;
+    }
+    if (r->noutcomes <= 3) {
+        for (int i = 0; i < r->noutcomes; i++) {
+            const struct real_outcome *oc = &r->outcomes[i];
+
+            if (i)
+                sb_puts(sb, ", ");
+            if (oc->status == TRACE_OK)
+                finals_text(sb, P, oc->final);
+            else
+                sb_puts(sb, oc->status == TRACE_DEADLOCK ? "deadlock" :
+                        oc->status == TRACE_FAILED ? "a task failed" :
+                        "stopped at a limit");
+            sb_printf(sb, " in %d", oc->count);
+        }
+        sb_printf(sb, " of %d run%s", r->runs, r->runs == 1 ? "" : "s");
+        return;
+    }
+    for (int i = 0; i < r->noutcomes; i++) {
+        if (r->outcomes[i].status != TRACE_OK)
+            bad += r->outcomes[i].count;
+        else if (nok < (int)TT_ARRAY_LEN(ok))
+            ok[nok++] = r->outcomes[i].final;
+    }
+    if (nok)
+        finals_range(sb, P, ok, nok);
+    if (bad)
+        sb_printf(sb, "%s%d run%s did not end well", nok ? "; " : "", bad,
+                  bad == 1 ? "" : "s");
+    sb_printf(sb, " (%d different outcomes in %d runs)", r->noutcomes,
+              r->runs);
+}
+
+/* The model a scene's simulation stands for, in a few words. */
+static const char *model_name(const struct scene_config *cfg)
+{
+    switch (cfg->mode) {
+    case MODE_THREADS: return "free-threaded";
+    case MODE_GIL:
+        return cfg->checkpoints == CHECK_EVERY_OP ? "Python 3.9's GIL" :
+               "CPython 3.13's GIL";
+    case MODE_ASYNCIO: return "asyncio";
+    case MODE_PROCESSES: return "processes";
+    default: return "one after another";
+    }
+}
+
+/* The simulation, the explorer, the C backend and CPython, one line each:
+ * what each made of the scene (shown once a CPython run was asked for). */
+static void side_by_side(struct app *a, struct mline *m, int *n, int max)
+{
+    const struct program *P = a->L->prog;
+    const struct scene *sc = &a->L->scenes[a->tape->scene];
+    struct strbuf sb;
+
+    /* Python first: on a small screen the panel has three rows. */
+    sb_init(&sb);
+    if (a->py) {
+        const char *py = strrchr(app_python(), '/');
+
+        runs_summary(&sb, P, a->py);
+        madd(m, n, max, R_BOLD, "your %s %s%s: %s", py ? py + 1 : app_python(),
+             a->py_version, a->py_gil ? "" : " (no GIL)", sb.s);
+    } else if (a->py_note[0]) {
+        madd(m, n, max, R_BAD, "%s", a->py_note);
+    }
+    if (a->ex && a->ex->complete && a->ex->scene == a->tape->scene &&
+        a->ex->noutcomes > 0) {
+        const int64_t *ok[40];
+        int nok = 0, dead = 0;
+
+        for (int i = 0; i < a->ex->noutcomes; i++) {
+            if (a->ex->outcomes[i].status != TRACE_OK)
+                dead = 1;
+            else if (nok < (int)TT_ARRAY_LEN(ok))
+                ok[nok++] = a->ex->outcomes[i].final;
+        }
+        sb_clear(&sb);
+        if (nok)
+            finals_range(&sb, P, ok, nok);
+        if (dead)
+            sb_printf(&sb, "%sor it gets stuck", nok ? ", " : "");
+        madd(m, n, max, R_NORMAL, "simulated %s, every interleaving: %s",
+             model_name(&a->tape->cfg), sb.s);
+    }
+    if (tape_finished(a->tape)) {
+        sb_clear(&sb);
+        finals_text(&sb, P, a->tape->tr->final);
+        madd(m, n, max, R_NORMAL, "simulated %s, this run: %s",
+             model_name(&a->tape->cfg), sb.s);
+    }
+    if (a->real) {
+        sb_clear(&sb);
+        runs_summary(&sb, P, a->real);
+        madd(m, n, max, R_NORMAL, "the tool's %s: %s", a->real->detail, sb.s);
+    }
+    if (a->py && sc->python_args) {
+        sb_clear(&sb);
+        for (int i = 0; i < sc->npython_args; i++)
+            sb_printf(&sb, "%s%lld", i ? ", " : "",
+                      (long long)sc->python_args[i]);
+        madd(m, n, max, R_DIM, "(in Python each task ran %s(%s), the scene's "
+             "python-args; the simulation runs its run lines)",
+             sc->tasks[0].func_name, sb.s);
+    }
+    sb_done(&sb);
+}
+
 static int real_lines(struct app *a, struct mline *m, int max)
 {
     const struct real_result *r = a->real;
@@ -939,10 +1090,13 @@ static int real_lines(struct app *a, struct mline *m, int max)
     if (!r) {
         if (!status[0])
             madd(m, &n, max, R_DIM, "r runs this scene for real on this "
-                 "machine, %d time%s, and draws the first run next to the "
-                 "simulation", a->real_runs, a->real_runs == 1 ? "" : "s");
+                 "machine, %d time%s, and draws the kept run nearest the "
+                 "median next to the simulation", a->real_runs,
+                 a->real_runs == 1 ? "" : "s");
         return n;
     }
+    if (a->py || a->py_note[0])
+        side_by_side(a, m, &n, max);
     view_ns_text(t1, sizeof(t1), r->wall_ns.min);
     view_ns_text(t2, sizeof(t2), r->wall_ns.median);
     view_ns_text(t3, sizeof(t3), r->wall_ns.max);

@@ -598,14 +598,18 @@ void view_compare(struct app *a, int y, int h)
 
 /* ---- a real run --------------------------------------------------------- */
 
-/* The real run's first trace, on its own axis (nanoseconds). */
+/* The real run shown (the one nearest the median, or the one [ ] chose),
+ * on its own axis (nanoseconds, app_real_axis: from its first op, zoomed
+ * and scrolled by the real view's keys). */
 void view_real_timeline(struct app *a, int y, int h)
 {
-    const struct trace *tr = a->real ? a->real->trace : NULL;
+    int run = 0;
+    const struct trace *tr = app_real_trace(a, &run);
     struct axis ax;
     int used[LEG_COUNT] = {0}, stall = 0, row = y + 2, W = a->width, end;
     struct strbuf sb;
-    char t1[32];
+    char t1[32], t2[32];
+    int64_t first;
 
     axis_init(a, &ax);
     sb_init(&sb);
@@ -617,24 +621,23 @@ void view_real_timeline(struct app *a, int y, int h)
         sb_done(&sb);
         return;
     }
-    view_ns_text(t1, sizeof(t1), tr->end);
-    sb_printf(&sb, "real run 1 of %d: %s, %s", a->real->runs, a->real->detail,
-              t1);
+    view_ns_text(t1, sizeof(t1), a->real->walls[run]);
+    view_ns_text(t2, sizeof(t2), a->real->wall_ns.median);
+    sb_printf(&sb, "real run %d of %d: %s, %s (median %s)", run + 1,
+              a->real->runs, a->real->detail, t1, t2);
     end = view_rule(y, 0, W, sb.s, 0);
-    ax.t0 = 0;
+    app_real_axis(a, ax.w, &ax.t0, &ax.z.ticks, &first);
     ax.z.cols = 1;
-    ax.z.ticks = (tr->end + ax.w) / ax.w;
-    if (ax.z.ticks < 1)
-        ax.z.ticks = 1;
     ax.cursor = tr->end;
     view_ns_text(t1, sizeof(t1), ax.z.ticks);
     sb_clear(&sb);
     sb_printf(&sb, "%s a column", t1);
     view_rule_right(y, 0, W, end, sb.s);
-    /* The ruler: times every 10 or so columns. */
+    /* The ruler: times every 12 columns, from the run's first op (small
+     * numbers stay exact when zoomed in). */
     draw_str(y + 1, 1, ax.x0 - 1, R_DIM, "time");
     for (int c = 0; c + 8 < ax.w; c += 12) {
-        view_ns_text(t1, sizeof(t1), (int64_t)c * ax.z.ticks);
+        view_ns_text(t1, sizeof(t1), ax.t0 - first + (int64_t)c * ax.z.ticks);
         draw_str(y + 1, ax.x0 + c, 10, R_DIM, t1);
     }
     for (int k = 0; k < tr->ntasks && row < y + h; k++, row++) {
@@ -651,7 +654,7 @@ void view_real_timeline(struct app *a, int y, int h)
 
 int view_real_timeline_rows(const struct app *a)
 {
-    const struct trace *tr = a->real ? a->real->trace : NULL;
+    const struct trace *tr = app_real_trace(a, NULL);
 
     return tr ? 2 + tr->ntasks + tr->ncpus : 2;
 }
