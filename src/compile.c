@@ -1315,7 +1315,11 @@ static struct program *compile(struct lesson *L, struct diag *d)
     P->nlocks = L->nlocks;
     P->lock_names = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), sizeof(char *));
     P->lock_async = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), 1);
+    P->lock_kind = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), 1);
+    P->lock_arg = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), sizeof(int64_t));
     for (int i = 0; i < L->nlocks; i++) {
+        P->lock_kind[i] = (uint8_t)L->locks[i].kind;
+        P->lock_arg[i] = L->locks[i].arg;
         P->lock_names[i] = L->locks[i].name;
         P->lock_async[i] = (uint8_t)L->locks[i].is_async;
     }
@@ -1354,6 +1358,8 @@ void program_free(struct program *P)
     free(P->global_init);
     free(P->lock_names);
     free(P->lock_async);
+    free(P->lock_kind);
+    free(P->lock_arg);
     free(P);
 }
 

@@ -118,10 +118,13 @@ struct shared_decl {
     int64_t init;
 };
 
+/* A synchronization object (sync.h): a lock, a semaphore ... */
 struct lock_decl {
     const char *name;
     int line, col;
-    int is_async;               /* asyncio.Lock(), not threading.Lock() */
+    int kind;                   /* enum sync_kind */
+    int64_t arg;                /* the constructor's argument */
+    int is_async;               /* an asyncio object, awaited */
 };
 
 /* ---- scenes ------------------------------------------------------------ */

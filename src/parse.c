@@ -15,6 +15,7 @@
 
 #include "lesson.h"
 #include "lex.h"
+#include "sync.h"
 #include "util.h"
 
 struct parser {
@@ -1025,7 +1026,8 @@ static void parse_shared(struct parser *p)
     add_shared(p, name, col);
 }
 
-static void add_lock(struct parser *p, const char *name, int col, int is_async)
+static void add_lock(struct parser *p, const char *name, int col, int kind,
+                     int64_t arg)
 {
     struct lock_decl *ld;
 
@@ -1035,7 +1037,9 @@ static void add_lock(struct parser *p, const char *name, int col, int is_async)
     ld->name = name;
     ld->line = p->ln->no;
     ld->col = col;
-    ld->is_async = is_async;
+    ld->kind = kind;
+    ld->arg = arg;
+    ld->is_async = sync_kind_info[kind].async;
     lesson_name_add(p->L, LESSON_NAME_LOCK, p->L->nlocks - 1);
 }
 
@@ -1044,7 +1048,7 @@ static void parse_lock_decl(struct parser *p)
     int col = tok(p)->col;
     const char *name = expect_name(p, "a lock name after 'lock'");
 
-    add_lock(p, name, col, 0);
+    add_lock(p, name, col, SYNC_LOCK, 0);
     expect_end(p, "the lock declaration");
 }
 
@@ -1069,8 +1073,73 @@ static void parse_import(struct parser *p)
             "name is expected)");
 }
 
+/* The kinds of sync object module mod (threading or asyncio) offers, in
+ * words: "Lock, RLock, Semaphore and BoundedSemaphore". */
+static void sync_kind_list(struct strbuf *sb, int is_async)
+{
+    int n = 0, k;
+
+    for (k = 0; k < SYNC_KIND_COUNT; k++)
+        n += sync_kind_info[k].async == is_async;
+    for (k = 0; k < SYNC_KIND_COUNT; k++) {
+        if (sync_kind_info[k].async != is_async)
+            continue;
+        sb_printf(sb, "%s%s()", sb->len == 0 ? "" : --n == 0 ? " and " : ", ",
+                  sync_kind_info[k].name);
+    }
+}
+
+/* threading.Lock(), threading.Semaphore(2), asyncio.Lock() ...: the
+ * constructor of a sync object (the module name has been read). */
+static void parse_sync_ctor(struct parser *p, const char *name, int col,
+                            int is_async)
+{
+    const struct token *t = tok(p);
+    int kind;
+    int64_t arg = 1;
+
+    for (kind = 0; kind < SYNC_KIND_COUNT; kind++)
+        if (sync_kind_info[kind].async == is_async &&
+            at_name(p, sync_kind_info[kind].name))
+            break;
+    if (kind == SYNC_KIND_COUNT) {
+        struct strbuf sb;
+        char kinds[256];
+
+        sb_init(&sb);
+        sync_kind_list(&sb, is_async);
+        snprintf(kinds, sizeof(kinds), "%s", sb.s);
+        sb_done(&sb);   /* fail_at does not return */
+        fail_at(p, p->ln->no, t->col, "%s offers %s here",
+                is_async ? "asyncio" : "threading", kinds);
+    }
+    advance(p);
+    expect_punct(p, P_LPAREN, "after the class name");
+    if (kind == SYNC_SEMAPHORE || kind == SYNC_BSEMAPHORE ||
+        kind == SYNC_ASEMAPHORE) {
+        if (at_name(p, "value") && peek(p, 1)->kind == TOK_PUNCT &&
+            peek(p, 1)->punct == P_ASSIGN) {
+            advance(p);
+            advance(p);
+        }
+        if (tok(p)->kind == TOK_INT) {
+            arg = tok(p)->ival;
+            advance(p);
+        } else if (!(tok(p)->kind == TOK_PUNCT && tok(p)->punct == P_RPAREN)) {
+            fail_expected(p, "the semaphore's starting value (a number)");
+        }
+        expect_punct(p, P_RPAREN, "after the starting value");
+    } else {
+        expect_punct(p, P_RPAREN, "(this constructor takes no arguments "
+                     "here)");
+    }
+    expect_end(p, "the constructor");
+    add_lock(p, name, col, kind, arg);
+}
+
 /* A module-level assignment: NAME = NUMBER (a module variable, shared by
- * every thread) or NAME = threading.Lock() / asyncio.Lock(). */
+ * every thread) or NAME = threading.Lock(), asyncio.Semaphore(2), ...:
+ * a sync object (sync.h). */
 static void parse_module_assign(struct parser *p)
 {
     const struct token *t = tok(p);
@@ -1090,14 +1159,7 @@ static void parse_module_assign(struct parser *p)
                     is_async ? "asyncio" : "threading");
         advance(p);
         advance(p);
-        if (!at_name(p, "Lock"))
-            fail_at(p, p->ln->no, tok(p)->col, "only %s.Lock() is available",
-                    is_async ? "asyncio" : "threading");
-        advance(p);
-        expect_punct(p, P_LPAREN, "after Lock");
-        expect_punct(p, P_RPAREN, "(Lock() takes no arguments)");
-        expect_end(p, "the lock");
-        add_lock(p, name, col, is_async);
+        parse_sync_ctor(p, name, col, is_async);
         return;
     }
     add_shared(p, name, col);

@@ -191,9 +191,13 @@ struct program {
     int nglobals;
     const char **global_names;
     int64_t *global_init;
+    /* The sync objects (sync.h): locks, semaphores ...; "lock" is their
+     * old name, kept where the trace and the UI say it. */
     int nlocks;
     const char **lock_names;
-    uint8_t *lock_async;        /* per lock: an asyncio.Lock */
+    uint8_t *lock_async;        /* per object: an asyncio one */
+    uint8_t *lock_kind;         /* per object: enum sync_kind */
+    int64_t *lock_arg;          /* per object: its constructor's argument */
 };
 
 /* Limits on compiled code. */

@@ -1,4 +1,4 @@
-/* sim.c - the simulator core: ticks, CPUs, queues, timers, locks, trace.
+/* sim.c - the simulator core: ticks, CPUs, queues, timers, sync objects, trace.
  *
  * The per-mode policy lives in sched_*.c; this file is the mechanism they
  * share.  A tick: the mode (or the scripted schedule) dispatches tasks to
@@ -232,75 +232,64 @@ void sim_wait_off_cpu(struct sim *s, int t, int cpu, int kind, int64_t n)
     sim_start_timer(s, t, TS_BLOCKED, s->now + 1, sat_add(s->now + 1, n), kind);
 }
 
-/* ---- locks --------------------------------------------------------------------- */
+/* ---- synchronization objects (sync.h) ------------------------------------------ */
 
-static int16_t *owner_of(struct sim *s, int space, int lock)
+static struct sync_obj *sync_of(const struct sim *s, int space, int obj)
 {
-    return &s->owner[space * s->nlocks + lock];
+    return &s->sync[space * s->nlocks + obj];
 }
 
-static void acquire(struct sim *s, int t, int cpu, int lock)
+/* t asks sync object obj (in its memory space) to do method.  Returns the
+ * error the task fails with, or ERR_NONE. */
+static int sync_op(struct sim *s, int t, int cpu, int obj, int method,
+                   int64_t arg)
 {
     struct sim_task *T = &s->tasks[t];
-    int16_t *own = owner_of(s, T->space, lock);
+    struct sync_obj *o = sync_of(s, T->space, obj);
+    struct sync_wake wake;
     struct trace_event *ev;
-    int holder = *own;
+    int err;
 
-    if (holder < 0) {
-        *own = (int16_t)t;
+    wake.n = 0;
+    switch (sync_request(o, t, method, arg, &wake, &err)) {
+    case SYNC_ERROR:
+        return err;
+    case SYNC_BLOCKED: {
+        int holder = sync_holder(o);
+
+        T->lock = (int16_t)obj;
+        if ((ev = event(s, s->now, EV_LOCK_WAIT, t)) != NULL) {
+            ev->arg2 = (int16_t)obj;
+            ev->other = (int16_t)holder;
+        }
+        sim_switch_away(s, cpu, SW_LOCK, holder, obj, -1);
+        T->seq = ++s->seqno;
+        sim_set_state(s, t, TS_LOCK_WAIT, s->now + 1, SW_LOCK);
+        return ERR_NONE;
+    }
+    case SYNC_GRANTED:
+        break;
+    }
+    if (method == SYNC_ACQUIRE) {
         if ((ev = event(s, s->now, EV_ACQUIRE, t)) != NULL)
-            ev->arg2 = (int16_t)lock;
-        return;
+            ev->arg2 = (int16_t)obj;
+        return ERR_NONE;
     }
-    T->lock = (int16_t)lock;
-    if ((ev = event(s, s->now, EV_LOCK_WAIT, t)) != NULL) {
-        ev->arg2 = (int16_t)lock;
-        ev->other = (int16_t)holder;
+    if ((ev = event(s, s->now, EV_RELEASE, t)) != NULL) {
+        ev->arg2 = (int16_t)obj;
+        ev->other = (int16_t)(wake.n ? wake.tasks[0] : -1);
     }
-    sim_switch_away(s, cpu, SW_LOCK, holder, lock, -1);
-    T->seq = ++s->seqno;
-    sim_set_state(s, t, TS_LOCK_WAIT, s->now + 1, SW_LOCK);
-}
+    /* Hand-off: each task woken has what it waited for at once. */
+    for (int i = 0; i < wake.n; i++) {
+        int w = wake.tasks[i];
 
-static int first_waiter(const struct sim *s, int space, int lock)
-{
-    int best = -1;
-
-    for (int t = 0; t < s->ntasks; t++) {
-        const struct sim_task *W = &s->tasks[t];
-
-        if (W->state == TS_LOCK_WAIT && W->lock == lock && W->space == space &&
-            (best < 0 || W->seq < s->tasks[best].seq))
-            best = t;
-    }
-    return best;
-}
-
-static int release(struct sim *s, int t, int lock)
-{
-    struct sim_task *T = &s->tasks[t];
-    int16_t *own = owner_of(s, T->space, lock);
-    int w;
-    struct trace_event *ev;
-
-    if (*own < 0)
-        return -1;
-    w = first_waiter(s, T->space, lock);
-    ev = event(s, s->now, EV_RELEASE, t);
-    if (ev) {
-        ev->arg2 = (int16_t)lock;
-        ev->other = (int16_t)w;
-    }
-    *own = (int16_t)w;
-    if (w >= 0) {
-        /* FIFO hand-off: the first waiter owns the lock at once. */
         if ((ev = event(s, s->now, EV_ACQUIRE, w)) != NULL)
-            ev->arg2 = (int16_t)lock;
+            ev->arg2 = (int16_t)obj;
         s->tasks[w].lock = -1;
         s->tasks[w].tie = -1;
         s->ops->runnable(s, w, s->now + 1, 0);
     }
-    return 0;
+    return ERR_NONE;
 }
 
 /* ---- running one tick of one CPU ------------------------------------------------- */
@@ -396,13 +385,13 @@ static void exec(struct sim *s, int cpu)
     case VM_AWAIT_IO:
         s->ops->await_wait(s, t, cpu, eff.status, eff.value);
         break;
-    case VM_ACQUIRE:
-        acquire(s, t, cpu, eff.index);
+    case VM_SYNC: {
+        int err = sync_op(s, t, cpu, eff.index, eff.method, eff.value);
+
+        if (err != ERR_NONE)
+            sim_fail_task(s, t, err, eff.index);
         break;
-    case VM_RELEASE:
-        if (release(s, t, eff.index) < 0)
-            sim_fail_task(s, t, ERR_RELEASE_UNLOCKED, eff.index);
-        break;
+    }
     case VM_PRINT:
         print_effect(s, t, &eff);
         break;
@@ -596,7 +585,7 @@ static void deadlock(struct sim *s)
         ev = event(s, s->now, EV_DEADLOCK, t);
         if (ev && T->state == TS_LOCK_WAIT) {
             ev->arg2 = T->lock;
-            ev->other = *owner_of(s, T->space, T->lock);
+            ev->other = (int16_t)sync_holder(sync_of(s, T->space, T->lock));
         }
     }
     finish(s, TRACE_DEADLOCK, s->now);
@@ -782,9 +771,10 @@ struct sim *sim_new(const struct lesson *L, int scene,
     for (int sp = 0; sp < s->nspaces; sp++)
         for (int g = 0; g < s->nglobals; g++)
             atomic_init(&s->mem[sp * s->nglobals + g], P->global_init[g]);
-    s->owner = xmalloc(sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks + 1));
-    for (int i = 0; i < s->nspaces * s->nlocks; i++)
-        s->owner[i] = -1;
+    s->sync = xcalloc((size_t)(s->nspaces * s->nlocks + 1), sizeof(*s->sync));
+    for (int sp = 0; sp < s->nspaces; sp++)
+        for (int i = 0; i < s->nlocks; i++)
+            sync_init(sync_of(s, sp, i), P->lock_kind[i], P->lock_arg[i]);
     s->rng = cfg->seed;
     s->next_wake = INT64_MAX;
     s->gil_holder = -1;
@@ -833,7 +823,7 @@ void sim_free(struct sim *s)
     free(s->cpus);
     free(s->pending_switch);
     free(s->mem);
-    free(s->owner);
+    free(s->sync);
     schedule_done(&s->sched);
     free(s->turns);
     trace_free(s->tr);
@@ -862,7 +852,7 @@ size_t sim_state_size(const struct sim *s)
                (size_t)s->ntasks * TASK_CORE_SIZE +
                sizeof(int) * 2 * (size_t)s->ncpus +
                sizeof(int64_t) * (size_t)(s->nspaces * s->nglobals) +
-               sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks);
+               sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks);
 
     for (int t = 0; t < s->ntasks; t++)
         n += vm_state_size(&s->tasks[t].vm);
@@ -909,7 +899,7 @@ void sim_save(const struct sim *s, unsigned char *out)
         memcpy(out, &v, sizeof(v));
         out += sizeof(v);
     }
-    memcpy(out, s->owner, sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks));
+    memcpy(out, s->sync, sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks));
 }
 
 void sim_restore(struct sim *s, const unsigned char *in)
@@ -951,7 +941,7 @@ void sim_restore(struct sim *s, const unsigned char *in)
         in += sizeof(v);
         atomic_store_explicit(&s->mem[i], v, memory_order_relaxed);
     }
-    memcpy(s->owner, in, sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks));
+    memcpy(s->sync, in, sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks));
 }
 
 /* Rank of t's seq among the tasks for which same() holds. */
@@ -970,12 +960,6 @@ static int rank_of(const struct sim *s, int t,
 static int same_queue(const struct sim_task *a, const struct sim_task *b)
 {
     return queued(a) && queued(b);
-}
-
-static int same_lock(const struct sim_task *a, const struct sim_task *b)
-{
-    return a->state == TS_LOCK_WAIT && b->state == TS_LOCK_WAIT &&
-           a->lock == b->lock && a->space == b->space;
 }
 
 static int same_timer(const struct sim_task *a, const struct sim_task *b)
@@ -1018,7 +1002,8 @@ static unsigned char *canon_part(unsigned char *start, unsigned char *end)
 
 void sim_canon(const struct sim *s, struct strbuf *out)
 {
-    size_t fields = 4 + (size_t)(s->nspaces * (s->nglobals + s->nlocks));
+    size_t fields = 4 + (size_t)(s->nspaces * (s->nglobals +
+                                               s->nlocks * SYNC_CANON_MAX));
     unsigned char *p, *part;
     /* When every turn is chosen, the order of the ready queue and of
      * timers that end together decides nothing except in asyncio, where
@@ -1041,8 +1026,13 @@ void sim_canon(const struct sim *s, struct strbuf *out)
     p = canon_int(p, s->ndone);
     for (int i = 0; i < s->nspaces * s->nglobals; i++)
         p = canon_int(p, atomic_load_explicit(&s->mem[i], memory_order_relaxed));
-    for (int i = 0; i < s->nspaces * s->nlocks; i++)
-        p = canon_int(p, s->owner[i]);
+    for (int i = 0; i < s->nspaces * s->nlocks; i++) {
+        int64_t f[SYNC_CANON_MAX];
+        int nf = sync_canon(&s->sync[i], f);
+
+        for (int k = 0; k < nf; k++)
+            p = canon_int(p, f[k]);
+    }
     for (int t = 0; t < s->ntasks; t++) {
         const struct sim_task *T = &s->tasks[t];
         const struct vm *vm = &T->vm;
@@ -1054,7 +1044,8 @@ void sim_canon(const struct sim *s, struct strbuf *out)
         p = canon_int(p, T->busy_kind);
         p = canon_int(p, has_timer(T) ? T->wake - s->now : -1);
         p = canon_int(p, T->lock);
-        p = canon_int(p, T->state == TS_LOCK_WAIT ? rank_of(s, t, same_lock) :
+        p = canon_int(p, T->state == TS_LOCK_WAIT ?
+                      sync_waiter_rank(sync_of(s, T->space, T->lock), t) :
                       !fifo ? -1 :
                       queued(T) ? rank_of(s, t, same_queue) :
                       has_timer(T) ? rank_of(s, t, same_timer) : -1);
@@ -1247,7 +1238,12 @@ int64_t sim_global(const struct sim *s, int space, int g)
 
 int sim_lock_owner(const struct sim *s, int space, int lock)
 {
-    return s->owner[space * s->nlocks + lock];
+    return sync_holder(sync_of(s, space, lock));
+}
+
+const struct sync_obj *sim_sync(const struct sim *s, int space, int obj)
+{
+    return sync_of(s, space, obj);
 }
 
 /* Tasks for which keep() holds, ordered by key() then seq. */
@@ -1291,17 +1287,6 @@ static int keep_timer(const struct sim_task *T, const void *arg)
     return has_timer(T);
 }
 
-struct lock_key {
-    int space, lock;
-};
-
-static int keep_waiter(const struct sim_task *T, const void *arg)
-{
-    const struct lock_key *k = arg;
-
-    return T->state == TS_LOCK_WAIT && T->lock == k->lock && T->space == k->space;
-}
-
 int sim_ready_queue(const struct sim *s, int *tasks)
 {
     return ordered(s, tasks, keep_queued, NULL, 0);
@@ -1318,7 +1303,9 @@ int sim_timers(const struct sim *s, int *tasks, int64_t *when)
 
 int sim_lock_waiters(const struct sim *s, int space, int lock, int *tasks)
 {
-    struct lock_key k = {space, lock};
+    const struct sync_obj *o = sync_of(s, space, lock);
 
-    return ordered(s, tasks, keep_waiter, &k, 0);
+    for (int i = 0; i < o->nwait; i++)
+        tasks[i] = o->waiters[i];
+    return o->nwait;
 }

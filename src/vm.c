@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "sync.h"
+
 const char *const vm_error_text[ERR_COUNT] = {
 #define X(id, text) text,
     VM_ERRORS(X)
@@ -232,6 +234,15 @@ static void call_done(struct vm_frame *fr, int64_t *slots, int nargs,
     slots[fr->sp++] = result;
 }
 
+/* The task asks sync object obj to do method (with arg). */
+static void want_sync(struct vm_effect *eff, int obj, int method, int64_t arg)
+{
+    eff->status = VM_SYNC;
+    eff->index = obj;
+    eff->method = (uint8_t)method;
+    eff->value = arg;
+}
+
 /* A number of ticks to wait or compute: a number, not negative. */
 static int ticks_ok(int64_t v, struct vm_effect *eff)
 {
@@ -319,14 +330,12 @@ static void do_call(struct vm *vm, const struct program *prog,
     }
     case CK_ACQUIRE:
         call_done(fr, vm->slots, n, 1);
-        eff->status = VM_ACQUIRE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_ACQUIRE, 1);
         return;
     case CK_RELEASE:
     case CK_EXIT:
         call_done(fr, vm->slots, n, NONE);
-        eff->status = VM_RELEASE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_RELEASE, 1);
         return;
     case CK_AACQUIRE:
         call_done(fr, vm->slots, n, VM_REF(REF_LOCKWAIT, in->b));
@@ -381,15 +390,13 @@ static void do_send(struct vm *vm, const struct program *prog,
         fr->sp--;
         vm->slots[fr->sp++] = 1;
         fr->pc = (uint32_t)in->a;
-        eff->status = VM_ACQUIRE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_ACQUIRE, 1);
         return;
     case CK_SEND_RELEASE:
         fr->sp--;
         vm->slots[fr->sp++] = NONE;
         fr->pc = (uint32_t)in->a;
-        eff->status = VM_RELEASE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_RELEASE, 1);
         return;
     default:
         fr->sp--;
@@ -445,6 +452,7 @@ void vm_step(struct vm *vm, const struct program *prog,
     eff->op = in->op;
     eff->checkpoint = (in->flags & IF_BREAKER) != 0;
     eff->error = ERR_NONE;
+    eff->method = 0;
     eff->pc = fr->pc;
     eff->index = in->a;
     eff->value = 0;
@@ -622,8 +630,7 @@ void vm_step(struct vm *vm, const struct program *prog,
         (void)POP();
         PUSH(VM_REF(REF_EXIT, in->b));
         PUSH(1);
-        eff->status = VM_ACQUIRE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_ACQUIRE, 1);
         break;
     case OP_BEFORE_ASYNC_WITH:
         (void)POP();
@@ -763,7 +770,10 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
             sb_printf(out, ": %s", prog->consts[eff->index].str);
         break;
     case ERR_RELEASE_UNLOCKED:
-        sb_printf(out, "RuntimeError: release unlocked lock (%s)",
+    case ERR_RELEASE_UNOWNED:
+    case ERR_SEM_OVER:
+    case ERR_ALOCK_NOT_ACQUIRED:
+        sb_printf(out, "%s (%s)", vm_error_text[eff->error],
                   eff->index >= 0 && eff->index < prog->nlocks ?
                   prog->lock_names[eff->index] : "?");
         break;

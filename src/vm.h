@@ -1,8 +1,8 @@
 /* vm.h - executes one bytecode op of one task.
  *
  * The VM owns no scheduling policy: vm_step() runs exactly one op and says
- * what the task now wants (run on, compute for n ticks, wait, take or give a
- * lock, exit, or fail).  The simulator, the explorer and the real backends
+ * what the task now wants (run on, compute for n ticks, wait, ask something
+ * of a synchronization object (sync.h), exit, or fail).  The simulator, the explorer and the real backends
  * all call it, so an op means the same thing everywhere.  Shared variables
  * are _Atomic integers read and written with relaxed loads and stores: LOAD
  * and STORE are separate ops, so a real run can lose an update without the C
@@ -71,7 +71,10 @@ enum {
     X(ERR_TYPE, "TypeError: unsupported operand type(s): only numbers "     \
                 "can be computed with")                                     \
     X(ERR_TOO_LONG, "the run would go past the last tick the simulator "    \
-                    "can show")
+                    "can show")                                             \
+    X(ERR_RELEASE_UNOWNED, "RuntimeError: cannot release un-acquired lock") \
+    X(ERR_SEM_OVER, "ValueError: Semaphore released too many times")        \
+    X(ERR_ALOCK_NOT_ACQUIRED, "RuntimeError: Lock is not acquired.")
 
 enum vm_error {
 #define X(id, text) id,
@@ -89,8 +92,8 @@ enum vm_status {
     VM_IO,          /* value: ticks of blocking I/O */
     VM_AWAIT_SLEEP, /* value: ticks; the coroutine yields to the loop */
     VM_AWAIT_IO,
-    VM_ACQUIRE,     /* index: the lock */
-    VM_RELEASE,     /* index: the lock */
+    VM_SYNC,        /* index: a sync object; method: what is asked of it
+                     * (enum sync_method); value: its argument */
     VM_PRINT,       /* vals/nvals: the values printed */
     VM_EXIT,        /* the task returned from its function */
     VM_ERROR,       /* error says which; index: the local or message */
@@ -102,6 +105,7 @@ struct vm_effect {
     uint8_t op;         /* the op that ran */
     uint8_t checkpoint; /* CPython 3.13 checks its eval breaker here */
     uint8_t error;      /* enum vm_error */
+    uint8_t method;     /* VM_SYNC: enum sync_method */
     uint32_t pc;        /* where the op is */
     int32_t index;
     int64_t value;      /* the value read, written or computed; ticks */

@@ -240,9 +240,7 @@ static void rrun_free(struct rrun *r)
     }
     free(r->tasks);
     mem_uncharge(r->rec_bytes);
-    for (int i = 0; i < r->nlocks; i++)
-        rlock_destroy(&r->locks[i]);
-    free(r->locks);
+    rsync_destroy(r);
     free(r->mem);
     free(r->final);
     rgil_destroy(&r->gil);
@@ -325,9 +323,7 @@ static struct rrun *rrun_new(const struct lesson *L, int scene,
         pthread_cond_init(&T->cv, NULL);
     }
     r->mem = xcalloc((size_t)r->nglobals + 1, sizeof(*r->mem));
-    r->locks = xcalloc((size_t)r->nlocks + 1, sizeof(*r->locks));
-    for (int i = 0; i < r->nlocks; i++)
-        rlock_init(&r->locks[i]);
+    rsync_init(r);
     r->final = xcalloc((size_t)(r->nspaces * r->nglobals + 1), sizeof(int64_t));
     choose_cpus(r, res);
     if (r->be->setup(r, err) < 0) {
@@ -368,11 +364,7 @@ static void rrun_reset(struct rrun *r)
     for (int g = 0; g < r->nglobals; g++)
         atomic_store_explicit(&r->mem[g], P->global_init[g],
                               memory_order_relaxed);
-    for (int i = 0; i < r->nlocks; i++) {
-        r->locks[i].owner = -1;
-        r->locks[i].ticket = 0;
-        r->locks[i].head = r->locks[i].n = 0;
-    }
+    rsync_reset(r);
     r->gil.locked = 0;
     r->gil.holder = r->gil.last_holder = -1;
     r->gil.switches = 0;

@@ -26,6 +26,7 @@
 
 #include "real/clock.h"
 #include "real/real.h"
+#include "sync.h"
 #include "vm.h"
 
 /* ---- trace records -------------------------------------------------------- */
@@ -50,21 +51,18 @@ struct real_rec {
 /* Records kept back for a task's last events when its buffer fills. */
 enum { RREC_RESERVE = 16 };
 
-/* ---- locks ------------------------------------------------------------------- */
+/* ---- sync objects ------------------------------------------------------------ */
 
-/* A lock of the lesson as a real lock: a mutex guards the owner and a FIFO
- * of waiters; release hands the lock straight to the first waiter, as the
- * simulator does (a fair lock: a releasing thread cannot barge back in
- * ahead of the waiters, which would allow outcomes no interleaving of the
- * simulator's lock has).  ticket counts acquire attempts; each ACQUIRE
- * op's record holds its ticket, so replay knows the real order. */
-struct rlock {
-    pthread_mutex_t mu;
-    int owner;              /* task, -1 when free */
-    uint32_t ticket;
-    int head, n;            /* waiters: q[head], q[head + 1], ... */
-    int8_t q[LESSON_MAX_TASKS];
-};
+/* The lesson's sync objects (sync.h) are the same objects the simulator
+ * uses, so a real run takes exactly the decisions a simulated one can:
+ * release hands a lock or a semaphore's unit straight to the first waiter
+ * (a releasing thread cannot barge back in ahead of the waiters, which
+ * would allow outcomes the simulator has no interleaving for).  The thread
+ * backends guard all of them with one mutex (struct rrun's sync_mu); a
+ * waiter sleeps on its own condition variable until a hand-off grants it.
+ * The asyncio loop is one thread and uses them directly.  ticket counts
+ * acquire attempts per object; each ACQUIRE op's record holds its ticket,
+ * so replay knows the real order. */
 
 /* ---- the GIL ----------------------------------------------------------------- */
 
@@ -108,9 +106,9 @@ struct rtask {
     uint64_t t_end;         /* raw time it ended */
     int64_t err_off;        /* its error message in text, or -1 */
     struct strbuf text;     /* prints and messages; records hold offsets */
-    /* Lock waits (guarded by the lock's mutex). */
+    /* Sync waits (guarded by the run's sync_mu). */
     pthread_cond_t cv;
-    int waiting_lock;       /* -1 if none */
+    int waiting_lock;       /* the sync object waited for, -1 if none */
     int granted;
     atomic_int finished;    /* for the watchdog */
     int has_gil;            /* this task holds the GIL */
@@ -146,7 +144,9 @@ struct rrun {
     int ntasks, nglobals, nlocks, nspaces;
     struct rtask *tasks;
     _Atomic int64_t *mem;       /* nglobals (processes: each copies it) */
-    struct rlock *locks;
+    struct sync_obj *sync;      /* nlocks sync objects */
+    uint32_t *ticket;           /* nlocks: acquire attempts so far */
+    pthread_mutex_t sync_mu;
     struct rgil gil;
     int use_gil;
     int solo;                   /* each task alone with its memory: a lock
@@ -291,17 +291,25 @@ void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
 void rtask_print(struct rtask *T, uint64_t t, const struct program *P,
                  const struct vm_effect *eff);
 
-/* Locks for the thread backends; return 0, or -1 if the run stopped. */
-void rlock_init(struct rlock *l);
-void rlock_destroy(struct rlock *l);
-int rlock_acquire(struct rrun *r, struct rtask *T, int lock, uint64_t t);
-/* 0, or -1 if the lock was not held (an error of the task). */
-int rlock_release(struct rrun *r, struct rtask *T, int lock, uint64_t t);
+/* Sync objects (all backends): made, set to their starting state, freed. */
+void rsync_init(struct rrun *r);
+void rsync_reset(struct rrun *r);
+void rsync_destroy(struct rrun *r);
+/* T asks sync object obj to do method with arg (the thread backends: it
+ * waits here until granted).  0, -1 if the run stopped meanwhile, or the
+ * enum vm_error the task fails with. */
+int rsync_request(struct rrun *r, struct rtask *T, int obj, int method,
+                  int64_t arg, uint64_t t);
+/* Record that T asked for obj and waits (holder: whom it waits for). */
+void rsync_record_wait(struct rtask *T, uint64_t t, int obj, int holder);
+/* Record T's release of obj and the hand-offs it made. */
+void rsync_record_wake(struct rrun *r, struct rtask *T, uint64_t t, int obj,
+                       int method, const struct sync_wake *wake);
 /* Wake every waiter (after an abort). */
-void rlock_wake_all(struct rrun *r);
-/* 1 if every unfinished task waits for a lock nobody will release; fills
- * dl_lock/dl_holder. */
-int rlock_deadlocked(struct rrun *r);
+void rsync_wake_all(struct rrun *r);
+/* 1 if every unfinished task waits for a sync object nobody will release;
+ * fills dl_lock/dl_holder. */
+int rsync_deadlocked(struct rrun *r);
 
 /* The GIL (gil.c). */
 void rgil_init(struct rgil *g, int64_t interval_ns);

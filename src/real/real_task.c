@@ -84,7 +84,7 @@ void rrun_abort(struct rrun *r, enum rabort why)
     pthread_mutex_lock(&r->sleep_mu);
     pthread_cond_broadcast(&r->sleep_cv);
     pthread_mutex_unlock(&r->sleep_mu);
-    rlock_wake_all(r);
+    rsync_wake_all(r);
     if (r->use_gil)
         rgil_wake_all(r);
 }
@@ -220,19 +220,30 @@ int rrun_busy(struct rrun *r, struct rtask *T, int64_t ticks)
     return 0;
 }
 
-/* ---- locks ------------------------------------------------------------------------ */
+/* ---- sync objects ------------------------------------------------------------------ */
 
-void rlock_init(struct rlock *l)
+void rsync_init(struct rrun *r)
 {
-    pthread_mutex_init(&l->mu, NULL);
-    l->owner = -1;
-    l->ticket = 0;
-    l->head = l->n = 0;
+    pthread_mutex_init(&r->sync_mu, NULL);
+    r->sync = xcalloc((size_t)r->nlocks + 1, sizeof(*r->sync));
+    r->ticket = xcalloc((size_t)r->nlocks + 1, sizeof(*r->ticket));
 }
 
-void rlock_destroy(struct rlock *l)
+void rsync_reset(struct rrun *r)
 {
-    pthread_mutex_destroy(&l->mu);
+    for (int i = 0; i < r->nlocks; i++) {
+        sync_init(&r->sync[i], r->P->lock_kind[i], r->P->lock_arg[i]);
+        r->ticket[i] = 0;
+    }
+}
+
+void rsync_destroy(struct rrun *r)
+{
+    pthread_mutex_destroy(&r->sync_mu);
+    free(r->sync);
+    free(r->ticket);
+    r->sync = NULL;
+    r->ticket = NULL;
 }
 
 /* The ACQUIRE op just recorded gets its ticket as its value. */
@@ -242,119 +253,121 @@ static void set_ticket(struct rtask *T, uint32_t ticket)
         T->rec[T->nrec - 1].value = ticket;
 }
 
-static void record_acquire(struct rtask *T, uint64_t t, int lock)
+static void record_acquire(struct rtask *T, uint64_t t, int obj)
 {
     struct real_rec *ev = rrec_event(T, t, EV_ACQUIRE);
 
     if (ev)
-        ev->arg2 = (int16_t)lock;
+        ev->arg2 = (int16_t)obj;
 }
 
-int rlock_acquire(struct rrun *r, struct rtask *T, int lock, uint64_t t)
+void rsync_record_wait(struct rtask *T, uint64_t t, int obj, int holder)
 {
-    struct rlock *l = &r->locks[lock];
     struct real_rec *ev;
-    int holder, got;
-
-    pthread_mutex_lock(&l->mu);
-    set_ticket(T, l->ticket++);
-    if (l->owner < 0) {
-        l->owner = T->id;
-        pthread_mutex_unlock(&l->mu);
-        record_acquire(T, t, lock);
-        return 0;
-    }
-    holder = l->owner;
-    if (r->solo) {
-        /* Nobody else shares this lock: it will never be released. */
-        pthread_mutex_unlock(&l->mu);
-        r->dl_found = 1;
-        r->dl_lock[T->id] = lock;
-        r->dl_holder[T->id] = holder;
-        return -1;
-    }
-    l->q[(l->head + l->n++) % LESSON_MAX_TASKS] = (int8_t)T->id;
-    T->waiting_lock = lock;
-    T->granted = 0;
-    pthread_mutex_unlock(&l->mu);
 
     if ((ev = rrec_event(T, t, EV_LOCK_WAIT)) != NULL) {
-        ev->arg2 = (int16_t)lock;
+        ev->arg2 = (int16_t)obj;
         ev->other = (int16_t)holder;
     }
     if ((ev = rrec_event(T, t, EV_SWITCH)) != NULL) {
         ev->why = SW_LOCK;
         ev->value = holder;
-        ev->arg2 = (int16_t)lock;
+        ev->arg2 = (int16_t)obj;
     }
-    rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, lock);
+    rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, obj);
+}
+
+void rsync_record_wake(struct rrun *r, struct rtask *T, uint64_t t, int obj,
+                       int method, const struct sync_wake *wake)
+{
+    struct real_rec *ev;
+
+    (void)r;
+    if (method == SYNC_ACQUIRE) {
+        record_acquire(T, t, obj);
+        return;
+    }
+    if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
+        ev->arg2 = (int16_t)obj;
+        ev->other = (int16_t)(wake->n ? wake->tasks[0] : -1);
+    }
+}
+
+int rsync_request(struct rrun *r, struct rtask *T, int obj, int method,
+                  int64_t arg, uint64_t t)
+{
+    struct sync_obj *o = &r->sync[obj];
+    struct sync_wake wake;
+    int holder, got, err;
+
+    wake.n = 0;
+    pthread_mutex_lock(&r->sync_mu);
+    if (method == SYNC_ACQUIRE)
+        set_ticket(T, r->ticket[obj]++);
+    switch (sync_request(o, T->id, method, arg, &wake, &err)) {
+    case SYNC_ERROR:
+        pthread_mutex_unlock(&r->sync_mu);
+        return err;
+    case SYNC_GRANTED:
+        /* Hand-offs: each task woken has what it waited for. */
+        for (int i = 0; i < wake.n; i++) {
+            r->tasks[wake.tasks[i]].granted = 1;
+            pthread_cond_signal(&r->tasks[wake.tasks[i]].cv);
+        }
+        pthread_mutex_unlock(&r->sync_mu);
+        rsync_record_wake(r, T, t, obj, method, &wake);
+        return 0;
+    case SYNC_BLOCKED:
+        break;
+    }
+    holder = sync_holder(o);
+    if (r->solo) {
+        /* Nobody else shares this object: it will never be released. */
+        sync_cancel(o, T->id);
+        pthread_mutex_unlock(&r->sync_mu);
+        r->dl_found = 1;
+        r->dl_lock[T->id] = obj;
+        r->dl_holder[T->id] = holder;
+        return -1;
+    }
+    T->waiting_lock = obj;
+    T->granted = 0;
+    pthread_mutex_unlock(&r->sync_mu);
+
+    rsync_record_wait(T, t, obj, holder);
     if (r->use_gil)
         rgil_drop(r, T, 0);
 
-    pthread_mutex_lock(&l->mu);
+    pthread_mutex_lock(&r->sync_mu);
     while (!T->granted && !rrun_aborted(r))
-        pthread_cond_wait(&T->cv, &l->mu);
+        pthread_cond_wait(&T->cv, &r->sync_mu);
     got = T->granted;
     T->waiting_lock = -1;
     T->granted = 0;
-    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_unlock(&r->sync_mu);
     if (!got)
         return -1;
-    record_acquire(T, rclock_now(), lock);
+    record_acquire(T, rclock_now(), obj);
     if (r->use_gil)
         return rgil_take(r, T);
     return 0;
 }
 
-int rlock_release(struct rrun *r, struct rtask *T, int lock, uint64_t t)
+void rsync_wake_all(struct rrun *r)
 {
-    struct rlock *l = &r->locks[lock];
-    struct real_rec *ev;
-    int w = -1;
-
-    pthread_mutex_lock(&l->mu);
-    if (l->owner < 0) {
-        pthread_mutex_unlock(&l->mu);
-        return -1;
-    }
-    if (l->n > 0) {
-        w = l->q[l->head];
-        l->head = (l->head + 1) % LESSON_MAX_TASKS;
-        l->n--;
-    }
-    l->owner = w;
-    if (w >= 0) {
-        r->tasks[w].granted = 1;
-        pthread_cond_signal(&r->tasks[w].cv);
-    }
-    pthread_mutex_unlock(&l->mu);
-    if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
-        ev->arg2 = (int16_t)lock;
-        ev->other = (int16_t)w;
-    }
-    return 0;
+    pthread_mutex_lock(&r->sync_mu);
+    for (int t = 0; t < r->ntasks; t++)
+        if (r->tasks[t].waiting_lock >= 0)
+            pthread_cond_signal(&r->tasks[t].cv);
+    pthread_mutex_unlock(&r->sync_mu);
 }
 
-void rlock_wake_all(struct rrun *r)
-{
-    for (int i = 0; i < r->nlocks; i++) {
-        struct rlock *l = &r->locks[i];
-
-        pthread_mutex_lock(&l->mu);
-        for (int k = 0; k < l->n; k++)
-            pthread_cond_signal(&r->tasks[l->q[(l->head + k) %
-                                               LESSON_MAX_TASKS]].cv);
-        pthread_mutex_unlock(&l->mu);
-    }
-}
-
-int rlock_deadlocked(struct rrun *r)
+int rsync_deadlocked(struct rrun *r)
 {
     int waiting = 0, dead = 1;
 
-    /* With every lock's mutex held, who waits for what cannot change. */
-    for (int i = 0; i < r->nlocks; i++)
-        pthread_mutex_lock(&r->locks[i].mu);
+    /* With sync_mu held, who waits for what cannot change. */
+    pthread_mutex_lock(&r->sync_mu);
     for (int t = 0; t < r->ntasks; t++) {
         const struct rtask *T = &r->tasks[t];
 
@@ -365,13 +378,12 @@ int rlock_deadlocked(struct rrun *r)
         if (T->waiting_lock >= 0 && !T->granted) {
             waiting++;
             r->dl_lock[t] = T->waiting_lock;
-            r->dl_holder[t] = r->locks[T->waiting_lock].owner;
+            r->dl_holder[t] = sync_holder(&r->sync[T->waiting_lock]);
         } else {
             dead = 0;
         }
     }
-    for (int i = r->nlocks; i-- > 0;)
-        pthread_mutex_unlock(&r->locks[i].mu);
+    pthread_mutex_unlock(&r->sync_mu);
     return dead && waiting > 0;
 }
 
@@ -539,18 +551,19 @@ void rtask_run(struct rrun *r, struct rtask *T)
                  yield_now(r, T, t, eff.status)) < 0)
                 goto out;
             break;
-        case VM_ACQUIRE:
-            if (rlock_acquire(r, T, eff.index, t) < 0)
+        case VM_SYNC: {
+            int rc = rsync_request(r, T, eff.index, eff.method, eff.value, t);
+
+            if (rc < 0)
                 goto out;
-            break;
-        case VM_RELEASE:
-            if (rlock_release(r, T, eff.index, t) < 0) {
+            if (rc > 0) {
                 eff.status = VM_ERROR;
-                eff.error = ERR_RELEASE_UNLOCKED;
+                eff.error = (uint8_t)rc;
                 rtask_fail(r, T, rclock_now(), &eff);
                 goto out;
             }
             break;
+        }
         case VM_PRINT:
             rtask_print(T, t, P, &eff);
             break;

@@ -292,7 +292,7 @@ static int same_ops(const struct trace *a,
     for (size_t i = 0; i < a->nops; i++)
         if (a->ops[i].task != b->ops[i].task || a->ops[i].pc != b->ops[i].pc ||
             (a->ops[i].value != b->ops[i].value &&
-             a->ops[i].status != VM_ACQUIRE) ||
+             a->ops[i].status != VM_SYNC) ||
             a->ops[i].status != b->ops[i].status) {
             printf("    op %zu differs: task %d pc %u value %lld / task %d pc "
                    "%u value %lld\n", i, a->ops[i].task, a->ops[i].pc,
