@@ -161,7 +161,8 @@ void sim_fill_cpus(struct sim *s)
 
 static int has_timer(const struct sim_task *T)
 {
-    return (T->state == TS_BLOCKED || T->state == TS_STARTING) && T->wake >= 0;
+    return (T->state == TS_BLOCKED || T->state == TS_STARTING ||
+            T->state == TS_LOCK_WAIT) && T->wake >= 0;
 }
 
 static void update_next_wake(struct sim *s)
@@ -194,6 +195,8 @@ void sim_start_task(struct sim *s, int t, int64_t at)
     s->ops->runnable(s, t, at, 0);
 }
 
+static void sync_timed_out(struct sim *s, int t);
+
 /* Wake every task whose timer is due, earliest first, ties in the order
  * the timers were set. */
 static void fire_timers(struct sim *s)
@@ -214,7 +217,9 @@ static void fire_timers(struct sim *s)
             break;
         }
         s->tasks[best].wake = -1;
-        if (s->tasks[best].state == TS_STARTING) {
+        if (s->tasks[best].state == TS_LOCK_WAIT) {
+            sync_timed_out(s, best);
+        } else if (s->tasks[best].state == TS_STARTING) {
             sim_start_task(s, best, s->now);
         } else {
             event(s, s->now, EV_WAKE, best);
@@ -239,57 +244,119 @@ static struct sync_obj *sync_of(const struct sim *s, int space, int obj)
     return &s->sync[space * s->nlocks + obj];
 }
 
-/* t asks sync object obj (in its memory space) to do method.  Returns the
- * error the task fails with, or ERR_NONE. */
-static int sync_op(struct sim *s, int t, int cpu, int obj, int method,
-                   int64_t arg)
+/* The queue t waits in, in obj, recorded so that reports can say what
+ * it waits for. */
+static int wait_queue(const struct sim *s, int t, int obj)
+{
+    return sync_wait_queue(sync_of(s, s->tasks[t].space, obj), t);
+}
+
+/* Tasks a request lets go on: each has what it waited for at once. */
+static void wake_tasks(struct sim *s, int t, int obj,
+                       const struct sync_wake *wake, int method)
+{
+    struct trace_event *ev;
+
+    for (int i = 0; i < wake->nmoved; i++)
+        s->tasks[wake->moved[i]].lock = (int16_t)wake->moved_to;
+    for (int i = 0; i < wake->n; i++) {
+        int w = wake->tasks[i];
+        struct sim_task *W = &s->tasks[w];
+        int held = W->lock >= 0 ? W->lock : obj;
+
+        if (method == SYNC_RELEASE && sync_is_lock(s->prog->lock_kind[held])) {
+            if ((ev = event(s, s->now, EV_ACQUIRE, w)) != NULL)
+                ev->arg2 = (int16_t)held;
+        } else if ((ev = event(s, s->now, EV_WAKE, w)) != NULL) {
+            ev->arg2 = (int16_t)held;
+            ev->other = (int16_t)t;
+        }
+        vm_set_result(&W->vm, wake->values[i]);
+        W->lock = -1;
+        W->wake = -1;
+        W->tie = -1;
+        s->ops->runnable(s, w, s->now + 1, 0);
+    }
+}
+
+/* t asks sync object obj (in its memory space) for what eff says.
+ * Returns the error the task fails with, or ERR_NONE. */
+static int sync_op(struct sim *s, int t, int cpu, const struct vm_effect *eff)
 {
     struct sim_task *T = &s->tasks[t];
-    struct sync_obj *o = sync_of(s, T->space, obj);
+    int obj = eff->index;
+    struct sync_call call = {eff->method, eff->value, eff->block,
+                             eff->timeout};
     struct sync_wake wake;
+    struct sync_reply r;
     struct trace_event *ev;
-    int err;
 
-    wake.n = 0;
-    switch (sync_request(o, t, method, arg, &wake, &err)) {
+    wake.n = wake.nmoved = 0;
+    switch (sync_request(sync_of(s, T->space, 0), obj, t, &call, &wake, &r)) {
     case SYNC_ERROR:
-        return err;
+        return r.err;
     case SYNC_BLOCKED: {
-        int holder = sync_holder(o);
+        int in = r.waits_in;
+        int holder = sync_holder(sync_of(s, T->space, in));
+        int q = wait_queue(s, t, in);
 
-        T->lock = (int16_t)obj;
+        /* A condition's wait also lets go of its lock. */
+        wake_tasks(s, t, in, &wake, SYNC_RELEASE);
+        T->lock = (int16_t)in;
         if ((ev = event(s, s->now, EV_LOCK_WAIT, t)) != NULL) {
-            ev->arg2 = (int16_t)obj;
+            ev->arg2 = (int16_t)in;
             ev->other = (int16_t)holder;
+            ev->arg = q;
         }
-        sim_switch_away(s, cpu, SW_LOCK, holder, obj, -1);
+        sim_switch_away(s, cpu, SW_LOCK,
+                        sync_wait_arg(sync_of(s, T->space, in), t), in, -1);
         T->seq = ++s->seqno;
+        T->wake = -1;
         sim_set_state(s, t, TS_LOCK_WAIT, s->now + 1, SW_LOCK);
+        if (call.timeout > 0) {
+            /* a timed wait: the timer gives up on it (sync_timeout) */
+            T->wake = sat_add(s->now + 1, call.timeout);
+            if (T->wake > SIM_MAX_TICKS + 1)
+                T->wake = SIM_MAX_TICKS + 1;
+            if (T->wake < s->next_wake)
+                s->next_wake = T->wake;
+        }
         return ERR_NONE;
     }
     case SYNC_GRANTED:
         break;
     }
-    if (method == SYNC_ACQUIRE) {
-        if ((ev = event(s, s->now, EV_ACQUIRE, t)) != NULL)
-            ev->arg2 = (int16_t)obj;
-        return ERR_NONE;
-    }
-    if ((ev = event(s, s->now, EV_RELEASE, t)) != NULL) {
-        ev->arg2 = (int16_t)obj;
+    vm_set_result(&T->vm, r.value);
+    if (call.method == SYNC_ACQUIRE && r.value == 1 &&
+        (ev = event(s, s->now, EV_ACQUIRE, t)) != NULL)
+        ev->arg2 = (int16_t)r.waits_in;
+    if (call.method == SYNC_RELEASE &&
+        (ev = event(s, s->now, EV_RELEASE, t)) != NULL) {
+        ev->arg2 = (int16_t)r.waits_in;
         ev->other = (int16_t)(wake.n ? wake.tasks[0] : -1);
     }
-    /* Hand-off: each task woken has what it waited for at once. */
-    for (int i = 0; i < wake.n; i++) {
-        int w = wake.tasks[i];
-
-        if ((ev = event(s, s->now, EV_ACQUIRE, w)) != NULL)
-            ev->arg2 = (int16_t)obj;
-        s->tasks[w].lock = -1;
-        s->tasks[w].tie = -1;
-        s->ops->runnable(s, w, s->now + 1, 0);
-    }
+    wake_tasks(s, t, obj, &wake, call.method);
     return ERR_NONE;
+}
+
+/* A timed wait in a sync object ran out (fire_timers). */
+static void sync_timed_out(struct sim *s, int t)
+{
+    struct sim_task *T = &s->tasks[t];
+    struct sync_reply r;
+    struct trace_event *ev;
+
+    if (sync_timeout(sync_of(s, T->space, T->lock), t, &r) == SYNC_ERROR) {
+        T->lock = -1;
+        sim_fail_task(s, t, r.err, 0);
+        return;
+    }
+    if ((ev = event(s, s->now, EV_WAKE, t)) != NULL)
+        ev->arg2 = T->lock;
+    vm_set_result(&T->vm, r.value);
+    T->lock = -1;
+    T->tie = s->now;
+    s->ops->runnable(s, t, s->now, 0);
 }
 
 /* ---- running one tick of one CPU ------------------------------------------------- */
@@ -298,7 +365,8 @@ static void end_task(struct sim *s, int t, int cpu, int state)
 {
     struct sim_task *T = &s->tasks[t];
 
-    take_off(s, cpu);
+    if (cpu >= 0)
+        take_off(s, cpu);   /* (a timed wait that raised is off any CPU) */
     T->end = s->now + 1;
     T->busy = 0;
     T->busy_kind = BUSY_NONE;
@@ -386,7 +454,7 @@ static void exec(struct sim *s, int cpu)
         s->ops->await_wait(s, t, cpu, eff.status, eff.value);
         break;
     case VM_SYNC: {
-        int err = sync_op(s, t, cpu, eff.index, eff.method, eff.value);
+        int err = sync_op(s, t, cpu, &eff);
 
         if (err != ERR_NONE)
             sim_fail_task(s, t, err, eff.index);
@@ -586,6 +654,7 @@ static void deadlock(struct sim *s)
         if (ev && T->state == TS_LOCK_WAIT) {
             ev->arg2 = T->lock;
             ev->other = (int16_t)sync_holder(sync_of(s, T->space, T->lock));
+            ev->arg = wait_queue(s, t, T->lock);
         }
     }
     finish(s, TRACE_DEADLOCK, s->now);
@@ -774,7 +843,8 @@ struct sim *sim_new(const struct lesson *L, int scene,
     s->sync = xcalloc((size_t)(s->nspaces * s->nlocks + 1), sizeof(*s->sync));
     for (int sp = 0; sp < s->nspaces; sp++)
         for (int i = 0; i < s->nlocks; i++)
-            sync_init(sync_of(s, sp, i), P->lock_kind[i], P->lock_arg[i]);
+            sync_init(sync_of(s, sp, i), P->lock_kind[i], P->lock_arg[i],
+                      P->lock_link[i]);
     s->rng = cfg->seed;
     s->next_wake = INT64_MAX;
     s->gil_holder = -1;
@@ -1015,7 +1085,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
      * varint, and each part is a fixed sequence of fields whose counts
      * (frames, stack depth) come before the arrays they size. */
     for (int t = 0; t < s->ntasks; t++)
-        fields += 12 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+        fields += 13 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     sb_clear(out);
     XGROW(out->s, out->cap, fields * 10 + 10 * (size_t)(s->ntasks + 1) + 1);
     part = (unsigned char *)out->s;
@@ -1055,6 +1125,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
         p = canon_int(p, T->cpu >= 0);
         p = canon_int(p, vm->nframes);
         p = canon_int(p, vm->cur);
+        p = canon_int(p, vm->pend);
         for (int f = 0; f < vm->nframes; f++) {
             const struct vm_frame *fr = &vm->frames[f];
 
@@ -1306,6 +1377,6 @@ int sim_lock_waiters(const struct sim *s, int space, int lock, int *tasks)
     const struct sync_obj *o = sync_of(s, space, lock);
 
     for (int i = 0; i < o->nwait; i++)
-        tasks[i] = o->waiters[i];
+        tasks[i] = o->wtask[i];
     return o->nwait;
 }

@@ -202,47 +202,67 @@ static int stall(struct aio *a, struct rtask *T, uint64_t t, int kind, int64_t n
     return 0;
 }
 
-/* T asks sync object obj to do method: it may wait (the loop runs others
- * meanwhile), and tasks it hands the object to become ready.  Returns the
- * error the task fails with, or ERR_NONE. */
-static int sync_op(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
-                   int obj, int method, int64_t arg)
+/* The tasks a request lets go on: they have what they waited for (their
+ * calls' results are set here, on this one thread) and are ready. */
+static void wake_tasks(struct aio *a, struct rtask *T, uint64_t t,
+                       int64_t tick, const struct sync_wake *wake)
 {
     struct rrun *r = a->r;
-    struct sync_obj *o = &r->sync[obj];
-    struct sync_wake wake;
-    struct real_rec *ev;
-    int err, holder;
 
-    wake.n = 0;
-    switch (sync_request(o, T->id, method, arg, &wake, &err)) {
+    for (int i = 0; i < wake->nmoved; i++)
+        r->tasks[wake->moved[i]].waiting_lock = wake->moved_to;
+    for (int i = 0; i < wake->n; i++) {
+        struct rtask *W = &r->tasks[wake->tasks[i]];
+        int obj = W->waiting_lock;
+
+        vm_set_result(&W->vm, wake->values[i]);
+        rsync_record_got(r, W, t, obj >= 0 ? obj : 0, T->id);
+        rrec_state(W, t, TS_READY, -1, 0, 0, -1);
+        fire_timers(a, tick);
+        ready_push(a, W->id, 0);
+    }
+}
+
+/* T asks a sync object for what eff says: it may wait (the loop runs
+ * others meanwhile), and tasks it lets go on become ready.  Returns the
+ * error the task fails with, or ERR_NONE. */
+static int sync_op(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
+                   const struct vm_effect *eff)
+{
+    struct rrun *r = a->r;
+    struct sync_call call = {eff->method, eff->value, eff->block,
+                             eff->timeout};
+    struct sync_wake wake;
+    struct sync_reply rep;
+    struct real_rec *ev;
+    int in, q, arg;
+
+    wake.n = wake.nmoved = 0;
+    switch (sync_request(r->sync, eff->index, T->id, &call, &wake, &rep)) {
     case SYNC_ERROR:
-        return err;
+        return rep.err;
     case SYNC_BLOCKED:
-        holder = sync_holder(o);
+        in = rep.waits_in;
+        q = sync_wait_queue(&r->sync[in], T->id);
+        arg = sync_wait_arg(&r->sync[in], T->id);
+        wake_tasks(a, T, t, tick, &wake);
         if ((ev = rrec_event(T, t, EV_LOCK_WAIT)) != NULL) {
-            ev->arg2 = (int16_t)obj;
-            ev->other = (int16_t)holder;
+            ev->arg2 = (int16_t)in;
+            ev->other = (int16_t)(arg >= 0 ? arg : -1);
+            ev->value = q;
         }
-        switch_away(a, T, t, SW_LOCK, holder, obj);
-        rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, obj);
-        T->waiting_lock = obj;
+        switch_away(a, T, t, SW_LOCK, arg, in);
+        rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, in);
+        T->waiting_lock = in;
         to_loop(a, T);
         T->waiting_lock = -1;
         return ERR_NONE;
     case SYNC_GRANTED:
         break;
     }
-    rsync_record_wake(r, T, t, obj, method, &wake);
-    for (int i = 0; i < wake.n; i++) {
-        struct rtask *W = &r->tasks[wake.tasks[i]];
-
-        if ((ev = rrec_event(W, t, EV_ACQUIRE)) != NULL)
-            ev->arg2 = (int16_t)obj;
-        rrec_state(W, t, TS_READY, -1, 0, 0, -1);
-        fire_timers(a, tick);
-        ready_push(a, W->id, 0);
-    }
+    vm_set_result(&T->vm, rep.value);
+    rsync_record_done(r, T, t, eff, &rep, &wake);
+    wake_tasks(a, T, t, tick, &wake);
     return ERR_NONE;
 }
 
@@ -316,7 +336,7 @@ static void coroutine(void *p)
             to_loop(a, T);
             break;
         case VM_SYNC: {
-            int err = sync_op(a, T, t, tick, eff.index, eff.method, eff.value);
+            int err = sync_op(a, T, t, tick, &eff);
 
             if (err != ERR_NONE) {
                 eff.status = VM_ERROR;
@@ -413,7 +433,9 @@ static void deadlock(struct aio *a)
         int lk = r->tasks[t].waiting_lock;
 
         r->dl_lock[t] = lk;
-        r->dl_holder[t] = lk >= 0 ? sync_holder(&r->sync[lk]) : -1;
+        r->dl_queue[t] = lk >= 0 ? sync_wait_queue(&r->sync[lk], t) : 0;
+        r->dl_holder[t] = lk >= 0 && r->dl_queue[t] == SYNC_Q_MAIN ?
+                          sync_holder(&r->sync[lk]) : -1;
     }
 }
 

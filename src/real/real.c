@@ -18,6 +18,7 @@
 #include "membudget.h"
 #include "real/coro.h"
 #include "real/real_impl.h"
+#include "sync.h"
 #include "sim.h"
 
 /* ---- options and defaults -------------------------------------------------- */
@@ -380,6 +381,8 @@ static void rrun_reset(struct rrun *r)
     sb_clear(&r->why);
     for (int t = 0; t < LESSON_MAX_TASKS; t++)
         r->dl_lock[t] = r->dl_holder[t] = -1;
+    for (int t = 0; t < LESSON_MAX_TASKS; t++)
+        r->dl_queue[t] = 0;
 }
 
 /* ---- how a run ended ---------------------------------------------------------------- */
@@ -454,16 +457,18 @@ static void rrun_finish(struct rrun *r)
                 continue;
             if (r->why.len)
                 sb_puts(&r->why, "; ");
-            if (lk >= 0)
-                sb_printf(&r->why, "%s waits for lock %s (held by %s)",
-                          r->sc->tasks[t].label, r->P->lock_names[lk],
-                          h == t ? "itself" : h >= 0 ? r->sc->tasks[h].label :
-                          "a task that has ended");
-            else
+            if (lk >= 0) {
+                sb_printf(&r->why, "%s waits for ", r->sc->tasks[t].label);
+                sync_wait_text(r->P->lock_kind[lk], r->dl_queue[t],
+                               r->P->lock_names[lk], h == t ? "itself" :
+                               h >= 0 ? r->sc->tasks[h].label :
+                               "a task that has ended", &r->why);
+            } else
                 sb_printf(&r->why, "%s cannot start", r->sc->tasks[t].label);
             if ((ev = rrec_event(T, t_stop, EV_DEADLOCK)) != NULL) {
                 ev->arg2 = (int16_t)r->dl_lock[t];
                 ev->other = (int16_t)r->dl_holder[t];
+                ev->value = r->dl_queue[t];
             }
         }
     } else if (why != RA_NONE) {

@@ -110,6 +110,9 @@ struct rtask {
     pthread_cond_t cv;
     int waiting_lock;       /* the sync object waited for, -1 if none */
     int granted;
+    int64_t result;         /* what the call returns once granted */
+    int woken_by;           /* the task whose request granted it, -1 */
+    int timed_out, timeout_err;
     atomic_int finished;    /* for the watchdog */
     int has_gil;            /* this task holds the GIL */
     pthread_t thread;
@@ -195,6 +198,7 @@ struct rrun {
     uint64_t t_abort;
     /* Deadlock: what each unfinished task waited for, and its holder. */
     int dl_lock[LESSON_MAX_TASKS], dl_holder[LESSON_MAX_TASKS];
+    int dl_queue[LESSON_MAX_TASKS];     /* the queue it waits in (sync.h) */
     int dl_found;
     struct strbuf why;          /* how the run ended, if not normally */
 
@@ -295,16 +299,20 @@ void rtask_print(struct rtask *T, uint64_t t, const struct program *P,
 void rsync_init(struct rrun *r);
 void rsync_reset(struct rrun *r);
 void rsync_destroy(struct rrun *r);
-/* T asks sync object obj to do method with arg (the thread backends: it
- * waits here until granted).  0, -1 if the run stopped meanwhile, or the
- * enum vm_error the task fails with. */
-int rsync_request(struct rrun *r, struct rtask *T, int obj, int method,
-                  int64_t arg, uint64_t t);
-/* Record that T asked for obj and waits (holder: whom it waits for). */
-void rsync_record_wait(struct rtask *T, uint64_t t, int obj, int holder);
-/* Record T's release of obj and the hand-offs it made. */
-void rsync_record_wake(struct rrun *r, struct rtask *T, uint64_t t, int obj,
-                       int method, const struct sync_wake *wake);
+/* T asks a sync object for what eff says (the thread backends: it waits
+ * here until granted, and the call's result is put on its stack).  0, -1
+ * if the run stopped meanwhile, or the enum vm_error the task fails with. */
+int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
+                  uint64_t t);
+/* Records: T waits in obj (arg: sync_wait_arg; q: its queue); T's request
+ * was granted at once; T got what it waited for (woken_by: the task that
+ * let it go on, -1 if it was a lock's hand-off). */
+void rsync_record_wait(struct rtask *T, uint64_t t, int obj, int arg, int q);
+void rsync_record_done(struct rrun *r, struct rtask *T, uint64_t t,
+                       const struct vm_effect *eff, const struct sync_reply *rep,
+                       const struct sync_wake *wake);
+void rsync_record_got(struct rrun *r, struct rtask *T, uint64_t t, int obj,
+                      int woken_by);
 /* Wake every waiter (after an abort). */
 void rsync_wake_all(struct rrun *r);
 /* 1 if every unfinished task waits for a sync object nobody will release;

@@ -232,7 +232,8 @@ void rsync_init(struct rrun *r)
 void rsync_reset(struct rrun *r)
 {
     for (int i = 0; i < r->nlocks; i++) {
-        sync_init(&r->sync[i], r->P->lock_kind[i], r->P->lock_arg[i]);
+        sync_init(&r->sync[i], r->P->lock_kind[i], r->P->lock_arg[i],
+                  r->P->lock_link[i]);
         r->ticket[i] = 0;
     }
 }
@@ -246,108 +247,174 @@ void rsync_destroy(struct rrun *r)
     r->ticket = NULL;
 }
 
-/* The ACQUIRE op just recorded gets its ticket as its value. */
+/* The op just recorded gets its ticket as its value: the order in which
+ * tasks asked an object for something that may wait. */
 static void set_ticket(struct rtask *T, uint32_t ticket)
 {
     if (T->nrec > 0 && T->rec[T->nrec - 1].kind == REC_OP)
         T->rec[T->nrec - 1].value = ticket;
 }
 
-static void record_acquire(struct rtask *T, uint64_t t, int obj)
+/* T got what it waited for in obj (or what it asked for at once). */
+void rsync_record_got(struct rrun *r, struct rtask *T, uint64_t t, int obj,
+                      int woken_by)
 {
-    struct real_rec *ev = rrec_event(T, t, EV_ACQUIRE);
+    struct real_rec *ev;
 
-    if (ev)
+    if (sync_is_lock(r->P->lock_kind[obj])) {
+        if ((ev = rrec_event(T, t, EV_ACQUIRE)) != NULL)
+            ev->arg2 = (int16_t)obj;
+    } else if ((ev = rrec_event(T, t, EV_WAKE)) != NULL) {
         ev->arg2 = (int16_t)obj;
+        ev->other = (int16_t)woken_by;
+    }
 }
 
-void rsync_record_wait(struct rtask *T, uint64_t t, int obj, int holder)
+void rsync_record_wait(struct rtask *T, uint64_t t, int obj, int arg, int q)
 {
     struct real_rec *ev;
 
     if ((ev = rrec_event(T, t, EV_LOCK_WAIT)) != NULL) {
         ev->arg2 = (int16_t)obj;
-        ev->other = (int16_t)holder;
+        ev->other = (int16_t)(arg >= 0 ? arg : -1);
+        ev->value = q;
     }
     if ((ev = rrec_event(T, t, EV_SWITCH)) != NULL) {
         ev->why = SW_LOCK;
-        ev->value = holder;
+        ev->value = arg;
         ev->arg2 = (int16_t)obj;
     }
     rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, obj);
 }
 
-void rsync_record_wake(struct rrun *r, struct rtask *T, uint64_t t, int obj,
-                       int method, const struct sync_wake *wake)
+void rsync_record_done(struct rrun *r, struct rtask *T, uint64_t t,
+                       const struct vm_effect *eff, const struct sync_reply *rep,
+                       const struct sync_wake *wake)
 {
     struct real_rec *ev;
 
     (void)r;
-    if (method == SYNC_ACQUIRE) {
-        record_acquire(T, t, obj);
-        return;
-    }
-    if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
-        ev->arg2 = (int16_t)obj;
+    if (eff->method == SYNC_ACQUIRE && rep->value == 1) {
+        if ((ev = rrec_event(T, t, EV_ACQUIRE)) != NULL)
+            ev->arg2 = (int16_t)rep->waits_in;
+    } else if (eff->method == SYNC_RELEASE &&
+               (ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
+        ev->arg2 = (int16_t)rep->waits_in;
         ev->other = (int16_t)(wake->n ? wake->tasks[0] : -1);
     }
 }
 
-int rsync_request(struct rrun *r, struct rtask *T, int obj, int method,
-                  int64_t arg, uint64_t t)
+/* Let the tasks a request woke go on (sync_mu held). */
+static void deliver(struct rrun *r, int waker, const struct sync_wake *w)
 {
-    struct sync_obj *o = &r->sync[obj];
-    struct sync_wake wake;
-    int holder, got, err;
+    for (int i = 0; i < w->nmoved; i++)
+        r->tasks[w->moved[i]].waiting_lock = w->moved_to;
+    for (int i = 0; i < w->n; i++) {
+        struct rtask *W = &r->tasks[w->tasks[i]];
 
-    wake.n = 0;
+        W->granted = 1;
+        W->result = w->values[i];
+        W->woken_by = waker;
+        pthread_cond_signal(&W->cv);
+    }
+}
+
+/* Wait (sync_mu held) until granted, the run stops, or the timeout (ns
+ * from now, 0 for none) passes; then the wait is given up. */
+static void wait_granted(struct rrun *r, struct rtask *T, uint64_t timeout_ns)
+{
+    struct timespec ts;
+
+    if (timeout_ns) {
+        uint64_t until;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        until = rclock_add((uint64_t)ts.tv_sec * 1000000000u +
+                           (uint64_t)ts.tv_nsec, timeout_ns);
+        ts.tv_sec = (time_t)(until / 1000000000u);
+        ts.tv_nsec = (long)(until % 1000000000u);
+    }
+    while (!T->granted && !rrun_aborted(r)) {
+        if (!timeout_ns) {
+            pthread_cond_wait(&T->cv, &r->sync_mu);
+        } else if (pthread_cond_timedwait(&T->cv, &r->sync_mu, &ts) ==
+                   ETIMEDOUT && !T->granted) {
+            struct sync_reply rep;
+
+            T->timed_out = 1;
+            if (sync_timeout(&r->sync[T->waiting_lock], T->id, &rep) ==
+                SYNC_ERROR)
+                T->timeout_err = rep.err;
+            T->result = rep.value;
+            T->granted = 1;
+            T->woken_by = -1;
+        }
+    }
+}
+
+int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
+                  uint64_t t)
+{
+    int obj = eff->index, in, arg, q, got;
+    struct sync_call call = {eff->method, eff->value, eff->block,
+                             eff->timeout};
+    struct sync_wake wake;
+    struct sync_reply rep;
+
+    wake.n = wake.nmoved = 0;
     pthread_mutex_lock(&r->sync_mu);
-    if (method == SYNC_ACQUIRE)
+    if (sync_method_may_wait(r->P->lock_kind[obj], eff->method))
         set_ticket(T, r->ticket[obj]++);
-    switch (sync_request(o, T->id, method, arg, &wake, &err)) {
+    switch (sync_request(r->sync, obj, T->id, &call, &wake, &rep)) {
     case SYNC_ERROR:
         pthread_mutex_unlock(&r->sync_mu);
-        return err;
+        return rep.err;
     case SYNC_GRANTED:
-        /* Hand-offs: each task woken has what it waited for. */
-        for (int i = 0; i < wake.n; i++) {
-            r->tasks[wake.tasks[i]].granted = 1;
-            pthread_cond_signal(&r->tasks[wake.tasks[i]].cv);
-        }
+        deliver(r, T->id, &wake);
         pthread_mutex_unlock(&r->sync_mu);
-        rsync_record_wake(r, T, t, obj, method, &wake);
+        vm_set_result(&T->vm, rep.value);
+        rsync_record_done(r, T, t, eff, &rep, &wake);
         return 0;
     case SYNC_BLOCKED:
         break;
     }
-    holder = sync_holder(o);
+    in = rep.waits_in;
+    arg = sync_wait_arg(&r->sync[in], T->id);
+    q = sync_wait_queue(&r->sync[in], T->id);
+    deliver(r, T->id, &wake);   /* a condition's wait lets go of its lock */
     if (r->solo) {
         /* Nobody else shares this object: it will never be released. */
-        sync_cancel(o, T->id);
+        sync_cancel(&r->sync[in], T->id);
         pthread_mutex_unlock(&r->sync_mu);
         r->dl_found = 1;
-        r->dl_lock[T->id] = obj;
-        r->dl_holder[T->id] = holder;
+        r->dl_lock[T->id] = in;
+        r->dl_holder[T->id] = q == SYNC_Q_MAIN ? sync_holder(&r->sync[in]) : -1;
+        r->dl_queue[T->id] = q;
         return -1;
     }
-    T->waiting_lock = obj;
+    T->waiting_lock = in;
     T->granted = 0;
+    T->timed_out = 0;
+    T->timeout_err = 0;
     pthread_mutex_unlock(&r->sync_mu);
 
-    rsync_record_wait(T, t, obj, holder);
+    rsync_record_wait(T, t, in, arg, q);
     if (r->use_gil)
         rgil_drop(r, T, 0);
 
     pthread_mutex_lock(&r->sync_mu);
-    while (!T->granted && !rrun_aborted(r))
-        pthread_cond_wait(&T->cv, &r->sync_mu);
+    wait_granted(r, T, call.timeout > 0 ? rrun_ticks_ns(r, call.timeout) : 0);
     got = T->granted;
+    in = T->waiting_lock;
     T->waiting_lock = -1;
     T->granted = 0;
     pthread_mutex_unlock(&r->sync_mu);
     if (!got)
         return -1;
-    record_acquire(T, rclock_now(), obj);
+    if (T->timeout_err)
+        return T->timeout_err;
+    vm_set_result(&T->vm, T->result);
+    rsync_record_got(r, T, rclock_now(), in, T->woken_by);
     if (r->use_gil)
         return rgil_take(r, T);
     return 0;
@@ -373,12 +440,17 @@ int rsync_deadlocked(struct rrun *r)
 
         r->dl_lock[t] = -1;
         r->dl_holder[t] = -1;
+        r->dl_queue[t] = 0;
         if (atomic_load(&T->finished))
             continue;
         if (T->waiting_lock >= 0 && !T->granted) {
+            const struct sync_obj *o = &r->sync[T->waiting_lock];
+
             waiting++;
             r->dl_lock[t] = T->waiting_lock;
-            r->dl_holder[t] = sync_holder(&r->sync[T->waiting_lock]);
+            r->dl_queue[t] = sync_wait_queue(o, t);
+            r->dl_holder[t] = r->dl_queue[t] == SYNC_Q_MAIN ?
+                              sync_holder(o) : -1;
         } else {
             dead = 0;
         }
@@ -552,7 +624,7 @@ void rtask_run(struct rrun *r, struct rtask *T)
                 goto out;
             break;
         case VM_SYNC: {
-            int rc = rsync_request(r, T, eff.index, eff.method, eff.value, t);
+            int rc = rsync_request(r, T, &eff, t);
 
             if (rc < 0)
                 goto out;

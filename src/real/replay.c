@@ -199,19 +199,46 @@ struct frame {
     struct undo u;
 };
 
+/* Replay follows locks and semaphores, whose requests the trace records
+ * fully (an acquire's ticket, a release's count); the values that other
+ * objects pass (a queue's items) are not in it. */
+static int replayable(const struct program *P, struct strbuf *why)
+{
+    for (int i = 0; i < P->nlocks; i++)
+        switch (P->lock_kind[i]) {
+        case SYNC_LOCK:
+        case SYNC_ALOCK:
+        case SYNC_RLOCK:
+        case SYNC_SEMAPHORE:
+        case SYNC_BSEMAPHORE:
+        case SYNC_ASEMAPHORE:
+            break;
+        default:
+            sb_printf(why, "the run uses %s (a %s.%s): replay follows only "
+                      "locks and semaphores", P->lock_names[i],
+                      sync_kind_info[P->lock_kind[i]].module,
+                      sync_kind_info[P->lock_kind[i]].name);
+            return 0;
+        }
+    return 1;
+}
+
 /* Can task t run its next shared op now?  If so, do it (filling u). */
 static int try_move(struct rp *R, int t, struct undo *u)
 {
     uint32_t i = R->idx[t][R->pos[t]];
     const struct trace_op *op = &R->tr->ops[i];
     struct rlk *l;
-    int a, err, kind = pc_kind(R->P, op->pc, &a);
+    int a, kind = pc_kind(R->P, op->pc, &a);
     enum sync_result res;
+    /* (only locks and semaphores are replayed: see replayable()) */
+    struct sync_call call = {SYNC_ACQUIRE, 1, 1, -1};
+    struct sync_reply rep;
 
     u->task = t;
     u->pos = R->pos[t];
     u->lock = -1;
-    u->woke.n = 0;
+    u->woke.n = u->woke.nmoved = 0;
     switch (kind) {
     case RK_LOAD:
         if (R->mem[a] != op->value)
@@ -228,15 +255,17 @@ static int try_move(struct rp *R, int t, struct undo *u)
         u->lock = a;
         u->saved = *l;
         l->next_ticket++;
-        if (sync_request(&l->o, t, SYNC_ACQUIRE, 1, NULL, &err) ==
-            SYNC_BLOCKED)
+        call.method = SYNC_ACQUIRE;
+        if (sync_request(&l->o, 0, t, &call, &u->woke, &rep) == SYNC_BLOCKED)
             R->blocked[t] = 1;
         break;
     case RK_RELEASE:
         l = &R->locks[a];
         u->lock = a;
         u->saved = *l;
-        res = sync_request(&l->o, t, SYNC_RELEASE, op->value, &u->woke, &err);
+        call.method = SYNC_RELEASE;
+        call.value = op->value;
+        res = sync_request(&l->o, 0, t, &call, &u->woke, &rep);
         if ((op->status == VM_ERROR) != (res == SYNC_ERROR)) {
             *l = u->saved;
             return 0;
@@ -576,14 +605,15 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
         R.mem[g] = L->prog->global_init[g];
     R.locks = xcalloc((size_t)R.nlocks + 1, sizeof(*R.locks));
     for (int l = 0; l < R.nlocks; l++)
-        sync_init(&R.locks[l].o, L->prog->lock_kind[l], L->prog->lock_arg[l]);
+        sync_init(&R.locks[l].o, L->prog->lock_kind[l], L->prog->lock_arg[l],
+                  0);
     R.order_task = xmalloc(nshared + 1);
     for (int t = 0; t < R.ntasks; t++)
         skip_local(&R, t);
 
     schedule_init(&sch);
     found = 0;
-    if (!check_complete(&R, &rp->why)) {
+    if (!check_complete(&R, &rp->why) || !replayable(L->prog, &rp->why)) {
         /* said why */
     } else if (nshared > REPLAY_MAX_SHARED) {
         sb_printf(&rp->why, "the run has %zu reads, writes and lock operations: "

@@ -3,11 +3,28 @@
 #include "testhelp.h"
 #include "vm.h"
 
+/* The value of the last granted request, and its error. */
+static int64_t got;
+
+/* Task asks object obj of objs (a condition and its lock) for method. */
+static int req_in(struct sync_obj *objs, int obj, int task, int method,
+                  int64_t arg, struct sync_wake *w, int *err)
+{
+    struct sync_call c = {method, arg, 1, -1};
+    struct sync_reply r;
+    int res;
+
+    w->n = w->nmoved = 0;
+    res = sync_request(objs, obj, task, &c, w, &r);
+    *err = r.err;
+    got = r.value;
+    return res;
+}
+
 static int req(struct sync_obj *o, int task, int method, int64_t arg,
                struct sync_wake *w, int *err)
 {
-    w->n = 0;
-    return sync_request(o, task, method, arg, w, err);
+    return req_in(o, 0, task, method, arg, w, err);
 }
 
 static void test_lock(void)
@@ -16,7 +33,7 @@ static void test_lock(void)
     struct sync_wake w;
     int err;
 
-    sync_init(&o, SYNC_LOCK, 0);
+    sync_init(&o, SYNC_LOCK, 0, 0);
     CHECK_EQ(sync_holder(&o), -1);
     CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
     CHECK_EQ(sync_holder(&o), 0);
@@ -39,7 +56,7 @@ static void test_lock(void)
     CHECK_EQ(sync_holder(&o), -1);
     CHECK_EQ(req(&o, 2, SYNC_RELEASE, 1, &w, &err), SYNC_ERROR);
     CHECK_EQ(err, ERR_RELEASE_UNLOCKED);
-    sync_init(&o, SYNC_ALOCK, 0);
+    sync_init(&o, SYNC_ALOCK, 0, 0);
     CHECK_EQ(req(&o, 0, SYNC_RELEASE, 1, &w, &err), SYNC_ERROR);
     CHECK_EQ(err, ERR_ALOCK_NOT_ACQUIRED);
 }
@@ -50,7 +67,7 @@ static void test_rlock(void)
     struct sync_wake w;
     int err;
 
-    sync_init(&o, SYNC_RLOCK, 0);
+    sync_init(&o, SYNC_RLOCK, 0, 0);
     CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
     CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
     CHECK_EQ(o.count, 2);
@@ -73,7 +90,7 @@ static void test_semaphore(void)
     struct sync_wake w;
     int err;
 
-    sync_init(&o, SYNC_SEMAPHORE, 2);
+    sync_init(&o, SYNC_SEMAPHORE, 2, 0);
     CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
     CHECK_EQ(req(&o, 1, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
     CHECK_EQ(req(&o, 2, SYNC_ACQUIRE, 1, &w, &err), SYNC_BLOCKED);
@@ -89,7 +106,7 @@ static void test_semaphore(void)
     CHECK_EQ(req(&o, 0, SYNC_RELEASE, 5, &w, &err), SYNC_GRANTED);
     CHECK_EQ(o.count, 6);
 
-    sync_init(&o, SYNC_BSEMAPHORE, 1);
+    sync_init(&o, SYNC_BSEMAPHORE, 1, 0);
     CHECK_EQ(req(&o, 0, SYNC_RELEASE, 1, &w, &err), SYNC_ERROR);
     CHECK_EQ(err, ERR_SEM_OVER);
     CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
@@ -110,7 +127,7 @@ static void test_describe(void)
     int err;
 
     sb_init(&sb);
-    sync_init(&o, SYNC_LOCK, 0);
+    sync_init(&o, SYNC_LOCK, 0, 0);
     sync_describe(&o, labels, &sb);
     CHECK_STR(sb.s, "free");
     req(&o, 0, SYNC_ACQUIRE, 1, &w, &err);
@@ -119,7 +136,7 @@ static void test_describe(void)
     sb_clear(&sb);
     sync_describe(&o, labels, &sb);
     CHECK_STR(sb.s, "A has it, B C wait");
-    sync_init(&o, SYNC_BSEMAPHORE, 3);
+    sync_init(&o, SYNC_BSEMAPHORE, 3, 0);
     req(&o, 0, SYNC_ACQUIRE, 1, &w, &err);
     sb_clear(&sb);
     sync_describe(&o, labels, &sb);
@@ -127,8 +144,152 @@ static void test_describe(void)
     sb_done(&sb);
 }
 
+static void test_nonblocking(void)
+{
+    struct sync_obj o;
+    struct sync_wake w;
+    struct sync_call c = {SYNC_ACQUIRE, 1, 0, -1};
+    struct sync_reply r;
+    int err;
+
+    sync_init(&o, SYNC_LOCK, 0, 0);
+    req(&o, 0, SYNC_ACQUIRE, 1, &w, &err);
+    CHECK_EQ(got, 1);
+    /* acquire(blocking=False) of a held lock: False at once, no waiting */
+    CHECK_EQ(sync_request(&o, 0, 1, &c, &w, &r), SYNC_GRANTED);
+    CHECK_EQ(r.value, 0);
+    CHECK_EQ(o.nwait, 0);
+    /* acquire(timeout=5) waits; when the timer runs out, False */
+    c.block = 1;
+    c.timeout = 5;
+    CHECK_EQ(sync_request(&o, 0, 1, &c, &w, &r), SYNC_BLOCKED);
+    CHECK_EQ(sync_timeout(&o, 1, &r), SYNC_GRANTED);
+    CHECK_EQ(r.value, 0);
+    CHECK_EQ(o.nwait, 0);
+}
+
+static void test_event(void)
+{
+    struct sync_obj o;
+    struct sync_wake w;
+    int err;
+
+    sync_init(&o, SYNC_EVENT, 0, 0);
+    req(&o, 0, SYNC_IS_SET, 1, &w, &err);
+    CHECK_EQ(got, 0);
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 1, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    /* set() lets every waiter go, each wait() returning True */
+    CHECK_EQ(req(&o, 2, SYNC_SET, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 2);
+    CHECK_EQ(w.values[0], 1);
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(got, 1);
+    req(&o, 0, SYNC_CLEAR, 1, &w, &err);
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+}
+
+static void test_condition(void)
+{
+    struct sync_obj objs[2];
+    struct sync_wake w;
+    int err;
+
+    /* objs[0] a Lock, objs[1] a Condition(objs[0]) */
+    sync_init(&objs[0], SYNC_LOCK, 0, 0);
+    sync_init(&objs[1], SYNC_CONDITION, 0, 0);
+    CHECK_EQ(req_in(objs, 1, 0, SYNC_WAIT, 1, &w, &err), SYNC_ERROR);
+    CHECK_EQ(err, ERR_COND_WAIT);
+    CHECK_EQ(req_in(objs, 1, 0, SYNC_NOTIFY, 1, &w, &err), SYNC_ERROR);
+    CHECK_EQ(err, ERR_COND_NOTIFY);
+    /* A waits: it lets go of the lock, which B (waiting for it) gets */
+    CHECK_EQ(req_in(objs, 1, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(sync_holder(&objs[0]), 0);
+    CHECK_EQ(req_in(objs, 1, 1, SYNC_ACQUIRE, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req_in(objs, 1, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.tasks[0], 1);
+    CHECK_EQ(sync_holder(&objs[0]), 1);
+    CHECK_EQ(sync_wait_queue(&objs[1], 0), SYNC_Q_SIDE);
+    /* B notifies: A now waits for the lock, not for a notify */
+    CHECK_EQ(req_in(objs, 1, 1, SYNC_NOTIFY, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 0);
+    CHECK_EQ(w.nmoved, 1);
+    CHECK_EQ(w.moved_to, 0);
+    CHECK_EQ(sync_waiter_rank(&objs[0], 0), 0);
+    /* B releases: A has the lock again and its wait() returns True */
+    CHECK_EQ(req_in(objs, 1, 1, SYNC_RELEASE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.tasks[0], 0);
+    CHECK_EQ(w.values[0], 1);
+    CHECK_EQ(sync_holder(&objs[0]), 0);
+}
+
+static void test_barrier(void)
+{
+    struct sync_obj o;
+    struct sync_wake w;
+    int err;
+
+    sync_init(&o, SYNC_BARRIER, 3, 0);
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 1, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    /* the third lets all go; each wait() returns its arrival index */
+    CHECK_EQ(req(&o, 2, SYNC_WAIT, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(got, 2);
+    CHECK_EQ(w.n, 2);
+    CHECK_EQ(w.values[0], 0);
+    CHECK_EQ(w.values[1], 1);
+    /* and it is ready for another round */
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+}
+
+static void test_queue(void)
+{
+    struct sync_obj o;
+    struct sync_wake w;
+    int err;
+
+    sync_init(&o, SYNC_QUEUE, 2, 0);
+    /* get() of an empty queue waits; a put() hands it the item */
+    CHECK_EQ(req(&o, 0, SYNC_GET, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 1, SYNC_PUT, 7, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.values[0], 7);
+    CHECK_EQ(o.len, 0);
+    CHECK_EQ(req(&o, 1, SYNC_PUT, 8, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 1, SYNC_PUT, 9, &w, &err), SYNC_GRANTED);
+    req(&o, 1, SYNC_FULL, 1, &w, &err);
+    CHECK_EQ(got, 1);
+    /* a put() of a full queue waits; a get() makes room for its item */
+    CHECK_EQ(req(&o, 1, SYNC_PUT, 10, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 0, SYNC_GET, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(got, 8);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(o.len, 2);
+    CHECK_EQ(o.items[1], 10);
+    req(&o, 0, SYNC_QSIZE, 1, &w, &err);
+    CHECK_EQ(got, 2);
+    /* join() waits until every put is matched by a task_done() */
+    CHECK_EQ(o.unfinished, 4);
+    CHECK_EQ(req(&o, 2, SYNC_JOIN, 1, &w, &err), SYNC_BLOCKED);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(req(&o, 0, SYNC_TASK_DONE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 0);
+    CHECK_EQ(req(&o, 0, SYNC_TASK_DONE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.tasks[0], 2);
+    CHECK_EQ(req(&o, 0, SYNC_TASK_DONE, 1, &w, &err), SYNC_ERROR);
+    CHECK_EQ(err, ERR_TASK_DONE);
+}
+
 int main(void)
 {
+    test_nonblocking();
+    test_event();
+    test_condition();
+    test_barrier();
+    test_queue();
     test_lock();
     test_rlock();
     test_semaphore();
