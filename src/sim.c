@@ -347,8 +347,10 @@ static void sync_timed_out(struct sim *s, int t)
     struct trace_event *ev;
 
     if (sync_timeout(sync_of(s, T->space, T->lock), t, &r) == SYNC_ERROR) {
+        int obj = T->lock;
+
         T->lock = -1;
-        sim_fail_task(s, t, r.err, 0);
+        sim_fail_task(s, t, r.err, obj);
         return;
     }
     if ((ev = event(s, s->now, EV_WAKE, t)) != NULL)
