@@ -713,13 +713,18 @@ static void load_kwnames(struct compiler *c, const struct expr *e, int line,
 static void compile_method(struct compiler *c, const struct expr *e,
                            int awaited, int callcol)
 {
-    int obj = lock_index(c, e->name, e->line, e->col);
-    int kind = c->L->locks[obj].kind;
-    int m = sync_method_find(kind, e->attr);
+    int obj, kind, m, nkw;
     struct cfg_instr *in;
     char what[64], list[256];
-    int nkw;
     int32_t roles;
+
+    if (lesson_find_shared(c->L, e->name) >= 0 || find_local(c, e->name) >= 0)
+        fail_at(c, e->line, e->col, "'%s' is a number: only synchronization "
+                "objects (locks, semaphores, events, conditions, barriers, "
+                "queues) have methods here", e->name);
+    obj = lock_index(c, e->name, e->line, e->col);
+    kind = c->L->locks[obj].kind;
+    m = sync_method_find(kind, e->attr);
 
     if (m < 0) {
         method_list(kind, list, sizeof(list));

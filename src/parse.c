@@ -1128,10 +1128,12 @@ static void sync_kind_list(struct strbuf *sb, const char *mod)
     for (k = 0; k < SYNC_KIND_COUNT; k++)
         n += strcmp(sync_kind_info[k].module, mod) == 0;
     for (k = 0; k < SYNC_KIND_COUNT; k++) {
+        const char *sep = sb->len == 0 ? "" : n == 1 ? " and " : ", ";
+
         if (strcmp(sync_kind_info[k].module, mod) != 0)
             continue;
-        sb_printf(sb, "%s%s()", sb->len == 0 ? "" : --n == 0 ? " and " : ", ",
-                  sync_kind_info[k].name);
+        sb_printf(sb, "%s%s()", sep, sync_kind_info[k].name);
+        n--;
     }
 }
 
@@ -1224,6 +1226,7 @@ static void parse_sync_ctor(struct parser *p, const char *name, int col,
         break;
     case SYNC_QUEUE:
     case SYNC_AQUEUE:
+        t = tok(p);
         arg = ctor_number(p, "Queue", "maxsize", 0, INT64_MIN);
         if (arg > SYNC_QUEUE_MAX)
             fail_at(p, p->ln->no, t->col, "a queue holds at most %d values "
