@@ -14,10 +14,13 @@ lesson=tests/explore/sync.lesson
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The endings in a JSON file as lines "STATUS {final}".
+# The endings in a JSON file as lines "STATUS {final}" (one outcome a
+# line first: real --json puts them all on one).
 endings() {
-    grep -o '{"final": {[^}]*}[^{]*"status": "[a-z]*"' "$1" |
-        sed 's/^{"final": \({[^}]*}\).*"status": "\([a-z]*\)"$/\2 \1/' | sort -u
+    sed 's/{"final"/\
+{"final"/g' "$1" | grep '^{"final": {' |
+        sed -n 's/^{"final": \({[^}]*}\).*"status": "\([a-z]*\)".*/\2 \1/p' |
+        sort -u
 }
 
 # within NAME FILE: every ending of FILE is one the explorer found.
@@ -41,23 +44,38 @@ for p in python3.13 "$HOME/.pyenv/versions/3.13.0/bin/python3.13" python3; do
     py=
 done
 
-for scene in $(sed -n 's/^scene \([A-Za-z0-9_]*\):.*/\1/p' "$lesson"); do
-    "$bin" explore "$lesson" --scene "$scene" --json >"$tmp/x.json" 2>/dev/null
+# check SCENE [--mode M]: explore, then real runs (and CPython's) within.
+check() {
+    scene=$1
+    shift
+    name="sync/$scene${1:+ $2}"
+    "$bin" explore "$lesson" --scene "$scene" "$@" --json >"$tmp/x.json" 2>/dev/null
     endings "$tmp/x.json" >"$tmp/want"
     if [ -s "$tmp/want" ]; then
-        echo "ok sync/$scene: explored"
+        echo "ok $name: explored"
     else
-        echo "FAIL sync/$scene: the explorer found no outcome"
-        continue
+        echo "FAIL $name: the explorer found no outcome"
+        return
     fi
-    "$bin" real "$lesson" --scene "$scene" --runs 20 --json >"$tmp/r.json" 2>/dev/null
-    within "sync/$scene: real C runs" "$tmp/r.json"
+    "$bin" real "$lesson" --scene "$scene" "$@" --runs 20 --json >"$tmp/r.json" 2>/dev/null
+    within "$name: real C runs" "$tmp/r.json"
     if [ -n "$py" ]; then
         # a deadlock is found only at the time limit: once is enough
         runs=3
         grep -qv '^deadlock ' "$tmp/want" || runs=1
-        "$bin" real "$lesson" --scene "$scene" --runs $runs --timeout 4 \
+        "$bin" real "$lesson" --scene "$scene" "$@" --runs $runs --timeout 4 \
             --python "$py" --json >"$tmp/p.json" 2>/dev/null
-        within "sync/$scene: CPython ($py)" "$tmp/p.json"
+        within "$name: CPython ($py)" "$tmp/p.json"
     fi
+}
+
+for scene in $(sed -n 's/^scene \([A-Za-z0-9_]*\):.*/\1/p' "$lesson"); do
+    check "$scene"
+done
+# Under the GIL, and in processes (each with its own copy of every object).
+for scene in semaphore2 condition queue barrier; do
+    check "$scene" --mode gil
+done
+for scene in queue event; do
+    check "$scene" --mode processes
 done
