@@ -301,12 +301,18 @@ int report_explain(struct strbuf *out, const struct report *r,
             sb_printf(out, "%s's wait is over: it can run again", A);
         return 1;
     case EV_ACQUIRE:
-        sb_printf(out, "%s takes lock %s", A, lock_name(r, ev->arg2));
+        if (is_lock(r, ev->arg2))
+            sb_printf(out, "%s takes lock %s", A, lock_name(r, ev->arg2));
+        else
+            sb_printf(out, "%s takes a place of semaphore %s", A,
+                      lock_name(r, ev->arg2));
         return 1;
     case EV_RELEASE:
-        sb_printf(out, "%s releases lock %s", A, lock_name(r, ev->arg2));
+        sb_printf(out, "%s releases %s %s", A, is_lock(r, ev->arg2) ? "lock" :
+                  "semaphore", lock_name(r, ev->arg2));
         if (ev->other >= 0)
-            sb_printf(out, "; %s, first in line, gets it", label(r, ev->other));
+            sb_printf(out, "; %s, first in line, gets %s", label(r, ev->other),
+                      is_lock(r, ev->arg2) ? "it" : "the place");
         return 1;
     case EV_GIL_REQUEST:
         sb_printf(out, "%s has waited a switch interval (%d tick%s): it asks "
