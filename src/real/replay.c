@@ -202,10 +202,15 @@ struct frame {
 /* Replay follows locks and semaphores, whose requests the trace records
  * fully (an acquire's ticket, a release's count); the values that other
  * objects pass (a queue's items) are not in it. */
-static int replayable(const struct program *P, struct strbuf *why)
+static int replayable(const struct program *P, const struct trace *tr,
+                      struct strbuf *why)
 {
-    for (int i = 0; i < P->nlocks; i++)
-        switch (P->lock_kind[i]) {
+    for (size_t i = 0; i < tr->nops; i++) {
+        int method, obj = program_sync_op(P, tr->ops[i].pc, &method);
+
+        if (obj < 0)
+            continue;
+        switch (P->lock_kind[obj]) {
         case SYNC_LOCK:
         case SYNC_ALOCK:
         case SYNC_RLOCK:
@@ -214,12 +219,14 @@ static int replayable(const struct program *P, struct strbuf *why)
         case SYNC_ASEMAPHORE:
             break;
         default:
-            sb_printf(why, "the run uses %s (a %s.%s): replay follows only "
-                      "locks and semaphores", P->lock_names[i],
-                      sync_kind_info[P->lock_kind[i]].module,
-                      sync_kind_info[P->lock_kind[i]].name);
+            sb_printf(why, "the run uses %s (%s %s.%s): replay follows only "
+                      "locks and semaphores", P->lock_names[obj],
+                      sync_kind_info[P->lock_kind[obj]].async ? "an" : "a",
+                      sync_kind_info[P->lock_kind[obj]].module,
+                      sync_kind_info[P->lock_kind[obj]].name);
             return 0;
         }
+    }
     return 1;
 }
 
@@ -613,7 +620,7 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
 
     schedule_init(&sch);
     found = 0;
-    if (!check_complete(&R, &rp->why) || !replayable(L->prog, &rp->why)) {
+    if (!check_complete(&R, &rp->why) || !replayable(L->prog, tr, &rp->why)) {
         /* said why */
     } else if (nshared > REPLAY_MAX_SHARED) {
         sb_printf(&rp->why, "the run has %zu reads, writes and lock operations: "
