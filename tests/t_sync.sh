@@ -76,6 +76,6 @@ done
 for scene in semaphore2 condition queue barrier; do
     check "$scene" --mode gil
 done
-for scene in queue event; do
+for scene in queue event timeouts; do
     check "$scene" --mode processes
 done

@@ -356,6 +356,7 @@ static void rrun_reset(struct rrun *r)
         T->err_off = -1;
         sb_clear(&T->text);
         T->waiting_lock = -1;
+        T->timed = 0;
         T->granted = 0;
         atomic_store(&T->finished, 0);
         T->has_gil = 0;

@@ -113,6 +113,7 @@ struct rtask {
     int64_t result;         /* what the call returns once granted */
     int woken_by;           /* the task whose request granted it, -1 */
     int timed_out, timeout_err;
+    int timed;              /* its wait has a timeout: it is not stuck */
     atomic_int finished;    /* for the watchdog */
     int has_gil;            /* this task holds the GIL */
     pthread_t thread;

@@ -382,8 +382,9 @@ int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
     arg = sync_wait_arg(&r->sync[in], T->id);
     q = sync_wait_queue(&r->sync[in], T->id);
     deliver(r, T->id, &wake);   /* a condition's wait lets go of its lock */
-    if (r->solo) {
-        /* Nobody else shares this object: it will never be released. */
+    if (r->solo && call.timeout <= 0) {
+        /* Nobody else shares this object: it will never be released (a
+         * timed wait just runs out). */
         sync_cancel(&r->sync[in], T->id);
         pthread_mutex_unlock(&r->sync_mu);
         r->dl_found = 1;
@@ -394,6 +395,7 @@ int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
     }
     T->waiting_lock = in;
     T->granted = 0;
+    T->timed = call.timeout > 0;
     T->timed_out = 0;
     T->timeout_err = 0;
     pthread_mutex_unlock(&r->sync_mu);
@@ -407,6 +409,7 @@ int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
     got = T->granted;
     in = T->waiting_lock;
     T->waiting_lock = -1;
+    T->timed = 0;
     T->granted = 0;
     pthread_mutex_unlock(&r->sync_mu);
     if (!got)
@@ -443,7 +446,7 @@ int rsync_deadlocked(struct rrun *r)
         r->dl_queue[t] = 0;
         if (atomic_load(&T->finished))
             continue;
-        if (T->waiting_lock >= 0 && !T->granted) {
+        if (T->waiting_lock >= 0 && !T->granted && !T->timed) {
             const struct sync_obj *o = &r->sync[T->waiting_lock];
 
             waiting++;
