@@ -294,6 +294,10 @@ int report_explain(struct strbuf *out, const struct report *r,
                       label(r, ev->other), sync_kind_info[
                       r->L->prog->lock_kind[ev->arg2]].name,
                       lock_name(r, ev->arg2));
+        else if (ev->arg2 >= 0 && r->L->prog->lock_kind[ev->arg2] ==
+                 SYNC_CONDITION)
+            sb_printf(out, "%s stops waiting for %s: its timeout is over; "
+                      "it needs the lock back", A, lock_name(r, ev->arg2));
         else if (ev->arg2 >= 0)
             sb_printf(out, "%s stops waiting for %s: its timeout is over", A,
                       lock_name(r, ev->arg2));

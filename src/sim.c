@@ -346,12 +346,26 @@ static void sync_timed_out(struct sim *s, int t)
     struct sync_reply r;
     struct trace_event *ev;
 
-    if (sync_timeout(sync_of(s, T->space, T->lock), t, &r) == SYNC_ERROR) {
+    switch (sync_timeout(sync_of(s, T->space, 0), T->lock, t, &r)) {
+    case SYNC_ERROR: {
         int obj = T->lock;
 
         T->lock = -1;
         sim_fail_task(s, t, r.err, obj);
         return;
+    }
+    case SYNC_BLOCKED:
+        /* a condition's wait: it now waits for the lock, without a timer */
+        if ((ev = event(s, s->now, EV_WAKE, t)) != NULL)
+            ev->arg2 = T->lock;
+        if ((ev = event(s, s->now, EV_LOCK_WAIT, t)) != NULL) {
+            ev->arg2 = (int16_t)r.waits_in;
+            ev->other = (int16_t)sync_holder(sync_of(s, T->space, r.waits_in));
+        }
+        T->lock = (int16_t)r.waits_in;
+        return;
+    case SYNC_GRANTED:
+        break;
     }
     if ((ev = event(s, s->now, EV_WAKE, t)) != NULL)
         ev->arg2 = T->lock;

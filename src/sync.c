@@ -123,8 +123,9 @@ static const struct param *params_of(int kind, int method)
     case SYNC_RELEASE:
         return kind == SYNC_SEMAPHORE || kind == SYNC_BSEMAPHORE ? count : none;
     case SYNC_WAIT:
-        /* timed waits of a condition or barrier are not modelled */
-        return kind == SYNC_EVENT ? timeout_only : none;
+        /* a Barrier's timed wait (which breaks the barrier) is not */
+        return kind == SYNC_EVENT || kind == SYNC_CONDITION ? timeout_only :
+               none;
     case SYNC_NOTIFY:
         return count;
     case SYNC_PUT:
@@ -258,6 +259,10 @@ static int release_error(int kind)
            ERR_RELEASE_UNLOCKED;
 }
 
+/* A lock's waiter brings the depth it will hold the lock at, and whether
+ * its call then returns False (a condition's wait that timed out). */
+#define TIMED_OUT ((int64_t)1 << 32)
+
 /* Hand L to its first waiter (with the depth it brings), or free it. */
 static void hand_over(struct sync_obj *L, struct sync_wake *w)
 {
@@ -269,8 +274,8 @@ static void hand_over(struct sync_obj *L, struct sync_wake *w)
         return;
     }
     L->holder = L->wtask[i];
-    L->count = (int32_t)L->wval[i];
-    woke(w, L->wtask[i], 1);
+    L->count = (int32_t)(L->wval[i] & 0x7fffffff);
+    woke(w, L->wtask[i], (L->wval[i] & TIMED_OUT) ? 0 : 1);
     remove_at(L, i);
 }
 
@@ -621,11 +626,13 @@ enum sync_result sync_request(struct sync_obj *objs, int obj, int task,
     }
 }
 
-enum sync_result sync_timeout(struct sync_obj *o, int task,
+enum sync_result sync_timeout(struct sync_obj *objs, int obj, int task,
                               struct sync_reply *r)
 {
+    struct sync_obj *o = &objs[obj];
     int i = sync_waiter_rank(o, task);
     int q;
+    int64_t depth;
 
     r->err = ERR_NONE;
     r->value = 0;
@@ -633,7 +640,21 @@ enum sync_result sync_timeout(struct sync_obj *o, int task,
     if (i < 0)
         return SYNC_GRANTED;
     q = o->wq[i];
+    depth = o->wval[i];
     remove_at(o, i);
+    if (o->kind == SYNC_CONDITION && q == SYNC_Q_SIDE) {
+        /* wait(timeout) returns False, but with the lock held again */
+        struct sync_obj *L = &objs[o->link];
+
+        if (L->holder < 0) {
+            L->holder = (int16_t)task;
+            L->count = (int32_t)depth;
+            return SYNC_GRANTED;
+        }
+        enqueue(L, task, SYNC_Q_MAIN, depth | TIMED_OUT);
+        r->waits_in = o->link;
+        return SYNC_BLOCKED;
+    }
     if (o->kind == SYNC_QUEUE) {
         r->err = q == SYNC_Q_PUT ? ERR_QUEUE_FULL : ERR_QUEUE_EMPTY;
         return SYNC_ERROR;

@@ -169,9 +169,11 @@ enum sync_result sync_request(struct sync_obj *objs, int obj, int task,
                               const struct sync_call *call,
                               struct sync_wake *wake, struct sync_reply *r);
 
-/* A timed wait of task in o ended before it was granted: take it out and
- * say what its call does (returns False, or raises queue.Empty). */
-enum sync_result sync_timeout(struct sync_obj *o, int task,
+/* A timed wait of task in objs[obj] ended before it was granted: take it
+ * out and say what its call does: returns False (GRANTED), raises
+ * queue.Empty (ERROR), or, a condition's wait, must first get the lock
+ * back (BLOCKED: it now waits in r->waits_in and returns False then). */
+enum sync_result sync_timeout(struct sync_obj *objs, int obj, int task,
                               struct sync_reply *r);
 
 /* Take a waiting task out of o's waiters (a run that ends). */

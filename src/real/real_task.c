@@ -342,9 +342,19 @@ static void wait_granted(struct rrun *r, struct rtask *T, uint64_t timeout_ns)
             struct sync_reply rep;
 
             T->timed_out = 1;
-            if (sync_timeout(&r->sync[T->waiting_lock], T->id, &rep) ==
-                SYNC_ERROR)
+            switch (sync_timeout(r->sync, T->waiting_lock, T->id, &rep)) {
+            case SYNC_BLOCKED:
+                /* a condition's wait: it must get the lock back first */
+                T->waiting_lock = rep.waits_in;
+                T->timed = 0;
+                timeout_ns = 0;
+                continue;
+            case SYNC_ERROR:
                 T->timeout_err = rep.err;
+                break;
+            case SYNC_GRANTED:
+                break;
+            }
             T->result = rep.value;
             T->granted = 1;
             T->woken_by = -1;

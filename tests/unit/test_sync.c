@@ -163,7 +163,7 @@ static void test_nonblocking(void)
     c.block = 1;
     c.timeout = 5;
     CHECK_EQ(sync_request(&o, 0, 1, &c, &w, &r), SYNC_BLOCKED);
-    CHECK_EQ(sync_timeout(&o, 1, &r), SYNC_GRANTED);
+    CHECK_EQ(sync_timeout(&o, 0, 1, &r), SYNC_GRANTED);
     CHECK_EQ(r.value, 0);
     CHECK_EQ(o.nwait, 0);
 }
@@ -222,6 +222,35 @@ static void test_condition(void)
     CHECK_EQ(w.n, 1);
     CHECK_EQ(w.tasks[0], 0);
     CHECK_EQ(w.values[0], 1);
+    CHECK_EQ(sync_holder(&objs[0]), 0);
+}
+
+static void test_condition_timeout(void)
+{
+    struct sync_obj objs[1];
+    struct sync_wake w;
+    struct sync_call c = {SYNC_WAIT, 1, 1, 3};
+    struct sync_reply r;
+    int err;
+
+    sync_init(&objs[0], SYNC_CONDITION, 0, 0);
+    req_in(objs, 0, 0, SYNC_ACQUIRE, 1, &w, &err);
+    CHECK_EQ(sync_request(objs, 0, 0, &c, &w, &r), SYNC_BLOCKED);
+    /* B takes the lock A let go of; A's time runs out meanwhile */
+    CHECK_EQ(req_in(objs, 0, 1, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(sync_timeout(objs, 0, 0, &r), SYNC_BLOCKED);
+    CHECK_EQ(sync_waiter_rank(&objs[0], 0), 0);
+    CHECK_EQ(sync_wait_queue(&objs[0], 0), SYNC_Q_MAIN);
+    /* when B lets go, A has the lock again and wait() returns False */
+    CHECK_EQ(req_in(objs, 0, 1, SYNC_RELEASE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.tasks[0], 0);
+    CHECK_EQ(w.values[0], 0);
+    CHECK_EQ(sync_holder(&objs[0]), 0);
+    /* with the lock free, the timed-out wait has it back at once */
+    CHECK_EQ(sync_request(objs, 0, 0, &c, &w, &r), SYNC_BLOCKED);
+    CHECK_EQ(sync_timeout(objs, 0, 0, &r), SYNC_GRANTED);
+    CHECK_EQ(r.value, 0);
     CHECK_EQ(sync_holder(&objs[0]), 0);
 }
 
@@ -288,6 +317,7 @@ int main(void)
     test_nonblocking();
     test_event();
     test_condition();
+    test_condition_timeout();
     test_barrier();
     test_queue();
     test_lock();
