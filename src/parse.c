@@ -1137,8 +1137,8 @@ static void sync_kind_list(struct strbuf *sb, const char *mod)
     }
 }
 
-/* NAME = value or keyword=value inside a constructor's parentheses: a
- * whole number (at least min), or a lock's name for a Condition. */
+/* Skip "kw=" before a constructor's argument, if it is there: Python
+ * takes the argument by position or by its keyword. */
 static void ctor_keyword(struct parser *p, const char *kw)
 {
     if (at_name(p, kw) && peek(p, 1)->kind == TOK_PUNCT &&
@@ -1148,6 +1148,8 @@ static void ctor_keyword(struct parser *p, const char *kw)
     }
 }
 
+/* A constructor's whole-number argument (dflt if there is none), at least
+ * min, as Python checks it. */
 static int64_t ctor_number(struct parser *p, const char *kind, const char *kw,
                            int64_t dflt, int64_t min)
 {

@@ -75,25 +75,6 @@ int sync_method_awaited(int kind, int method)
     return sync_kind_info[kind].async && sync_method_may_wait(kind, method);
 }
 
-int sync_method_gives(int kind, int method)
-{
-    (void)kind;
-    switch (method) {
-    case SYNC_ACQUIRE:
-    case SYNC_LOCKED:
-    case SYNC_IS_SET:
-    case SYNC_GET:
-    case SYNC_QSIZE:
-    case SYNC_EMPTY:
-    case SYNC_FULL:
-        return 1;
-    case SYNC_WAIT:     /* True (False on a timeout), Barrier's index */
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 /* Python's parameters, in order (NULL ends); the role of each. */
 struct param {
     const char *name;

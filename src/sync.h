@@ -91,8 +91,6 @@ int sync_method_find(int kind, const char *name);
 int sync_method_awaited(int kind, int method);
 /* May method of kind make the task wait? */
 int sync_method_may_wait(int kind, int method);
-/* Does the call give a value worth using (acquire's True, get's item)? */
-int sync_method_gives(int kind, int method);
 
 /* What an argument of a method call is (2 bits each in the call). */
 enum sync_arg_role { SYNC_ARG_VALUE, SYNC_ARG_BLOCK, SYNC_ARG_TIMEOUT };
