@@ -683,10 +683,11 @@ static int32_t method_roles(struct compiler *c, const struct expr *e, int obj,
         roles |= (int32_t)role << (2 * i);
         *nkw += e->kws[i] != NULL;
     }
-    if ((kind == SYNC_QUEUE || kind == SYNC_AQUEUE) && m == SYNC_PUT &&
+    if ((kind == SYNC_QUEUE || kind == SYNC_AQUEUE) &&
+        (m == SYNC_PUT || m == SYNC_PUT_NOWAIT) &&
         !(seen & (1u << SYNC_ARG_VALUE)))
-        fail_at(c, e->line, e->attr_col, "TypeError: put() missing 1 "
-                "required positional argument: 'item'");
+        fail_at(c, e->line, e->attr_col, "TypeError: %s() missing 1 "
+                "required positional argument: 'item'", e->attr);
     return roles;
 }
 

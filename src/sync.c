@@ -45,10 +45,11 @@ static const unsigned kind_methods[SYNC_KIND_COUNT] = {
                         M(SYNC_NOTIFY) | M(SYNC_NOTIFY_ALL) | M(SYNC_LOCKED),
     [SYNC_BARRIER] = M(SYNC_WAIT),
     [SYNC_QUEUE] = M(SYNC_PUT) | M(SYNC_GET) | M(SYNC_TASK_DONE) |
-                   M(SYNC_JOIN) | M(SYNC_QSIZE) | M(SYNC_EMPTY) | M(SYNC_FULL),
+                   M(SYNC_JOIN) | M(SYNC_QSIZE) | M(SYNC_EMPTY) | M(SYNC_FULL) |
+                   M(SYNC_PUT_NOWAIT) | M(SYNC_GET_NOWAIT),
     [SYNC_AQUEUE] = M(SYNC_PUT) | M(SYNC_GET) | M(SYNC_TASK_DONE) |
                     M(SYNC_JOIN) | M(SYNC_QSIZE) | M(SYNC_EMPTY) |
-                    M(SYNC_FULL),
+                    M(SYNC_FULL) | M(SYNC_PUT_NOWAIT) | M(SYNC_GET_NOWAIT),
 };
 
 /* Methods that may wait; in asyncio they are the coroutine methods. */
@@ -111,6 +112,8 @@ static const struct param *params_of(int kind, int method)
         return count;
     case SYNC_PUT:
         return async ? aput : put;
+    case SYNC_PUT_NOWAIT:
+        return aput;
     case SYNC_GET:
         return async ? none : get;
     default:
@@ -523,11 +526,23 @@ static enum sync_result queue_request(struct sync_obj *o, int task,
                                       struct sync_wake *w,
                                       struct sync_reply *r)
 {
+    struct sync_call now = *c;
+    enum sync_result res;
+
+    now.block = 0;
     switch (c->method) {
     case SYNC_PUT:
         return queue_put(o, task, c, w, r);
     case SYNC_GET:
         return queue_get(o, task, c, w, r);
+    case SYNC_PUT_NOWAIT:
+    case SYNC_GET_NOWAIT:
+        res = c->method == SYNC_PUT_NOWAIT ? queue_put(o, task, &now, w, r) :
+              queue_get(o, task, &now, w, r);
+        if (res == SYNC_ERROR && o->kind == SYNC_AQUEUE)
+            r->err = r->err == ERR_QUEUE_FULL ? ERR_AQUEUE_FULL :
+                     ERR_AQUEUE_EMPTY;
+        return res;
     case SYNC_TASK_DONE:
         if (o->unfinished <= 0) {
             r->err = ERR_TASK_DONE;

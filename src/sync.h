@@ -74,7 +74,8 @@ extern const struct sync_kind_info sync_kind_info[SYNC_KIND_COUNT];
     X(SYNC_NOTIFY, "notify") X(SYNC_NOTIFY_ALL, "notify_all")              \
     X(SYNC_PUT, "put") X(SYNC_GET, "get") X(SYNC_TASK_DONE, "task_done")   \
     X(SYNC_JOIN, "join") X(SYNC_QSIZE, "qsize") X(SYNC_EMPTY, "empty")     \
-    X(SYNC_FULL, "full")
+    X(SYNC_FULL, "full") X(SYNC_PUT_NOWAIT, "put_nowait")                  \
+    X(SYNC_GET_NOWAIT, "get_nowait")
 
 enum sync_method {
 #define X(id, name) id,

@@ -262,7 +262,8 @@ static void do_sync_call(struct vm *vm, const struct program *prog,
 
         switch ((in->c >> (2 * i)) & 3) {
         case SYNC_ARG_VALUE:
-            if (in->sub != SYNC_PUT && vm_is_ref(v)) {
+            if (in->sub != SYNC_PUT && in->sub != SYNC_PUT_NOWAIT &&
+                vm_is_ref(v)) {
                 fail(eff, ERR_TYPE);
                 return;
             }
@@ -854,6 +855,8 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
     case ERR_QUEUE_EMPTY:
     case ERR_QUEUE_FULL:
     case ERR_QUEUE_CAP:
+    case ERR_AQUEUE_EMPTY:
+    case ERR_AQUEUE_FULL:
         sb_printf(out, "%s (%s)", vm_error_text[eff->error],
                   eff->index >= 0 && eff->index < prog->nlocks ?
                   prog->lock_names[eff->index] : "?");

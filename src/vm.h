@@ -81,7 +81,9 @@ enum {
     X(ERR_TASK_DONE, "ValueError: task_done() called too many times")       \
     X(ERR_QUEUE_EMPTY, "_queue.Empty")                                      \
     X(ERR_QUEUE_FULL, "queue.Full")                                         \
-    X(ERR_QUEUE_CAP, "a queue holds at most 32 values in taketurns")
+    X(ERR_QUEUE_CAP, "a queue holds at most 32 values in taketurns")       \
+    X(ERR_AQUEUE_EMPTY, "asyncio.queues.QueueEmpty")                        \
+    X(ERR_AQUEUE_FULL, "asyncio.queues.QueueFull")
 
 enum vm_error {
 #define X(id, text) id,

@@ -310,6 +310,16 @@ static void test_queue(void)
     CHECK_EQ(w.tasks[0], 2);
     CHECK_EQ(req(&o, 0, SYNC_TASK_DONE, 1, &w, &err), SYNC_ERROR);
     CHECK_EQ(err, ERR_TASK_DONE);
+    /* the _nowait forms raise instead of waiting */
+    CHECK_EQ(req(&o, 0, SYNC_GET_NOWAIT, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(got, 9);
+    CHECK_EQ(req(&o, 0, SYNC_GET_NOWAIT, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 0, SYNC_GET_NOWAIT, 1, &w, &err), SYNC_ERROR);
+    CHECK_EQ(err, ERR_QUEUE_EMPTY);
+    sync_init(&o, SYNC_AQUEUE, 1, 0);
+    CHECK_EQ(req(&o, 0, SYNC_PUT_NOWAIT, 4, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 0, SYNC_PUT_NOWAIT, 5, &w, &err), SYNC_ERROR);
+    CHECK_EQ(err, ERR_AQUEUE_FULL);
 }
 
 int main(void)
