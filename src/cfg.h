@@ -29,6 +29,8 @@ struct cfg_instr {
     int op;
     int32_t a, b;
     uint8_t flags, kind;
+    uint8_t sub;        /* as struct instr's */
+    int32_t c;
     int line, col;
     int target;         /* jumps: the target block */
     int handler;        /* the exception handler active here, 0 for none */

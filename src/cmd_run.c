@@ -12,6 +12,7 @@
 #include "membudget.h"
 #include "program.h"
 #include "report.h"
+#include "sync.h"
 #include "sim.h"
 
 /* What `check` learns about one scene: its run, simulated once, and every
@@ -199,13 +200,14 @@ void run_print_failure(const struct lesson *L, int scene,
                     continue;
                 if (msg.len)
                     sb_puts(&msg, "; ");
-                if (e2->arg2 >= 0)
-                    sb_printf(&msg, "%s waits for lock %s (held by %s)",
-                              tr->labels[e2->task],
-                              L->prog->lock_names[e2->arg2],
-                              e2->other == e2->task ? "itself" :
-                              tr->labels[e2->other]);
-                else
+                if (e2->arg2 >= 0) {
+                    sb_printf(&msg, "%s waits for ", tr->labels[e2->task]);
+                    sync_wait_text(L->prog->lock_kind[e2->arg2], e2->arg,
+                                   L->prog->lock_names[e2->arg2],
+                                   e2->other == e2->task ? "itself" :
+                                   e2->other >= 0 ? tr->labels[e2->other] :
+                                   "nobody", &msg);
+                } else
                     sb_printf(&msg, "%s cannot start", tr->labels[e2->task]);
             }
             diag_error(&d, L->src, line, col, "deadlock at tick %lld in "

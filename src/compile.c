@@ -20,6 +20,7 @@
 #include "lesson.h"
 #include "program.h"
 #include "schedule.h"
+#include "sync.h"
 #include "util.h"
 
 const struct op_info op_info[OP_COUNT] = {
@@ -433,7 +434,8 @@ static int same_const(const void *ctx, int32_t i, const void *key)
     const struct constant *w = key;
 
     return k->kind == w->kind && k->v == w->v &&
-           (k->kind != CONST_STR || strcmp(k->str, w->str) == 0);
+           ((k->kind != CONST_STR && k->kind != CONST_NAMES) ||
+            strcmp(k->str, w->str) == 0);
 }
 
 static uint64_t name_hash_at(const void *ctx, int32_t i)
@@ -455,7 +457,7 @@ static int add_const(struct compiler *c, enum const_kind kind, int64_t v,
 
     key.kind = kind;
     key.v = v;
-    key.str = kind == CONST_STR ? str : NULL;
+    key.str = kind == CONST_STR || kind == CONST_NAMES ? str : NULL;
     index_reserve(&c->consts_ix, P->nconsts, c, const_hash_at);
     slot = index_slot(&c->consts_ix, const_hash(&key), c, same_const, &key);
     if (*slot)
@@ -472,7 +474,7 @@ static int const_truth(void *ctx, int32_t a)
 {
     const struct constant *k = &((struct compiler *)ctx)->prog->consts[a];
 
-    if (k->kind == CONST_STR)
+    if (k->kind == CONST_STR || k->kind == CONST_NAMES)
         return k->str[0] != '\0';
     return k->kind != CONST_NONE && k->v != 0;
 }
@@ -655,8 +657,8 @@ static void store_name(struct compiler *c, const char *name, int line, int col)
 
 /* GET_AWAITABLE n; LOAD_CONST None; SEND ... END_SEND: the await loop
  * (CPython's ADD_YIELD_FROM). */
-static void yield_from(struct compiler *c, int kind, int32_t b, int line,
-                       int col)
+static void yield_from(struct compiler *c, int kind, int32_t b, int sub,
+                       int line, int col)
 {
     int send = new_label(c), exit = new_label(c);
     struct cfg_instr *in;
@@ -666,6 +668,7 @@ static void yield_from(struct compiler *c, int kind, int32_t b, int line,
     in = emit_jump(c, OP_SEND, exit, line, col);
     in->kind = (uint8_t)kind;
     in->b = b;
+    in->sub = (uint8_t)sub;
     c->handler = ++c->nhandlers;    /* the throw()/close() cleanup */
     emit(c, OP_YIELD_VALUE, 1, line, col);
     c->handler = outer;
@@ -675,12 +678,18 @@ static void yield_from(struct compiler *c, int kind, int32_t b, int line,
     emit(c, OP_END_SEND, 0, line, col);
 }
 
-static void await_value(struct compiler *c, int kind, int32_t b, int line,
-                        int col, int where)
+static void await_sub(struct compiler *c, int kind, int32_t b, int sub,
+                      int line, int col, int where)
 {
     emit(c, OP_GET_AWAITABLE, where, line, col);
     load_none(c, line, col);
-    yield_from(c, kind, b, line, col);
+    yield_from(c, kind, b, sub, line, col);
+}
+
+static void await_value(struct compiler *c, int kind, int32_t b, int line,
+                        int col, int where)
+{
+    await_sub(c, kind, b, 0, line, col, where);
 }
 
 static void require_import(struct compiler *c, unsigned bit, const char *mod,
@@ -773,6 +782,140 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
         await_value(c, CK_SEND_CORO, f, e->line, e->col, 0);
 }
 
+static int lock_index(struct compiler *c, const char *name, int line, int col);
+
+/* "a threading.Lock", "an asyncio.Queue": what object i is. */
+static const char *sync_what(struct compiler *c, int i, char *buf, size_t n)
+{
+    const struct sync_kind_info *k = &sync_kind_info[c->L->locks[i].kind];
+
+    snprintf(buf, n, "%s %s.%s", k->async ? "an" : "a", k->module, k->name);
+    return buf;
+}
+
+/* The methods of kind, for an error: "acquire(), release() and locked()". */
+static void method_list(int kind, char *buf, size_t n)
+{
+    size_t len = 0;
+    int count = 0, k = 0;
+
+    for (int m = 0; m < SYNC_METHOD_COUNT; m++)
+        count += sync_method_find(kind, sync_method_name[m]) == m;
+    buf[0] = '\0';
+    for (int m = 0; m < SYNC_METHOD_COUNT && len < n; m++) {
+        if (sync_method_find(kind, sync_method_name[m]) != m)
+            continue;
+        k++;
+        len += (size_t)snprintf(buf + len, n - len, "%s%s()",
+                                k == 1 ? "" : k == count ? " and " : ", ",
+                                sync_method_name[m]);
+    }
+}
+
+/* The roles of a method call's arguments, 2 bits each (enum
+ * sync_arg_role), checked as Python checks a call's arguments. */
+static int32_t method_roles(struct compiler *c, const struct expr *e, int obj,
+                            int m, int *nkw)
+{
+    int kind = c->L->locks[obj].kind;
+    unsigned seen = 0;
+    int32_t roles = 0;
+
+    *nkw = 0;
+    for (int i = 0; i < e->nargs; i++) {
+        int role = sync_arg_role(kind, m, i, e->kws[i]);
+        const struct expr *a = e->args[i];
+
+        if (role < 0 && e->kws[i])
+            fail_at(c, a->line, a->col, "TypeError: %s() got an unexpected "
+                    "keyword argument '%s'", e->attr, e->kws[i]);
+        if (role < 0)
+            fail_at(c, a->line, a->col, "TypeError: %s() takes %s arguments "
+                    "here", e->attr, i == 0 ? "no" : "fewer");
+        if (seen & (1u << role))
+            fail_at(c, a->line, a->col, "TypeError: %s() got multiple values "
+                    "for one argument", e->attr);
+        seen |= 1u << role;
+        roles |= (int32_t)role << (2 * i);
+        *nkw += e->kws[i] != NULL;
+    }
+    if ((kind == SYNC_QUEUE || kind == SYNC_AQUEUE) &&
+        (m == SYNC_PUT || m == SYNC_PUT_NOWAIT) &&
+        !(seen & (1u << SYNC_ARG_VALUE)))
+        fail_at(c, e->line, e->attr_col, "TypeError: %s() missing 1 "
+                "required positional argument: 'item'", e->attr);
+    return roles;
+}
+
+/* The tuple of keyword names of a CALL_KW, as dis shows it. */
+static void load_kwnames(struct compiler *c, const struct expr *e, int line,
+                         int col)
+{
+    struct strbuf sb;
+    int n = 0;
+
+    sb_init(&sb);
+    sb_putc(&sb, '(');
+    for (int i = 0; i < e->nargs; i++)
+        if (e->kws[i])
+            sb_printf(&sb, "%s'%s'", n++ ? ", " : "", e->kws[i]);
+    sb_puts(&sb, n == 1 ? ",)" : ")");
+    load_const(c, CONST_NAMES, 0, arena_strdup(&c->L->arena, sb.s), line, col);
+    sb_done(&sb);
+}
+
+/* OBJ.method(args) of a sync object: LOAD_GLOBAL OBJ, LOAD_ATTR method
+ * + NULL|self, the arguments, CALL n (CALL_KW with keywords); awaited,
+ * the await loop after it.  callcol: where the call (and await) is. */
+static void compile_method(struct compiler *c, const struct expr *e,
+                           int awaited, int callcol)
+{
+    int obj, kind, m, nkw;
+    struct cfg_instr *in;
+    char what[64], list[256];
+    int32_t roles;
+
+    if (lesson_find_shared(c->L, e->name) >= 0 || find_local(c, e->name) >= 0)
+        fail_at(c, e->line, e->col, "'%s' is a number: only synchronization "
+                "objects (locks, semaphores, events, conditions, barriers, "
+                "queues) have methods here", e->name);
+    obj = lock_index(c, e->name, e->line, e->col);
+    kind = c->L->locks[obj].kind;
+    m = sync_method_find(kind, e->attr);
+
+    if (m < 0) {
+        method_list(kind, list, sizeof(list));
+        fail_at(c, e->line, e->attr_col, "'%s' is %s: it has %s", e->name,
+                sync_what(c, obj, what, sizeof(what)), list);
+    }
+    if (awaited && !c->fd->is_async)
+        fail_at(c, e->line, callcol, "'await' is only allowed inside an async "
+                "def");
+    if (sync_method_awaited(kind, m) && !awaited)
+        fail_at(c, e->line, callcol, "'%s' is %s: write 'await %s.%s(...)'",
+                e->name, sync_what(c, obj, what, sizeof(what)), e->name,
+                e->attr);
+    if (!sync_method_awaited(kind, m) && awaited)
+        fail_at(c, e->line, callcol, "'%s' is %s: its %s() is not awaited",
+                e->name, sync_what(c, obj, what, sizeof(what)), e->attr);
+    roles = method_roles(c, e, obj, m, &nkw);
+    load_global_ref(c, e->name, e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, e->attr);
+    in->flags = IF_NULL;
+    for (int i = 0; i < e->nargs; i++)
+        compile_expr(c, e->args[i]);
+    if (nkw)
+        load_kwnames(c, e, e->line, callcol);
+    in = emit(c, nkw ? OP_CALL_KW : OP_CALL, e->nargs, e->line, callcol);
+    in->kind = CK_SYNC;
+    in->b = obj;
+    in->sub = (uint8_t)m;
+    in->c = roles;
+    if (awaited)
+        await_sub(c, CK_SEND_SYNC, obj, m, e->line, callcol, 0);
+}
+
 /* `a and b and c` as a value (CPython's compiler_boolop, with the chain
  * flattened as Python's parser flattens it). */
 static void compile_boolop(struct compiler *c, const struct expr *e)
@@ -847,6 +990,9 @@ static void compile_expr(struct compiler *c, const struct expr *e)
         break;
     case E_CALL:
         compile_call(c, e, e->op == 1);
+        break;
+    case E_METHOD:
+        compile_method(c, e, e->op == 1, e->op == 1 ? (int)e->ival : e->col);
         break;
     }
 }
@@ -1103,6 +1249,7 @@ static void compile_with(struct compiler *c, const struct stmt *s)
     int lock = lock_index(c, s->name, s->line, s->name_col);
     int is_async_lock = c->L->locks[lock].is_async;
     int exit = new_label(c);
+    char what[64];
     struct fblock *fb;
     struct cfg_instr *in;
     int line = s->line, col = s->name_col;
@@ -1111,12 +1258,18 @@ static void compile_with(struct compiler *c, const struct stmt *s)
     if (s->is_await && !c->fd->is_async)
         fail_at(c, s->line, s->col, "'async with' is only allowed inside an "
                 "async def");
+    if (sync_method_find(c->L->locks[lock].kind, "acquire") < 0)
+        fail_at(c, s->line, s->name_col, "'%s' is %s: it has no acquire() "
+                "and release(), so it cannot be used in a with statement",
+                s->name, sync_what(c, lock, what, sizeof(what)));
     if (s->is_await && !is_async_lock)
-        fail_at(c, s->line, s->col, "'%s' is a threading.Lock: enter it with "
-                "'with %s:', not 'async with'", s->name, s->name);
+        fail_at(c, s->line, s->col, "'%s' is %s: enter it with 'with %s:', "
+                "not 'async with'", s->name,
+                sync_what(c, lock, what, sizeof(what)), s->name);
     if (!s->is_await && is_async_lock)
-        fail_at(c, s->line, s->col, "'%s' is an asyncio.Lock: enter it with "
-                "'async with %s:'", s->name, s->name);
+        fail_at(c, s->line, s->col, "'%s' is %s: enter it with 'async with "
+                "%s:'", s->name, sync_what(c, lock, what, sizeof(what)),
+                s->name);
     load_global_ref(c, s->name, line, col);
     if (s->is_await) {
         in = emit(c, OP_BEFORE_ASYNC_WITH, 0, line, col);
@@ -1149,35 +1302,6 @@ static void compile_with(struct compiler *c, const struct stmt *s)
     emit_jump(c, CFG_JUMP, exit, line, col);
     use_label(c, exit);
     c->g.blocks[exit].ext_target = 1;
-}
-
-static void compile_lock_call(struct compiler *c, const struct stmt *s)
-{
-    int lock = lock_index(c, s->name, s->line, s->name_col);
-    int is_async_lock = c->L->locks[lock].is_async;
-    int acquire = s->kind == S_ACQUIRE;
-    struct cfg_instr *in;
-
-    if (s->is_await && !c->fd->is_async)
-        fail_at(c, s->line, s->col, "'await' is only allowed inside an async "
-                "def");
-    if (acquire && s->is_await && !is_async_lock)
-        fail_at(c, s->line, s->col, "'%s' is a threading.Lock: its acquire() "
-                "is not awaited", s->name);
-    if (acquire && !s->is_await && is_async_lock)
-        fail_at(c, s->line, s->col, "'%s' is an asyncio.Lock: write 'await "
-                "%s.acquire()'", s->name, s->name);
-    load_global_ref(c, s->name, s->line, s->name_col);
-    in = emit(c, OP_LOAD_ATTR, 0, s->line, s->name_col);
-    in->b = add_name(c, acquire ? "acquire" : "release");
-    in->flags = IF_NULL;
-    in = emit(c, OP_CALL, 0, s->line, s->col);
-    in->b = lock;
-    in->kind = !acquire ? CK_RELEASE : is_async_lock ? CK_AACQUIRE :
-               CK_ACQUIRE;
-    if (acquire && is_async_lock)
-        await_value(c, CK_SEND_ACQUIRE, lock, s->line, s->col, 0);
-    emit(c, OP_POP_TOP, 0, CFG_NO_LINE, 0);
 }
 
 static void compile_print(struct compiler *c, const struct stmt *s)
@@ -1254,10 +1378,6 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
     case S_WITH:
         compile_with(c, s);
         break;
-    case S_ACQUIRE:
-    case S_RELEASE:
-        compile_lock_call(c, s);
-        break;
     case S_PRINT:
         compile_print(c, s);
         break;
@@ -1268,7 +1388,10 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
         compile_return(c, s);
         break;
     case S_CALL:
-        compile_call(c, s->value, s->is_await);
+        if (s->value->kind == E_METHOD)
+            compile_method(c, s->value, s->is_await, s->col);
+        else
+            compile_call(c, s->value, s->is_await);
         emit(c, OP_POP_TOP, 0, CFG_NO_LINE, 0);
         break;
     case S_WORK:
@@ -1373,14 +1496,15 @@ static void compile_func(struct compiler *c, int index)
         in->op = (uint8_t)op;
         in->flags = ci->flags;
         in->kind = ci->kind;
-        in->pad = 0;
+        in->sub = ci->sub;
         in->a = ci->a;
         in->b = ci->b;
+        in->c = ci->c;
         if (cfg_is_jump(op))
             in->a = (int32_t)(fn->code_start + (uint32_t)ci->target);
         if ((op_info[op].flags & OPF_BREAKER) &&
             !(op == OP_RESUME && ci->a >= 2) &&
-            !(op == OP_CALL && (ci->kind == CK_FUNC ||
+            !((op == OP_CALL || op == OP_CALL_KW) && (ci->kind == CK_FUNC ||
                                 ci->kind == CK_ASYNC_FUNC)))
             in->flags |= IF_BREAKER;
         P->pos[P->ncode + (uint32_t)i].line = ci->line;
@@ -1473,7 +1597,13 @@ static struct program *compile(struct lesson *L, struct diag *d)
     P->nlocks = L->nlocks;
     P->lock_names = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), sizeof(char *));
     P->lock_async = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), 1);
+    P->lock_kind = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), 1);
+    P->lock_arg = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), sizeof(int64_t));
+    P->lock_link = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), sizeof(int));
     for (int i = 0; i < L->nlocks; i++) {
+        P->lock_link[i] = L->locks[i].link >= 0 ? L->locks[i].link : i;
+        P->lock_kind[i] = (uint8_t)L->locks[i].kind;
+        P->lock_arg[i] = L->locks[i].arg;
         P->lock_names[i] = L->locks[i].name;
         P->lock_async[i] = (uint8_t)L->locks[i].is_async;
     }
@@ -1520,6 +1650,9 @@ void program_free(struct program *P)
     free(P->global_init);
     free(P->lock_names);
     free(P->lock_async);
+    free(P->lock_kind);
+    free(P->lock_arg);
+    free(P->lock_link);
     free(P);
 }
 
@@ -1612,6 +1745,9 @@ static void format_const(const struct program *P, int i, struct strbuf *out)
     case CONST_STR:
         repr_str(out, k->str);
         break;
+    case CONST_NAMES:
+        sb_puts(out, k->str);
+        break;
     }
 }
 
@@ -1697,31 +1833,56 @@ void program_format_instr(const struct program *P, uint32_t pc,
     }
 }
 
-int program_lock_op(const struct program *P, uint32_t pc, int *acquire)
+int program_sync_op(const struct program *P, uint32_t pc, int *method)
 {
     const struct instr *in = &P->code[pc];
 
     switch (in->op) {
     case OP_BEFORE_WITH:
-        *acquire = 1;
+        *method = SYNC_ACQUIRE;
         return in->b;
     case OP_CALL:
-        if (in->kind == CK_ACQUIRE) {
-            *acquire = 1;
+    case OP_CALL_KW:
+        switch (in->kind) {
+        case CK_ACQUIRE:
+            *method = SYNC_ACQUIRE;
             return in->b;
-        }
-        if (in->kind == CK_RELEASE || in->kind == CK_EXIT) {
-            *acquire = 0;
+        case CK_RELEASE:
+        case CK_EXIT:
+            *method = SYNC_RELEASE;
             return in->b;
+        case CK_SYNC:
+            if (sync_method_awaited(P->lock_kind[in->b], in->sub))
+                return -1;      /* it acts at its SEND */
+            *method = in->sub;
+            return in->b;
+        default:
+            return -1;
         }
-        return -1;
     case OP_SEND:
-        if (in->kind == CK_SEND_ACQUIRE || in->kind == CK_SEND_RELEASE) {
-            *acquire = in->kind == CK_SEND_ACQUIRE;
+        switch (in->kind) {
+        case CK_SEND_ACQUIRE:
+            *method = SYNC_ACQUIRE;
             return in->b;
+        case CK_SEND_RELEASE:
+            *method = SYNC_RELEASE;
+            return in->b;
+        case CK_SEND_SYNC:
+            *method = in->sub;
+            return in->b;
+        default:
+            return -1;
         }
-        return -1;
     default:
         return -1;
     }
+}
+
+int program_lock_op(const struct program *P, uint32_t pc, int *acquire)
+{
+    int method, obj = program_sync_op(P, pc, &method);
+
+    if (obj >= 0)
+        *acquire = sync_method_may_wait(P->lock_kind[obj], method);
+    return obj;
 }

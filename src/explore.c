@@ -29,6 +29,7 @@
 #include "program.h"
 #include "report.h"
 #include "sim.h"
+#include "sync.h"
 
 #define NONE UINT32_MAX
 
@@ -1317,6 +1318,7 @@ static void replay(const struct explore_result *r, struct explore_outcome *o)
             w->task = ev->task;
             w->lock = ev->arg2;
             w->holder = ev->arg2 >= 0 ? ev->other : -1;
+            w->queue = ev->arg;
         }
     }
     sim_free(s);
@@ -1604,7 +1606,11 @@ void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
             const struct explore_wait *w = &o->waits[k];
 
             sb_puts(out, k ? ", " : ": ");
-            if (w->lock >= 0)
+            if (w->lock >= 0 && !sync_is_lock(P->lock_kind[w->lock])) {
+                sb_printf(out, "%s waits for ", r->labels[w->task]);
+                sync_wait_text(P->lock_kind[w->lock], w->queue,
+                               P->lock_names[w->lock], NULL, out);
+            } else if (w->lock >= 0)
                 sb_printf(out, "%s waits for %s (held by %s)",
                           r->labels[w->task], P->lock_names[w->lock],
                           w->holder == w->task ? "itself" :

@@ -83,6 +83,7 @@ struct explore_wait {
     int task;
     int lock;
     int holder;
+    int queue;              /* which of the object's queues (sync.h) */
 };
 
 struct explore_outcome {

@@ -35,6 +35,7 @@
 
 #include "cli.h"
 #include "program.h"
+#include "sync.h"
 
 static const char stubs_py[] =
     "import asyncio as _asyncio\n"
@@ -89,7 +90,66 @@ static const char stubs_py[] =
     "        self.sleep = sleep\n"
     "\n"
     "    def __getattr__(self, name):\n"
-    "        return getattr(self._module, name)\n";
+    "        return getattr(self._module, name)\n"
+    "\n"
+    "\n"
+    "class _Ticked:\n"
+    "    \"\"\"A lock, semaphore, event or queue whose timeouts count ticks, "
+    "as the\n    lesson's do.\"\"\"\n"
+    "    _AT = {\"acquire\": 1, \"wait\": 0, \"get\": 1, \"put\": 2}\n"
+    "\n"
+    "    def __init__(self, obj):\n"
+    "        self._obj = obj\n"
+    "\n"
+    "    def __enter__(self):\n"
+    "        return self._obj.__enter__()\n"
+    "\n"
+    "    def __exit__(self, *exc):\n"
+    "        return self._obj.__exit__(*exc)\n"
+    "\n"
+    "    def __getattr__(self, name):\n"
+    "        method = getattr(self._obj, name)\n"
+    "        at = self._AT.get(name)\n"
+    "        if at is None:\n"
+    "            return method\n"
+    "\n"
+    "        def call(*args, **kw):\n"
+    "            t = kw.get(\"timeout\", args[at] if len(args) > at else None)\n"
+    "            if t is not None and t >= 0:\n"
+    "                kw[\"timeout\"] = t * TICK\n"
+    "                args = args[:at]\n"
+    "            return method(*args, **kw)\n"
+    "        return call\n";
+
+/* Objects whose waits a lesson limits with a timeout count it in ticks:
+ * wrap the ones that take a timeout in _Ticked, after the module made
+ * them (a Condition keeps its real lock). */
+static void ticked_objects(const struct program *P, struct strbuf *out)
+{
+    int timed = 0;
+
+    for (uint32_t pc = 0; pc < P->ncode && !timed; pc++) {
+        const struct instr *in = &P->code[pc];
+
+        if (in->kind == CK_SYNC)
+            for (int i = 0; i < in->a; i++)
+                timed |= ((in->c >> (2 * i)) & 3) == SYNC_ARG_TIMEOUT;
+    }
+    for (int i = 0; i < P->nlocks && timed; i++)
+        switch (P->lock_kind[i]) {
+        case SYNC_LOCK:
+        case SYNC_RLOCK:
+        case SYNC_SEMAPHORE:
+        case SYNC_BSEMAPHORE:
+        case SYNC_EVENT:
+        case SYNC_QUEUE:
+            sb_printf(out, "%s = _Ticked(%s)\n", P->lock_names[i],
+                      P->lock_names[i]);
+            break;
+        default:
+            break;
+        }
+}
 
 static const char report_py[] =
     "_failed = []                    # labels of the tasks that raised\n"
@@ -409,6 +469,7 @@ void export_python(const struct lesson *L, int scene,
     sb_puts(out, "# ---- end of the lesson's module ----\n\n");
     if (L->imports & 4u)
         sb_puts(out, "time = _InTicks(_time, sleep)\n");
+    ticked_objects(P, out);
     if (L->imports & 2u)
         sb_puts(out, "asyncio = _InTicks(_asyncio, lambda n, result=None: "
                 "_asyncio.sleep(n * TICK, result))\n");

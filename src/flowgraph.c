@@ -148,8 +148,8 @@ static int next_nonempty(struct cfg *g, int b)
 static void set_nop(struct cfg_instr *in)
 {
     in->op = OP_NOP;
-    in->a = in->b = 0;
-    in->flags = in->kind = 0;
+    in->a = in->b = in->c = 0;
+    in->flags = in->kind = in->sub = 0;
     in->target = -1;
 }
 

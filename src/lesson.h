@@ -38,6 +38,8 @@ enum expr_kind {
     E_NOT,      /* lhs */
     E_NEG,      /* lhs */
     E_CALL,     /* name(args) of a def */
+    E_METHOD,   /* name.attr(args) of a sync object; kws[i]: the keyword
+                 * of args[i] or NULL; op 1: awaited */
 };
 
 enum cmp_op { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
@@ -51,6 +53,9 @@ struct expr {
     struct expr *lhs, *rhs;
     struct expr **args;
     int nargs;
+    const char *attr;       /* E_METHOD: the method's name */
+    int attr_col;
+    const char **kws;       /* E_METHOD */
 };
 
 enum stmt_kind {
@@ -63,12 +68,11 @@ enum stmt_kind {
     S_BREAK,
     S_CONTINUE,
     S_WITH,     /* with lock: body */
-    S_ACQUIRE,  /* lock.acquire() */
-    S_RELEASE,  /* lock.release() */
     S_PRINT,    /* print(items) */
     S_ASSERT,   /* assert cond[, "message"] */
     S_RETURN,   /* return [value] */
-    S_CALL,     /* f(args) or await f(args); value is the E_CALL */
+    S_CALL,     /* f(args), obj.method(args), or awaited; value is the
+                 * E_CALL or E_METHOD */
     S_WORK,     /* compute(n), sleep(n), io(n), [await] ... ; work says
                  * which; op: 0 plain, 1 time.sleep, 2 asyncio.sleep */
     S_GLOBAL,   /* global names (accepted for shared variables) */
@@ -85,7 +89,7 @@ struct print_item {
 struct stmt {
     enum stmt_kind kind;
     int line, col;
-    int is_await;           /* S_CALL, S_WORK, S_ACQUIRE, S_WITH: awaited */
+    int is_await;           /* S_CALL, S_WORK, S_WITH: awaited */
     int work;               /* S_WORK: enum work_kind */
     const char *name;       /* target, loop variable, lock */
     int name_col;
@@ -118,10 +122,15 @@ struct shared_decl {
     int64_t init;
 };
 
+/* A synchronization object (sync.h): a lock, a semaphore ... */
 struct lock_decl {
     const char *name;
     int line, col;
-    int is_async;               /* asyncio.Lock(), not threading.Lock() */
+    int kind;                   /* enum sync_kind */
+    int64_t arg;                /* the constructor's argument */
+    int link;                   /* Condition(lock): the lock's index, or
+                                 * -1: its own lock */
+    int is_async;               /* an asyncio object, awaited */
 };
 
 /* ---- scenes ------------------------------------------------------------ */
@@ -320,7 +329,8 @@ struct lesson {
     int nshared;
     struct lock_decl *locks;
     int nlocks;
-    unsigned imports;           /* bit 0 threading, 1 asyncio, 2 time */
+    unsigned imports;           /* bit 0 threading, 1 asyncio, 2 time,
+                                 * 3 queue */
     struct func_def *funcs;
     int nfuncs;
     struct scene *scenes;

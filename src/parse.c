@@ -15,6 +15,7 @@
 
 #include "lesson.h"
 #include "lex.h"
+#include "sync.h"
 #include "util.h"
 
 struct parser {
@@ -337,6 +338,65 @@ static struct expr **parse_args(struct parser *p, int *nargs, const char *what)
     return args;
 }
 
+static int is_module(const char *name)
+{
+    return strcmp(name, "time") == 0 || strcmp(name, "asyncio") == 0 ||
+           strcmp(name, "threading") == 0 || strcmp(name, "queue") == 0;
+}
+
+/* Is the current token NAME . NAME ( : a method call? */
+static int at_method_call(struct parser *p)
+{
+    return tok(p)->kind == TOK_NAME && peek(p, 1)->kind == TOK_PUNCT &&
+           peek(p, 1)->punct == P_DOT && peek(p, 2)->kind == TOK_NAME &&
+           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN &&
+           !is_module(tok(p)->name);
+}
+
+/* OBJ.method(args, kw=value): the object's name is current. */
+static struct expr *parse_method_call(struct parser *p)
+{
+    const struct token *t = tok(p);
+    struct expr *e = new_expr(p, E_METHOD, t);
+    struct expr *tmp[LESSON_MAX_PARAMS];
+    const char *kws[LESSON_MAX_PARAMS];
+    int n = 0;
+
+    e->name = t->name;
+    advance(p);
+    advance(p);         /* '.' */
+    e->attr = tok(p)->name;
+    e->attr_col = tok(p)->col;
+    advance(p);
+    expect_punct(p, P_LPAREN, "after the method's name");
+    if (!at_punct(p, P_RPAREN)) {
+        do {
+            if (n == LESSON_MAX_PARAMS)
+                fail_at(p, p->ln->no, tok(p)->col, "too many arguments (the "
+                        "limit is %d)", LESSON_MAX_PARAMS);
+            kws[n] = NULL;
+            if (tok(p)->kind == TOK_NAME && peek(p, 1)->kind == TOK_PUNCT &&
+                peek(p, 1)->punct == P_ASSIGN) {
+                kws[n] = tok(p)->name;
+                advance(p);
+                advance(p);
+            } else if (n > 0 && kws[n - 1]) {
+                fail_at(p, p->ln->no, tok(p)->col, "positional argument "
+                        "follows keyword argument");
+            }
+            tmp[n++] = parse_expr(p);
+        } while (accept_punct(p, P_COMMA) && !at_punct(p, P_RPAREN));
+    }
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "',' or ')'");
+    e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)(n ? n : 1));
+    memcpy(e->args, tmp, sizeof(*e->args) * (size_t)n);
+    e->kws = arena_alloc(p->a, sizeof(*e->kws) * (size_t)(n ? n : 1));
+    memcpy(e->kws, kws, sizeof(*e->kws) * (size_t)n);
+    e->nargs = n;
+    return e;
+}
+
 static struct expr *parse_primary(struct parser *p)
 {
     const struct token *t = tok(p);
@@ -361,14 +421,18 @@ static struct expr *parse_primary(struct parser *p)
         }
         if (strcmp(t->name, "await") == 0) {
             advance(p);
-            if (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
-                peek(p, 1)->punct != P_LPAREN)
+            if (!at_method_call(p) &&
+                (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
+                 peek(p, 1)->punct != P_LPAREN))
                 fail_at(p, p->ln->no, tok(p)->col,
-                        "only a call to an async def can be awaited inside "
-                        "an expression");
+                        "only a call to an async def or an asyncio object's "
+                        "method can be awaited inside an expression");
             e = parse_primary(p);
             e->op = 1; /* awaited */
-            e->col = t->col;
+            if (e->kind == E_METHOD)
+                e->ival = t->col;   /* the call's own column stays */
+            else
+                e->col = t->col;
             return e;
         }
         if (is_keyword(t->name))
@@ -384,10 +448,12 @@ static struct expr *parse_primary(struct parser *p)
             e->args = parse_args(p, &e->nargs, "after the function name");
             return e;
         }
+        if (at_method_call(p))
+            return parse_method_call(p);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT)
             fail_at(p, p->ln->no, peek(p, 1)->col, "'.' is only allowed in "
-                    "time.sleep(), asyncio.sleep(), LOCK.acquire() and "
-                    "LOCK.release(), each on a line of its own");
+                    "time.sleep(), asyncio.sleep() (on a line of their own) "
+                    "and calls of an object's methods: OBJ.method(...)");
         e = new_expr(p, E_NAME, t);
         e->name = t->name;
         advance(p);
@@ -642,35 +708,6 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
     return s;
 }
 
-/* NAME.acquire() / NAME.release(); the name is current. */
-static struct stmt *parse_lock_call(struct parser *p, const struct token *start,
-                                    int is_await)
-{
-    const struct token *name = tok(p);
-    struct stmt *s;
-
-    advance(p);
-    advance(p); /* '.' */
-    if (at_name(p, "acquire")) {
-        s = new_stmt(p, S_ACQUIRE, start);
-    } else if (at_name(p, "release")) {
-        s = new_stmt(p, S_RELEASE, start);
-        if (is_await)
-            fail_at(p, p->ln->no, start->col, "release() is not awaited, "
-                    "even with asyncio");
-    } else {
-        fail_at(p, p->ln->no, tok(p)->col, "a lock has only acquire() and "
-                "release()");
-    }
-    advance(p);
-    s->name = name->name;
-    s->name_col = name->col;
-    s->is_await = is_await;
-    expect_punct(p, P_LPAREN, "after acquire/release");
-    expect_punct(p, P_RPAREN, "(acquire and release take no arguments)");
-    return s;
-}
-
 static struct stmt *parse_print(struct parser *p, const struct token *start)
 {
     struct print_item tmp[LESSON_MAX_PARAMS];
@@ -724,9 +761,13 @@ static struct stmt *parse_await(struct parser *p, const struct token *start)
 
     if (s)
         return s;
-    if (tok(p)->kind == TOK_NAME && peek(p, 1)->kind == TOK_PUNCT &&
-        peek(p, 1)->punct == P_DOT)
-        return parse_lock_call(p, start, 1);
+    if (at_method_call(p)) {
+        s = new_stmt(p, S_CALL, start);
+        s->is_await = 1;
+        s->value = parse_method_call(p);
+        s->value->op = 1;
+        return s;
+    }
     if (tok(p)->kind == TOK_NAME && peek(p, 1)->kind == TOK_PUNCT &&
         peek(p, 1)->punct == P_LPAREN && !is_keyword(tok(p)->name)) {
         s = new_stmt(p, S_CALL, start);
@@ -736,8 +777,8 @@ static struct stmt *parse_await(struct parser *p, const struct token *start)
         return s;
     }
     fail_at(p, p->ln->no, tok(p)->col, "await what? expected sleep(N), "
-            "io(N), asyncio.sleep(N), LOCK.acquire() or a call to an async "
-            "def");
+            "io(N), asyncio.sleep(N), an asyncio object's method (await "
+            "LOCK.acquire()) or a call to an async def");
 }
 
 static struct stmt *parse_simple(struct parser *p)
@@ -795,8 +836,11 @@ static struct stmt *parse_simple(struct parser *p)
     if (is_keyword(t->name))
         fail_at(p, p->ln->no, t->col, "'%s' cannot start a statement here",
                 t->name);
-    if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT)
-        return parse_lock_call(p, t, 0);
+    if (at_method_call(p)) {
+        s = new_stmt(p, S_CALL, t);
+        s->value = parse_method_call(p);
+        return s;
+    }
     if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LPAREN) {
         s = new_stmt(p, S_CALL, t);
         s->value = parse_primary(p);
@@ -1025,7 +1069,8 @@ static void parse_shared(struct parser *p)
     add_shared(p, name, col);
 }
 
-static void add_lock(struct parser *p, const char *name, int col, int is_async)
+static void add_lock(struct parser *p, const char *name, int col, int kind,
+                     int64_t arg)
 {
     struct lock_decl *ld;
 
@@ -1035,7 +1080,10 @@ static void add_lock(struct parser *p, const char *name, int col, int is_async)
     ld->name = name;
     ld->line = p->ln->no;
     ld->col = col;
-    ld->is_async = is_async;
+    ld->kind = kind;
+    ld->arg = arg;
+    ld->link = -1;
+    ld->is_async = sync_kind_info[kind].async;
     lesson_name_add(p->L, LESSON_NAME_LOCK, p->L->nlocks - 1);
 }
 
@@ -1044,17 +1092,19 @@ static void parse_lock_decl(struct parser *p)
     int col = tok(p)->col;
     const char *name = expect_name(p, "a lock name after 'lock'");
 
-    add_lock(p, name, col, 0);
+    add_lock(p, name, col, SYNC_LOCK, 0);
     expect_end(p, "the lock declaration");
 }
 
-/* import threading | asyncio | time: the modules lesson code may use. */
+/* import threading | asyncio | time | queue: the modules lesson code may
+ * use. */
 static void parse_import(struct parser *p)
 {
-    static const char *const modules[] = {"threading", "asyncio", "time"};
+    static const char *const modules[] = {"threading", "asyncio", "time",
+                                          "queue"};
     const struct token *t = tok(p);
 
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (at_name(p, modules[i])) {
             p->L->imports |= 1u << i;
             advance(p);
@@ -1065,12 +1115,144 @@ static void parse_import(struct parser *p)
             return;
         }
     fail_at(p, p->ln->no, t->col, "lesson code can import threading, "
-            "asyncio and time%s", t->kind == TOK_NAME ? "" : " (a module "
+            "asyncio, time and queue%s", t->kind == TOK_NAME ? "" : " (a module "
             "name is expected)");
 }
 
+/* The kinds of sync object module mod offers, in words: "Lock(),
+ * RLock() and Semaphore()". */
+static void sync_kind_list(struct strbuf *sb, const char *mod)
+{
+    int n = 0, k;
+
+    for (k = 0; k < SYNC_KIND_COUNT; k++)
+        n += strcmp(sync_kind_info[k].module, mod) == 0;
+    for (k = 0; k < SYNC_KIND_COUNT; k++) {
+        const char *sep = sb->len == 0 ? "" : n == 1 ? " and " : ", ";
+
+        if (strcmp(sync_kind_info[k].module, mod) != 0)
+            continue;
+        sb_printf(sb, "%s%s()", sep, sync_kind_info[k].name);
+        n--;
+    }
+}
+
+/* Skip "kw=" before a constructor's argument, if it is there: Python
+ * takes the argument by position or by its keyword. */
+static void ctor_keyword(struct parser *p, const char *kw)
+{
+    if (at_name(p, kw) && peek(p, 1)->kind == TOK_PUNCT &&
+        peek(p, 1)->punct == P_ASSIGN) {
+        advance(p);
+        advance(p);
+    }
+}
+
+/* A constructor's whole-number argument (dflt if there is none), at least
+ * min, as Python checks it. */
+static int64_t ctor_number(struct parser *p, const char *kind, const char *kw,
+                           int64_t dflt, int64_t min)
+{
+    const struct token *t;
+    int64_t v;
+
+    if (at_punct(p, P_RPAREN))
+        return dflt;
+    ctor_keyword(p, kw);
+    t = tok(p);
+    v = const_int(p, "the argument");
+    if (v < min)
+        fail_at(p, p->ln->no, t->col, "ValueError: %s", strcmp(kind, "Barrier")
+                == 0 ? "parties must be > 0" : "semaphore initial value must "
+                "be >= 0");
+    return v;
+}
+
+/* Condition(lock): the index of a lock declared above, or -1. */
+static int ctor_lock(struct parser *p, int kind)
+{
+    const struct token *t;
+    int idx, want = kind == SYNC_ACONDITION;
+
+    if (at_punct(p, P_RPAREN))
+        return -1;
+    ctor_keyword(p, "lock");
+    t = tok(p);
+    if (t->kind != TOK_NAME ||
+        lesson_name_lookup(p->L, t->name, &idx) != LESSON_NAME_LOCK ||
+        !(p->L->locks[idx].kind == (want ? SYNC_ALOCK : SYNC_LOCK) ||
+          (!want && p->L->locks[idx].kind == SYNC_RLOCK)))
+        fail_at(p, p->ln->no, t->col, "a Condition is made with a %s made "
+                "above it (or with none: it makes its own)",
+                want ? "asyncio.Lock()" : "threading.Lock() or RLock()");
+    advance(p);
+    return idx;
+}
+
+/* threading.Lock(), threading.Semaphore(2), queue.Queue(3), asyncio.Lock()
+ * ...: the constructor of a sync object (the module name has been read). */
+static void parse_sync_ctor(struct parser *p, const char *name, int col,
+                            const char *mod)
+{
+    const struct token *t = tok(p);
+    int kind, link = -1;
+    int64_t arg = 0;
+
+    for (kind = 0; kind < SYNC_KIND_COUNT; kind++)
+        if (strcmp(sync_kind_info[kind].module, mod) == 0 &&
+            at_name(p, sync_kind_info[kind].name))
+            break;
+    if (kind == SYNC_KIND_COUNT) {
+        struct strbuf sb;
+        char kinds[256];
+
+        sb_init(&sb);
+        sync_kind_list(&sb, mod);
+        snprintf(kinds, sizeof(kinds), "%s", sb.s);
+        sb_done(&sb);   /* fail_at does not return */
+        fail_at(p, p->ln->no, t->col, "%s offers %s here", mod, kinds);
+    }
+    advance(p);
+    expect_punct(p, P_LPAREN, "after the class name");
+    switch (kind) {
+    case SYNC_SEMAPHORE:
+    case SYNC_BSEMAPHORE:
+    case SYNC_ASEMAPHORE:
+        arg = ctor_number(p, "Semaphore", "value", 1, 0);
+        break;
+    case SYNC_BARRIER:
+        if (at_punct(p, P_RPAREN))
+            fail_at(p, p->ln->no, tok(p)->col, "Barrier() needs the number "
+                    "of parties: Barrier(2)");
+        arg = ctor_number(p, "Barrier", "parties", 1, 1);
+        break;
+    case SYNC_QUEUE:
+    case SYNC_AQUEUE:
+        t = tok(p);
+        arg = ctor_number(p, "Queue", "maxsize", 0, INT64_MIN);
+        if (arg > SYNC_QUEUE_MAX)
+            fail_at(p, p->ln->no, t->col, "a queue holds at most %d values "
+                    "here (maxsize %lld)", SYNC_QUEUE_MAX, (long long)arg);
+        if (arg < 0)
+            arg = 0;    /* as Python: no limit */
+        break;
+    case SYNC_CONDITION:
+    case SYNC_ACONDITION:
+        link = ctor_lock(p, kind);
+        break;
+    default:
+        break;
+    }
+    expect_punct(p, P_RPAREN, at_punct(p, P_COMMA) ? "(one argument)" :
+                 "to close the constructor");
+    expect_end(p, "the constructor");
+    add_lock(p, name, col, kind, arg);
+    p->L->locks[p->L->nlocks - 1].link = link;
+}
+
 /* A module-level assignment: NAME = NUMBER (a module variable, shared by
- * every thread) or NAME = threading.Lock() / asyncio.Lock(). */
+ * every thread) or NAME = threading.Lock(), asyncio.Semaphore(2), ...:
+ * a sync object (sync.h). */
 static void parse_module_assign(struct parser *p)
 {
     const struct token *t = tok(p);
@@ -1079,25 +1261,19 @@ static void parse_module_assign(struct parser *p)
 
     name = expect_name(p, "a variable name");
     expect_punct(p, P_ASSIGN, "after the module variable's name");
-    if ((at_name(p, "threading") || at_name(p, "asyncio")) &&
+    if ((at_name(p, "threading") || at_name(p, "asyncio") ||
+         at_name(p, "queue")) &&
         peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT) {
-        int is_async = at_name(p, "asyncio");
-        unsigned need = is_async ? 2u : 1u;
+        const char *mod = tok(p)->name;
+        unsigned need = strcmp(mod, "asyncio") == 0 ? 2u :
+                        strcmp(mod, "queue") == 0 ? 8u : 1u;
 
         if (!(p->L->imports & need))
             fail_at(p, p->ln->no, tok(p)->col, "name '%s' is not defined: "
-                    "add 'import %s' above this line", tok(p)->name,
-                    is_async ? "asyncio" : "threading");
+                    "add 'import %s' above this line", mod, mod);
         advance(p);
         advance(p);
-        if (!at_name(p, "Lock"))
-            fail_at(p, p->ln->no, tok(p)->col, "only %s.Lock() is available",
-                    is_async ? "asyncio" : "threading");
-        advance(p);
-        expect_punct(p, P_LPAREN, "after Lock");
-        expect_punct(p, P_RPAREN, "(Lock() takes no arguments)");
-        expect_end(p, "the lock");
-        add_lock(p, name, col, is_async);
+        parse_sync_ctor(p, name, col, mod);
         return;
     }
     add_shared(p, name, col);

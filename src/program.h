@@ -73,6 +73,8 @@ enum {
     X(END_FOR, 0, "end of a for loop (skipped when the range is done)")       \
     X(CALL, OPF_ARG | OPF_BREAKER, "call a function; after a call the GIL "   \
       "can change hands")                                                     \
+    X(CALL_KW, OPF_ARG | OPF_BREAKER, "call with keyword arguments (their "   \
+      "names are the tuple on top of the stack)")                             \
     X(RETURN_VALUE, 0, "return the top of the stack to the caller")           \
     X(RETURN_CONST, OPF_ARG, "return a constant to the caller; a task ends "  \
       "here")                                                                 \
@@ -128,6 +130,11 @@ enum call_kind {
     CK_SEND_WAIT,       /* asyncio.sleep / io: yields once, then done */
     CK_SEND_ACQUIRE,    /* an asyncio lock's acquire: b: lock */
     CK_SEND_RELEASE,    /* __aexit__: b: lock */
+    CK_SYNC,            /* OBJ.method(...) of a sync object (sync.h): b the
+                         * object, sub the method, c the arguments' roles
+                         * (2 bits each, enum sync_arg_role); awaited ones
+                         * make an awaitable and act at their SEND */
+    CK_SEND_SYNC,       /* the SEND of an awaited sync method: b, sub */
 };
 
 /* Instruction flags (instr.flags). */
@@ -149,9 +156,10 @@ struct instr {
     uint8_t op;
     uint8_t flags;
     uint8_t kind;       /* enum call_kind */
-    uint8_t pad;
+    uint8_t sub;        /* CK_SYNC, CK_SEND_SYNC: enum sync_method */
     int32_t a;
     int32_t b;
+    int32_t c;          /* CK_SYNC: the arguments' roles */
 };
 
 struct srcpos {
@@ -167,8 +175,9 @@ struct func {
     uint32_t code_start, ncode; /* in program->code */
 };
 
-/* A constant: an integer, None, True/False, or a string (str != NULL). */
-enum const_kind { CONST_INT, CONST_NONE, CONST_BOOL, CONST_STR };
+/* A constant: an integer, None, True/False, a string (str != NULL), or
+ * the tuple of keyword names of a CALL_KW (str: as dis shows it). */
+enum const_kind { CONST_INT, CONST_NONE, CONST_BOOL, CONST_STR, CONST_NAMES };
 
 struct constant {
     enum const_kind kind;
@@ -191,9 +200,14 @@ struct program {
     int nglobals;
     const char **global_names;
     int64_t *global_init;
+    /* The sync objects (sync.h): locks, semaphores ...; "lock" is their
+     * old name, kept where the trace and the UI say it. */
     int nlocks;
     const char **lock_names;
-    uint8_t *lock_async;        /* per lock: an asyncio.Lock */
+    uint8_t *lock_async;        /* per object: an asyncio one */
+    uint8_t *lock_kind;         /* per object: enum sync_kind */
+    int64_t *lock_arg;          /* per object: its constructor's argument */
+    int *lock_link;             /* per object: a Condition's lock object */
 };
 
 /* Limits on compiled code. */
@@ -212,8 +226,11 @@ void program_format_arg(const struct program *prog, uint32_t pc,
                         struct strbuf *out);
 const char *binary_op_text(int op);
 const char *compare_op_text(int op);
-/* The lock a lock operation at pc takes or releases, or -1; *acquire says
- * which. */
+/* The sync object an op at pc asks something of, or -1; *method says
+ * what (enum sync_method). */
+int program_sync_op(const struct program *prog, uint32_t pc, int *method);
+/* The same for ops that take or release: *acquire is 1 for an op that may
+ * make its task wait (acquire, wait, get ...). */
 int program_lock_op(const struct program *prog, uint32_t pc, int *acquire);
 
 void program_free(struct program *prog);

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "sync.h"
 #include "vm.h"
 
 /* ---- small pieces ----------------------------------------------------------- */
@@ -26,6 +27,29 @@ static const char *lock_name(const struct report *r, int lock)
     const struct program *P = r->L->prog;
 
     return lock >= 0 && lock < P->nlocks ? P->lock_names[lock] : "?";
+}
+
+static int is_lock(const struct report *r, int obj)
+{
+    const struct program *P = r->L->prog;
+
+    return obj >= 0 && obj < P->nlocks && sync_is_lock(P->lock_kind[obj]);
+}
+
+/* What a task waits for in sync object obj (queue: the queue it is in),
+ * after "waits for ". */
+static void wait_text(struct strbuf *out, const struct report *r, int obj,
+                      int queue, int holder, int task)
+{
+    const struct program *P = r->L->prog;
+
+    if (obj < 0 || obj >= P->nlocks) {
+        sb_puts(out, "?");
+        return;
+    }
+    sync_wait_text(P->lock_kind[obj], queue, P->lock_names[obj],
+                   holder == task ? "itself" : holder >= 0 ?
+                   label(r, holder) : NULL, out);
 }
 
 /* The real system, in a few words for a scene line. */
@@ -230,9 +254,15 @@ static void explain_switch(struct strbuf *out, const struct report *r,
                   ev->arg == 1 ? "" : "s");
         break;
     case SW_LOCK:
-        sb_printf(out, "%s blocks on lock %s, held by %s", A,
-                  lock_name(r, ev->arg2), ev->arg == ev->task ? "itself" :
-                  label(r, ev->arg));
+        if (!is_lock(r, ev->arg2) || ev->arg < 0) {
+            /* arg: -1 - the queue it waits in (sync_wait_arg) */
+            sb_printf(out, "%s waits for ", A);
+            wait_text(out, r, ev->arg2, -1 - ev->arg, -1, ev->task);
+        } else {
+            sb_printf(out, "%s blocks on lock %s, held by %s", A,
+                      lock_name(r, ev->arg2), ev->arg == ev->task ? "itself" :
+                      label(r, ev->arg));
+        }
         break;
     case SW_NONE:
     case SW_COUNT:
@@ -259,15 +289,34 @@ int report_explain(struct strbuf *out, const struct report *r,
         explain_switch(out, r, ev);
         return 1;
     case EV_WAKE:
-        sb_printf(out, "%s's wait is over: it can run again", A);
+        if (ev->arg2 >= 0 && ev->other >= 0)
+            sb_printf(out, "%s is let go on by %s (%s %s)", A,
+                      label(r, ev->other), sync_kind_info[
+                      r->L->prog->lock_kind[ev->arg2]].name,
+                      lock_name(r, ev->arg2));
+        else if (ev->arg2 >= 0 && r->L->prog->lock_kind[ev->arg2] ==
+                 SYNC_CONDITION)
+            sb_printf(out, "%s stops waiting for %s: its timeout is over; "
+                      "it needs the lock back", A, lock_name(r, ev->arg2));
+        else if (ev->arg2 >= 0)
+            sb_printf(out, "%s stops waiting for %s: its timeout is over", A,
+                      lock_name(r, ev->arg2));
+        else
+            sb_printf(out, "%s's wait is over: it can run again", A);
         return 1;
     case EV_ACQUIRE:
-        sb_printf(out, "%s takes lock %s", A, lock_name(r, ev->arg2));
+        if (is_lock(r, ev->arg2))
+            sb_printf(out, "%s takes lock %s", A, lock_name(r, ev->arg2));
+        else
+            sb_printf(out, "%s takes a place of semaphore %s", A,
+                      lock_name(r, ev->arg2));
         return 1;
     case EV_RELEASE:
-        sb_printf(out, "%s releases lock %s", A, lock_name(r, ev->arg2));
+        sb_printf(out, "%s releases %s %s", A, is_lock(r, ev->arg2) ? "lock" :
+                  "semaphore", lock_name(r, ev->arg2));
         if (ev->other >= 0)
-            sb_printf(out, "; %s, first in line, gets it", label(r, ev->other));
+            sb_printf(out, "; %s, first in line, gets %s", label(r, ev->other),
+                      is_lock(r, ev->arg2) ? "it" : "the place");
         return 1;
     case EV_GIL_REQUEST:
         sb_printf(out, "%s has waited a switch interval (%d tick%s): it asks "
@@ -290,7 +339,10 @@ int report_explain(struct strbuf *out, const struct report *r,
         sb_printf(out, "%s fails: %s", A, trace_text_at(r->tr, ev->arg));
         return 1;
     case EV_DEADLOCK:
-        if (ev->arg2 >= 0)
+        if (ev->arg2 >= 0 && !is_lock(r, ev->arg2)) {
+            sb_printf(out, "deadlock: %s waits forever for ", A);
+            wait_text(out, r, ev->arg2, ev->arg, -1, ev->task);
+        } else if (ev->arg2 >= 0)
             sb_printf(out, "deadlock: %s waits for lock %s, held by %s, "
                       "forever", A, lock_name(r, ev->arg2),
                       ev->other == ev->task ? "itself" : label(r, ev->other));
@@ -346,12 +398,11 @@ void report_summary(struct strbuf *out, const struct report *r)
         if (first)
             sb_printf(out, "deadlock at %s %lld:", strcmp(tr->unit, "tick") ?
                       tr->unit : "tick", (long long)ev->t);
-        if (ev->arg2 >= 0)
-            sb_printf(out, "%s %s waits for lock %s (held by %s)",
-                      first ? "" : ";", label(r, ev->task),
-                      lock_name(r, ev->arg2), ev->other == ev->task ? "itself" :
-                      label(r, ev->other));
-        else
+        if (ev->arg2 >= 0) {
+            sb_printf(out, "%s %s waits for ", first ? "" : ";",
+                      label(r, ev->task));
+            wait_text(out, r, ev->arg2, ev->arg, ev->other, ev->task);
+        } else
             sb_printf(out, "%s %s cannot start", first ? "" : ";",
                       label(r, ev->task));
         first = 0;

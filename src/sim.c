@@ -1,4 +1,4 @@
-/* sim.c - the simulator core: ticks, CPUs, queues, timers, locks, trace.
+/* sim.c - the simulator core: ticks, CPUs, queues, timers, sync objects, trace.
  *
  * The per-mode policy lives in sched_*.c; this file is the mechanism they
  * share.  A tick: the mode (or the scripted schedule) dispatches tasks to
@@ -170,7 +170,8 @@ void sim_fill_cpus(struct sim *s)
 
 static int has_timer(const struct sim_task *T)
 {
-    return (T->state == TS_BLOCKED || T->state == TS_STARTING) && T->wake >= 0;
+    return (T->state == TS_BLOCKED || T->state == TS_STARTING ||
+            T->state == TS_LOCK_WAIT) && T->wake >= 0;
 }
 
 static void update_next_wake(struct sim *s)
@@ -203,6 +204,8 @@ void sim_start_task(struct sim *s, int t, int64_t at)
     s->ops->runnable(s, t, at, 0);
 }
 
+static void sync_timed_out(struct sim *s, int t);
+
 /* Wake every task whose timer is due, earliest first, ties in the order
  * the timers were set. */
 static void fire_timers(struct sim *s)
@@ -223,7 +226,9 @@ static void fire_timers(struct sim *s)
             break;
         }
         s->tasks[best].wake = -1;
-        if (s->tasks[best].state == TS_STARTING) {
+        if (s->tasks[best].state == TS_LOCK_WAIT) {
+            sync_timed_out(s, best);
+        } else if (s->tasks[best].state == TS_STARTING) {
             sim_start_task(s, best, s->now);
         } else {
             event(s, s->now, EV_WAKE, best);
@@ -241,75 +246,142 @@ void sim_wait_off_cpu(struct sim *s, int t, int cpu, int kind, int64_t n)
     sim_start_timer(s, t, TS_BLOCKED, s->now + 1, sat_add(s->now + 1, n), kind);
 }
 
-/* ---- locks --------------------------------------------------------------------- */
+/* ---- synchronization objects (sync.h) ------------------------------------------ */
 
-static int16_t *owner_of(struct sim *s, int space, int lock)
+static struct sync_obj *sync_of(const struct sim *s, int space, int obj)
 {
-    return &s->owner[space * s->nlocks + lock];
+    return &s->sync[space * s->nlocks + obj];
 }
 
-static void acquire(struct sim *s, int t, int cpu, int lock)
+/* The queue t waits in, in obj, recorded so that reports can say what
+ * it waits for. */
+static int wait_queue(const struct sim *s, int t, int obj)
 {
-    struct sim_task *T = &s->tasks[t];
-    int16_t *own = owner_of(s, T->space, lock);
-    struct trace_event *ev;
-    int holder = *own;
-
-    if (holder < 0) {
-        *own = (int16_t)t;
-        if ((ev = event(s, s->now, EV_ACQUIRE, t)) != NULL)
-            ev->arg2 = (int16_t)lock;
-        return;
-    }
-    T->lock = (int16_t)lock;
-    if ((ev = event(s, s->now, EV_LOCK_WAIT, t)) != NULL) {
-        ev->arg2 = (int16_t)lock;
-        ev->other = (int16_t)holder;
-    }
-    sim_switch_away(s, cpu, SW_LOCK, holder, lock, -1);
-    T->seq = ++s->seqno;
-    sim_set_state(s, t, TS_LOCK_WAIT, s->now + 1, SW_LOCK);
+    return sync_wait_queue(sync_of(s, s->tasks[t].space, obj), t);
 }
 
-static int first_waiter(const struct sim *s, int space, int lock)
+/* Tasks a request lets go on: each has what it waited for at once. */
+static void wake_tasks(struct sim *s, int t, int obj,
+                       const struct sync_wake *wake, int method)
 {
-    int best = -1;
-
-    for (int t = 0; t < s->ntasks; t++) {
-        const struct sim_task *W = &s->tasks[t];
-
-        if (W->state == TS_LOCK_WAIT && W->lock == lock && W->space == space &&
-            (best < 0 || W->seq < s->tasks[best].seq))
-            best = t;
-    }
-    return best;
-}
-
-static int release(struct sim *s, int t, int lock)
-{
-    struct sim_task *T = &s->tasks[t];
-    int16_t *own = owner_of(s, T->space, lock);
-    int w;
     struct trace_event *ev;
 
-    if (*own < 0)
-        return -1;
-    w = first_waiter(s, T->space, lock);
-    ev = event(s, s->now, EV_RELEASE, t);
-    if (ev) {
-        ev->arg2 = (int16_t)lock;
-        ev->other = (int16_t)w;
-    }
-    *own = (int16_t)w;
-    if (w >= 0) {
-        /* FIFO hand-off: the first waiter owns the lock at once. */
-        if ((ev = event(s, s->now, EV_ACQUIRE, w)) != NULL)
-            ev->arg2 = (int16_t)lock;
-        s->tasks[w].lock = -1;
-        s->tasks[w].tie = -1;
+    for (int i = 0; i < wake->nmoved; i++)
+        s->tasks[wake->moved[i]].lock = (int16_t)wake->moved_to;
+    for (int i = 0; i < wake->n; i++) {
+        int w = wake->tasks[i];
+        struct sim_task *W = &s->tasks[w];
+        int held = W->lock >= 0 ? W->lock : obj;
+
+        if (method == SYNC_RELEASE && sync_is_lock(s->prog->lock_kind[held])) {
+            if ((ev = event(s, s->now, EV_ACQUIRE, w)) != NULL)
+                ev->arg2 = (int16_t)held;
+        } else if ((ev = event(s, s->now, EV_WAKE, w)) != NULL) {
+            ev->arg2 = (int16_t)held;
+            ev->other = (int16_t)t;
+        }
+        vm_set_result(&W->vm, wake->values[i]);
+        W->lock = -1;
+        W->wake = -1;
+        W->tie = -1;
         s->ops->runnable(s, w, s->now + 1, 0);
     }
-    return 0;
+}
+
+/* t asks sync object obj (in its memory space) for what eff says.
+ * Returns the error the task fails with, or ERR_NONE. */
+static int sync_op(struct sim *s, int t, int cpu, const struct vm_effect *eff)
+{
+    struct sim_task *T = &s->tasks[t];
+    int obj = eff->index;
+    struct sync_call call = {eff->method, eff->value, eff->block,
+                             eff->timeout};
+    struct sync_wake wake;
+    struct sync_reply r;
+    struct trace_event *ev;
+
+    wake.n = wake.nmoved = 0;
+    switch (sync_request(sync_of(s, T->space, 0), obj, t, &call, &wake, &r)) {
+    case SYNC_ERROR:
+        return r.err;
+    case SYNC_BLOCKED: {
+        int in = r.waits_in;
+        int holder = sync_holder(sync_of(s, T->space, in));
+        int q = wait_queue(s, t, in);
+
+        /* A condition's wait also lets go of its lock. */
+        wake_tasks(s, t, in, &wake, SYNC_RELEASE);
+        T->lock = (int16_t)in;
+        if ((ev = event(s, s->now, EV_LOCK_WAIT, t)) != NULL) {
+            ev->arg2 = (int16_t)in;
+            ev->other = (int16_t)holder;
+            ev->arg = q;
+        }
+        sim_switch_away(s, cpu, SW_LOCK,
+                        sync_wait_arg(sync_of(s, T->space, in), t), in, -1);
+        T->seq = ++s->seqno;
+        T->wake = -1;
+        sim_set_state(s, t, TS_LOCK_WAIT, s->now + 1, SW_LOCK);
+        if (call.timeout > 0) {
+            /* a timed wait: the timer gives up on it (sync_timeout) */
+            T->wake = sat_add(s->now + 1, call.timeout);
+            if (T->wake > SIM_MAX_TICKS + 1)
+                T->wake = SIM_MAX_TICKS + 1;
+            if (T->wake < s->next_wake)
+                s->next_wake = T->wake;
+        }
+        return ERR_NONE;
+    }
+    case SYNC_GRANTED:
+        break;
+    }
+    vm_set_result(&T->vm, r.value);
+    if (call.method == SYNC_ACQUIRE && r.value == 1 &&
+        (ev = event(s, s->now, EV_ACQUIRE, t)) != NULL)
+        ev->arg2 = (int16_t)r.waits_in;
+    if (call.method == SYNC_RELEASE &&
+        (ev = event(s, s->now, EV_RELEASE, t)) != NULL) {
+        ev->arg2 = (int16_t)r.waits_in;
+        ev->other = (int16_t)(wake.n ? wake.tasks[0] : -1);
+    }
+    wake_tasks(s, t, obj, &wake, call.method);
+    return ERR_NONE;
+}
+
+/* A timed wait in a sync object ran out (fire_timers). */
+static void sync_timed_out(struct sim *s, int t)
+{
+    struct sim_task *T = &s->tasks[t];
+    struct sync_reply r;
+    struct trace_event *ev;
+
+    switch (sync_timeout(sync_of(s, T->space, 0), T->lock, t, &r)) {
+    case SYNC_ERROR: {
+        int obj = T->lock;
+
+        T->lock = -1;
+        sim_fail_task(s, t, r.err, obj);
+        return;
+    }
+    case SYNC_BLOCKED:
+        /* a condition's wait: it now waits for the lock, without a timer */
+        if ((ev = event(s, s->now, EV_WAKE, t)) != NULL)
+            ev->arg2 = T->lock;
+        if ((ev = event(s, s->now, EV_LOCK_WAIT, t)) != NULL) {
+            ev->arg2 = (int16_t)r.waits_in;
+            ev->other = (int16_t)sync_holder(sync_of(s, T->space, r.waits_in));
+        }
+        T->lock = (int16_t)r.waits_in;
+        return;
+    case SYNC_GRANTED:
+        break;
+    }
+    if ((ev = event(s, s->now, EV_WAKE, t)) != NULL)
+        ev->arg2 = T->lock;
+    vm_set_result(&T->vm, r.value);
+    T->lock = -1;
+    T->tie = s->now;
+    s->ops->runnable(s, t, s->now, 0);
 }
 
 /* ---- running one tick of one CPU ------------------------------------------------- */
@@ -318,7 +390,8 @@ static void end_task(struct sim *s, int t, int cpu, int state)
 {
     struct sim_task *T = &s->tasks[t];
 
-    take_off(s, cpu);
+    if (cpu >= 0)
+        take_off(s, cpu);   /* (a timed wait that raised is off any CPU) */
     T->end = s->now + 1;
     T->busy = 0;
     T->busy_kind = BUSY_NONE;
@@ -405,13 +478,13 @@ static void exec(struct sim *s, int cpu)
     case VM_AWAIT_IO:
         s->ops->await_wait(s, t, cpu, eff.status, eff.value);
         break;
-    case VM_ACQUIRE:
-        acquire(s, t, cpu, eff.index);
+    case VM_SYNC: {
+        int err = sync_op(s, t, cpu, &eff);
+
+        if (err != ERR_NONE)
+            sim_fail_task(s, t, err, eff.index);
         break;
-    case VM_RELEASE:
-        if (release(s, t, eff.index) < 0)
-            sim_fail_task(s, t, ERR_RELEASE_UNLOCKED, eff.index);
-        break;
+    }
     case VM_PRINT:
         print_effect(s, t, &eff);
         break;
@@ -607,7 +680,8 @@ static void deadlock(struct sim *s)
         ev = event(s, s->now, EV_DEADLOCK, t);
         if (ev && T->state == TS_LOCK_WAIT) {
             ev->arg2 = T->lock;
-            ev->other = *owner_of(s, T->space, T->lock);
+            ev->other = (int16_t)sync_holder(sync_of(s, T->space, T->lock));
+            ev->arg = wait_queue(s, t, T->lock);
         }
     }
     finish(s, TRACE_DEADLOCK, s->now);
@@ -793,9 +867,11 @@ struct sim *sim_new(const struct lesson *L, int scene,
     for (int sp = 0; sp < s->nspaces; sp++)
         for (int g = 0; g < s->nglobals; g++)
             atomic_init(&s->mem[sp * s->nglobals + g], P->global_init[g]);
-    s->owner = xmalloc(sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks + 1));
-    for (int i = 0; i < s->nspaces * s->nlocks; i++)
-        s->owner[i] = -1;
+    s->sync = xcalloc((size_t)(s->nspaces * s->nlocks + 1), sizeof(*s->sync));
+    for (int sp = 0; sp < s->nspaces; sp++)
+        for (int i = 0; i < s->nlocks; i++)
+            sync_init(sync_of(s, sp, i), P->lock_kind[i], P->lock_arg[i],
+                      P->lock_link[i]);
     s->rng = cfg->seed;
     s->next_wake = INT64_MAX;
     s->gil_holder = -1;
@@ -844,7 +920,7 @@ void sim_free(struct sim *s)
     free(s->cpus);
     free(s->pending_switch);
     free(s->mem);
-    free(s->owner);
+    free(s->sync);
     schedule_done(&s->sched);
     free(s->turns);
     trace_free(s->tr);
@@ -873,7 +949,7 @@ size_t sim_state_size(const struct sim *s)
                (size_t)s->ntasks * TASK_CORE_SIZE +
                sizeof(int) * 2 * (size_t)s->ncpus +
                sizeof(int64_t) * (size_t)(s->nspaces * s->nglobals) +
-               sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks);
+               sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks);
 
     for (int t = 0; t < s->ntasks; t++)
         n += vm_state_size(&s->tasks[t].vm);
@@ -920,7 +996,7 @@ void sim_save(const struct sim *s, unsigned char *out)
         memcpy(out, &v, sizeof(v));
         out += sizeof(v);
     }
-    memcpy(out, s->owner, sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks));
+    memcpy(out, s->sync, sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks));
 }
 
 void sim_restore(struct sim *s, const unsigned char *in)
@@ -962,7 +1038,7 @@ void sim_restore(struct sim *s, const unsigned char *in)
         in += sizeof(v);
         atomic_store_explicit(&s->mem[i], v, memory_order_relaxed);
     }
-    memcpy(s->owner, in, sizeof(int16_t) * (size_t)(s->nspaces * s->nlocks));
+    memcpy(s->sync, in, sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks));
 }
 
 /* Rank of t's seq among the tasks for which same() holds. */
@@ -981,12 +1057,6 @@ static int rank_of(const struct sim *s, int t,
 static int same_queue(const struct sim_task *a, const struct sim_task *b)
 {
     return queued(a) && queued(b);
-}
-
-static int same_lock(const struct sim_task *a, const struct sim_task *b)
-{
-    return a->state == TS_LOCK_WAIT && b->state == TS_LOCK_WAIT &&
-           a->lock == b->lock && a->space == b->space;
 }
 
 static int same_timer(const struct sim_task *a, const struct sim_task *b)
@@ -1029,7 +1099,8 @@ static unsigned char *canon_part(unsigned char *start, unsigned char *end)
 
 void sim_canon(const struct sim *s, struct strbuf *out)
 {
-    size_t fields = 4 + (size_t)(s->nspaces * (s->nglobals + s->nlocks));
+    size_t fields = 4 + (size_t)(s->nspaces * (s->nglobals +
+                                               s->nlocks * SYNC_CANON_MAX));
     unsigned char *p, *part;
     /* When every turn is chosen, the order of the ready queue and of
      * timers that end together decides nothing except in asyncio, where
@@ -1041,7 +1112,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
      * varint, and each part is a fixed sequence of fields whose counts
      * (frames, stack depth) come before the arrays they size. */
     for (int t = 0; t < s->ntasks; t++)
-        fields += 12 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+        fields += 13 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     sb_clear(out);
     XGROW(out->s, out->cap, fields * 10 + 10 * (size_t)(s->ntasks + 1) + 1);
     part = (unsigned char *)out->s;
@@ -1052,8 +1123,13 @@ void sim_canon(const struct sim *s, struct strbuf *out)
     p = canon_int(p, s->ndone);
     for (int i = 0; i < s->nspaces * s->nglobals; i++)
         p = canon_int(p, atomic_load_explicit(&s->mem[i], memory_order_relaxed));
-    for (int i = 0; i < s->nspaces * s->nlocks; i++)
-        p = canon_int(p, s->owner[i]);
+    for (int i = 0; i < s->nspaces * s->nlocks; i++) {
+        int64_t f[SYNC_CANON_MAX];
+        int nf = sync_canon(&s->sync[i], f);
+
+        for (int k = 0; k < nf; k++)
+            p = canon_int(p, f[k]);
+    }
     for (int t = 0; t < s->ntasks; t++) {
         const struct sim_task *T = &s->tasks[t];
         const struct vm *vm = &T->vm;
@@ -1065,7 +1141,8 @@ void sim_canon(const struct sim *s, struct strbuf *out)
         p = canon_int(p, T->busy_kind);
         p = canon_int(p, has_timer(T) ? T->wake - s->now : -1);
         p = canon_int(p, T->lock);
-        p = canon_int(p, T->state == TS_LOCK_WAIT ? rank_of(s, t, same_lock) :
+        p = canon_int(p, T->state == TS_LOCK_WAIT ?
+                      sync_waiter_rank(sync_of(s, T->space, T->lock), t) :
                       !fifo ? -1 :
                       queued(T) ? rank_of(s, t, same_queue) :
                       has_timer(T) ? rank_of(s, t, same_timer) : -1);
@@ -1075,6 +1152,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
         p = canon_int(p, T->cpu >= 0);
         p = canon_int(p, vm->nframes);
         p = canon_int(p, vm->cur);
+        p = canon_int(p, vm->pend);
         for (int f = 0; f < vm->nframes; f++) {
             const struct vm_frame *fr = &vm->frames[f];
 
@@ -1258,7 +1336,12 @@ int64_t sim_global(const struct sim *s, int space, int g)
 
 int sim_lock_owner(const struct sim *s, int space, int lock)
 {
-    return s->owner[space * s->nlocks + lock];
+    return sync_holder(sync_of(s, space, lock));
+}
+
+const struct sync_obj *sim_sync(const struct sim *s, int space, int obj)
+{
+    return sync_of(s, space, obj);
 }
 
 /* Tasks for which keep() holds, ordered by key() then seq. */
@@ -1302,17 +1385,6 @@ static int keep_timer(const struct sim_task *T, const void *arg)
     return has_timer(T);
 }
 
-struct lock_key {
-    int space, lock;
-};
-
-static int keep_waiter(const struct sim_task *T, const void *arg)
-{
-    const struct lock_key *k = arg;
-
-    return T->state == TS_LOCK_WAIT && T->lock == k->lock && T->space == k->space;
-}
-
 int sim_ready_queue(const struct sim *s, int *tasks)
 {
     return ordered(s, tasks, keep_queued, NULL, 0);
@@ -1329,7 +1401,9 @@ int sim_timers(const struct sim *s, int *tasks, int64_t *when)
 
 int sim_lock_waiters(const struct sim *s, int space, int lock, int *tasks)
 {
-    struct lock_key k = {space, lock};
+    const struct sync_obj *o = sync_of(s, space, lock);
 
-    return ordered(s, tasks, keep_waiter, &k, 0);
+    for (int i = 0; i < o->nwait; i++)
+        tasks[i] = o->wtask[i];
+    return o->nwait;
 }

@@ -75,6 +75,9 @@ int sim_ready_queue(const struct sim *s, int *tasks);
 int sim_timers(const struct sim *s, int *tasks, int64_t *when);
 /* Waiters of a lock in the order they will get it. */
 int sim_lock_waiters(const struct sim *s, int space, int lock, int *tasks);
+/* Sync object obj (an index into program->lock_names) in space. */
+struct sync_obj;
+const struct sync_obj *sim_sync(const struct sim *s, int space, int obj);
 
 /* ---- choosing turns: manual mode and the explorer ---------------------- */
 

@@ -8,6 +8,7 @@
 #define TT_SIM_IMPL_H
 
 #include "sim.h"
+#include "sync.h"
 
 enum busy_kind { BUSY_NONE, BUSY_COMPUTE, BUSY_STALL };
 
@@ -20,7 +21,7 @@ struct sim_task {
     int64_t tie;        /* asyncio: tick its timer made it ready, else -1 */
     uint64_t seq;       /* order among the ready, the timers, the waiters */
     int32_t slice;      /* ticks run since it was put on its CPU */
-    int16_t lock;       /* TS_LOCK_WAIT: the lock */
+    int16_t lock;       /* TS_LOCK_WAIT: the sync object waited for */
     int8_t cpu;         /* its CPU while TS_RUNNING, else -1 */
     uint8_t state;      /* enum task_state */
     uint8_t space;      /* memory space: 0, or its process's own */
@@ -76,7 +77,7 @@ struct sim {
     struct sim_task *tasks;
     int *cpus;          /* task on each CPU, -1 when idle */
     _Atomic int64_t *mem;  /* nspaces x nglobals */
-    int16_t *owner;     /* nspaces x nlocks: holder, -1 when free */
+    struct sync_obj *sync; /* nspaces x nlocks: the sync objects */
     int *pending_switch; /* per CPU: event index of the last switch away */
 
     int64_t now;

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "sync.h"
+
 const char *const vm_error_text[ERR_COUNT] = {
 #define X(id, text) text,
     VM_ERRORS(X)
@@ -85,6 +87,7 @@ void vm_copy(struct vm *dst, const struct vm *src)
     memcpy(dst->frames, src->frames, sizeof(src->frames[0]) * src->nframes);
     dst->nframes = src->nframes;
     dst->cur = src->cur;
+    dst->pend = src->pend;
     dst->slots = slots;
     dst->cap = cap;
     ensure_slots(dst, src->cap > 1 ? src->cap : 1);
@@ -232,6 +235,67 @@ static void call_done(struct vm_frame *fr, int64_t *slots, int nargs,
     slots[fr->sp++] = result;
 }
 
+/* The task asks sync object obj to do method (with arg); the scheduler
+ * answers, and puts what the call returns on the stack (vm_set_result). */
+static void want_sync(struct vm_effect *eff, int obj, int method, int64_t arg)
+{
+    eff->status = VM_SYNC;
+    eff->index = obj;
+    eff->method = (uint8_t)method;
+    eff->value = arg;
+    eff->block = 1;
+    eff->timeout = -1;
+}
+
+/* OBJ.method(args): the arguments by their roles (instr.c). */
+static void do_sync_call(struct vm *vm, const struct program *prog,
+                         const struct instr *in, int64_t *argv,
+                         struct vm_effect *eff)
+{
+    struct vm_frame *fr = &vm->frames[vm->cur];
+    int n = in->a, kind = prog->lock_kind[in->b];
+    int64_t value = 1, timeout = -1;
+    int block = 1;
+
+    for (int i = 0; i < n; i++) {
+        int64_t v = argv[i];
+
+        switch ((in->c >> (2 * i)) & 3) {
+        case SYNC_ARG_VALUE:
+            if (in->sub != SYNC_PUT && in->sub != SYNC_PUT_NOWAIT &&
+                vm_is_ref(v)) {
+                fail(eff, ERR_TYPE);
+                return;
+            }
+            value = v;
+            break;
+        case SYNC_ARG_BLOCK:
+            block = truth(v) != 0;
+            break;
+        default:        /* a timeout: None, or ticks */
+            if (vm_is_ref(v) && vm_ref_kind(v) == REF_NONE)
+                timeout = -1;
+            else if (vm_is_ref(v)) {
+                fail(eff, ERR_TYPE);
+                return;
+            } else
+                timeout = v < 0 ? (v == -1 ? -1 : 0) : v;
+            break;
+        }
+    }
+    if (sync_method_awaited(kind, in->sub)) {
+        /* a coroutine: it acts when awaited (its SEND) */
+        vm->pend = value;
+        call_done(fr, vm->slots, n, VM_REF(REF_SYNCWAIT, (uint32_t)in->b |
+                                           (uint32_t)in->sub << 16));
+        return;
+    }
+    call_done(fr, vm->slots, n, NONE);
+    want_sync(eff, in->b, in->sub, value);
+    eff->block = (uint8_t)block;
+    eff->timeout = timeout;
+}
+
 /* A number of ticks to wait or compute: a number, not negative. */
 static int ticks_ok(int64_t v, struct vm_effect *eff)
 {
@@ -319,20 +383,21 @@ static void do_call(struct vm *vm, const struct program *prog,
     }
     case CK_ACQUIRE:
         call_done(fr, vm->slots, n, 1);
-        eff->status = VM_ACQUIRE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_ACQUIRE, 1);
         return;
     case CK_RELEASE:
     case CK_EXIT:
         call_done(fr, vm->slots, n, NONE);
-        eff->status = VM_RELEASE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_RELEASE, 1);
         return;
     case CK_AACQUIRE:
         call_done(fr, vm->slots, n, VM_REF(REF_LOCKWAIT, in->b));
         return;
     case CK_AEXIT:
         call_done(fr, vm->slots, n, VM_REF(REF_AEXIT, in->b));
+        return;
+    case CK_SYNC:
+        do_sync_call(vm, prog, in, argv, eff);
         return;
     case CK_ASSERT:
         call_done(fr, vm->slots, n, VM_REF(REF_EXC, 0));
@@ -381,15 +446,20 @@ static void do_send(struct vm *vm, const struct program *prog,
         fr->sp--;
         vm->slots[fr->sp++] = 1;
         fr->pc = (uint32_t)in->a;
-        eff->status = VM_ACQUIRE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_ACQUIRE, 1);
         return;
     case CK_SEND_RELEASE:
         fr->sp--;
         vm->slots[fr->sp++] = NONE;
         fr->pc = (uint32_t)in->a;
-        eff->status = VM_RELEASE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_RELEASE, 1);
+        return;
+    case CK_SEND_SYNC:
+        fr->sp--;
+        vm->slots[fr->sp++] = NONE;
+        fr->pc = (uint32_t)in->a;
+        want_sync(eff, in->b, in->sub, vm->pend);
+        vm->pend = 0;
         return;
     default:
         fr->sp--;
@@ -445,6 +515,9 @@ void vm_step(struct vm *vm, const struct program *prog,
     eff->op = in->op;
     eff->checkpoint = (in->flags & IF_BREAKER) != 0;
     eff->error = ERR_NONE;
+    eff->method = 0;
+    eff->block = 1;
+    eff->timeout = -1;
     eff->pc = fr->pc;
     eff->index = in->a;
     eff->value = 0;
@@ -465,7 +538,8 @@ void vm_step(struct vm *vm, const struct program *prog,
         const struct constant *k = &prog->consts[in->a];
 
         eff->value = PUSH(k->kind == CONST_NONE ? NONE :
-                          k->kind == CONST_STR ? VM_REF(REF_NAME, 0x80000000u |
+                          k->kind == CONST_STR || k->kind == CONST_NAMES ?
+                          VM_REF(REF_NAME, 0x80000000u |
                                                         (uint32_t)in->a) :
                           k->v);
         break;
@@ -609,6 +683,10 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_CALL:
         do_call(vm, prog, in, eff);
         break;
+    case OP_CALL_KW:
+        (void)POP();    /* the tuple of keyword names */
+        do_call(vm, prog, in, eff);
+        break;
     case OP_RETURN_VALUE:
         do_return(vm, prog, POP(), eff);
         break;
@@ -622,8 +700,7 @@ void vm_step(struct vm *vm, const struct program *prog,
         (void)POP();
         PUSH(VM_REF(REF_EXIT, in->b));
         PUSH(1);
-        eff->status = VM_ACQUIRE;
-        eff->index = in->b;
+        want_sync(eff, in->b, SYNC_ACQUIRE, 1);
         break;
     case OP_BEFORE_ASYNC_WITH:
         (void)POP();
@@ -660,7 +737,7 @@ void vm_step(struct vm *vm, const struct program *prog,
 
 size_t vm_state_size(const struct vm *vm)
 {
-    return 2 * sizeof(uint16_t) + sizeof(uint32_t) +
+    return 2 * sizeof(uint16_t) + sizeof(uint32_t) + sizeof(int64_t) +
            vm->nframes * sizeof(struct vm_frame) + vm->sp * sizeof(int64_t);
 }
 
@@ -672,6 +749,8 @@ void vm_save(const struct vm *vm, unsigned char *out)
     out += sizeof(vm->cur);
     memcpy(out, &vm->sp, sizeof(vm->sp));
     out += sizeof(vm->sp);
+    memcpy(out, &vm->pend, sizeof(vm->pend));
+    out += sizeof(vm->pend);
     memcpy(out, vm->frames, vm->nframes * sizeof(struct vm_frame));
     out += vm->nframes * sizeof(struct vm_frame);
     memcpy(out, vm->slots, vm->sp * sizeof(int64_t));
@@ -689,6 +768,8 @@ size_t vm_load(struct vm *vm, const struct program *prog,
     in += sizeof(vm->cur);
     memcpy(&sp, in, sizeof(sp));
     in += sizeof(sp);
+    memcpy(&vm->pend, in, sizeof(vm->pend));
+    in += sizeof(vm->pend);
     memcpy(vm->frames, in, vm->nframes * sizeof(struct vm_frame));
     in += vm->nframes * sizeof(struct vm_frame);
     if (vm->nframes) {
@@ -714,6 +795,8 @@ static uint64_t mix(uint64_t h, uint64_t v)
 uint64_t vm_hash(const struct vm *vm, uint64_t h)
 {
     h = mix(h, (uint64_t)vm->nframes << 16 | vm->cur);
+    if (vm->pend)
+        h = mix(h, (uint64_t)vm->pend);
     for (int i = 0; i < vm->nframes; i++) {
         const struct vm_frame *f = &vm->frames[i];
 
@@ -726,7 +809,7 @@ uint64_t vm_hash(const struct vm *vm, uint64_t h)
 
 int vm_equal(const struct vm *a, const struct vm *b)
 {
-    if (a->nframes != b->nframes || a->cur != b->cur)
+    if (a->nframes != b->nframes || a->cur != b->cur || a->pend != b->pend)
         return 0;
     for (int i = 0; i < a->nframes; i++) {
         const struct vm_frame *fa = &a->frames[i], *fb = &b->frames[i];
@@ -763,7 +846,18 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
             sb_printf(out, ": %s", prog->consts[eff->index].str);
         break;
     case ERR_RELEASE_UNLOCKED:
-        sb_printf(out, "RuntimeError: release unlocked lock (%s)",
+    case ERR_RELEASE_UNOWNED:
+    case ERR_SEM_OVER:
+    case ERR_ALOCK_NOT_ACQUIRED:
+    case ERR_COND_WAIT:
+    case ERR_COND_NOTIFY:
+    case ERR_TASK_DONE:
+    case ERR_QUEUE_EMPTY:
+    case ERR_QUEUE_FULL:
+    case ERR_QUEUE_CAP:
+    case ERR_AQUEUE_EMPTY:
+    case ERR_AQUEUE_FULL:
+        sb_printf(out, "%s (%s)", vm_error_text[eff->error],
                   eff->index >= 0 && eff->index < prog->nlocks ?
                   prog->lock_names[eff->index] : "?");
         break;
@@ -807,6 +901,11 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
     case REF_AEXIT: sb_puts(out, "__aexit__"); break;
     case REF_EXIT: sb_puts(out, "__exit__"); break;
     case REF_EXC: sb_puts(out, "AssertionError"); break;
+    case REF_SYNCWAIT:
+        if ((int)(i & 0xffff) < prog->nlocks && (i >> 16) < SYNC_METHOD_COUNT)
+            sb_printf(out, "%s.%s()", prog->lock_names[i & 0xffff],
+                      sync_method_name[i >> 16]);
+        break;
     default: sb_puts(out, "?"); break;
     }
 }

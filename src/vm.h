@@ -1,8 +1,8 @@
 /* vm.h - executes one bytecode op of one task.
  *
  * The VM owns no scheduling policy: vm_step() runs exactly one op and says
- * what the task now wants (run on, compute for n ticks, wait, take or give a
- * lock, exit, or fail).  The simulator, the explorer and the real backends
+ * what the task now wants (run on, compute for n ticks, wait, ask something
+ * of a synchronization object (sync.h), exit, or fail).  The simulator, the explorer and the real backends
  * all call it, so an op means the same thing everywhere.  Shared variables
  * are _Atomic integers read and written with relaxed loads and stores: LOAD
  * and STORE are separate ops, so a real run can lose an update without the C
@@ -28,6 +28,7 @@
 enum vm_ref {
     REF_NULL, REF_NONE, REF_NAME, REF_RANGE, REF_ITER, REF_CORO,
     REF_WAIT, REF_LOCKWAIT, REF_AEXIT, REF_EXIT, REF_EXC,
+    REF_SYNCWAIT,       /* an awaitable sync method: object | method << 16 */
     REF_COUNT
 };
 
@@ -71,7 +72,18 @@ enum {
     X(ERR_TYPE, "TypeError: unsupported operand type(s): only numbers "     \
                 "can be computed with")                                     \
     X(ERR_TOO_LONG, "the run would go past the last tick the simulator "    \
-                    "can show")
+                    "can show")                                             \
+    X(ERR_RELEASE_UNOWNED, "RuntimeError: cannot release un-acquired lock") \
+    X(ERR_SEM_OVER, "ValueError: Semaphore released too many times")        \
+    X(ERR_ALOCK_NOT_ACQUIRED, "RuntimeError: Lock is not acquired.")      \
+    X(ERR_COND_WAIT, "RuntimeError: cannot wait on un-acquired lock")       \
+    X(ERR_COND_NOTIFY, "RuntimeError: cannot notify on un-acquired lock")   \
+    X(ERR_TASK_DONE, "ValueError: task_done() called too many times")       \
+    X(ERR_QUEUE_EMPTY, "_queue.Empty")                                      \
+    X(ERR_QUEUE_FULL, "queue.Full")                                         \
+    X(ERR_QUEUE_CAP, "a queue holds at most 32 values in taketurns")       \
+    X(ERR_AQUEUE_EMPTY, "asyncio.queues.QueueEmpty")                        \
+    X(ERR_AQUEUE_FULL, "asyncio.queues.QueueFull")
 
 enum vm_error {
 #define X(id, text) id,
@@ -89,8 +101,8 @@ enum vm_status {
     VM_IO,          /* value: ticks of blocking I/O */
     VM_AWAIT_SLEEP, /* value: ticks; the coroutine yields to the loop */
     VM_AWAIT_IO,
-    VM_ACQUIRE,     /* index: the lock */
-    VM_RELEASE,     /* index: the lock */
+    VM_SYNC,        /* index: a sync object; method: what is asked of it
+                     * (enum sync_method); value: its argument */
     VM_PRINT,       /* vals/nvals: the values printed */
     VM_EXIT,        /* the task returned from its function */
     VM_ERROR,       /* error says which; index: the local or message */
@@ -102,9 +114,12 @@ struct vm_effect {
     uint8_t op;         /* the op that ran */
     uint8_t checkpoint; /* CPython 3.13 checks its eval breaker here */
     uint8_t error;      /* enum vm_error */
+    uint8_t method;     /* VM_SYNC: enum sync_method */
+    uint8_t block;      /* VM_SYNC: 0 for blocking=False */
     uint32_t pc;        /* where the op is */
     int32_t index;
     int64_t value;      /* the value read, written or computed; ticks */
+    int64_t timeout;    /* VM_SYNC: ticks, -1 for none */
     const int64_t *vals;
     int nvals;
 };
@@ -125,6 +140,8 @@ struct vm_frame {
  * value down the chain one frame at a time). */
 struct vm {
     int64_t *slots;
+    int64_t pend;       /* the argument of an awaited sync method, kept
+                         * from its CALL to its SEND (put's item) */
     uint32_t sp;        /* slots in use: the top frame's sp */
     uint32_t cap;
     uint16_t nframes;
@@ -143,6 +160,14 @@ void vm_copy(struct vm *dst, const struct vm *src);
  * sees (its process's copy in processes mode). */
 void vm_step(struct vm *vm, const struct program *prog,
              _Atomic int64_t *globals, struct vm_effect *eff);
+
+/* What the call that made the task ask a sync object returns: it
+ * replaces the placeholder the call left on top of the stack. */
+static inline void vm_set_result(struct vm *vm, int64_t v)
+{
+    if (vm->nframes && vm->frames[vm->cur].sp > vm->frames[vm->cur].base)
+        vm->slots[vm->frames[vm->cur].sp - 1] = v;
+}
 
 /* The pc of the next op (the running frame's). */
 static inline uint32_t vm_pc(const struct vm *vm)

@@ -45,12 +45,6 @@ struct atimer {
     int task;
 };
 
-struct alock {
-    int owner;
-    int head, n;
-    int8_t q[LESSON_MAX_TASKS];
-};
-
 struct aio {
     struct rrun *r;
     const struct coro_ops *ops;
@@ -64,7 +58,6 @@ struct aio {
     int nheap;
     uint64_t not_before[LESSON_MAX_TASKS]; /* raw: its wait really ends */
     uint64_t real_deadline[LESSON_MAX_TASKS];
-    struct alock *locks;
     int ndone;
     uint64_t last_op_t;
     uint64_t last_wake_t;   /* wake-ups are delivered in the loop's order */
@@ -209,59 +202,68 @@ static int stall(struct aio *a, struct rtask *T, uint64_t t, int kind, int64_t n
     return 0;
 }
 
-static void acquire(struct aio *a, struct rtask *T, uint64_t t, int lock)
+/* The tasks a request lets go on: they have what they waited for (their
+ * calls' results are set here, on this one thread) and are ready. */
+static void wake_tasks(struct aio *a, struct rtask *T, uint64_t t,
+                       int64_t tick, const struct sync_wake *wake)
 {
-    struct alock *l = &a->locks[lock];
-    struct real_rec *ev;
+    struct rrun *r = a->r;
 
-    if (l->owner < 0) {
-        l->owner = T->id;
-        if ((ev = rrec_event(T, t, EV_ACQUIRE)) != NULL)
-            ev->arg2 = (int16_t)lock;
-        return;
-    }
-    l->q[(l->head + l->n++) % LESSON_MAX_TASKS] = (int8_t)T->id;
-    if ((ev = rrec_event(T, t, EV_LOCK_WAIT)) != NULL) {
-        ev->arg2 = (int16_t)lock;
-        ev->other = (int16_t)l->owner;
-    }
-    switch_away(a, T, t, SW_LOCK, l->owner, lock);
-    rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, lock);
-    T->waiting_lock = lock;
-    to_loop(a, T);
-    T->waiting_lock = -1;
-}
+    for (int i = 0; i < wake->nmoved; i++)
+        r->tasks[wake->moved[i]].waiting_lock = wake->moved_to;
+    for (int i = 0; i < wake->n; i++) {
+        struct rtask *W = &r->tasks[wake->tasks[i]];
+        int obj = W->waiting_lock;
 
-/* Returns -1 if the lock was not held. */
-static int release(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
-                   int lock)
-{
-    struct alock *l = &a->locks[lock];
-    struct real_rec *ev;
-    int w = -1;
-
-    if (l->owner < 0)
-        return -1;
-    if (l->n > 0) {
-        w = l->q[l->head];
-        l->head = (l->head + 1) % LESSON_MAX_TASKS;
-        l->n--;
-    }
-    l->owner = w;
-    if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
-        ev->arg2 = (int16_t)lock;
-        ev->other = (int16_t)w;
-    }
-    if (w >= 0) {
-        struct rtask *W = &a->r->tasks[w];
-
-        if ((ev = rrec_event(W, t, EV_ACQUIRE)) != NULL)
-            ev->arg2 = (int16_t)lock;
+        vm_set_result(&W->vm, wake->values[i]);
+        rsync_record_got(r, W, t, obj >= 0 ? obj : 0, T->id);
         rrec_state(W, t, TS_READY, -1, 0, 0, -1);
         fire_timers(a, tick);
-        ready_push(a, w, 0);
+        ready_push(a, W->id, 0);
     }
-    return 0;
+}
+
+/* T asks a sync object for what eff says: it may wait (the loop runs
+ * others meanwhile), and tasks it lets go on become ready.  Returns the
+ * error the task fails with, or ERR_NONE. */
+static int sync_op(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
+                   const struct vm_effect *eff)
+{
+    struct rrun *r = a->r;
+    struct sync_call call = {eff->method, eff->value, eff->block,
+                             eff->timeout};
+    struct sync_wake wake;
+    struct sync_reply rep;
+    struct real_rec *ev;
+    int in, q, arg;
+
+    wake.n = wake.nmoved = 0;
+    switch (sync_request(r->sync, eff->index, T->id, &call, &wake, &rep)) {
+    case SYNC_ERROR:
+        return rep.err;
+    case SYNC_BLOCKED:
+        in = rep.waits_in;
+        q = sync_wait_queue(&r->sync[in], T->id);
+        arg = sync_wait_arg(&r->sync[in], T->id);
+        wake_tasks(a, T, t, tick, &wake);
+        if ((ev = rrec_event(T, t, EV_LOCK_WAIT)) != NULL) {
+            ev->arg2 = (int16_t)in;
+            ev->other = (int16_t)(arg >= 0 ? arg : -1);
+            ev->value = q;
+        }
+        switch_away(a, T, t, SW_LOCK, arg, in);
+        rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, in);
+        T->waiting_lock = in;
+        to_loop(a, T);
+        T->waiting_lock = -1;
+        return ERR_NONE;
+    case SYNC_GRANTED:
+        break;
+    }
+    vm_set_result(&T->vm, rep.value);
+    rsync_record_done(r, T, t, eff, &rep, &wake);
+    wake_tasks(a, T, t, tick, &wake);
+    return ERR_NONE;
 }
 
 /* The end of T: it never runs again. */
@@ -333,17 +335,17 @@ static void coroutine(void *p)
             }
             to_loop(a, T);
             break;
-        case VM_ACQUIRE:
-            acquire(a, T, t, eff.index);
-            break;
-        case VM_RELEASE:
-            if (release(a, T, t, tick, eff.index) < 0) {
+        case VM_SYNC: {
+            int err = sync_op(a, T, t, tick, &eff);
+
+            if (err != ERR_NONE) {
                 eff.status = VM_ERROR;
-                eff.error = ERR_RELEASE_UNLOCKED;
+                eff.error = (uint8_t)err;
                 rtask_fail(r, T, rclock_now(), &eff);
                 task_over(a, T);
             }
             break;
+        }
         case VM_PRINT:
             rtask_print(T, t, P, &eff);
             break;
@@ -386,7 +388,6 @@ static int aio_setup(struct rrun *r, struct strbuf *err)
             free(a);
             return -1;
         }
-    a->locks = xcalloc((size_t)r->nlocks + 1, sizeof(*a->locks));
     r->be_state = a;
     r->single = 1;
 #if defined(__x86_64__)
@@ -408,7 +409,6 @@ static void aio_teardown(struct rrun *r)
     for (int t = 0; t < r->ntasks; t++)
         coro_free(&a->co[t]);
     coro_free(&a->loop);
-    free(a->locks);
     free(a);
     r->be_state = NULL;
 }
@@ -433,7 +433,9 @@ static void deadlock(struct aio *a)
         int lk = r->tasks[t].waiting_lock;
 
         r->dl_lock[t] = lk;
-        r->dl_holder[t] = lk >= 0 ? a->locks[lk].owner : -1;
+        r->dl_queue[t] = lk >= 0 ? sync_wait_queue(&r->sync[lk], t) : 0;
+        r->dl_holder[t] = lk >= 0 && r->dl_queue[t] == SYNC_Q_MAIN ?
+                          sync_holder(&r->sync[lk]) : -1;
     }
 }
 
@@ -453,10 +455,6 @@ static void aio_run(struct rrun *r)
     a->last_op_t = 0;
     a->last_wake_t = 0;
     a->sw_task = -1;
-    for (int i = 0; i < r->nlocks; i++) {
-        a->locks[i].owner = -1;
-        a->locks[i].head = a->locks[i].n = 0;
-    }
     r->t0 = rclock_now();
     r->deadline_mono = rclock_mono_ns() + (uint64_t)r->opt->timeout_ns;
     r->deadline_raw = r->t0 + rclock_units((uint64_t)r->opt->timeout_ns);

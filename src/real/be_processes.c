@@ -42,7 +42,7 @@ struct pslot {
     uint32_t text_len;
     int32_t truncated;
     int32_t abort;
-    int32_t dl_lock, dl_holder;
+    int32_t dl_lock, dl_holder, dl_queue;
     int32_t done;
     int64_t final[];        /* nglobals, then the records, then text */
 };
@@ -130,6 +130,7 @@ TT_NORETURN static void child(struct rrun *r, struct pshm *sh, int t,
     ps->t_abort = ps->abort != RA_NONE ? r->t_abort : 0;
     ps->dl_lock = r->dl_found ? r->dl_lock[t] : -1;
     ps->dl_holder = r->dl_found ? r->dl_holder[t] : -1;
+    ps->dl_queue = r->dl_found ? r->dl_queue[t] : 0;
     for (int g = 0; g < r->nglobals; g++)
         ps->final[g] = atomic_load_explicit(&r->mem[g], memory_order_relaxed);
     ps->text_len = (uint32_t)(T->text.len < TEXT_CAP ? T->text.len : TEXT_CAP);
@@ -237,6 +238,7 @@ static void collect(struct rrun *r, struct pshm *sh)
             r->dl_found = 1;
             r->dl_lock[t] = ps->dl_lock;
             r->dl_holder[t] = ps->dl_holder;
+            r->dl_queue[t] = ps->dl_queue;
         }
         if (ps->abort == RA_BUDGET && r->limit_task < 0)
             r->limit_task = t;
@@ -262,6 +264,7 @@ static void proc_run(struct rrun *r)
         memset(ps, 0, sh->rec_off);
         ps->end_state = -1;
         ps->dl_lock = ps->dl_holder = -1;
+        ps->dl_queue = 0;
     }
     /* Children leave by _exit, which should not flush stdio, but under a
      * sanitizer it may: a child must not repeat output the parent has not

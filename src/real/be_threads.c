@@ -56,7 +56,7 @@ static void watch(struct rrun *r)
             rrun_abort(r, RA_CANCEL);
         else if (rclock_mono_ns() > r->deadline_mono)
             rrun_abort(r, RA_TIMEOUT);
-        else if (r->nlocks > 0 && rlock_deadlocked(r)) {
+        else if (r->nlocks > 0 && rsync_deadlocked(r)) {
             r->dl_found = 1;
             rrun_abort(r, RA_DEADLOCK);
         }

@@ -20,6 +20,7 @@
 #include "real/cpython.h"
 #include "real/real.h"
 #include "report.h"
+#include "sync.h"
 
 /* A first run with more ops is not written out in --json. */
 enum { REAL_JSON_MAX_OPS = 100000 };
@@ -243,13 +244,14 @@ static void print_failure(const struct lesson *L, int scene,
                     continue;
                 if (msg.len)
                     sb_puts(&msg, "; ");
-                if (e2->arg2 >= 0 && e2->arg2 < P->nlocks)
-                    sb_printf(&msg, "%s waits for lock %s (held by %s)",
-                              tr->labels[e2->task], P->lock_names[e2->arg2],
-                              e2->other == e2->task ? "itself" :
-                              e2->other >= 0 ? tr->labels[e2->other] :
-                              "a task that has ended");
-                else
+                if (e2->arg2 >= 0 && e2->arg2 < P->nlocks) {
+                    sb_printf(&msg, "%s waits for ", tr->labels[e2->task]);
+                    sync_wait_text(P->lock_kind[e2->arg2], e2->arg,
+                                   P->lock_names[e2->arg2],
+                                   e2->other == e2->task ? "itself" :
+                                   e2->other >= 0 ? tr->labels[e2->other] :
+                                   "a task that has ended", &msg);
+                } else
                     sb_printf(&msg, "%s cannot start", tr->labels[e2->task]);
             }
             diag_error(&d, L->src, line, col, "deadlock in a real run of "

@@ -485,7 +485,8 @@ struct real_result *cpython_run(const struct lesson *L, int scene,
         sb_done(&dir);
         return NULL;
     }
-    sb_printf(&file, "%s/%s.py", dir.s, L->scenes[scene].name);
+    /* scene_ keeps a scene named like a module (queue) from hiding it */
+    sb_printf(&file, "%s/scene_%s.py", dir.s, L->scenes[scene].name);
     export_python(L, scene, cfg, &o->ex, &prog, NULL);
     fd = open(file.s, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0 || write(fd, prog.s, prog.len) != (ssize_t)prog.len) {

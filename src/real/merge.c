@@ -78,6 +78,14 @@ static void sift_down(const struct rrun *r, const uint32_t *pos, int *heap,
     }
 }
 
+/* May the sync op at pc make its task wait (an acquire)? */
+static int sync_may_wait(const struct program *P, uint32_t pc)
+{
+    int acquire = 0;
+
+    return program_lock_op(P, pc, &acquire) >= 0 && acquire;
+}
+
 static void merge_op(struct trace *tr, const struct rrun *r,
                      struct lane_track *ln, int task, int64_t ns,
                      const struct real_rec *rc)
@@ -95,7 +103,7 @@ static void merge_op(struct trace *tr, const struct rrun *r,
     trace_op(tr, ns, task, rc->cpu, rc->pc, rc->status, rc->value);
     ln->last_op = ns;
     ln->gap_ok = rc->status == VM_RAN || rc->status == VM_PRINT ||
-                 rc->status == VM_RELEASE;
+                 (rc->status == VM_SYNC && !sync_may_wait(r->P, rc->pc));
 }
 
 static int takes_text(int kind)

@@ -18,6 +18,7 @@
 #include "membudget.h"
 #include "real/coro.h"
 #include "real/real_impl.h"
+#include "sync.h"
 #include "sim.h"
 
 /* ---- options and defaults -------------------------------------------------- */
@@ -240,9 +241,7 @@ static void rrun_free(struct rrun *r)
     }
     free(r->tasks);
     mem_uncharge(r->rec_bytes);
-    for (int i = 0; i < r->nlocks; i++)
-        rlock_destroy(&r->locks[i]);
-    free(r->locks);
+    rsync_destroy(r);
     free(r->mem);
     free(r->final);
     rgil_destroy(&r->gil);
@@ -325,9 +324,7 @@ static struct rrun *rrun_new(const struct lesson *L, int scene,
         pthread_cond_init(&T->cv, NULL);
     }
     r->mem = xcalloc((size_t)r->nglobals + 1, sizeof(*r->mem));
-    r->locks = xcalloc((size_t)r->nlocks + 1, sizeof(*r->locks));
-    for (int i = 0; i < r->nlocks; i++)
-        rlock_init(&r->locks[i]);
+    rsync_init(r);
     r->final = xcalloc((size_t)(r->nspaces * r->nglobals + 1), sizeof(int64_t));
     choose_cpus(r, res);
     if (r->be->setup(r, err) < 0) {
@@ -359,6 +356,7 @@ static void rrun_reset(struct rrun *r)
         T->err_off = -1;
         sb_clear(&T->text);
         T->waiting_lock = -1;
+        T->timed = 0;
         T->granted = 0;
         atomic_store(&T->finished, 0);
         T->has_gil = 0;
@@ -368,11 +366,7 @@ static void rrun_reset(struct rrun *r)
     for (int g = 0; g < r->nglobals; g++)
         atomic_store_explicit(&r->mem[g], P->global_init[g],
                               memory_order_relaxed);
-    for (int i = 0; i < r->nlocks; i++) {
-        r->locks[i].owner = -1;
-        r->locks[i].ticket = 0;
-        r->locks[i].head = r->locks[i].n = 0;
-    }
+    rsync_reset(r);
     r->gil.locked = 0;
     r->gil.holder = r->gil.last_holder = -1;
     r->gil.switches = 0;
@@ -388,6 +382,8 @@ static void rrun_reset(struct rrun *r)
     sb_clear(&r->why);
     for (int t = 0; t < LESSON_MAX_TASKS; t++)
         r->dl_lock[t] = r->dl_holder[t] = -1;
+    for (int t = 0; t < LESSON_MAX_TASKS; t++)
+        r->dl_queue[t] = 0;
 }
 
 /* ---- how a run ended ---------------------------------------------------------------- */
@@ -462,16 +458,18 @@ static void rrun_finish(struct rrun *r)
                 continue;
             if (r->why.len)
                 sb_puts(&r->why, "; ");
-            if (lk >= 0)
-                sb_printf(&r->why, "%s waits for lock %s (held by %s)",
-                          r->sc->tasks[t].label, r->P->lock_names[lk],
-                          h == t ? "itself" : h >= 0 ? r->sc->tasks[h].label :
-                          "a task that has ended");
-            else
+            if (lk >= 0) {
+                sb_printf(&r->why, "%s waits for ", r->sc->tasks[t].label);
+                sync_wait_text(r->P->lock_kind[lk], r->dl_queue[t],
+                               r->P->lock_names[lk], h == t ? "itself" :
+                               h >= 0 ? r->sc->tasks[h].label :
+                               "a task that has ended", &r->why);
+            } else
                 sb_printf(&r->why, "%s cannot start", r->sc->tasks[t].label);
             if ((ev = rrec_event(T, t_stop, EV_DEADLOCK)) != NULL) {
                 ev->arg2 = (int16_t)r->dl_lock[t];
                 ev->other = (int16_t)r->dl_holder[t];
+                ev->value = r->dl_queue[t];
             }
         }
     } else if (why != RA_NONE) {

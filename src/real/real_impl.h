@@ -26,6 +26,7 @@
 
 #include "real/clock.h"
 #include "real/real.h"
+#include "sync.h"
 #include "vm.h"
 
 /* ---- trace records -------------------------------------------------------- */
@@ -50,21 +51,18 @@ struct real_rec {
 /* Records kept back for a task's last events when its buffer fills. */
 enum { RREC_RESERVE = 16 };
 
-/* ---- locks ------------------------------------------------------------------- */
+/* ---- sync objects ------------------------------------------------------------ */
 
-/* A lock of the lesson as a real lock: a mutex guards the owner and a FIFO
- * of waiters; release hands the lock straight to the first waiter, as the
- * simulator does (a fair lock: a releasing thread cannot barge back in
- * ahead of the waiters, which would allow outcomes no interleaving of the
- * simulator's lock has).  ticket counts acquire attempts; each ACQUIRE
- * op's record holds its ticket, so replay knows the real order. */
-struct rlock {
-    pthread_mutex_t mu;
-    int owner;              /* task, -1 when free */
-    uint32_t ticket;
-    int head, n;            /* waiters: q[head], q[head + 1], ... */
-    int8_t q[LESSON_MAX_TASKS];
-};
+/* The lesson's sync objects (sync.h) are the same objects the simulator
+ * uses, so a real run takes exactly the decisions a simulated one can:
+ * release hands a lock or a semaphore's unit straight to the first waiter
+ * (a releasing thread cannot barge back in ahead of the waiters, which
+ * would allow outcomes the simulator has no interleaving for).  The thread
+ * backends guard all of them with one mutex (struct rrun's sync_mu); a
+ * waiter sleeps on its own condition variable until a hand-off grants it.
+ * The asyncio loop is one thread and uses them directly.  ticket counts
+ * acquire attempts per object; each ACQUIRE op's record holds its ticket,
+ * so replay knows the real order. */
 
 /* ---- the GIL ----------------------------------------------------------------- */
 
@@ -108,10 +106,14 @@ struct rtask {
     uint64_t t_end;         /* raw time it ended */
     int64_t err_off;        /* its error message in text, or -1 */
     struct strbuf text;     /* prints and messages; records hold offsets */
-    /* Lock waits (guarded by the lock's mutex). */
+    /* Sync waits (guarded by the run's sync_mu). */
     pthread_cond_t cv;
-    int waiting_lock;       /* -1 if none */
+    int waiting_lock;       /* the sync object waited for, -1 if none */
     int granted;
+    int64_t result;         /* what the call returns once granted */
+    int woken_by;           /* the task whose request granted it, -1 */
+    int timed_out, timeout_err;
+    int timed;              /* its wait has a timeout: it is not stuck */
     atomic_int finished;    /* for the watchdog */
     int has_gil;            /* this task holds the GIL */
     pthread_t thread;
@@ -146,7 +148,9 @@ struct rrun {
     int ntasks, nglobals, nlocks, nspaces;
     struct rtask *tasks;
     _Atomic int64_t *mem;       /* nglobals (processes: each copies it) */
-    struct rlock *locks;
+    struct sync_obj *sync;      /* nlocks sync objects */
+    uint32_t *ticket;           /* nlocks: acquire attempts so far */
+    pthread_mutex_t sync_mu;
     struct rgil gil;
     int use_gil;
     int solo;                   /* each task alone with its memory: a lock
@@ -195,6 +199,7 @@ struct rrun {
     uint64_t t_abort;
     /* Deadlock: what each unfinished task waited for, and its holder. */
     int dl_lock[LESSON_MAX_TASKS], dl_holder[LESSON_MAX_TASKS];
+    int dl_queue[LESSON_MAX_TASKS];     /* the queue it waits in (sync.h) */
     int dl_found;
     struct strbuf why;          /* how the run ended, if not normally */
 
@@ -291,17 +296,29 @@ void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
 void rtask_print(struct rtask *T, uint64_t t, const struct program *P,
                  const struct vm_effect *eff);
 
-/* Locks for the thread backends; return 0, or -1 if the run stopped. */
-void rlock_init(struct rlock *l);
-void rlock_destroy(struct rlock *l);
-int rlock_acquire(struct rrun *r, struct rtask *T, int lock, uint64_t t);
-/* 0, or -1 if the lock was not held (an error of the task). */
-int rlock_release(struct rrun *r, struct rtask *T, int lock, uint64_t t);
+/* Sync objects (all backends): made, set to their starting state, freed. */
+void rsync_init(struct rrun *r);
+void rsync_reset(struct rrun *r);
+void rsync_destroy(struct rrun *r);
+/* T asks a sync object for what eff says (the thread backends: it waits
+ * here until granted, and the call's result is put on its stack).  0, -1
+ * if the run stopped meanwhile, or the enum vm_error the task fails with. */
+int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
+                  uint64_t t);
+/* Records: T waits in obj (arg: sync_wait_arg; q: its queue); T's request
+ * was granted at once; T got what it waited for (woken_by: the task that
+ * let it go on, -1 if it was a lock's hand-off). */
+void rsync_record_wait(struct rtask *T, uint64_t t, int obj, int arg, int q);
+void rsync_record_done(struct rrun *r, struct rtask *T, uint64_t t,
+                       const struct vm_effect *eff, const struct sync_reply *rep,
+                       const struct sync_wake *wake);
+void rsync_record_got(struct rrun *r, struct rtask *T, uint64_t t, int obj,
+                      int woken_by);
 /* Wake every waiter (after an abort). */
-void rlock_wake_all(struct rrun *r);
-/* 1 if every unfinished task waits for a lock nobody will release; fills
- * dl_lock/dl_holder. */
-int rlock_deadlocked(struct rrun *r);
+void rsync_wake_all(struct rrun *r);
+/* 1 if every unfinished task waits for a sync object nobody will release;
+ * fills dl_lock/dl_holder. */
+int rsync_deadlocked(struct rrun *r);
 
 /* The GIL (gil.c). */
 void rgil_init(struct rgil *g, int64_t interval_ns);

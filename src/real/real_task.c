@@ -84,7 +84,7 @@ void rrun_abort(struct rrun *r, enum rabort why)
     pthread_mutex_lock(&r->sleep_mu);
     pthread_cond_broadcast(&r->sleep_cv);
     pthread_mutex_unlock(&r->sleep_mu);
-    rlock_wake_all(r);
+    rsync_wake_all(r);
     if (r->use_gil)
         rgil_wake_all(r);
 }
@@ -220,158 +220,255 @@ int rrun_busy(struct rrun *r, struct rtask *T, int64_t ticks)
     return 0;
 }
 
-/* ---- locks ------------------------------------------------------------------------ */
+/* ---- sync objects ------------------------------------------------------------------ */
 
-void rlock_init(struct rlock *l)
+void rsync_init(struct rrun *r)
 {
-    pthread_mutex_init(&l->mu, NULL);
-    l->owner = -1;
-    l->ticket = 0;
-    l->head = l->n = 0;
+    pthread_mutex_init(&r->sync_mu, NULL);
+    r->sync = xcalloc((size_t)r->nlocks + 1, sizeof(*r->sync));
+    r->ticket = xcalloc((size_t)r->nlocks + 1, sizeof(*r->ticket));
 }
 
-void rlock_destroy(struct rlock *l)
+void rsync_reset(struct rrun *r)
 {
-    pthread_mutex_destroy(&l->mu);
+    for (int i = 0; i < r->nlocks; i++) {
+        sync_init(&r->sync[i], r->P->lock_kind[i], r->P->lock_arg[i],
+                  r->P->lock_link[i]);
+        r->ticket[i] = 0;
+    }
 }
 
-/* The ACQUIRE op just recorded gets its ticket as its value. */
+void rsync_destroy(struct rrun *r)
+{
+    pthread_mutex_destroy(&r->sync_mu);
+    free(r->sync);
+    free(r->ticket);
+    r->sync = NULL;
+    r->ticket = NULL;
+}
+
+/* The op just recorded gets its ticket as its value: the order in which
+ * tasks asked an object for something that may wait. */
 static void set_ticket(struct rtask *T, uint32_t ticket)
 {
     if (T->nrec > 0 && T->rec[T->nrec - 1].kind == REC_OP)
         T->rec[T->nrec - 1].value = ticket;
 }
 
-static void record_acquire(struct rtask *T, uint64_t t, int lock)
+/* T got what it waited for in obj (or what it asked for at once). */
+void rsync_record_got(struct rrun *r, struct rtask *T, uint64_t t, int obj,
+                      int woken_by)
 {
-    struct real_rec *ev = rrec_event(T, t, EV_ACQUIRE);
+    struct real_rec *ev;
 
-    if (ev)
-        ev->arg2 = (int16_t)lock;
+    if (sync_is_lock(r->P->lock_kind[obj])) {
+        if ((ev = rrec_event(T, t, EV_ACQUIRE)) != NULL)
+            ev->arg2 = (int16_t)obj;
+    } else if ((ev = rrec_event(T, t, EV_WAKE)) != NULL) {
+        ev->arg2 = (int16_t)obj;
+        ev->other = (int16_t)woken_by;
+    }
 }
 
-int rlock_acquire(struct rrun *r, struct rtask *T, int lock, uint64_t t)
+void rsync_record_wait(struct rtask *T, uint64_t t, int obj, int arg, int q)
 {
-    struct rlock *l = &r->locks[lock];
     struct real_rec *ev;
-    int holder, got;
-
-    pthread_mutex_lock(&l->mu);
-    set_ticket(T, l->ticket++);
-    if (l->owner < 0) {
-        l->owner = T->id;
-        pthread_mutex_unlock(&l->mu);
-        record_acquire(T, t, lock);
-        return 0;
-    }
-    holder = l->owner;
-    if (r->solo) {
-        /* Nobody else shares this lock: it will never be released. */
-        pthread_mutex_unlock(&l->mu);
-        r->dl_found = 1;
-        r->dl_lock[T->id] = lock;
-        r->dl_holder[T->id] = holder;
-        return -1;
-    }
-    l->q[(l->head + l->n++) % LESSON_MAX_TASKS] = (int8_t)T->id;
-    T->waiting_lock = lock;
-    T->granted = 0;
-    pthread_mutex_unlock(&l->mu);
 
     if ((ev = rrec_event(T, t, EV_LOCK_WAIT)) != NULL) {
-        ev->arg2 = (int16_t)lock;
-        ev->other = (int16_t)holder;
+        ev->arg2 = (int16_t)obj;
+        ev->other = (int16_t)(arg >= 0 ? arg : -1);
+        ev->value = q;
     }
     if ((ev = rrec_event(T, t, EV_SWITCH)) != NULL) {
         ev->why = SW_LOCK;
-        ev->value = holder;
-        ev->arg2 = (int16_t)lock;
+        ev->value = arg;
+        ev->arg2 = (int16_t)obj;
     }
-    rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, lock);
+    rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, obj);
+}
+
+void rsync_record_done(struct rrun *r, struct rtask *T, uint64_t t,
+                       const struct vm_effect *eff, const struct sync_reply *rep,
+                       const struct sync_wake *wake)
+{
+    struct real_rec *ev;
+
+    (void)r;
+    if (eff->method == SYNC_ACQUIRE && rep->value == 1) {
+        if ((ev = rrec_event(T, t, EV_ACQUIRE)) != NULL)
+            ev->arg2 = (int16_t)rep->waits_in;
+    } else if (eff->method == SYNC_RELEASE &&
+               (ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
+        ev->arg2 = (int16_t)rep->waits_in;
+        ev->other = (int16_t)(wake->n ? wake->tasks[0] : -1);
+    }
+}
+
+/* Let the tasks a request woke go on (sync_mu held). */
+static void deliver(struct rrun *r, int waker, const struct sync_wake *w)
+{
+    for (int i = 0; i < w->nmoved; i++)
+        r->tasks[w->moved[i]].waiting_lock = w->moved_to;
+    for (int i = 0; i < w->n; i++) {
+        struct rtask *W = &r->tasks[w->tasks[i]];
+
+        W->granted = 1;
+        W->result = w->values[i];
+        W->woken_by = waker;
+        pthread_cond_signal(&W->cv);
+    }
+}
+
+/* Wait (sync_mu held) until granted, the run stops, or the timeout (ns
+ * from now, 0 for none) passes; then the wait is given up. */
+static void wait_granted(struct rrun *r, struct rtask *T, uint64_t timeout_ns)
+{
+    struct timespec ts;
+
+    if (timeout_ns) {
+        uint64_t until;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        until = rclock_add((uint64_t)ts.tv_sec * 1000000000u +
+                           (uint64_t)ts.tv_nsec, timeout_ns);
+        ts.tv_sec = (time_t)(until / 1000000000u);
+        ts.tv_nsec = (long)(until % 1000000000u);
+    }
+    while (!T->granted && !rrun_aborted(r)) {
+        if (!timeout_ns) {
+            pthread_cond_wait(&T->cv, &r->sync_mu);
+        } else if (pthread_cond_timedwait(&T->cv, &r->sync_mu, &ts) ==
+                   ETIMEDOUT && !T->granted) {
+            struct sync_reply rep;
+
+            T->timed_out = 1;
+            switch (sync_timeout(r->sync, T->waiting_lock, T->id, &rep)) {
+            case SYNC_BLOCKED:
+                /* a condition's wait: it must get the lock back first */
+                T->waiting_lock = rep.waits_in;
+                T->timed = 0;
+                timeout_ns = 0;
+                continue;
+            case SYNC_ERROR:
+                T->timeout_err = rep.err;
+                break;
+            case SYNC_GRANTED:
+                break;
+            }
+            T->result = rep.value;
+            T->granted = 1;
+            T->woken_by = -1;
+        }
+    }
+}
+
+int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
+                  uint64_t t)
+{
+    int obj = eff->index, in, arg, q, got;
+    struct sync_call call = {eff->method, eff->value, eff->block,
+                             eff->timeout};
+    struct sync_wake wake;
+    struct sync_reply rep;
+
+    wake.n = wake.nmoved = 0;
+    pthread_mutex_lock(&r->sync_mu);
+    if (sync_method_may_wait(r->P->lock_kind[obj], eff->method))
+        set_ticket(T, r->ticket[obj]++);
+    switch (sync_request(r->sync, obj, T->id, &call, &wake, &rep)) {
+    case SYNC_ERROR:
+        pthread_mutex_unlock(&r->sync_mu);
+        return rep.err;
+    case SYNC_GRANTED:
+        deliver(r, T->id, &wake);
+        pthread_mutex_unlock(&r->sync_mu);
+        vm_set_result(&T->vm, rep.value);
+        rsync_record_done(r, T, t, eff, &rep, &wake);
+        return 0;
+    case SYNC_BLOCKED:
+        break;
+    }
+    in = rep.waits_in;
+    arg = sync_wait_arg(&r->sync[in], T->id);
+    q = sync_wait_queue(&r->sync[in], T->id);
+    deliver(r, T->id, &wake);   /* a condition's wait lets go of its lock */
+    if (r->solo && call.timeout <= 0) {
+        /* Nobody else shares this object: it will never be released (a
+         * timed wait just runs out). */
+        sync_cancel(&r->sync[in], T->id);
+        pthread_mutex_unlock(&r->sync_mu);
+        r->dl_found = 1;
+        r->dl_lock[T->id] = in;
+        r->dl_holder[T->id] = q == SYNC_Q_MAIN ? sync_holder(&r->sync[in]) : -1;
+        r->dl_queue[T->id] = q;
+        return -1;
+    }
+    T->waiting_lock = in;
+    T->granted = 0;
+    T->timed = call.timeout > 0;
+    T->timed_out = 0;
+    T->timeout_err = 0;
+    pthread_mutex_unlock(&r->sync_mu);
+
+    rsync_record_wait(T, t, in, arg, q);
     if (r->use_gil)
         rgil_drop(r, T, 0);
 
-    pthread_mutex_lock(&l->mu);
-    while (!T->granted && !rrun_aborted(r))
-        pthread_cond_wait(&T->cv, &l->mu);
+    pthread_mutex_lock(&r->sync_mu);
+    wait_granted(r, T, call.timeout > 0 ? rrun_ticks_ns(r, call.timeout) : 0);
     got = T->granted;
+    in = T->waiting_lock;
     T->waiting_lock = -1;
+    T->timed = 0;
     T->granted = 0;
-    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_unlock(&r->sync_mu);
     if (!got)
         return -1;
-    record_acquire(T, rclock_now(), lock);
+    if (T->timeout_err)
+        return T->timeout_err;
+    vm_set_result(&T->vm, T->result);
+    rsync_record_got(r, T, rclock_now(), in, T->woken_by);
     if (r->use_gil)
         return rgil_take(r, T);
     return 0;
 }
 
-int rlock_release(struct rrun *r, struct rtask *T, int lock, uint64_t t)
+void rsync_wake_all(struct rrun *r)
 {
-    struct rlock *l = &r->locks[lock];
-    struct real_rec *ev;
-    int w = -1;
-
-    pthread_mutex_lock(&l->mu);
-    if (l->owner < 0) {
-        pthread_mutex_unlock(&l->mu);
-        return -1;
-    }
-    if (l->n > 0) {
-        w = l->q[l->head];
-        l->head = (l->head + 1) % LESSON_MAX_TASKS;
-        l->n--;
-    }
-    l->owner = w;
-    if (w >= 0) {
-        r->tasks[w].granted = 1;
-        pthread_cond_signal(&r->tasks[w].cv);
-    }
-    pthread_mutex_unlock(&l->mu);
-    if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
-        ev->arg2 = (int16_t)lock;
-        ev->other = (int16_t)w;
-    }
-    return 0;
+    pthread_mutex_lock(&r->sync_mu);
+    for (int t = 0; t < r->ntasks; t++)
+        if (r->tasks[t].waiting_lock >= 0)
+            pthread_cond_signal(&r->tasks[t].cv);
+    pthread_mutex_unlock(&r->sync_mu);
 }
 
-void rlock_wake_all(struct rrun *r)
-{
-    for (int i = 0; i < r->nlocks; i++) {
-        struct rlock *l = &r->locks[i];
-
-        pthread_mutex_lock(&l->mu);
-        for (int k = 0; k < l->n; k++)
-            pthread_cond_signal(&r->tasks[l->q[(l->head + k) %
-                                               LESSON_MAX_TASKS]].cv);
-        pthread_mutex_unlock(&l->mu);
-    }
-}
-
-int rlock_deadlocked(struct rrun *r)
+int rsync_deadlocked(struct rrun *r)
 {
     int waiting = 0, dead = 1;
 
-    /* With every lock's mutex held, who waits for what cannot change. */
-    for (int i = 0; i < r->nlocks; i++)
-        pthread_mutex_lock(&r->locks[i].mu);
+    /* With sync_mu held, who waits for what cannot change. */
+    pthread_mutex_lock(&r->sync_mu);
     for (int t = 0; t < r->ntasks; t++) {
         const struct rtask *T = &r->tasks[t];
 
         r->dl_lock[t] = -1;
         r->dl_holder[t] = -1;
+        r->dl_queue[t] = 0;
         if (atomic_load(&T->finished))
             continue;
-        if (T->waiting_lock >= 0 && !T->granted) {
+        if (T->waiting_lock >= 0 && !T->granted && !T->timed) {
+            const struct sync_obj *o = &r->sync[T->waiting_lock];
+
             waiting++;
             r->dl_lock[t] = T->waiting_lock;
-            r->dl_holder[t] = r->locks[T->waiting_lock].owner;
+            r->dl_queue[t] = sync_wait_queue(o, t);
+            r->dl_holder[t] = r->dl_queue[t] == SYNC_Q_MAIN ?
+                              sync_holder(o) : -1;
         } else {
             dead = 0;
         }
     }
-    for (int i = r->nlocks; i-- > 0;)
-        pthread_mutex_unlock(&r->locks[i].mu);
+    pthread_mutex_unlock(&r->sync_mu);
     return dead && waiting > 0;
 }
 
@@ -539,18 +636,19 @@ void rtask_run(struct rrun *r, struct rtask *T)
                  yield_now(r, T, t, eff.status)) < 0)
                 goto out;
             break;
-        case VM_ACQUIRE:
-            if (rlock_acquire(r, T, eff.index, t) < 0)
+        case VM_SYNC: {
+            int rc = rsync_request(r, T, &eff, t);
+
+            if (rc < 0)
                 goto out;
-            break;
-        case VM_RELEASE:
-            if (rlock_release(r, T, eff.index, t) < 0) {
+            if (rc > 0) {
                 eff.status = VM_ERROR;
-                eff.error = ERR_RELEASE_UNLOCKED;
+                eff.error = (uint8_t)rc;
                 rtask_fail(r, T, rclock_now(), &eff);
                 goto out;
             }
             break;
+        }
         case VM_PRINT:
             rtask_print(T, t, P, &eff);
             break;

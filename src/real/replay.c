@@ -54,11 +54,9 @@ void real_replay_done(struct real_replay *rp)
 
 /* ---- the ops of each task ----------------------------------------------------- */
 
-struct rlk {                /* a lock, as the reconstruction sees it */
-    int owner;
-    int head, n;
+struct rlk {                /* a sync object, as the reconstruction sees it */
+    struct sync_obj o;
     uint32_t next_ticket;
-    int8_t q[LESSON_MAX_TASKS];
 };
 
 struct rp {
@@ -138,10 +136,11 @@ static uint64_t state_hash(const struct rp *R)
     for (int g = 0; g < R->nglobals; g++)
         h = mix(h, (uint64_t)R->mem[g]);
     for (int l = 0; l < R->nlocks; l++) {
-        h = mix(h, (uint64_t)(R->locks[l].owner + 1));
-        for (int k = 0; k < R->locks[l].n; k++)
-            h = mix(h, (uint64_t)R->locks[l].q[(R->locks[l].head + k) %
-                                               LESSON_MAX_TASKS]);
+        int64_t f[SYNC_CANON_MAX];
+        int nf = sync_canon(&R->locks[l].o, f);
+
+        for (int k = 0; k < nf; k++)
+            h = mix(h, (uint64_t)f[k]);
     }
     return h ? h : 1;
 }
@@ -189,9 +188,9 @@ struct undo {
     int task;
     uint32_t pos;               /* task's pos before the move */
     int64_t old;                /* STORE: the old value */
-    int lock;                   /* ACQUIRE / RELEASE: the lock */
+    int lock;                   /* ACQUIRE / RELEASE: the object */
     struct rlk saved;
-    int woke;                   /* RELEASE: the waiter unblocked, or -1 */
+    struct sync_wake woke;      /* RELEASE: the waiters unblocked */
 };
 
 struct frame {
@@ -200,6 +199,37 @@ struct frame {
     struct undo u;
 };
 
+/* Replay follows locks and semaphores, whose requests the trace records
+ * fully (an acquire's ticket, a release's count); the values that other
+ * objects pass (a queue's items) are not in it. */
+static int replayable(const struct program *P, const struct trace *tr,
+                      struct strbuf *why)
+{
+    for (size_t i = 0; i < tr->nops; i++) {
+        int method, obj = program_sync_op(P, tr->ops[i].pc, &method);
+
+        if (obj < 0)
+            continue;
+        switch (P->lock_kind[obj]) {
+        case SYNC_LOCK:
+        case SYNC_ALOCK:
+        case SYNC_RLOCK:
+        case SYNC_SEMAPHORE:
+        case SYNC_BSEMAPHORE:
+        case SYNC_ASEMAPHORE:
+            break;
+        default:
+            sb_printf(why, "the run uses %s (%s %s.%s): replay follows only "
+                      "locks and semaphores", P->lock_names[obj],
+                      sync_kind_info[P->lock_kind[obj]].async ? "an" : "a",
+                      sync_kind_info[P->lock_kind[obj]].module,
+                      sync_kind_info[P->lock_kind[obj]].name);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Can task t run its next shared op now?  If so, do it (filling u). */
 static int try_move(struct rp *R, int t, struct undo *u)
 {
@@ -207,11 +237,15 @@ static int try_move(struct rp *R, int t, struct undo *u)
     const struct trace_op *op = &R->tr->ops[i];
     struct rlk *l;
     int a, kind = pc_kind(R->P, op->pc, &a);
+    enum sync_result res;
+    /* (only locks and semaphores are replayed: see replayable()) */
+    struct sync_call call = {SYNC_ACQUIRE, 1, 1, -1};
+    struct sync_reply rep;
 
     u->task = t;
     u->pos = R->pos[t];
     u->lock = -1;
-    u->woke = -1;
+    u->woke.n = u->woke.nmoved = 0;
     switch (kind) {
     case RK_LOAD:
         if (R->mem[a] != op->value)
@@ -228,31 +262,23 @@ static int try_move(struct rp *R, int t, struct undo *u)
         u->lock = a;
         u->saved = *l;
         l->next_ticket++;
-        if (l->owner < 0) {
-            l->owner = t;
-        } else {
-            l->q[(l->head + l->n++) % LESSON_MAX_TASKS] = (int8_t)t;
+        call.method = SYNC_ACQUIRE;
+        if (sync_request(&l->o, 0, t, &call, &u->woke, &rep) == SYNC_BLOCKED)
             R->blocked[t] = 1;
-        }
         break;
     case RK_RELEASE:
         l = &R->locks[a];
-        if ((op->status == VM_ERROR) != (l->owner < 0))
-            return 0;
         u->lock = a;
         u->saved = *l;
-        if (l->owner >= 0) {
-            int w = -1;
-
-            if (l->n > 0) {
-                w = l->q[l->head];
-                l->head = (l->head + 1) % LESSON_MAX_TASKS;
-                l->n--;
-                R->blocked[w] = 0;
-                u->woke = w;
-            }
-            l->owner = w;
+        call.method = SYNC_RELEASE;
+        call.value = op->value;
+        res = sync_request(&l->o, 0, t, &call, &u->woke, &rep);
+        if ((op->status == VM_ERROR) != (res == SYNC_ERROR)) {
+            *l = u->saved;
+            return 0;
         }
+        for (int k = 0; k < u->woke.n; k++)
+            R->blocked[u->woke.tasks[k]] = 0;
         break;
     default:
         return 0;
@@ -273,8 +299,8 @@ static void undo_move(struct rp *R, const struct undo *u)
     if (u->lock >= 0) {
         R->locks[u->lock] = u->saved;
         R->blocked[u->task] = 0;
-        if (u->woke >= 0)
-            R->blocked[u->woke] = 1;
+        for (int k = 0; k < u->woke.n; k++)
+            R->blocked[u->woke.tasks[k]] = 1;
     }
 }
 
@@ -586,14 +612,15 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
         R.mem[g] = L->prog->global_init[g];
     R.locks = xcalloc((size_t)R.nlocks + 1, sizeof(*R.locks));
     for (int l = 0; l < R.nlocks; l++)
-        R.locks[l].owner = -1;
+        sync_init(&R.locks[l].o, L->prog->lock_kind[l], L->prog->lock_arg[l],
+                  0);
     R.order_task = xmalloc(nshared + 1);
     for (int t = 0; t < R.ntasks; t++)
         skip_local(&R, t);
 
     schedule_init(&sch);
     found = 0;
-    if (!check_complete(&R, &rp->why)) {
+    if (!check_complete(&R, &rp->why) || !replayable(L->prog, tr, &rp->why)) {
         /* said why */
     } else if (nshared > REPLAY_MAX_SHARED) {
         sb_printf(&rp->why, "the run has %zu reads, writes and lock operations: "

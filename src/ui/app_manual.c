@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "program.h"
+#include "sync.h"
 
 int app_choices(struct app *a, int *tasks)
 {
@@ -67,6 +68,14 @@ static void why_not(struct app *a, int t, struct strbuf *out)
         int owner = lock >= 0 ? sim_lock_owner(s, sim_task_space(s, t), lock)
                               : -1;
 
+        if (lock >= 0 && !sync_is_lock(P->lock_kind[lock])) {
+            const struct sync_obj *o = sim_sync(s, sim_task_space(s, t), lock);
+
+            sb_printf(out, "%s waits for ", A);
+            sync_wait_text(o->kind, sync_wait_queue(o, t), P->lock_names[lock],
+                           NULL, out);
+            return;
+        }
         sb_printf(out, "%s waits for lock %s", A,
                   lock >= 0 ? P->lock_names[lock] : "?");
         if (owner >= 0)

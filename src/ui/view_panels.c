@@ -20,6 +20,7 @@
 #include "program.h"
 #include "real/real.h"
 #include "report.h"
+#include "sync.h"
 #include "ui/draw.h"
 #include "lanes.h"
 #include "vm.h"
@@ -502,6 +503,7 @@ static int memory_lines(struct app *a, struct mline *m, int max)
     struct strbuf sb;
     int q[LESSON_MAX_TASKS], nq, inq[LESSON_MAX_TASKS] = {0};
     int64_t when[LESSON_MAX_TASKS];
+    const char *names[LESSON_MAX_TASKS];
     enum mode mode = tp->cfg.mode;
     unsigned char *gl = xcalloc((size_t)P->nglobals + 1, 1);
     unsigned char *lk = xcalloc((size_t)P->nlocks + 1, 1);
@@ -534,30 +536,29 @@ static int memory_lines(struct app *a, struct mline *m, int max)
         }
         madd(m, &n, max, fresh ? R_CHANGED : R_BOLD, "%s", sb.s);
     }
-    /* Locks. */
+    /* Sync objects. */
+    for (int t = 0; t < tr->ntasks && t < LESSON_MAX_TASKS; t++)
+        names[t] = tr->labels[t];
     for (int l = 0; l < P->nlocks; l++) {
         if (!lk[l])
             continue;
         shown++;
         for (int sp = 0; sp < sim_nspaces(s); sp++) {
-            int owner = sim_lock_owner(s, sp, l);
-            int nw = sim_lock_waiters(s, sp, l, q);
+            const struct sync_obj *o = sim_sync(s, sp, l);
+            int owner = sync_holder(o);
 
-            if (sp > 0 && owner < 0 && nw == 0)
+            if (sp > 0 && owner < 0 && o->nwait == 0)
                 continue;
             sb_clear(&sb);
-            sb_printf(&sb, "lock %s", P->lock_names[l]);
+            if (o->kind == SYNC_LOCK || o->kind == SYNC_ALOCK)
+                sb_printf(&sb, "lock %s", P->lock_names[l]);
+            else
+                sb_printf(&sb, "%s %s", sync_kind_info[o->kind].name,
+                          P->lock_names[l]);
             if (mode == MODE_PROCESSES && sp > 0)
                 sb_printf(&sb, " (in %s)", tr->labels[sp - 1]);
-            if (owner < 0)
-                sb_puts(&sb, ": free");
-            else
-                sb_printf(&sb, ": %s has it", tr->labels[owner]);
-            if (nw) {
-                sb_puts(&sb, ", ");
-                task_list(&sb, tr, q, nw);
-                sb_puts(&sb, nw == 1 ? " waits" : " wait");
-            }
+            sb_puts(&sb, ": ");
+            sync_describe(o, names, &sb);
             madd(m, &n, max, owner >= 0 ? R_BOLD : R_NORMAL, "%s", sb.s);
         }
     }

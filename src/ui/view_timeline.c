@@ -18,6 +18,7 @@
 #include "diag.h"
 #include "explore.h"
 #include "program.h"
+#include "sync.h"
 #include "real/real.h"
 #include "report.h"
 #include "ui/draw.h"
@@ -246,7 +247,11 @@ void view_lane_state_text(struct tape *tp, int k, int64_t t, char *buf,
             snprintf(buf, n, "waiting");
         break;
     case TS_LOCK_WAIT:
-        snprintf(buf, n, "waits for lock %s",
+        snprintf(buf, n, "waits for %s %s",
+                 sp->arg >= 0 && sp->arg < tp->L->prog->nlocks &&
+                 tp->L->prog->lock_kind[sp->arg] != SYNC_LOCK &&
+                 tp->L->prog->lock_kind[sp->arg] != SYNC_ALOCK ?
+                 sync_kind_info[tp->L->prog->lock_kind[sp->arg]].name : "lock",
                  sp->arg >= 0 && sp->arg < tp->L->prog->nlocks ?
                  tp->L->prog->lock_names[sp->arg] : "?");
         break;

@@ -33,6 +33,10 @@ static const char text[] =
     "lock m\n"
     "lock n\n"
     "am = asyncio.Lock()\n"
+    "aq = asyncio.Queue(1)\n"
+    "aev = asyncio.Event()\n"
+    "asem = asyncio.Semaphore(1)\n"
+    "acv = asyncio.Condition()\n"
     "def worker(k):\n"
     "    global x\n"
     "    for i in range(k):\n"
@@ -86,6 +90,29 @@ static const char text[] =
     "    x = x + 1\n"
     "    await io(k)\n"
     "    y = y + x\n"
+    "async def aproducer(k):\n"
+    "    for i in range(k):\n"
+    "        await aq.put(i + 1)\n"
+    "    aev.set()\n"
+    "async def aconsumer(k):\n"
+    "    global x\n"
+    "    for i in range(k):\n"
+    "        async with asem:\n"
+    "            x = x + await aq.get()\n"
+    "    await aev.wait()\n"
+    "    async with acv:\n"
+    "        acv.notify_all()\n"
+    "async def acvwaiter():\n"
+    "    global y\n"
+    "    async with acv:\n"
+    "        await acv.wait()\n"
+    "        y = y + 1\n"
+    "scene aio_sync:\n"
+    "    mode asyncio\n"
+    "    run acvwaiter() as W\n"
+    "    run aproducer(4) as P\n"
+    "    run aconsumer(4) as C\n"
+    "    run acvwaiter() as V\n"
     "scene aio:\n"
     "    mode asyncio\n"
     "    run counter(1, 3) as A\n"
@@ -292,7 +319,7 @@ static int same_ops(const struct trace *a,
     for (size_t i = 0; i < a->nops; i++)
         if (a->ops[i].task != b->ops[i].task || a->ops[i].pc != b->ops[i].pc ||
             (a->ops[i].value != b->ops[i].value &&
-             a->ops[i].status != VM_ACQUIRE) ||
+             a->ops[i].status != VM_SYNC) ||
             a->ops[i].status != b->ops[i].status) {
             printf("    op %zu differs: task %d pc %u value %lld / task %d pc "
                    "%u value %lld\n", i, a->ops[i].task, a->ops[i].pc,
@@ -619,6 +646,7 @@ int main(void)
     test_order(L, "aio", NULL);
     test_order(L, "ties", NULL);
     test_order(L, "aio", "ucontext");
+    test_order(L, "aio_sync", NULL);
     test_order(L, "seq", NULL);
     test_trace_shape(L);
     for (int i = 0; i < 3; i++) {

@@ -1,0 +1,81 @@
+#!/bin/sh
+# tests/t_sync.sh BINARY - synchronization objects run for real end as the
+# explorer says they can.  For every scene of tests/explore/sync.lesson
+# (semaphores, events, conditions, barriers, queues, in threads and in
+# asyncio): every ending of real runs on the C backends is one of the
+# explorer's outcomes, and so is every ending of the scene exported to
+# CPython where a python3.13 (or python3) is installed.  An ending is the
+# final variables and how the run ended (ok, failed, deadlock).
+set -u
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+lesson=tests/explore/sync.lesson
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The endings in a JSON file as lines "STATUS {final}" (one outcome a
+# line first: real --json puts them all on one).
+endings() {
+    sed 's/{"final"/\
+{"final"/g' "$1" | grep '^{"final": {' |
+        sed -n 's/^{"final": \({[^}]*}\).*"status": "\([a-z]*\)".*/\2 \1/p' |
+        sort -u
+}
+
+# within NAME FILE: every ending of FILE is one the explorer found.
+within() {
+    endings "$2" >"$tmp/got"
+    if [ ! -s "$tmp/got" ]; then
+        echo "FAIL $1: no endings in the output"
+        sed 's/^/    /' "$2" | head -5
+    elif comm -23 "$tmp/got" "$tmp/want" | grep -q .; then
+        echo "FAIL $1: an ending the explorer does not have:"
+        comm -23 "$tmp/got" "$tmp/want" | sed 's/^/    /'
+    else
+        echo "ok $1"
+    fi
+}
+
+# (a pyenv shim that cannot run is passed over: ask for the interpreter)
+py=
+for p in python3.13 "$HOME/.pyenv/versions/3.13.0/bin/python3.13" python3; do
+    py=$("$p" -c 'import sys; print(sys.executable)' 2>/dev/null) && break
+    py=
+done
+
+# check SCENE [--mode M]: explore, then real runs (and CPython's) within.
+check() {
+    scene=$1
+    shift
+    name="sync/$scene${1:+ $2}"
+    "$bin" explore "$lesson" --scene "$scene" "$@" --json >"$tmp/x.json" 2>/dev/null
+    endings "$tmp/x.json" >"$tmp/want"
+    if [ -s "$tmp/want" ]; then
+        echo "ok $name: explored"
+    else
+        echo "FAIL $name: the explorer found no outcome"
+        return
+    fi
+    "$bin" real "$lesson" --scene "$scene" "$@" --runs 20 --json >"$tmp/r.json" 2>/dev/null
+    within "$name: real C runs" "$tmp/r.json"
+    if [ -n "$py" ]; then
+        # a deadlock is found only at the time limit: once is enough
+        runs=3
+        grep -qv '^deadlock ' "$tmp/want" || runs=1
+        "$bin" real "$lesson" --scene "$scene" "$@" --runs $runs --timeout 4 \
+            --python "$py" --json >"$tmp/p.json" 2>/dev/null
+        within "$name: CPython ($py)" "$tmp/p.json"
+    fi
+}
+
+for scene in $(sed -n 's/^scene \([A-Za-z0-9_]*\):.*/\1/p' "$lesson"); do
+    check "$scene"
+done
+# Under the GIL, and in processes (each with its own copy of every object).
+for scene in semaphore2 condition queue barrier; do
+    check "$scene" --mode gil
+done
+for scene in queue event timeouts; do
+    check "$scene" --mode processes
+done
