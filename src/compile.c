@@ -1559,3 +1559,49 @@ int program_lock_op(const struct program *P, uint32_t pc, int *acquire)
         return -1;
     }
 }
+
+/* What each call kind touches (program_access).  Every entry carries
+ * KIND_LISTED: a kind without an entry - any kind added later and not
+ * marked here - reads as 0 and counts as shared. */
+#define KIND_LISTED 0x80
+static const uint8_t call_kind_access[] = {
+    [CK_NONE] = KIND_LISTED,
+    [CK_FUNC] = KIND_LISTED,        /* a new frame of the same task */
+    [CK_ASYNC_FUNC] = KIND_LISTED,  /* makes a coroutine object */
+    [CK_COMPUTE] = KIND_LISTED,     /* CPU work: the task's own ticks */
+    [CK_SLEEP] = KIND_LISTED | ACCESS_TIMED,
+    [CK_IO] = KIND_LISTED | ACCESS_TIMED,
+    [CK_AWAIT_SLEEP] = KIND_LISTED, /* makes the awaitable; YIELD_VALUE
+                                     * waits */
+    [CK_AWAIT_IO] = KIND_LISTED,
+    [CK_PRINT] = KIND_LISTED | ACCESS_SHARED,  /* the one output */
+    [CK_RANGE] = KIND_LISTED,
+    [CK_ACQUIRE] = KIND_LISTED | ACCESS_SHARED,
+    [CK_RELEASE] = KIND_LISTED | ACCESS_SHARED,
+    [CK_AACQUIRE] = KIND_LISTED,    /* the awaitable; SEND takes the lock */
+    [CK_EXIT] = KIND_LISTED | ACCESS_SHARED,
+    [CK_AEXIT] = KIND_LISTED,
+    [CK_ASSERT] = KIND_LISTED,
+    [CK_SEND_CORO] = KIND_LISTED,   /* into a coroutine of the same task */
+    [CK_SEND_WAIT] = KIND_LISTED,   /* passes the wait on to YIELD_VALUE */
+    [CK_SEND_ACQUIRE] = KIND_LISTED | ACCESS_SHARED,
+    [CK_SEND_RELEASE] = KIND_LISTED | ACCESS_SHARED,
+};
+
+int program_access(const struct program *P, uint32_t pc)
+{
+    const struct instr *in = &P->code[pc];
+    int flags = op_info[in->op].flags;
+
+    if (flags & OPF_PRIVATE)
+        return 0;
+    if (flags & OPF_GLOBAL)
+        return in->a >= 0 ? ACCESS_GLOBAL : 0;
+    if ((in->op == OP_CALL || in->op == OP_SEND) &&
+        in->kind < sizeof(call_kind_access) &&
+        (call_kind_access[in->kind] & KIND_LISTED))
+        return call_kind_access[in->kind] & ~KIND_LISTED;
+    if (in->op == OP_YIELD_VALUE)   /* in the task's own frame: a wait */
+        return ACCESS_TIMED | ACCESS_SHARED;
+    return ACCESS_SHARED;           /* BEFORE_WITH, and anything unmarked */
+}

@@ -119,6 +119,16 @@ for lesson in tests/explore/*.lesson; do
 done
 check "witnesses replay: counters.three, K = 1" \
     replay_all tests/explore/counters.lesson three --max-preemptions 1
+# The reduced search's witnesses too: real schedules, with its fewest
+# preemptions (the same as the full search's: test_explore_reduce).
+for lesson in tests/explore/*.lesson; do
+    base=$(basename "$lesson" .lesson)
+    for scene in $(sed -n 's/^scene \([A-Za-z0-9_]*\):.*/\1/p' "$lesson"); do
+        check "reduced witnesses replay: $base.$scene" replay_all "$lesson" "$scene" --reduced
+    done
+done
+check "reduced witnesses replay: counters.three, K = 1" \
+    replay_all tests/explore/counters.lesson three --reduced --max-preemptions 1
 
 # ---- brute force: no schedule needs fewer preemptions -----------------------------
 
@@ -200,13 +210,33 @@ check "the outcome set grows with K to the whole set" grows
 
 partial() {
     rc=0
-    "$bin" explore tests/explore/counters.lesson --scene four --max-states 300 --json \
+    "$bin" explore tests/explore/counters.lesson --scene four --max-states 300 --full --json \
         >"$tmp/p.json" 2>"$tmp/p.err" || rc=$?
     [ "$rc" -eq 0 ] && grep -q '"complete": false' "$tmp/p.json" &&
         grep -q '"states": 300,' "$tmp/p.json" &&
         grep -q 'warning: .*partial' "$tmp/p.err"
 }
 check "--max-states: partial, complete=false, a warning" partial
+
+# Where the full search stops, the reduced one finishes; it says what it
+# counted.  --reduced alone stops at --max-states as well.
+reduced_finishes() {
+    "$bin" explore tests/explore/counters.lesson --scene four --max-states 1000 --json \
+        >"$tmp/p.json" 2>"$tmp/p.err" &&
+        grep -q '"complete": true' "$tmp/p.json" &&
+        grep -q '"count": "shared-interleavings"' "$tmp/p.json" &&
+        [ "$(finals "$tmp/p.json")" = "2 3 4 5 6 7 8 " ] && [ ! -s "$tmp/p.err" ]
+}
+check "--max-states: the reduced search takes over" reduced_finishes
+reduced_partial() {
+    rc=0
+    "$bin" explore tests/explore/counters.lesson --scene four --reduced --max-states 5 \
+        --json >"$tmp/p.json" 2>"$tmp/p.err" || rc=$?
+    [ "$rc" -eq 0 ] && grep -q '"complete": false' "$tmp/p.json" &&
+        grep -q '"count": "shared-interleavings"' "$tmp/p.json" &&
+        grep -q 'warning: .*partial' "$tmp/p.err"
+}
+check "--reduced --max-states: partial" reduced_partial
 
 spin_stops() {
     "$bin" explore tests/explore/locks.lesson --scene spin --naive --max-states 2000 --json \
@@ -233,6 +263,7 @@ check "usage: --schedule" status_is 2 explore $L --schedule "A1 B1"
 check "usage: unknown scene" status_is 2 explore $L --scene nosuch
 check "usage: unknown option" status_is 2 explore $L --frobnicate
 check "usage: --json with --ascii" status_is 2 explore $L --json --ascii
+check "usage: --full with --reduced" status_is 2 explore $L --full --reduced
 check "missing lesson file: exit 1" status_is 1 explore tests/explore/nosuch.lesson
 
 bad_lesson() {
