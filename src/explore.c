@@ -21,6 +21,8 @@
 #include "explore.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1656,6 +1658,97 @@ static int reducible(const struct scene_config *cfg)
     return cfg->mode == MODE_THREADS || cfg->mode == MODE_PROCESSES;
 }
 
+/* EXPLORE_REDUCE_AUTO on two cores: the full search, up to
+ * EXPLORE_FULL_STATES, on a thread of its own, and the reduced search on
+ * this one.  Which result is kept depends only on whether the full search
+ * completed, never on which finished first, so the answer is the same
+ * whatever the timing: the full one if it completed (the reduced search is
+ * then stopped), else the reduced one.  The caller's progress callback
+ * hears from the reduced search, and stopping it stops both. */
+struct both {
+    const struct lesson *L;
+    int scene;
+    const struct scene_config *cfg;
+    struct explore_limits full;
+    struct explore_result *r;
+    int timed;
+    int (*progress)(void *arg, int64_t states);
+    void *progress_arg;
+    atomic_int cancelled;   /* the caller asked to stop */
+    atomic_int full_done;   /* the full search completed */
+};
+
+static int full_progress(void *arg, int64_t states)
+{
+    struct both *b = arg;
+
+    (void)states;
+    return atomic_load(&b->cancelled);
+}
+
+static int reduced_progress(void *arg, int64_t states)
+{
+    struct both *b = arg;
+
+    if (b->progress && b->progress(b->progress_arg, states))
+        atomic_store(&b->cancelled, 1);
+    return atomic_load(&b->cancelled) || atomic_load(&b->full_done);
+}
+
+static void *full_thread(void *arg)
+{
+    struct both *b = arg;
+
+    b->r = explore_pass(b->L, b->scene, b->cfg, &b->full, 0, &b->timed);
+    if (b->r->complete)
+        atomic_store(&b->full_done, 1);
+    return NULL;
+}
+
+/* NULL: the reduced search must run again on its own (the thread could
+ * not start, or the reduced search met a timed wait). */
+static struct explore_result *explore_both(const struct lesson *L, int scene,
+                                           const struct scene_config *cfg,
+                                           const struct explore_limits *full,
+                                           const struct explore_limits *reduced)
+{
+    struct both b;
+    struct explore_limits red = *reduced;
+    struct explore_result *r;
+    pthread_t th;
+    int timed = 0;
+
+    memset(&b, 0, sizeof(b));
+    b.L = L;
+    b.scene = scene;
+    b.cfg = cfg;
+    b.full = *full;
+    if (b.full.max_states > EXPLORE_FULL_STATES)
+        b.full.max_states = EXPLORE_FULL_STATES;
+    b.full.progress = full_progress;
+    b.full.progress_arg = &b;
+    b.progress = reduced->progress;
+    b.progress_arg = reduced->progress_arg;
+    atomic_init(&b.cancelled, 0);
+    atomic_init(&b.full_done, 0);
+    if (pthread_create(&th, NULL, full_thread, &b) != 0)
+        return NULL;
+    red.progress = reduced_progress;
+    red.progress_arg = &b;
+    r = explore_pass(L, scene, cfg, &red, 1, &timed);
+    pthread_join(th, NULL);
+    if (b.r->complete || atomic_load(&b.cancelled)) {
+        explore_free(r);
+        return b.r;
+    }
+    explore_free(b.r);
+    if (timed) {
+        explore_free(r);
+        return NULL;
+    }
+    return r;
+}
+
 struct explore_result *explore_run(const struct lesson *L, int scene,
                                    const struct scene_config *cfg,
                                    const struct explore_limits *lim)
@@ -1679,17 +1772,9 @@ struct explore_result *explore_run(const struct lesson *L, int scene,
         full.max_states = reduced.max_states = (int64_t)NONE - 1;
     if (l.naive || l.reduce == EXPLORE_REDUCE_OFF || !reducible(cfg))
         return explore_pass(L, scene, cfg, &full, 0, &timed);
-    if (l.reduce == EXPLORE_REDUCE_AUTO) {
-        /* Exact schedule counts where the full search is feasible. */
-        struct explore_limits first = full;
-
-        if (first.max_states > EXPLORE_FULL_STATES)
-            first.max_states = EXPLORE_FULL_STATES;
-        r = explore_pass(L, scene, cfg, &first, 0, &timed);
-        if (r->complete || r->stop == EXPLORE_CANCELLED)
-            return r;
-        explore_free(r);
-    }
+    if (l.reduce == EXPLORE_REDUCE_AUTO &&
+        (r = explore_both(L, scene, cfg, &full, &reduced)) != NULL)
+        return r;
     r = explore_pass(L, scene, cfg, &reduced, 1, &timed);
     if (!timed)
         return r;
