@@ -1674,25 +1674,42 @@ struct both {
     int timed;
     int (*progress)(void *arg, int64_t states);
     void *progress_arg;
+    pthread_mutex_t lock;   /* around progress */
     atomic_int cancelled;   /* the caller asked to stop */
     atomic_int full_done;   /* the full search completed */
+    atomic_int full_over;   /* the full search has stopped */
 };
+
+/* The caller's callback, one thread at a time. */
+static int tell(struct both *b, int64_t states)
+{
+    int stop = 0;
+
+    if (atomic_load(&b->cancelled))
+        return 1;
+    if (b->progress) {
+        pthread_mutex_lock(&b->lock);
+        stop = b->progress(b->progress_arg, states);
+        pthread_mutex_unlock(&b->lock);
+    }
+    if (stop)
+        atomic_store(&b->cancelled, 1);
+    return stop;
+}
 
 static int full_progress(void *arg, int64_t states)
 {
-    struct both *b = arg;
-
-    (void)states;
-    return atomic_load(&b->cancelled);
+    return tell(arg, states);
 }
 
+/* The caller hears from the full search while it runs, then from this. */
 static int reduced_progress(void *arg, int64_t states)
 {
     struct both *b = arg;
 
-    if (b->progress && b->progress(b->progress_arg, states))
-        atomic_store(&b->cancelled, 1);
-    return atomic_load(&b->cancelled) || atomic_load(&b->full_done);
+    if (atomic_load(&b->cancelled) || atomic_load(&b->full_done))
+        return 1;
+    return atomic_load(&b->full_over) ? tell(b, states) : 0;
 }
 
 static void *full_thread(void *arg)
@@ -1702,6 +1719,7 @@ static void *full_thread(void *arg)
     b->r = explore_pass(b->L, b->scene, b->cfg, &b->full, 0, &b->timed);
     if (b->r->complete)
         atomic_store(&b->full_done, 1);
+    atomic_store(&b->full_over, 1);
     return NULL;
 }
 
@@ -1731,12 +1749,17 @@ static struct explore_result *explore_both(const struct lesson *L, int scene,
     b.progress_arg = reduced->progress_arg;
     atomic_init(&b.cancelled, 0);
     atomic_init(&b.full_done, 0);
-    if (pthread_create(&th, NULL, full_thread, &b) != 0)
+    atomic_init(&b.full_over, 0);
+    pthread_mutex_init(&b.lock, NULL);
+    if (pthread_create(&th, NULL, full_thread, &b) != 0) {
+        pthread_mutex_destroy(&b.lock);
         return NULL;
+    }
     red.progress = reduced_progress;
     red.progress_arg = &b;
     r = explore_pass(L, scene, cfg, &red, 1, &timed);
     pthread_join(th, NULL);
+    pthread_mutex_destroy(&b.lock);
     if (b.r->complete || atomic_load(&b.cancelled)) {
         explore_free(r);
         return b.r;
