@@ -574,9 +574,13 @@ struct explorer {
 };
 
 /* Counted per node: the node arrays, and room kept for counting the
- * schedules after the search (a big number and a few words a node). */
+ * schedules after the search: a 128-bit count and two words a node
+ * (count_fast: the count, the order, the in-degrees; the witnesses' four
+ * arrays come after it).  The rare count of any size (count_big) needs
+ * 16 bytes a node more, which the state sets freed before counting (at
+ * least 17 bytes a state) make room for. */
 #define NODE_BYTES (sizeof(size_t) + 2 + 2 * sizeof(int32_t))
-#define COUNT_BYTES (sizeof(struct big) + 4 * sizeof(uint32_t))
+#define COUNT_BYTES (2 * sizeof(uint64_t) + 2 * sizeof(uint32_t))
 
 static size_t node_bytes(size_t cap)
 {
