@@ -662,7 +662,7 @@ static int next_shared(const struct explorer *x, int t)
  * comment above says.  Returns the choices after it; *len: its turns. */
 static int edge(struct explorer *x, int t, int *ch, uint32_t *len)
 {
-    int n = 0, done = 0;
+    int n, done = 0;
     uint32_t k = 0;
 
     if (!x->reduce) {
@@ -677,12 +677,16 @@ static int edge(struct explorer *x, int t, int *ch, uint32_t *len)
         if (sh && x->shared[vm_pc(sim_task_vm(x->s, t))] == 2)
             x->timed = 1;   /* the reduction does not hold */
         done |= sh;
-        n = turn(x->s, t, ch);
+        /* While t keeps the CPU it is a choice, and no time is idle: the
+         * choices are needed only at the end. */
+        sim_force(x->s, t);
+        sim_step(x->s);
         k++;
-        if (n == 0 || sim_task_cpu(x->s, t) < 0 || ch[0] != t ||
+        if (sim_status(x->s) != TRACE_RUNNING || sim_task_cpu(x->s, t) < 0 ||
             k >= MACRO_TURNS)
             break;
     }
+    n = settle(x->s, ch);
     *len = k;
     return n;
 }
