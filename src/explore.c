@@ -643,12 +643,18 @@ static int turn(struct sim *s, int t, int *ch)
  *   and the task chosen decides which, so paths to an outcome are in one to
  *   one correspondence with the orders in which the tasks' shared accesses
  *   (and ends) can happen on the way to it: the count shown when reduced.
+ *   (An edge cut short in a long private run leads to a state where only
+ *   its task may go on, which changes no count.)
  * Only where turns can go to any ready task (threads, processes); under
  * the GIL and in asyncio the scheduler already branches only at its
  * checkpoints and awaits, and the full search is kept.
  */
 
-enum { MACRO_TURNS = 1 << 20 };
+/* An edge ends after this many turns even in the middle of a private run
+ * (a long compute(), a loop that never touches anything shared), at a
+ * state where only its task goes on: a loop that never ends is then found
+ * as a cycle, or fills the memory budget, as fast as in the full search. */
+enum { MACRO_TURNS = 256 };
 
 /* Task t's next turn may touch what others share. */
 static int next_shared(const struct explorer *x, int t)
@@ -687,6 +693,13 @@ static int edge(struct explorer *x, int t, int *ch, uint32_t *len)
             break;
     }
     n = settle(x->s, ch);
+    if (k >= MACRO_TURNS && n > 0 && sim_task_cpu(x->s, t) >= 0 &&
+        !next_shared(x, t)) {
+        /* Cut short, in a long private run: t alone goes on from here, as
+         * it would have, so every count stays exact. */
+        ch[0] = t;
+        n = 1;
+    }
     *len = k;
     return n;
 }
@@ -1768,13 +1781,21 @@ static struct explore_result *explore_both(const struct lesson *L, int scene,
     r = explore_pass(L, scene, cfg, &red, 1, &timed);
     pthread_join(th, NULL);
     pthread_mutex_destroy(&b.lock);
+    if (!atomic_load(&b.cancelled) && b.r->stop == EXPLORE_MEMORY) {
+        /* The two shared one memory budget: what the full search would
+         * have done alone must not depend on the timing. */
+        explore_free(b.r);
+        b.full.progress = b.progress;
+        b.full.progress_arg = b.progress_arg;
+        b.r = explore_pass(L, scene, cfg, &b.full, 0, &b.timed);
+    }
     if (b.r->complete || atomic_load(&b.cancelled)) {
         explore_free(r);
         return b.r;
     }
     explore_free(b.r);
-    if (timed) {
-        explore_free(r);
+    if (timed || r->stop == EXPLORE_MEMORY) {
+        explore_free(r);    /* search again, alone */
         return NULL;
     }
     return r;

@@ -315,8 +315,41 @@ static void test_timed(void)
     lesson_free(L);
 }
 
+/* Private runs longer than an edge (a compute() of 300 ticks) are cut
+ * into edges with one choice: the same outcomes and preemptions, and the
+ * orders are still counted once. */
+static const char busy[] =
+    "lesson \"busy\"\n"
+    "x = 0\n"
+    "def worker(n):\n"
+    "    global x\n"
+    "    compute(n)\n"
+    "    x = x + 1\n"
+    "scene s:\n"
+    "    mode threads\n"
+    "    run worker(300) as A\n"
+    "    run worker(300) as B\n";
+
+static void test_long_private(void)
+{
+    struct lesson *L = test_lesson("busy", busy);
+    struct explore_result *r;
+
+    if (!L)
+        return;
+    CHECK(compare(L, 0, -1, "busy"));
+    CHECK(compare(L, 0, 1, "busy"));
+    r = search(L, 0, -1, EXPLORE_REDUCE_ON);
+    CHECK(r->reduced && r->complete);
+    /* Two tasks, each one read and one write of x: C(4, 2) orders. */
+    CHECK_STR(r->schedules, "6");
+    explore_free(r);
+    lesson_free(L);
+}
+
 int main(void)
 {
+    test_long_private();
     test_counts();
     test_timed();
     test_random();
