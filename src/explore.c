@@ -615,8 +615,9 @@ static int turn(struct sim *s, int t, int *ch)
  * a shared access: a module variable, a lock, the output.  A private op
  * commutes with every op of every other task - same state either way, and
  * neither enables nor disables the other - as long as every turn lasts a
- * tick and no timer starts that a shift by a tick would move; so a search
- * that meets a timed wait (sleep, io, an await's yield) is not reduced.
+ * tick and no timer is pending that a shift by a tick would move; so a
+ * search that meets a timer (sleep, io, an await's yield, a process still
+ * being started) is not reduced.
  *
  * The reduced graph branches only where the task on the CPU is about to
  * make a shared access (or none is on it); an edge is one task's turns from
@@ -664,6 +665,17 @@ static int next_shared(const struct explorer *x, int t)
     return x->shared[vm_pc(sim_task_vm(x->s, t))];
 }
 
+/* A task waits for a timer (a sleep, a process being started): moving an
+ * op by a tick could move what the timer wakes, and the reduction does
+ * not hold. */
+static int timer_pending(const struct explorer *x)
+{
+    for (int t = 0; t < x->ntasks; t++)
+        if (sim_task_wake(x->s, t) >= 0)
+            return 1;
+    return 0;
+}
+
 /* One edge: task t's turn, or in the reduced graph its turns as the
  * comment above says.  Returns the choices after it; *len: its turns. */
 static int edge(struct explorer *x, int t, int *ch, uint32_t *len)
@@ -675,6 +687,8 @@ static int edge(struct explorer *x, int t, int *ch, uint32_t *len)
         *len = 1;
         return turn(x->s, t, ch);
     }
+    if (timer_pending(x))
+        x->timed = 1;
     for (;;) {
         int sh = next_shared(x, t);
 
@@ -693,6 +707,8 @@ static int edge(struct explorer *x, int t, int *ch, uint32_t *len)
             break;
     }
     n = settle(x->s, ch);
+    if (timer_pending(x))
+        x->timed = 1;
     if (k >= MACRO_TURNS && n > 0 && sim_task_cpu(x->s, t) >= 0 &&
         !next_shared(x, t)) {
         /* Cut short, in a long private run: t alone goes on from here, as

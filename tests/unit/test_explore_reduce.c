@@ -97,7 +97,7 @@ static int compare_lesson(const struct lesson *L, const char *name)
     int n = 0;
 
     for (int sc = 0; sc < L->nscenes; sc++) {
-        char what[256];
+        char what[600];
 
         snprintf(what, sizeof(what), "%s scene %s", name, L->scenes[sc].name);
         for (int bound = -1; bound <= 2; bound++)
