@@ -3,7 +3,9 @@
  *
  * Three passes.  The search walks the state graph depth first: a node is a
  * state (sim_canon, plus the preemptions used when the search is bounded),
- * an edge is one turn of one task.  Only the states on the current path are
+ * an edge is one turn of one task - or, reduced, one task's turns from one
+ * shared access to the next ("the reduction").  Only the states on the
+ * current path are
  * kept whole (sim_save), densely near the root and every few levels deeper
  * down, where a state is rebuilt by replaying turns from the nearest saved
  * one.  Counting then walks the graph in topological order (the reverse of
@@ -15,8 +17,13 @@
  * recorded simulation: that proves it reaches its outcome and gives the
  * messages of failed tasks and deadlocks.
  *
- * Sections: exact counts (bignums); sets of byte strings; the search;
- * counting; witnesses; the result; words, text and JSON.
+ * Sections: exact counts (bignums); sets of byte strings; the search and
+ * the reduction; counting; witnesses; the result (and the full and reduced
+ * searches side by side on two threads); words, text and JSON.
+ *
+ * A hook that must see every state (a predicate evaluated on each one)
+ * runs with EXPLORE_REDUCE_OFF: the reduced search skips the states inside
+ * an edge.
  */
 #include "explore.h"
 

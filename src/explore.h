@@ -20,6 +20,13 @@
  * no global state: a search may run on a thread of its own (the TUI's),
  * with the progress callback reporting from that thread.
  *
+ * Where every schedule is too many (threads and processes scenes past
+ * EXPLORE_FULL_STATES), a partial-order reduction lets tasks change turns
+ * only where one is about to touch what others share: the outcomes and
+ * each one's fewest preemptions are exactly the full search's, and the
+ * counts are then of the orders of the shared accesses (reduced is set).
+ * explore.c says why it is exact.
+ *
  * The search runs the scene on one CPU, one turn at a time, exactly as
  * `run --schedule` does, so a witness replays as it was found; what two
  * CPUs do in one tick is one of these interleavings.  In sequential mode
