@@ -40,62 +40,79 @@ enum {
 
 #define OP_LIST(X)                                                            \
     X(NOP, OPF_PRIVATE, "do nothing (keeps a line number)")                   \
-    X(RESUME, OPF_ARG | OPF_BREAKER | OPF_PRIVATE, "start (0) or resume after an await "    \
-      "(3); at the start the GIL can change hands")                           \
-    X(RETURN_GENERATOR, OPF_PRIVATE, "make the coroutine object and return it to the "  \
-      "caller; the body runs when it is awaited")                             \
-    X(LOAD_CONST, OPF_ARG | OPF_PRIVATE, "push a constant")                                 \
-    X(LOAD_FAST, OPF_ARG | OPF_PRIVATE, "push a local variable (private to this task)")    \
-    X(LOAD_FAST_CHECK, OPF_ARG | OPF_PRIVATE, "push a local variable that may not have a "  \
-      "value yet")                                                            \
-    X(LOAD_FAST_LOAD_FAST, OPF_ARG | OPF_PRIVATE, "push two local variables")               \
-    X(STORE_FAST, OPF_ARG | OPF_PRIVATE, "pop the top of the stack into a local variable")  \
-    X(STORE_FAST_LOAD_FAST, OPF_ARG | OPF_PRIVATE, "store into one local, push another")    \
-    X(STORE_FAST_STORE_FAST, OPF_ARG | OPF_PRIVATE, "pop into two local variables")         \
-    X(LOAD_GLOBAL, OPF_ARG | OPF_GLOBAL, "read a module variable (shared by every "        \
-      "thread) onto the stack")                                               \
-    X(STORE_GLOBAL, OPF_ARG | OPF_GLOBAL, "pop the top of the stack and write it to the "  \
-      "module variable in memory")                                            \
-    X(LOAD_ATTR, OPF_ARG | OPF_PRIVATE, "replace an object with one of its attributes")     \
-    X(PUSH_NULL, OPF_PRIVATE, "push NULL: this call has no self")                       \
-    X(COPY, OPF_ARG | OPF_PRIVATE, "push a copy of a value on the stack")                   \
-    X(SWAP, OPF_ARG | OPF_PRIVATE, "swap the top of the stack with a value below it")       \
-    X(POP_TOP, OPF_PRIVATE, "discard the top of the stack")                             \
-    X(BINARY_OP, OPF_ARG | OPF_PRIVATE, "pop two values, push the result (+ - * // %)")     \
-    X(COMPARE_OP, OPF_ARG | OPF_PRIVATE, "pop two values, push True if the comparison "     \
-      "holds")                                                                \
-    X(UNARY_NEGATIVE, OPF_PRIVATE, "negate the top value")                              \
-    X(UNARY_NOT, OPF_PRIVATE, "replace the top value by its opposite (not)")            \
-    X(TO_BOOL, OPF_PRIVATE, "replace the top value by True or False")                   \
-    X(JUMP_FORWARD, OPF_ARG | OPF_JUMP | OPF_PRIVATE, "jump ahead")                         \
-    X(JUMP_BACKWARD, OPF_ARG | OPF_JUMP | OPF_BREAKER | OPF_PRIVATE, "jump back to the top "\
-      "of the loop: a point where the GIL can change hands")                  \
-    X(JUMP_BACKWARD_NO_INTERRUPT, OPF_ARG | OPF_JUMP | OPF_PRIVATE, "jump back to SEND "    \
-      "(no GIL check here)")                                                  \
-    X(POP_JUMP_IF_FALSE, OPF_ARG | OPF_JUMP | OPF_PRIVATE, "pop a value; jump if it is "    \
-      "false")                                                                \
-    X(POP_JUMP_IF_TRUE, OPF_ARG | OPF_JUMP | OPF_PRIVATE, "pop a value; jump if it is "     \
-      "true")                                                                 \
-    X(GET_ITER, OPF_PRIVATE, "turn the range on the stack into an iterator")            \
-    X(FOR_ITER, OPF_ARG | OPF_JUMP | OPF_PRIVATE, "push the next value of the range, or "   \
-      "leave the loop")                                                       \
-    X(END_FOR, OPF_PRIVATE, "end of a for loop (skipped when the range is done)")       \
-    X(CALL, OPF_ARG | OPF_BREAKER, "call a function; after a call the GIL "   \
-      "can change hands")                                                     \
-    X(RETURN_VALUE, OPF_PRIVATE, "return the top of the stack to the caller")           \
-    X(RETURN_CONST, OPF_ARG | OPF_PRIVATE, "return a constant to the caller; a task ends "  \
-      "here")                                                                 \
-    X(BEFORE_WITH, 0, "enter the with block: take the lock (wait if "         \
-      "another thread holds it)")                                             \
-    X(BEFORE_ASYNC_WITH, OPF_PRIVATE, "start entering the async with block")            \
-    X(GET_AWAITABLE, OPF_ARG | OPF_PRIVATE, "get the awaitable of the value awaited")       \
-    X(SEND, OPF_ARG | OPF_JUMP, "send a value into the awaited object; jump " \
-      "on when it is done")                                                   \
-    X(YIELD_VALUE, OPF_ARG, "give control back to the event loop until the "  \
-      "awaited thing is done")                                                \
-    X(END_SEND, OPF_PRIVATE, "the await is done: keep its result")                      \
-    X(LOAD_ASSERTION_ERROR, OPF_PRIVATE, "push AssertionError: the assert failed")     \
-    X(RAISE_VARARGS, OPF_ARG | OPF_PRIVATE, "raise the exception: the task stops")
+    X(RESUME, OPF_ARG | OPF_BREAKER | OPF_PRIVATE,                            \
+      "start (0) or resume after an await (3); at the start the GIL can "     \
+      "change hands")                                                         \
+    X(RETURN_GENERATOR, OPF_PRIVATE,                                          \
+      "make the coroutine object and return it to the caller; the body "      \
+      "runs when it is awaited")                                              \
+    X(LOAD_CONST, OPF_ARG | OPF_PRIVATE, "push a constant")                   \
+    X(LOAD_FAST, OPF_ARG | OPF_PRIVATE,                                       \
+      "push a local variable (private to this task)")                         \
+    X(LOAD_FAST_CHECK, OPF_ARG | OPF_PRIVATE,                                 \
+      "push a local variable that may not have a value yet")                  \
+    X(LOAD_FAST_LOAD_FAST, OPF_ARG | OPF_PRIVATE, "push two local variables") \
+    X(STORE_FAST, OPF_ARG | OPF_PRIVATE,                                      \
+      "pop the top of the stack into a local variable")                       \
+    X(STORE_FAST_LOAD_FAST, OPF_ARG | OPF_PRIVATE,                            \
+      "store into one local, push another")                                   \
+    X(STORE_FAST_STORE_FAST, OPF_ARG | OPF_PRIVATE,                           \
+      "pop into two local variables")                                         \
+    X(LOAD_GLOBAL, OPF_ARG | OPF_GLOBAL,                                      \
+      "read a module variable (shared by every thread) onto the stack")       \
+    X(STORE_GLOBAL, OPF_ARG | OPF_GLOBAL,                                     \
+      "pop the top of the stack and write it to the module variable in "      \
+      "memory")                                                               \
+    X(LOAD_ATTR, OPF_ARG | OPF_PRIVATE,                                       \
+      "replace an object with one of its attributes")                         \
+    X(PUSH_NULL, OPF_PRIVATE, "push NULL: this call has no self")             \
+    X(COPY, OPF_ARG | OPF_PRIVATE, "push a copy of a value on the stack")     \
+    X(SWAP, OPF_ARG | OPF_PRIVATE,                                            \
+      "swap the top of the stack with a value below it")                      \
+    X(POP_TOP, OPF_PRIVATE, "discard the top of the stack")                   \
+    X(BINARY_OP, OPF_ARG | OPF_PRIVATE,                                       \
+      "pop two values, push the result (+ - * // %)")                         \
+    X(COMPARE_OP, OPF_ARG | OPF_PRIVATE,                                      \
+      "pop two values, push True if the comparison holds")                    \
+    X(UNARY_NEGATIVE, OPF_PRIVATE, "negate the top value")                    \
+    X(UNARY_NOT, OPF_PRIVATE, "replace the top value by its opposite (not)")  \
+    X(TO_BOOL, OPF_PRIVATE, "replace the top value by True or False")         \
+    X(JUMP_FORWARD, OPF_ARG | OPF_JUMP | OPF_PRIVATE, "jump ahead")           \
+    X(JUMP_BACKWARD, OPF_ARG | OPF_JUMP | OPF_BREAKER | OPF_PRIVATE,          \
+      "jump back to the top of the loop: a point where the GIL can change "   \
+      "hands")                                                                \
+    X(JUMP_BACKWARD_NO_INTERRUPT, OPF_ARG | OPF_JUMP | OPF_PRIVATE,           \
+      "jump back to SEND (no GIL check here)")                                \
+    X(POP_JUMP_IF_FALSE, OPF_ARG | OPF_JUMP | OPF_PRIVATE,                    \
+      "pop a value; jump if it is false")                                     \
+    X(POP_JUMP_IF_TRUE, OPF_ARG | OPF_JUMP | OPF_PRIVATE,                     \
+      "pop a value; jump if it is true")                                      \
+    X(GET_ITER, OPF_PRIVATE, "turn the range on the stack into an iterator")  \
+    X(FOR_ITER, OPF_ARG | OPF_JUMP | OPF_PRIVATE,                             \
+      "push the next value of the range, or leave the loop")                  \
+    X(END_FOR, OPF_PRIVATE,                                                   \
+      "end of a for loop (skipped when the range is done)")                   \
+    X(CALL, OPF_ARG | OPF_BREAKER,                                            \
+      "call a function; after a call the GIL can change hands")               \
+    X(RETURN_VALUE, OPF_PRIVATE, "return the top of the stack to the caller") \
+    X(RETURN_CONST, OPF_ARG | OPF_PRIVATE,                                    \
+      "return a constant to the caller; a task ends here")                    \
+    X(BEFORE_WITH, 0,                                                         \
+      "enter the with block: take the lock (wait if another thread holds "    \
+      "it)")                                                                  \
+    X(BEFORE_ASYNC_WITH, OPF_PRIVATE, "start entering the async with block")  \
+    X(GET_AWAITABLE, OPF_ARG | OPF_PRIVATE,                                   \
+      "get the awaitable of the value awaited")                               \
+    X(SEND, OPF_ARG | OPF_JUMP,                                               \
+      "send a value into the awaited object; jump on when it is done")        \
+    X(YIELD_VALUE, OPF_ARG,                                                   \
+      "give control back to the event loop until the awaited thing is "       \
+      "done")                                                                 \
+    X(END_SEND, OPF_PRIVATE, "the await is done: keep its result")            \
+    X(LOAD_ASSERTION_ERROR, OPF_PRIVATE,                                      \
+      "push AssertionError: the assert failed")                               \
+    X(RAISE_VARARGS, OPF_ARG | OPF_PRIVATE,                                   \
+      "raise the exception: the task stops")
 
 enum opcode {
 #define X(name, flags, desc) OP_##name,
