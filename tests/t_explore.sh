@@ -238,6 +238,21 @@ reduced_partial() {
 }
 check "--reduced --max-states: partial" reduced_partial
 
+# Three threads x 3: past the full search's 250,000 states, so by default
+# the reduced search answers while the full one runs beside it; the same
+# answer every time, whatever the two threads' timing.
+printf 'lesson "three"\nx = 0\ndef worker(n):\n    global x\n    for i in range(n):\n        x = x + 1\nscene s:\n    mode threads\n    run worker(3) as A\n    run worker(3) as B\n    run worker(3) as C\n' \
+    >"$tmp/three.lesson"
+two_threads() {
+    "$bin" explore "$tmp/three.lesson" --json >"$tmp/t1.json" 2>/dev/null &&
+        "$bin" explore "$tmp/three.lesson" --json >"$tmp/t2.json" 2>/dev/null &&
+        cmp -s "$tmp/t1.json" "$tmp/t2.json" &&
+        grep -q '"count": "shared-interleavings"' "$tmp/t1.json" &&
+        grep -q '"complete": true' "$tmp/t1.json" &&
+        [ "$(finals "$tmp/t1.json")" = "2 3 4 5 6 7 8 9 " ]
+}
+check "default search of 3 x 3: reduced, exact, deterministic" two_threads
+
 spin_stops() {
     "$bin" explore tests/explore/locks.lesson --scene spin --naive --max-states 2000 --json \
         >"$tmp/s.json" 2>/dev/null && grep -q '"complete": false' "$tmp/s.json"
