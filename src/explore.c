@@ -2099,6 +2099,35 @@ static void count_words(struct strbuf *out, int64_t n, const char *what)
     sb_printf(out, " %s", what);
 }
 
+/* What the search did, in a sentence or three. */
+static const char *intro(const struct explore_result *r)
+{
+    if (r->reduced)
+        return "The explorer covered every schedule, letting the tasks "
+               "change turns only where one is about to touch something "
+               "another can see (a shared variable, a lock, the output): no "
+               "other switch can change an outcome or save a preemption. So "
+               "it counted the orders in which the shared accesses can "
+               "happen, not the schedules.";
+    switch (r->cfg.mode) {
+    case MODE_ASYNCIO:
+        return "The explorer tried every schedule: a coroutine runs until it "
+               "awaits, and where coroutines are ready together (their "
+               "timers ended in the same tick) it tried each of them next.";
+    case MODE_GIL:
+        return "The explorer tried every schedule: at every tick it let each "
+               "thread that could run next run, with the GIL changing hands "
+               "only at its checkpoints.";
+    case MODE_SEQUENTIAL:
+        return "The explorer tried every schedule: in sequential mode there "
+               "is only one.";
+    default:
+        return "The explorer tried every schedule: at every tick it let each "
+               "task that could run next run one op, whatever the quantum "
+               "and the number of CPUs.";
+    }
+}
+
 static void text_header(struct strbuf *out, const struct explore_result *r)
 {
     const struct scene *sc = &r->L->scenes[r->scene];
@@ -2111,28 +2140,9 @@ static void text_header(struct strbuf *out, const struct explore_result *r)
         report_call(out, r->L, r->scene, t);
     }
     sb_puts(out, "\n\n");
-    wrap_text(out, r->cfg.mode == MODE_ASYNCIO ?
-              "The explorer tried every schedule: a coroutine runs until it "
-              "awaits, and where coroutines are ready together (their "
-              "timers ended in the same tick) it tried each of them next." :
-              r->cfg.mode == MODE_GIL ?
-              "The explorer tried every schedule: at every tick it let each "
-              "thread that could run next run, with the GIL changing hands "
-              "only at its checkpoints." :
-              r->cfg.mode == MODE_SEQUENTIAL ?
-              "The explorer tried every schedule: in sequential mode there "
-              "is only one." :
-              "The explorer tried every schedule: at every tick it let each "
-              "task that could run next run one op, whatever the quantum "
-              "and the number of CPUs.", 0);
+    wrap_text(out, intro(r), 0);
     if (r->naive)
         wrap_text(out, " It walked them one by one, without memoisation.", 0);
-    if (r->reduced)
-        wrap_text(out, " It let the tasks change turns only where one "
-                  "touches something another can see (a shared variable, a "
-                  "lock, the output): no other switch can change an outcome "
-                  "or save a preemption. So it counted the orders in which "
-                  "the shared accesses can happen, not the schedules.", 0);
     if (r->max_preemptions >= 0) {
         char b[128];
 
