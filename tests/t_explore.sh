@@ -252,6 +252,16 @@ two_threads() {
         [ "$(finals "$tmp/t1.json")" = "2 3 4 5 6 7 8 9 " ]
 }
 check "default search of 3 x 3: reduced, exact, deterministic" two_threads
+# The TUI's explorer view says what it counted.
+printf 'page "p":\n    The race.\n    @scene s\n' >>"$tmp/three.lesson"
+printf '<Esc>\ne\n<Wait>\n<Dump>\n' >"$tmp/keys"
+tui_says_orders() {
+    env COLUMNS=120 LINES=40 TAKETURNS_KEYS="$tmp/keys" "$bin" "$tmp/three.lesson" \
+        >"$tmp/screen" 2>&1 &&
+        grep -q "8 outcomes of 17,153,136 orders of shared accesses" "$tmp/screen" &&
+        grep -q "share of orders (not odds)" "$tmp/screen"
+}
+check "the TUI's explorer view says it counted orders of shared accesses" tui_says_orders
 
 spin_stops() {
     "$bin" explore tests/explore/locks.lesson --scene spin --naive --max-states 2000 --json \
