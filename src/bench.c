@@ -3,7 +3,9 @@
  * Timing lives here and only here: tests never depend on how fast or how
  * loaded the machine is.  Each figure is the best of a few runs.
  */
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -13,6 +15,7 @@
 #include "json.h"
 #include "real/real.h"
 #include "sim.h"
+#include "vm.h"
 #include "ui/bench_ui.h"
 
 /* Two threads racing on a shared counter, on two CPUs: 2 x 1,250,000 loop
@@ -43,7 +46,40 @@ struct sim_figures {
     double ops_per_sec;
     double bytes_per_op;
     int64_t ops;
+    double bare_ops_per_sec;    /* vm_step alone, no trace, no scheduler */
 };
+
+/* The same bytecode through vm_step and nothing else: each task's ops in
+ * turn, to its end.  What the simulator adds (scheduling, the trace) is
+ * the ratio of the two rates, which depends little on the machine. */
+static double bare_rate(const struct lesson *L)
+{
+    const struct scene *sc = &L->scenes[0];
+    const struct program *P = L->prog;
+    _Atomic int64_t *mem = xcalloc((size_t)P->nglobals + 1, sizeof(*mem));
+    double t0, dt;
+    int64_t ops = 0;
+
+    for (int g = 0; g < P->nglobals; g++)
+        atomic_init(&mem[g], P->global_init[g]);
+    t0 = now_sec();
+    for (int t = 0; t < sc->ntasks; t++) {
+        struct vm vm;
+        struct vm_effect eff;
+
+        memset(&vm, 0, sizeof(vm));
+        vm_init(&vm, P, sc->tasks[t].func, sc->tasks[t].args,
+                sc->tasks[t].nargs);
+        do {
+            vm_step(&vm, P, mem, &eff);
+            ops++;
+        } while (eff.status != VM_EXIT && eff.status != VM_ERROR);
+        vm_done(&vm);
+    }
+    dt = now_sec() - t0;
+    free(mem);
+    return dt > 0 ? (double)ops / dt : 0;
+}
 
 static void bench_sim(struct sim_figures *f)
 {
@@ -71,6 +107,9 @@ static void bench_sim(struct sim_figures *f)
                               (double)(tr->nops ? tr->nops : 1);
         }
         sim_free(s);
+        rate = bare_rate(L);
+        if (rate > f->bare_ops_per_sec)
+            f->bare_ops_per_sec = rate;
     }
     lesson_free(L);
     diag_done(&d);
@@ -102,10 +141,15 @@ static const char bench_threes[] =
 enum { BENCH_NAIVE_NODES = 2000000 };
 
 struct explore_figures {
-    double ms_3x3, ms_3x2, naive_ms_3x2, states_per_sec, turns_per_sec;
+    double ms_3x3, ms_3x2, naive_ms_3x2, covered_states_per_sec, turns_per_sec;
     int64_t states_3x3, states_3x2;
     double naive_nodes_3x2, naive_nodes_per_sec;
     int naive_complete;
+    /* The default search of 3 x 3 (reduced, on two threads) against the
+     * full one, which alone gives exact schedule counts. */
+    double full_ms_3x3, full_states_per_sec;
+    int64_t full_states_3x3, full_states_3x2, reduced_states_3x2;
+    int reduced_3x3;
 };
 
 /* Best of runs: milliseconds for one complete exploration of scene. */
@@ -143,12 +187,31 @@ static void bench_explore(struct explore_figures *f)
     if (!L)
         die("bench lesson: %s", d.text.s);
     explore_limits_init(&lim);
+    lim.reduce = EXPLORE_REDUCE_OFF;
+    f->full_ms_3x3 = time_explore(L, 0, 3, &lim, &r3);
+    f->full_states_3x3 = r3->states;
+    f->full_states_per_sec = f->full_ms_3x3 > 0 ?
+                             (double)r3->states / f->full_ms_3x3 * 1e3 : 0;
+    explore_free(r3);
+    lim.reduce = EXPLORE_REDUCE_ON;
+    r2 = NULL;
+    time_explore(L, 1, 1, &lim, &r2);
+    f->reduced_states_3x2 = r2->states;
+    explore_free(r2);
+    /* What `taketurns explore` does by default. */
+    lim.reduce = EXPLORE_REDUCE_AUTO;
     f->ms_3x3 = time_explore(L, 0, 3, &lim, &r3);
     f->states_3x3 = r3->states;
-    f->states_per_sec = f->ms_3x3 > 0 ? (double)r3->states / f->ms_3x3 * 1e3 : 0;
+    f->reduced_3x3 = r3->reduced;
+    /* States of the full search the default one accounts for per second:
+     * it visits only a fraction of them, so this is not a rate of visits
+     * (that is full_states_per_sec). */
+    f->covered_states_per_sec = f->ms_3x3 > 0 ?
+                        (double)f->full_states_3x3 / f->ms_3x3 * 1e3 : 0;
     f->turns_per_sec = f->ms_3x3 > 0 ? (double)r3->transitions / f->ms_3x3 * 1e3 : 0;
+    lim.reduce = EXPLORE_REDUCE_OFF;
     f->ms_3x2 = time_explore(L, 1, 3, &lim, &r2);
-    f->states_3x2 = r2->states;
+    f->states_3x2 = f->full_states_3x2 = r2->states;
     lim.naive = 1;
     lim.max_states = BENCH_NAIVE_NODES;
     f->naive_ms_3x2 = time_explore(L, 1, 1, &lim, &naive);
@@ -210,7 +273,7 @@ int cmd_bench(int argc, char **argv)
     struct cli c;
     const char *val;
     int id, json = 0;
-    struct sim_figures sim = {0, 0, 0};
+    struct sim_figures sim = {0, 0, 0, 0};
     struct explore_figures ex;
     struct real_bench real;
     struct ui_bench ui;
@@ -241,10 +304,27 @@ int cmd_bench(int argc, char **argv)
         json_double(&j, "trace_bytes_per_op", sim.bytes_per_op);
         json_double(&j, "load_100k_names_ms", load.ms);
         json_double(&j, "load_probes_per_name", load.probes_per_name);
-        json_double(&j, "explore_states_per_sec", ex.states_per_sec);
+        json_double(&j, "bare_ops_per_sec", sim.bare_ops_per_sec);
+        json_double(&j, "sim_vs_bare", sim.bare_ops_per_sec > 0 ?
+                    sim.ops_per_sec / sim.bare_ops_per_sec : 0);
+        /* states visited per second, by the full search, as always */
+        json_double(&j, "explore_states_per_sec", ex.full_states_per_sec);
+        json_double(&j, "explore_covered_states_per_sec",
+                    ex.covered_states_per_sec);
         json_double(&j, "explore_turns_per_sec", ex.turns_per_sec);
         json_double(&j, "explore_3x3_ms", ex.ms_3x3);
         json_int(&j, "explore_3x3_states", ex.states_3x3);
+        json_str(&j, "explore_3x3_count", ex.reduced_3x3 ?
+                 "shared-interleavings" : "schedules");
+        json_int(&j, "explore_threads", 2);
+        json_double(&j, "explore_full_3x3_ms", ex.full_ms_3x3);
+        json_int(&j, "explore_full_3x3_states", ex.full_states_3x3);
+        json_double(&j, "explore_reduced_full_ratio_3x3",
+                    ex.full_states_3x3 ? (double)ex.states_3x3 /
+                    (double)ex.full_states_3x3 : 0);
+        json_double(&j, "explore_reduced_full_ratio_3x2",
+                    ex.full_states_3x2 ? (double)ex.reduced_states_3x2 /
+                    (double)ex.full_states_3x2 : 0);
         json_double(&j, "explore_3x2_ms", ex.ms_3x2);
         json_int(&j, "explore_3x2_states", ex.states_3x2);
         json_double(&j, "explore_naive_3x2_ms", ex.naive_ms_3x2);
@@ -265,12 +345,22 @@ int cmd_bench(int argc, char **argv)
         sb_printf(&out, "loading:   %d variables and %d functions in %.0f ms "
                   "(%.1f table slots looked at per name)\n", load.names,
                   load.names, load.ms, load.probes_per_name);
-        sb_printf(&out, "explorer:  %.2f million states/s (%.2f million "
-                  "turns/s); 3 threads x 3\n           increments: %lld states "
-                  "in %.0f ms; x 2: %lld states in %.0f ms\n",
-                  ex.states_per_sec / 1e6, ex.turns_per_sec / 1e6,
-                  (long long)ex.states_3x3, ex.ms_3x3,
-                  (long long)ex.states_3x2, ex.ms_3x2);
+        sb_printf(&out, "bare VM:   %.1f million ops/s (vm_step alone); the "
+                  "simulator runs at %.2f of it\n", sim.bare_ops_per_sec / 1e6,
+                  sim.bare_ops_per_sec > 0 ?
+                  sim.ops_per_sec / sim.bare_ops_per_sec : 0);
+        sb_printf(&out, "explorer:  3 threads x 3 increments in %.0f ms (%s, "
+                  "two threads): %lld states,\n           %.1f%% of the full "
+                  "search's %lld, which takes %.0f ms (%.2f million "
+                  "states/s)\n", ex.ms_3x3, ex.reduced_3x3 ? "reduced" :
+                  "full", (long long)ex.states_3x3,
+                  ex.full_states_3x3 ? 100.0 * (double)ex.states_3x3 /
+                  (double)ex.full_states_3x3 : 0,
+                  (long long)ex.full_states_3x3, ex.full_ms_3x3,
+                  ex.full_states_per_sec / 1e6);
+        sb_printf(&out, "           x 2: %lld states in %.0f ms, %lld "
+                  "reduced\n", (long long)ex.states_3x2, ex.ms_3x2,
+                  (long long)ex.reduced_states_3x2);
         sb_printf(&out, "           without memoisation, 3 x 2 would take "
                   "%.3g ms%s (%.3g schedule prefixes at %.2f million/s)\n",
                   ex.naive_ms_3x2, ex.naive_complete ? "" : " (estimated)",

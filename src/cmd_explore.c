@@ -22,11 +22,12 @@ static int locale_is_ascii(void)
 int cmd_explore(int argc, char **argv)
 {
     enum { OPT_JSON = 1, OPT_MAX_PREEMPTIONS, OPT_MAX_STATES, OPT_NAIVE,
-           OPT_ASCII };
+           OPT_ASCII, OPT_FULL, OPT_REDUCED };
     static const struct cli_opt opts[] = {
         {"json", 0, OPT_JSON}, {"max-preemptions", 1, OPT_MAX_PREEMPTIONS},
         {"max-states", 1, OPT_MAX_STATES}, {"naive", 0, OPT_NAIVE},
-        {"ascii", 0, OPT_ASCII}, OVERRIDE_OPTS, {NULL, 0, 0},
+        {"ascii", 0, OPT_ASCII}, {"full", 0, OPT_FULL},
+        {"reduced", 0, OPT_REDUCED}, OVERRIDE_OPTS, {NULL, 0, 0},
     };
     struct cli c;
     struct overrides ov;
@@ -61,6 +62,14 @@ int cmd_explore(int argc, char **argv)
             lim.naive = 1;
         } else if (id == OPT_ASCII) {
             ascii = 1;
+        } else if (id == OPT_FULL || id == OPT_REDUCED) {
+            enum explore_reduce want = id == OPT_FULL ? EXPLORE_REDUCE_OFF :
+                                       EXPLORE_REDUCE_ON;
+
+            if (lim.reduce != EXPLORE_REDUCE_AUTO && lim.reduce != want)
+                cli_usage_error("explore", "--full and --reduced: one or the "
+                                "other");
+            lim.reduce = want;
         } else if (id == OPT_SCHEDULE) {
             cli_usage_error("explore", "--schedule does not apply: the "
                             "explorer tries every schedule (replay one "

@@ -1886,3 +1886,62 @@ int program_lock_op(const struct program *P, uint32_t pc, int *acquire)
         *acquire = sync_method_may_wait(P->lock_kind[obj], method);
     return obj;
 }
+
+/* A sync method given a timeout starts a timer as well (its roles, 2 bits
+ * an argument, say which argument is the timeout). */
+static int sync_call_timed(const struct instr *in)
+{
+    for (uint32_t roles = (uint32_t)in->c; roles; roles >>= 2)
+        if ((roles & 3u) == SYNC_ARG_TIMEOUT)
+            return 1;
+    return 0;
+}
+
+/* What each call kind touches (program_access).  Every entry carries
+ * KIND_LISTED: a kind without an entry - any kind added later and not
+ * marked here - reads as 0 and counts as shared. */
+#define KIND_LISTED 0x80
+static const uint8_t call_kind_access[] = {
+    [CK_NONE] = KIND_LISTED,
+    [CK_FUNC] = KIND_LISTED,        /* a new frame of the same task */
+    [CK_ASYNC_FUNC] = KIND_LISTED,  /* makes a coroutine object */
+    [CK_COMPUTE] = KIND_LISTED,     /* CPU work: the task's own ticks */
+    [CK_SLEEP] = KIND_LISTED | ACCESS_TIMED,
+    [CK_IO] = KIND_LISTED | ACCESS_TIMED,
+    [CK_AWAIT_SLEEP] = KIND_LISTED, /* makes the awaitable; YIELD_VALUE
+                                     * waits */
+    [CK_AWAIT_IO] = KIND_LISTED,
+    [CK_PRINT] = KIND_LISTED | ACCESS_SHARED,  /* the one output */
+    [CK_RANGE] = KIND_LISTED,
+    [CK_ACQUIRE] = KIND_LISTED | ACCESS_SHARED,
+    [CK_RELEASE] = KIND_LISTED | ACCESS_SHARED,
+    [CK_AACQUIRE] = KIND_LISTED,    /* the awaitable; SEND takes the lock */
+    [CK_EXIT] = KIND_LISTED | ACCESS_SHARED,
+    [CK_AEXIT] = KIND_LISTED,
+    [CK_ASSERT] = KIND_LISTED,
+    [CK_SEND_CORO] = KIND_LISTED,   /* into a coroutine of the same task */
+    [CK_SEND_WAIT] = KIND_LISTED,   /* passes the wait on to YIELD_VALUE */
+    [CK_SEND_ACQUIRE] = KIND_LISTED | ACCESS_SHARED,
+    [CK_SEND_RELEASE] = KIND_LISTED | ACCESS_SHARED,
+    [CK_SYNC] = KIND_LISTED | ACCESS_SHARED,  /* a sync object's method */
+    [CK_SEND_SYNC] = KIND_LISTED | ACCESS_SHARED,
+};
+
+int program_access(const struct program *P, uint32_t pc)
+{
+    const struct instr *in = &P->code[pc];
+    int flags = op_info[in->op].flags;
+
+    if (flags & OPF_PRIVATE)
+        return 0;
+    if (flags & OPF_GLOBAL)
+        return in->a >= 0 ? ACCESS_GLOBAL : 0;
+    if ((in->op == OP_CALL || in->op == OP_CALL_KW || in->op == OP_SEND) &&
+        in->kind < sizeof(call_kind_access) &&
+        (call_kind_access[in->kind] & KIND_LISTED))
+        return (call_kind_access[in->kind] & ~KIND_LISTED) |
+               (in->kind == CK_SYNC && sync_call_timed(in) ? ACCESS_TIMED : 0);
+    if (in->op == OP_YIELD_VALUE)   /* in the task's own frame: a wait */
+        return ACCESS_TIMED | ACCESS_SHARED;
+    return ACCESS_SHARED;           /* BEFORE_WITH, and anything unmarked */
+}

@@ -3,7 +3,9 @@
  *
  * Three passes.  The search walks the state graph depth first: a node is a
  * state (sim_canon, plus the preemptions used when the search is bounded),
- * an edge is one turn of one task.  Only the states on the current path are
+ * an edge is one turn of one task - or, reduced, one task's turns from one
+ * shared access to the next ("the reduction").  Only the states on the
+ * current path are
  * kept whole (sim_save), densely near the root and every few levels deeper
  * down, where a state is rebuilt by replaying turns from the nearest saved
  * one.  Counting then walks the graph in topological order (the reverse of
@@ -15,12 +17,19 @@
  * recorded simulation: that proves it reaches its outcome and gives the
  * messages of failed tasks and deadlocks.
  *
- * Sections: exact counts (bignums); sets of byte strings; the search;
- * counting; witnesses; the result; words, text and JSON.
+ * Sections: exact counts (bignums); sets of byte strings; the search and
+ * the reduction; counting; witnesses; the result (and the full and reduced
+ * searches side by side on two threads); words, text and JSON.
+ *
+ * A hook that must see every state (a predicate evaluated on each one)
+ * runs with EXPLORE_REDUCE_OFF: the reduced search skips the states inside
+ * an edge.
  */
 #include "explore.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -529,6 +538,7 @@ struct explorer {
     int32_t *outc;
     uint32_t *child;        /* NONE: not explored (pruned or a limit) */
     uint8_t *etask;
+    uint32_t *elen;         /* reduced: the turns of each edge */
     size_t nedges, cap_edges;
     uint32_t *post;         /* nodes in the order the search finished them */
     size_t npost;
@@ -562,12 +572,23 @@ struct explorer {
     int64_t visits, transitions;
     enum explore_stop stop;
     int oom;                /* the memory budget refused room */
+
+    /* Partial-order reduction: an edge runs one task from one shared
+     * access to the next (see "the reduction" below). */
+    int reduce;
+    uint8_t *shared;        /* per pc: it may touch what others share */
+    int timed;              /* reduced: a timed wait came up, so the
+                             * reduction does not hold: search again */
 };
 
 /* Counted per node: the node arrays, and room kept for counting the
- * schedules after the search (a big number and a few words a node). */
+ * schedules after the search: a 128-bit count and two words a node
+ * (count_fast: the count, the order, the in-degrees; the witnesses' four
+ * arrays come after it).  The rare count of any size (count_big) needs
+ * 16 bytes a node more, which the state sets freed before counting (at
+ * least 17 bytes a state) make room for. */
 #define NODE_BYTES (sizeof(size_t) + 2 + 2 * sizeof(int32_t))
-#define COUNT_BYTES (sizeof(struct big) + 4 * sizeof(uint32_t))
+#define COUNT_BYTES (2 * sizeof(uint64_t) + 2 * sizeof(uint32_t))
 
 static size_t node_bytes(size_t cap)
 {
@@ -589,6 +610,122 @@ static int turn(struct sim *s, int t, int *ch)
     sim_force(s, t);
     sim_step(s);
     return settle(s, ch);
+}
+
+/* ---- the reduction ------------------------------------------------------------
+
+ * Partial-order reduction with persistent sets of one task, in the manner
+ * of Valmari's stubborn sets and Godefroid's persistent sets, made to keep
+ * the fewest preemptions.  An op is private when it touches only its own
+ * task's state: locals, stack, frames, a tick of its compute() - OP_LIST's
+ * OPF_PRIVATE and the call kinds of program_access(); a module variable in
+ * processes mode, where each process has its own copy.  Everything else is
+ * a shared access: a module variable, a lock, the output.  A private op
+ * commutes with every op of every other task - same state either way, and
+ * neither enables nor disables the other - as long as every turn lasts a
+ * tick and no timer is pending that a shift by a tick would move; so a
+ * search that meets a timer (sleep, io, an await's yield, a process still
+ * being started) is not reduced.
+ *
+ * The reduced graph branches only where the task on the CPU is about to
+ * make a shared access (or none is on it); an edge is one task's turns from
+ * there: on through its private ops to its next shared access, that access,
+ * and on through private ops until it is about to make another (or it
+ * ends, blocks, or MACRO_TURNS pass).  Everything the full search finds it
+ * finds, exactly (outcome, deadlock, failure; the search is only on turn
+ * order, the VM is the same):
+ * - Terminal states.  Take any schedule.  Where it switches away from a
+ *   task A whose next op is private, move A's private ops up to its next
+ *   shared access forward to where A was switched out; where a task runs
+ *   only private ops and is switched out before its next shared access,
+ *   move those ops back to just before that access.  Each move crosses only
+ *   ops of other tasks, which commute with it, so the schedule ends in the
+ *   same state; the result is a path of the reduced graph.
+ * - Fewest preemptions.  A move never adds one: where ops leave, the switch
+ *   P -> A -> Q becomes P -> Q, which costs what P -> A cost (P's being
+ *   able to run on does not depend on A); where they arrive, A now runs on
+ *   instead of being preempted, and is switched out, at most once, later.
+ *   So each outcome's fewest preemptions, and the outcomes a bound of K
+ *   allows, are the full search's, and every witness is a real schedule
+ *   that `run --schedule` replays.
+ * - Counts.  Every edge makes exactly one shared access or ends its task,
+ *   and the task chosen decides which, so paths to an outcome are in one to
+ *   one correspondence with the orders in which the tasks' shared accesses
+ *   (and ends) can happen on the way to it: the count shown when reduced.
+ *   (An edge cut short in a long private run leads to a state where only
+ *   its task may go on, which changes no count.)
+ * Only where turns can go to any ready task (threads, processes); under
+ * the GIL and in asyncio the scheduler already branches only at its
+ * checkpoints and awaits, and the full search is kept.
+ */
+
+/* An edge ends after this many turns even in the middle of a private run
+ * (a long compute(), a loop that never touches anything shared), at a
+ * state where only its task goes on: a loop that never ends is then found
+ * as a cycle, or fills the memory budget, as fast as in the full search. */
+enum { MACRO_TURNS = 256 };
+
+/* Task t's next turn may touch what others share. */
+static int next_shared(const struct explorer *x, int t)
+{
+    if (sim_task_busy(x->s, t) > 0)
+        return 0;       /* a tick of compute() */
+    return x->shared[vm_pc(sim_task_vm(x->s, t))];
+}
+
+/* A task waits for a timer (a sleep, a process being started): moving an
+ * op by a tick could move what the timer wakes, and the reduction does
+ * not hold. */
+static int timer_pending(const struct explorer *x)
+{
+    for (int t = 0; t < x->ntasks; t++)
+        if (sim_task_wake(x->s, t) >= 0)
+            return 1;
+    return 0;
+}
+
+/* One edge: task t's turn, or in the reduced graph its turns as the
+ * comment above says.  Returns the choices after it; *len: its turns. */
+static int edge(struct explorer *x, int t, int *ch, uint32_t *len)
+{
+    int n, done = 0;
+    uint32_t k = 0;
+
+    if (!x->reduce) {
+        *len = 1;
+        return turn(x->s, t, ch);
+    }
+    if (timer_pending(x))
+        x->timed = 1;
+    for (;;) {
+        int sh = next_shared(x, t);
+
+        if (sh && done)
+            break;
+        if (sh && x->shared[vm_pc(sim_task_vm(x->s, t))] == 2)
+            x->timed = 1;   /* the reduction does not hold */
+        done |= sh;
+        /* While t keeps the CPU it is a choice, and no time is idle: the
+         * choices are needed only at the end. */
+        sim_force(x->s, t);
+        sim_step(x->s);
+        k++;
+        if (sim_status(x->s) != TRACE_RUNNING || sim_task_cpu(x->s, t) < 0 ||
+            k >= MACRO_TURNS)
+            break;
+    }
+    n = settle(x->s, ch);
+    if (timer_pending(x))
+        x->timed = 1;
+    if (k >= MACRO_TURNS && n > 0 && sim_task_cpu(x->s, t) >= 0 &&
+        !next_shared(x, t)) {
+        /* Cut short, in a long private run: t alone goes on from here, as
+         * it would have, so every count stays exact. */
+        ch[0] = t;
+        n = 1;
+    }
+    *len = k;
+    return n;
 }
 
 /* What tells one final state from another as an outcome: how the run
@@ -676,6 +813,10 @@ static uint32_t add_node(struct explorer *x, int n, const int *ch)
             x->oom = 1;
         x->etask = xrealloc(x->etask, x->cap_edges);  /* same capacity */
         mem_force(x->cap_edges - old);
+        if (x->reduce) {
+            x->elen = xrealloc(x->elen, x->cap_edges * sizeof(*x->elen));
+            mem_force((x->cap_edges - old) * sizeof(*x->elen));
+        }
     }
     x->estart[id] = x->nedges;
     x->nedge[id] = (uint8_t)n;
@@ -766,9 +907,11 @@ static void restore_frame(struct explorer *x, size_t d)
     size_t b = x->fr[d].base;
     int ch[LESSON_MAX_TASKS];
 
+    uint32_t len;
+
     sim_restore(x->s, x->ck + x->fr[b].ck);
     for (size_t j = b; j < d; j++)
-        turn(x->s, x->fr[j].taken, ch);
+        edge(x, x->fr[j].taken, ch, &len);
     x->at = d;
 }
 
@@ -925,7 +1068,7 @@ static void search(struct explorer *x)
         size_t d = x->depth - 1;
         struct frame *f = &x->fr[d];
         int i, t, p, fresh;
-        uint32_t id;
+        uint32_t id, len;
 
         if (x->oom || x->parts.refused || x->states.refused ||
             x->okeys.refused) {
@@ -945,9 +1088,13 @@ static void search(struct explorer *x)
         if (x->at != d)
             restore_frame(x, d);
         f->taken = (uint8_t)t;
-        n = turn(x->s, t, ch);
-        x->transitions++;
+        n = edge(x, t, ch, &len);
+        x->transitions += len;
         x->at = SIZE_MAX;
+        if (x->timed) {
+            x->stop = EXPLORE_CANCELLED;    /* explore_run searches again */
+            break;
+        }
         if (naive) {
             if (x->visits >= x->lim.max_states) {
                 x->stop = EXPLORE_MAX_STATES;
@@ -966,6 +1113,8 @@ static void search(struct explorer *x)
         if (id == NONE)
             break;
         x->child[x->estart[x->fr[d].node] + (size_t)i] = id;
+        if (x->reduce)
+            x->elen[x->estart[x->fr[d].node] + (size_t)i] = len;
         if (fresh && n > 0)
             push_frame(x, id, p, n, ch);
         else if (!fresh && x->onpath[id / 64] >> (id % 64) & 1)
@@ -1166,7 +1315,8 @@ static void find_witnesses(struct explorer *x)
     size_t n = x->nnodes;
     uint32_t *dist = xmalloc(sizeof(*dist) * (n + 1));
     uint32_t *pred = xmalloc(sizeof(*pred) * (n + 1));
-    uint8_t *ptask = xmalloc(n + 1), *done = xcalloc(n + 1, 1);
+    uint32_t *pedge = xmalloc(sizeof(*pedge) * (n + 1));
+    uint8_t *done = xcalloc(n + 1, 1);
     struct deque q = {NULL, 0, 0, 0};
 
     for (size_t v = 0; v < n; v++)
@@ -1193,7 +1343,7 @@ static void find_witnesses(struct explorer *x)
             if (dist[v] + c < dist[w]) {
                 dist[w] = dist[v] + c;
                 pred[w] = v;
-                ptask[w] = x->etask[e];
+                pedge[w] = (uint32_t)e;
                 deque_push(&q, w, !c);
             }
         }
@@ -1211,23 +1361,24 @@ static void find_witnesses(struct explorer *x)
     }
     for (size_t i = 0; i < x->noc; i++) {
         struct oc *o = &x->oc[i];
-        uint8_t *tasks;
+        uint32_t *edges;
         size_t len = 0;
 
         if (o->best_node == NONE)
             continue;
         for (uint32_t v = o->best_node; v != 0; v = pred[v])
             len++;
-        tasks = xmalloc(len + 1);
+        edges = xmalloc(sizeof(*edges) * (len + 1));
         for (uint32_t v = o->best_node, k = (uint32_t)len; v != 0; v = pred[v])
-            tasks[--k] = ptask[v];
+            edges[--k] = pedge[v];
         for (size_t k = 0; k < len; k++)
-            schedule_add(&o->path, tasks[k], 1);
-        free(tasks);
+            schedule_add(&o->path, x->etask[edges[k]],
+                         x->elen ? x->elen[edges[k]] : 1);
+        free(edges);
     }
     free(q.v);
     free(done);
-    free(ptask);
+    free(pedge);
     free(pred);
     free(dist);
 }
@@ -1376,6 +1527,13 @@ static void build_result(struct explorer *x, struct explore_result *r,
                 r->varies[i] = 1;
 }
 
+const char *explore_count_noun(const struct explore_result *r, int plural)
+{
+    if (r->reduced)
+        return plural ? "orders of shared accesses" : "order of shared accesses";
+    return plural ? "schedules" : "schedule";
+}
+
 const char *explore_stop_reason(const struct explore_result *r)
 {
     switch (r->stop) {
@@ -1394,13 +1552,14 @@ const char *explore_stop_reason(const struct explore_result *r)
 void explore_limits_init(struct explore_limits *lim)
 {
     memset(lim, 0, sizeof(*lim));
-    lim->max_states = EXPLORE_DEFAULT_MAX_STATES;
+    lim->max_states = 0;    /* the default of the search */
     lim->max_preemptions = -1;
 }
 
 static void explorer_done(struct explorer *x)
 {
     mem_uncharge(node_bytes(x->cap_nodes) + x->cap_edges * 5 +
+                 (x->elen ? x->cap_edges * sizeof(*x->elen) : 0) +
                  x->cap_fr * sizeof(*x->fr) + x->chcap + x->ckcap +
                  x->cscap + x->idcap * sizeof(*x->idstack) +
                  x->cap_oc * sizeof(*x->oc));
@@ -1414,6 +1573,8 @@ static void explorer_done(struct explorer *x)
     free(x->outc);
     free(x->child);
     free(x->etask);
+    free(x->elen);
+    free(x->shared);
     free(x->post);
     free(x->onpath);
     free(x->cstack);
@@ -1430,9 +1591,28 @@ static void explorer_done(struct explorer *x)
     sb_done(&x->key);
 }
 
-struct explore_result *explore_run(const struct lesson *L, int scene,
-                                   const struct scene_config *cfg,
-                                   const struct explore_limits *lim)
+/* Per pc: 0 private, 1 may touch what other tasks share, 2 a timed wait
+ * as well (program_access; in processes mode each process has its own
+ * module variables). */
+static uint8_t *shared_map(const struct program *P, enum mode mode)
+{
+    uint8_t *m = xmalloc(P->ncode + 1);
+
+    for (uint32_t pc = 0; pc < P->ncode; pc++) {
+        int a = program_access(P, pc);
+
+        if (mode == MODE_PROCESSES)
+            a &= ~ACCESS_GLOBAL;
+        m[pc] = (uint8_t)(a & ACCESS_TIMED ? 2 : a != 0);
+    }
+    return m;
+}
+
+/* One search, full or reduced, into a new result. */
+static struct explore_result *explore_pass(const struct lesson *L, int scene,
+                                           const struct scene_config *cfg,
+                                           const struct explore_limits *lim,
+                                           int reduce, int *timed)
 {
     struct explore_result *r = xcalloc(1, sizeof(*r));
     struct explorer x;
@@ -1445,22 +1625,15 @@ struct explore_result *explore_run(const struct lesson *L, int scene,
     memset(&x, 0, sizeof(x));
     memset(&total, 0, sizeof(total));
     memset(&tree, 0, sizeof(tree));
-    if (lim)
-        x.lim = *lim;
-    else
-        explore_limits_init(&x.lim);
-    if (x.lim.max_states < 1)
-        x.lim.max_states = 1;
-    if (x.lim.max_states > (int64_t)NONE - 1)
-        x.lim.max_states = (int64_t)NONE - 1;
-    if (x.lim.max_preemptions > EXPLORE_MAX_PREEMPTION_BOUND)
-        x.lim.max_preemptions = EXPLORE_MAX_PREEMPTION_BOUND;
+    x.lim = *lim;
+    x.reduce = reduce;
     r->L = L;
     r->scene = scene;
     r->cfg = *cfg;
     r->cfg.schedule = NULL;     /* the explorer chooses every turn */
     r->max_preemptions = x.lim.max_preemptions < 0 ? -1 : x.lim.max_preemptions;
     r->naive = x.lim.naive != 0;
+    r->reduced = reduce;
     r->ntasks = sc->ntasks;
     for (int t = 0; t < sc->ntasks; t++)
         r->labels[t] = sc->tasks[t].label;
@@ -1476,6 +1649,8 @@ struct explore_result *explore_run(const struct lesson *L, int scene,
     x.nparts = x.ntasks + 1;
     x.nspaces = r->nspaces = sim_nspaces(x.s);
     x.nglobals = r->nglobals = L->prog->nglobals;
+    if (reduce)
+        x.shared = shared_map(L->prog, cfg->mode);
     stateset_init(&x.states);
     keyset_init(&x.parts);
     keyset_init(&x.okeys);
@@ -1483,6 +1658,11 @@ struct explore_result *explore_run(const struct lesson *L, int scene,
     x.at = SIZE_MAX;
 
     search(&x);
+    *timed = x.timed;
+    if (x.timed) {      /* the caller searches again, unreduced */
+        explorer_done(&x);
+        return r;
+    }
     r->stop = x.stop;
     if (x.stop == EXPLORE_MEMORY) {
         sb_init(&sb);
@@ -1510,12 +1690,173 @@ struct explore_result *explore_run(const struct lesson *L, int scene,
     else
         big_decimal(&total, &sb);
     r->schedules = sb_steal(&sb);
-    r->tree_nodes = r->endless ? 0 : big_double(&tree);
+    r->tree_nodes = r->endless || reduce ? 0 : big_double(&tree);
     build_result(&x, r, &total);
     big_done(&total);
     big_done(&tree);
     explorer_done(&x);
     return r;
+}
+
+/* Turns can go to any ready task at any op: where the reduction applies. */
+static int reducible(const struct scene_config *cfg)
+{
+    return cfg->mode == MODE_THREADS || cfg->mode == MODE_PROCESSES;
+}
+
+/* EXPLORE_REDUCE_AUTO on two cores: the full search, up to
+ * EXPLORE_FULL_STATES, on a thread of its own, and the reduced search on
+ * this one.  Which result is kept depends only on whether the full search
+ * completed, never on which finished first, so the answer is the same
+ * whatever the timing: the full one if it completed (the reduced search is
+ * then stopped), else the reduced one.  The caller's progress callback
+ * hears from the reduced search, and stopping it stops both. */
+struct both {
+    const struct lesson *L;
+    int scene;
+    const struct scene_config *cfg;
+    struct explore_limits full;
+    struct explore_result *r;
+    int timed;
+    int (*progress)(void *arg, int64_t states);
+    void *progress_arg;
+    pthread_mutex_t lock;   /* around progress */
+    atomic_int cancelled;   /* the caller asked to stop */
+    atomic_int full_done;   /* the full search completed */
+    atomic_int full_over;   /* the full search has stopped */
+};
+
+/* The caller's callback, one thread at a time. */
+static int tell(struct both *b, int64_t states)
+{
+    int stop = 0;
+
+    if (atomic_load(&b->cancelled))
+        return 1;
+    if (b->progress) {
+        pthread_mutex_lock(&b->lock);
+        stop = b->progress(b->progress_arg, states);
+        pthread_mutex_unlock(&b->lock);
+    }
+    if (stop)
+        atomic_store(&b->cancelled, 1);
+    return stop;
+}
+
+static int full_progress(void *arg, int64_t states)
+{
+    return tell(arg, states);
+}
+
+/* The caller hears from the full search while it runs, then from this. */
+static int reduced_progress(void *arg, int64_t states)
+{
+    struct both *b = arg;
+
+    if (atomic_load(&b->cancelled) || atomic_load(&b->full_done))
+        return 1;
+    return atomic_load(&b->full_over) ? tell(b, states) : 0;
+}
+
+static void *full_thread(void *arg)
+{
+    struct both *b = arg;
+
+    b->r = explore_pass(b->L, b->scene, b->cfg, &b->full, 0, &b->timed);
+    if (b->r->complete)
+        atomic_store(&b->full_done, 1);
+    atomic_store(&b->full_over, 1);
+    return NULL;
+}
+
+/* NULL: the reduced search must run again on its own (the thread could
+ * not start, or the reduced search met a timed wait). */
+static struct explore_result *explore_both(const struct lesson *L, int scene,
+                                           const struct scene_config *cfg,
+                                           const struct explore_limits *full,
+                                           const struct explore_limits *reduced)
+{
+    struct both b;
+    struct explore_limits red = *reduced;
+    struct explore_result *r;
+    pthread_t th;
+    int timed = 0;
+
+    memset(&b, 0, sizeof(b));
+    b.L = L;
+    b.scene = scene;
+    b.cfg = cfg;
+    b.full = *full;
+    if (b.full.max_states > EXPLORE_FULL_STATES)
+        b.full.max_states = EXPLORE_FULL_STATES;
+    b.full.progress = full_progress;
+    b.full.progress_arg = &b;
+    b.progress = reduced->progress;
+    b.progress_arg = reduced->progress_arg;
+    atomic_init(&b.cancelled, 0);
+    atomic_init(&b.full_done, 0);
+    atomic_init(&b.full_over, 0);
+    pthread_mutex_init(&b.lock, NULL);
+    if (pthread_create(&th, NULL, full_thread, &b) != 0) {
+        pthread_mutex_destroy(&b.lock);
+        return NULL;
+    }
+    red.progress = reduced_progress;
+    red.progress_arg = &b;
+    r = explore_pass(L, scene, cfg, &red, 1, &timed);
+    pthread_join(th, NULL);
+    pthread_mutex_destroy(&b.lock);
+    if (!atomic_load(&b.cancelled) && b.r->stop == EXPLORE_MEMORY) {
+        /* The two shared one memory budget: what the full search would
+         * have done alone must not depend on the timing. */
+        explore_free(b.r);
+        b.full.progress = b.progress;
+        b.full.progress_arg = b.progress_arg;
+        b.r = explore_pass(L, scene, cfg, &b.full, 0, &b.timed);
+    }
+    if (b.r->complete || atomic_load(&b.cancelled)) {
+        explore_free(r);
+        return b.r;
+    }
+    explore_free(b.r);
+    if (timed || r->stop == EXPLORE_MEMORY) {
+        explore_free(r);    /* search again, alone */
+        return NULL;
+    }
+    return r;
+}
+
+struct explore_result *explore_run(const struct lesson *L, int scene,
+                                   const struct scene_config *cfg,
+                                   const struct explore_limits *lim)
+{
+    struct explore_limits l, full, reduced;
+    struct explore_result *r;
+    int timed = 0;
+
+    if (lim)
+        l = *lim;
+    else
+        explore_limits_init(&l);
+    if (l.max_preemptions > EXPLORE_MAX_PREEMPTION_BOUND)
+        l.max_preemptions = EXPLORE_MAX_PREEMPTION_BOUND;
+    full = reduced = l;
+    if (l.max_states <= 0) {
+        full.max_states = EXPLORE_DEFAULT_MAX_STATES;
+        reduced.max_states = EXPLORE_DEFAULT_MAX_REDUCED;
+    }
+    if (reduced.max_states > (int64_t)NONE - 1)
+        full.max_states = reduced.max_states = (int64_t)NONE - 1;
+    if (l.naive || l.reduce == EXPLORE_REDUCE_OFF || !reducible(cfg))
+        return explore_pass(L, scene, cfg, &full, 0, &timed);
+    if (l.reduce == EXPLORE_REDUCE_AUTO &&
+        (r = explore_both(L, scene, cfg, &full, &reduced)) != NULL)
+        return r;
+    r = explore_pass(L, scene, cfg, &reduced, 1, &timed);
+    if (!timed)
+        return r;
+    explore_free(r);
+    return explore_pass(L, scene, cfg, &full, 0, &timed);
 }
 
 void explore_free(struct explore_result *r)
@@ -1764,6 +2105,35 @@ static void count_words(struct strbuf *out, int64_t n, const char *what)
     sb_printf(out, " %s", what);
 }
 
+/* What the search did, in a sentence or three. */
+static const char *intro(const struct explore_result *r)
+{
+    if (r->reduced)
+        return "The explorer covered every schedule, letting the tasks "
+               "change turns only where one is about to touch something "
+               "another can see (a shared variable, a lock, the output): no "
+               "other switch can change an outcome or save a preemption. So "
+               "it counted the orders in which the shared accesses can "
+               "happen, not the schedules.";
+    switch (r->cfg.mode) {
+    case MODE_ASYNCIO:
+        return "The explorer tried every schedule: a coroutine runs until it "
+               "awaits, and where coroutines are ready together (their "
+               "timers ended in the same tick) it tried each of them next.";
+    case MODE_GIL:
+        return "The explorer tried every schedule: at every tick it let each "
+               "thread that could run next run, with the GIL changing hands "
+               "only at its checkpoints.";
+    case MODE_SEQUENTIAL:
+        return "The explorer tried every schedule: in sequential mode there "
+               "is only one.";
+    default:
+        return "The explorer tried every schedule: at every tick it let each "
+               "task that could run next run one op, whatever the quantum "
+               "and the number of CPUs.";
+    }
+}
+
 static void text_header(struct strbuf *out, const struct explore_result *r)
 {
     const struct scene *sc = &r->L->scenes[r->scene];
@@ -1776,20 +2146,7 @@ static void text_header(struct strbuf *out, const struct explore_result *r)
         report_call(out, r->L, r->scene, t);
     }
     sb_puts(out, "\n\n");
-    wrap_text(out, r->cfg.mode == MODE_ASYNCIO ?
-              "The explorer tried every schedule: a coroutine runs until it "
-              "awaits, and where coroutines are ready together (their "
-              "timers ended in the same tick) it tried each of them next." :
-              r->cfg.mode == MODE_GIL ?
-              "The explorer tried every schedule: at every tick it let each "
-              "thread that could run next run, with the GIL changing hands "
-              "only at its checkpoints." :
-              r->cfg.mode == MODE_SEQUENTIAL ?
-              "The explorer tried every schedule: in sequential mode there "
-              "is only one." :
-              "The explorer tried every schedule: at every tick it let each "
-              "task that could run next run one op, whatever the quantum "
-              "and the number of CPUs.", 0);
+    wrap_text(out, intro(r), 0);
     if (r->naive)
         wrap_text(out, " It walked them one by one, without memoisation.", 0);
     if (r->max_preemptions >= 0) {
@@ -1857,8 +2214,8 @@ static void text_table(struct strbuf *out, const struct explore_result *r,
     if (!r->endless) {
         sb_clear(&num);
         thousands(&num, r->schedules);
-        sb_printf(out, " of %s schedule%s", num.s,
-                  strcmp(r->schedules, "1") == 0 ? "" : "s");
+        sb_printf(out, " of %s %s", num.s, explore_count_noun(r,
+                  strcmp(r->schedules, "1") != 0));
     }
     sb_puts(out, ":\n");
     sb_clear(&lab);
@@ -1869,10 +2226,11 @@ static void text_table(struct strbuf *out, const struct explore_result *r,
     }
     sb_puts(out, "\n  outcome");
     pad(out, 7, wlab + 2);
-    sb_puts(out, "share of schedules");
-    pad(out, 18, BAR_WIDTH + 8);
+    sb_puts(out, r->reduced ? "share of orders" : "share of schedules");
+    pad(out, r->reduced ? 15 : 18, BAR_WIDTH + 8);
     pad(out, 9, wnum);
-    sb_puts(out, "schedules  preemptions  witness\n");
+    sb_puts(out, r->reduced ? "   orders" : "schedules");
+    sb_puts(out, "  preemptions  witness\n");
     for (int i = 0; i < r->noutcomes; i++) {
         const struct explore_outcome *o = &r->outcomes[i];
         size_t w;
@@ -2095,6 +2453,7 @@ void explore_format_json(struct strbuf *out, const struct explore_result *r)
     else
         json_null(&j, "max_preemptions");
     json_bool(&j, "memoised", !r->naive);
+    json_str(&j, "count", r->reduced ? "shared-interleavings" : "schedules");
     if (r->endless)
         json_null(&j, "schedules");
     else

@@ -20,6 +20,13 @@
  * no global state: a search may run on a thread of its own (the TUI's),
  * with the progress callback reporting from that thread.
  *
+ * Where every schedule is too many (threads and processes scenes past
+ * EXPLORE_FULL_STATES), a partial-order reduction lets tasks change turns
+ * only where one is about to touch what others share: the outcomes and
+ * each one's fewest preemptions are exactly the full search's, and the
+ * counts are then of the orders of the shared accesses (reduced is set).
+ * explore.c says why it is exact.
+ *
  * The search runs the scene on one CPU, one turn at a time, exactly as
  * `run --schedule` does, so a witness replays as it was found; what two
  * CPUs do in one tick is one of these interleavings.  In sequential mode
@@ -38,23 +45,44 @@
 
 struct sim;
 
+/* Partial-order reduction (explore.c): whether the search may let tasks
+ * take turns only where one touches what others share. */
+enum explore_reduce {
+    /* Every schedule where that is feasible (exact schedule counts);
+     * reduced where the full search stops at EXPLORE_FULL_STATES and the
+     * reduction is sound for the scene. */
+    EXPLORE_REDUCE_AUTO,
+    EXPLORE_REDUCE_OFF,     /* every schedule; needed by a search that must
+                             * see every state (a predicate on states) */
+    EXPLORE_REDUCE_ON,      /* reduced wherever it is sound */
+};
+
 enum {
+    /* The full search's states in EXPLORE_REDUCE_AUTO before the reduced
+     * search takes over: every lesson scene that fits keeps its exact
+     * schedule counts. */
+    EXPLORE_FULL_STATES = 250000,
     /* States kept before the search stops with a partial result.  Each
      * costs 100-200 bytes for small tasks, and tens of kilobytes for tasks
      * with many locals: memory is bounded by the budget (membudget.h), and
      * a search that reaches it stops, partial, as at this limit. */
     EXPLORE_DEFAULT_MAX_STATES = 2000000,
+    /* The same for the reduced search, whose states are fewer and each
+     * worth more. */
+    EXPLORE_DEFAULT_MAX_REDUCED = 10000000,
     EXPLORE_MAX_PREEMPTION_BOUND = 1000,
 };
 
 struct explore_limits {
-    int64_t max_states;     /* > 0; EXPLORE_DEFAULT_MAX_STATES by default */
+    int64_t max_states;     /* > 0; 0: EXPLORE_DEFAULT_MAX_STATES, or
+                             * EXPLORE_DEFAULT_MAX_REDUCED when reduced */
     int max_preemptions;    /* -1: unbounded; K: schedules with <= K only */
     /* 1: no memo - walk the tree of every schedule, one path at a time.
      * Exponentially slower; for checking the memoised search (tests) and
      * for measuring what memoisation saves (bench).  max_states then
      * bounds the nodes of that tree. */
     int naive;
+    enum explore_reduce reduce;     /* EXPLORE_REDUCE_AUTO by default */
     /* Called every 65,536 states (naive: tree nodes) with the number so
      * far; a nonzero return stops the search, and the result is then
      * partial.  NULL: none. */
@@ -124,6 +152,11 @@ struct explore_result {
 
     int max_preemptions;        /* the bound searched with, -1: none */
     int naive;
+    /* The search was reduced: the counts ("schedules" of the result and
+     * of each outcome) are of the orders in which the tasks' shared
+     * accesses (and ends) can happen, not of every schedule; states and
+     * transitions are those of the reduced graph. */
+    int reduced;
     int complete;
     enum explore_stop stop;
     char *stop_text;            /* EXPLORE_MEMORY: "the search needs more
@@ -151,6 +184,10 @@ void explore_limits_init(struct explore_limits *lim);
 /* Why the search is partial, for messages: "stopped at --max-states", "the
  * search needs more than 1 GiB of memory (--max-memory)", "cancelled". */
 const char *explore_stop_reason(const struct explore_result *r);
+
+/* What the counts count: "schedules", or when reduced "orders of shared
+ * accesses" (singular if !plural). */
+const char *explore_count_noun(const struct explore_result *r, int plural);
 
 /* Explore scene (index into L->scenes) with settings cfg (the scene's own,
  * perhaps overridden; its schedule, if any, is ignored: the explorer

@@ -27,68 +27,95 @@ enum {
     OPF_JUMP = 1,       /* a is a jump target (a pc) */
     OPF_BREAKER = 2,    /* CPython 3.13 checks its eval breaker here */
     OPF_ARG = 4,        /* dis shows a numeric argument when no text */
+    /* Touches only its own task's state (locals, stack, frames): it
+     * commutes with every op of every other task, so the explorer need
+     * not try other tasks before it (explore.c). */
+    OPF_PRIVATE = 8,
+    /* Reads or writes module variable a (a >= 0; a < 0 names a builtin or
+     * a function, which no task changes). */
+    OPF_GLOBAL = 16,
+    /* Ops with neither flag (CALL, SEND, BEFORE_WITH, YIELD_VALUE, ...) do
+     * what instr.kind says: program_access() decides. */
 };
 
 #define OP_LIST(X)                                                            \
-    X(NOP, OPF_ARG * 0, "do nothing (keeps a line number)")                   \
-    X(RESUME, OPF_ARG | OPF_BREAKER, "start (0) or resume after an await "    \
-      "(3); at the start the GIL can change hands")                           \
-    X(RETURN_GENERATOR, 0, "make the coroutine object and return it to the "  \
-      "caller; the body runs when it is awaited")                             \
-    X(LOAD_CONST, OPF_ARG, "push a constant")                                 \
-    X(LOAD_FAST, OPF_ARG, "push a local variable (private to this task)")    \
-    X(LOAD_FAST_CHECK, OPF_ARG, "push a local variable that may not have a "  \
-      "value yet")                                                            \
-    X(LOAD_FAST_LOAD_FAST, OPF_ARG, "push two local variables")               \
-    X(STORE_FAST, OPF_ARG, "pop the top of the stack into a local variable")  \
-    X(STORE_FAST_LOAD_FAST, OPF_ARG, "store into one local, push another")    \
-    X(STORE_FAST_STORE_FAST, OPF_ARG, "pop into two local variables")         \
-    X(LOAD_GLOBAL, OPF_ARG, "read a module variable (shared by every "        \
-      "thread) onto the stack")                                               \
-    X(STORE_GLOBAL, OPF_ARG, "pop the top of the stack and write it to the "  \
-      "module variable in memory")                                            \
-    X(LOAD_ATTR, OPF_ARG, "replace an object with one of its attributes")     \
-    X(PUSH_NULL, 0, "push NULL: this call has no self")                       \
-    X(COPY, OPF_ARG, "push a copy of a value on the stack")                   \
-    X(SWAP, OPF_ARG, "swap the top of the stack with a value below it")       \
-    X(POP_TOP, 0, "discard the top of the stack")                             \
-    X(BINARY_OP, OPF_ARG, "pop two values, push the result (+ - * // %)")     \
-    X(COMPARE_OP, OPF_ARG, "pop two values, push True if the comparison "     \
-      "holds")                                                                \
-    X(UNARY_NEGATIVE, 0, "negate the top value")                              \
-    X(UNARY_NOT, 0, "replace the top value by its opposite (not)")            \
-    X(TO_BOOL, 0, "replace the top value by True or False")                   \
-    X(JUMP_FORWARD, OPF_ARG | OPF_JUMP, "jump ahead")                         \
-    X(JUMP_BACKWARD, OPF_ARG | OPF_JUMP | OPF_BREAKER, "jump back to the top "\
-      "of the loop: a point where the GIL can change hands")                  \
-    X(JUMP_BACKWARD_NO_INTERRUPT, OPF_ARG | OPF_JUMP, "jump back to SEND "    \
-      "(no GIL check here)")                                                  \
-    X(POP_JUMP_IF_FALSE, OPF_ARG | OPF_JUMP, "pop a value; jump if it is "    \
-      "false")                                                                \
-    X(POP_JUMP_IF_TRUE, OPF_ARG | OPF_JUMP, "pop a value; jump if it is "     \
-      "true")                                                                 \
-    X(GET_ITER, 0, "turn the range on the stack into an iterator")            \
-    X(FOR_ITER, OPF_ARG | OPF_JUMP, "push the next value of the range, or "   \
-      "leave the loop")                                                       \
-    X(END_FOR, 0, "end of a for loop (skipped when the range is done)")       \
-    X(CALL, OPF_ARG | OPF_BREAKER, "call a function; after a call the GIL "   \
-      "can change hands")                                                     \
-    X(CALL_KW, OPF_ARG | OPF_BREAKER, "call with keyword arguments (their "   \
-      "names are the tuple on top of the stack)")                             \
-    X(RETURN_VALUE, 0, "return the top of the stack to the caller")           \
-    X(RETURN_CONST, OPF_ARG, "return a constant to the caller; a task ends "  \
-      "here")                                                                 \
-    X(BEFORE_WITH, 0, "enter the with block: take the lock (wait if "         \
-      "another thread holds it)")                                             \
-    X(BEFORE_ASYNC_WITH, 0, "start entering the async with block")            \
-    X(GET_AWAITABLE, OPF_ARG, "get the awaitable of the value awaited")       \
-    X(SEND, OPF_ARG | OPF_JUMP, "send a value into the awaited object; jump " \
-      "on when it is done")                                                   \
-    X(YIELD_VALUE, OPF_ARG, "give control back to the event loop until the "  \
-      "awaited thing is done")                                                \
-    X(END_SEND, 0, "the await is done: keep its result")                      \
-    X(LOAD_ASSERTION_ERROR, 0, "push AssertionError: the assert failed")     \
-    X(RAISE_VARARGS, OPF_ARG, "raise the exception: the task stops")
+    X(NOP, OPF_PRIVATE, "do nothing (keeps a line number)")                   \
+    X(RESUME, OPF_ARG | OPF_BREAKER | OPF_PRIVATE,                            \
+      "start (0) or resume after an await (3); at the start the GIL can "     \
+      "change hands")                                                         \
+    X(RETURN_GENERATOR, OPF_PRIVATE,                                          \
+      "make the coroutine object and return it to the caller; the body "      \
+      "runs when it is awaited")                                              \
+    X(LOAD_CONST, OPF_ARG | OPF_PRIVATE, "push a constant")                   \
+    X(LOAD_FAST, OPF_ARG | OPF_PRIVATE,                                       \
+      "push a local variable (private to this task)")                         \
+    X(LOAD_FAST_CHECK, OPF_ARG | OPF_PRIVATE,                                 \
+      "push a local variable that may not have a value yet")                  \
+    X(LOAD_FAST_LOAD_FAST, OPF_ARG | OPF_PRIVATE, "push two local variables") \
+    X(STORE_FAST, OPF_ARG | OPF_PRIVATE,                                      \
+      "pop the top of the stack into a local variable")                       \
+    X(STORE_FAST_LOAD_FAST, OPF_ARG | OPF_PRIVATE,                            \
+      "store into one local, push another")                                   \
+    X(STORE_FAST_STORE_FAST, OPF_ARG | OPF_PRIVATE,                           \
+      "pop into two local variables")                                         \
+    X(LOAD_GLOBAL, OPF_ARG | OPF_GLOBAL,                                      \
+      "read a module variable (shared by every thread) onto the stack")       \
+    X(STORE_GLOBAL, OPF_ARG | OPF_GLOBAL,                                     \
+      "pop the top of the stack and write it to the module variable in "      \
+      "memory")                                                               \
+    X(LOAD_ATTR, OPF_ARG | OPF_PRIVATE,                                       \
+      "replace an object with one of its attributes")                         \
+    X(PUSH_NULL, OPF_PRIVATE, "push NULL: this call has no self")             \
+    X(COPY, OPF_ARG | OPF_PRIVATE, "push a copy of a value on the stack")     \
+    X(SWAP, OPF_ARG | OPF_PRIVATE,                                            \
+      "swap the top of the stack with a value below it")                      \
+    X(POP_TOP, OPF_PRIVATE, "discard the top of the stack")                   \
+    X(BINARY_OP, OPF_ARG | OPF_PRIVATE,                                       \
+      "pop two values, push the result (+ - * // %)")                         \
+    X(COMPARE_OP, OPF_ARG | OPF_PRIVATE,                                      \
+      "pop two values, push True if the comparison holds")                    \
+    X(UNARY_NEGATIVE, OPF_PRIVATE, "negate the top value")                    \
+    X(UNARY_NOT, OPF_PRIVATE, "replace the top value by its opposite (not)")  \
+    X(TO_BOOL, OPF_PRIVATE, "replace the top value by True or False")         \
+    X(JUMP_FORWARD, OPF_ARG | OPF_JUMP | OPF_PRIVATE, "jump ahead")           \
+    X(JUMP_BACKWARD, OPF_ARG | OPF_JUMP | OPF_BREAKER | OPF_PRIVATE,          \
+      "jump back to the top of the loop: a point where the GIL can change "   \
+      "hands")                                                                \
+    X(JUMP_BACKWARD_NO_INTERRUPT, OPF_ARG | OPF_JUMP | OPF_PRIVATE,           \
+      "jump back to SEND (no GIL check here)")                                \
+    X(POP_JUMP_IF_FALSE, OPF_ARG | OPF_JUMP | OPF_PRIVATE,                    \
+      "pop a value; jump if it is false")                                     \
+    X(POP_JUMP_IF_TRUE, OPF_ARG | OPF_JUMP | OPF_PRIVATE,                     \
+      "pop a value; jump if it is true")                                      \
+    X(GET_ITER, OPF_PRIVATE, "turn the range on the stack into an iterator")  \
+    X(FOR_ITER, OPF_ARG | OPF_JUMP | OPF_PRIVATE,                             \
+      "push the next value of the range, or leave the loop")                  \
+    X(END_FOR, OPF_PRIVATE,                                                   \
+      "end of a for loop (skipped when the range is done)")                   \
+    X(CALL, OPF_ARG | OPF_BREAKER,                                            \
+      "call a function; after a call the GIL can change hands")               \
+    X(CALL_KW, OPF_ARG | OPF_BREAKER,                                         \
+      "call with keyword arguments (their names are the tuple on top of the " \
+      "stack)")                                                               \
+    X(RETURN_VALUE, OPF_PRIVATE, "return the top of the stack to the caller") \
+    X(RETURN_CONST, OPF_ARG | OPF_PRIVATE,                                    \
+      "return a constant to the caller; a task ends here")                    \
+    X(BEFORE_WITH, 0,                                                         \
+      "enter the with block: take the lock (wait if another thread holds "    \
+      "it)")                                                                  \
+    X(BEFORE_ASYNC_WITH, OPF_PRIVATE, "start entering the async with block")  \
+    X(GET_AWAITABLE, OPF_ARG | OPF_PRIVATE,                                   \
+      "get the awaitable of the value awaited")                               \
+    X(SEND, OPF_ARG | OPF_JUMP,                                               \
+      "send a value into the awaited object; jump on when it is done")        \
+    X(YIELD_VALUE, OPF_ARG,                                                   \
+      "give control back to the event loop until the awaited thing is "       \
+      "done")                                                                 \
+    X(END_SEND, OPF_PRIVATE, "the await is done: keep its result")            \
+    X(LOAD_ASSERTION_ERROR, OPF_PRIVATE,                                      \
+      "push AssertionError: the assert failed")                               \
+    X(RAISE_VARARGS, OPF_ARG | OPF_PRIVATE,                                   \
+      "raise the exception: the task stops")
 
 enum opcode {
 #define X(name, flags, desc) OP_##name,
@@ -232,6 +259,21 @@ int program_sync_op(const struct program *prog, uint32_t pc, int *method);
 /* The same for ops that take or release: *acquire is 1 for an op that may
  * make its task wait (acquire, wait, get ...). */
 int program_lock_op(const struct program *prog, uint32_t pc, int *acquire);
+
+/* What the instruction at pc may touch besides its own task's state: a
+ * module variable (ACCESS_GLOBAL), anything else other tasks can see or
+ * wait on - a lock or another sync object, the output, a task's start or
+ * end (ACCESS_SHARED) - or time, by starting a timed wait or yielding to
+ * the event loop (ACCESS_TIMED).  0: private, it commutes with every op of
+ * every other task.  From OP_LIST's flags and, for the ops whose meaning is
+ * instr.kind's, a table of call kinds in which a kind not marked private
+ * counts as shared. */
+enum {
+    ACCESS_GLOBAL = 1,
+    ACCESS_SHARED = 2,
+    ACCESS_TIMED = 4,
+};
+int program_access(const struct program *prog, uint32_t pc);
 
 void program_free(struct program *prog);
 

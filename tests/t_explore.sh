@@ -119,6 +119,16 @@ for lesson in tests/explore/*.lesson; do
 done
 check "witnesses replay: counters.three, K = 1" \
     replay_all tests/explore/counters.lesson three --max-preemptions 1
+# The reduced search's witnesses too: real schedules, with its fewest
+# preemptions (the same as the full search's: test_explore_reduce).
+for lesson in tests/explore/*.lesson; do
+    base=$(basename "$lesson" .lesson)
+    for scene in $(sed -n 's/^scene \([A-Za-z0-9_]*\):.*/\1/p' "$lesson"); do
+        check "reduced witnesses replay: $base.$scene" replay_all "$lesson" "$scene" --reduced
+    done
+done
+check "reduced witnesses replay: counters.three, K = 1" \
+    replay_all tests/explore/counters.lesson three --reduced --max-preemptions 1
 
 # ---- brute force: no schedule needs fewer preemptions -----------------------------
 
@@ -200,13 +210,58 @@ check "the outcome set grows with K to the whole set" grows
 
 partial() {
     rc=0
-    "$bin" explore tests/explore/counters.lesson --scene four --max-states 300 --json \
+    "$bin" explore tests/explore/counters.lesson --scene four --max-states 300 --full --json \
         >"$tmp/p.json" 2>"$tmp/p.err" || rc=$?
     [ "$rc" -eq 0 ] && grep -q '"complete": false' "$tmp/p.json" &&
         grep -q '"states": 300,' "$tmp/p.json" &&
         grep -q 'warning: .*partial' "$tmp/p.err"
 }
 check "--max-states: partial, complete=false, a warning" partial
+
+# Where the full search stops, the reduced one finishes; it says what it
+# counted.  --reduced alone stops at --max-states as well.
+reduced_finishes() {
+    "$bin" explore tests/explore/counters.lesson --scene four --max-states 1000 --json \
+        >"$tmp/p.json" 2>"$tmp/p.err" &&
+        grep -q '"complete": true' "$tmp/p.json" &&
+        grep -q '"count": "shared-interleavings"' "$tmp/p.json" &&
+        [ "$(finals "$tmp/p.json")" = "2 3 4 5 6 7 8 " ] && [ ! -s "$tmp/p.err" ]
+}
+check "--max-states: the reduced search takes over" reduced_finishes
+reduced_partial() {
+    rc=0
+    "$bin" explore tests/explore/counters.lesson --scene four --reduced --max-states 5 \
+        --json >"$tmp/p.json" 2>"$tmp/p.err" || rc=$?
+    [ "$rc" -eq 0 ] && grep -q '"complete": false' "$tmp/p.json" &&
+        grep -q '"count": "shared-interleavings"' "$tmp/p.json" &&
+        grep -q 'warning: .*partial' "$tmp/p.err"
+}
+check "--reduced --max-states: partial" reduced_partial
+
+# Three threads x 3: past the full search's 250,000 states, so by default
+# the reduced search answers while the full one runs beside it; the same
+# answer every time, whatever the two threads' timing.
+printf 'lesson "three"\nx = 0\ndef worker(n):\n    global x\n    for i in range(n):\n        x = x + 1\nscene s:\n    mode threads\n    run worker(3) as A\n    run worker(3) as B\n    run worker(3) as C\n' \
+    >"$tmp/three.lesson"
+two_threads() {
+    "$bin" explore "$tmp/three.lesson" --json >"$tmp/t1.json" 2>/dev/null &&
+        "$bin" explore "$tmp/three.lesson" --json >"$tmp/t2.json" 2>/dev/null &&
+        cmp -s "$tmp/t1.json" "$tmp/t2.json" &&
+        grep -q '"count": "shared-interleavings"' "$tmp/t1.json" &&
+        grep -q '"complete": true' "$tmp/t1.json" &&
+        [ "$(finals "$tmp/t1.json")" = "2 3 4 5 6 7 8 9 " ]
+}
+check "default search of 3 x 3: reduced, exact, deterministic" two_threads
+# The TUI's explorer view says what it counted.
+printf 'page "p":\n    The race.\n    @scene s\n' >>"$tmp/three.lesson"
+printf '<Esc>\ne\n<Wait>\n<Dump>\n' >"$tmp/keys"
+tui_says_orders() {
+    env COLUMNS=120 LINES=40 TAKETURNS_KEYS="$tmp/keys" "$bin" "$tmp/three.lesson" \
+        >"$tmp/screen" 2>&1 &&
+        grep -q "8 outcomes of 17,153,136 orders of shared accesses" "$tmp/screen" &&
+        grep -q "share of orders (not odds)" "$tmp/screen"
+}
+check "the TUI's explorer view says it counted orders of shared accesses" tui_says_orders
 
 spin_stops() {
     "$bin" explore tests/explore/locks.lesson --scene spin --naive --max-states 2000 --json \
@@ -233,6 +288,7 @@ check "usage: --schedule" status_is 2 explore $L --schedule "A1 B1"
 check "usage: unknown scene" status_is 2 explore $L --scene nosuch
 check "usage: unknown option" status_is 2 explore $L --frobnicate
 check "usage: --json with --ascii" status_is 2 explore $L --json --ascii
+check "usage: --full with --reduced" status_is 2 explore $L --full --reduced
 check "missing lesson file: exit 1" status_is 1 explore tests/explore/nosuch.lesson
 
 bad_lesson() {

@@ -852,7 +852,7 @@ void view_explore(struct app *a, int y, int x, int w, int h)
     sb_printf(&sb, "every interleaving: %d outcome%s of ", r->noutcomes,
               r->noutcomes == 1 ? "" : "s");
     thousands(&sb, r->schedules);
-    sb_puts(&sb, " schedules");
+    sb_printf(&sb, " %s", explore_count_noun(r, 1));
     if (r->max_preemptions >= 0)
         sb_printf(&sb, " with at most %d preemption%s", r->max_preemptions,
                   r->max_preemptions == 1 ? "" : "s");
@@ -873,7 +873,8 @@ void view_explore(struct app *a, int y, int x, int w, int h)
     /* A share of the schedules, not a chance: a real scheduler does not
      * pick schedules uniformly. */
     draw_strf(y, x + 4, w - 5, R_NORMAL, "%-*s %-27s  %s", label_w,
-              "outcome", "share of schedules (not odds)",
+              "outcome", r->reduced ? "share of orders (not odds)" :
+              "share of schedules (not odds)",
               "fewest preemptions and a schedule that gives it");
     if (a->ex_sel >= top + h - 1)
         top = a->ex_sel - (h - 2);
