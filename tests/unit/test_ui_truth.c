@@ -499,6 +499,66 @@ static void test_scale_directive(void)
     CHECK_EQ(z[2].cols, 4);
 }
 
+/* ---- pages of text alone --------------------------------------------------- */
+
+/* A page without @scene goes on with the previous page's scene only when a
+ * directive of its own needs it; text alone shows no timeline (the one left
+ * from the page before would be frozen where it was, and unexplained). */
+static void test_text_pages(void)
+{
+    static const char text[] =
+        "lesson \"Text pages\"\n"
+        "def job(n):\n    compute(n)\n"
+        "scene s:\n    mode sequential\n    run job(9) as A\n"
+        "page \"Run\":\n    It runs.\n    @scene s\n    @until tick 3\n"
+        "page \"On\":\n    It goes on.\n    @until end\n"
+        "page \"Words\":\n    What it means, in words.\n"
+        "page \"Opinion\":\n    Your view.\n    @ask \"Nice?\" yes\n";
+    static const struct { int scene; const char *shows; } want[] = {
+        {1, "scene s"}, {1, "scene s"}, {0, "page 3/4"}, {0, "page 4/4"},
+    };
+
+    for (int p = 0; p < 4; p++) {
+        struct progress *pg = xcalloc(1, sizeof(*pg));
+        struct diag d;
+        struct lesson *L;
+        struct app a;
+        int64_t clock = 0;
+        char *scr;
+
+        diag_init(&d);
+        L = lesson_from_text("text.lesson", text, &d);
+        if (!L) {
+            printf("FAIL text.lesson:\n%s", d.text.s);
+            test_failed++;
+            diag_done(&d);
+            progress_free(pg);
+            return;
+        }
+        diag_done(&d);
+        app_init(&a, pg);
+        app_open_lesson(&a, L, "text.lesson", p);
+        term_resize(80, 24);
+        app_resize(&a, 80, 24);
+        driver_settle(&a, &clock);
+        scr = screen_text(&a);
+        if ((a.tape != NULL) != want[p].scene || !strstr(scr, want[p].shows) ||
+            (!want[p].scene && strstr(scr, "scene s"))) {
+            printf("FAIL text.lesson page %d: %s\n%s", p + 1, want[p].scene ?
+                   "goes on with the scene" : "is text alone", scr);
+            test_failed++;
+        } else {
+            printf("ok text.lesson page %d %s\n", p + 1, want[p].scene ?
+                   "goes on with the scene" : "is text alone");
+        }
+        if (p == 1)
+            CHECK(a.cursor == app_run_end(&a) && a.cursor > 3);
+        free(scr);
+        app_done(&a);
+        progress_free(pg);
+    }
+}
+
 int main(void)
 {
     struct term_opts o = {1, 80, 24, 0, 0};
@@ -517,6 +577,7 @@ int main(void)
     for (size_t s = 0; s < TT_ARRAY_LEN(sizes); s++)
         test_one_scale(paths, n, sizes[s][0], sizes[s][1]);
     test_scale_directive();
+    test_text_pages();
     lessons_list_free(paths, n);
     for (size_t i = 0; i < TT_ARRAY_LEN(claims); i++)
         for (size_t s = 0; s < TT_ARRAY_LEN(sizes); s++)
