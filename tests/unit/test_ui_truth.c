@@ -559,6 +559,81 @@ static void test_text_pages(void)
     }
 }
 
+/* ---- a schedule chosen in the explorer ----------------------------------- */
+
+/* On lesson 3's explorer page the explanation of "the smallest x" walks
+ * through the schedule that ends in x = 2: it stays under the question when
+ * the run follows that schedule, and gives way to a note under another. */
+static void test_witness_explain(void)
+{
+    struct progress *pg = xcalloc(1, sizeof(*pg));
+    struct app a;
+    struct strbuf err;
+    int64_t clock = 0;
+    int p, low = -1, high = -1;
+    const struct directive *ex = NULL, *ask = NULL;
+    char start[24];
+
+    sb_init(&err);
+    app_init(&a, pg);
+    if (app_open(&a, "lessons/03-race.lesson", 0, &err) < 0 ||
+        (p = page_index(a.L, "What else could happen?")) < 0) {
+        printf("FAIL lesson 3's explorer page does not open: %s\n", err.s);
+        test_failed++;
+        goto out;
+    }
+    app_done(&a);
+    app_init(&a, pg);
+    app_open(&a, "lessons/03-race.lesson", p, &err);
+    ask = app_find_dir(app_page(&a), DIR_ASK);
+    ex = app_find_dir(app_page(&a), DIR_EXPLAIN);
+    CHECK(ask && ex && ask->about == ASK_MIN);
+    if (!ask || !ex)
+        goto out;
+    snprintf(start, sizeof(start), "%.20s", ex->text);
+    term_resize(120, 40);
+    app_resize(&a, 120, 40);
+    for (const char *c = ask->answer; *c; c++)
+        app_key(&a, (unsigned char)*c);
+    app_key(&a, K_ENTER);
+    driver_settle(&a, &clock);
+    CHECK(a.ex != NULL);
+    if (!a.ex)
+        goto out;
+    for (int i = 0; i < a.ex->noutcomes; i++) {
+        int g = lesson_find_shared(a.L, ask->about_name);
+
+        if (a.ex->outcomes[i].final[g] == ask->answer_int)
+            low = i;
+        else if (a.ex->outcomes[i].status == TRACE_OK)
+            high = i;
+    }
+    CHECK(low >= 0 && high >= 0);
+    for (int k = 0; k < 2 && low >= 0 && high >= 0; k++) {
+        char *scr;
+
+        a.ex_sel = k == 0 ? high : low;
+        act_run_outcome(&a, K_ENTER);
+        driver_settle(&a, &clock);
+        scr = screen_text(&a);
+        if (k == 0 && (strstr(scr, start) || !strstr(scr, "the explanation "
+                                                     "describes another run")))
+            printf("FAIL a schedule that does not end in the answer keeps "
+                   "the explanation:\n%s", scr), test_failed++;
+        else if (k == 1 && !strstr(scr, start))
+            printf("FAIL the schedule the explanation walks through lost "
+                   "it:\n%s", scr), test_failed++;
+        else
+            printf("ok the explanation %s under a schedule ending in %s\n",
+                   k ? "stays" : "gives way", k ? "the answer" : "another x");
+        free(scr);
+    }
+out:
+    app_done(&a);
+    progress_free(pg);
+    sb_done(&err);
+}
+
 int main(void)
 {
     struct term_opts o = {1, 80, 24, 0, 0};
@@ -578,6 +653,7 @@ int main(void)
         test_one_scale(paths, n, sizes[s][0], sizes[s][1]);
     test_scale_directive();
     test_text_pages();
+    test_witness_explain();
     lessons_list_free(paths, n);
     for (size_t i = 0; i < TT_ARRAY_LEN(claims); i++)
         for (size_t s = 0; s < TT_ARRAY_LEN(sizes); s++)
