@@ -225,8 +225,14 @@ grep -q '^speed=3$' "$tmp/state/taketurns/prefs" 2>/dev/null && echo "ok speed-k
 # ---- pacing: the next run plays at that speed; pages may open paused -------------
 start_shell
 keys "$race --page 3" Enter
-wait_for speed-next-run "playing 8/s"
 wait_for speed-next-run-stop "paused where this page stops (tick 15)"
+# It played at the kept speed.  "playing 8/s" shows only while it plays,
+# two seconds that a loaded machine may not poll in time; one step up and
+# one back down name the speed it had, whenever the screen is read.
+keys +
+wait_for speed-next-run "speed 15 ticks a second"
+keys -
+wait_for speed-next-run-back "speed 8 ticks a second"
 keys q
 wait_gone speed-quit "3/9 Stopped in the middle"
 keys "$race --page 3 --paused" Enter
