@@ -280,8 +280,13 @@ struct lesson *cli_load_lesson(const char *name)
 
     sb_init(&path);
     diag_init(&d);
-    lessons_find(name, &path);
-    L = lesson_load(path.s, &d);
+    if (lessons_find(name, &path) < 0 && !lessons_is_path(name)) {
+        sb_clear(&d.text);
+        lessons_missing(name, &d.text);
+        L = NULL;
+    } else {
+        L = lesson_load(path.s, &d);
+    }
     if (!L) {
         fflush(stdout);
         fputs(d.text.s, stderr);

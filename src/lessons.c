@@ -123,6 +123,20 @@ int lessons_find(const char *name, struct strbuf *path)
     return -1;
 }
 
+int lessons_is_path(const char *name)
+{
+    size_t n = strlen(name);
+
+    return strchr(name, '/') || (n > 7 && strcmp(name + n - 7, ".lesson") == 0);
+}
+
+void lessons_missing(const char *name, struct strbuf *out)
+{
+    sb_printf(out, "taketurns: error: no lesson '%s' (looked in "
+              "$TAKETURNS_LESSONS, ./lessons and the installed lessons)\n",
+              name);
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);

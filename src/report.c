@@ -212,6 +212,45 @@ static void next_runs(struct strbuf *out, const struct report *r,
         sb_printf(out, "; %s runs", label(r, ev->other));
 }
 
+/* What the event loop does while a coroutine awaits at ev: it runs
+ * another task only if one is ready; with every other task waiting it
+ * sleeps until a wait is over (asyncio's select() with a timeout), and with
+ * none left it waits for this one. */
+static const char *loop_meanwhile(const struct report *r,
+                                  const struct trace_event *ev)
+{
+    int ready = ev->other >= 0 && ev->other != ev->task, waiting = 0;
+
+    for (int k = 0; k < r->tr->ntasks && !ready; k++) {
+        const struct trace_span *sp = trace_span_at(r->tr, k, ev->t);
+
+        if (k == ev->task || !sp)
+            continue;
+        switch ((enum task_state)sp->state) {
+        case TS_STARTING:
+        case TS_READY:
+        case TS_RUNNING:
+        case TS_GIL_WAIT:
+            ready = 1;
+            break;
+        case TS_BLOCKED:
+        case TS_LOCK_WAIT:
+            waiting = 1;
+            break;
+        case TS_NEW:
+        case TS_DONE:
+        case TS_FAILED:
+        case TS_COUNT:
+            break;
+        }
+    }
+    if (ready)
+        return ": the loop runs others meanwhile";
+    if (waiting)
+        return ": nothing else is ready: the loop sleeps";
+    return ": no other task is left: the loop waits";
+}
+
 static void explain_switch(struct strbuf *out, const struct report *r,
                            const struct trace_event *ev)
 {
@@ -236,12 +275,17 @@ static void explain_switch(struct strbuf *out, const struct report *r,
                   "asked for it", A);
         break;
     case SW_AWAIT:
+        if (ev->arg == 0 && ev->other == ev->task) {
+            sb_printf(out, "%s yields at await sleep(0); nothing else is "
+                      "ready: %s runs again", A, A);
+            return;
+        }
         if (ev->arg == 0)
             sb_printf(out, "%s yields at await sleep(0)", A);
         else
-            sb_printf(out, "%s yields at await %s(%d): the loop runs others "
-                      "meanwhile", A, ev->arg2 == VM_AWAIT_IO ? "io" : "sleep",
-                      ev->arg);
+            sb_printf(out, "%s yields at await %s(%d)%s", A,
+                      ev->arg2 == VM_AWAIT_IO ? "io" : "sleep", ev->arg,
+                      loop_meanwhile(r, ev));
         break;
     case SW_SLEEP:
         sb_printf(out, gil ? "%s releases the GIL and sleeps %d tick%s" :

@@ -41,6 +41,16 @@ has run-bad-scene-msg "$tmp/err" "has no scene 'nope' (scenes: alone, race, para
 status run-json-and-timeline 2 "$bin" run lessons/03-race.lesson --json --timeline
 status run-missing-lesson 1 "$bin" run no-such-lesson.lesson
 has run-missing-lesson-msg "$tmp/err" "no-such-lesson.lesson: error: cannot open"
+# A name found in no lesson directory: one message from every command, the
+# TUI's too (which says so before it takes the terminal).
+status run-unknown-name 1 "$bin" run nolesson
+has run-unknown-name-msg "$tmp/err" "taketurns: error: no lesson 'nolesson' (looked in \$TAKETURNS_LESSONS, ./lessons and the installed lessons)"
+cp "$tmp/err" "$tmp/err-run"
+for cmd in check explore dis screen ""; do
+    status "unknown-name-$cmd" 1 "$bin" $cmd nolesson
+    cmp -s "$tmp/err" "$tmp/err-run" && echo "ok unknown-name-$cmd-msg" ||
+        echo "FAIL unknown-name-$cmd-msg: $(head -c 300 "$tmp/err")"
+done
 status run-bad-schedule 2 "$bin" run lessons/03-race.lesson --schedule "A2 Q"
 status run-override-not-applicable 2 "$bin" run lessons/03-race.lesson --mode asyncio --quantum 3
 status check-starters 0 "$bin" check lessons/03-race.lesson lessons/07-io-bound.lesson lessons/08-cpu-bound.lesson

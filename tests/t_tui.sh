@@ -58,6 +58,15 @@ wait_gone() {
 
 keys() { T send-keys -t tt "$@"; }
 
+# tui_pid PATTERN: the program this test started in its own terminal: a
+# child of the pane's shell whose command line matches PATTERN.  Never a
+# process found by name alone: another copy of the suite, or anyone's
+# taketurns on the same machine, may match the same pattern.
+tui_pid() {
+    shell_pid=$(T display-message -p -t tt '#{pane_pid}' 2>/dev/null)
+    [ -n "$shell_pid" ] && pgrep -n -P "$shell_pid" -f "$1"
+}
+
 # A shell in a 120x40 terminal, with the test's environment.
 start_shell() {
     # A server of its own each time: a server that is shutting down does
@@ -172,9 +181,19 @@ T resize-window -t tt -x 80 -y 24
 wait_for resized-80x24 "3/9 Stopped in the middle"
 T resize-window -t tt -x 200 -y 60
 wait_for resized-200x60 "3/9 Stopped in the middle"
+# The title was on the screen before the resize: wait for the frame drawn
+# at the new size (the header reaches the right edge) so that drawing it
+# is not counted as idle CPU below.
+i=0
+while [ "$i" -lt 300 ] && [ "$(screen | awk 'NR == 1 { print length($0) }')" -lt 190 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+[ "$i" -lt 300 ] && echo "ok resized-200x60-drawn" ||
+    echo "FAIL resized-200x60-drawn: the header is not 200 columns wide"
 
 # ---- paused, the process sleeps: no CPU used while nothing happens -------------------
-pid=$(pgrep -n -f "lessons/03-race.lesson" || true)
+pid=$(tui_pid "lessons/03-race.lesson" || true)
 if [ -n "$pid" ] && [ -r "/proc/$pid/stat" ]; then
     cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
     before=$(cpu)
@@ -183,6 +202,8 @@ if [ -n "$pid" ] && [ -r "/proc/$pid/stat" ]; then
     # clock ticks are 1/100 s: 2 s at 1% of a core would be 2
     [ "$used" -le 2 ] && echo "ok idle-cpu" ||
         echo "FAIL idle-cpu: $used clock ticks in 2 s while paused"
+elif [ -r /proc/self/stat ]; then
+    echo "FAIL idle-cpu: no taketurns process under the test's shell"
 else
     echo "ok idle-cpu (no /proc here)"
 fi
@@ -204,8 +225,14 @@ grep -q '^speed=3$' "$tmp/state/taketurns/prefs" 2>/dev/null && echo "ok speed-k
 # ---- pacing: the next run plays at that speed; pages may open paused -------------
 start_shell
 keys "$race --page 3" Enter
-wait_for speed-next-run "playing 8/s"
 wait_for speed-next-run-stop "paused where this page stops (tick 15)"
+# It played at the kept speed.  "playing 8/s" shows only while it plays,
+# two seconds that a loaded machine may not poll in time; one step up and
+# one back down name the speed it had, whenever the screen is read.
+keys +
+wait_for speed-next-run "speed 15 ticks a second"
+keys -
+wait_for speed-next-run-back "speed 8 ticks a second"
 keys q
 wait_gone speed-quit "3/9 Stopped in the middle"
 keys "$race --page 3 --paused" Enter
@@ -227,7 +254,7 @@ for sig in TERM INT HUP; do
     start_shell 120 40
     keys "$race --page 3" Enter
     wait_for "sig$sig-open" "3/9 Stopped in the middle"
-    pid=$(pgrep -n -f "lessons/03-race.lesson --page 3" || true)
+    pid=$(tui_pid "lessons/03-race.lesson --page 3" || true)
     if [ -z "$pid" ]; then
         echo "FAIL sig$sig: no process"
         continue

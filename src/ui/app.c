@@ -157,7 +157,7 @@ static int lesson_axis(const struct app *a)
             for (int i = 0; i < cmp->nscenes; i++)
                 if (name_cols(L->scenes[cmp->scenes[i]].name) > min)
                     min = name_cols(L->scenes[cmp->scenes[i]].name);
-        } else if (pg->scene >= 0) {
+        } else if (app_page_scene(L, p) >= 0) {
             const struct scene *sc = &L->scenes[pg->scene];
 
             for (int t = 0; t < sc->ntasks; t++)

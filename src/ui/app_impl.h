@@ -40,6 +40,8 @@ void app_change_zoom(struct app *a, int dir);
 
 /* ---- app_page.c --------------------------------------------------------- */
 
+/* The scene page p shows, or -1 for a page of text alone. */
+int app_page_scene(const struct lesson *L, int p);
 void app_open_page(struct app *a, int p);
 void app_close_page(struct app *a);
 void app_close_lesson(struct app *a);

@@ -80,6 +80,36 @@ static struct tape *load_scene(const struct lesson *L, int scene)
     return tp;
 }
 
+/* The scene a page shows: the one its @scene names, or the previous
+ * page's when one of its directives runs or asks about a scene (@until,
+ * an @ask about the run, @explore, @real...).  A page with neither is text
+ * alone: the previous page's timeline, frozen where it was, would be a
+ * picture the text does not speak of.  -1 when there is none. */
+int app_page_scene(const struct lesson *L, int p)
+{
+    const struct page *pg = &L->pages[p];
+
+    if (pg->scene < 0 || app_find_dir(pg, DIR_SCENE))
+        return pg->scene;
+    for (int k = 0; k < pg->ndirs; k++) {
+        const struct directive *dv = &pg->dirs[k];
+
+        switch (dv->kind) {
+        case DIR_EXPLAIN:
+        case DIR_SCALE:
+        case DIR_MEASURE:
+            break;
+        case DIR_ASK:
+            if (dv->about != ASK_NONE)
+                return pg->scene;
+            break;
+        default:
+            return pg->scene;
+        }
+    }
+    return -1;
+}
+
 /* The page opens where the previous one stopped when it goes on with the
  * same scene (no @scene of its own), else at tick 0. */
 static int64_t page_start(struct app *a, int p)
@@ -142,7 +172,7 @@ void app_open_page(struct app *a, int p)
         for (int i = 0; i < a->ncmp; i++)
             a->cmp[i] = load_scene(a->L, a->compare->scenes[i]);
         a->until = app_run_end(a);
-    } else if (pg->scene >= 0) {
+    } else if (app_page_scene(a->L, p) >= 0) {
         a->tape = load_scene(a->L, pg->scene);
         a->cursor = page_start(a, p);
         u = app_find_dir(pg, DIR_UNTIL);
@@ -226,7 +256,7 @@ static int64_t lesson_span(const struct lesson *L)
     for (int p = 0; p < L->npages; p++) {
         const struct page *pg = &L->pages[p];
         const struct directive *cmp = app_find_dir(pg, DIR_COMPARE);
-        int n = cmp ? cmp->nscenes : pg->scene >= 0;
+        int n = cmp ? cmp->nscenes : app_page_scene(L, p) >= 0;
 
         for (int i = 0; i < n; i++) {
             int sc = cmp ? cmp->scenes[i] : pg->scene;

@@ -98,9 +98,9 @@ int cmd_screen(int argc, char **argv)
         struct strbuf path;
 
         sb_init(&path);
-        if (lessons_find(lesson, &path) < 0) {
-            fprintf(stderr, "taketurns screen: error: no lesson '%s'\n",
-                    lesson);
+        if (lessons_find(lesson, &path) < 0 && !lessons_is_path(lesson)) {
+            lessons_missing(lesson, &err);
+            fputs(err.s, stderr);
             rc = 1;
         } else if (app_open(&a, path.s, page - 1, &err) < 0) {
             fputs(err.s, stderr);

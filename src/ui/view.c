@@ -214,6 +214,27 @@ static void measure_lines(struct app *a, struct tlines *t, int width)
     sb_done(&sb);
 }
 
+/* While the run follows a schedule chosen in the explorer, an explanation
+ * written for the page's own run may no longer describe the timeline: it
+ * still fits a question about every schedule (how many outcomes), and one
+ * about an extreme (min x) when the chosen schedule reaches it. */
+static int explain_fits(const struct app *a, const struct directive *ask)
+{
+    const struct explore_outcome *o;
+    int g;
+
+    if (a->witness < 0 || !a->ex || a->witness >= a->ex->noutcomes)
+        return 1;
+    if (ask->about == ASK_OUTCOMES)
+        return 1;
+    if ((ask->about != ASK_MIN && ask->about != ASK_MAX) || !ask->about_name)
+        return 0;
+    o = &a->ex->outcomes[a->witness];
+    g = lesson_find_shared(a->L, ask->about_name);
+    return g >= 0 && g < a->ex->nglobals && o->status == TRACE_OK &&
+           o->final[g] == ask->answer_int;
+}
+
 static void build_questions(struct app *a, int width, struct tlines *t)
 {
     const struct page *pg = app_page(a);
@@ -265,9 +286,14 @@ static void build_questions(struct app *a, int width, struct tlines *t)
             while (k > 0 && pg->dirs[k].kind != DIR_ASK &&
                    pg->dirs[k].kind != DIR_GOAL)
                 k--;
-            if ((pg->dirs[k].kind == DIR_ASK && st[k].answered) ||
+            if ((pg->dirs[k].kind == DIR_ASK && st[k].answered &&
+                 explain_fits(a, &pg->dirs[k])) ||
                 (pg->dirs[k].kind == DIR_GOAL && a->goal_solved))
                 tl_wrap(t, dv->text, width, R_NORMAL, 2, 2);
+            else if (pg->dirs[k].kind == DIR_ASK && st[k].answered)
+                tl_wrap(t, "(the explanation describes another run than "
+                        "the schedule chosen in the explorer: open the page "
+                        "again to read it)", width, R_NORMAL, 2, 2);
         } else if (dv->kind == DIR_MEASURE) {
             measure_lines(a, t, width);
         } else if (dv->kind == DIR_EXPLORE || dv->kind == DIR_REAL) {

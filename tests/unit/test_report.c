@@ -224,6 +224,70 @@ static void test_outputs(void)
     diag_done(&d);
 }
 
+/* The log says what the event loop does while a coroutine awaits only as
+ * the state allows: others run if one is ready; with every other task
+ * waiting the loop sleeps; with none left it only waits. */
+static const char loop_lesson[] =
+    "lesson \"The loop meanwhile\"\n"
+    "import asyncio\n"
+    "async def a():\n"
+    "    await asyncio.sleep(20)\n"
+    "    await asyncio.sleep(0)\n"
+    "    await asyncio.sleep(5)\n"
+    "async def b():\n"
+    "    await asyncio.sleep(3)\n"
+    "scene loop:\n"
+    "    mode asyncio\n"
+    "    run a() as A\n"
+    "    run b() as B\n";
+
+static void test_loop_meanwhile(void)
+{
+    static const char *const want[] = {
+        "A yields at await sleep(20): the loop runs others meanwhile; B runs",
+        "B yields at await sleep(3): nothing else is ready: the loop sleeps",
+        "A yields at await sleep(0); nothing else is ready: A runs again",
+        "A yields at await sleep(5): no other task is left: the loop waits",
+    };
+    struct diag d;
+    struct lesson *L;
+    struct sim *s;
+    struct report r;
+    struct strbuf out;
+    size_t n = 0;
+
+    diag_init(&d);
+    L = lesson_from_text("loop.lesson", loop_lesson, &d);
+    CHECK(L != NULL);
+    if (!L) {
+        printf("%s", d.text.s);
+        diag_done(&d);
+        return;
+    }
+    s = sim_new(L, 0, &L->scenes[0].cfg, NULL, 1);
+    sim_run(s);
+    r = (struct report){L, 0, &L->scenes[0].cfg, sim_trace(s)};
+    sb_init(&out);
+    for (size_t i = 0; i < r.tr->nevents; i++) {
+        const struct trace_event *ev = &r.tr->events[i];
+
+        if (ev->kind != EV_SWITCH || ev->reason != SW_AWAIT)
+            continue;
+        sb_clear(&out);
+        report_explain(&out, &r, ev);
+        if (n < TT_ARRAY_LEN(want))
+            CHECK_STR(out.s, want[n]);
+        else
+            printf("FAIL an await too many: %s\n", out.s);
+        n++;
+    }
+    CHECK_EQ(n, TT_ARRAY_LEN(want));
+    sb_done(&out);
+    sim_free(s);
+    lesson_free(L);
+    diag_done(&d);
+}
+
 static void test_checker(void)
 {
     CHECK(valid_json("{\"a\": [1, -2.5e3, true, null, \"x\\n\"]}\n"));
@@ -236,5 +300,6 @@ int main(void)
 {
     test_checker();
     test_outputs();
+    test_loop_meanwhile();
     return TEST_DONE();
 }

@@ -499,6 +499,141 @@ static void test_scale_directive(void)
     CHECK_EQ(z[2].cols, 4);
 }
 
+/* ---- pages of text alone --------------------------------------------------- */
+
+/* A page without @scene goes on with the previous page's scene only when a
+ * directive of its own needs it; text alone shows no timeline (the one left
+ * from the page before would be frozen where it was, and unexplained). */
+static void test_text_pages(void)
+{
+    static const char text[] =
+        "lesson \"Text pages\"\n"
+        "def job(n):\n    compute(n)\n"
+        "scene s:\n    mode sequential\n    run job(9) as A\n"
+        "page \"Run\":\n    It runs.\n    @scene s\n    @until tick 3\n"
+        "page \"On\":\n    It goes on.\n    @until end\n"
+        "page \"Words\":\n    What it means, in words.\n"
+        "page \"Opinion\":\n    Your view.\n    @ask \"Nice?\" yes\n";
+    static const struct { int scene; const char *shows; } want[] = {
+        {1, "scene s"}, {1, "scene s"}, {0, "page 3/4"}, {0, "page 4/4"},
+    };
+
+    for (int p = 0; p < 4; p++) {
+        struct progress *pg = xcalloc(1, sizeof(*pg));
+        struct diag d;
+        struct lesson *L;
+        struct app a;
+        int64_t clock = 0;
+        char *scr;
+
+        diag_init(&d);
+        L = lesson_from_text("text.lesson", text, &d);
+        if (!L) {
+            printf("FAIL text.lesson:\n%s", d.text.s);
+            test_failed++;
+            diag_done(&d);
+            progress_free(pg);
+            return;
+        }
+        diag_done(&d);
+        app_init(&a, pg);
+        app_open_lesson(&a, L, "text.lesson", p);
+        term_resize(80, 24);
+        app_resize(&a, 80, 24);
+        driver_settle(&a, &clock);
+        scr = screen_text(&a);
+        if ((a.tape != NULL) != want[p].scene || !strstr(scr, want[p].shows) ||
+            (!want[p].scene && strstr(scr, "scene s"))) {
+            printf("FAIL text.lesson page %d: %s\n%s", p + 1, want[p].scene ?
+                   "goes on with the scene" : "is text alone", scr);
+            test_failed++;
+        } else {
+            printf("ok text.lesson page %d %s\n", p + 1, want[p].scene ?
+                   "goes on with the scene" : "is text alone");
+        }
+        if (p == 1)
+            CHECK(a.cursor == app_run_end(&a) && a.cursor > 3);
+        free(scr);
+        app_done(&a);
+        progress_free(pg);
+    }
+}
+
+/* ---- a schedule chosen in the explorer ----------------------------------- */
+
+/* On lesson 3's explorer page the explanation of "the smallest x" walks
+ * through the schedule that ends in x = 2: it stays under the question when
+ * the run follows that schedule, and gives way to a note under another. */
+static void test_witness_explain(void)
+{
+    struct progress *pg = xcalloc(1, sizeof(*pg));
+    struct app a;
+    struct strbuf err;
+    int64_t clock = 0;
+    int p, low = -1, high = -1;
+    const struct directive *ex = NULL, *ask = NULL;
+    char start[24];
+
+    sb_init(&err);
+    app_init(&a, pg);
+    if (app_open(&a, "lessons/03-race.lesson", 0, &err) < 0 ||
+        (p = page_index(a.L, "What else could happen?")) < 0) {
+        printf("FAIL lesson 3's explorer page does not open: %s\n", err.s);
+        test_failed++;
+        goto out;
+    }
+    app_done(&a);
+    app_init(&a, pg);
+    app_open(&a, "lessons/03-race.lesson", p, &err);
+    ask = app_find_dir(app_page(&a), DIR_ASK);
+    ex = app_find_dir(app_page(&a), DIR_EXPLAIN);
+    CHECK(ask && ex && ask->about == ASK_MIN);
+    if (!ask || !ex)
+        goto out;
+    snprintf(start, sizeof(start), "%.20s", ex->text);
+    term_resize(120, 40);
+    app_resize(&a, 120, 40);
+    for (const char *c = ask->answer; *c; c++)
+        app_key(&a, (unsigned char)*c);
+    app_key(&a, K_ENTER);
+    driver_settle(&a, &clock);
+    CHECK(a.ex != NULL);
+    if (!a.ex)
+        goto out;
+    for (int i = 0; i < a.ex->noutcomes; i++) {
+        int g = lesson_find_shared(a.L, ask->about_name);
+
+        if (a.ex->outcomes[i].final[g] == ask->answer_int)
+            low = i;
+        else if (a.ex->outcomes[i].status == TRACE_OK)
+            high = i;
+    }
+    CHECK(low >= 0 && high >= 0);
+    for (int k = 0; k < 2 && low >= 0 && high >= 0; k++) {
+        char *scr;
+
+        a.ex_sel = k == 0 ? high : low;
+        act_run_outcome(&a, K_ENTER);
+        driver_settle(&a, &clock);
+        scr = screen_text(&a);
+        if (k == 0 && (strstr(scr, start) || !strstr(scr, "the explanation "
+                                                     "describes another run")))
+            printf("FAIL a schedule that does not end in the answer keeps "
+                   "the explanation:\n%s", scr), test_failed++;
+        else if (k == 1 && !strstr(scr, start))
+            printf("FAIL the schedule the explanation walks through lost "
+                   "it:\n%s", scr), test_failed++;
+        else
+            printf("ok the explanation %s under a schedule ending in %s\n",
+                   k ? "stays" : "gives way", k ? "the answer" : "another x");
+        free(scr);
+    }
+out:
+    app_done(&a);
+    progress_free(pg);
+    sb_done(&err);
+}
+
 int main(void)
 {
     struct term_opts o = {1, 80, 24, 0, 0};
@@ -517,6 +652,8 @@ int main(void)
     for (size_t s = 0; s < TT_ARRAY_LEN(sizes); s++)
         test_one_scale(paths, n, sizes[s][0], sizes[s][1]);
     test_scale_directive();
+    test_text_pages();
+    test_witness_explain();
     lessons_list_free(paths, n);
     for (size_t i = 0; i < TT_ARRAY_LEN(claims); i++)
         for (size_t s = 0; s < TT_ARRAY_LEN(sizes); s++)
