@@ -137,8 +137,8 @@ struct real_result {
     double ns_per_op;           /* median over runs: time per op, from each
                                    task's start to its end (one thread or
                                    the GIL at a time: the run's wall time) */
-    struct trace *trace;        /* the first run's trace (one of outcomes[]'s;
-                                   NULL if untraced) */
+    struct trace *trace;        /* the first run's trace (kept[0]'s; NULL
+                                   if untraced) */
     int nfailed, ndeadlock, nlimit;
     int stopped;                /* runs stopped: time limit or cancelled */
     int truncated;              /* a trace hit max_records */
