@@ -238,6 +238,10 @@ for key in '"scene": "race"' '"backend": "threads"' '"runs": 3' '"outcomes": [' 
     '"count": ' '"wall_ns": {"min": ' '"median": ' '"max": '; do
     has "json-key-$key" "$tmp/out" "$key"
 done
+# The run whose wall time is the median, kept with its trace (which run it
+# is depends on the machine).
+grep -qE '"median_run": \{"run": [123], "wall_ns": [0-9]+, "traced": true\}' \
+    "$tmp/out" && ok json-median-run || fail json-median-run "no median_run"
 status text-histogram 0 "$bin" real lessons/03-race.lesson --scene race --runs 5
 has text-histogram-bar "$tmp/out" "x = 6  #"
 has text-wall "$tmp/out" "wall time per run: min"

@@ -61,12 +61,20 @@ TAKETURNS_PYTHON=$fake "$bin" screen $race --page 3 --size 120x40 \
 check python-r-only sh -c "! grep -qF 'fake-python' '$tmp/a'"
 check python-R-offered grep -qF "R: in your python3 too" "$tmp/a"
 
-# The real view's own keys, in its footer: it opens on a kept run near the
-# median; End (zoomed in) shows the last op in the last column; + and w
-# change what r runs next.
+# The real view's own keys, in its footer: it opens on the run of median
+# wall time (which run that is depends on the machine: not asserted), [
+# and ] step through the kept runs in run order, the first run first;
+# End (zoomed in) shows the last op in the last column; + and w change
+# what r runs next.
 "$bin" screen $race --page 3 --keys 'r <Wait> z' >"$tmp/a"
 check real-footer grep -qF "[ ] run  z Z zoom  +/- runs  w widen  r run again" "$tmp/a"
-check real-median grep -qE "real run [0-9]+ of 20: pthreads, .* \(median " "$tmp/a"
+check real-median grep -qE "real run [0-9]+ of 20: the median wall time, [0-9.]+[nµm]?s · pthreads" "$tmp/a"
+"$bin" screen $race --page 3 --keys 'r <Wait> [ [ [ [ [' >"$tmp/a"
+check real-first-run grep -qE "real run 1 of 20: (the first run, .* \(median |the median wall time)" "$tmp/a"
+check real-no-earlier grep -qF "no earlier run kept: the first run of each outcome and the median run are kept" "$tmp/a"
+"$bin" screen $race --page 3 --keys 'r <Wait> [ [ [ [ [ ] ] ] ] ] ] ] ]' >"$tmp/a"
+check real-step-back grep -qE "real run [0-9]+ of 20: (the median wall time|the first to end)" "$tmp/a"
+check real-no-later grep -qF "no later run kept" "$tmp/a"
 "$bin" screen $race --page 3 --keys 'r <Wait> z z z <End>' >"$tmp/a"
 check real-end-zoomed sh -c "grep '^ cpu0 ' '$tmp/a' | grep -qE '[AB]\$'"
 check real-zoomed grep -qE "[0-9.]+[nµm]?s a column" "$tmp/a"

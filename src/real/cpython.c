@@ -577,6 +577,8 @@ struct real_result *cpython_run(const struct lesson *L, int scene,
     res->wall_ns.max = res->runs ? sorted[res->runs - 1] : 0;
     res->wall_ns.median = median64(sorted, res->runs);
     free(sorted);
+    res->median_run = real_median_run(res->walls, res->runs);
+    res->median_kept = -1;      /* CPython's runs are not traced */
     ng_sort = P->nglobals;
     qsort(res->outcomes, (size_t)res->noutcomes, sizeof(*res->outcomes),
           oc_qcmp);

@@ -653,6 +653,69 @@ static void notes(const struct rrun *r, struct real_result *res)
                 "cancel)\n");
 }
 
+/* ---- the median run ------------------------------------------------------------------- */
+
+static int outcome_of(const struct real_result *res, int first_run)
+{
+    for (int i = 0; i < res->noutcomes; i++)
+        if (res->outcomes[i].first_run == first_run)
+            return i;
+    return -1;
+}
+
+/* After the series: find the median run, take its trace from the pool if
+ * it is not kept already (any run with the median's wall time will do),
+ * and put kept[] in run order with outcome indexes. */
+static void keep_median(struct real_result *res, struct real_median *med,
+                        size_t *kept_cap)
+{
+    int mrun = real_median_run(res->walls, res->runs), found = -1;
+
+    res->median_run = mrun;
+    res->median_kept = -1;
+    for (int i = 0; mrun >= 0 && i < res->nkept; i++)
+        if (res->walls[res->kept[i].run] == res->walls[mrun] &&
+            (found < 0 || res->kept[i].run < found))
+            found = res->kept[i].run;
+    if (mrun >= 0 && found < 0) {
+        struct real_median_pick *pick = NULL;
+
+        for (int i = 0; i < med->n; i++)
+            if (med->pool[i].wall == res->walls[mrun] && med->pool[i].owned &&
+                (!pick || med->pool[i].run < pick->run))
+                pick = &med->pool[i];
+        if (pick) {
+            struct real_kept *k;
+
+            XGROW(res->kept, *kept_cap, (size_t)res->nkept + 1);
+            k = &res->kept[res->nkept++];
+            k->run = pick->run;
+            k->outcome = pick->tag;
+            k->trace = pick->trace;
+            pick->owned = 0;        /* kept[] owns it now */
+            found = pick->run;
+        }
+    }
+    if (found >= 0)
+        res->median_run = found;
+    /* Run order (few: an insertion sort), outcomes by index. */
+    for (int i = 1; i < res->nkept; i++) {
+        struct real_kept x = res->kept[i];
+        int k = i;
+
+        while (k > 0 && res->kept[k - 1].run > x.run) {
+            res->kept[k] = res->kept[k - 1];
+            k--;
+        }
+        res->kept[k] = x;
+    }
+    for (int i = 0; i < res->nkept; i++) {
+        res->kept[i].outcome = outcome_of(res, res->kept[i].outcome);
+        if (found >= 0 && res->kept[i].run == found)
+            res->median_kept = i;
+    }
+}
+
 /* ---- the series ------------------------------------------------------------------------- */
 
 struct real_result *real_run(const struct lesson *L, int scene,
@@ -664,9 +727,10 @@ struct real_result *real_run(const struct lesson *L, int scene,
     struct rrun *r;
     struct trace *sim_tr = NULL;
     struct sim *sim = NULL;
-    size_t cap = 0, kept_ops = 0;
+    size_t cap = 0, kept_ops = 0, kept_cap = 0;
     int kept = 0;
     int64_t *sorted, *ratios;
+    struct real_median med;
 
     if (!real_available(cfg->mode, err))
         return NULL;
@@ -683,6 +747,7 @@ struct real_result *real_run(const struct lesson *L, int scene,
     res->traced = opt->traced;
     res->widen_ns = opt->widen_ns;
     res->order_first_diff = -1;
+    res->median_run = res->median_kept = -1;
     r = rrun_new(L, scene, cfg, opt, res, err);
     if (!r) {
         real_result_free(res);
@@ -694,6 +759,11 @@ struct real_result *real_run(const struct lesson *L, int scene,
     res->nglobals = r->nglobals;
     res->walls = xcalloc((size_t)res->runs_asked + 1, sizeof(int64_t));
     ratios = xcalloc((size_t)res->runs_asked + 1, sizeof(int64_t));
+    /* The runs that may be the median are held apart, within a bound of
+     * their own: as many ops as the first runs' traces, and a quarter of
+     * the memory budget. */
+    real_median_init(&med, res->runs_asked, 0, REAL_KEEP_RECORDS(opt),
+                     mem_limit() / 4);
     if (cfg->mode == MODE_ASYNCIO && opt->traced) {
         struct scene_config c = unscripted(cfg);
 
@@ -761,13 +831,21 @@ struct real_result *real_run(const struct lesson *L, int scene,
         if (tr && is_new && (run == 0 || (kept < REAL_KEEP_TRACES &&
                                           kept_ops + tr->nops <=
                                           REAL_KEEP_RECORDS(opt)))) {
+            struct real_kept *k;
+
+            XGROW(res->kept, kept_cap, (size_t)res->nkept + 1);
+            k = &res->kept[res->nkept++];
+            k->run = run;
+            k->outcome = oc->first_run;     /* an index once sorted */
+            k->trace = tr;
             oc->trace = tr;
             kept++;
             kept_ops += tr->nops;
+            real_median_add(&med, run, wall, oc->first_run, tr, 0);
         } else {
-            trace_free(tr);
-            tr = NULL;
+            real_median_add(&med, run, wall, oc->first_run, tr, 1);
         }
+        tr = NULL;
         if (run == 0)
             res->trace = oc->trace;
         if (opt->progress)
@@ -792,6 +870,8 @@ struct real_result *real_run(const struct lesson *L, int scene,
     free(sorted);
     free(ratios);
     sort_outcomes(res->outcomes, res->noutcomes, r->nspaces * r->nglobals);
+    keep_median(res, &med, &kept_cap);
+    real_median_done(&med);
     notes(r, res);
     sim_free(sim);
     rrun_free(r);
@@ -805,8 +885,10 @@ void real_result_free(struct real_result *res)
     for (int i = 0; i < res->noutcomes; i++) {
         free(res->outcomes[i].final);
         free(res->outcomes[i].why);
-        trace_free(res->outcomes[i].trace);
     }
+    for (int i = 0; i < res->nkept; i++)
+        trace_free(res->kept[i].trace);
+    free(res->kept);
     free(res->outcomes);
     free(res->walls);
     sb_done(&res->notes);
@@ -895,6 +977,15 @@ void real_result_json(struct json *j, const struct lesson *L,
     json_int(j, "median", res->wall_ns.median);
     json_int(j, "max", res->wall_ns.max);
     json_end(j);
+    if (res->median_run >= 0) {
+        /* The run whose wall time is the median (the TUI shows it): its
+         * number from 1, and whether its trace was kept. */
+        json_object(j, "median_run");
+        json_int(j, "run", res->median_run + 1);
+        json_int(j, "wall_ns", res->walls[res->median_run]);
+        json_bool(j, "traced", res->median_kept >= 0);
+        json_end(j);
+    }
     json_int(j, "ops", res->ops);
     json_double(j, "ns_per_op", res->ns_per_op);
     json_int(j, "failed", res->nfailed);

@@ -2,9 +2,10 @@
  *
  * real_run() runs the tasks of a scene on this machine, through the same VM
  * as the simulator, once or many times, and returns what happened: the
- * trace of each distinct outcome's first run (a struct trace in
- * nanoseconds, drawn like a simulated one), a histogram of final states and
- * wall-time statistics.  The backends (one ops table each, real_impl.h):
+ * traces of a few runs (a struct trace in nanoseconds, drawn like a
+ * simulated one) - the first run of each distinct outcome and the run whose
+ * wall time is the median - a histogram of final states and wall-time
+ * statistics.  The backends (one ops table each, real_impl.h):
  *
  *   sequential  the tasks one after another on the calling thread
  *   threads     one pthread per task; shared variables in shared memory
@@ -45,9 +46,13 @@
 enum {
     REAL_MAX_RUNS = 100000,
     REAL_KEEP_TRACES = 16,      /* traces kept: first run of each outcome */
+    REAL_MEDIAN_TRACES = 1024,  /* traces held at once, at most, while the
+                                   median run is not yet known */
 };
 
-/* Ops in all the traces kept, at most (the first run's is always kept). */
+/* Ops in all the first runs' traces kept, at most (the first run's is
+ * always kept); as many again, at most, in the traces held while the
+ * median run is not yet known (struct real_median). */
 #define REAL_KEEP_RECORDS(opt) ((size_t)(opt)->max_records * 4)
 
 struct real_options {
@@ -84,14 +89,21 @@ struct real_outcome {
     int64_t *final;             /* nspaces x nglobals, as trace->final */
     int count;
     int first_run;              /* index of the first run that ended so */
-    struct trace *trace;        /* that run's trace (owned; NULL if not
-                                   traced or past REAL_KEEP_TRACES) */
+    struct trace *trace;        /* that run's trace (one of kept[]'s; NULL
+                                   if not traced or past REAL_KEEP_TRACES) */
     char *why;                  /* not ok: what happened, one sentence
                                    ("A waits for lock m (held by B)") */
 };
 
 struct real_stats {
     int64_t min, median, max;
+};
+
+/* A run whose trace is kept. */
+struct real_kept {
+    int run;                    /* its index, from 0 */
+    int outcome;                /* how it ended: an index in outcomes[] */
+    struct trace *trace;        /* owned */
 };
 
 struct real_result {
@@ -111,12 +123,22 @@ struct real_result {
     int noutcomes;
     struct real_stats wall_ns;  /* per run, from start to the last task's end */
     int64_t *walls;             /* every run's wall time, in run order */
+    /* The runs whose traces are kept, in run order: the first run of each
+     * outcome (within REAL_KEEP_TRACES and REAL_KEEP_RECORDS) and the
+     * median run. */
+    struct real_kept *kept;
+    int nkept;
+    int median_run;             /* the run whose wall time is the median
+                                   (real_median_run), -1 if none ran */
+    int median_kept;            /* its place in kept[], -1 if its trace was
+                                   not kept (untraced, or the memory bound
+                                   let it go before it was known) */
     int64_t ops;                /* ops run over all runs */
     double ns_per_op;           /* median over runs: time per op, from each
                                    task's start to its end (one thread or
                                    the GIL at a time: the run's wall time) */
-    struct trace *trace;        /* the first run's trace (one of outcomes[]'s;
-                                   NULL if untraced) */
+    struct trace *trace;        /* the first run's trace (kept[0]'s; NULL
+                                   if untraced) */
     int nfailed, ndeadlock, nlimit;
     int stopped;                /* runs stopped: time limit or cancelled */
     int truncated;              /* a trace hit max_records */
@@ -149,6 +171,57 @@ void real_result_histogram(struct strbuf *out, const struct lesson *L,
 void real_outcome_text(struct strbuf *out, const struct lesson *L,
                        const struct real_result *res,
                        const struct real_outcome *oc);
+
+/* ---- the median run ------------------------------------------------------ */
+
+/* The run whose wall time is the median of walls[0..n): the lower middle
+ * one when n is even, the earliest of equal ones.  -1 if n is 0. */
+int real_median_run(const int64_t *walls, int n);
+
+/* Which run is the median is known only when every run is done, and the
+ * traces of all runs cannot be kept.  While the runs go on, real_median
+ * holds the traces of the runs that may still be it: those whose wall
+ * times are next to one another in the middle of the runs so far.  A run
+ * that can no longer be the median is let go at once; past the bound (at
+ * most cap traces, max_ops ops and max_bytes bytes counted against the
+ * memory budget) the one farthest from the middle is let go.  So the
+ * median run's trace is held whenever the runs that could be it fit in the
+ * bound (about twice the square root of the number of runs, when run times
+ * vary at random), and otherwise a run next to it may be. */
+struct real_median_pick {
+    int run;
+    int64_t wall;
+    int tag;                    /* the caller's (real_run: the outcome) */
+    struct trace *trace;        /* NULL: none (untraced) */
+    int owned;                  /* trace is freed with the pick */
+};
+
+struct real_median {
+    int total;                  /* runs planned */
+    int cap;
+    size_t max_ops, max_bytes;
+    struct real_median_pick *pool; /* by wall time, then run */
+    int n;
+    size_t pool_cap, ops, bytes;
+    /* Runs outside the pool: below (wall, run) <= lo, above >= hi. */
+    int below, above, has_lo, has_hi;
+    struct real_median_pick lo, hi;
+    int done;                   /* runs added */
+};
+
+/* Hold at most cap traces (0: about twice the square root of total, at
+ * most REAL_MEDIAN_TRACES), max_ops ops and max_bytes bytes. */
+void real_median_init(struct real_median *m, int total, int cap,
+                      size_t max_ops, size_t max_bytes);
+/* Run number run ended after wall ns, with trace tr (or NULL).  If owned,
+ * the pool frees tr when it lets the run go (and counts it in the bound);
+ * if not, the caller keeps it alive until real_median_done. */
+void real_median_add(struct real_median *m, int run, int64_t wall, int tag,
+                     struct trace *tr, int owned);
+/* The pick held for run, or NULL if it was let go. */
+struct real_median_pick *real_median_find(struct real_median *m, int run);
+/* Free the traces still owned. */
+void real_median_done(struct real_median *m);
 
 /* ---- replaying a real run in the simulator ------------------------------ */
 

@@ -123,7 +123,7 @@ struct app {
     int real_runs;              /* runs r asks for */
     int real_runs_set;          /* the student chose them (+ -): they stay */
     int64_t real_widen_ns;      /* w: pause after each shared read */
-    int real_shown;             /* the kept run shown: an outcome index */
+    int real_shown;             /* the kept run shown: in real->kept[] */
     int real_zoom;              /* the real axis, zoomed in this many times */
     int64_t real_t0;            /* its first nanosecond shown */
     enum view_mode view;
@@ -214,6 +214,10 @@ struct zoom app_zoom(const struct app *a);
 const struct directive *app_pending_ask(const struct app *a, int *index);
 /* The real run shown (v): a kept trace, or NULL; *run: its index. */
 const struct trace *app_real_trace(const struct app *a, int *run);
+/* Why the run shown was kept, for its title: "the median wall time"
+ * (returns 1), "the first run", "the first to end x = 7" (0); -1 and
+ * nothing if no run is shown. */
+int app_real_why(const struct app *a, struct strbuf *out);
 /* The real axis: first nanosecond shown and nanoseconds per column for a
  * time axis w columns wide, and the run's first op (first_op may be
  * NULL); it spans the ops, zoomed and scrolled by the real view's keys. */

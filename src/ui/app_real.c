@@ -66,20 +66,20 @@ static void start_real(struct app *a, int python)
                 a->real_runs == 1 ? "" : "s");
 }
 
-/* The kept run whose wall time is nearest the median: the view opens on
- * it, since the first run is often the slow one (cold caches, threads
- * starting).  An outcome index, -1 if no run was kept. */
-static int median_run(const struct real_result *r)
+/* The kept run the view opens on: the median run, or if its trace was
+ * not kept, the kept run whose wall time is nearest the median (the first
+ * run is often the slow one: cold caches, threads starting).  An index in
+ * kept[], -1 if no run was kept. */
+static int opening_run(const struct real_result *r)
 {
     int best = -1;
     int64_t best_d = 0;
 
-    for (int i = 0; i < r->noutcomes; i++) {
-        int64_t d;
+    if (r->median_kept >= 0)
+        return r->median_kept;
+    for (int i = 0; i < r->nkept; i++) {
+        int64_t d = r->walls[r->kept[i].run] - r->wall_ns.median;
 
-        if (!r->outcomes[i].trace)
-            continue;
-        d = r->walls[r->outcomes[i].first_run] - r->wall_ns.median;
         d = d < 0 ? -d : d;
         if (best < 0 || d < best_d)
             best = i, best_d = d;
@@ -89,14 +89,46 @@ static int median_run(const struct real_result *r)
 
 const struct trace *app_real_trace(const struct app *a, int *run)
 {
+    const struct real_kept *k;
+
+    if (!a->real || a->real_shown < 0 || a->real_shown >= a->real->nkept)
+        return NULL;
+    k = &a->real->kept[a->real_shown];
+    if (run)
+        *run = k->run;
+    return k->trace;
+}
+
+int app_real_why(const struct app *a, struct strbuf *out)
+{
+    const struct real_result *r = a->real;
+    const struct real_kept *k;
     const struct real_outcome *oc;
 
-    if (!a->real || a->real_shown < 0 || a->real_shown >= a->real->noutcomes)
-        return NULL;
-    oc = &a->real->outcomes[a->real_shown];
-    if (run)
-        *run = oc->first_run;
-    return oc->trace;
+    if (!app_real_trace(a, NULL))
+        return -1;
+    k = &r->kept[a->real_shown];
+    if (a->real_shown == r->median_kept) {
+        sb_puts(out, "the median wall time");
+        return 1;
+    }
+    oc = k->outcome >= 0 ? &r->outcomes[k->outcome] : NULL;
+    if (k->run == 0)
+        sb_puts(out, "the first run");
+    else if (oc && oc->first_run == k->run) {
+        sb_puts(out, "the first to end ");
+        if (a->L->nshared > 0 || oc->status != TRACE_OK)
+            real_outcome_text(out, a->L, r, oc);
+        else
+            sb_puts(out, "so");
+        if (oc->status != TRACE_OK)
+            sb_printf(out, " (%s)", trace_status_name(oc->status));
+    } else {
+        sb_puts(out, "a kept run");
+    }
+    if (r->median_kept < 0 && a->real_shown == opening_run(r))
+        sb_puts(out, ", the kept run nearest the median");
+    return 0;
 }
 
 void app_real_axis(const struct app *a, int w, int64_t *t0, int64_t *per_col,
@@ -179,7 +211,7 @@ void app_collect_job(struct app *a)
             a->real = j->real;
             j->real = NULL;
             a->view = VIEW_BOTH;
-            a->real_shown = median_run(a->real);
+            a->real_shown = opening_run(a->real);
             a->real_zoom = 1;
             a->real_t0 = 0;
             if (a->py)
@@ -296,32 +328,26 @@ int act_view(struct app *a, int key)
 static int step_run(struct app *a, int dir)
 {
     const struct real_result *r = a->real;
-    int cur, best = -1, run;
+    int to = a->real_shown + dir;
+    struct strbuf why;
 
-    if (!app_real_trace(a, &cur)) {
+    if (!app_real_trace(a, NULL)) {
         app_complain(a, "no run of these was traced");
         return 1;
     }
-    for (int i = 0; i < r->noutcomes; i++) {
-        if (!r->outcomes[i].trace || i == a->real_shown)
-            continue;
-        run = r->outcomes[i].first_run;
-        if ((dir > 0 && run > cur &&
-             (best < 0 || run < r->outcomes[best].first_run)) ||
-            (dir < 0 && run < cur &&
-             (best < 0 || run > r->outcomes[best].first_run)))
-            best = i;
-    }
-    if (best < 0) {
-        app_complain(a, "no %s run kept: one run of each outcome is kept, "
-                     "%s", dir > 0 ? "later" : "earlier",
-                     r->noutcomes == 1 ? "and all ended the same" :
-                     "the first that ended so");
+    if (to < 0 || to >= r->nkept) {
+        app_complain(a, "no %s run kept: the first run of each outcome and "
+                     "the median run are kept%s", dir > 0 ? "later" :
+                     "earlier", r->nkept == 1 ? ", and here they are one" :
+                     "");
         return 1;
     }
-    a->real_shown = best;
+    a->real_shown = to;
     a->real_t0 = 0;
-    app_say(a, "run %d of %d", r->outcomes[best].first_run + 1, r->runs);
+    sb_init(&why);
+    app_real_why(a, &why);
+    app_say(a, "run %d of %d: %s", r->kept[to].run + 1, r->runs, why.s);
+    sb_done(&why);
     return 1;
 }
 

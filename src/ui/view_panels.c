@@ -1092,8 +1092,8 @@ static int real_lines(struct app *a, struct mline *m, int max)
     if (!r) {
         if (!status[0])
             madd(m, &n, max, R_DIM, "r runs this scene for real on this "
-                 "machine, %d time%s, and draws the kept run nearest the "
-                 "median next to the simulation", a->real_runs,
+                 "machine, %d time%s, and draws the run of median wall time "
+                 "next to the simulation", a->real_runs,
                  a->real_runs == 1 ? "" : "s");
         return n;
     }

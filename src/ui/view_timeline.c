@@ -603,7 +603,7 @@ void view_compare(struct app *a, int y, int h)
 
 /* ---- a real run --------------------------------------------------------- */
 
-/* The real run shown (the one nearest the median, or the one [ ] chose),
+/* The real run shown (the median run, or the one [ ] chose),
  * on its own axis (nanoseconds, app_real_axis: from its first op, zoomed
  * and scrolled by the real view's keys). */
 void view_real_timeline(struct app *a, int y, int h)
@@ -628,8 +628,11 @@ void view_real_timeline(struct app *a, int y, int h)
     }
     view_ns_text(t1, sizeof(t1), a->real->walls[run]);
     view_ns_text(t2, sizeof(t2), a->real->wall_ns.median);
-    sb_printf(&sb, "real run %d of %d: %s, %s (median %s)", run + 1,
-              a->real->runs, a->real->detail, t1, t2);
+    sb_printf(&sb, "real run %d of %d: ", run + 1, a->real->runs);
+    if (app_real_why(a, &sb) == 1)
+        sb_printf(&sb, ", %s · %s", t1, a->real->detail);
+    else
+        sb_printf(&sb, ", %s (median %s) · %s", t1, t2, a->real->detail);
     end = view_rule(y, 0, W, sb.s, 0);
     app_real_axis(a, ax.w, &ax.t0, &ax.z.ticks, &first);
     ax.z.cols = 1;

@@ -618,6 +618,172 @@ static void test_cancel(const struct lesson *L, const char *scene)
     real_result_free(res);
 }
 
+/* ---- the median run ---------------------------------------------------------- */
+
+/* real_median_run on given wall times: the lower middle, the earliest of
+ * equal ones. */
+static void test_median_pick(void)
+{
+    static const int64_t odd[] = {50, 10, 40, 20, 30};
+    static const int64_t even[] = {9, 1, 7, 3};
+    static const int64_t ties[] = {5, 2, 5, 5, 8};
+    static const int64_t one[] = {42};
+
+    CHECK_EQ(real_median_run(odd, 5), 4);       /* 30 */
+    CHECK_EQ(real_median_run(even, 4), 3);      /* 3, of 3 and 7 */
+    CHECK_EQ(real_median_run(ties, 5), 0);      /* the first 5 */
+    CHECK_EQ(real_median_run(one, 1), 0);
+    CHECK_EQ(real_median_run(one, 0), -1);
+}
+
+static struct trace *small_trace(int nops)
+{
+    static const char *const labels[] = {"A"};
+    struct trace *tr = trace_new(1, labels, 1, "ns");
+
+    for (int i = 0; i < nops; i++)
+        trace_op(tr, i, 0, 0, 0, 0, 0);
+    return tr;
+}
+
+/* Feed the pool walls[0..n) in order (each run with a trace of ops ops)
+ * and say whether the median run's trace is held at the end; the pool
+ * never holds more than its bound on the way. */
+static int pool_keeps_median(const int64_t *walls, int n, int cap,
+                             size_t max_ops, int ops)
+{
+    struct real_median m;
+    struct real_median_pick *p;
+    int want = real_median_run(walls, n), held = 0, within = 1;
+
+    real_median_init(&m, n, cap, max_ops, (size_t)1 << 30);
+    for (int i = 0; i < n; i++) {
+        real_median_add(&m, i, walls[i], 7, small_trace(ops), 1);
+        within &= m.n <= m.cap && m.ops <= max_ops;
+    }
+    CHECK(within);
+    /* Any held run with the median's wall time is a median run. */
+    for (int i = 0; i < m.n; i++) {
+        p = &m.pool[i];
+        if (p->wall == walls[want] && p->trace && p->tag == 7 &&
+            p->trace->nops == (size_t)ops)
+            held = 1;
+    }
+    p = real_median_find(&m, want);
+    held &= !p || p->trace != NULL;
+    real_median_done(&m);
+    return held;
+}
+
+static void test_median_pool(void)
+{
+    enum { N = 200 };
+    int64_t w[N];
+    uint64_t seed = 12345;
+
+    /* Orders that defeat a small pool, with room for every run that can
+     * still be the median (half of them, plus one): always held. */
+    for (int i = 0; i < 9; i++)
+        w[i] = 100 - i;
+    CHECK(pool_keeps_median(w, 9, 5, 1000, 3));
+    for (int i = 0; i < 9; i++)
+        w[i] = 100 + i;
+    CHECK(pool_keeps_median(w, 9, 5, 1000, 3));
+    for (int i = 0; i < 10; i++)
+        w[i] = i % 2 ? 100 + i : 100 - i;   /* zigzag, even count */
+    CHECK(pool_keeps_median(w, 10, 6, 1000, 3));
+    /* Runs of equal wall time. */
+    for (int i = 0; i < 11; i++)
+        w[i] = 100 + i % 3;
+    CHECK(pool_keeps_median(w, 11, 4, 1000, 3));
+    /* Many runs, times at random and a slow first run (a cold start), in
+     * the default bound (about twice the square root of the runs): the
+     * pool stays small and the median is held. */
+    for (int i = 0; i < N; i++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        w[i] = 1000000 + (int64_t)(seed >> 44);
+    }
+    w[0] = 5000000;
+    CHECK(pool_keeps_median(w, N, 0, (size_t)1 << 20, 5));
+    /* A bound in ops: still held, never more than the bound. */
+    CHECK(pool_keeps_median(w, N, 0, 40 * 5, 5));
+    /* Not owned: the pool neither frees nor counts the trace. */
+    {
+        struct real_median m;
+        struct trace *tr = small_trace(3);
+
+        real_median_init(&m, 3, 0, 1, (size_t)1 << 30);
+        real_median_add(&m, 0, 10, 0, tr, 0);
+        real_median_add(&m, 1, 30, 0, NULL, 0);
+        real_median_add(&m, 2, 20, 0, small_trace(1), 1);
+        CHECK(real_median_find(&m, 0) == NULL ||
+              real_median_find(&m, 0)->trace == tr);
+        CHECK(real_median_find(&m, 2) && real_median_find(&m, 2)->trace);
+        CHECK_EQ((long long)m.ops, 1);
+        real_median_done(&m);
+        trace_free(tr);
+    }
+}
+
+/* A real series keeps the median run's trace and says which it is: the
+ * run whose wall time is the middle one, among kept[] in run order with
+ * the first run.  Which run that is depends on the machine. */
+static void test_real_median(const struct lesson *L)
+{
+    struct real_options opt;
+    struct real_result *res;
+    int64_t *sorted;
+    int below = 0, above = 0, in_order = 1;
+
+    options(&opt, 15, 1000);
+    res = run(L, "race", &opt);
+    if (!res)
+        return;
+    CHECK_EQ(res->runs, 15);
+    CHECK(res->median_run >= 0 && res->median_run < res->runs);
+    CHECK(res->median_kept >= 0 && res->median_kept < res->nkept);
+    if (res->median_kept < 0 || res->median_run < 0) {
+        real_result_free(res);
+        return;
+    }
+    CHECK_EQ(res->kept[res->median_kept].run, res->median_run);
+    CHECK(res->kept[res->median_kept].trace != NULL);
+    /* 7 runs took less time and 7 more (or as long). */
+    for (int i = 0; i < res->runs; i++) {
+        below += res->walls[i] < res->walls[res->median_run];
+        above += res->walls[i] > res->walls[res->median_run];
+    }
+    CHECK(below <= 7 && above <= 7);
+    sorted = xmalloc(sizeof(int64_t) * 15);
+    memcpy(sorted, res->walls, sizeof(int64_t) * 15);
+    for (int i = 1; i < 15; i++)
+        for (int k = i; k > 0 && sorted[k - 1] > sorted[k]; k--) {
+            int64_t t = sorted[k];
+
+            sorted[k] = sorted[k - 1], sorted[k - 1] = t;
+        }
+    CHECK_EQ(res->walls[res->median_run], sorted[7]);
+    CHECK_EQ(res->wall_ns.median, sorted[7]);
+    free(sorted);
+    CHECK(res->nkept >= 1 && res->kept[0].run == 0 &&
+          res->kept[0].trace == res->trace);
+    for (int i = 0; i < res->nkept; i++) {
+        in_order &= i == 0 || res->kept[i - 1].run < res->kept[i].run;
+        in_order &= res->kept[i].outcome >= 0 &&
+                    res->kept[i].outcome < res->noutcomes;
+    }
+    CHECK(in_order);
+    /* Untraced: the median run is known, its trace is not. */
+    real_result_free(res);
+    options(&opt, 5, 1000);
+    opt.traced = 0;
+    res = run(L, "race", &opt);
+    if (!res)
+        return;
+    CHECK(res->median_run >= 0 && res->median_kept == -1 && res->nkept == 0);
+    real_result_free(res);
+}
+
 static void test_defaults(const struct lesson *L)
 {
     int s = lesson_find_scene(L, "seq");
@@ -661,6 +827,9 @@ int main(void)
     test_cancel(L, "nap");
     test_cancel(L, "spin");
     test_defaults(L);
+    test_median_pick();
+    test_median_pool();
+    test_real_median(L);
     lesson_free(L);
     return TEST_DONE();
 }
