@@ -290,7 +290,7 @@ size_t trace_op_seek(const struct trace *tr, int64_t t)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (tr->ops[mid].t < t)
+        if (trace_op_t(tr, mid) < t)
             lo = mid + 1;
         else
             hi = mid;

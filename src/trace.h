@@ -183,6 +183,43 @@ static inline void trace_op(struct trace *tr, int64_t t, int task, int cpu,
     op->status = (uint8_t)status;
 }
 
+/* Op i (< nops): readers go through these, never through tr->ops, so
+ * that how ops are stored can change without them. */
+static inline struct trace_op trace_op_get(const struct trace *tr, size_t i)
+{
+    return tr->ops[i];
+}
+
+static inline int64_t trace_op_t(const struct trace *tr, size_t i)
+{
+    return tr->ops[i].t;
+}
+
+static inline int64_t trace_op_value(const struct trace *tr, size_t i)
+{
+    return tr->ops[i].value;
+}
+
+static inline uint32_t trace_op_pc(const struct trace *tr, size_t i)
+{
+    return tr->ops[i].pc;
+}
+
+static inline int trace_op_status(const struct trace *tr, size_t i)
+{
+    return tr->ops[i].status;
+}
+
+static inline int trace_op_cpu(const struct trace *tr, size_t i)
+{
+    return tr->ops[i].cpu;
+}
+
+static inline int trace_op_task(const struct trace *tr, size_t i)
+{
+    return tr->ops[i].task;
+}
+
 struct trace_event *trace_event(struct trace *tr, int64_t t, int kind,
                                 int task);
 /* Store text (a print) and return its offset for arg; -1 (shown as "more
