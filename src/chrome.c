@@ -186,25 +186,25 @@ static void spans(struct cw *w)
 static void op_slice(struct cw *w, size_t i, int64_t next)
 {
     const struct trace *tr = w->tr;
-    const struct trace_op *op = &tr->ops[i];
+    const struct trace_op op = trace_op_get(tr, i);
     const struct program *P = w->L->prog;
-    size_t s = trace_lane_seek(tr, op->task, op->t);
-    int64_t e = span_end(w, op->task, s);
+    size_t s = trace_lane_seek(tr, op.task, op.t);
+    int64_t e = span_end(w, op.task, s);
 
     if (next >= 0 && next < e)
         e = next;
-    if (e < op->t)
-        e = op->t;
+    if (e < op.t)
+        e = op.t;
     sb_clear(&w->tmp);
-    program_format_instr(P, op->pc, &w->tmp);
+    program_format_instr(P, op.pc, &w->tmp);
     begin(w, w->tmp.s, "X");
     sb_puts(&w->buf, ",\"cat\":\"op\"");
-    ts(w, "ts", op->t);
-    ts(w, "dur", e - op->t);
+    ts(w, "ts", op.t);
+    ts(w, "dur", e - op.t);
     sb_printf(&w->buf, ",\"pid\":%d,\"tid\":%d,\"args\":{\"line\":%d",
-              task_pid(w, op->task), op->task + 1, P->pos[op->pc].line);
+              task_pid(w, op.task), op.task + 1, P->pos[op.pc].line);
     sb_clear(&w->tmp);
-    report_op_effect(&w->tmp, P, op);
+    report_op_effect(&w->tmp, P, &op);
     if (w->tmp.len) {
         sb_puts(&w->buf, ",\"effect\":");
         json_quote(&w->buf, w->tmp.s);
@@ -223,10 +223,10 @@ static void ops(struct cw *w)
     for (int t = 0; t < tr->ntasks; t++)
         pending[t] = -1;
     for (size_t i = 0; i < tr->nops; i++) {
-        int t = tr->ops[i].task;
+        int t = trace_op_task(tr, i);
 
         if (pending[t] >= 0)
-            op_slice(w, (size_t)pending[t], tr->ops[i].t);
+            op_slice(w, (size_t)pending[t], trace_op_t(tr, i));
         pending[t] = (int64_t)i;
     }
     for (int t = 0; t < tr->ntasks; t++)
@@ -301,11 +301,11 @@ static void counters(struct cw *w)
             counter(w, task_pid(w, t), g, 0, P->global_init[g]);
     }
     for (size_t i = 0; i < tr->nops; i++) {
-        const struct trace_op *op = &tr->ops[i];
+        const struct instr *in = &P->code[trace_op_pc(tr, i)];
 
-        if (P->code[op->pc].op == OP_STORE_GLOBAL && op->status != VM_ERROR)
-            counter(w, task_pid(w, op->task), P->code[op->pc].a, op->t,
-                    op->value);
+        if (in->op == OP_STORE_GLOBAL && trace_op_status(tr, i) != VM_ERROR)
+            counter(w, task_pid(w, trace_op_task(tr, i)), in->a,
+                    trace_op_t(tr, i), trace_op_value(tr, i));
     }
 }
 

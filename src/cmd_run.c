@@ -154,9 +154,9 @@ static void task_place(const struct lesson *L, int scene, const struct trace *tr
     const struct program *P = L->prog;
 
     for (size_t i = ev->op_index; i-- > 0;)
-        if (tr->ops[i].task == ev->task) {
-            *line = P->pos[tr->ops[i].pc].line;
-            *col = P->pos[tr->ops[i].pc].col;
+        if (trace_op_task(tr, i) == ev->task) {
+            *line = P->pos[trace_op_pc(tr, i)].line;
+            *col = P->pos[trace_op_pc(tr, i)].col;
             return;
         }
     *line = L->scenes[scene].tasks[ev->task].line;

@@ -1424,9 +1424,9 @@ static void event_place(const struct program *P, const struct trace *tr,
 {
     *line = *col = 0;
     for (size_t i = ev->op_index; i-- > 0;)
-        if (tr->ops[i].task == ev->task) {
-            *line = P->pos[tr->ops[i].pc].line;
-            *col = P->pos[tr->ops[i].pc].col;
+        if (trace_op_task(tr, i) == ev->task) {
+            *line = P->pos[trace_op_pc(tr, i)].line;
+            *col = P->pos[trace_op_pc(tr, i)].col;
             return;
         }
 }

@@ -409,7 +409,7 @@ int report_explain(struct strbuf *out, const struct report *r,
 static int event_due(const struct trace *tr, size_t e, size_t i)
 {
     return e < tr->nevents && tr->events[e].op_index <= i &&
-           (i >= tr->nops || tr->events[e].t <= tr->ops[i].t);
+           (i >= tr->nops || tr->events[e].t <= trace_op_t(tr, i));
 }
 
 /* ---- summary ------------------------------------------------------------------- */
@@ -518,8 +518,11 @@ void report_text(struct strbuf *out, const struct report *r)
     for (size_t i = 0; i <= tr->nops; i++) {
         while (event_due(tr, e, i))
             event_line(out, r, &tr->events[e++]);
-        if (i < tr->nops)
-            op_line(out, r, &tr->ops[i]);
+        if (i < tr->nops) {
+            struct trace_op op = trace_op_get(tr, i);
+
+            op_line(out, r, &op);
+        }
     }
     sb_putc(out, '\n');
     report_summary(out, r);
@@ -674,14 +677,14 @@ static void json_event(struct json *j, const struct report *r,
     json_end(j);
 }
 
-/* Where a task's error happened: the op recorded just before the event. */
-static const struct trace_op *op_before(const struct trace *tr,
-                                        const struct trace_event *ev)
+/* Where a task's error happened: the op recorded just before the event
+ * (its index, or -1). */
+static int64_t op_before(const struct trace *tr, const struct trace_event *ev)
 {
     for (size_t i = ev->op_index; i-- > 0;)
-        if (tr->ops[i].task == ev->task)
-            return &tr->ops[i];
-    return NULL;
+        if (trace_op_task(tr, i) == ev->task)
+            return (int64_t)i;
+    return -1;
 }
 
 void report_json(struct strbuf *out, const struct report *r)
@@ -753,16 +756,18 @@ void report_json(struct strbuf *out, const struct report *r)
     json_array(&j, "errors");
     for (size_t i = 0; i < tr->nevents; i++) {
         const struct trace_event *ev = &tr->events[i];
-        const struct trace_op *op;
+        int64_t k;
 
         if (ev->kind != EV_ERROR && ev->kind != EV_LIMIT)
             continue;
-        op = op_before(tr, ev);
+        k = op_before(tr, ev);
         json_object(&j, NULL);
         json_str(&j, "task", label(r, ev->task));
-        if (op) {
-            json_int(&j, "line", P->pos[op->pc].line);
-            json_int(&j, "col", P->pos[op->pc].col);
+        if (k >= 0) {
+            uint32_t pc = trace_op_pc(tr, (size_t)k);
+
+            json_int(&j, "line", P->pos[pc].line);
+            json_int(&j, "col", P->pos[pc].col);
         }
         json_str(&j, "message", trace_text_at(tr, ev->arg));
         json_end(&j);
@@ -778,8 +783,11 @@ void report_json(struct strbuf *out, const struct report *r)
     for (size_t i = 0; i <= tr->nops; i++) {
         while (event_due(tr, e, i))
             json_event(&j, r, &tr->events[e++], &tmp);
-        if (i < tr->nops)
-            json_op(&j, r, &tr->ops[i], &tmp);
+        if (i < tr->nops) {
+            struct trace_op op = trace_op_get(tr, i);
+
+            json_op(&j, r, &op, &tmp);
+        }
     }
     json_end(&j);
     json_end(&j);

@@ -4,7 +4,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lesson.h"
 #include "membudget.h"
+#include "program.h"
+#include "vm.h"
+
+/* What an op record holds (trace.h, "Ops") must fit its fields; anything
+ * else escapes, but these should not. */
+_Static_assert(PROGRAM_MAX_CODE <= 1 << TRACE_PC_BITS, "pc bits");
+_Static_assert(VM_ERROR < 1 << TRACE_STATUS_BITS, "status bits");
+_Static_assert(LESSON_MAX_CPUS < (1 << TRACE_CPU_BITS) - 1, "cpu bits");
+_Static_assert(LESSON_MAX_TASKS <= 1 << TRACE_TASK_BITS, "task bits");
+_Static_assert(TRACE_TASK_BITS + TRACE_DT_BITS == 16, "record layout");
+_Static_assert(sizeof(struct trace_rec) == 10, "record size");
+/* Codes for values near INT64_MIN: VM_UNSET and every reference kind. */
+_Static_assert(VM_UNSET == INT64_MIN && VM_REF_BASE == INT64_MIN + 1 &&
+               REF_COUNT <= 16, "value codes");
 
 /* Text offsets are int32_t; prints stop here, messages have the rest. */
 #define TEXT_CAP ((size_t)INT32_MAX / 2)
@@ -44,6 +59,8 @@ struct trace *trace_new(int ntasks, const char *const *labels, int ncpus,
     struct trace *tr = xcalloc(1, sizeof(*tr));
 
     tr->unit = unit;
+    /* Blocks of ops sharing a base time (trace.h, "Ops"). */
+    tr->op_block_bits = strcmp(unit, "tick") == 0 ? TRACE_TICK_BLOCK_BITS : 0;
     tr->ntasks = ntasks;
     tr->ncpus = ncpus;
     tr->labels = xcalloc((size_t)(ntasks ? ntasks : 1), sizeof(*tr->labels));
@@ -65,7 +82,9 @@ void trace_free(struct trace *tr)
         free(tr->lanes[i].spans);
     free(tr->lanes);
     free(tr->labels);
-    free(tr->ops);
+    free(tr->op_recs);
+    free(tr->op_base);
+    free(tr->op_esc);
     free(tr->events);
     free(tr->final);
     sb_done(&tr->text);
@@ -101,7 +120,86 @@ struct trace_event *trace_event(struct trace *tr, int64_t t, int kind,
 
 void trace_grow_ops(struct trace *tr)
 {
-    GROW(tr, tr->ops, tr->cap_ops, tr->nops + 1);
+    GROW(tr, tr->op_recs, tr->cap_ops, tr->nops + 1);
+    /* A base for every block the records have room for. */
+    GROW(tr, tr->op_base, tr->cap_base,
+         (tr->cap_ops + ((size_t)1 << tr->op_block_bits) - 1) >>
+         tr->op_block_bits);
+}
+
+/* The code of a value just above INT64_MIN (trace.h, "Ops"), or 0 if it
+ * has none. */
+static int64_t near_min_code(int64_t value)
+{
+    uint64_t off = (uint64_t)value - (uint64_t)INT64_MIN, kind, index;
+
+    if (off == 0)
+        return INT32_MIN;
+    kind = (off - 1) >> 32;
+    index = (off - 1) & 0xffffffffu;
+    if (kind >= 16 || index >= (uint64_t)1 << TRACE_REF_INDEX_BITS)
+        return 0;
+    return (int64_t)INT32_MIN + 1 +
+           (int64_t)(kind << TRACE_REF_INDEX_BITS | index);
+}
+
+void trace_op_slow(struct trace *tr, int64_t t, int task, int cpu,
+                   uint32_t pc, int status, int64_t value)
+{
+    size_t n = tr->nops;
+    uint64_t dt = (uint64_t)t - (uint64_t)tr->op_base[n >> tr->op_block_bits];
+    int64_t code = near_min_code(value);
+    struct trace_esc *e;
+    uint64_t lo = (uint64_t)1 << 63;
+
+    if (code && (dt >> TRACE_DT_BITS | pc >> TRACE_PC_BITS |
+                 (unsigned)status >> TRACE_STATUS_BITS |
+                 (unsigned)(cpu + 1) >> TRACE_CPU_BITS |
+                 (unsigned)task >> TRACE_TASK_BITS) == 0) {
+        trace_rec_put(tr, n, dt, task, cpu, pc, status, code);
+        tr->nops = n + 1;
+        return;
+    }
+    /* An escape: the record says so, op_esc has the op. */
+    if (tr->nesc == tr->cap_esc)
+        GROW(tr, tr->op_esc, tr->cap_esc, tr->nesc + 1);
+    e = &tr->op_esc[tr->nesc++];
+    memset(e, 0, sizeof(*e));
+    e->i = n;
+    e->op.t = t;
+    e->op.value = value;
+    e->op.pc = pc;
+    e->op.task = (uint16_t)task;
+    e->op.cpu = (int8_t)cpu;
+    e->op.status = (uint8_t)status;
+    memset(&tr->op_recs[n], 0, sizeof(struct trace_rec));
+    memcpy(tr->op_recs[n].b, &lo, sizeof(lo));
+    tr->nops = n + 1;
+}
+
+/* The first escape at index >= i (nesc if none). */
+static size_t esc_seek(const struct trace *tr, size_t i)
+{
+    size_t lo = 0, hi = tr->nesc;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (tr->op_esc[mid].i < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const struct trace_op *trace_op_escaped(const struct trace *tr, size_t i)
+{
+    size_t k = esc_seek(tr, i);
+
+    if (k == tr->nesc || tr->op_esc[k].i != i)
+        die("trace: op %zu is marked escaped but is not", i);
+    return &tr->op_esc[k].op;
 }
 
 /* Make room for n more bytes of text: 0, or -1 if the budget refuses
@@ -229,6 +327,7 @@ void trace_cut(struct trace *tr, int64_t t)
         ln->end = -1;
     }
     tr->nops = trace_op_seek(tr, t);
+    tr->nesc = esc_seek(tr, tr->nops);
     tr->nevents = trace_event_seek(tr, t);
     /* Texts are appended in event order: keep those still referenced. */
     for (size_t i = 0; i < tr->nevents; i++) {
@@ -290,7 +389,7 @@ size_t trace_op_seek(const struct trace *tr, int64_t t)
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
 
-        if (tr->ops[mid].t < t)
+        if (trace_op_t(tr, mid) < t)
             lo = mid + 1;
         else
             hi = mid;
@@ -327,7 +426,10 @@ const char *trace_status_name(enum trace_status s)
 
 size_t trace_bytes(const struct trace *tr)
 {
-    size_t n = sizeof(*tr) + tr->nops * sizeof(struct trace_op) +
+    size_t n = sizeof(*tr) + tr->nops * sizeof(struct trace_rec) +
+               ((tr->nops + ((size_t)1 << tr->op_block_bits) - 1) >>
+                tr->op_block_bits) * sizeof(int64_t) +
+               tr->nesc * sizeof(struct trace_esc) +
                tr->nevents * sizeof(struct trace_event) + tr->text.len;
 
     for (int i = 0; i < tr->ntasks; i++)

@@ -2,10 +2,11 @@
  *
  * The trace is the one product of every run, simulated or real.  Each task
  * has a lane of state spans (running on cpu k, ready, waiting for the GIL,
- * blocked, waiting for a lock, done); every executed op is a 24-byte record
- * with the value it read, wrote or computed; instants (switches with their
- * reason, lock hand-offs, prints, errors) are events.  Time is an integer
- * in the trace's unit: ticks for simulated runs, nanoseconds for real ones.
+ * blocked, waiting for a lock, done); every executed op is a compact
+ * record with the value it read, wrote or computed ("Ops" below);
+ * instants (switches with their reason, lock hand-offs, prints, errors)
+ * are events.  Time is an integer in the trace's unit: ticks for
+ * simulated runs, nanoseconds for real ones.
  * Records are appended in time order, so lookups by time are binary
  * searches and drawing a window costs what the window shows.
  *
@@ -19,6 +20,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -101,6 +103,7 @@ struct trace_event {
     int16_t arg2;
 };
 
+/* One op as readers see it (trace_op_get and the accessors below). */
 struct trace_op {
     int64_t t;
     int64_t value;      /* read, written or computed (vm_effect.value) */
@@ -108,6 +111,62 @@ struct trace_op {
     uint16_t task;
     int8_t cpu;
     uint8_t status;     /* enum vm_status */
+};
+
+/* Ops: how they are stored.  A run records tens of millions of ops, and
+ * filling fresh memory (page faults) is what a simulated op cost most, so
+ * an op is kept in 10 bytes instead of a struct trace_op's 24:
+ *
+ *   bits  0-31  value, coded as an int32 (below)
+ *   bits 32-51  pc        (PROGRAM_MAX_CODE is 2^20)
+ *   bits 52-55  status    (enum vm_status)
+ *   bits 56-62  cpu + 1   (-1 for none; LESSON_MAX_CPUS is 64)
+ *   bit  63     escaped: the op is kept whole in op_esc instead
+ *   bits 64-68  task      (LESSON_MAX_TASKS is 32)
+ *   bits 69-79  t - op_base[i >> op_block_bits]
+ *
+ * A value in int32 range is itself, but the lowest 2^24 codes stand for
+ * the values just above INT64_MIN, which are as common as small numbers:
+ * VM_UNSET and the VM's references to None, functions, iterators ...
+ * (vm.h: INT64_MIN + 1 + (kind << 32) + index), here for a kind below 16
+ * and an index below 2^19.  The numbers near INT32_MIN that these codes
+ * displace escape.
+ *
+ * A block of ops shares a base time, the time of its first op (ops are
+ * appended in time order), kept in op_base; the record holds the offset
+ * from it.  In ticks, a block is 16 ops (half a byte of base an op): a
+ * simulated op comes a tick or so after the one before.  In nanoseconds
+ * (real runs), ops are often microseconds or milliseconds apart, and a
+ * block is one op.  So an op takes 10.5 bytes in ticks, 18 in ns.
+ *
+ * An op whose offset or value does not fit (a large number, a long
+ * wait), or any field out of range, is an escape: its record says so and
+ * op_esc, sorted by index, holds it whole.  Escapes are rare (none in a
+ * loop of small numbers), so a lookup may binary-search them.
+ *
+ * Readers go through trace_op_get, trace_op_t, trace_op_value, ... and
+ * never touch the records; trace_op appends.  The records, bases and
+ * escapes grow geometrically and are counted against the memory budget. */
+enum {
+    TRACE_TICK_BLOCK_BITS = 4,  /* 16 ops a block in ticks, 1 in ns */
+    TRACE_DT_BITS = 11,
+    TRACE_PC_BITS = 20,
+    TRACE_STATUS_BITS = 4,
+    TRACE_CPU_BITS = 7,
+    TRACE_TASK_BITS = 5,
+    TRACE_REF_INDEX_BITS = 19,
+};
+
+/* Codes INT32_MIN .. TRACE_CODE_MIN - 1 stand for values near INT64_MIN. */
+#define TRACE_CODE_MIN ((int64_t)INT32_MIN + ((int64_t)1 << 24))
+
+struct trace_rec {
+    unsigned char b[10];    /* a uint64_t and a uint16_t, unaligned */
+};
+
+struct trace_esc {
+    size_t i;               /* the op's index */
+    struct trace_op op;
 };
 
 /* A span lasts from its start to the next span's start; the last one to
@@ -140,8 +199,11 @@ struct trace {
     int ntasks, ncpus;
     char (*labels)[12];
     struct trace_lane *lanes;
-    struct trace_op *ops;
-    size_t nops, cap_ops;
+    struct trace_rec *op_recs;  /* nops of cap_ops: see "Ops" above */
+    int64_t *op_base;           /* a base time per block of ops */
+    int op_block_bits;          /* a block is 1 << op_block_bits ops */
+    struct trace_esc *op_esc;   /* escaped ops, by index */
+    size_t nops, cap_ops, cap_base, nesc, cap_esc;
     struct trace_event *events;
     size_t nevents, cap_events;
     struct strbuf text; /* prints, error and limit messages */
@@ -167,20 +229,149 @@ static inline int trace_full(const struct trace *tr)
     return tr->full;
 }
 
+/* Append an op whose value is not a plain int32, or that fits no record
+ * (trace_op calls it). */
+void trace_op_slow(struct trace *tr, int64_t t, int task, int cpu,
+                   uint32_t pc, int status, int64_t value);
+
+/* Store op n (< cap_ops): its fields fit, code is its value's code. */
+static inline void trace_rec_put(struct trace *tr, size_t n, uint64_t dt,
+                                 int task, int cpu, uint32_t pc, int status,
+                                 int64_t code)
+{
+    uint64_t lo = ((uint64_t)code & 0xffffffffu) | (uint64_t)pc << 32 |
+                  (uint64_t)status << 52 | (uint64_t)(cpu + 1) << 56;
+    uint16_t hi = (uint16_t)((unsigned)task | (unsigned)dt << TRACE_TASK_BITS);
+
+    memcpy(tr->op_recs[n].b, &lo, sizeof(lo));
+    memcpy(tr->op_recs[n].b + 8, &hi, sizeof(hi));
+}
+
+/* Append an op.  Its time is no earlier than the last op's. */
 static inline void trace_op(struct trace *tr, int64_t t, int task, int cpu,
                             uint32_t pc, int status, int64_t value)
 {
-    struct trace_op *op;
+    size_t n = tr->nops;
+    uint64_t dt;
 
-    if (tr->nops == tr->cap_ops)
+    if (n == tr->cap_ops)
         trace_grow_ops(tr);
-    op = &tr->ops[tr->nops++];
-    op->t = t;
-    op->value = value;
-    op->pc = pc;
-    op->task = (uint16_t)task;
-    op->cpu = (int8_t)cpu;
-    op->status = (uint8_t)status;
+    if ((n & (((size_t)1 << tr->op_block_bits) - 1)) == 0)
+        tr->op_base[n >> tr->op_block_bits] = t;
+    dt = (uint64_t)t - (uint64_t)tr->op_base[n >> tr->op_block_bits];
+    if ((dt >> TRACE_DT_BITS | pc >> TRACE_PC_BITS |
+         (unsigned)status >> TRACE_STATUS_BITS |
+         (unsigned)(cpu + 1) >> TRACE_CPU_BITS |
+         (unsigned)task >> TRACE_TASK_BITS) != 0 ||
+        (uint64_t)value - (uint64_t)TRACE_CODE_MIN >
+        (uint64_t)INT32_MAX - (uint64_t)TRACE_CODE_MIN) {
+        trace_op_slow(tr, t, task, cpu, pc, status, value);
+        return;
+    }
+    trace_rec_put(tr, n, dt, task, cpu, pc, status, value);
+    tr->nops = n + 1;
+}
+
+/* Op i (< nops), decoded.  The accessors after it read one field. */
+const struct trace_op *trace_op_escaped(const struct trace *tr, size_t i);
+
+static inline uint64_t trace_rec_lo(const struct trace *tr, size_t i)
+{
+    uint64_t lo;
+
+    memcpy(&lo, tr->op_recs[i].b, sizeof(lo));
+    return lo;
+}
+
+static inline unsigned trace_rec_hi(const struct trace *tr, size_t i)
+{
+    uint16_t hi;
+
+    memcpy(&hi, tr->op_recs[i].b + 8, sizeof(hi));
+    return hi;
+}
+
+#define TRACE_ESCAPED(lo) ((lo) >> 63)
+
+static inline int64_t trace_op_t(const struct trace *tr, size_t i)
+{
+    uint64_t lo = trace_rec_lo(tr, i);
+
+    if (TRACE_ESCAPED(lo))
+        return trace_op_escaped(tr, i)->t;
+    return tr->op_base[i >> tr->op_block_bits] +
+           (int64_t)(trace_rec_hi(tr, i) >> TRACE_TASK_BITS);
+}
+
+static inline int64_t trace_op_value(const struct trace *tr, size_t i)
+{
+    uint64_t lo = trace_rec_lo(tr, i);
+    int64_t code;
+
+    if (TRACE_ESCAPED(lo))
+        return trace_op_escaped(tr, i)->value;
+    /* Sign-extend the low 32 bits. */
+    code = (int64_t)((lo & 0xffffffffu) ^ 0x80000000u) - 0x80000000;
+    if (code >= TRACE_CODE_MIN)
+        return code;
+    code -= INT32_MIN;
+    if (code == 0)
+        return INT64_MIN;
+    code--;
+    return INT64_MIN + 1 + ((code >> TRACE_REF_INDEX_BITS) << 32) +
+           (code & ((1 << TRACE_REF_INDEX_BITS) - 1));
+}
+
+static inline uint32_t trace_op_pc(const struct trace *tr, size_t i)
+{
+    uint64_t lo = trace_rec_lo(tr, i);
+
+    if (TRACE_ESCAPED(lo))
+        return trace_op_escaped(tr, i)->pc;
+    return (uint32_t)(lo >> 32) & ((1u << TRACE_PC_BITS) - 1);
+}
+
+static inline int trace_op_status(const struct trace *tr, size_t i)
+{
+    uint64_t lo = trace_rec_lo(tr, i);
+
+    if (TRACE_ESCAPED(lo))
+        return trace_op_escaped(tr, i)->status;
+    return (int)(lo >> 52) & ((1 << TRACE_STATUS_BITS) - 1);
+}
+
+static inline int trace_op_cpu(const struct trace *tr, size_t i)
+{
+    uint64_t lo = trace_rec_lo(tr, i);
+
+    if (TRACE_ESCAPED(lo))
+        return trace_op_escaped(tr, i)->cpu;
+    return ((int)(lo >> 56) & ((1 << TRACE_CPU_BITS) - 1)) - 1;
+}
+
+static inline int trace_op_task(const struct trace *tr, size_t i)
+{
+    uint64_t lo = trace_rec_lo(tr, i);
+
+    if (TRACE_ESCAPED(lo))
+        return trace_op_escaped(tr, i)->task;
+    return (int)(trace_rec_hi(tr, i) & ((1u << TRACE_TASK_BITS) - 1));
+}
+
+static inline struct trace_op trace_op_get(const struct trace *tr, size_t i)
+{
+    struct trace_op op;
+    uint64_t lo = trace_rec_lo(tr, i);
+
+    if (TRACE_ESCAPED(lo))
+        return *trace_op_escaped(tr, i);
+    op.t = trace_op_t(tr, i);
+    op.value = trace_op_value(tr, i);
+    op.pc = trace_op_pc(tr, i);
+    op.task = (uint16_t)trace_op_task(tr, i);
+    op.cpu = (int8_t)trace_op_cpu(tr, i);
+    op.status = (uint8_t)trace_op_status(tr, i);
+    return op;
 }
 
 struct trace_event *trace_event(struct trace *tr, int64_t t, int kind,

@@ -192,9 +192,9 @@ static void place(const struct lesson *L, int scene, const struct trace *tr,
                   const struct trace_event *ev, int *line, int *col)
 {
     for (size_t i = ev->op_index; i-- > 0;)
-        if (tr->ops[i].task == ev->task) {
-            *line = L->prog->pos[tr->ops[i].pc].line;
-            *col = L->prog->pos[tr->ops[i].pc].col;
+        if (trace_op_task(tr, i) == ev->task) {
+            *line = L->prog->pos[trace_op_pc(tr, i)].line;
+            *col = L->prog->pos[trace_op_pc(tr, i)].col;
             return;
         }
     *line = L->scenes[scene].tasks[ev->task].line;

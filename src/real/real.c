@@ -568,10 +568,10 @@ static int64_t order_diff(const struct trace *sim, const struct trace *real)
     size_t n = sim->nops < real->nops ? sim->nops : real->nops;
 
     for (size_t i = 0; i < n; i++) {
-        const struct trace_op *a = &sim->ops[i], *b = &real->ops[i];
+        struct trace_op a = trace_op_get(sim, i), b = trace_op_get(real, i);
 
-        if (a->task != b->task || a->pc != b->pc || a->status != b->status ||
-            a->value != b->value)   /* (asyncio records no lock tickets) */
+        if (a.task != b.task || a.pc != b.pc || a.status != b.status ||
+            a.value != b.value)   /* (asyncio records no lock tickets) */
             return (int64_t)i;
     }
     return sim->nops == real->nops ? -1 : (int64_t)n;

@@ -64,7 +64,7 @@ struct rp {
     const struct program *P;
     const struct trace *tr;
     int ntasks, nglobals, nlocks;
-    uint32_t *idx[LESSON_MAX_TASKS];    /* each task's ops (into tr->ops) */
+    uint32_t *idx[LESSON_MAX_TASKS];    /* each task's ops (op indices) */
     uint32_t len[LESSON_MAX_TASKS];
     /* Search state. */
     uint32_t pos[LESSON_MAX_TASKS];     /* next op of each task */
@@ -104,7 +104,7 @@ static int op_kind(const struct rp *R, uint32_t i)
 {
     int index;
 
-    return pc_kind(R->P, R->tr->ops[i].pc, &index);
+    return pc_kind(R->P, trace_op_pc(R->tr, i), &index);
 }
 
 static int is_shared(int kind)
@@ -206,7 +206,7 @@ static int replayable(const struct program *P, const struct trace *tr,
                       struct strbuf *why)
 {
     for (size_t i = 0; i < tr->nops; i++) {
-        int method, obj = program_sync_op(P, tr->ops[i].pc, &method);
+        int method, obj = program_sync_op(P, trace_op_pc(tr, i), &method);
 
         if (obj < 0)
             continue;
@@ -234,9 +234,9 @@ static int replayable(const struct program *P, const struct trace *tr,
 static int try_move(struct rp *R, int t, struct undo *u)
 {
     uint32_t i = R->idx[t][R->pos[t]];
-    const struct trace_op *op = &R->tr->ops[i];
+    const struct trace_op op = trace_op_get(R->tr, i);
     struct rlk *l;
-    int a, kind = pc_kind(R->P, op->pc, &a);
+    int a, kind = pc_kind(R->P, op.pc, &a);
     enum sync_result res;
     /* (only locks and semaphores are replayed: see replayable()) */
     struct sync_call call = {SYNC_ACQUIRE, 1, 1, -1};
@@ -248,16 +248,16 @@ static int try_move(struct rp *R, int t, struct undo *u)
     u->woke.n = u->woke.nmoved = 0;
     switch (kind) {
     case RK_LOAD:
-        if (R->mem[a] != op->value)
+        if (R->mem[a] != op.value)
             return 0;
         break;
     case RK_STORE:
         u->old = R->mem[a];
-        R->mem[a] = op->value;
+        R->mem[a] = op.value;
         break;
     case RK_ACQUIRE:
         l = &R->locks[a];
-        if ((uint64_t)op->value != l->next_ticket)
+        if ((uint64_t)op.value != l->next_ticket)
             return 0;
         u->lock = a;
         u->saved = *l;
@@ -271,9 +271,9 @@ static int try_move(struct rp *R, int t, struct undo *u)
         u->lock = a;
         u->saved = *l;
         call.method = SYNC_RELEASE;
-        call.value = op->value;
+        call.value = op.value;
         res = sync_request(&l->o, 0, t, &call, &u->woke, &rep);
-        if ((op->status == VM_ERROR) != (res == SYNC_ERROR)) {
+        if ((op.status == VM_ERROR) != (res == SYNC_ERROR)) {
             *l = u->saved;
             return 0;
         }
@@ -291,7 +291,7 @@ static int try_move(struct rp *R, int t, struct undo *u)
 static void undo_move(struct rp *R, const struct undo *u)
 {
     uint32_t i = R->idx[u->task][u->pos];
-    int a, kind = pc_kind(R->P, R->tr->ops[i].pc, &a);
+    int a, kind = pc_kind(R->P, trace_op_pc(R->tr, i), &a);
 
     R->pos[u->task] = u->pos;
     if (kind == RK_STORE)
@@ -316,11 +316,11 @@ static int candidates(const struct rp *R, int8_t *cand)
             continue;
         k = n++;
         while (k > 0) {
-            const struct trace_op *a = &R->tr->ops[R->idx[cand[k - 1]]
-                                                   [R->pos[cand[k - 1]]]];
-            const struct trace_op *b = &R->tr->ops[R->idx[t][R->pos[t]]];
+            int64_t a = trace_op_t(R->tr, R->idx[cand[k - 1]]
+                                                [R->pos[cand[k - 1]]]);
+            int64_t b = trace_op_t(R->tr, R->idx[t][R->pos[t]]);
 
-            if (a->t <= b->t)
+            if (a <= b)
                 break;
             cand[k] = cand[k - 1];
             k--;
@@ -442,17 +442,17 @@ static int drive(struct rp *R, struct sim *s, struct schedule *sch,
         }
         n = sim_choices(s, ch);
         for (int t = 0; t < R->ntasks; t++) {
-            const struct trace_op *op;
+            int64_t op_t;
 
             if (p[t] >= R->len[t] || !in_choices(ch, n, t))
                 continue;
-            op = &R->tr->ops[R->idx[t][p[t]]];
+            op_t = trace_op_t(R->tr, R->idx[t][p[t]]);
             if (is_shared(op_kind(R, R->idx[t][p[t]])) &&
                 (k >= R->norder || R->order_task[k] != t))
                 continue;
-            if (best < 0 || op->t < best_t) {
+            if (best < 0 || op_t < best_t) {
                 best = t;
-                best_t = op->t;
+                best_t = op_t;
             }
         }
         if (best < 0) {
@@ -479,17 +479,18 @@ static int drive(struct rp *R, struct sim *s, struct schedule *sch,
             sim_step(s);
             schedule_add(sch, best, 1);
             if (st->nops > before) {
-                const struct trace_op *got = &st->ops[st->nops - 1];
-                const struct trace_op *want = &R->tr->ops[R->idx[best][p[best]]];
+                struct trace_op got = trace_op_get(st, st->nops - 1);
+                struct trace_op want = trace_op_get(R->tr,
+                                                    R->idx[best][p[best]]);
                 int op = op_kind(R, R->idx[best][p[best]]);
 
-                if (got->task != best || got->pc != want->pc ||
-                    (op != RK_ACQUIRE && got->value != want->value)) {
+                if (got.task != best || got.pc != want.pc ||
+                    (op != RK_ACQUIRE && got.value != want.value)) {
                     sb_printf(why, "the simulator went another way at tick "
                               "%lld: %s's op at line %d gave %lld, not %lld",
-                              (long long)got->t, R->tr->labels[best],
-                              R->P->pos[want->pc].line, (long long)got->value,
-                              (long long)want->value);
+                              (long long)got.t, R->tr->labels[best],
+                              R->P->pos[want.pc].line, (long long)got.value,
+                              (long long)want.value);
                     return 0;
                 }
                 if (is_shared(op))
@@ -507,11 +508,11 @@ static int check_complete(const struct rp *R, struct strbuf *why)
     for (int t = 0; t < R->ntasks; t++) {
         const struct trace_lane *ln = &R->tr->lanes[t];
         int state = ln->n ? ln->spans[ln->n - 1].state : TS_NEW;
-        const struct trace_op *last = R->len[t] ?
-                                      &R->tr->ops[R->idx[t][R->len[t] - 1]] : NULL;
+        int last = R->len[t] ?
+                   trace_op_status(R->tr, R->idx[t][R->len[t] - 1]) : -1;
 
-        if ((state == TS_DONE && (!last || last->status != VM_EXIT)) ||
-            (state == TS_FAILED && (!last || last->status != VM_ERROR))) {
+        if ((state == TS_DONE && last != VM_EXIT) ||
+            (state == TS_FAILED && last != VM_ERROR)) {
             sb_printf(why, "the trace of %s is incomplete (it reached its "
                       "record cap): its interleaving cannot be reconstructed",
                       R->tr->labels[t]);
@@ -602,7 +603,7 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
     for (int t = 0; t < R.ntasks; t++)
         R.idx[t] = xmalloc(sizeof(uint32_t) * (tr->nops + 1));
     for (size_t i = 0; i < tr->nops; i++) {
-        int t = tr->ops[i].task;
+        int t = trace_op_task(tr, i);
 
         R.idx[t][R.len[t]++] = (uint32_t)i;
         nshared += is_shared(op_kind(&R, (uint32_t)i));

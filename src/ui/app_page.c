@@ -328,7 +328,7 @@ int app_shown_task(struct app *a)
         if (t >= 0)
             return t;
     }
-    return k > 0 ? tr->ops[k - 1].task : 0;
+    return k > 0 ? trace_op_task(tr, k - 1) : 0;
 }
 
 /* ---- playing ------------------------------------------------------------ */

@@ -147,10 +147,12 @@ void app_real_axis(const struct app *a, int w, int64_t *t0, int64_t *per_col,
      * be joined, and those stretches would squeeze what happens into a
      * few columns. */
     for (size_t i = 0; i < tr->nops; i++) {
-        if (i == 0 || tr->ops[i].t < first)
-            first = tr->ops[i].t;
-        if (i == 0 || tr->ops[i].t > end)
-            end = tr->ops[i].t;
+        int64_t t = trace_op_t(tr, i);
+
+        if (i == 0 || t < first)
+            first = t;
+        if (i == 0 || t > end)
+            end = t;
     }
     if (tr->nops == 0)
         end = tr->end;

@@ -208,16 +208,15 @@ static int64_t until_condition(struct tape *tp, const struct expr *cond,
         for (int i = 0; i < n; i++)
             mem[sp * n + i] = sim_global(s, sp, i);
     for (size_t i = trace_op_seek(tr, from); i < tr->nops; i++) {
-        const struct trace_op *op = &tr->ops[i];
-        const struct instr *in = &P->code[op->pc];
+        const struct instr *in = &P->code[trace_op_pc(tr, i)];
         int sp;
 
         if (in->op != OP_STORE_GLOBAL || in->a >= n)
             continue;
-        sp = sim_task_space(s, op->task);
-        mem[sp * n + in->a] = op->value;
+        sp = sim_task_space(s, trace_op_task(tr, i));
+        mem[sp * n + in->a] = trace_op_value(tr, i);
         if (goal_condition_on(tp->L, cond, &mem[sp * n])) {
-            found = op->t + 1;
+            found = trace_op_t(tr, i) + 1;
             break;
         }
     }

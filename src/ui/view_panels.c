@@ -89,23 +89,24 @@ static int line_ops(struct app *a, int task, const struct func *fn, int line,
      * and before the next op (bounded: the cost does not grow with the
      * trace). */
     while (k-- > 0 && budget-- > 0) {
-        const struct trace_op *op = &tr->ops[k];
+        struct trace_op op;
 
-        if (op->task != task)
+        if (trace_op_task(tr, k) != task)
             continue;
-        if (at_work && op->pc == pc_next) {
+        op = trace_op_get(tr, k);
+        if (at_work && op.pc == pc_next) {
             at_work = 0;    /* the op still at work: it began the visit */
             continue;
         }
-        if (P->pos[op->pc].line != line || op->pc >= pc_next ||
-            P->func_of[op->pc] != P->func_of[pc_next])
+        if (P->pos[op.pc].line != line || op.pc >= pc_next ||
+            P->func_of[op.pc] != P->func_of[pc_next])
             break;
         for (int j = 0; j < n; j++)
-            if (out[j].pc == op->pc && !out[j].done) {
+            if (out[j].pc == op.pc && !out[j].done) {
                 out[j].done = 1;
-                out[j].value = op->value;
-                out[j].status = op->status;
-                out[j].t = op->t;
+                out[j].value = op.value;
+                out[j].status = op.status;
+                out[j].t = op.t;
             }
     }
     return n;
@@ -428,8 +429,9 @@ static void madd(struct mline *m, int *n, int max, int role, const char *fmt,
     (*n)++;
 }
 
-/* The last store to global g before the cursor (bounded search). */
-static const struct trace_op *last_store(const struct app *a, int g)
+/* The last store to global g before the cursor (bounded search): 1 and
+ * *op, or 0 if there is none. */
+static int last_store(const struct app *a, int g, struct trace_op *op)
 {
     const struct trace *tr = a->tape->tr;
     const struct program *P = a->L->prog;
@@ -437,12 +439,14 @@ static const struct trace_op *last_store(const struct app *a, int g)
     int budget = 2048;
 
     while (k-- > 0 && budget-- > 0) {
-        const struct trace_op *op = &tr->ops[k];
+        uint32_t pc = trace_op_pc(tr, k);
 
-        if (P->code[op->pc].op == OP_STORE_GLOBAL && P->code[op->pc].a == g)
-            return op;
+        if (P->code[pc].op == OP_STORE_GLOBAL && P->code[pc].a == g) {
+            *op = trace_op_get(tr, k);
+            return 1;
+        }
     }
-    return NULL;
+    return 0;
 }
 
 static void task_list(struct strbuf *sb, const struct trace *tr,
@@ -512,13 +516,13 @@ static int memory_lines(struct app *a, struct mline *m, int max)
     sb_init(&sb);
     /* Shared variables, the last change highlighted. */
     for (int g = 0; g < P->nglobals; g++) {
-        const struct trace_op *op;
-        int fresh;
+        struct trace_op op;
+        int stored, fresh;
 
         if (!gl[g])
             continue;
-        op = last_store(a, g);
-        fresh = op && op->t == a->cursor - 1;
+        stored = last_store(a, g, &op);
+        fresh = stored && op.t == a->cursor - 1;
         shown++;
         sb_clear(&sb);
         if (mode == MODE_PROCESSES) {
@@ -530,9 +534,9 @@ static int memory_lines(struct app *a, struct mline *m, int max)
         } else {
             sb_printf(&sb, "%s = %lld", P->global_names[g],
                       (long long)sim_global(s, 0, g));
-            if (op)
+            if (stored)
                 sb_printf(&sb, " (by %s, tick %lld)",
-                          tr->labels[op->task], (long long)op->t);
+                          tr->labels[op.task], (long long)op.t);
         }
         madd(m, &n, max, fresh ? R_CHANGED : R_BOLD, "%s", sb.s);
     }

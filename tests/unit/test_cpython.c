@@ -107,24 +107,24 @@ static void check_scene(const char *file, const struct lesson *L,
         size_t i;
 
         for (i = 0; i < tr->nops && ok; i++) {
-            const struct trace_op *op = &tr->ops[i];
+            const struct trace_op op = trace_op_get(tr, i);
 
-            if (op->task != t || !traced(L->prog, op->pc))
+            if (op.task != t || !traced(L->prog, op.pc))
                 continue;
             if (k == gt[t].nops) {
                 if (whole) {
                     printf("FAIL %s %s %s: the simulation runs more ops than "
                            "CPython (%d); the next is %s at line %d\n", file,
                            scene, gt[t].label, gt[t].nops,
-                           op_info[L->prog->code[op->pc].op].name,
-                           L->prog->pos[op->pc].line);
+                           op_info[L->prog->code[op.pc].op].name,
+                           L->prog->pos[op.pc].line);
                     ok = 0;
                 }
                 break;
             }
             sb_clear(&got);
-            sb_printf(&got, "%d\t%s", L->prog->pos[op->pc].line,
-                      op_info[L->prog->code[op->pc].op].name);
+            sb_printf(&got, "%d\t%s", L->prog->pos[op.pc].line,
+                      op_info[L->prog->code[op.pc].op].name);
             if (strcmp(got.s, gt[t].ops[k]) != 0) {
                 printf("FAIL %s %s %s: op %d is '%s', CPython ran '%s'\n",
                        file, scene, gt[t].label, k, got.s, gt[t].ops[k]);

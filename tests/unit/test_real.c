@@ -316,17 +316,18 @@ static int same_ops(const struct trace *a,
         printf("    %zu simulated ops, %zu real\n", a->nops, b->nops);
         return 0;
     }
-    for (size_t i = 0; i < a->nops; i++)
-        if (a->ops[i].task != b->ops[i].task || a->ops[i].pc != b->ops[i].pc ||
-            (a->ops[i].value != b->ops[i].value &&
-             a->ops[i].status != VM_SYNC) ||
-            a->ops[i].status != b->ops[i].status) {
+    for (size_t i = 0; i < a->nops; i++) {
+        struct trace_op x = trace_op_get(a, i), y = trace_op_get(b, i);
+
+        if (x.task != y.task || x.pc != y.pc ||
+            (x.value != y.value && x.status != VM_SYNC) ||
+            x.status != y.status) {
             printf("    op %zu differs: task %d pc %u value %lld / task %d pc "
-                   "%u value %lld\n", i, a->ops[i].task, a->ops[i].pc,
-                   (long long)a->ops[i].value, b->ops[i].task, b->ops[i].pc,
-                   (long long)b->ops[i].value);
+                   "%u value %lld\n", i, x.task, x.pc, (long long)x.value,
+                   y.task, y.pc, (long long)y.value);
             return 0;
         }
+    }
     return 1;
 }
 
@@ -383,14 +384,14 @@ static void test_trace_shape(const struct lesson *L)
     CHECK_EQ(tr->ntasks, 3);
     CHECK_EQ(tr->ncpus, 1);
     for (size_t i = 1; i < tr->nops; i++)
-        sorted &= tr->ops[i - 1].t <= tr->ops[i].t;
+        sorted &= trace_op_t(tr, i - 1) <= trace_op_t(tr, i);
     for (size_t i = 1; i < tr->nevents; i++)
         sorted &= tr->events[i - 1].t <= tr->events[i].t;
     CHECK(sorted);
     /* Every op ran while its task's lane says running, on a CPU. */
     for (size_t i = 0; i < tr->nops; i++) {
-        const struct trace_span *sp = trace_span_at(tr, tr->ops[i].task,
-                                                    tr->ops[i].t);
+        const struct trace_span *sp = trace_span_at(tr, trace_op_task(tr, i),
+                                                    trace_op_t(tr, i));
 
         inside &= sp && sp->state == TS_RUNNING && sp->cpu == 0;
     }

@@ -214,7 +214,7 @@ static void test_outputs(void)
             int ok = 1;
 
             for (size_t k = 1; k < tr->nops; k++)
-                ok &= tr->ops[k].t >= tr->ops[k - 1].t;
+                ok &= trace_op_t(tr, k) >= trace_op_t(tr, k - 1);
             CHECK(ok);
         }
         sim_free(s);
