@@ -332,6 +332,13 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
         c = log < cut ? log : cut;
         log -= c;
         cut -= c;
+        /* Then lanes, down to 6 (the timeline says how many are below):
+         * a question and its explanation must be read whole. */
+        c = tl - 8 < cut ? tl - 8 : cut;
+        if (c > 0 && a->tape && a->view == VIEW_SIM) {
+            tl -= c;
+            cut -= c;
+        }
         c = q - 1 < cut ? q - 1 : cut;
         if (c > 0) {
             q -= c;
