@@ -854,7 +854,11 @@ static void normalize_jumps(struct cfg *g)
             j->target = saved.target;
             j->line = saved.line;
             j->col = saved.col;
-            j->handler = saved.handler;
+            /* CPython makes this jump after it has labelled exception
+             * targets, so no handler covers it: a while loop inside a with
+             * block splits the block's exception-table range here (dis
+             * labels the jump). */
+            j->handler = 0;
             g->blocks[nb].next = g->blocks[b].next;
             g->blocks[b].next = nb;
             g->blocks[nb].visited = 1;

@@ -33,10 +33,12 @@ static int is_lesson_file(const char *name)
     return n > 7 && strcmp(name + n - 7, ".lesson") == 0 && name[0] != '.';
 }
 
-/* "03-race.lesson" matches "race", "03-race", "3" and "03". */
+/* "03-race.lesson" matches "race", "03-race", "3" and "03"; a lesson
+ * placed between two others, "04a-start-signals.lesson", matches
+ * "start-signals", "4a" and "04a" ("4" is 04-whatever's). */
 static int matches(const char *file, const char *name)
 {
-    size_t n = strlen(file) - 7, k = 0;
+    size_t n = strlen(file) - 7, k = 0, j;
     char *end;
     long num;
 
@@ -46,11 +48,17 @@ static int matches(const char *file, const char *name)
         k++;
     if (k == 0)
         return 0;
-    if (file[k] == '-' && strlen(name) == n - k - 1 &&
-        strncmp(file + k + 1, name, n - k - 1) == 0)
+    j = k;
+    while (j < n && file[j] >= 'a' && file[j] <= 'z')
+        j++;
+    if (j < n && file[j] != '-')
+        j = k;                  /* "07abc.lesson": no letter tag */
+    if (file[j] == '-' && strlen(name) == n - j - 1 &&
+        strncmp(file + j + 1, name, n - j - 1) == 0)
         return 1;
     num = strtol(name, &end, 10);
-    return *name && !*end && num == strtol(file, NULL, 10);
+    return *name && end != name && num == strtol(file, NULL, 10) &&
+           strlen(end) == j - k && strncmp(end, file + k, j - k) == 0;
 }
 
 /* The lesson directories, in search order; returns the count. */

@@ -65,6 +65,17 @@ mkdir -p "$tmp/lessons"
 cp lessons/03-race.lesson "$tmp/lessons/42-mine.lesson"
 (cd "$tmp" && TAKETURNS_LESSONS="$tmp/lessons" "$bin" run mine --scene alone >/dev/null 2>&1) &&
     echo "ok lookup-env" || echo "FAIL lookup-env"
+# A lesson placed between two others: 42a-between is "between", "42a",
+# "042a"; "42" stays 42-mine's.
+cp lessons/03-race.lesson "$tmp/lessons/42a-between.lesson"
+for name in between 42a 042a; do
+    (cd "$tmp" && TAKETURNS_LESSONS="$tmp/lessons" "$bin" check "$name" 2>&1) |
+        grep -q '42a-between.lesson: ok' && echo "ok lookup-tag-$name" ||
+        echo "FAIL lookup-tag-$name: does not find 42a-between.lesson"
+done
+(cd "$tmp" && TAKETURNS_LESSONS="$tmp/lessons" "$bin" check 42 2>&1) |
+    grep -q '42-mine.lesson: ok' && echo "ok lookup-tag-number" ||
+    echo "FAIL lookup-tag-number: 42 is not 42-mine.lesson"
 
 # Overrides change the run and are reported in the settings.
 status override-quantum 0 "$bin" run lessons/03-race.lesson --scene race --quantum 1000 --json

@@ -34,6 +34,16 @@ void app_picker(struct app *a, char **paths, int n)
 
         e->path = xstrdup(paths[i]);
         e->number = isdigit((unsigned char)base[0]) ? atoi(base) : -1;
+        /* A lesson placed between two others has a letter after its
+         * number ("04a-start-signals"): shown as 4a. */
+        if (e->number >= 0) {
+            size_t k = strspn(base, "0123456789"), m = 0;
+
+            while (m + 1 < sizeof(e->tag) && islower((unsigned char)base[k + m]))
+                m++;
+            if (base[k + m] == '-')
+                memcpy(e->tag, base + k, m);
+        }
         diag_init(&d);
         L = lesson_load(paths[i], &d);
         if (L) {

@@ -358,6 +358,13 @@ static void plan(struct app *a, int ntext, int nq, struct layout *lo)
         c = log < cut ? log : cut;
         log -= c;
         cut -= c;
+        /* Then lanes, down to 6 (the timeline says how many are below):
+         * a question and its explanation must be read whole. */
+        c = tl - 8 < cut ? tl - 8 : cut;
+        if (c > 0 && a->tape && a->view == VIEW_SIM) {
+            tl -= c;
+            cut -= c;
+        }
         c = q - 1 < cut ? q - 1 : cut;
         if (c > 0) {
             q -= c;
@@ -583,8 +590,13 @@ static void draw_picker(struct app *a)
             draw_blank(y, 0, W, R_CURLINE);
         draw_str(y, 0, 2, sel ? R_CURLINE : R_NORMAL,
                  sel ? draw_glyph(G_ARROW) : " ");
-        if (e->number >= 0)
-            x += draw_strf(y, x, 4, sel ? R_CURLINE : R_BOLD, "%2d", e->number);
+        if (e->number >= 0) {
+            /* "4a": the letter takes the first column of the gap, so
+             * that the titles stay in line */
+            draw_strf(y, x, 4, sel ? R_CURLINE : R_BOLD, "%2d%s",
+                      e->number, e->tag);
+            x += 2;
+        }
         x += 2;
         if (e->error)
             snprintf(prog, sizeof(prog), "does not load");
