@@ -758,9 +758,11 @@ void view_log(struct app *a, int y, int x, int w, int h)
                  rev.v[ri].role, tl_text(&rev, ri));
     }
     if (total == 0)
-        draw_str(y, x + 1, w - 2, R_DIM, a->cursor == 0 ?
-                 "nothing has happened yet: space plays, → steps" :
-                 "no switch yet: every task has run without a break");
+        draw_str(y, x + 1, w - 2, R_DIM, a->cursor != 0 ?
+                 "no switch yet: every task has run without a break" :
+                 a->manual ? "nothing has happened yet: a task's letter "
+                 "runs its next op" :
+                 "nothing has happened yet: space plays, → steps");
     if (skip > 0)
         draw_strf(y + h - 1, x + w - 16, 15, R_KEY, "%s %d newer",
                   draw_glyph(G_MORE_DOWN), skip);
