@@ -1,12 +1,7 @@
 #!/bin/sh
 # tests/t_cli.sh BINARY - the command line: exit statuses, lesson lookup,
 # overrides, messages for failed runs, install.
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 # status NAME EXPECTED CMD...: the exit status of CMD.
 status() {

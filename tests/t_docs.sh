@@ -2,12 +2,7 @@
 # tests/t_docs.sh BINARY - the documentation says what the program does:
 # the op table of lessons/FORMAT.md is the program's own, and the README
 # keeps its two commands.
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 "$bin" help ops | sed 's/^\([A-Z_]*\) *\([a-z-]*\) *\(.*\)$/| `\1` | \2 | \3 |/' >"$tmp/want"
 grep -E '^\| `[A-Z_]+` \|' lessons/FORMAT.md >"$tmp/got"

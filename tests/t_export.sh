@@ -12,12 +12,7 @@
 # asyncio: exactly the state `run` ends in).  A scene whose explore is
 # incomplete is skipped, and says so.  Runs are bounded (timeout) and
 # leave no process behind (the program's watchdog, real --python's kill).
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 py=${TT_PYTHON:-python3}
 
 if ! command -v "$py" >/dev/null 2>&1 || ! "$py" -c 'import sys' >/dev/null 2>&1; then

@@ -2,12 +2,7 @@
 # tests/t_harden.sh BINARY - hostile input: special files, huge numbers,
 # memory limits.  Every command is wrapped in `timeout`, so a regression
 # (a hang) fails the test instead of stalling the suite.
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 export XDG_STATE_HOME="$tmp/state"
 
 # status NAME EXPECTED CMD...: the exit status of CMD (under a timeout).

@@ -2,12 +2,7 @@
 # tests/t_lessons.sh BINARY - the curriculum: every lesson checks clean
 # (every answer it asks agrees with the simulation or the explorer, and no
 # numeric answer goes unchecked), has 4 to 10 pages and asks something.
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 n=0
 for lesson in lessons/*.lesson; do

@@ -5,12 +5,7 @@
 # a condition, events and barriers as start signals) checks clean, every
 # answer it asks agreeing with the simulation or the explorer, and each of
 # its scenes runs for real on the C backends to a normal end.
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 
 for lesson in tests/patterns/*.lesson; do
     name=$(basename "$lesson" .lesson)

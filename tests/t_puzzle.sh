@@ -3,12 +3,7 @@
 # goal of the puzzle lesson, that way played as keys solves its page in the
 # TUI with the fewest preemptions, hints lead there too, stepping back is
 # free, and --stats reports it all.
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 lesson=lessons/15-be-the-scheduler.lesson
 
 # has NAME FILE TEXT: FILE contains TEXT.

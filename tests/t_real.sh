@@ -5,12 +5,7 @@
 # is fixed by design, a reconstructed interleaving either replays or not,
 # and a deadlock that happens in every interleaving must be found.  (The
 # --widen pauses only make more outcomes likely; no check needs them.)
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
 checks=tests/real/checks.lesson
 deadlocks=tests/real/deadlock.lesson
 
