@@ -118,7 +118,8 @@ static int lex_int(const struct source *src, const struct lex_line *ln,
                 return -1;
             }
         } else if (c >= '0' && c <= '9') {
-            if (v > ((uint64_t)INT64_MAX - (uint64_t)(c - '0')) / 10)
+            /* 2^63 itself lexes: it is a number only after a minus */
+            if (v > ((uint64_t)INT64_MAX + 1 - (uint64_t)(c - '0')) / 10)
                 overflow = 1;
             else
                 v = v * 10 + (uint64_t)(c - '0');
@@ -144,7 +145,8 @@ static int lex_int(const struct source *src, const struct lex_line *ln,
         return -1;
     }
     t->kind = TOK_INT;
-    t->ival = (int64_t)v;
+    /* 2^63 becomes INT64_MIN, which no other literal is (parse.c) */
+    t->ival = v > (uint64_t)INT64_MAX ? INT64_MIN : (int64_t)v;
     return 0;
 }
 

@@ -43,7 +43,8 @@ struct token {
     const char *p;      /* start in the source */
     int len;            /* bytes */
     int punct;          /* TOK_PUNCT */
-    int64_t ival;       /* TOK_INT */
+    int64_t ival;       /* TOK_INT; INT64_MIN stands for 2^63, a
+                         * number only when negated */
     const char *sval;   /* TOK_STRING: the decoded text (arena) */
     const char *name;   /* TOK_NAME: NUL-terminated copy (arena) */
 };

@@ -72,6 +72,13 @@ static const struct token *tok(struct parser *p)
     return &p->toks[p->ti];
 }
 
+/* 2^63 written without a minus: it does not fit in 64 bits. */
+static TT_NORETURN void too_large(struct parser *p, const struct token *t)
+{
+    fail_at(p, p->ln->no, t->col, "integer %.*s is too large (the largest "
+            "is %lld)", t->len > 40 ? 40 : t->len, t->p, (long long)INT64_MAX);
+}
+
 static const struct token *peek(struct parser *p, int k)
 {
     int i = p->ti + k;
@@ -404,6 +411,8 @@ static struct expr *parse_primary(struct parser *p)
 
     switch (t->kind) {
     case TOK_INT:
+        if (t->ival == INT64_MIN)
+            too_large(p, t);
         e = new_expr(p, E_INT, t);
         e->ival = t->ival;
         advance(p);
@@ -484,12 +493,18 @@ static struct expr *parse_unary(struct parser *p)
         int neg = at_punct(p, P_MINUS);
 
         advance(p);
+        if (neg && tok(p)->kind == TOK_INT && tok(p)->ival == INT64_MIN) {
+            e = new_expr(p, E_INT, t);      /* -2^63, the smallest value */
+            e->ival = INT64_MIN;
+            advance(p);
+            return e;
+        }
         enter_expr(p);
         e = parse_unary(p);
         p->expr_depth--;
         if (!neg)
             return e;
-        if (e->kind == E_INT) {
+        if (e->kind == E_INT && e->ival != INT64_MIN) {
             e->ival = -e->ival;
             e->col = t->col;
             return e;
@@ -636,8 +651,11 @@ static int64_t const_int(struct parser *p, const char *what)
     }
     if (tok(p)->kind != TOK_INT)
         fail_at(p, p->ln->no, t->col, "%s must be a whole number", what);
+    if (tok(p)->ival == INT64_MIN && !neg)
+        too_large(p, tok(p));
     advance(p);
-    return neg ? -peek(p, -1)->ival : peek(p, -1)->ival;
+    return neg && peek(p, -1)->ival != INT64_MIN ? -peek(p, -1)->ival :
+           peek(p, -1)->ival;
 }
 
 /* ---- statements ------------------------------------------------------------ */
@@ -1768,7 +1786,10 @@ static void parse_ask(struct parser *p, struct directive *dv)
     switch (tok(p)->kind) {
     case TOK_INT:
         dv->answer_is_int = 1;
-        dv->answer_int = neg ? -tok(p)->ival : tok(p)->ival;
+        if (tok(p)->ival == INT64_MIN && !neg)
+            too_large(p, tok(p));
+        dv->answer_int = neg && tok(p)->ival != INT64_MIN ? -tok(p)->ival :
+                         tok(p)->ival;
         {
             char buf[32];
 
