@@ -285,7 +285,7 @@ static void counter(struct cw *w, int pid, int g, int64_t t, int64_t v)
     ts(w, "ts", t);
     sb_printf(&w->buf, ",\"pid\":%d,\"args\":{", pid);
     json_quote(&w->buf, name);
-    sb_printf(&w->buf, ":%lld}", (long long)v);
+    sb_printf(&w->buf, ":%lld}", (long long)vm_num(w->L->prog, v));
     end(w);
 }
 

@@ -13,6 +13,7 @@
 #include "program.h"
 #include "report.h"
 #include "sync.h"
+#include "vm.h"
 #include "sim.h"
 
 /* What `check` learns about one scene: its run, simulated once, and every
@@ -80,7 +81,7 @@ static int check_ask_explored(const struct lesson *L, int scene,
 
         what = dv->about == ASK_MIN ? "the smallest final" : "the largest final";
         for (int i = 0; i < r->noutcomes; i++) {
-            int64_t v = r->outcomes[i].final[g];
+            int64_t v = vm_num(L->prog, r->outcomes[i].final[g]);
 
             if (i == 0 || (dv->about == ASK_MIN ? v < got : v > got))
                 got = v;
@@ -370,7 +371,8 @@ static int check_ask(const struct lesson *L, int scene, const struct directive *
     tr = sim_trace(runs[scene].sim);
     switch (dv->about) {
     case ASK_FINAL:
-        got = tr->final[lesson_find_shared(L, dv->about_name)];
+        got = vm_num(L->prog,
+                     tr->final[lesson_find_shared(L, dv->about_name)]);
         what = dv->about_name;
         break;
     case ASK_MAKESPAN:

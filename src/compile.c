@@ -22,6 +22,7 @@
 #include "schedule.h"
 #include "sync.h"
 #include "util.h"
+#include "vm.h"
 
 const struct op_info op_info[OP_COUNT] = {
 #define X(name, flags, desc) {#name, flags, desc},
@@ -565,7 +566,7 @@ static int fold(struct compiler *c, const struct expr *e, int64_t *v,
     case E_NEG:
         if (!fold(c, e->lhs, &a, &ba))
             return 0;
-        if (a == INT64_MIN + 1 || a == INT64_MIN)
+        if (a == INT64_MIN)
             return 0;
         *v = -a;
         *is_bool = 0;
@@ -609,8 +610,6 @@ static int fold(struct compiler *c, const struct expr *e, int64_t *v,
         default:
             return 0;
         }
-        if (r == INT64_MIN)
-            return 0;
         *v = r;
         *is_bool = 0;
         return 1;
@@ -1590,9 +1589,11 @@ static struct program *compile(struct lesson *L, struct diag *d)
                               sizeof(char *));
     P->global_init = xcalloc((size_t)(L->nshared ? L->nshared : 1),
                              sizeof(int64_t));
+    P->boxed = vm_boxes_new();
     for (int i = 0; i < L->nshared; i++) {
         P->global_names[i] = L->shared[i].name;
-        P->global_init[i] = L->shared[i].init;
+        if (vm_box(P, L->shared[i].init, &P->global_init[i]))
+            P->global_init[i] = VM_UNSET;   /* cannot happen: few shared */
     }
     P->nlocks = L->nlocks;
     P->lock_names = xcalloc((size_t)(L->nlocks ? L->nlocks : 1), sizeof(char *));
@@ -1653,6 +1654,7 @@ void program_free(struct program *P)
     free(P->lock_kind);
     free(P->lock_arg);
     free(P->lock_link);
+    vm_boxes_free(P->boxed);
     free(P);
 }
 

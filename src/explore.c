@@ -39,6 +39,7 @@
 #include "report.h"
 #include "sim.h"
 #include "sync.h"
+#include "vm.h"
 
 #define NONE UINT32_MAX
 
@@ -1401,6 +1402,7 @@ struct sort_item {
     const unsigned char *key;
     uint32_t klen;
     int nvals;
+    const struct program *P;    /* numbers are compared, not values */
 };
 
 static int cmp_outcomes(const void *pa, const void *pb)
@@ -1410,9 +1412,13 @@ static int cmp_outcomes(const void *pa, const void *pb)
 
     if (d)
         return d;
-    for (int i = 0; i < a->nvals; i++)
-        if (a->o->final[i] != b->o->final[i])
-            return a->o->final[i] < b->o->final[i] ? -1 : 1;
+    for (int i = 0; i < a->nvals; i++) {
+        int64_t va = vm_num(a->P, a->o->final[i]);
+        int64_t vb = vm_num(a->P, b->o->final[i]);
+
+        if (va != vb)
+            return va < vb ? -1 : 1;
+    }
     if (a->klen != b->klen)
         return a->klen < b->klen ? -1 : 1;
     return memcmp(a->key, b->key, a->klen);
@@ -1487,6 +1493,7 @@ static void build_result(struct explorer *x, struct explore_result *r,
         items[i].o = &x->oc[i];
         items[i].key = keyset_key(&x->okeys, (uint32_t)i, &items[i].klen);
         items[i].nvals = x->nspaces * x->nglobals;
+        items[i].P = r->L->prog;
     }
     qsort(items, x->noc, sizeof(*items), cmp_outcomes);
     r->outcomes = xcalloc(x->noc + 1, sizeof(*r->outcomes));
@@ -1895,7 +1902,7 @@ static void values_words(struct strbuf *out, const struct explore_result *r,
         if (brief && !r->varies[i])
             continue;
         sb_printf(out, "%s%s = %lld", *first ? "" : ", ", P->global_names[g],
-                  (long long)vals[i]);
+                  (long long)vm_num(P, vals[i]));
         *first = 0;
     }
 }
@@ -2183,7 +2190,8 @@ static int common_words(struct strbuf *out, const struct explore_result *r)
                       r->nspaces > 1 ? (sp ? r->labels[sp - 1] : "main") : "",
                       r->nspaces > 1 ? " " : "",
                       r->L->prog->global_names[g],
-                      (long long)r->outcomes[0].final[i]);
+                      (long long)vm_num(r->L->prog,
+                                        r->outcomes[0].final[i]));
             n++;
         }
     return n;
@@ -2366,7 +2374,8 @@ static void json_values(struct json *j, const char *key,
 {
     json_object(j, key);
     for (int g = 0; g < r->nglobals; g++)
-        json_int(j, r->L->prog->global_names[g], vals[g]);
+        json_int(j, r->L->prog->global_names[g],
+                 vm_num(r->L->prog, vals[g]));
     json_end(j);
 }
 

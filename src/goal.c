@@ -26,7 +26,7 @@ static int64_t eval(const struct lesson *L, const struct expr *e,
     case E_NAME: {
         int i = lesson_find_shared(L, e->name);
 
-        return i >= 0 ? g[i] : (*ok = 0);
+        return i >= 0 ? vm_num(L->prog, g[i]) : (*ok = 0);
     }
     case E_NOT:
         return !eval(L, e->lhs, g, ok);

@@ -235,6 +235,7 @@ struct program {
     uint8_t *lock_kind;         /* per object: enum sync_kind */
     int64_t *lock_arg;          /* per object: its constructor's argument */
     int *lock_link;             /* per object: a Condition's lock object */
+    struct vm_boxes *boxed;     /* numbers near -2^63 (vm.h, REF_INT) */
 };
 
 /* Limits on compiled code. */

@@ -118,8 +118,9 @@ void report_memory(struct strbuf *out, const struct program *P,
     }
     for (int g = 0; g < P->nglobals; g++)
         sb_printf(out, "%s%s = %lld", g ? ", " : "", P->global_names[g],
-                  tr->final ? (long long)tr->final[space * P->nglobals + g] :
-                  (long long)P->global_init[g]);
+                  (long long)vm_num(P, tr->final ?
+                                    tr->final[space * P->nglobals + g] :
+                                    P->global_init[g]));
 }
 
 void report_op_effect(struct strbuf *out, const struct program *P,
@@ -127,7 +128,7 @@ void report_op_effect(struct strbuf *out, const struct program *P,
 {
     const struct instr *in = &P->code[op->pc];
     const struct func *fn = &P->funcs[P->func_of[op->pc]];
-    long long v = (long long)op->value;
+    long long v = (long long)vm_num(P, op->value);
 
     switch (op->status) {
     case VM_ERROR:
@@ -192,7 +193,7 @@ void report_op_effect(struct strbuf *out, const struct program *P,
             sb_printf(out, "calls %s", P->funcs[in->b].name);
         break;
     case OP_RETURN_VALUE:
-        if (!vm_is_ref(op->value))
+        if (vm_is_num(op->value))
             sb_printf(out, "returns %lld", v);
         break;
     default:
@@ -538,8 +539,9 @@ static void json_memory(struct json *j, const char *key, const struct report *r,
     json_object(j, key);
     for (int g = 0; g < P->nglobals; g++)
         json_int(j, P->global_names[g],
-                 r->tr->final ? r->tr->final[space * P->nglobals + g] :
-                 P->global_init[g]);
+                 vm_num(P, r->tr->final ?
+                           r->tr->final[space * P->nglobals + g] :
+                           P->global_init[g]));
     json_end(j);
 }
 
@@ -590,14 +592,16 @@ static void json_op(struct json *j, const struct report *r,
         op->status == VM_IO || op->status == VM_AWAIT_SLEEP ||
         op->status == VM_AWAIT_IO) {
         json_int(j, "ticks", op->value);
-    } else if (op->status != VM_ERROR && !vm_is_ref(op->value)) {
+    } else if (op->status != VM_ERROR && vm_is_num(op->value)) {
+        int64_t v = vm_num(P, op->value);
+
         switch ((enum opcode)in->op) {
         case OP_LOAD_GLOBAL:
             if (in->a >= 0)
-                json_int(j, "read", op->value);
+                json_int(j, "read", v);
             break;
         case OP_STORE_GLOBAL:
-            json_int(j, "wrote", op->value);
+            json_int(j, "wrote", v);
             break;
         case OP_LOAD_CONST:
         case OP_LOAD_FAST:
@@ -609,11 +613,11 @@ static void json_op(struct json *j, const struct report *r,
         case OP_UNARY_NEGATIVE:
         case OP_TO_BOOL:
         case OP_RETURN_VALUE:
-            json_int(j, "value", op->value);
+            json_int(j, "value", v);
             break;
         case OP_FOR_ITER:
             if (op->value != VM_UNSET)
-                json_int(j, "value", op->value);
+                json_int(j, "value", v);
             break;
         default:
             break;

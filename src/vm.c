@@ -8,6 +8,7 @@
 #include "vm.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sync.h"
 
@@ -16,6 +17,77 @@ const char *const vm_error_text[ERR_COUNT] = {
     VM_ERRORS(X)
 #undef X
 };
+
+/* ---- boxed integers (vm.h, REF_INT) ------------------------------------- */
+
+/* An open-addressing set of numbers, lock-free so that threads and the
+ * processes of a real run (the mapping is shared across fork) can add to
+ * it at once.  A number's index is its slot; 0 marks an empty slot (0
+ * never needs a box).  Slots are never emptied, so a number keeps its
+ * index and two values are equal exactly when their numbers are. */
+#define BOX_SLOTS (2 * VM_MAX_BOXED)
+
+struct vm_boxes {
+    _Atomic int64_t slot[BOX_SLOTS];
+    atomic_int count;
+};
+
+struct vm_boxes *vm_boxes_new(void)
+{
+    void *m = mmap(NULL, sizeof(struct vm_boxes), PROT_READ | PROT_WRITE,
+                   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+    if (m == MAP_FAILED)
+        die("out of memory");
+    return m;           /* zero-filled: every slot empty */
+}
+
+void vm_boxes_free(struct vm_boxes *b)
+{
+    if (b)
+        munmap(b, sizeof(*b));
+}
+
+int vm_box(const struct program *prog, int64_t n, int64_t *out)
+{
+    struct vm_boxes *b = prog->boxed;
+    uint64_t h = (uint64_t)n * 0x9E3779B97F4A7C15ull;
+    uint32_t i = (uint32_t)(h >> 40) & (BOX_SLOTS - 1);
+
+    if (!vm_needs_box(n)) {
+        *out = n;
+        return 0;
+    }
+    for (int k = 0; k < BOX_SLOTS; k++, i = (i + 1) & (BOX_SLOTS - 1)) {
+        int64_t cur = atomic_load_explicit(&b->slot[i], memory_order_acquire);
+
+        if (cur == 0) {
+            if (atomic_load_explicit(&b->count, memory_order_relaxed) >=
+                VM_MAX_BOXED)
+                return -1;
+            if (atomic_compare_exchange_strong_explicit(
+                    &b->slot[i], &cur, n, memory_order_acq_rel,
+                    memory_order_acquire)) {
+                atomic_fetch_add_explicit(&b->count, 1, memory_order_relaxed);
+                cur = n;
+            }
+        }
+        if (cur == n) {
+            *out = VM_REF(REF_INT, i);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int64_t vm_unbox(const struct program *prog, int64_t v)
+{
+    uint32_t i = vm_ref_index(v);
+
+    if (i >= BOX_SLOTS)
+        return v;
+    return atomic_load_explicit(&prog->boxed->slot[i], memory_order_acquire);
+}
 
 static void ensure_slots(struct vm *vm, uint32_t need)
 {
@@ -61,7 +133,8 @@ void vm_init(struct vm *vm, const struct program *prog, int fn,
     memset(vm, 0, sizeof(*vm));
     push_frame(vm, prog, fn, 0);
     for (int i = 0; i < nargs && i < f->nlocals; i++)
-        vm->slots[i] = args[i];
+        if (vm_box(prog, args[i], &vm->slots[i]))      /* numbers */
+            vm->slots[i] = VM_UNSET;
     if (f->is_async) {
         /* The event loop received the coroutine object (RETURN_GENERATOR
          * ran in the code that made it) and starts it by sending None. */
@@ -97,55 +170,64 @@ void vm_copy(struct vm *dst, const struct vm *src)
 
 /* ---- arithmetic with Python's rules and no undefined behaviour --------- */
 
-static int checked(int64_t v, int64_t *out)
+/* The value of a result: boxed if it must be. */
+static int checked(const struct program *prog, int64_t v, int64_t *out)
 {
-    if (v == INT64_MIN)
-        return ERR_OVERFLOW;
-    *out = v;
-    return ERR_NONE;
+    return vm_box(prog, v, out) ? ERR_BOXED : ERR_NONE;
 }
 
-static int binary(int op, int64_t a, int64_t b, int64_t *out)
+static int binary(const struct program *prog, int op, int64_t a, int64_t b,
+                  int64_t *out)
 {
     int64_t r, q, m;
 
-    if (vm_is_ref(a) || vm_is_ref(b))
+    if (!vm_is_num(a) || !vm_is_num(b))
         return ERR_TYPE;
+    a = vm_num(prog, a);
+    b = vm_num(prog, b);
     switch (op) {
     case '+':
         if (__builtin_add_overflow(a, b, &r))
             return ERR_OVERFLOW;
-        return checked(r, out);
+        return checked(prog, r, out);
     case '-':
         if (__builtin_sub_overflow(a, b, &r))
             return ERR_OVERFLOW;
-        return checked(r, out);
+        return checked(prog, r, out);
     case '*':
         if (__builtin_mul_overflow(a, b, &r))
             return ERR_OVERFLOW;
-        return checked(r, out);
+        return checked(prog, r, out);
     case '/':
     case '%':
         if (b == 0)
             return ERR_DIV_ZERO;
-        /* Operands are never INT64_MIN, so a / b cannot overflow. */
+        if (b == -1) {          /* -2^63 / -1 would overflow in C */
+            if (op == '%')
+                return checked(prog, 0, out);
+            if (a == INT64_MIN)
+                return ERR_OVERFLOW;
+            return checked(prog, -a, out);
+        }
         q = a / b;
         m = a % b;
         if (m != 0 && ((m < 0) != (b < 0))) {
             q -= 1;     /* floor, as Python does */
             m += b;
         }
-        *out = op == '/' ? q : m;
-        return ERR_NONE;
+        return checked(prog, op == '/' ? q : m, out);
     default:
         return ERR_OVERFLOW;
     }
 }
 
-static int compare(int op, int64_t a, int64_t b, int64_t *out)
+static int compare(const struct program *prog, int op, int64_t a, int64_t b,
+                   int64_t *out)
 {
-    if ((vm_is_ref(a) || vm_is_ref(b)) && op != 2 && op != 3)
+    if ((!vm_is_num(a) || !vm_is_num(b)) && op != 2 && op != 3)
         return ERR_TYPE;
+    a = vm_num(prog, a);
+    b = vm_num(prog, b);
     switch (op) {
     case 0: *out = a < b; break;
     case 1: *out = a <= b; break;
@@ -262,12 +344,14 @@ static void do_sync_call(struct vm *vm, const struct program *prog,
 
         switch ((in->c >> (2 * i)) & 3) {
         case SYNC_ARG_VALUE:
-            if (in->sub != SYNC_PUT && in->sub != SYNC_PUT_NOWAIT &&
-                vm_is_ref(v)) {
-                fail(eff, ERR_TYPE);
-                return;
+            if (in->sub != SYNC_PUT && in->sub != SYNC_PUT_NOWAIT) {
+                if (!vm_is_num(v)) {
+                    fail(eff, ERR_TYPE);
+                    return;
+                }
+                v = vm_num(prog, v);
             }
-            value = v;
+            value = v;      /* a queue's item stays as it is */
             break;
         case SYNC_ARG_BLOCK:
             block = truth(v) != 0;
@@ -275,11 +359,13 @@ static void do_sync_call(struct vm *vm, const struct program *prog,
         default:        /* a timeout: None, or ticks */
             if (vm_is_ref(v) && vm_ref_kind(v) == REF_NONE)
                 timeout = -1;
-            else if (vm_is_ref(v)) {
+            else if (!vm_is_num(v)) {
                 fail(eff, ERR_TYPE);
                 return;
-            } else
+            } else {
+                v = vm_num(prog, v);
                 timeout = v < 0 ? (v == -1 ? -1 : 0) : v;
+            }
             break;
         }
     }
@@ -299,7 +385,7 @@ static void do_sync_call(struct vm *vm, const struct program *prog,
 /* A number of ticks to wait or compute: a number, not negative. */
 static int ticks_ok(int64_t v, struct vm_effect *eff)
 {
-    if (vm_is_ref(v)) {
+    if (!vm_is_num(v)) {
         fail(eff, ERR_TYPE);
         return 0;
     }
@@ -358,10 +444,11 @@ static void do_call(struct vm *vm, const struct program *prog,
         int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
 
         for (int i = 0; i < n; i++)
-            if (vm_is_ref(argv[i])) {
+            if (!vm_is_num(argv[i])) {
                 fail(eff, ERR_TYPE);
                 return;
             }
+        /* the slots keep the values (boxed or not), FOR_ITER the numbers */
         if (n == 1) {
             stop = argv[0];
         } else {
@@ -370,7 +457,7 @@ static void do_call(struct vm *vm, const struct program *prog,
             if (n == 3)
                 step = argv[2];
         }
-        if (step == 0) {
+        if (vm_num(prog, step) == 0) {
             fail(eff, ERR_RANGE_STEP);
             return;
         }
@@ -537,11 +624,15 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_LOAD_CONST: {
         const struct constant *k = &prog->consts[in->a];
 
-        eff->value = PUSH(k->kind == CONST_NONE ? NONE :
-                          k->kind == CONST_STR || k->kind == CONST_NAMES ?
-                          VM_REF(REF_NAME, 0x80000000u |
-                                                        (uint32_t)in->a) :
-                          k->v);
+        if (k->kind == CONST_NONE)
+            a = NONE;
+        else if (k->kind == CONST_STR || k->kind == CONST_NAMES)
+            a = VM_REF(REF_NAME, 0x80000000u | (uint32_t)in->a);
+        else if (vm_box(prog, k->v, &a)) {
+            fail(eff, ERR_BOXED);
+            break;
+        }
+        eff->value = PUSH(a);
         break;
     }
     case OP_LOAD_FAST:
@@ -612,7 +703,7 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_BINARY_OP:
         b = POP();
         a = POP();
-        err = binary(in->a, a, b, &r);
+        err = binary(prog, in->a, a, b, &r);
         if (err) {
             fail(eff, err);
             break;
@@ -622,7 +713,7 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_COMPARE_OP:
         b = POP();
         a = POP();
-        err = compare(in->a, a, b, &r);
+        err = compare(prog, in->a, a, b, &r);
         if (err) {
             fail(eff, err);
             break;
@@ -630,11 +721,17 @@ void vm_step(struct vm *vm, const struct program *prog,
         eff->value = PUSH(r);
         break;
     case OP_UNARY_NEGATIVE:
-        if (vm_is_ref(TOP())) {
+        if (!vm_is_num(TOP())) {
             fail(eff, ERR_TYPE);
             break;
         }
-        eff->value = TOP() = -TOP();
+        a = vm_num(prog, TOP());
+        err = a == INT64_MIN ? ERR_OVERFLOW : checked(prog, -a, &r);
+        if (err) {
+            fail(eff, err);
+            break;
+        }
+        eff->value = TOP() = r;
         break;
     case OP_UNARY_NOT:
         eff->value = TOP() = !truth(TOP());
@@ -662,13 +759,16 @@ void vm_step(struct vm *vm, const struct program *prog,
         break;
     case OP_FOR_ITER: {
         int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
-        int64_t next = s[0], stop = s[1], step = s[2];
+        int64_t next = vm_num(prog, s[0]), stop = vm_num(prog, s[1]);
+        int64_t step = vm_num(prog, s[2]);
 
         if (step > 0 ? next < stop : next > stop) {
-            eff->value = PUSH(next);
+            eff->value = PUSH(s[0]);
             /* Past the end (or overflowing) means done next time. */
-            if (__builtin_add_overflow(next, step, &s[0]) || s[0] == VM_UNSET)
-                s[0] = stop;
+            if (__builtin_add_overflow(next, step, &r))
+                s[0] = s[1];
+            else if (vm_box(prog, r, &s[0]))
+                fail(eff, ERR_BOXED);
         } else {
             /* done: pop the iterator and skip END_FOR and POP_TOP */
             (void)POP();
@@ -693,7 +793,13 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_RETURN_CONST: {
         const struct constant *k = &prog->consts[in->a];
 
-        do_return(vm, prog, k->kind == CONST_NONE ? NONE : k->v, eff);
+        if (k->kind == CONST_NONE)
+            a = NONE;
+        else if (vm_box(prog, k->v, &a)) {
+            fail(eff, ERR_BOXED);
+            break;
+        }
+        do_return(vm, prog, a, eff);
         break;
     }
     case OP_BEFORE_WITH:
@@ -901,6 +1007,7 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
     case REF_AEXIT: sb_puts(out, "__aexit__"); break;
     case REF_EXIT: sb_puts(out, "__exit__"); break;
     case REF_EXC: sb_puts(out, "AssertionError"); break;
+    case REF_INT: sb_printf(out, "%lld", (long long)vm_unbox(prog, v)); break;
     case REF_SYNCWAIT:
         if ((int)(i & 0xffff) < prog->nlocks && (i >> 16) < SYNC_METHOD_COUNT)
             sb_printf(out, "%s.%s()", prog->lock_names[i & 0xffff],

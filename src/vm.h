@@ -16,19 +16,27 @@
 
 #include "program.h"
 
-/* A local that has not been given a value yet; no integer value can be it
- * because arithmetic results are checked to stay in -(2^63-1) .. 2^63-1. */
+/* A local that has not been given a value yet.  The integer -2^63 is
+ * boxed (REF_INT below), so no number is stored as this. */
 #define VM_UNSET INT64_MIN
 
 /* Values on the operand stack that are not numbers (a function, NULL,
  * None, a range iterator, a coroutine, ...) are references: numbers just
  * above VM_UNSET, kind in the high half, index in the low.  The compiler
  * knows the type of every stack slot, so the VM never mistakes one for the
- * other; only displays decode them (vm_format_value). */
+ * other; only displays decode them (vm_format_value).
+ *
+ * The integers that fall among these codes (-2^63 .. about -2^63 + 2^36)
+ * are boxed, as CPython boxes every int: a REF_INT whose index is a slot
+ * of the program's table of such numbers, the same slot for the same
+ * number, so values stay equal exactly when their numbers are.  vm_num()
+ * gives the number back; whatever shows or checks a value as a number
+ * goes through it. */
 enum vm_ref {
     REF_NULL, REF_NONE, REF_NAME, REF_RANGE, REF_ITER, REF_CORO,
     REF_WAIT, REF_LOCKWAIT, REF_AEXIT, REF_EXIT, REF_EXC,
     REF_SYNCWAIT,       /* an awaitable sync method: object | method << 16 */
+    REF_INT,            /* a boxed integer: its slot in the table */
     REF_COUNT
 };
 
@@ -51,7 +59,35 @@ static inline uint32_t vm_ref_index(int64_t v)
     return (uint32_t)((v - VM_REF_BASE) & 0xffffffffu);
 }
 
+/* A value that is a number: a plain one or a boxed one (or VM_UNSET). */
+static inline int vm_is_num(int64_t v)
+{
+    return !vm_is_ref(v) || vm_ref_kind(v) == REF_INT;
+}
+
+/* An integer that must be boxed to be a value. */
+static inline int vm_needs_box(int64_t n)
+{
+    return n == INT64_MIN || vm_is_ref(n);
+}
+
+struct vm_boxes;
+/* The table of boxed integers a program's values use; it is shared by
+ * the threads and the fork()ed processes of a real run. */
+struct vm_boxes *vm_boxes_new(void);
+void vm_boxes_free(struct vm_boxes *b);
+/* The value of the number n: n itself, or n boxed.  Returns 0, or -1 if
+ * the table is full (VM_MAX_BOXED numbers). */
+int vm_box(const struct program *prog, int64_t n, int64_t *out);
+/* The number a value stands for: a boxed one's, else v itself. */
+int64_t vm_unbox(const struct program *prog, int64_t v);
+static inline int64_t vm_num(const struct program *prog, int64_t v)
+{
+    return vm_is_ref(v) && vm_ref_kind(v) == REF_INT ? vm_unbox(prog, v) : v;
+}
+
 enum {
+    VM_MAX_BOXED = 1 << 14,     /* distinct boxed numbers (ERR_BOXED) */
     VM_MAX_FRAMES = 64,         /* nested calls of one task */
     VM_MAX_AWAIT_TICKS = (1 << 29) - 1,  /* an awaited wait, at most */
 };
@@ -83,7 +119,9 @@ enum {
     X(ERR_QUEUE_FULL, "queue.Full")                                         \
     X(ERR_QUEUE_CAP, "a queue holds at most 32 values in taketurns")       \
     X(ERR_AQUEUE_EMPTY, "asyncio.queues.QueueEmpty")                        \
-    X(ERR_AQUEUE_FULL, "asyncio.queues.QueueFull")
+    X(ERR_AQUEUE_FULL, "asyncio.queues.QueueFull")                         \
+    X(ERR_BOXED, "OverflowError: more than 16384 different numbers near "  \
+                 "-2**63 in one lesson (taketurns keeps no more)")
 
 enum vm_error {
 #define X(id, text) id,

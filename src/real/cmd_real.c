@@ -21,6 +21,7 @@
 #include "real/real.h"
 #include "report.h"
 #include "sync.h"
+#include "vm.h"
 
 /* A first run with more ops is not written out in --json. */
 enum { REAL_JSON_MAX_OPS = 100000 };
@@ -390,7 +391,8 @@ static void json_output(struct strbuf *out, const struct real_args *a,
         if (rp->final) {
             json_object(&j, "final");
             for (int g = 0; g < L->prog->nglobals; g++)
-                json_int(&j, L->prog->global_names[g], rp->final[g]);
+                json_int(&j, L->prog->global_names[g],
+                         vm_num(L->prog, rp->final[g]));
             json_end(&j);
         }
         json_int(&j, "searched", rp->searched);
@@ -511,7 +513,7 @@ static void python_json(struct strbuf *out, const struct lesson *L, int scene,
         json_object(&j, NULL);
         json_object(&j, "final");
         for (int g = 0; g < P->nglobals; g++)
-            json_int(&j, P->global_names[g], oc->final[g]);
+            json_int(&j, P->global_names[g], vm_num(P, oc->final[g]));
         json_end(&j);
         json_int(&j, "count", oc->count);
         json_str(&j, "status", trace_status_name(oc->status));

@@ -29,6 +29,7 @@
 
 #include "program.h"
 #include "real/clock.h"
+#include "vm.h"
 
 enum {
     CPY_KEEP = 64 * 1024,           /* bytes of stdout/stderr kept */
@@ -356,7 +357,8 @@ static int parse_result(const char *line, const struct program *P,
                 v = jp_int(&p);
                 for (int g = 0; g < P->nglobals; g++)
                     if (strcmp(P->global_names[g], name.s) == 0)
-                        rr->final[g] = v;
+                        if (vm_box(P, v, &rr->final[g]))
+                            rr->final[g] = v;   /* cannot happen */
                 jp_eat(&p, ',');
             }
         } else if (strcmp(key.s, "failed") == 0) {
@@ -407,17 +409,23 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 /* Outcomes sorted as real's: ok first, then failed, then deadlocks; within
- * a status by final values (ng_sort of them: qsort has no context). */
+ * a status by final values (ng_sort of them, numbers of the program
+ * P_sort: qsort has no context). */
 static _Thread_local int ng_sort;
+static _Thread_local const struct program *P_sort;
 static int oc_qcmp(const void *a, const void *b)
 {
     const struct real_outcome *x = a, *y = b;
 
     if (x->status != y->status)
         return (int)x->status - (int)y->status;
-    for (int g = 0; g < ng_sort; g++)
-        if (x->final[g] != y->final[g])
-            return x->final[g] < y->final[g] ? -1 : 1;
+    for (int g = 0; g < ng_sort; g++) {
+        int64_t u = vm_num(P_sort, x->final[g]);
+        int64_t v = vm_num(P_sort, y->final[g]);
+
+        if (u != v)
+            return u < v ? -1 : 1;
+    }
     if (x->why && y->why)
         return strcmp(x->why, y->why);
     return (x->why != NULL) - (y->why != NULL);
@@ -580,6 +588,7 @@ struct real_result *cpython_run(const struct lesson *L, int scene,
     res->median_run = real_median_run(res->walls, res->runs);
     res->median_kept = -1;      /* CPython's runs are not traced */
     ng_sort = P->nglobals;
+    P_sort = P;
     qsort(res->outcomes, (size_t)res->noutcomes, sizeof(*res->outcomes),
           oc_qcmp);
     return res;

@@ -20,6 +20,7 @@
 #include "real/real_impl.h"
 #include "sync.h"
 #include "sim.h"
+#include "vm.h"
 
 /* ---- options and defaults -------------------------------------------------- */
 
@@ -492,26 +493,31 @@ static void rrun_finish(struct rrun *r)
 
 /* ---- outcomes ------------------------------------------------------------------------- */
 
-static int outcome_cmp(const struct real_outcome *a, const struct real_outcome *b,
-                       int n)
+/* Equal values are equal numbers (vm.h), but only numbers are in order. */
+static int outcome_cmp(const struct program *P, const struct real_outcome *a,
+                       const struct real_outcome *b, int n)
 {
     if (a->status != b->status)
         return a->status < b->status ? -1 : 1;
-    for (int i = 0; i < n; i++)
-        if (a->final[i] != b->final[i])
-            return a->final[i] < b->final[i] ? -1 : 1;
+    for (int i = 0; i < n; i++) {
+        int64_t x = vm_num(P, a->final[i]), y = vm_num(P, b->final[i]);
+
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
     return 0;
 }
 
 /* Outcomes are few: an insertion sort, and no global for qsort to see
  * (two series may run at once, from two threads). */
-static void sort_outcomes(struct real_outcome *oc, int n, int nvalues)
+static void sort_outcomes(const struct program *P, struct real_outcome *oc,
+                          int n, int nvalues)
 {
     for (int i = 1; i < n; i++) {
         struct real_outcome x = oc[i];
         int k = i;
 
-        while (k > 0 && outcome_cmp(&oc[k - 1], &x, nvalues) > 0) {
+        while (k > 0 && outcome_cmp(P, &oc[k - 1], &x, nvalues) > 0) {
             oc[k] = oc[k - 1];
             k--;
         }
@@ -530,7 +536,7 @@ static struct real_outcome *count_outcome(struct real_result *res,
     key.final = r->final;
     *is_new = 0;
     for (int i = 0; i < res->noutcomes; i++)
-        if (outcome_cmp(&res->outcomes[i], &key, n) == 0) {
+        if (outcome_cmp(r->P, &res->outcomes[i], &key, n) == 0) {
             res->outcomes[i].count++;
             return &res->outcomes[i];
         }
@@ -869,7 +875,8 @@ struct real_result *real_run(const struct lesson *L, int scene,
     res->ns_per_op = (double)median(ratios, res->runs) / 1000.0;
     free(sorted);
     free(ratios);
-    sort_outcomes(res->outcomes, res->noutcomes, r->nspaces * r->nglobals);
+    sort_outcomes(r->P, res->outcomes, res->noutcomes,
+                  r->nspaces * r->nglobals);
     keep_median(res, &med, &kept_cap);
     real_median_done(&med);
     notes(r, res);
@@ -904,7 +911,7 @@ static void memory_text(struct strbuf *out, const struct program *P,
         sb_puts(out, "(no shared variables)");
     for (int g = 0; g < P->nglobals; g++)
         sb_printf(out, "%s%s = %lld", g ? ", " : "", P->global_names[g],
-                  (long long)v[g]);
+                  (long long)vm_num(P, v[g]));
 }
 
 void real_outcome_text(struct strbuf *out, const struct lesson *L,
@@ -928,7 +935,7 @@ static void json_values(struct json *j, const char *key, const struct program *P
 {
     json_object(j, key);
     for (int g = 0; g < P->nglobals; g++)
-        json_int(j, P->global_names[g], v[g]);
+        json_int(j, P->global_names[g], vm_num(P, v[g]));
     json_end(j);
 }
 

@@ -232,7 +232,7 @@ static int explain_fits(const struct app *a, const struct directive *ask)
     o = &a->ex->outcomes[a->witness];
     g = lesson_find_shared(a->L, ask->about_name);
     return g >= 0 && g < a->ex->nglobals && o->status == TRACE_OK &&
-           o->final[g] == ask->answer_int;
+           vm_num(a->L->prog, o->final[g]) == ask->answer_int;
 }
 
 static void build_questions(struct app *a, int width, struct tlines *t)

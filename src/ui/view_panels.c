@@ -136,8 +136,8 @@ static void find_stale(const struct app *a, const struct line_op *ops, int n,
         if (now != ops[i].value) {
             stale->found = 1;
             stale->g = g;
-            stale->read = ops[i].value;
-            stale->now = now;
+            stale->read = vm_num(P, ops[i].value);
+            stale->now = vm_num(P, now);
             stale->t = ops[i].t;
         }
     }
@@ -527,13 +527,13 @@ static int memory_lines(struct app *a, struct mline *m, int max)
         sb_clear(&sb);
         if (mode == MODE_PROCESSES) {
             sb_printf(&sb, "%s: main %lld", P->global_names[g],
-                      (long long)sim_global(s, 0, g));
+                      (long long)vm_num(P, sim_global(s, 0, g)));
             for (int t = 0; t < tr->ntasks && t + 1 < sim_nspaces(s); t++)
                 sb_printf(&sb, " · %s %lld", tr->labels[t],
-                          (long long)sim_global(s, t + 1, g));
+                          (long long)vm_num(P, sim_global(s, t + 1, g)));
         } else {
             sb_printf(&sb, "%s = %lld", P->global_names[g],
-                      (long long)sim_global(s, 0, g));
+                      (long long)vm_num(P, sim_global(s, 0, g)));
             if (stored)
                 sb_printf(&sb, " (by %s, tick %lld)",
                           tr->labels[op.task], (long long)op.t);
@@ -941,7 +941,7 @@ static void finals_text(struct strbuf *sb, const struct program *P,
         sb_puts(sb, "every task finished");
     for (int g = 0; g < P->nglobals; g++)
         sb_printf(sb, "%s%s = %lld", g ? ", " : "", P->global_names[g],
-                  (long long)v[g]);
+                  (long long)vm_num(P, v[g]));
 }
 
 /* "x from 2 to 6" over the finals of n outcomes that ended well. */
@@ -949,11 +949,13 @@ static void finals_range(struct strbuf *sb, const struct program *P,
                          const int64_t *const *v, int n)
 {
     for (int g = 0; g < P->nglobals; g++) {
-        int64_t lo = v[0][g], hi = v[0][g];
+        int64_t lo = vm_num(P, v[0][g]), hi = lo;
 
         for (int i = 1; i < n; i++) {
-            lo = v[i][g] < lo ? v[i][g] : lo;
-            hi = v[i][g] > hi ? v[i][g] : hi;
+            int64_t x = vm_num(P, v[i][g]);
+
+            lo = x < lo ? x : lo;
+            hi = x > hi ? x : hi;
         }
         if (lo == hi)
             sb_printf(sb, "%s%s = %lld", g ? ", " : "", P->global_names[g],
