@@ -98,6 +98,155 @@ for sc in threads gil seq procs aio stall; do
     lacks sleep-real-$sc-when "$tmp/err" "e+"
 done
 
+# ---- every 64-bit integer is a value, -2**63 too ---------------------------
+# The numbers near -2**63 share their bits with the VM's references (None,
+# functions, ...) and are boxed; every output must show the number.  What
+# f() prints is what python3.13 prints for the same code.
+
+cat >"$tmp/range.lesson" <<'LESSON'
+lesson "The whole range"
+
+shared x = -9223372036854775807
+shared lo = -9223372036854775808
+shared hi = 9223372036854775807
+shared near = 0
+shared back = 0
+
+def down():
+    global x
+    x = x - 1
+
+def up():
+    global x
+    x = x + 1
+
+def f():
+    global lo, hi, near, back
+    m = -9223372036854775807 - 1
+    near = -hi + 4
+    back = near - 5 + 4294967296 * 13
+    c = 0
+    if m == lo:
+        c = c + 1
+    if m < near:
+        c = c + 10
+    if near > lo:
+        c = c + 100
+    if m != near:
+        c = c + 1000
+    print(m, lo, hi, near, back, c)
+    for i in range(m, m + 3):
+        print(i)
+    for i in range(near, lo, -2):
+        print(i)
+    print(m // -2, m % 7, -near, m // 3, near % -5, -(m + 1))
+    lo = back - 55834574848 + 5
+    lo = lo - 5
+
+def over():
+    global lo
+    lo = lo - 1
+
+scene race:
+    mode threads
+    cpus 1
+    quantum 1
+    run down() as A
+    run up() as B
+
+scene seq:
+    mode sequential
+    run f() as A
+
+scene procs:
+    mode processes
+    run f() as A
+
+scene over:
+    mode sequential
+    run over() as A
+
+page "Down and up":
+    @scene race
+    @ask "The smallest x?" -9223372036854775808 is min x
+    @ask "The largest x?" -9223372036854775806 is max x
+    @ask "How many endings?" 3 is outcomes
+
+page "Alone":
+    @scene seq
+    @ask "lo at the end?" -9223372036854775808 is final lo
+    @ask "near at the end?" -9223372036854775803 is final near
+
+page "Lower":
+    @scene race
+    @goal x == -9223372036854775808
+LESSON
+cat >"$tmp/range.want" <<'EOF'
+-9223372036854775808 -9223372036854775808 9223372036854775807 -9223372036854775803 -9223371981020200960 1111
+-9223372036854775808
+-9223372036854775807
+-9223372036854775806
+-9223372036854775803
+-9223372036854775805
+-9223372036854775807
+4611686018427387904 6 9223372036854775803 -3074457345618258603 -3 9223372036854775807
+EOF
+status range-check 0 "$bin" check "$tmp/range.lesson"
+status range-run 0 "$bin" run "$tmp/range.lesson" --scene seq
+sed -n 's/.* prints: //p' "$tmp/out" >"$tmp/range.got"
+cmp -s "$tmp/range.got" "$tmp/range.want" && echo "ok range-prints" ||
+    echo "FAIL range-prints: $(head -c 300 "$tmp/range.got")"
+has range-final "$tmp/out" "final: x = -9223372036854775807, lo = -9223372036854775808, hi = 9223372036854775807, near = -9223372036854775803, back = -9223371981020200960"
+has range-effect "$tmp/out" "BINARY_OP -             result -9223372036854775808"
+has range-loop "$tmp/out" "FOR_ITER to L6          next value -9223372036854775808"
+status range-json 0 "$bin" run "$tmp/range.lesson" --scene seq --json
+has range-json-final "$tmp/out" '"lo": -9223372036854775808'
+has range-json-wrote "$tmp/out" '"wrote": -9223372036854775803'
+status range-explore 0 "$bin" explore "$tmp/range.lesson" --scene race
+has range-explore-min "$tmp/out" "x = -9223372036854775808 "
+has range-explore-same "$tmp/out" "lo = -9223372036854775808"
+status range-explore-json 0 "$bin" explore "$tmp/range.lesson" --scene race --json
+has range-explore-json-min "$tmp/out" '"x": -9223372036854775808'
+status range-procs 0 "$bin" run "$tmp/range.lesson" --scene procs
+has range-procs-final "$tmp/out" "A: x = -9223372036854775807, lo = -9223372036854775808, hi = 9223372036854775807, near = -9223372036854775803"
+status range-real 0 "$bin" real "$tmp/range.lesson" --scene procs --timeout 10
+has range-real-final "$tmp/out" "(main); A: x = -9223372036854775807, lo = -9223372036854775808, hi = 9223372036854775807, near = -9223372036854775803"
+status range-real-threads 0 "$bin" real "$tmp/range.lesson" --scene race --timeout 10
+lacks range-real-threads-raw "$tmp/out" "-922337198"
+status range-over 1 "$bin" run "$tmp/range.lesson" --scene over
+has range-over-msg "$tmp/err" "OverflowError: the result does not fit in 64 bits"
+sed 's/-9223372036854775808 is min x/-9223372036854775807 is min x/' \
+    "$tmp/range.lesson" >"$tmp/range2.lesson"
+status range-ask-wrong 1 "$bin" check "$tmp/range2.lesson"
+has range-ask-wrong-msg "$tmp/err" "the smallest final x is -9223372036854775808, not -9223372036854775807"
+sed 's/@goal x == -9223372036854775808/@goal x == -9223372036854775807 - 2/' \
+    "$tmp/range.lesson" >"$tmp/range2.lesson"
+status range-goal-unreached 1 "$bin" check "$tmp/range2.lesson"
+sed 's/lo = -9223372036854775808$/lo = 9223372036854775808/' \
+    "$tmp/range.lesson" >"$tmp/range2.lesson"
+status range-2-63 1 "$bin" check "$tmp/range2.lesson"
+has range-2-63-msg "$tmp/err" "integer 9223372036854775808 is too large (the largest is 9223372036854775807)"
+# Counting down near -2**63 boxes a number a step: the table's limit
+# (16384 numbers: the 16383 of x and -9223372036854775807).
+cat >"$tmp/many.lesson" <<'LESSON'
+lesson "Many"
+
+shared x = 0
+
+def f():
+    global x
+    x = -9223372036854775807 + 17000
+    while x > -9223372036854775807:
+        x = x - 1
+
+scene s:
+    mode sequential
+    run f() as A
+LESSON
+status range-boxes 1 "$bin" run "$tmp/many.lesson"
+has range-boxes-msg "$tmp/err" "OverflowError: more than 16384 different numbers near -2**63 in one lesson"
+has range-boxes-last "$tmp/out" "final: x = -9223372036854775189"
+
 # ---- the progress file: a lesson name with a space ----------------------------
 
 mkdir "$tmp/spaced"

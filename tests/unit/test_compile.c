@@ -266,6 +266,49 @@ static void test_errors(void)
               "t.lesson:6:5: error: quantum does not apply to mode asyncio");
 }
 
+/* Numbers near -2^63 are boxed: interned, so equal numbers are equal
+ * values, and read back exactly; the rest are themselves. */
+static void test_boxed_numbers(void)
+{
+    struct lesson *L = load("lesson \"t\"\n"
+                            "shared lo = -9223372036854775808\n"
+                            "shared hi = 9223372036854775807\n"
+                            "def f():\n    global lo\n    lo = lo + 1\n"
+                            "scene s:\n    mode threads\n    run f()\n");
+    const struct program *P = L->prog;
+    const int64_t top = VM_REF_BASE + ((int64_t)REF_COUNT << 32);
+    const int64_t nums[] = {INT64_MIN, INT64_MIN + 1, INT64_MIN + 2,
+                            VM_REF(REF_NONE, 0), top - 1};
+    int64_t a, b;
+
+    CHECK(vm_is_ref(P->global_init[0]));
+    CHECK_EQ(vm_num(P, P->global_init[0]), INT64_MIN);
+    CHECK_EQ(P->global_init[1], INT64_MAX);
+    for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+        CHECK(vm_needs_box(nums[i]));
+        CHECK_EQ(vm_box(P, nums[i], &a), 0);
+        CHECK_EQ(vm_box(P, nums[i], &b), 0);
+        CHECK_EQ(a, b);
+        CHECK(vm_is_num(a) && vm_is_ref(a));
+        CHECK_EQ(vm_num(P, a), nums[i]);
+    }
+    CHECK_EQ(vm_box(P, INT64_MIN, &a), 0);
+    CHECK_EQ(a, P->global_init[0]);
+    CHECK(!vm_needs_box(top));
+    CHECK_EQ(vm_box(P, top, &a), 0);
+    CHECK_EQ(a, top);
+    CHECK_EQ(vm_num(P, VM_REF(REF_NONE, 0)), VM_REF(REF_NONE, 0));
+    CHECK(!vm_is_num(VM_REF(REF_NONE, 0)));
+    lesson_free(L);
+    CHECK_STR(error_of("lesson \"t\"\nshared x = 9223372036854775808\n"),
+              "t.lesson:2:12: error: integer 9223372036854775808 is too "
+              "large (the largest is 9223372036854775807)");
+    CHECK_STR(error_of("lesson \"t\"\ndef f():\n"
+                       "    x = 1 - 9223372036854775808\n"),
+              "t.lesson:3:13: error: integer 9223372036854775808 is too "
+              "large (the largest is 9223372036854775807)");
+}
+
 int main(void)
 {
     test_increment_is_four_ops();
@@ -274,5 +317,6 @@ int main(void)
     test_scene_defaults();
     test_pages();
     test_errors();
+    test_boxed_numbers();
     return TEST_DONE();
 }
