@@ -283,7 +283,7 @@ int cmd_run(int argc, char **argv)
     sim_run(s);
     mem_uncharge(reserve);
     {
-        struct report r = {L, scene, &cfg, sim_trace(s)};
+        struct report r = {L, scene, &cfg, sim_trace(s), stdout};
 
         sb_init(&out);
         if (json)

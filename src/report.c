@@ -496,6 +496,16 @@ static void event_line(struct strbuf *out, const struct report *r,
     sb_putc(out, '\n');
 }
 
+/* Hand what is written so far to the report's stream, once it is long. */
+static void spill(struct strbuf *out, const struct report *r)
+{
+    if (r->stream && out->len >= (size_t)1 << 16) {
+        fwrite(out->s, 1, out->len, r->stream);
+        out->len = 0;
+        out->s[0] = '\0';
+    }
+}
+
 void report_text(struct strbuf *out, const struct report *r)
 {
     const struct trace *tr = r->tr;
@@ -524,6 +534,7 @@ void report_text(struct strbuf *out, const struct report *r)
 
             op_line(out, r, &op);
         }
+        spill(out, r);
     }
     sb_putc(out, '\n');
     report_summary(out, r);
@@ -792,6 +803,7 @@ void report_json(struct strbuf *out, const struct report *r)
 
             json_op(&j, r, &op, &tmp);
         }
+        spill(out, r);
     }
     json_end(&j);
     json_end(&j);

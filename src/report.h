@@ -8,6 +8,8 @@
 #ifndef TT_REPORT_H
 #define TT_REPORT_H
 
+#include <stdio.h>
+
 #include "json.h"
 #include "lesson.h"
 #include "program.h"
@@ -19,6 +21,10 @@ struct report {
     int scene;
     const struct scene_config *cfg;
     const struct trace *tr;
+    /* Where a long report goes as it is written (NULL: all of it stays in
+     * the strbuf).  A run of millions of ops makes hundreds of megabytes of
+     * text, which must not be held in memory outside the budget. */
+    FILE *stream;
 };
 
 /* "threads, 1 CPU, quantum 3 (round robin)". */

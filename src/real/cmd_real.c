@@ -337,7 +337,7 @@ static void text_output(struct strbuf *out, const struct real_args *a,
     if (rp)
         text_replay(out, a, L, scene, rp);
     if (a->timeline && res->trace) {
-        struct report r = {L, scene, cfg, res->trace};
+        struct report r = {L, scene, cfg, res->trace, NULL};
 
         sb_puts(out, "\nthe first run:\n");
         report_timeline(out, &r, a->width);
@@ -403,7 +403,7 @@ static void json_output(struct strbuf *out, const struct real_args *a,
     if (res->trace && res->trace->nops <= REAL_JSON_MAX_OPS) {
         /* The first run as `taketurns run --json` reports a run, times in
          * ns: its ops can be set beside the simulated ones. */
-        struct report r = {L, scene, cfg, res->trace};
+        struct report r = {L, scene, cfg, res->trace, NULL};
         struct strbuf one;
 
         sb_init(&one);

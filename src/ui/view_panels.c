@@ -665,7 +665,7 @@ static int log_text(struct app *a, const struct trace_event *ev,
                     struct strbuf *out)
 {
     struct tape *tp = a->tape;
-    struct report r = {a->L, tp->scene, &tp->cfg, tp->tr};
+    struct report r = {a->L, tp->scene, &tp->cfg, tp->tr, NULL};
 
     if (ev->kind == EV_START && ev->t == 0)
         return 0;   /* every task starts at 0: the log opens with that */

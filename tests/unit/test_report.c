@@ -266,7 +266,7 @@ static void test_loop_meanwhile(void)
     }
     s = sim_new(L, 0, &L->scenes[0].cfg, NULL, 1);
     sim_run(s);
-    r = (struct report){L, 0, &L->scenes[0].cfg, sim_trace(s)};
+    r = (struct report){L, 0, &L->scenes[0].cfg, sim_trace(s), NULL};
     sb_init(&out);
     for (size_t i = 0; i < r.tr->nevents; i++) {
         const struct trace_event *ev = &r.tr->events[i];
@@ -296,10 +296,93 @@ static void test_checker(void)
     CHECK(!valid_json("\"tab\there\""));
 }
 
+/* A long run's report goes to its stream as it is written, and what the
+ * stream gets is byte for byte what the buffer would have held: the text
+ * of millions of ops is never all in memory at once. */
+static const char long_lesson[] =
+    "lesson \"Long\"\n"
+    "x = 0\n"
+    "def f(n):\n"
+    "    global x\n"
+    "    for i in range(n):\n"
+    "        x = x + 1\n"
+    "scene long:\n"
+    "    mode threads\n"
+    "    run f(4000) as A\n"
+    "    run f(4000) as B\n";
+
+static void streamed(const struct report *base, int json, struct strbuf *want,
+                     struct strbuf *got)
+{
+    struct report r = *base;
+    struct strbuf out;
+    FILE *f = tmpfile();
+    char buf[4096];
+    size_t n;
+
+    r.stream = NULL;
+    if (json)
+        report_json(want, &r);
+    else
+        report_text(want, &r);
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    r.stream = f;
+    sb_init(&out);
+    if (json)
+        report_json(&out, &r);
+    else
+        report_text(&out, &r);
+    /* Less than the whole report is left in the buffer at the end. */
+    CHECK(out.len < want->len);
+    fwrite(out.s, 1, out.len, f);
+    rewind(f);
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        sb_add(got, buf, n);
+    fclose(f);
+    sb_done(&out);
+}
+
+static void test_streamed(void)
+{
+    struct diag d;
+    struct lesson *L;
+    struct sim *s;
+    struct report r;
+
+    diag_init(&d);
+    L = lesson_from_text("long.lesson", long_lesson, &d);
+    CHECK(L != NULL);
+    if (!L) {
+        printf("%s", d.text.s);
+        diag_done(&d);
+        return;
+    }
+    s = sim_new(L, 0, &L->scenes[0].cfg, NULL, 1);
+    sim_run(s);
+    r = (struct report){L, 0, &L->scenes[0].cfg, sim_trace(s), NULL};
+    for (int json = 0; json < 2; json++) {
+        struct strbuf want, got;
+
+        sb_init(&want);
+        sb_init(&got);
+        streamed(&r, json, &want, &got);
+        CHECK(want.len > (size_t)1 << 17);
+        CHECK(got.len == want.len && memcmp(got.s, want.s, want.len) == 0);
+        sb_done(&want);
+        sb_done(&got);
+    }
+    sim_free(s);
+    lesson_free(L);
+    diag_done(&d);
+}
+
 int main(void)
 {
     test_checker();
     test_outputs();
     test_loop_meanwhile();
+    test_streamed();
     return TEST_DONE();
 }
