@@ -41,7 +41,7 @@ static void run_scene(const struct lesson *L, int scene)
     s = sim_new(L, scene, &cfg, has_sch ? &sch : NULL, 1);
     sim_run(s);
     {
-        struct report r = {L, scene, &cfg, sim_trace(s)};
+        struct report r = {L, scene, &cfg, sim_trace(s), NULL};
 
         sb_init(&out);
         report_text(&out, &r);
