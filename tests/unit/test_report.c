@@ -241,6 +241,27 @@ static const char loop_lesson[] =
     "    run a() as A\n"
     "    run b() as B\n";
 
+/* Load a lesson from text and run its first scene: the run, or NULL
+ * (the loader's message printed) if the lesson does not load. */
+static struct sim *run_text(const char *name, const char *text,
+                            struct lesson **L)
+{
+    struct diag d;
+    struct sim *s = NULL;
+
+    diag_init(&d);
+    *L = lesson_from_text(name, text, &d);
+    CHECK(*L != NULL);
+    if (*L) {
+        s = sim_new(*L, 0, &(*L)->scenes[0].cfg, NULL, 1);
+        sim_run(s);
+    } else {
+        printf("%s", d.text.s);
+    }
+    diag_done(&d);
+    return s;
+}
+
 static void test_loop_meanwhile(void)
 {
     static const char *const want[] = {
@@ -249,23 +270,15 @@ static void test_loop_meanwhile(void)
         "A yields at await sleep(0); nothing else is ready: A runs again",
         "A yields at await sleep(5): no other task is left: the loop waits",
     };
-    struct diag d;
     struct lesson *L;
     struct sim *s;
     struct report r;
     struct strbuf out;
     size_t n = 0;
 
-    diag_init(&d);
-    L = lesson_from_text("loop.lesson", loop_lesson, &d);
-    CHECK(L != NULL);
-    if (!L) {
-        printf("%s", d.text.s);
-        diag_done(&d);
+    s = run_text("loop.lesson", loop_lesson, &L);
+    if (!s)
         return;
-    }
-    s = sim_new(L, 0, &L->scenes[0].cfg, NULL, 1);
-    sim_run(s);
     r = (struct report){L, 0, &L->scenes[0].cfg, sim_trace(s), NULL};
     sb_init(&out);
     for (size_t i = 0; i < r.tr->nevents; i++) {
@@ -285,7 +298,6 @@ static void test_loop_meanwhile(void)
     sb_done(&out);
     sim_free(s);
     lesson_free(L);
-    diag_done(&d);
 }
 
 static void test_checker(void)
@@ -346,21 +358,13 @@ static void streamed(const struct report *base, int json, struct strbuf *want,
 
 static void test_streamed(void)
 {
-    struct diag d;
     struct lesson *L;
     struct sim *s;
     struct report r;
 
-    diag_init(&d);
-    L = lesson_from_text("long.lesson", long_lesson, &d);
-    CHECK(L != NULL);
-    if (!L) {
-        printf("%s", d.text.s);
-        diag_done(&d);
+    s = run_text("long.lesson", long_lesson, &L);
+    if (!s)
         return;
-    }
-    s = sim_new(L, 0, &L->scenes[0].cfg, NULL, 1);
-    sim_run(s);
     r = (struct report){L, 0, &L->scenes[0].cfg, sim_trace(s), NULL};
     for (int json = 0; json < 2; json++) {
         struct strbuf want, got;
@@ -375,7 +379,6 @@ static void test_streamed(void)
     }
     sim_free(s);
     lesson_free(L);
-    diag_done(&d);
 }
 
 int main(void)
