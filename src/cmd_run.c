@@ -235,7 +235,6 @@ int cmd_run(int argc, char **argv)
     struct overrides ov;
     const char *lesson = NULL, *val, *chrome = NULL, *svg = NULL;
     int id, json = 0, timeline = 0, width = 100, scene, has_sch, rc;
-    size_t reserve;
     struct lesson *L;
     struct scene_config cfg;
     struct schedule sch;
@@ -273,15 +272,7 @@ int cmd_run(int argc, char **argv)
         return 1;
     has_sch = overrides_apply(&ov, L, scene, &cfg, &sch);
     s = sim_new(L, scene, &cfg, has_sch ? &sch : NULL, 1);
-    /* The log is built in memory from the trace: about 55 bytes of text
-     * an op (JSON: 120) against the trace's 24-30, and a growing buffer
-     * may hold twice what it uses.  Keep that room in the memory budget
-     * while the run records, so that trace and text fit in it together. */
-    reserve = mem_limit() / (json ? 7 : timeline ? 2 : 4) *
-              (json ? 6 : timeline ? 1 : 3);
-    mem_force(reserve);
     sim_run(s);
-    mem_uncharge(reserve);
     {
         struct report r = {L, scene, &cfg, sim_trace(s), stdout};
 
