@@ -143,6 +143,73 @@ static void find_stale(const struct app *a, const struct line_op *ops, int n,
     }
 }
 
+/* What a bytecode row says after its instruction: the next op's meaning
+ * (or why it waits), a done op's effect. */
+static void op_row_words(struct app *a, const struct line_op *o, int is_next,
+                         int task, struct strbuf *sb)
+{
+    const struct program *P = a->L->prog;
+
+    if (is_next && o->blocked) {
+        char why[64];
+
+        view_lane_state_text(a->tape, task, a->cursor, why, sizeof(why));
+        sb_printf(sb, "blocked here: %s", why);
+    } else if (is_next && o->busy > 0) {
+        sb_printf(sb, "%s: %lld tick%s still to go",
+                  P->code[o->pc].kind == CK_COMPUTE ? "at work" :
+                  "blocking the loop", (long long)o->busy,
+                  o->busy == 1 ? "" : "s");
+    } else if (is_next) {
+        sb_puts(sb, op_info[P->code[o->pc].op].desc);
+    } else if (o->done) {
+        struct trace_op top;
+
+        memset(&top, 0, sizeof(top));
+        top.t = o->t;
+        top.value = o->value;
+        top.pc = o->pc;
+        top.task = (uint16_t)task;
+        top.status = (uint8_t)o->status;
+        report_op_effect(sb, P, &top);
+    }
+}
+
+/* The columns a row's instruction takes (at least 17, so that the words
+ * after it line up). */
+static int op_row_instr_width(const struct program *P, const struct line_op *o)
+{
+    struct strbuf sb;
+    int n;
+
+    sb_init(&sb);
+    program_format_instr(P, o->pc, &sb);
+    n = draw_width(sb.s);
+    sb_done(&sb);
+    return n < 17 ? 17 : n;
+}
+
+/* Rows the next op's row needs in w columns for its words not to be cut
+ * (1 if they cannot wrap there). */
+static int op_row_need(struct app *a, const struct line_op *o, int task, int w)
+{
+    struct strbuf sb;
+    struct tlines t;
+    int n = op_row_instr_width(a->L->prog, o), rows = 1;
+
+    if (w - n - 3 < 8)
+        return 1;
+    sb_init(&sb);
+    op_row_words(a, o, 1, task, &sb);
+    tl_init(&t);
+    tl_wrap(&t, sb.s, w - n - 3, R_NORMAL, 0, 0);
+    if (t.n > 1)
+        rows = (int)t.n;
+    tl_done(&t);
+    sb_done(&sb);
+    return rows;
+}
+
 /* One bytecode row: marker, instruction, and its effect or meaning; the
  * next op's meaning wraps onto up to rows rows rather than being cut.
  * Returns the rows drawn. */
@@ -162,29 +229,7 @@ static int draw_op_row(struct app *a, const struct line_op *o, int is_next,
     if (n < 17)
         n = 17;
     sb_clear(&sb);
-    if (is_next && o->blocked) {
-        char why[64];
-
-        view_lane_state_text(a->tape, task, a->cursor, why, sizeof(why));
-        sb_printf(&sb, "blocked here: %s", why);
-    } else if (is_next && o->busy > 0) {
-        sb_printf(&sb, "%s: %lld tick%s still to go",
-                  P->code[o->pc].kind == CK_COMPUTE ? "at work" :
-                  "blocking the loop", (long long)o->busy,
-                  o->busy == 1 ? "" : "s");
-    } else if (is_next) {
-        sb_puts(&sb, op_info[P->code[o->pc].op].desc);
-    } else if (o->done) {
-        struct trace_op top;
-
-        memset(&top, 0, sizeof(top));
-        top.t = o->t;
-        top.value = o->value;
-        top.pc = o->pc;
-        top.task = (uint16_t)task;
-        top.status = (uint8_t)o->status;
-        report_op_effect(&sb, P, &top);
-    }
+    op_row_words(a, o, is_next, task, &sb);
     tl_init(&t);
     if (is_next && rows > 1 && w - n - 3 >= 8)
         tl_wrap(&t, sb.s, w - n - 3, R_NORMAL, 0, 0);
@@ -388,10 +433,23 @@ void view_code(struct app *a, int y, int x, int w, int h)
         if (src_rows > lines)
             src_rows = lines;
     }
-    draw_source(a, fn, line, src_rows, y, x, w - 1);
+    spare = h - 1 - src_rows - ops_rows;
     if (next_i >= ops_rows)
         start = next_i - ops_rows + 1;
-    spare = h - 1 - src_rows - ops_rows;
+    /* On a short panel the ops still to come give way to the next op's
+     * meaning, so that it is read whole; the ops already run keep their
+     * rows, since what they read and wrote is the story. */
+    if (next_i >= 0) {
+        int need = op_row_need(a, &ops[next_i], task, w - 2) - 1;
+        int after = (start + ops_rows < nops ? start + ops_rows : nops) - 1 -
+                    next_i;
+
+        while (need > (spare > 0 ? spare : 0) && after-- > 0) {
+            ops_rows--;
+            spare++;
+        }
+    }
+    draw_source(a, fn, line, src_rows, y, x, w - 1);
     for (int i = 0, oy = y + src_rows; i < ops_rows && start + i < nops; i++) {
         int r = draw_op_row(a, &ops[start + i], start + i == next_i, task,
                             oy, x + 1, w - 2, 1 + (spare > 0 ? spare : 0));
