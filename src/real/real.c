@@ -1021,45 +1021,168 @@ void real_result_json(struct json *j, const struct lesson *L,
     json_end(j);
 }
 
+/* A histogram lists this many outcomes at most; more that differ in one
+ * variable are shown as ranges of its values. */
+enum { HIST_MAX_ROWS = 12, HIST_BINS = 10 };
+
+/* One histogram row: label, a bar of count against most, the count and
+ * its share of the runs. */
+static void hist_row(struct strbuf *out, const char *label, size_t label_w,
+                     int count, int most, int runs, int width)
+{
+    size_t start = out->len;
+    int bar = (int)((int64_t)count * width / (most > 0 ? most : 1));
+
+    if (bar == 0 && count > 0)
+        bar = 1;
+    sb_puts(out, "  ");
+    sb_puts(out, label);
+    sb_pad_to(out, start, (int)label_w + 4);
+    for (int k = 0; k < bar; k++)
+        sb_putc(out, '#');
+    sb_pad_to(out, start, (int)label_w + 4 + width + 1);
+    sb_printf(out, "%6d  %3d%%", count,
+              (int)((int64_t)count * 100 / (runs > 0 ? runs : 1)));
+}
+
+/* The one variable whose value tells many outcomes apart, when they all
+ * ended normally in one memory and differ in nothing else: its index, or
+ * -1. */
+static int hist_varying(const struct program *P, const struct real_result *res)
+{
+    int found = -1;
+
+    if (res->nspaces != 1)
+        return -1;
+    for (int i = 0; i < res->noutcomes; i++)
+        if (res->outcomes[i].status != TRACE_OK)
+            return -1;
+    for (int g = 0; g < P->nglobals; g++)
+        for (int i = 1; i < res->noutcomes; i++)
+            if (res->outcomes[i].final[g] != res->outcomes[0].final[g]) {
+                if (found >= 0)
+                    return -1;
+                found = g;
+                break;
+            }
+    return found;
+}
+
+/* Many outcomes that differ in one variable: its values in HIST_BINS equal
+ * ranges, each with its runs. */
+static void hist_ranges(struct strbuf *out, const struct program *P,
+                        const struct real_result *res, int g, int width)
+{
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    int runs[HIST_BINS] = {0}, kinds[HIST_BINS] = {0}, most = 1, nbins;
+    uint64_t step;
+    char label[HIST_BINS][64];
+    size_t w = 0;
+
+    for (int i = 0; i < res->noutcomes; i++) {
+        int64_t v = vm_num(P, res->outcomes[i].final[g]);
+
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+    }
+    /* Unsigned: the span of two int64 values may not fit in one. */
+    step = ((uint64_t)hi - (uint64_t)lo) / HIST_BINS + 1;
+    nbins = (int)(((uint64_t)hi - (uint64_t)lo) / step) + 1;
+    for (int i = 0; i < res->noutcomes; i++) {
+        int64_t v = vm_num(P, res->outcomes[i].final[g]);
+        int b = (int)(((uint64_t)v - (uint64_t)lo) / step);
+
+        runs[b] += res->outcomes[i].count;
+        kinds[b]++;
+    }
+    for (int b = 0; b < nbins; b++) {
+        uint64_t from = (uint64_t)lo + (uint64_t)b * step, to = from + step - 1;
+        size_t n;
+
+        if (b == nbins - 1)
+            to = (uint64_t)hi;
+        if (from == to)
+            n = (size_t)snprintf(label[b], sizeof(label[b]), "%s = %lld",
+                                 P->global_names[g], (long long)(int64_t)from);
+        else
+            n = (size_t)snprintf(label[b], sizeof(label[b]),
+                                 "%s = %lld to %lld", P->global_names[g],
+                                 (long long)(int64_t)from,
+                                 (long long)(int64_t)to);
+        n = utf8_width(label[b], n < sizeof(label[b]) ? n : sizeof(label[b]) - 1);
+        if (n > w)
+            w = n;
+        if (runs[b] > most)
+            most = runs[b];
+    }
+    sb_printf(out, "  %d different outcomes, %s in %d ranges:\n",
+              res->noutcomes, P->global_names[g], nbins);
+    for (int b = 0; b < nbins; b++) {
+        hist_row(out, label[b], w, runs[b], most, res->runs, width);
+        if (kinds[b] > 1)
+            sb_printf(out, "  (%d different values)", kinds[b]);
+        sb_putc(out, '\n');
+    }
+}
+
 void real_result_histogram(struct strbuf *out, const struct lesson *L,
                            const struct real_result *res, int width)
 {
     struct strbuf lab;
     size_t w = 0;
-    int most = 1;
+    int most = 1, shown = res->noutcomes, rest = 0, g;
+    int *order = NULL;
 
+    if (width < 10)
+        width = 10;
+    if (res->noutcomes > HIST_MAX_ROWS &&
+        (g = hist_varying(L->prog, res)) >= 0) {
+        hist_ranges(out, L->prog, res, g, width);
+        return;
+    }
+    /* Too many to list: the most frequent first, the rest counted. */
+    order = xcalloc((size_t)(res->noutcomes ? res->noutcomes : 1),
+                    sizeof(*order));
+    for (int i = 0; i < res->noutcomes; i++)
+        order[i] = i;
+    if (res->noutcomes > HIST_MAX_ROWS) {
+        for (int i = 1; i < res->noutcomes; i++)
+            for (int k = i; k > 0 && res->outcomes[order[k]].count >
+                                     res->outcomes[order[k - 1]].count; k--) {
+                int t = order[k];
+
+                order[k] = order[k - 1];
+                order[k - 1] = t;
+            }
+        shown = HIST_MAX_ROWS - 1;
+        for (int i = shown; i < res->noutcomes; i++)
+            rest += res->outcomes[order[i]].count;
+    }
     sb_init(&lab);
-    for (int i = 0; i < res->noutcomes; i++) {
+    for (int i = 0; i < shown; i++) {
         size_t n;
 
         sb_clear(&lab);
-        real_outcome_text(&lab, L, res, &res->outcomes[i]);
+        real_outcome_text(&lab, L, res, &res->outcomes[order[i]]);
         n = utf8_width(lab.s, lab.len);
         if (n > w)
             w = n;
-        if (res->outcomes[i].count > most)
-            most = res->outcomes[i].count;
+        if (res->outcomes[order[i]].count > most)
+            most = res->outcomes[order[i]].count;
     }
-    if (width < 10)
-        width = 10;
-    for (int i = 0; i < res->noutcomes; i++) {
-        const struct real_outcome *oc = &res->outcomes[i];
-        size_t start = out->len;
-        int bar = (int)((int64_t)oc->count * width / most);
+    for (int i = 0; i < shown; i++) {
+        const struct real_outcome *oc = &res->outcomes[order[i]];
 
-        if (bar == 0 && oc->count > 0)
-            bar = 1;
-        sb_puts(out, "  ");
-        real_outcome_text(out, L, res, oc);
-        sb_pad_to(out, start, (int)w + 4);
-        for (int k = 0; k < bar; k++)
-            sb_putc(out, '#');
-        sb_pad_to(out, start, (int)w + 4 + width + 1);
-        sb_printf(out, "%6d  %3d%%", oc->count,
-                  (int)((int64_t)oc->count * 100 / (res->runs ? res->runs : 1)));
+        sb_clear(&lab);
+        real_outcome_text(&lab, L, res, oc);
+        hist_row(out, lab.s, w, oc->count, most, res->runs, width);
         if (oc->status != TRACE_OK)
             sb_printf(out, "  (%s)", trace_status_name(oc->status));
         sb_putc(out, '\n');
     }
+    if (rest)
+        sb_printf(out, "  ... and %d other outcomes, in %d run%s\n",
+                  res->noutcomes - shown, rest, rest == 1 ? "" : "s");
     sb_done(&lab);
+    free(order);
 }

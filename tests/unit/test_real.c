@@ -799,6 +799,76 @@ static void test_defaults(const struct lesson *L)
     sb_done(&why);
 }
 
+/* Many outcomes: those that differ in one variable are grouped in ranges
+ * of its values; others are listed most frequent first, the rest counted. */
+static void test_histogram(const struct lesson *L)
+{
+    const struct program *P = L->prog;
+    struct real_outcome oc[30];
+    int64_t fin[30][8];
+    struct real_result res;
+    struct strbuf sb;
+    int gx = -1, gy = -1;
+
+    for (int g = 0; g < P->nglobals; g++) {
+        if (!strcmp(P->global_names[g], "x"))
+            gx = g;
+        if (!strcmp(P->global_names[g], "y"))
+            gy = g;
+    }
+    CHECK(gx >= 0 && gy >= 0 && P->nglobals <= 8);
+    if (gx < 0 || gy < 0 || P->nglobals > 8)
+        return;
+    memset(&res, 0, sizeof(res));
+    memset(oc, 0, sizeof(oc));
+    memset(fin, 0, sizeof(fin));
+    res.nspaces = 1;
+    res.nglobals = P->nglobals;
+    res.outcomes = oc;
+    for (int i = 0; i < 30; i++) {
+        fin[i][gx] = i * 10;
+        fin[i][gy] = 7;
+        oc[i].final = fin[i];
+        oc[i].count = i < 3 ? 5 : 1;
+        oc[i].status = TRACE_OK;
+        res.runs += oc[i].count;
+    }
+    res.noutcomes = 30;
+    sb_init(&sb);
+    real_result_histogram(&sb, L, &res, 40);
+    CHECK_STR_HAS(sb.s, "30 different outcomes, x in 10 ranges:");
+    CHECK_STR_HAS(sb.s, "x = 0 to 29");
+    CHECK_STR_HAS(sb.s, "15   35%  (3 different values)");
+    CHECK_STR_HAS(sb.s, "x = 270 to 290");
+    CHECK(!strstr(sb.s, "x = 300"));
+
+    /* Two variables vary: the 11 most frequent, then the rest. */
+    fin[29][gy] = 8;
+    sb_clear(&sb);
+    real_result_histogram(&sb, L, &res, 40);
+    CHECK(!strstr(sb.s, "ranges"));
+    CHECK_STR_HAS(sb.s, "x = 0, y = 7");
+    CHECK_STR_HAS(sb.s, "... and 19 other outcomes, in 19 runs");
+
+    /* Few outcomes: every one, as before. */
+    res.noutcomes = 3;
+    sb_clear(&sb);
+    real_result_histogram(&sb, L, &res, 40);
+    CHECK(!strstr(sb.s, "other outcomes") && !strstr(sb.s, "ranges"));
+    CHECK_STR_HAS(sb.s, "x = 20, y = 7");
+
+    /* The whole range: the span does not overflow. */
+    res.noutcomes = 30;
+    fin[29][gy] = 7;
+    fin[0][gx] = INT64_MAX;
+    fin[1][gx] = -(INT64_C(1) << 62);
+    sb_clear(&sb);
+    real_result_histogram(&sb, L, &res, 40);
+    CHECK_STR_HAS(sb.s, "x in 10 ranges");
+    CHECK_STR_HAS(sb.s, "to 9223372036854775807");
+    sb_done(&sb);
+}
+
 int main(void)
 {
     struct lesson *L = load();
@@ -831,6 +901,7 @@ int main(void)
     test_median_pick();
     test_median_pool();
     test_real_median(L);
+    test_histogram(L);
     lesson_free(L);
     return TEST_DONE();
 }

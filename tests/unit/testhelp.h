@@ -44,6 +44,19 @@ static int test_failed;
         test_failed += !ok_;                                              \
     } while (0)
 
+/* Text a contains b. */
+#define CHECK_STR_HAS(a, b)                                               \
+    do {                                                                  \
+        const char *a_ = (a), *b_ = (b);                                  \
+        int ok_ = a_ && b_ && strstr(a_, b_) != NULL;                     \
+        printf("%s %s:%d %s has \"%s\"", ok_ ? "ok" : "FAIL", __FILE__,   \
+               __LINE__, #a, b_ ? b_ : "(null)");                         \
+        if (!ok_)                                                         \
+            printf("\n    in: %s", a_ ? a_ : "(null)");                   \
+        putchar('\n');                                                    \
+        test_failed += !ok_;                                              \
+    } while (0)
+
 #define TEST_DONE() (test_failed ? 1 : 0)
 
 #endif
