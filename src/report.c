@@ -67,6 +67,39 @@ const char *report_runtime_short(const struct scene_config *c)
     }
 }
 
+void report_settings_brief(struct strbuf *out, const struct scene_config *c)
+{
+    switch (c->mode) {
+    case MODE_SEQUENTIAL:
+        sb_puts(out, "sequential, one after another");
+        break;
+    case MODE_ASYNCIO:
+        sb_puts(out, "asyncio, one event loop");
+        break;
+    case MODE_GIL:
+        sb_printf(out, "gil (%s), interval %d",
+                  c->checkpoints == CHECK_EVERY_OP ? "Python 3.9" :
+                  "CPython 3.13", c->switch_interval);
+        break;
+    case MODE_THREADS:
+    case MODE_PROCESSES:
+        sb_printf(out, "%s, %d CPU%s", c->mode == MODE_THREADS ?
+                  "threads (no GIL)" : "processes", c->cpus,
+                  c->cpus == 1 ? "" : "s");
+        if (c->preempt == PREEMPT_RANDOM)
+            sb_printf(out, ", random 1 in %d", c->quantum);
+        else
+            sb_printf(out, ", quantum %d", c->quantum);
+        if (c->mode == MODE_PROCESSES)
+            sb_printf(out, ", spawn cost %d", c->spawn_cost);
+        break;
+    case MODE_COUNT:
+        break;
+    }
+    if (c->schedule)
+        sb_puts(out, ", scripted");
+}
+
 void report_settings(struct strbuf *out, const struct scene_config *c)
 {
     sb_printf(out, "%s (%s)", mode_name(c->mode), report_runtime_short(c));

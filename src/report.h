@@ -29,6 +29,9 @@ struct report {
 
 /* "threads, 1 CPU, quantum 3 (round robin)". */
 void report_settings(struct strbuf *out, const struct scene_config *cfg);
+/* The same in fewer words, for narrow tables: "threads (no GIL), 1 CPU,
+ * quantum 4". */
+void report_settings_brief(struct strbuf *out, const struct scene_config *c);
 /* The real system a mode models, in a few words ("CPython 3.13"). */
 const char *report_runtime_short(const struct scene_config *cfg);
 /* "worker(3)" for task t of the scene. */

@@ -568,23 +568,34 @@ void view_compare(struct app *a, int y, int h)
     /* The comparison table, if there is room. */
     if (row + a->ncmp + 2 <= y + h) {
         int64_t base = a->cmp[0]->end;
+        /* scene (as wide as the longest name) how (hw) ticks (7)
+         * speed-up (9) */
+        int sw = 5, hw, tx;
 
-        /* scene (19) how (hw) ticks (7) speed-up (9) */
-        int hw = W - 1 - 20 - 8 - 10, tx;
+        for (int i = 0; i < a->ncmp; i++) {
+            int n = draw_width(a->L->scenes[a->cmp[i]->scene].name);
 
-        if (hw > 46)
-            hw = 46;
-        tx = 21 + hw + 1;
+            sw = n > sw ? n : sw;
+        }
+        sw = sw > 19 ? 19 : sw;
+        hw = W - 1 - (sw + 1) - 8 - 10;
+        if (hw > 56)
+            hw = 56;
+        tx = 1 + sw + 1 + hw + 1;
         row++;
-        draw_strf(row++, 1, W - 2, R_DIM, "%-19s %-*s %6s  %s", "scene", hw,
-                  "how", "ticks", "speed-up");
+        draw_strf(row++, 1, W - 2, R_DIM, "%-*s %-*s %6s  %s", sw, "scene",
+                  hw, "how", "ticks", "speed-up");
         for (int i = 0; i < a->ncmp; i++, row++) {
             struct tape *tp = a->cmp[i];
 
             sb_clear(&sb);
             report_settings(&sb, &tp->cfg);
-            draw_scene_name(row, 1, 19, R_BOLD, a->L->scenes[tp->scene].name);
-            draw_str(row, 21, hw, R_NORMAL, sb.s);
+            if (draw_width(sb.s) > hw) {
+                sb_clear(&sb);
+                report_settings_brief(&sb, &tp->cfg);
+            }
+            draw_scene_name(row, 1, sw, R_BOLD, a->L->scenes[tp->scene].name);
+            draw_str(row, 1 + sw + 1, hw, R_NORMAL, sb.s);
             if (a->cursor >= tp->end) {
                 draw_strf(row, tx, 6, R_BAR_DONE, "%6lld", (long long)tp->end);
                 if (i > 0 && tp->end > 0)
