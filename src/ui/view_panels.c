@@ -436,9 +436,10 @@ void view_code(struct app *a, int y, int x, int w, int h)
     spare = h - 1 - src_rows - ops_rows;
     if (next_i >= ops_rows)
         start = next_i - ops_rows + 1;
-    /* On a short panel the ops still to come give way to the next op's
-     * meaning, so that it is read whole; the ops already run keep their
-     * rows, since what they read and wrote is the story. */
+    /* On a short panel the ops still to come, then the source lines
+     * around the current one, give way to the next op's meaning, so that
+     * it is read whole; the ops already run keep their rows, since what
+     * they read and wrote is the story. */
     if (next_i >= 0) {
         int need = op_row_need(a, &ops[next_i], task, w - 2) - 1;
         int after = (start + ops_rows < nops ? start + ops_rows : nops) - 1 -
@@ -446,6 +447,10 @@ void view_code(struct app *a, int y, int x, int w, int h)
 
         while (need > (spare > 0 ? spare : 0) && after-- > 0) {
             ops_rows--;
+            spare++;
+        }
+        while (need > (spare > 0 ? spare : 0) && src_rows > 1) {
+            src_rows--;
             spare++;
         }
     }
