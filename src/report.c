@@ -67,57 +67,38 @@ const char *report_runtime_short(const struct scene_config *c)
     }
 }
 
-void report_settings_brief(struct strbuf *out, const struct scene_config *c)
+/* The settings, in full or (brief) in the fewest words that still name
+ * the model. */
+static void settings(struct strbuf *out, const struct scene_config *c,
+                     int brief)
 {
+    if (!brief)
+        sb_printf(out, "%s (%s)", mode_name(c->mode), report_runtime_short(c));
+    else if (c->mode == MODE_THREADS)
+        sb_puts(out, "threads (no GIL)");
+    else if (c->mode == MODE_GIL)
+        sb_printf(out, "gil (%s)", c->checkpoints == CHECK_EVERY_OP ?
+                  "Python 3.9" : "CPython 3.13");
+    else
+        sb_puts(out, mode_name(c->mode));
     switch (c->mode) {
     case MODE_SEQUENTIAL:
-        sb_puts(out, "sequential, one after another");
-        break;
-    case MODE_ASYNCIO:
-        sb_puts(out, "asyncio, one event loop");
-        break;
-    case MODE_GIL:
-        sb_printf(out, "gil (%s), interval %d",
-                  c->checkpoints == CHECK_EVERY_OP ? "Python 3.9" :
-                  "CPython 3.13", c->switch_interval);
-        break;
-    case MODE_THREADS:
-    case MODE_PROCESSES:
-        sb_printf(out, "%s, %d CPU%s", c->mode == MODE_THREADS ?
-                  "threads (no GIL)" : "processes", c->cpus,
-                  c->cpus == 1 ? "" : "s");
-        if (c->preempt == PREEMPT_RANDOM)
-            sb_printf(out, ", random 1 in %d", c->quantum);
-        else
-            sb_printf(out, ", quantum %d", c->quantum);
-        if (c->mode == MODE_PROCESSES)
-            sb_printf(out, ", spawn cost %d", c->spawn_cost);
-        break;
-    case MODE_COUNT:
-        break;
-    }
-    if (c->schedule)
-        sb_puts(out, ", scripted");
-}
-
-void report_settings(struct strbuf *out, const struct scene_config *c)
-{
-    sb_printf(out, "%s (%s)", mode_name(c->mode), report_runtime_short(c));
-    switch (c->mode) {
-    case MODE_SEQUENTIAL:
-        sb_puts(out, ", one task after another");
+        sb_puts(out, brief ? ", one after another" : ", one task after another");
         break;
     case MODE_ASYNCIO:
         sb_puts(out, ", one event loop");
         break;
     case MODE_GIL:
         /* checkpoints every-op is what "Python 3.9 or older" means */
-        sb_printf(out, ", switch interval %d", c->switch_interval);
+        sb_printf(out, ", %s %d", brief ? "interval" : "switch interval",
+                  c->switch_interval);
         break;
     case MODE_THREADS:
     case MODE_PROCESSES:
         sb_printf(out, ", %d CPU%s", c->cpus, c->cpus == 1 ? "" : "s");
-        if (c->preempt == PREEMPT_RANDOM)
+        if (c->preempt == PREEMPT_RANDOM && brief)
+            sb_printf(out, ", random 1 in %d", c->quantum);
+        else if (c->preempt == PREEMPT_RANDOM)
             sb_printf(out, ", random preemption (1 in %d ticks, seed %llu)",
                       c->quantum, (unsigned long long)c->seed);
         else
@@ -128,8 +109,20 @@ void report_settings(struct strbuf *out, const struct scene_config *c)
     case MODE_COUNT:
         break;
     }
-    if (c->schedule)
+    if (c->schedule && brief)
+        sb_puts(out, ", scripted");
+    else if (c->schedule)
         sb_printf(out, ", schedule \"%s\"", c->schedule);
+}
+
+void report_settings(struct strbuf *out, const struct scene_config *c)
+{
+    settings(out, c, 0);
+}
+
+void report_settings_brief(struct strbuf *out, const struct scene_config *c)
+{
+    settings(out, c, 1);
 }
 
 void report_call(struct strbuf *out, const struct lesson *L, int scene, int t)
