@@ -1923,6 +1923,11 @@ static void memory_words(struct strbuf *out, const struct explore_result *r,
 
     for (int i = 0; i < r->nspaces * r->nglobals; i++)
         any |= r->varies[i];
+    /* Memory that is the same in every outcome tells none apart (the text
+     * names it once, above the table): a brief label leaves it out, so that
+     * "B failed" is not cut off behind it. */
+    if (!any && brief && r->noutcomes > 1)
+        return;
     if (!any)
         brief = 0;
     if (r->nglobals == 0) {
@@ -1975,7 +1980,8 @@ void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
     for (int k = 0; k < o->nfailures; k++) {
         const struct explore_failure *f = &o->failures[k];
 
-        sb_printf(out, " · %s failed", r->labels[f->task]);
+        sb_printf(out, "%s%s failed", out->len > start ? " · " : "",
+                  r->labels[f->task]);
         if (how == EXPLORE_LABEL_TERSE)
             continue;
         sb_printf(out, ": %s", f->message);
