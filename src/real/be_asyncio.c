@@ -266,6 +266,29 @@ static int sync_op(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
     return ERR_NONE;
 }
 
+/* T's error leaves the with block that entered obj: its __exit__
+ * releases obj (rtask_fail), and the waiters it lets go on are ready. */
+static void aio_leave_with(struct rrun *r, struct rtask *T, uint64_t t,
+                           int obj)
+{
+    struct aio *a = r->be_state;
+    struct sync_call call = {SYNC_RELEASE, 1, 1, -1};
+    struct sync_wake wake;
+    struct sync_reply rep;
+    struct real_rec *ev;
+
+    wake.n = wake.nmoved = 0;
+    if (sync_request(r->sync, obj, T->id, &call, &wake, &rep) !=
+        SYNC_GRANTED)
+        return;
+    if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
+        ev->arg2 = (int16_t)rep.waits_in;
+        ev->other = (int16_t)(wake.n ? wake.tasks[0] : -1);
+        ev->value = 1 + obj;
+    }
+    wake_tasks(a, T, t, a->V > 0 ? a->V - 1 : 0, &wake);
+}
+
 /* The end of T: it never runs again. */
 TT_NORETURN static void task_over(struct aio *a, struct rtask *T)
 {
@@ -505,4 +528,5 @@ const struct real_backend real_asyncio = {
     .setup = aio_setup,
     .run = aio_run,
     .teardown = aio_teardown,
+    .leave_with = aio_leave_with,
 };
