@@ -1001,6 +1001,7 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
     case ERR_QUEUE_CAP:
     case ERR_AQUEUE_EMPTY:
     case ERR_AQUEUE_FULL:
+    case ERR_BROKEN_BARRIER:
         sb_printf(out, "%s (%s)", vm_error_text[eff->error],
                   eff->index >= 0 && eff->index < prog->nlocks ?
                   prog->lock_names[eff->index] : "?");

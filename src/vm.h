@@ -121,7 +121,8 @@ enum {
     X(ERR_AQUEUE_EMPTY, "asyncio.queues.QueueEmpty")                        \
     X(ERR_AQUEUE_FULL, "asyncio.queues.QueueFull")                         \
     X(ERR_BOXED, "OverflowError: more than 16384 different numbers near "  \
-                 "-2**63 in one lesson (taketurns keeps no more)")
+                 "-2**63 in one lesson (taketurns keeps no more)")          \
+    X(ERR_BROKEN_BARRIER, "threading.BrokenBarrierError")
 
 enum vm_error {
 #define X(id, text) id,

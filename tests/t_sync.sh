@@ -2,8 +2,10 @@
 # tests/t_sync.sh BINARY - synchronization objects run for real end as the
 # explorer says they can.  For every scene of tests/explore/sync.lesson
 # (semaphores, events, conditions, barriers, queues, in threads and in
-# asyncio) and of tests/explore/with_error.lesson (a task fails inside with
-# blocks, whose __exit__ releases what they entered): every ending of real runs on the C backends is one of the
+# asyncio), of tests/explore/with_error.lesson (a task fails inside with
+# blocks, whose __exit__ releases what they entered) and of
+# tests/explore/barrier.lesson (a barrier's timed wait breaks it): every
+# ending of real runs on the C backends is one of the
 # explorer's outcomes, and so is every ending of the scene exported to
 # CPython where a python3.13 (or python3) is installed.  An ending is the
 # final variables and how the run ended (ok, failed, deadlock).
@@ -111,4 +113,22 @@ if grep -q "A's error leaves \`with m2:\`, whose __exit__ releases lock m2\"" "$
     echo "ok with_error/nested: the log says what each block released"
 else
     echo "FAIL with_error/nested: no release in the log"
+fi
+# A barrier's timed wait, abort() and reset(): a broken barrier raises.
+lesson=tests/explore/barrier.lesson
+for scene in $(sed -n 's/^scene \([A-Za-z0-9_]*\):.*/\1/p' "$lesson"); do
+    check "$scene"
+done
+"$bin" explore "$lesson" --scene timeout --json >"$tmp/x.json" 2>/dev/null
+if [ "$(endings "$tmp/x.json")" = 'failed {"passed": 0}' ] &&
+   grep -q '"message": "threading.BrokenBarrierError (meet)"' "$tmp/x.json"; then
+    echo "ok barrier/timeout: the timed wait breaks the barrier for all"
+else
+    echo "FAIL barrier/timeout: $(endings "$tmp/x.json" | tr '\n' ';')"
+fi
+"$bin" explore "$lesson" --scene intime --json >"$tmp/x.json" 2>/dev/null
+if [ "$(endings "$tmp/x.json")" = 'ok {"passed": 3}' ]; then
+    echo "ok barrier/intime: a wait that does not run out breaks nothing"
+else
+    echo "FAIL barrier/intime: $(endings "$tmp/x.json" | tr '\n' ';')"
 fi

@@ -315,6 +315,8 @@ static void deliver(struct rrun *r, int waker, const struct sync_wake *w)
         W->granted = 1;
         W->result = w->values[i];
         W->woken_by = waker;
+        if (w->err)
+            W->timeout_err = w->err;    /* their calls raise it */
         pthread_cond_signal(&W->cv);
     }
 }
@@ -340,9 +342,12 @@ static void wait_granted(struct rrun *r, struct rtask *T, uint64_t timeout_ns)
         } else if (pthread_cond_timedwait(&T->cv, &r->sync_mu, &ts) ==
                    ETIMEDOUT && !T->granted) {
             struct sync_reply rep;
+            struct sync_wake wake;
 
             T->timed_out = 1;
-            switch (sync_timeout(r->sync, T->waiting_lock, T->id, &rep)) {
+            wake.n = wake.nmoved = 0;
+            switch (sync_timeout(r->sync, T->waiting_lock, T->id, &wake,
+                                 &rep)) {
             case SYNC_BLOCKED:
                 /* a condition's wait: it must get the lock back first */
                 T->waiting_lock = rep.waits_in;
@@ -351,6 +356,7 @@ static void wait_granted(struct rrun *r, struct rtask *T, uint64_t timeout_ns)
                 continue;
             case SYNC_ERROR:
                 T->timeout_err = rep.err;
+                deliver(r, T->id, &wake);   /* a broken barrier's waiters */
                 break;
             case SYNC_GRANTED:
                 break;
@@ -377,6 +383,7 @@ int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
         set_ticket(T, r->ticket[obj]++);
     switch (sync_request(r->sync, obj, T->id, &call, &wake, &rep)) {
     case SYNC_ERROR:
+        deliver(r, T->id, &wake);   /* a barrier it broke */
         pthread_mutex_unlock(&r->sync_mu);
         return rep.err;
     case SYNC_GRANTED:
