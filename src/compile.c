@@ -74,7 +74,7 @@ struct compiler {
     struct diag *d;
     jmp_buf fail;
 
-    size_t cap_code, cap_consts, cap_names;
+    size_t cap_code, cap_consts, cap_names, cap_withs;
     struct index consts_ix, names_ix;   /* of P->consts and P->names */
 
     /* the function being compiled */
@@ -92,6 +92,10 @@ struct compiler {
     struct fblock fblocks[LESSON_MAX_DEPTH + 1];
     int nfblocks;
     int handler, nhandlers;     /* the active handler; handlers made */
+    /* per handler of the function: the with block's object (-1 for the
+     * other handlers) and the handler around it */
+    struct handler_info { int obj, outer; } *hinfo;
+    size_t cap_hinfo;
     struct uses uses;           /* collect_names' record of first uses */
 };
 
@@ -654,6 +658,18 @@ static void store_name(struct compiler *c, const char *name, int line, int col)
         fail_at(c, line, col, "internal error: '%s' has no slot", name);
 }
 
+/* A new exception handler inside the active one; obj: the sync object of
+ * a with block's handler, -1 for the others. */
+static int new_handler(struct compiler *c, int obj)
+{
+    int h = ++c->nhandlers;
+
+    XGROW(c->hinfo, c->cap_hinfo, (size_t)h + 1);
+    c->hinfo[h].obj = obj;
+    c->hinfo[h].outer = c->handler;
+    return h;
+}
+
 /* GET_AWAITABLE n; LOAD_CONST None; SEND ... END_SEND: the await loop
  * (CPython's ADD_YIELD_FROM). */
 static void yield_from(struct compiler *c, int kind, int32_t b, int sub,
@@ -668,7 +684,7 @@ static void yield_from(struct compiler *c, int kind, int32_t b, int sub,
     in->kind = (uint8_t)kind;
     in->b = b;
     in->sub = (uint8_t)sub;
-    c->handler = ++c->nhandlers;    /* the throw()/close() cleanup */
+    c->handler = new_handler(c, -1);    /* the throw()/close() cleanup */
     emit(c, OP_YIELD_VALUE, 1, line, col);
     c->handler = outer;
     emit(c, OP_RESUME, 3, line, col);
@@ -1279,7 +1295,7 @@ static void compile_with(struct compiler *c, const struct stmt *s)
         in->kind = CK_ACQUIRE;
         in->b = lock;
     }
-    c->handler = ++c->nhandlers;        /* SETUP_WITH */
+    c->handler = new_handler(c, lock);  /* SETUP_WITH */
     cfg_set_handler(&c->g, c->handler, outer, exit);
     emit(c, OP_POP_TOP, 0, line, col);
     if (c->nfblocks >= LESSON_MAX_DEPTH)
@@ -1408,6 +1424,30 @@ static void compile_stmts(struct compiler *c, const struct stmt *s)
 
 /* ---- functions -------------------------------------------------------------------- */
 
+/* The function's with blocks into the program's table; returns, per
+ * handler, the innermost with block it stands in (-1 for none): the await
+ * cleanup handler inside a with block stands in that block. */
+static int32_t *with_blocks(struct compiler *c)
+{
+    struct program *P = c->prog;
+    int32_t *with_of = xmalloc(sizeof(int32_t) * (size_t)(c->nhandlers + 1));
+
+    with_of[0] = -1;
+    for (int h = 1; h <= c->nhandlers; h++) {
+        int32_t outer = with_of[c->hinfo[h].outer];
+
+        if (c->hinfo[h].obj < 0) {
+            with_of[h] = outer;
+            continue;
+        }
+        XGROW(P->withs, c->cap_withs, (size_t)P->nwiths + 1);
+        P->withs[P->nwiths].obj = c->hinfo[h].obj;
+        P->withs[P->nwiths].outer = outer;
+        with_of[h] = P->nwiths++;
+    }
+    return with_of;
+}
+
 static void compile_func(struct compiler *c, int index)
 {
     const struct func_def *fd = &c->L->funcs[index];
@@ -1415,6 +1455,7 @@ static void compile_func(struct compiler *c, int index)
     struct program *P = c->prog;
     struct cfg_consts cc = {c, const_truth, const_bool};
     struct cfg_out out;
+    int32_t *with_of;
 
     c->fd = fd;
     c->fn = fn;
@@ -1446,7 +1487,7 @@ static void compile_func(struct compiler *c, int index)
     if (fd->is_async) {
         emit(c, OP_RETURN_GENERATOR, 0, fd->line, fd->col);
         emit(c, OP_POP_TOP, 0, fd->line, fd->col);
-        c->handler = ++c->nhandlers;    /* StopIteration -> RuntimeError */
+        c->handler = new_handler(c, -1);    /* StopIteration -> RuntimeError */
     }
     emit(c, OP_RESUME, 0, fd->line, fd->col);
     compile_stmts(c, fd->body);
@@ -1484,9 +1525,11 @@ static void compile_func(struct compiler *c, int index)
             P->pos = xrealloc(P->pos, cap * sizeof(*P->pos));
             P->func_of = xrealloc(P->func_of, cap * sizeof(*P->func_of));
             P->label = xrealloc(P->label, cap * sizeof(*P->label));
+            P->with_at = xrealloc(P->with_at, cap * sizeof(*P->with_at));
             c->cap_code = cap;
         }
     }
+    with_of = with_blocks(c);
     for (int i = 0; i < out.n; i++) {
         const struct cfg_instr *ci = &out.ins[i];
         struct instr *in = &P->code[P->ncode + (uint32_t)i];
@@ -1510,7 +1553,11 @@ static void compile_func(struct compiler *c, int index)
         P->pos[P->ncode + (uint32_t)i].col = ci->col;
         P->func_of[P->ncode + (uint32_t)i] = (uint16_t)index;
         P->label[P->ncode + (uint32_t)i] = out.label[i];
+        P->with_at[P->ncode + (uint32_t)i] =
+            ci->handler > 0 && ci->handler <= c->nhandlers ?
+            with_of[ci->handler] : -1;
     }
+    free(with_of);
     P->ncode += (uint32_t)out.n;
     fn->maxstack = out.maxstack + 2;
     fn->local_names = c->locals;
@@ -1617,6 +1664,7 @@ static struct program *compile(struct lesson *L, struct diag *d)
         free(c.uses.v);
         free(c.locals);
         free(c.globals_decl);
+        free(c.hinfo);
         if (c.g.blocks)
             cfg_done(&c.g);
         program_free(P);
@@ -1631,6 +1679,7 @@ static struct program *compile(struct lesson *L, struct diag *d)
     index_clear(&c.uses.ix);
     index_clear(&c.gdecl_ix);
     free(c.uses.v);
+    free(c.hinfo);
     return P;
 }
 
@@ -1645,6 +1694,8 @@ void program_free(struct program *P)
     free(P->pos);
     free(P->func_of);
     free(P->label);
+    free(P->with_at);
+    free(P->withs);
     free(P->consts);
     free(P->names);
     free(P->global_names);

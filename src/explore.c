@@ -669,9 +669,13 @@ enum { MACRO_TURNS = 256 };
 /* Task t's next turn may touch what others share. */
 static int next_shared(const struct explorer *x, int t)
 {
+    int sh;
+
     if (sim_task_busy(x->s, t) > 0)
         return 0;       /* a tick of compute() */
-    return x->shared[vm_pc(sim_task_vm(x->s, t))];
+    sh = x->shared[vm_pc(sim_task_vm(x->s, t))];
+    /* an op that fails inside a with block releases what it entered */
+    return sh ? sh : sim_task_leaves_with(x->s, t);
 }
 
 /* A task waits for a timer (a sleep, a process being started): moving an

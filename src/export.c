@@ -94,8 +94,8 @@ static const char stubs_py[] =
     "\n"
     "\n"
     "class _Ticked:\n"
-    "    \"\"\"A lock, semaphore, event or queue whose timeouts count ticks, "
-    "as the\n    lesson's do.\"\"\"\n"
+    "    \"\"\"A lock, semaphore, event, barrier or queue whose timeouts "
+    "count\n    ticks, as the lesson's do.\"\"\"\n"
     "    _AT = {\"acquire\": 1, \"wait\": 0, \"get\": 1, \"put\": 2}\n"
     "\n"
     "    def __init__(self, obj):\n"
@@ -142,6 +142,7 @@ static void ticked_objects(const struct program *P, struct strbuf *out)
         case SYNC_SEMAPHORE:
         case SYNC_BSEMAPHORE:
         case SYNC_EVENT:
+        case SYNC_BARRIER:
         case SYNC_QUEUE:
             sb_printf(out, "%s = _Ticked(%s)\n", P->lock_names[i],
                       P->lock_names[i]);

@@ -189,6 +189,11 @@ struct instr {
     int32_t c;          /* CK_SYNC: the arguments' roles */
 };
 
+struct with_block {
+    int32_t obj;        /* the sync object the block entered */
+    int32_t outer;      /* the block around it, -1 for none */
+};
+
 struct srcpos {
     int line, col;
 };
@@ -235,6 +240,14 @@ struct program {
     uint8_t *lock_kind;         /* per object: enum sync_kind */
     int64_t *lock_arg;          /* per object: its constructor's argument */
     int *lock_link;             /* per object: a Condition's lock object */
+    /* The with blocks: per instruction, the innermost block whose
+     * exception handler covers it (an index in withs, -1 for none), as
+     * CPython's exception table says; each block names the object it
+     * entered and the block around it in the same function.  A task that
+     * fails leaves them through their __exit__ (vm_with_objects). */
+    int32_t *with_at;
+    struct with_block *withs;
+    int nwiths;
     struct vm_boxes *boxed;     /* numbers near -2^63 (vm.h, REF_INT) */
 };
 

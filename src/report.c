@@ -383,8 +383,16 @@ int report_explain(struct strbuf *out, const struct report *r,
                       lock_name(r, ev->arg2));
         return 1;
     case EV_RELEASE:
-        sb_printf(out, "%s releases %s %s", A, is_lock(r, ev->arg2) ? "lock" :
-                  "semaphore", lock_name(r, ev->arg2));
+        if (ev->arg > 0 && ev->arg <= r->L->prog->nlocks)
+            sb_printf(out, "%s's error leaves `%swith %s:`, whose %s "
+                      "releases %s %s", A, r->L->prog->lock_async[ev->arg - 1] ?
+                      "async " : "", lock_name(r, ev->arg - 1),
+                      r->L->prog->lock_async[ev->arg - 1] ? "__aexit__" :
+                      "__exit__", is_lock(r, ev->arg2) ? "lock" : "semaphore",
+                      lock_name(r, ev->arg2));
+        else
+            sb_printf(out, "%s releases %s %s", A, is_lock(r, ev->arg2) ?
+                      "lock" : "semaphore", lock_name(r, ev->arg2));
         if (ev->other >= 0)
             sb_printf(out, "; %s, first in line, gets %s", label(r, ev->other),
                       is_lock(r, ev->arg2) ? "it" : "the place");

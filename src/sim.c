@@ -266,6 +266,18 @@ static void wake_tasks(struct sim *s, int t, int obj,
 {
     struct trace_event *ev;
 
+    if (wake->err != ERR_NONE) {
+        /* a broken barrier: its waiters' calls raise */
+        for (int i = 0; i < wake->n; i++) {
+            struct sim_task *W = &s->tasks[wake->tasks[i]];
+
+            W->lock = -1;
+            W->wake = -1;
+            W->tie = -1;
+            sim_fail_task(s, wake->tasks[i], wake->err, obj);
+        }
+        return;
+    }
     for (int i = 0; i < wake->nmoved; i++)
         s->tasks[wake->moved[i]].lock = (int16_t)wake->moved_to;
     for (int i = 0; i < wake->n; i++) {
@@ -289,7 +301,8 @@ static void wake_tasks(struct sim *s, int t, int obj,
 }
 
 /* t asks sync object obj (in its memory space) for what eff says.
- * Returns the error the task fails with, or ERR_NONE. */
+ * Returns the error the task fails with, or ERR_NONE (also when it has
+ * failed here already: a barrier it broke, whose waiters fail after it). */
 static int sync_op(struct sim *s, int t, int cpu, const struct vm_effect *eff)
 {
     struct sim_task *T = &s->tasks[t];
@@ -303,7 +316,11 @@ static int sync_op(struct sim *s, int t, int cpu, const struct vm_effect *eff)
     wake.n = wake.nmoved = 0;
     switch (sync_request(sync_of(s, T->space, 0), obj, t, &call, &wake, &r)) {
     case SYNC_ERROR:
-        return r.err;
+        if (wake.n == 0)
+            return r.err;
+        sim_fail_task(s, t, r.err, obj);
+        wake_tasks(s, t, obj, &wake, call.method);
+        return ERR_NONE;
     case SYNC_BLOCKED: {
         int in = r.waits_in;
         int holder = sync_holder(sync_of(s, T->space, in));
@@ -353,14 +370,18 @@ static void sync_timed_out(struct sim *s, int t)
 {
     struct sim_task *T = &s->tasks[t];
     struct sync_reply r;
+    struct sync_wake wake;
     struct trace_event *ev;
 
-    switch (sync_timeout(sync_of(s, T->space, 0), T->lock, t, &r)) {
+    wake.n = wake.nmoved = 0;
+    switch (sync_timeout(sync_of(s, T->space, 0), T->lock, t, &wake, &r)) {
     case SYNC_ERROR: {
         int obj = T->lock;
 
         T->lock = -1;
         sim_fail_task(s, t, r.err, obj);
+        /* a barrier's: it broke, and the others waiting raise too */
+        wake_tasks(s, t, obj, &wake, SYNC_WAIT);
         return;
     }
     case SYNC_BLOCKED:
@@ -400,6 +421,48 @@ static void end_task(struct sim *s, int t, int cpu, int state)
     s->ops->exited(s, t, s->now + 1);
 }
 
+/* t fails inside with blocks: the error leaves each through its
+ * __exit__, innermost first, which releases what the block entered and
+ * lets its waiters go on as any release does (arg 1 marks such a release
+ * in the trace: arg is 1 + the object the block entered).  A release that cannot be made (the block's lock was
+ * released inside it) is skipped: the task fails anyway. */
+static void leave_with_blocks(struct sim *s, int t)
+{
+    struct sim_task *T = &s->tasks[t];
+    int objs[VM_MAX_FRAMES * 4];
+    int n = vm_with_objects(&T->vm, s->prog, T->last_pc, objs,
+                            (int)(sizeof(objs) / sizeof(objs[0])));
+
+    for (int i = 0; i < n; i++) {
+        struct sync_call call = {SYNC_RELEASE, 1, 1, -1};
+        struct sync_wake wake;
+        struct sync_reply r;
+        struct trace_event *ev;
+
+        wake.n = wake.nmoved = 0;
+        if (sync_request(sync_of(s, T->space, 0), objs[i], t, &call, &wake,
+                         &r) != SYNC_GRANTED)
+            continue;
+        if ((ev = event(s, s->now, EV_RELEASE, t)) != NULL) {
+            ev->arg2 = (int16_t)r.waits_in;
+            ev->other = (int16_t)(wake.n ? wake.tasks[0] : -1);
+            ev->arg = 1 + objs[i];
+        }
+        wake_tasks(s, t, objs[i], &wake, SYNC_RELEASE);
+    }
+}
+
+int sim_task_leaves_with(struct sim *s, int t)
+{
+    struct sim_task *T = &s->tasks[t];
+    int obj;
+
+    if (T->busy > 0 || !T->vm.nframes ||
+        vm_with_objects(&T->vm, s->prog, vm_pc(&T->vm), &obj, 1) == 0)
+        return 0;
+    return vm_next_fails(&T->vm, s->prog, &s->mem[T->space * s->nglobals]);
+}
+
 void sim_fail_task(struct sim *s, int t, int err, int64_t index)
 {
     struct sim_task *T = &s->tasks[t];
@@ -420,6 +483,7 @@ void sim_fail_task(struct sim *s, int t, int err, int64_t index)
         ev->arg2 = (int16_t)err;
         sb_done(&sb);
     }
+    leave_with_blocks(s, t);
     end_task(s, t, T->cpu, TS_FAILED);
 }
 

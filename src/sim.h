@@ -64,6 +64,9 @@ int64_t sim_task_wake(const struct sim *s, int task);
  * that holds the event loop), 0 if none: its pc is already past that op. */
 int64_t sim_task_busy(const struct sim *s, int task);
 int sim_task_lock(const struct sim *s, int task); /* lock waited for, -1 */
+/* Will the task's next op fail inside a with block, whose __exit__ then
+ * releases what it entered?  (That op touches what others share.) */
+int sim_task_leaves_with(struct sim *s, int task);
 int sim_nspaces(const struct sim *s);
 int64_t sim_global(const struct sim *s, int space, int g);
 int sim_lock_owner(const struct sim *s, int space, int lock);

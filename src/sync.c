@@ -43,7 +43,7 @@ static const unsigned kind_methods[SYNC_KIND_COUNT] = {
                        M(SYNC_NOTIFY) | M(SYNC_NOTIFY_ALL),
     [SYNC_ACONDITION] = M(SYNC_ACQUIRE) | M(SYNC_RELEASE) | M(SYNC_WAIT) |
                         M(SYNC_NOTIFY) | M(SYNC_NOTIFY_ALL) | M(SYNC_LOCKED),
-    [SYNC_BARRIER] = M(SYNC_WAIT),
+    [SYNC_BARRIER] = M(SYNC_WAIT) | M(SYNC_RESET) | M(SYNC_ABORT),
     [SYNC_QUEUE] = M(SYNC_PUT) | M(SYNC_GET) | M(SYNC_TASK_DONE) |
                    M(SYNC_JOIN) | M(SYNC_QSIZE) | M(SYNC_EMPTY) | M(SYNC_FULL) |
                    M(SYNC_PUT_NOWAIT) | M(SYNC_GET_NOWAIT),
@@ -105,9 +105,8 @@ static const struct param *params_of(int kind, int method)
     case SYNC_RELEASE:
         return kind == SYNC_SEMAPHORE || kind == SYNC_BSEMAPHORE ? count : none;
     case SYNC_WAIT:
-        /* a Barrier's timed wait (which breaks the barrier) is not */
-        return kind == SYNC_EVENT || kind == SYNC_CONDITION ? timeout_only :
-               none;
+        return kind == SYNC_EVENT || kind == SYNC_CONDITION ||
+               kind == SYNC_BARRIER ? timeout_only : none;
     case SYNC_NOTIFY:
         return count;
     case SYNC_PUT:
@@ -428,11 +427,41 @@ static enum sync_result event_request(struct sync_obj *o, int task,
     }
 }
 
-static enum sync_result barrier_wait(struct sync_obj *o, int task,
-                                     struct sync_wake *w, struct sync_reply *r)
+/* The barrier breaks: every task waiting raises BrokenBarrierError, as
+ * will every wait until reset() (CPython's Barrier._break). */
+static void barrier_break(struct sync_obj *o, struct sync_wake *w)
+{
+    o->unfinished = 1;
+    o->count = 0;
+    if (w)
+        w->err = ERR_BROKEN_BARRIER;
+    wake_all(o, SYNC_Q_MAIN, w, 0, 0);
+}
+
+static enum sync_result barrier_request(struct sync_obj *o, int task,
+                                        const struct sync_call *c,
+                                        struct sync_wake *w,
+                                        struct sync_reply *r)
 {
     int index = o->count;
 
+    switch (c->method) {
+    case SYNC_ABORT:
+        barrier_break(o, w);
+        return SYNC_GRANTED;
+    case SYNC_RESET:
+        /* the waiters raise; the barrier is whole and empty again */
+        if (o->nwait)
+            barrier_break(o, w);
+        o->unfinished = 0;
+        return SYNC_GRANTED;
+    default:
+        break;
+    }
+    if (o->unfinished) {
+        r->err = ERR_BROKEN_BARRIER;
+        return SYNC_ERROR;
+    }
     if (index + 1 >= o->limit) {
         /* The last to arrive lets everyone go; each gets its arrival
          * index, and the barrier is ready for the next round. */
@@ -440,6 +469,12 @@ static enum sync_result barrier_wait(struct sync_obj *o, int task,
         o->count = 0;
         r->value = index;
         return SYNC_GRANTED;
+    }
+    if (c->timeout == 0) {
+        /* wait(0): no time to wait for the others */
+        barrier_break(o, w);
+        r->err = ERR_BROKEN_BARRIER;
+        return SYNC_ERROR;
     }
     o->count++;
     enqueue(o, task, SYNC_Q_MAIN, index);
@@ -581,6 +616,8 @@ enum sync_result sync_request(struct sync_obj *objs, int obj, int task,
     r->err = ERR_NONE;
     r->value = NONE;
     r->waits_in = obj;
+    if (w)
+        w->err = ERR_NONE;
     switch (o->kind) {
     case SYNC_CONDITION:
     case SYNC_ACONDITION:
@@ -616,14 +653,14 @@ enum sync_result sync_request(struct sync_obj *objs, int obj, int task,
     case SYNC_AEVENT:
         return event_request(o, task, c, w, r);
     case SYNC_BARRIER:
-        return barrier_wait(o, task, w, r);
+        return barrier_request(o, task, c, w, r);
     default:
         return queue_request(o, task, c, w, r);
     }
 }
 
 enum sync_result sync_timeout(struct sync_obj *objs, int obj, int task,
-                              struct sync_reply *r)
+                              struct sync_wake *wake, struct sync_reply *r)
 {
     struct sync_obj *o = &objs[obj];
     int i = sync_waiter_rank(o, task);
@@ -633,6 +670,8 @@ enum sync_result sync_timeout(struct sync_obj *objs, int obj, int task,
     r->err = ERR_NONE;
     r->value = 0;
     r->waits_in = -1;
+    if (wake)
+        wake->err = ERR_NONE;
     if (i < 0)
         return SYNC_GRANTED;
     q = o->wq[i];
@@ -653,6 +692,11 @@ enum sync_result sync_timeout(struct sync_obj *objs, int obj, int task,
     }
     if (o->kind == SYNC_QUEUE) {
         r->err = q == SYNC_Q_PUT ? ERR_QUEUE_FULL : ERR_QUEUE_EMPTY;
+        return SYNC_ERROR;
+    }
+    if (o->kind == SYNC_BARRIER) {
+        barrier_break(o, wake);
+        r->err = ERR_BROKEN_BARRIER;
         return SYNC_ERROR;
     }
     return SYNC_GRANTED;
@@ -790,7 +834,10 @@ void sync_describe(const struct sync_obj *o, const char *const *labels,
         sb_puts(out, o->count ? "set" : "not set");
         break;
     case SYNC_BARRIER:
-        sb_printf(out, "%d of %d there", (int)o->count, (int)o->limit);
+        if (o->unfinished)
+            sb_puts(out, "broken");
+        else
+            sb_printf(out, "%d of %d there", (int)o->count, (int)o->limit);
         break;
     case SYNC_QUEUE:
     case SYNC_AQUEUE:

@@ -75,7 +75,8 @@ extern const struct sync_kind_info sync_kind_info[SYNC_KIND_COUNT];
     X(SYNC_PUT, "put") X(SYNC_GET, "get") X(SYNC_TASK_DONE, "task_done")   \
     X(SYNC_JOIN, "join") X(SYNC_QSIZE, "qsize") X(SYNC_EMPTY, "empty")     \
     X(SYNC_FULL, "full") X(SYNC_PUT_NOWAIT, "put_nowait")                  \
-    X(SYNC_GET_NOWAIT, "get_nowait")
+    X(SYNC_GET_NOWAIT, "get_nowait") X(SYNC_RESET, "reset")                \
+    X(SYNC_ABORT, "abort")
 
 enum sync_method {
 #define X(id, name) id,
@@ -129,7 +130,8 @@ struct sync_obj {
                          * the flag; Barrier: tasks waiting */
     int32_t limit;      /* BoundedSemaphore: its start; Barrier: parties;
                          * Queue: maxsize (0: no limit) */
-    int32_t unfinished; /* Queue: puts not matched by task_done() */
+    int32_t unfinished; /* Queue: puts not matched by task_done();
+                         * Barrier: 1 while it is broken */
     int32_t pad;
     /* Waiters in the order they came, each in a queue (main: lock,
      * semaphore, event, barrier, get/put; side: condition wait, queue
@@ -149,6 +151,8 @@ struct sync_wake {
     int64_t values[SYNC_MAX_WAITERS];
     int nmoved, moved_to;
     int moved[SYNC_MAX_WAITERS];
+    int err;            /* ERR_NONE, or the error the woken tasks' calls
+                         * raise instead (a broken barrier's waiters) */
 };
 
 /* The answer to a request. */
@@ -171,9 +175,11 @@ enum sync_result sync_request(struct sync_obj *objs, int obj, int task,
 /* A timed wait of task in objs[obj] ended before it was granted: take it
  * out and say what its call does: returns False (GRANTED), raises
  * queue.Empty (ERROR), or, a condition's wait, must first get the lock
- * back (BLOCKED: it now waits in r->waits_in and returns False then). */
+ * back (BLOCKED: it now waits in r->waits_in and returns False then).
+ * A barrier's breaks the barrier: the task raises BrokenBarrierError, and
+ * so do the others waiting, woken in wake (with wake->err). */
 enum sync_result sync_timeout(struct sync_obj *objs, int obj, int task,
-                              struct sync_reply *r);
+                              struct sync_wake *wake, struct sync_reply *r);
 
 /* Take a waiting task out of o's waiters (a run that ends). */
 void sync_cancel(struct sync_obj *o, int task);

@@ -81,7 +81,9 @@ enum trace_event_kind {
     EV_WAKE,        /* a wait ended */
     EV_ACQUIRE,     /* task took lock arg2 */
     EV_LOCK_WAIT,   /* task waits for lock arg2, held by other */
-    EV_RELEASE,     /* task released lock arg2; other gets it (or -1) */
+    EV_RELEASE,     /* task released lock arg2; other gets it (or -1);
+                     * arg > 0: an error left the task's with block on
+                     * object arg - 1, whose __exit__ released it */
     EV_GIL_REQUEST, /* task asks holder other to drop the GIL */
     EV_GIL_TAKE,    /* task takes the GIL */
     EV_STALL,       /* task blocks the whole event loop for arg ticks */

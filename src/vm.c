@@ -929,6 +929,44 @@ int vm_equal(const struct vm *a, const struct vm *b)
     return 1;
 }
 
+/* ---- with blocks left by an error ---------------------------------------------- */
+
+int vm_with_objects(const struct vm *vm, const struct program *prog,
+                    uint32_t pc, int *objs, int max)
+{
+    int n = 0;
+
+    if (!vm->nframes || !prog->with_at)
+        return 0;
+    for (int k = vm->cur; k >= 0; k--) {
+        uint32_t at = k == vm->cur ? pc : vm->frames[k].pc - 1;
+
+        if (at >= prog->ncode)
+            continue;
+        for (int32_t w = prog->with_at[at]; w >= 0 && n < max;
+             w = prog->withs[w].outer)
+            objs[n++] = prog->withs[w].obj;
+    }
+    return n;
+}
+
+int vm_next_fails(const struct vm *vm, const struct program *prog,
+                  _Atomic int64_t *globals)
+{
+    struct vm copy;
+    struct vm_effect eff;
+
+    if (!vm->nframes)
+        return 0;
+    if (prog->code[vm_pc(vm)].op == OP_RAISE_VARARGS)
+        return 1;
+    memset(&copy, 0, sizeof(copy));
+    vm_copy(&copy, vm);
+    vm_step(&copy, prog, globals, &eff);
+    vm_done(&copy);
+    return eff.status == VM_ERROR;
+}
+
 /* ---- messages ------------------------------------------------------------------- */
 
 void vm_format_error(const struct program *prog, const struct vm_effect *eff,
@@ -963,6 +1001,7 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
     case ERR_QUEUE_CAP:
     case ERR_AQUEUE_EMPTY:
     case ERR_AQUEUE_FULL:
+    case ERR_BROKEN_BARRIER:
         sb_printf(out, "%s (%s)", vm_error_text[eff->error],
                   eff->index >= 0 && eff->index < prog->nlocks ?
                   prog->lock_names[eff->index] : "?");

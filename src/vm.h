@@ -121,7 +121,8 @@ enum {
     X(ERR_AQUEUE_EMPTY, "asyncio.queues.QueueEmpty")                        \
     X(ERR_AQUEUE_FULL, "asyncio.queues.QueueFull")                         \
     X(ERR_BOXED, "OverflowError: more than 16384 different numbers near "  \
-                 "-2**63 in one lesson (taketurns keeps no more)")
+                 "-2**63 in one lesson (taketurns keeps no more)")          \
+    X(ERR_BROKEN_BARRIER, "threading.BrokenBarrierError")
 
 enum vm_error {
 #define X(id, text) id,
@@ -218,6 +219,18 @@ static inline const struct vm_frame *vm_frame(const struct vm *vm)
 {
     return vm->nframes ? &vm->frames[vm->cur] : NULL;
 }
+
+/* The with blocks a failing task leaves, innermost first, as CPython's
+ * exception leaves them through their __exit__: the sync objects they
+ * entered, in the running frame (standing at pc, the op that failed) and
+ * then in each frame below it (standing at its call or await).  Returns
+ * how many, at most max. */
+int vm_with_objects(const struct vm *vm, const struct program *prog,
+                    uint32_t pc, int *objs, int max);
+/* Would the task's next op fail?  Runs it on a copy: globals are only
+ * read (by no op that is private, the only ops it is asked about). */
+int vm_next_fails(const struct vm *vm, const struct program *prog,
+                  _Atomic int64_t *globals);
 
 /* Serialized state, for checkpoints and the explorer: appends to a byte
  * buffer / reads back.  vm_hash mixes the live state into h. */

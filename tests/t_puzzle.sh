@@ -107,3 +107,32 @@ for want in 2 3 4 5; do
     [ -n "$goal" ] && [ "$goal" = "$ex" ] && echo "ok puzzle-fewest-like-explorer-x$want" ||
         echo "FAIL puzzle-fewest-like-explorer-x$want: goal search $goal, explorer $ex"
 done
+
+# A solved puzzle is kept in the progress file: its page says so when the
+# lesson is opened again, and the list of lessons counts it.
+line=$(grep ': goal reached in ' "$tmp/stats" | head -n 1)
+src=${line#*.lesson:}
+src=${src%%:*}
+steps=$(echo "$line" | sed 's/.* in \([0-9]*\) steps.*/\1/')
+pre=$(echo "$line" | sed 's/.* with \([0-9]*\) preemption.*/\1/')
+page=$(page_of "$src")
+s=steps; [ "$steps" -eq 1 ] && s=step
+p=preemptions; [ "$pre" -eq 1 ] && p=preemption
+mkdir -p "$tmp/state" "$tmp/lessons"
+cp "$lesson" "$tmp/lessons/"
+kept() {
+    env TAKETURNS_KEYS="$tmp/keys" XDG_STATE_HOME="$tmp/state" \
+        TAKETURNS_LESSONS="$tmp/lessons" COLUMNS=160 LINES=50 \
+        timeout 60 "$bin" "$@" >"$tmp/tui" 2>&1
+}
+printf '%s<Dump>\n' "$(keys "${line##*: }")" >"$tmp/keys"
+kept "$tmp/lessons/$(basename "$lesson")" --page "$page"
+has puzzle-solved-in-tui "$tmp/tui" "Solved in $steps $s with $pre $p"
+has puzzle-solved-kept "$tmp/state/taketurns/progress" \
+    "goals=$((page - 1)):$steps:$pre"
+printf '<Dump>\n' >"$tmp/keys"
+kept "$tmp/lessons/$(basename "$lesson")" --page "$page"
+has puzzle-solved-before "$tmp/tui" \
+    "Solved before, in $steps $s with $pre $p."
+kept
+has puzzle-solved-counted "$tmp/tui" "· 1/7 solved"

@@ -215,8 +215,11 @@ static void wake_tasks(struct aio *a, struct rtask *T, uint64_t t,
         struct rtask *W = &r->tasks[wake->tasks[i]];
         int obj = W->waiting_lock;
 
+        if (wake->err)
+            W->timeout_err = wake->err;     /* a broken barrier's wait */
         vm_set_result(&W->vm, wake->values[i]);
-        rsync_record_got(r, W, t, obj >= 0 ? obj : 0, T->id);
+        if (!wake->err)
+            rsync_record_got(r, W, t, obj >= 0 ? obj : 0, T->id);
         rrec_state(W, t, TS_READY, -1, 0, 0, -1);
         fire_timers(a, tick);
         ready_push(a, W->id, 0);
@@ -240,6 +243,7 @@ static int sync_op(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
     wake.n = wake.nmoved = 0;
     switch (sync_request(r->sync, eff->index, T->id, &call, &wake, &rep)) {
     case SYNC_ERROR:
+        wake_tasks(a, T, t, tick, &wake);   /* a barrier it broke */
         return rep.err;
     case SYNC_BLOCKED:
         in = rep.waits_in;
@@ -254,9 +258,10 @@ static int sync_op(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
         switch_away(a, T, t, SW_LOCK, arg, in);
         rrec_state(T, t, TS_LOCK_WAIT, -1, SW_LOCK, 0, in);
         T->waiting_lock = in;
+        T->timeout_err = 0;
         to_loop(a, T);
         T->waiting_lock = -1;
-        return ERR_NONE;
+        return T->timeout_err;
     case SYNC_GRANTED:
         break;
     }
@@ -264,6 +269,29 @@ static int sync_op(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
     rsync_record_done(r, T, t, eff, &rep, &wake);
     wake_tasks(a, T, t, tick, &wake);
     return ERR_NONE;
+}
+
+/* T's error leaves the with block that entered obj: its __exit__
+ * releases obj (rtask_fail), and the waiters it lets go on are ready. */
+static void aio_leave_with(struct rrun *r, struct rtask *T, uint64_t t,
+                           int obj)
+{
+    struct aio *a = r->be_state;
+    struct sync_call call = {SYNC_RELEASE, 1, 1, -1};
+    struct sync_wake wake;
+    struct sync_reply rep;
+    struct real_rec *ev;
+
+    wake.n = wake.nmoved = 0;
+    if (sync_request(r->sync, obj, T->id, &call, &wake, &rep) !=
+        SYNC_GRANTED)
+        return;
+    if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
+        ev->arg2 = (int16_t)rep.waits_in;
+        ev->other = (int16_t)(wake.n ? wake.tasks[0] : -1);
+        ev->value = 1 + obj;
+    }
+    wake_tasks(a, T, t, a->V > 0 ? a->V - 1 : 0, &wake);
 }
 
 /* The end of T: it never runs again. */
@@ -505,4 +533,5 @@ const struct real_backend real_asyncio = {
     .setup = aio_setup,
     .run = aio_run,
     .teardown = aio_teardown,
+    .leave_with = aio_leave_with,
 };

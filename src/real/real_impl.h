@@ -217,6 +217,10 @@ struct real_backend {
     /* Run every task once (rrun_reset has been called). */
     void (*run)(struct rrun *r);
     void (*teardown)(struct rrun *r);
+    /* Release sync object obj for T, whose error leaves the with block
+     * that entered it, and let its waiters go on (NULL: the threads'
+     * way, under sync_mu). */
+    void (*leave_with)(struct rrun *r, struct rtask *T, uint64_t t, int obj);
 };
 
 extern const struct real_backend real_sequential, real_threads, real_gil,

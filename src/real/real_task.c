@@ -315,6 +315,8 @@ static void deliver(struct rrun *r, int waker, const struct sync_wake *w)
         W->granted = 1;
         W->result = w->values[i];
         W->woken_by = waker;
+        if (w->err)
+            W->timeout_err = w->err;    /* their calls raise it */
         pthread_cond_signal(&W->cv);
     }
 }
@@ -340,9 +342,12 @@ static void wait_granted(struct rrun *r, struct rtask *T, uint64_t timeout_ns)
         } else if (pthread_cond_timedwait(&T->cv, &r->sync_mu, &ts) ==
                    ETIMEDOUT && !T->granted) {
             struct sync_reply rep;
+            struct sync_wake wake;
 
             T->timed_out = 1;
-            switch (sync_timeout(r->sync, T->waiting_lock, T->id, &rep)) {
+            wake.n = wake.nmoved = 0;
+            switch (sync_timeout(r->sync, T->waiting_lock, T->id, &wake,
+                                 &rep)) {
             case SYNC_BLOCKED:
                 /* a condition's wait: it must get the lock back first */
                 T->waiting_lock = rep.waits_in;
@@ -351,6 +356,7 @@ static void wait_granted(struct rrun *r, struct rtask *T, uint64_t timeout_ns)
                 continue;
             case SYNC_ERROR:
                 T->timeout_err = rep.err;
+                deliver(r, T->id, &wake);   /* a broken barrier's waiters */
                 break;
             case SYNC_GRANTED:
                 break;
@@ -377,6 +383,7 @@ int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
         set_ticket(T, r->ticket[obj]++);
     switch (sync_request(r->sync, obj, T->id, &call, &wake, &rep)) {
     case SYNC_ERROR:
+        deliver(r, T->id, &wake);   /* a barrier it broke */
         pthread_mutex_unlock(&r->sync_mu);
         return rep.err;
     case SYNC_GRANTED:
@@ -482,9 +489,34 @@ void rtask_end(struct rrun *r, struct rtask *T, uint64_t t, int state)
     rrec_state(T, t, state, -1, 0, 0, -1);
 }
 
+/* Release obj for T, whose error leaves the with block that entered it
+ * (a release that cannot be made is skipped: T fails anyway). */
+static void leave_with(struct rrun *r, struct rtask *T, uint64_t t, int obj)
+{
+    struct sync_call call = {SYNC_RELEASE, 1, 1, -1};
+    struct sync_wake wake;
+    struct sync_reply rep;
+    struct real_rec *ev;
+    int got;
+
+    wake.n = wake.nmoved = 0;
+    pthread_mutex_lock(&r->sync_mu);
+    got = sync_request(r->sync, obj, T->id, &call, &wake, &rep) ==
+          SYNC_GRANTED;
+    if (got)
+        deliver(r, T->id, &wake);
+    pthread_mutex_unlock(&r->sync_mu);
+    if (got && (ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
+        ev->arg2 = (int16_t)rep.waits_in;
+        ev->other = (int16_t)(wake.n ? wake.tasks[0] : -1);
+        ev->value = 1 + obj;
+    }
+}
+
 void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
                 const struct vm_effect *eff)
 {
+    int objs[VM_MAX_FRAMES * 4], n;
     struct strbuf sb;
     struct real_rec *ev;
 
@@ -496,6 +528,12 @@ void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
         ev->arg2 = eff->error;
     }
     sb_done(&sb);
+    /* As CPython's exception leaves the task's with blocks, innermost
+     * first, each __exit__ releases what its block entered. */
+    n = vm_with_objects(&T->vm, r->P, eff->pc, objs,
+                        (int)(sizeof(objs) / sizeof(objs[0])));
+    for (int i = 0; i < n; i++)
+        (r->be->leave_with ? r->be->leave_with : leave_with)(r, T, t, objs[i]);
     rtask_end(r, T, t, TS_FAILED);
 }
 

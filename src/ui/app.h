@@ -53,7 +53,7 @@ struct picker_entry {
     char *error;        /* the lesson does not load: the first line */
     int number;         /* from the file name, -1 if none */
     char tag[4];        /* its letter after the number: "04a-..." is 4a */
-    int npages, nasks;
+    int npages, nasks, ngoals;     /* ngoals: pages with a puzzle */
 };
 
 struct app {

@@ -61,6 +61,9 @@ void app_goal_check(struct app *a)
     a->goal_solved = 1;
     a->goal_steps = steps;
     a->goal_preempts = preempts;
+    /* kept, so that the lesson shows it solved when opened again */
+    progress_solve(a->progress, a->key, a->page, steps, preempts);
+    progress_save(a->progress);
 }
 
 int app_goal_say(struct app *a)
@@ -75,11 +78,18 @@ int app_goal_say(struct app *a)
 
 void app_goal_words(const struct app *a, struct strbuf *out)
 {
+    int steps, preempts;
+
     if (!a->goal_solved) {
         sb_puts(out, "Goal: ");
         goal_describe(a->L, a->goal, out);
         sb_puts(out, ". You are the scheduler: pick who runs each step; ← "
                 "undoes; H hints.");
+        if (progress_solved(progress_find(a->progress, a->key), a->page,
+                            &steps, &preempts))
+            sb_printf(out, " Solved before, in %d step%s with %d "
+                      "preemption%s.", steps, steps == 1 ? "" : "s",
+                      preempts, preempts == 1 ? "" : "s");
         return;
     }
     sb_printf(out, "Solved in %lld step%s with %d preemption%s",

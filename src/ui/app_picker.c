@@ -50,9 +50,11 @@ void app_picker(struct app *a, char **paths, int n)
             e->title = xstrdup(L->title);
             e->about = L->about ? xstrdup(L->about) : NULL;
             e->npages = L->npages;
-            for (int p = 0; p < L->npages; p++)
+            for (int p = 0; p < L->npages; p++) {
                 for (int k = 0; k < L->pages[p].ndirs; k++)
                     e->nasks += L->pages[p].dirs[k].kind == DIR_ASK;
+                e->ngoals += L->pages[p].goal != NULL;
+            }
             lesson_free(L);
         } else {
             const char *s = d.text.s ? d.text.s : "cannot be read";

@@ -126,7 +126,7 @@ const struct progress_lesson *progress_find(const struct progress *pg,
 
 /* ---- pages and answers -------------------------------------------------- */
 
-enum { MAX_PAGE = 100000 };
+enum { MAX_PAGE = 100000, MAX_NUM = 999999999 };
 
 static int set_seen(struct progress_lesson *pl, int page)
 {
@@ -182,6 +182,48 @@ static int add_answer(struct progress_lesson *pl, int page, int ask, int right)
     pl->asks[at].right = right != 0;
     pl->nasks++;
     return 1;
+}
+
+/* Is way a better than way b to solve the same puzzle? */
+static int better_goal(const struct progress_goal *a,
+                       const struct progress_goal *b)
+{
+    return a->preempts < b->preempts ||
+           (a->preempts == b->preempts && a->steps < b->steps);
+}
+
+static int goal_order(const void *x, const void *y)
+{
+    const struct progress_goal *a = x, *b = y;
+
+    if (a->page != b->page)
+        return a->page < b->page ? -1 : 1;
+    return better_goal(a, b) ? -1 : better_goal(b, a) ? 1 : 0;
+}
+
+/* Sort the puzzles solved by page and keep the best way of each. */
+static void tidy_goals(struct progress_lesson *pl)
+{
+    int k = 0;
+
+    qsort(pl->goals, (size_t)pl->ngoals, sizeof(*pl->goals), goal_order);
+    for (int i = 0; i < pl->ngoals; i++)
+        if (k == 0 || pl->goals[i].page != pl->goals[k - 1].page)
+            pl->goals[k++] = pl->goals[i];
+    pl->ngoals = k;
+}
+
+static void push_goal(struct progress_lesson *pl, int page, int steps,
+                      int preempts)
+{
+    size_t cap = (size_t)pl->cap_goals;
+
+    XGROW(pl->goals, cap, (size_t)pl->ngoals + 1);
+    pl->cap_goals = (int)cap;
+    pl->goals[pl->ngoals].page = page;
+    pl->goals[pl->ngoals].steps = steps;
+    pl->goals[pl->ngoals].preempts = preempts;
+    pl->ngoals++;
 }
 
 /* ---- the file ------------------------------------------------------------- */
@@ -271,12 +313,14 @@ static int by_ask(const void *a, const void *b)
 /* Check the fields of one line, s[0..n) after its key; fill seen and asks.
  * Returns -1 if the line is not understood (then nothing is kept). */
 static int parse_fields(const char *s, const char *end, struct strbuf *seen,
-                        struct pending_ask **asks, size_t *nasks, size_t *cap)
+                        struct pending_ask **asks, size_t *nasks, size_t *cap,
+                        struct progress_lesson *goals)
 {
-    int had_seen = 0, had_asks = 0;
+    int had_seen = 0, had_asks = 0, had_goals = 0;
 
     sb_clear(seen);
     *nasks = 0;
+    goals->ngoals = 0;
     while (s < end) {
         if (*s != ' ')
             return -1;
@@ -313,6 +357,27 @@ static int parse_fields(const char *s, const char *end, struct strbuf *seen,
                 q.order = (int)*nasks;
                 XGROW(*asks, *cap, *nasks + 1);
                 (*asks)[(*nasks)++] = q;
+                if (s < end && *s == ',' && s + 1 < end && s[1] != ' ')
+                    s++;
+                else if (s < end && *s != ' ')
+                    return -1;
+            }
+        } else if (end - s >= 6 && memcmp(s, "goals=", 6) == 0 &&
+                   !had_goals) {
+            had_goals = 1;
+            s += 6;
+            while (s < end && *s != ' ') {
+                int page = get_num(&s, end), steps, preempts;
+
+                if (page < 0 || page > MAX_PAGE || s >= end || *s++ != ':')
+                    return -1;
+                steps = get_num(&s, end);
+                if (steps < 0 || s >= end || *s++ != ':')
+                    return -1;
+                preempts = get_num(&s, end);
+                if (preempts < 0)
+                    return -1;
+                push_goal(goals, page, steps, preempts);
                 if (s < end && *s == ',' && s + 1 < end && s[1] != ' ')
                     s++;
                 else if (s < end && *s != ' ')
@@ -369,8 +434,10 @@ void progress_parse(struct progress *pg, const char *text, size_t len)
     const char *p = text, *end = text + len;
     struct strbuf key, seen;
     struct pending_ask *asks = NULL;
+    struct progress_lesson goals;   /* the line's puzzles solved */
     size_t cap = 0, nasks;
 
+    memset(&goals, 0, sizeof(goals));
     sb_init(&key);
     sb_init(&seen);
     while (p < end) {
@@ -386,7 +453,8 @@ void progress_parse(struct progress *pg, const char *text, size_t len)
         } else if (p == eol) {
             /* a blank line */
         } else if (get_key(p, (size_t)(sp - p), &key) < 0 ||
-                   parse_fields(sp, eol, &seen, &asks, &nasks, &cap) < 0) {
+                   parse_fields(sp, eol, &seen, &asks, &nasks, &cap,
+                                &goals) < 0) {
             pg->dropped++;
         } else {
             pl = progress_lesson(pg, key.s);
@@ -398,10 +466,16 @@ void progress_parse(struct progress *pg, const char *text, size_t len)
             }
             if (nasks)
                 merge_asks(pl, asks, nasks);
+            for (int i = 0; i < goals.ngoals; i++)
+                push_goal(pl, goals.goals[i].page, goals.goals[i].steps,
+                          goals.goals[i].preempts);
+            if (goals.ngoals)
+                tidy_goals(pl);
         }
         p = nl ? nl + 1 : end;
     }
     free(asks);
+    free(goals.goals);
     sb_done(&key);
     sb_done(&seen);
     if (pg->dropped)
@@ -442,8 +516,9 @@ void progress_save(struct progress *pg)
     if (make_dirs(pg->path) < 0)
         return;
     sb_init(&sb);
-    sb_puts(&sb, "# taketurns progress: pages seen (from 0) and questions "
-            "answered (PAGE.ASK:1 if the first answer was right)\n");
+    sb_puts(&sb, "# taketurns progress: pages seen (from 0), questions "
+            "answered (PAGE.ASK:1 if the first answer was right) and "
+            "puzzles solved (PAGE:STEPS:PREEMPTIONS)\n");
     for (int i = 0; i < pg->n; i++) {
         const struct progress_lesson *pl = &pg->lessons[i];
         int first = 1;
@@ -459,6 +534,11 @@ void progress_save(struct progress *pg)
         for (int k = 0; k < pl->nasks; k++)
             sb_printf(&sb, "%s%d.%d:%d", k ? "," : "", pl->asks[k].page,
                       pl->asks[k].ask, pl->asks[k].right);
+        if (pl->ngoals)
+            sb_puts(&sb, " goals=");
+        for (int k = 0; k < pl->ngoals; k++)
+            sb_printf(&sb, "%s%d:%d:%d", k ? "," : "", pl->goals[k].page,
+                      pl->goals[k].steps, pl->goals[k].preempts);
         sb_putc(&sb, '\n');
     }
     tmp = xasprintf("%s.%ld.tmp", pg->path, (long)getpid());
@@ -493,6 +573,7 @@ void progress_free(struct progress *pg)
         free(pg->lessons[i].key);
         free(pg->lessons[i].seen);
         free(pg->lessons[i].asks);
+        free(pg->lessons[i].goals);
     }
     free(pg->lessons);
     free(pg->slots);
@@ -511,6 +592,47 @@ void progress_answer(struct progress *pg, const char *key, int page, int ask,
 {
     if (add_answer(progress_lesson(pg, key), page, ask, right))
         pg->dirty = 1;
+}
+
+void progress_solve(struct progress *pg, const char *key, int page,
+                    int64_t steps, int preempts)
+{
+    struct progress_lesson *pl = progress_lesson(pg, key);
+    struct progress_goal way = {page, steps > MAX_NUM ? MAX_NUM : (int)steps,
+                                preempts > MAX_NUM ? MAX_NUM : preempts};
+    int s, p;
+
+    if (page < 0 || page > MAX_PAGE || steps < 0 || preempts < 0)
+        return;
+    if (progress_solved(pl, page, &s, &p)) {
+        struct progress_goal old = {page, s, p};
+
+        if (!better_goal(&way, &old))
+            return;
+    }
+    push_goal(pl, way.page, way.steps, way.preempts);
+    tidy_goals(pl);
+    pg->dirty = 1;
+}
+
+int progress_solved(const struct progress_lesson *pl, int page, int *steps,
+                    int *preempts)
+{
+    int lo = 0, hi = pl ? pl->ngoals : 0;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+
+        if (pl->goals[mid].page < page)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!pl || lo >= pl->ngoals || pl->goals[lo].page != page)
+        return 0;
+    *steps = pl->goals[lo].steps;
+    *preempts = pl->goals[lo].preempts;
+    return 1;
 }
 
 int progress_pages_seen(const struct progress_lesson *pl)

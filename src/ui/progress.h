@@ -3,10 +3,13 @@
  * The file is $XDG_STATE_HOME/taketurns/progress (by default
  * ~/.local/state/taketurns/progress), one line per lesson file:
  *
- *     03-race.lesson seen=0,1,2 asks=0.0:1,3.0:0
+ *     03-race.lesson seen=0,1,2 asks=0.0:1,3.0:0 goals=4:28:1
  *
  * seen lists the pages seen (from 0); asks lists questions answered, as
- * PAGE.ASK:RIGHT where RIGHT is 1 if the first answer was right.  Lessons
+ * PAGE.ASK:RIGHT where RIGHT is 1 if the first answer was right; goals
+ * (written only when there are some) lists the puzzles solved, as
+ * PAGE:STEPS:PREEMPTIONS, the best way found (fewest preemptions, then
+ * fewest steps).  Lessons
  * are known by file name, so moving the lessons keeps the progress.  A
  * name may hold any byte but NUL: in the file, '%', space, control bytes
  * and DEL are written %XX (two hex digits), so "my race.lesson" is
@@ -34,6 +37,10 @@ struct progress_lesson {
         int page, ask, right;
     } *asks;            /* sorted by (page, ask), one each */
     int nasks, cap_asks;
+    struct progress_goal {
+        int page, steps, preempts;
+    } *goals;           /* sorted by page, one each: the best way */
+    int ngoals, cap_goals;
 };
 
 struct progress {
@@ -62,6 +69,13 @@ void progress_see(struct progress *pg, const char *key, int page);
 /* Record an answer; only the first answer to a question counts. */
 void progress_answer(struct progress *pg, const char *key, int page, int ask,
                      int right);
+/* Record a puzzle (@goal page) solved in steps turns with preempts
+ * preemptions; the best way is kept. */
+void progress_solve(struct progress *pg, const char *key, int page,
+                    int64_t steps, int preempts);
+/* Was the puzzle on page solved?  Then 1, with the best way's numbers. */
+int progress_solved(const struct progress_lesson *pl, int page, int *steps,
+                    int *preempts);
 int progress_pages_seen(const struct progress_lesson *pl);
 int progress_right(const struct progress_lesson *pl);
 /* The first answer to (page, ask): -1 none, 0 wrong, 1 right. */

@@ -583,8 +583,8 @@ static void draw_picker(struct app *a)
         const struct picker_entry *e = &a->entries[i];
         const struct progress_lesson *pl =
             progress_find(a->progress, progress_key(e->path));
-        int sel = i == a->pick, x = 2;
-        char prog[64];
+        int sel = i == a->pick, x = 2, solved = 0;
+        char prog[96];
 
         if (sel)
             draw_blank(y, 0, W, R_CURLINE);
@@ -602,6 +602,10 @@ static void draw_picker(struct app *a)
             snprintf(prog, sizeof(prog), "does not load");
         else if (!pl || progress_pages_seen(pl) == 0)
             snprintf(prog, sizeof(prog), "not started · %d pages", e->npages);
+        else if (e->nasks == 0 && e->ngoals > 0)
+            snprintf(prog, sizeof(prog), "%d/%d pages",
+                     progress_pages_seen(pl) < e->npages ?
+                     progress_pages_seen(pl) : e->npages, e->npages);
         else if (e->nasks == 0 || pl->nasks >= e->nasks)
             snprintf(prog, sizeof(prog), "%d/%d pages · %d/%d right",
                      progress_pages_seen(pl) < e->npages ?
@@ -617,6 +621,15 @@ static void draw_picker(struct app *a)
                      "not answered yet", progress_pages_seen(pl) < e->npages ?
                      progress_pages_seen(pl) : e->npages, e->npages,
                      progress_right(pl), pl->nasks, e->nasks - pl->nasks);
+        if (!e->error && pl && progress_pages_seen(pl) > 0 && e->ngoals > 0) {
+            /* the puzzles solved, on pages the lesson still has */
+            size_t len = strlen(prog);
+
+            for (int k = 0; k < pl->ngoals; k++)
+                solved += pl->goals[k].page < e->npages;
+            snprintf(prog + len, sizeof(prog) - len, " · %d/%d solved",
+                     solved < e->ngoals ? solved : e->ngoals, e->ngoals);
+        }
         draw_str(y, x, W - x - draw_width(prog) - 3, sel ? R_CURLINE : R_TITLE,
                  e->title);
         draw_str(y, W - draw_width(prog) - 2, draw_width(prog) + 1,

@@ -113,6 +113,75 @@ static void test_loops_and_locks(void)
     lesson_free(L);
 }
 
+/* The with blocks over each op of fn, innermost first: "OP:n,m; ...". */
+static const char *withs_of(const struct lesson *L, int fn)
+{
+    static char buf[2048];
+    const struct func *f = &L->prog->funcs[fn];
+    struct vm vm;
+    struct strbuf sb;
+
+    sb_init(&sb);
+    memset(&vm, 0, sizeof(vm));
+    vm.nframes = 1;
+    for (uint32_t pc = f->code_start; pc < f->code_start + f->ncode; pc++) {
+        int objs[8], n;
+
+        vm.frames[0].pc = pc;
+        n = vm_with_objects(&vm, L->prog, pc, objs, 8);
+        if (pc > f->code_start)
+            sb_puts(&sb, "; ");
+        sb_puts(&sb, op_info[L->prog->code[pc].op].name);
+        for (int i = 0; i < n; i++)
+            sb_printf(&sb, "%c%s", i ? ',' : ':',
+                      L->prog->lock_names[objs[i]]);
+    }
+    snprintf(buf, sizeof(buf), "%s", sb.s);
+    sb_done(&sb);
+    return buf;
+}
+
+/* The ops an exception handler covers are those of python3.13's
+ * exception table: from the POP_TOP after BEFORE_WITH up to the block's
+ * own __exit__ call, which the block around it covers. */
+static void test_with_blocks(void)
+{
+    struct lesson *L = load("lesson \"t\"\n"
+        "import threading\n"
+        "import asyncio\n"
+        "m = threading.Lock()\n"
+        "n = threading.Lock()\n"
+        "a = asyncio.Lock()\n"
+        "def f():\n"
+        "    with m:\n"
+        "        with n:\n"
+        "            x = 1\n"
+        "        y = 2\n"
+        "    z = 3\n"
+        "async def g():\n"
+        "    async with a:\n"
+        "        await asyncio.sleep(0)\n");
+
+    CHECK(L != NULL);
+    if (!L)
+        return;
+    CHECK_STR(withs_of(L, 0),
+              "RESUME; LOAD_GLOBAL; BEFORE_WITH; POP_TOP:m; LOAD_GLOBAL:m; "
+              "BEFORE_WITH:m; POP_TOP:n,m; LOAD_CONST:n,m; STORE_FAST:n,m; "
+              "LOAD_CONST:m; LOAD_CONST:m; LOAD_CONST:m; CALL:m; POP_TOP:m; "
+              "LOAD_CONST:m; STORE_FAST:m; LOAD_CONST; LOAD_CONST; "
+              "LOAD_CONST; CALL; POP_TOP; LOAD_CONST; STORE_FAST; "
+              "RETURN_CONST");
+    /* the await inside the block (its YIELD_VALUE has a handler of its
+     * own, inside the block's) */
+    CHECK(strstr(withs_of(L, 1), "LOAD_GLOBAL:a; LOAD_ATTR:a; "
+                 "PUSH_NULL:a; LOAD_CONST:a; CALL:a; GET_AWAITABLE:a; "
+                 "LOAD_CONST:a; SEND:a; YIELD_VALUE:a; RESUME:a; "
+                 "JUMP_BACKWARD_NO_INTERRUPT:a; END_SEND:a; POP_TOP:a; "
+                 "LOAD_CONST; LOAD_CONST; LOAD_CONST; CALL") != NULL);
+    lesson_free(L);
+}
+
 static void test_async_and_calls(void)
 {
     struct lesson *L = load("lesson \"t\"\n"
@@ -313,6 +382,7 @@ int main(void)
 {
     test_increment_is_four_ops();
     test_loops_and_locks();
+    test_with_blocks();
     test_async_and_calls();
     test_scene_defaults();
     test_pages();

@@ -170,6 +170,58 @@ static void test_foreign_lines(void)
     free(path);
 }
 
+/* Puzzles solved: the best way of each page is kept, across lines and
+ * runs; a file without goals= reads as none solved. */
+static void test_goals(void)
+{
+    struct progress *pg;
+    char *path = file_path(), *text;
+    size_t len;
+    int steps = -1, preempts = -1;
+
+    write_file("p.lesson seen=0,4 asks= goals=4:30:2,4:28:1,6:9:0\n"
+               "p.lesson seen=5 asks= goals=4:40:1,6:7:0\n"
+               "q.lesson seen=0 asks=\n"
+               "r.lesson seen=0 asks= goals=4:x:1\n");
+    pg = progress_load();
+    CHECK_EQ(pg->dropped, 1);
+    CHECK_EQ(progress_solved(progress_find(pg, "p.lesson"), 4, &steps,
+                             &preempts), 1);
+    CHECK_EQ(steps, 28);
+    CHECK_EQ(preempts, 1);
+    CHECK_EQ(progress_solved(progress_find(pg, "p.lesson"), 6, &steps,
+                             &preempts), 1);
+    CHECK_EQ(steps, 7);
+    CHECK_EQ(progress_solved(progress_find(pg, "p.lesson"), 5, &steps,
+                             &preempts), 0);
+    CHECK_EQ(progress_solved(progress_find(pg, "q.lesson"), 4, &steps,
+                             &preempts), 0);
+    CHECK_EQ(progress_solved(progress_find(pg, "none.lesson"), 4, &steps,
+                             &preempts), 0);
+    /* a worse way changes nothing; a better one, or a new page, is kept */
+    pg->dirty = 0;
+    progress_solve(pg, "p.lesson", 4, 20, 2);
+    CHECK_EQ(pg->dirty, 0);
+    progress_solve(pg, "p.lesson", 4, 31, 0);
+    progress_solve(pg, "q.lesson", 2, 12, 1);
+    CHECK_EQ(pg->dirty, 1);
+    progress_save(pg);
+    progress_free(pg);
+    text = slurp(path, &len);
+    CHECK(strstr(text, "p.lesson seen=0,4,5 asks= goals=4:31:0,6:7:0\n") !=
+          NULL);
+    CHECK(strstr(text, "q.lesson seen=0 asks= goals=2:12:1\n") != NULL);
+    free(text);
+    pg = progress_load();
+    CHECK_EQ(pg->dropped, 0);
+    CHECK_EQ(progress_solved(progress_find(pg, "q.lesson"), 2, &steps,
+                             &preempts), 1);
+    CHECK_EQ(steps, 12);
+    CHECK_EQ(preempts, 1);
+    progress_free(pg);
+    free(path);
+}
+
 int main(void)
 {
     char *path;
@@ -182,6 +234,7 @@ int main(void)
     test_odd_names();
     test_long_line();
     test_many_keys();
+    test_goals();
     path = file_path();
     unlink(path);
     free(path);

@@ -163,7 +163,7 @@ static void test_nonblocking(void)
     c.block = 1;
     c.timeout = 5;
     CHECK_EQ(sync_request(&o, 0, 1, &c, &w, &r), SYNC_BLOCKED);
-    CHECK_EQ(sync_timeout(&o, 0, 1, &r), SYNC_GRANTED);
+    CHECK_EQ(sync_timeout(&o, 0, 1, NULL, &r), SYNC_GRANTED);
     CHECK_EQ(r.value, 0);
     CHECK_EQ(o.nwait, 0);
 }
@@ -238,7 +238,7 @@ static void test_condition_timeout(void)
     CHECK_EQ(sync_request(objs, 0, 0, &c, &w, &r), SYNC_BLOCKED);
     /* B takes the lock A let go of; A's time runs out meanwhile */
     CHECK_EQ(req_in(objs, 0, 1, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
-    CHECK_EQ(sync_timeout(objs, 0, 0, &r), SYNC_BLOCKED);
+    CHECK_EQ(sync_timeout(objs, 0, 0, NULL, &r), SYNC_BLOCKED);
     CHECK_EQ(sync_waiter_rank(&objs[0], 0), 0);
     CHECK_EQ(sync_wait_queue(&objs[0], 0), SYNC_Q_MAIN);
     /* when B lets go, A has the lock again and wait() returns False */
@@ -249,7 +249,7 @@ static void test_condition_timeout(void)
     CHECK_EQ(sync_holder(&objs[0]), 0);
     /* with the lock free, the timed-out wait has it back at once */
     CHECK_EQ(sync_request(objs, 0, 0, &c, &w, &r), SYNC_BLOCKED);
-    CHECK_EQ(sync_timeout(objs, 0, 0, &r), SYNC_GRANTED);
+    CHECK_EQ(sync_timeout(objs, 0, 0, NULL, &r), SYNC_GRANTED);
     CHECK_EQ(r.value, 0);
     CHECK_EQ(sync_holder(&objs[0]), 0);
 }
@@ -271,6 +271,71 @@ static void test_barrier(void)
     CHECK_EQ(w.values[1], 1);
     /* and it is ready for another round */
     CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+}
+
+/* A timed wait that runs out breaks the barrier: it and the others
+ * waiting raise BrokenBarrierError, and so does every wait until reset. */
+static void test_barrier_broken(void)
+{
+    struct sync_obj o;
+    struct sync_wake w;
+    struct sync_call c = {SYNC_WAIT, 1, 1, 5};
+    struct sync_reply r;
+    struct strbuf sb;
+    const char *labels[] = {"A", "B", "C"};
+    int err;
+
+    sync_init(&o, SYNC_BARRIER, 3, 0);
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    w.n = w.nmoved = 0;
+    CHECK_EQ(sync_request(&o, 0, 1, &c, &w, &r), SYNC_BLOCKED);
+    w.n = w.nmoved = 0;
+    CHECK_EQ(sync_timeout(&o, 0, 1, &w, &r), SYNC_ERROR);
+    CHECK_EQ(r.err, ERR_BROKEN_BARRIER);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.tasks[0], 0);
+    CHECK_EQ(w.err, ERR_BROKEN_BARRIER);
+    CHECK_EQ(o.nwait, 0);
+    sb_init(&sb);
+    sync_describe(&o, labels, &sb);
+    CHECK_STR(sb.s, "broken");
+    sb_done(&sb);
+    CHECK_EQ(req(&o, 2, SYNC_WAIT, 1, &w, &err), SYNC_ERROR);
+    CHECK_EQ(err, ERR_BROKEN_BARRIER);
+    /* reset() mends it: a full round goes through again */
+    CHECK_EQ(req(&o, 2, SYNC_RESET, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 0);
+    CHECK_EQ(w.err, ERR_NONE);
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 1, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 2, SYNC_WAIT, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 2);
+    CHECK_EQ(w.err, ERR_NONE);
+    /* reset() with tasks waiting: they raise; the barrier stays whole */
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 2, SYNC_RESET, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.err, ERR_BROKEN_BARRIER);
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    /* abort() breaks it; wait(0) of a whole barrier breaks it too */
+    CHECK_EQ(req(&o, 1, SYNC_ABORT, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.err, ERR_BROKEN_BARRIER);
+    CHECK_EQ(req(&o, 1, SYNC_WAIT, 1, &w, &err), SYNC_ERROR);
+    CHECK_EQ(req(&o, 1, SYNC_RESET, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    c.timeout = 0;
+    w.n = w.nmoved = 0;
+    CHECK_EQ(sync_request(&o, 0, 1, &c, &w, &r), SYNC_ERROR);
+    CHECK_EQ(r.err, ERR_BROKEN_BARRIER);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.tasks[0], 0);
+    CHECK_EQ(w.err, ERR_BROKEN_BARRIER);
+    /* a barrier's wait takes a timeout, positional or by keyword */
+    CHECK_EQ(sync_arg_role(SYNC_BARRIER, SYNC_WAIT, 0, NULL),
+             SYNC_ARG_TIMEOUT);
+    CHECK_EQ(sync_arg_role(SYNC_BARRIER, SYNC_WAIT, 0, "timeout"),
+             SYNC_ARG_TIMEOUT);
 }
 
 static void test_queue(void)
@@ -329,6 +394,7 @@ int main(void)
     test_condition();
     test_condition_timeout();
     test_barrier();
+    test_barrier_broken();
     test_queue();
     test_lock();
     test_rlock();
