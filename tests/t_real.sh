@@ -148,6 +148,11 @@ for scene in event condition barrier queue; do
         replay "replay-$scene-$i" tests/real/replay_sync.lesson "$scene" --widen 5
     done
 done
+# A task that fails inside with blocks: their release is replayed too.
+for scene in lock rlock condition; do
+    replay "replay-with-error-$scene" tests/explore/with_error.lesson \
+        "$scene" --widen 5
+done
 status replay-limited-says-why 0 "$bin" real tests/real/replay_sync.lesson \
     --scene limited --replay --tick-us 100
 has replay-limited-why "$tmp/out" "waits for ready (line 111) with a limit"

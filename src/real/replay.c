@@ -38,6 +38,7 @@
 enum {
     REPLAY_MAX_NODES = 2000000,
     REPLAY_MAX_SHARED = 500000,     /* about 60 MB of search stack */
+    REPLAY_MAX_UNWIND = 16,         /* with blocks one failing task leaves */
 };
 
 void real_replay_init(struct real_replay *rp)
@@ -70,6 +71,10 @@ struct rp {
     int64_t *mem;
     struct sync_obj *objs;              /* the sync objects, as replayed */
     uint32_t *next_ticket;              /* per object: the next request's */
+    /* Per task that failed inside with blocks: the objects their __exit__
+     * released as the error left them (the trace's events say which). */
+    int16_t unwind[LESSON_MAX_TASKS][REPLAY_MAX_UNWIND];
+    int nunwind[LESSON_MAX_TASKS];
     /* The order found: shared ops as (task, index into idx[task]). */
     int8_t *order_task;
     size_t norder;
@@ -80,8 +85,11 @@ struct rp {
 };
 
 /* What an op does to shared state: the only ops whose order matters.
- * RK_SYNC: any other request of a sync object (*method says which). */
-enum { RK_LOCAL, RK_LOAD, RK_STORE, RK_ACQUIRE, RK_RELEASE, RK_SYNC };
+ * RK_SYNC: any other request of a sync object (*method says which);
+ * RK_UNWIND: an op of the task's own that failed inside with blocks,
+ * which released what they entered. */
+enum { RK_LOCAL, RK_LOAD, RK_STORE, RK_ACQUIRE, RK_RELEASE, RK_SYNC,
+       RK_UNWIND };
 
 static int pc_kind(const struct program *P, uint32_t pc, int *index,
                    int *method)
@@ -103,11 +111,19 @@ static int pc_kind(const struct program *P, uint32_t pc, int *index,
            *method == SYNC_RELEASE ? RK_RELEASE : RK_SYNC;
 }
 
+/* Did op i fail inside with blocks that released something? */
+static int unwinds(const struct rp *R, uint32_t i)
+{
+    return trace_op_status(R->tr, i) == VM_ERROR &&
+           R->nunwind[trace_op_task(R->tr, i)] > 0;
+}
+
 static int op_kind(const struct rp *R, uint32_t i)
 {
-    int index, method;
+    int index, method, kind = pc_kind(R->P, trace_op_pc(R->tr, i), &index,
+                                      &method);
 
-    return pc_kind(R->P, trace_op_pc(R->tr, i), &index, &method);
+    return kind == RK_LOCAL && unwinds(R, i) ? RK_UNWIND : kind;
 }
 
 /* Is op i's value its ticket (rsync_ticketed), not what the simulator
@@ -207,6 +223,7 @@ struct undo {
     int link;                   /* and the object holding its lock */
     struct sync_obj saved, saved_link;
     uint32_t ticket;            /* the object's next ticket before */
+    struct sync_obj *all;       /* RK_UNWIND: every object before (owned) */
     struct sync_wake woke;      /* the waiters unblocked */
 };
 
@@ -296,6 +313,29 @@ static void restore_objs(struct rp *R, const struct undo *u)
     R->next_ticket[u->lock] = u->ticket;
 }
 
+static void undo_move(struct rp *R, const struct undo *u);
+
+/* Task t failed inside with blocks: release what the real run's __exit__
+ * released, in the same order (every object saved first, in u->all).
+ * Returns 0 if a release cannot be made here. */
+static int leave_with_blocks(struct rp *R, int t, struct undo *u)
+{
+    struct sync_call call = {SYNC_RELEASE, 1, 1, -1};
+    struct sync_reply rep;
+    int from = u->woke.n;
+
+    u->all = xmalloc(sizeof(*R->objs) * (size_t)(R->nlocks + 1));
+    memcpy(u->all, R->objs, sizeof(*R->objs) * (size_t)R->nlocks);
+    for (int k = 0; k < R->nunwind[t]; k++) {
+        if (sync_request(R->objs, R->unwind[t][k], t, &call, &u->woke,
+                         &rep) != SYNC_GRANTED)
+            return 0;
+    }
+    for (int k = from; k < u->woke.n; k++)
+        R->blocked[u->woke.tasks[k]] = 0;
+    return 1;
+}
+
 /* Can task t run its next shared op now?  If so, do it (filling u). */
 static int try_move(struct rp *R, int t, struct undo *u)
 {
@@ -310,7 +350,10 @@ static int try_move(struct rp *R, int t, struct undo *u)
     u->task = t;
     u->pos = R->pos[t];
     u->lock = -1;
+    u->all = NULL;
     u->woke.n = u->woke.nmoved = 0;
+    if (kind == RK_LOCAL && unwinds(R, i))
+        kind = RK_UNWIND;
     switch (kind) {
     case RK_LOAD:
         if (R->mem[a] != op.value)
@@ -355,7 +398,13 @@ static int try_move(struct rp *R, int t, struct undo *u)
             R->blocked[u->woke.tasks[k]] = 0;
         break;
     }
+    case RK_UNWIND:
+        break;
     default:
+        return 0;
+    }
+    if (unwinds(R, i) && !leave_with_blocks(R, t, u)) {
+        undo_move(R, u);
         return 0;
     }
     R->pos[t]++;
@@ -371,8 +420,15 @@ static void undo_move(struct rp *R, const struct undo *u)
     R->pos[u->task] = u->pos;
     if (kind == RK_STORE)
         R->mem[a] = u->old;
-    if (u->lock >= 0) {
-        restore_objs(R, u);
+    if (u->lock >= 0 || u->all) {
+        if (u->all) {
+            memcpy(R->objs, u->all, sizeof(*R->objs) * (size_t)R->nlocks);
+            if (u->lock >= 0)
+                R->next_ticket[u->lock] = u->ticket;
+            free(u->all);
+        } else {
+            restore_objs(R, u);
+        }
         R->blocked[u->task] = 0;
         for (int k = 0; k < u->woke.n; k++)
             R->blocked[u->woke.tasks[k]] = 1;
@@ -464,6 +520,8 @@ static int search(struct rp *R, size_t nshared)
         st[depth].next++;
     }
     R->norder = depth;
+    for (size_t k = 0; k < depth; k++)
+        free(st[k].u.all);     /* the moves kept own their saved objects */
     free(st);
     return found;
 }
@@ -678,6 +736,14 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
     R.nlocks = L->prog->nlocks;
     for (int t = 0; t < R.ntasks; t++)
         R.idx[t] = xmalloc(sizeof(uint32_t) * (tr->nops + 1));
+    for (size_t i = 0; i < tr->nevents; i++) {
+        const struct trace_event *ev = &tr->events[i];
+
+        if (ev->kind == EV_RELEASE && ev->arg > 0 && ev->arg <= R.nlocks &&
+            R.nunwind[ev->task] < REPLAY_MAX_UNWIND)
+            R.unwind[ev->task][R.nunwind[ev->task]++] =
+                (int16_t)(ev->arg - 1);
+    }
     for (size_t i = 0; i < tr->nops; i++) {
         int t = trace_op_task(tr, i);
 
