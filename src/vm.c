@@ -929,7 +929,7 @@ int vm_equal(const struct vm *a, const struct vm *b)
     return 1;
 }
 
-/* ---- with blocks left by an error ---------------------------------------------- */
+/* ---- with blocks left by an error -------------------------------------- */
 
 int vm_with_objects(const struct vm *vm, const struct program *prog,
                     uint32_t pc, int *objs, int max)
