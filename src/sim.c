@@ -423,9 +423,10 @@ static void end_task(struct sim *s, int t, int cpu, int state)
 
 /* t fails inside with blocks: the error leaves each through its
  * __exit__, innermost first, which releases what the block entered and
- * lets its waiters go on as any release does (arg 1 marks such a release
- * in the trace: arg is 1 + the object the block entered).  A release that cannot be made (the block's lock was
- * released inside it) is skipped: the task fails anyway. */
+ * lets its waiters go on as any release does (in the trace, such a
+ * release's arg is 1 + the object the block entered).  A release that
+ * cannot be made (the block's lock was released inside it) is skipped:
+ * the task fails anyway. */
 static void leave_with_blocks(struct sim *s, int t)
 {
     struct sim_task *T = &s->tasks[t];

@@ -929,7 +929,7 @@ int vm_equal(const struct vm *a, const struct vm *b)
     return 1;
 }
 
-/* ---- with blocks left by an error ---------------------------------------------- */
+/* ---- with blocks left by an error -------------------------------------- */
 
 int vm_with_objects(const struct vm *vm, const struct program *prog,
                     uint32_t pc, int *objs, int max)
@@ -953,13 +953,61 @@ int vm_with_objects(const struct vm *vm, const struct program *prog,
 int vm_next_fails(const struct vm *vm, const struct program *prog,
                   _Atomic int64_t *globals)
 {
+    const struct vm_frame *fr;
+    const struct instr *in;
+    const int64_t *top;
     struct vm copy;
     struct vm_effect eff;
+    int64_t r;
 
     if (!vm->nframes)
         return 0;
-    if (prog->code[vm_pc(vm)].op == OP_RAISE_VARARGS)
+    fr = &vm->frames[vm->cur];
+    in = &prog->code[fr->pc];
+    top = &vm->slots[fr->sp];
+    /* The ops a with block's body is made of, answered at once; the rest
+     * run on a copy. */
+    switch ((enum opcode)in->op) {
+    case OP_RAISE_VARARGS:
         return 1;
+    case OP_NOP:
+    case OP_RESUME:
+    case OP_POP_TOP:
+    case OP_COPY:
+    case OP_SWAP:
+    case OP_PUSH_NULL:
+    case OP_LOAD_ATTR:
+    case OP_STORE_FAST:
+    case OP_STORE_FAST_STORE_FAST:
+    case OP_JUMP_FORWARD:
+    case OP_JUMP_BACKWARD:
+    case OP_JUMP_BACKWARD_NO_INTERRUPT:
+    case OP_POP_JUMP_IF_FALSE:
+    case OP_POP_JUMP_IF_TRUE:
+    case OP_TO_BOOL:
+    case OP_UNARY_NOT:
+    case OP_END_FOR:
+    case OP_GET_ITER:
+    case OP_LOAD_ASSERTION_ERROR:
+        return 0;
+    case OP_LOAD_CONST:
+        if (prog->consts[in->a].kind != CONST_INT ||
+            !vm_needs_box(prog->consts[in->a].v))
+            return 0;
+        break;      /* a number to box: the table may be full */
+    case OP_LOAD_FAST:
+    case OP_LOAD_FAST_CHECK:
+        return vm->slots[fr->base + (uint32_t)in->a] == VM_UNSET;
+    case OP_LOAD_FAST_LOAD_FAST:
+        return vm->slots[fr->base + (uint32_t)in->a] == VM_UNSET ||
+               vm->slots[fr->base + (uint32_t)in->b] == VM_UNSET;
+    case OP_BINARY_OP:
+        return binary(prog, in->a, top[-2], top[-1], &r) != ERR_NONE;
+    case OP_COMPARE_OP:
+        return compare(prog, in->a, top[-2], top[-1], &r) != ERR_NONE;
+    default:
+        break;
+    }
     memset(&copy, 0, sizeof(copy));
     vm_copy(&copy, vm);
     vm_step(&copy, prog, globals, &eff);

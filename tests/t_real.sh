@@ -142,6 +142,20 @@ for i in 1 2 3; do
     replay "replay-threads3-$i" "$checks" threads3 --widen 20
 done
 replay replay-unwidened lessons/03-race.lesson parallel
+# Events, conditions, barriers and queues: the order of their requests.
+for scene in event condition barrier queue; do
+    for i in 1 2; do
+        replay "replay-$scene-$i" tests/real/replay_sync.lesson "$scene" --widen 5
+    done
+done
+# A task that fails inside with blocks: their release is replayed too.
+for scene in lock rlock condition; do
+    replay "replay-with-error-$scene" tests/explore/with_error.lesson \
+        "$scene" --widen 5
+done
+status replay-limited-says-why 0 "$bin" real tests/real/replay_sync.lesson \
+    --scene limited --replay --tick-us 100
+has replay-limited-why "$tmp/out" "waits for ready (line 111) with a limit"
 replay replay-gil "$checks" gil_call --tick-us 5 --widen 10
 status replay-asyncio-says-why 0 "$bin" real "$checks" --scene aio --replay \
     --tick-us 100

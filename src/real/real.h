@@ -21,8 +21,10 @@
  * a watchdog (or by the event loop, which knows) and reported, and every
  * thread and child process is gone when real_run returns.
  *
- * A real trace's ops carry what the simulator's do, except that an ACQUIRE
- * op's value is its ticket (its place in line for the lock), for replay.
+ * A real trace's ops carry what the simulator's do, except that the op of
+ * a sync request that may wait (an ACQUIRE), or of any request of an
+ * event, barrier or queue, has its ticket as its value (its place among
+ * the object's requests), for replay.
  *
  * Tracing disturbs what it measures: each op costs a timestamp and a record
  * (about 10-20 ns); opt->traced = 0 runs without records, so that the two

@@ -61,8 +61,29 @@ enum { RREC_RESERVE = 16 };
  * backends guard all of them with one mutex (struct rrun's sync_mu); a
  * waiter sleeps on its own condition variable until a hand-off grants it.
  * The asyncio loop is one thread and uses them directly.  ticket counts
- * acquire attempts per object; each ACQUIRE op's record holds its ticket,
- * so replay knows the real order. */
+ * the requests of each object that rsync_ticketed() names; each such op's
+ * record holds its ticket, so replay knows their real order. */
+
+/* Does a request get a ticket (its place among the object's requests) as
+ * its op's value?  Every one that may wait (acquire, wait, get, put,
+ * join), and every request of an event, a barrier or a queue, whose
+ * results depend on the order of the object's requests; not a release or
+ * notify, whose value is its count. */
+static inline int rsync_ticketed(int kind, int method)
+{
+    if (sync_method_may_wait(kind, method))
+        return 1;
+    switch (kind) {
+    case SYNC_EVENT:
+    case SYNC_AEVENT:
+    case SYNC_BARRIER:
+    case SYNC_QUEUE:
+    case SYNC_AQUEUE:
+        return 1;
+    default:
+        return 0;
+    }
+}
 
 /* ---- the GIL ----------------------------------------------------------------- */
 

@@ -379,7 +379,7 @@ int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
 
     wake.n = wake.nmoved = 0;
     pthread_mutex_lock(&r->sync_mu);
-    if (sync_method_may_wait(r->P->lock_kind[obj], eff->method))
+    if (rsync_ticketed(r->P->lock_kind[obj], eff->method))
         set_ticket(T, r->ticket[obj]++);
     switch (sync_request(r->sync, obj, T->id, &call, &wake, &rep)) {
     case SYNC_ERROR:

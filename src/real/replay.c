@@ -4,11 +4,14 @@
  * wrote a variable: clocks are read a few nanoseconds away from the access.
  * The values do.  So the order is reconstructed in two steps:
  *
- * 1. The shared ops - LOAD_GLOBAL, STORE_GLOBAL, ACQUIRE, RELEASE - are put
- *    in an order in which every load sees the value it really read, every
- *    lock is taken in the order of its real tickets (real_task.c records
- *    each ACQUIRE's place in line), a lock goes to its first waiter on
- *    release, and memory ends in the real final state.  A depth-first
+ * 1. The shared ops - LOAD_GLOBAL, STORE_GLOBAL and the requests of sync
+ *    objects - are put in an order in which every load sees the value it
+ *    really read, each object's ticketed requests come in the order of
+ *    their real tickets (real_task.c records each one's place among the
+ *    object's requests: every acquire, and every request of an event,
+ *    barrier or queue, see rsync_ticketed), the objects hand over as they
+ *    do in the simulator (sync.h), and memory ends in the real final
+ *    state.  A depth-first
  *    search tries the tasks in the order of their timestamps, so the
  *    first path usually works; dead ends are remembered (by a hash of the
  *    state) and the search gives up after REPLAY_MAX_NODES steps.
@@ -35,6 +38,7 @@
 enum {
     REPLAY_MAX_NODES = 2000000,
     REPLAY_MAX_SHARED = 500000,     /* about 60 MB of search stack */
+    REPLAY_MAX_UNWIND = 16,         /* with blocks one failing task leaves */
 };
 
 void real_replay_init(struct real_replay *rp)
@@ -54,11 +58,6 @@ void real_replay_done(struct real_replay *rp)
 
 /* ---- the ops of each task ----------------------------------------------------- */
 
-struct rlk {                /* a sync object, as the reconstruction sees it */
-    struct sync_obj o;
-    uint32_t next_ticket;
-};
-
 struct rp {
     uint64_t deadline_ns;       /* 0: none */
     const struct program *P;
@@ -70,7 +69,12 @@ struct rp {
     uint32_t pos[LESSON_MAX_TASKS];     /* next op of each task */
     int blocked[LESSON_MAX_TASKS];
     int64_t *mem;
-    struct rlk *locks;
+    struct sync_obj *objs;              /* the sync objects, as replayed */
+    uint32_t *next_ticket;              /* per object: the next request's */
+    /* Per task that failed inside with blocks: the objects their __exit__
+     * released as the error left them (the trace's events say which). */
+    int16_t unwind[LESSON_MAX_TASKS][REPLAY_MAX_UNWIND];
+    int nunwind[LESSON_MAX_TASKS];
     /* The order found: shared ops as (task, index into idx[task]). */
     int8_t *order_task;
     size_t norder;
@@ -80,31 +84,57 @@ struct rp {
     int64_t nodes;
 };
 
-/* What an op does to shared state: the only ops whose order matters. */
-enum { RK_LOCAL, RK_LOAD, RK_STORE, RK_ACQUIRE, RK_RELEASE };
+/* What an op does to shared state: the only ops whose order matters.
+ * RK_SYNC: any other request of a sync object (*method says which);
+ * RK_UNWIND: an op of the task's own that failed inside with blocks,
+ * which released what they entered. */
+enum { RK_LOCAL, RK_LOAD, RK_STORE, RK_ACQUIRE, RK_RELEASE, RK_SYNC,
+       RK_UNWIND };
 
-static int pc_kind(const struct program *P, uint32_t pc, int *index)
+static int pc_kind(const struct program *P, uint32_t pc, int *index,
+                   int *method)
 {
     const struct instr *in = &P->code[pc];
-    int acq, lk;
+    int lk;
 
     *index = in->a;
+    *method = -1;
     if (in->op == OP_LOAD_GLOBAL && in->a >= 0)
         return RK_LOAD;
     if (in->op == OP_STORE_GLOBAL)
         return RK_STORE;
-    lk = program_lock_op(P, pc, &acq);
+    lk = program_sync_op(P, pc, method);
     if (lk < 0)
         return RK_LOCAL;
     *index = lk;
-    return acq ? RK_ACQUIRE : RK_RELEASE;
+    return *method == SYNC_ACQUIRE ? RK_ACQUIRE :
+           *method == SYNC_RELEASE ? RK_RELEASE : RK_SYNC;
+}
+
+/* Did op i fail inside with blocks that released something? */
+static int unwinds(const struct rp *R, uint32_t i)
+{
+    return trace_op_status(R->tr, i) == VM_ERROR &&
+           R->nunwind[trace_op_task(R->tr, i)] > 0;
 }
 
 static int op_kind(const struct rp *R, uint32_t i)
 {
-    int index;
+    int index, method, kind = pc_kind(R->P, trace_op_pc(R->tr, i), &index,
+                                      &method);
 
-    return pc_kind(R->P, trace_op_pc(R->tr, i), &index);
+    return kind == RK_LOCAL && unwinds(R, i) ? RK_UNWIND : kind;
+}
+
+/* Is op i's value its ticket (rsync_ticketed), not what the simulator
+ * records? */
+static int op_ticketed(const struct rp *R, uint32_t i)
+{
+    int index, method, kind = pc_kind(R->P, trace_op_pc(R->tr, i), &index,
+                                      &method);
+
+    return kind == RK_ACQUIRE ||
+           (kind == RK_SYNC && rsync_ticketed(R->P->lock_kind[index], method));
 }
 
 static int is_shared(int kind)
@@ -137,10 +167,11 @@ static uint64_t state_hash(const struct rp *R)
         h = mix(h, (uint64_t)R->mem[g]);
     for (int l = 0; l < R->nlocks; l++) {
         int64_t f[SYNC_CANON_MAX];
-        int nf = sync_canon(&R->locks[l].o, f);
+        int nf = sync_canon(&R->objs[l], f);
 
         for (int k = 0; k < nf; k++)
             h = mix(h, (uint64_t)f[k]);
+        h = mix(h, R->next_ticket[l]);
     }
     return h ? h : 1;
 }
@@ -188,9 +219,12 @@ struct undo {
     int task;
     uint32_t pos;               /* task's pos before the move */
     int64_t old;                /* STORE: the old value */
-    int lock;                   /* ACQUIRE / RELEASE: the object */
-    struct rlk saved;
-    struct sync_wake woke;      /* RELEASE: the waiters unblocked */
+    int lock;                   /* a request: the object, -1 for none */
+    int link;                   /* and the object holding its lock */
+    struct sync_obj saved, saved_link;
+    uint32_t ticket;            /* the object's next ticket before */
+    struct sync_obj *all;       /* RK_UNWIND: every object before (owned) */
+    struct sync_wake woke;      /* the waiters unblocked */
 };
 
 struct frame {
@@ -199,34 +233,106 @@ struct frame {
     struct undo u;
 };
 
-/* Replay follows locks and semaphores, whose requests the trace records
- * fully (an acquire's ticket, a release's count); the values that other
- * objects pass (a queue's items) are not in it. */
+/* Does the call at pc pass blocking=False or a timeout? */
+static int limited_wait(const struct program *P, uint32_t pc)
+{
+    const struct instr *in = &P->code[pc];
+
+    if (in->kind != CK_SYNC)
+        return 0;
+    for (uint32_t roles = (uint32_t)in->c; roles; roles >>= 2)
+        if ((roles & 3u) == SYNC_ARG_BLOCK || (roles & 3u) == SYNC_ARG_TIMEOUT)
+            return 1;
+    return 0;
+}
+
+/* Replay follows the threading objects, whose requests' order the trace
+ * records (a ticket for each request that may wait, and for every request
+ * of an event, a barrier or a queue; a release's count): the objects'
+ * states, and so who waits and who goes on, follow from that order.  The
+ * values a queue passes need not be known: the ops that use them record
+ * them.  A wait with a limit is not followed: when it ran out is not in
+ * the trace. */
 static int replayable(const struct program *P, const struct trace *tr,
                       struct strbuf *why)
 {
     for (size_t i = 0; i < tr->nops; i++) {
-        int method, obj = program_sync_op(P, trace_op_pc(tr, i), &method);
+        uint32_t pc = trace_op_pc(tr, i);
+        int method, obj = program_sync_op(P, pc, &method), kind;
 
         if (obj < 0)
             continue;
-        switch (P->lock_kind[obj]) {
+        kind = P->lock_kind[obj];
+        switch (kind) {
         case SYNC_LOCK:
-        case SYNC_ALOCK:
         case SYNC_RLOCK:
         case SYNC_SEMAPHORE:
         case SYNC_BSEMAPHORE:
-        case SYNC_ASEMAPHORE:
+            break;
+        case SYNC_EVENT:
+        case SYNC_CONDITION:
+        case SYNC_BARRIER:
+        case SYNC_QUEUE:
+            if (limited_wait(P, pc)) {
+                sb_printf(why, "the run waits for %s (line %d) with a limit "
+                          "(blocking=False or a timeout): when a wait ran out "
+                          "is not in the trace", P->lock_names[obj],
+                          P->pos[pc].line);
+                return 0;
+            }
             break;
         default:
             sb_printf(why, "the run uses %s (%s %s.%s): replay follows only "
-                      "locks and semaphores", P->lock_names[obj],
-                      sync_kind_info[P->lock_kind[obj]].async ? "an" : "a",
-                      sync_kind_info[P->lock_kind[obj]].module,
-                      sync_kind_info[P->lock_kind[obj]].name);
+                      "threading's objects and queue.Queue",
+                      P->lock_names[obj], sync_kind_info[kind].async ? "an" :
+                      "a", sync_kind_info[kind].module,
+                      sync_kind_info[kind].name);
             return 0;
         }
     }
+    return 1;
+}
+
+/* Save what a request of object a may change, for undo_move. */
+static void save_objs(struct rp *R, int a, struct undo *u)
+{
+    u->lock = a;
+    u->link = R->objs[a].link >= 0 && R->objs[a].link != a ?
+              R->objs[a].link : -1;
+    u->saved = R->objs[a];
+    if (u->link >= 0)
+        u->saved_link = R->objs[u->link];
+    u->ticket = R->next_ticket[a];
+}
+
+static void restore_objs(struct rp *R, const struct undo *u)
+{
+    R->objs[u->lock] = u->saved;
+    if (u->link >= 0)
+        R->objs[u->link] = u->saved_link;
+    R->next_ticket[u->lock] = u->ticket;
+}
+
+static void undo_move(struct rp *R, const struct undo *u);
+
+/* Task t failed inside with blocks: release what the real run's __exit__
+ * released, in the same order (every object saved first, in u->all).
+ * Returns 0 if a release cannot be made here. */
+static int leave_with_blocks(struct rp *R, int t, struct undo *u)
+{
+    struct sync_call call = {SYNC_RELEASE, 1, 1, -1};
+    struct sync_reply rep;
+    int from = u->woke.n;
+
+    u->all = xmalloc(sizeof(*R->objs) * (size_t)(R->nlocks + 1));
+    memcpy(u->all, R->objs, sizeof(*R->objs) * (size_t)R->nlocks);
+    for (int k = 0; k < R->nunwind[t]; k++) {
+        if (sync_request(R->objs, R->unwind[t][k], t, &call, &u->woke,
+                         &rep) != SYNC_GRANTED)
+            return 0;
+    }
+    for (int k = from; k < u->woke.n; k++)
+        R->blocked[u->woke.tasks[k]] = 0;
     return 1;
 }
 
@@ -235,17 +341,19 @@ static int try_move(struct rp *R, int t, struct undo *u)
 {
     uint32_t i = R->idx[t][R->pos[t]];
     const struct trace_op op = trace_op_get(R->tr, i);
-    struct rlk *l;
-    int a, kind = pc_kind(R->P, op.pc, &a);
+    int a, method, kind = pc_kind(R->P, op.pc, &a, &method);
     enum sync_result res;
-    /* (only locks and semaphores are replayed: see replayable()) */
+    /* (only what replayable() allows is replayed) */
     struct sync_call call = {SYNC_ACQUIRE, 1, 1, -1};
     struct sync_reply rep;
 
     u->task = t;
     u->pos = R->pos[t];
     u->lock = -1;
+    u->all = NULL;
     u->woke.n = u->woke.nmoved = 0;
+    if (kind == RK_LOCAL && unwinds(R, i))
+        kind = RK_UNWIND;
     switch (kind) {
     case RK_LOAD:
         if (R->mem[a] != op.value)
@@ -256,31 +364,47 @@ static int try_move(struct rp *R, int t, struct undo *u)
         R->mem[a] = op.value;
         break;
     case RK_ACQUIRE:
-        l = &R->locks[a];
-        if ((uint64_t)op.value != l->next_ticket)
+        if ((uint64_t)op.value != R->next_ticket[a])
             return 0;
-        u->lock = a;
-        u->saved = *l;
-        l->next_ticket++;
+        save_objs(R, a, u);
+        R->next_ticket[a]++;
         call.method = SYNC_ACQUIRE;
-        if (sync_request(&l->o, 0, t, &call, &u->woke, &rep) == SYNC_BLOCKED)
+        if (sync_request(R->objs, a, t, &call, &u->woke, &rep) == SYNC_BLOCKED)
             R->blocked[t] = 1;
         break;
     case RK_RELEASE:
-        l = &R->locks[a];
-        u->lock = a;
-        u->saved = *l;
-        call.method = SYNC_RELEASE;
-        call.value = op.value;
-        res = sync_request(&l->o, 0, t, &call, &u->woke, &rep);
-        if ((op.status == VM_ERROR) != (res == SYNC_ERROR)) {
-            *l = u->saved;
+    case RK_SYNC: {
+        /* a ticketed request comes in its real place among the object's;
+         * the others carry their count (release(n), notify(n)) */
+        int ticketed = kind == RK_SYNC &&
+                       rsync_ticketed(R->P->lock_kind[a], method);
+
+        if (ticketed && (uint64_t)op.value != R->next_ticket[a])
+            return 0;
+        save_objs(R, a, u);
+        if (ticketed)
+            R->next_ticket[a]++;
+        call.method = kind == RK_RELEASE ? SYNC_RELEASE : method;
+        call.value = ticketed ? 0 : op.value;
+        res = sync_request(R->objs, a, t, &call, &u->woke, &rep);
+        if ((op.status == VM_ERROR) != (res == SYNC_ERROR) ||
+            u->woke.err != ERR_NONE) {
+            restore_objs(R, u);
             return 0;
         }
+        if (res == SYNC_BLOCKED)
+            R->blocked[t] = 1;
         for (int k = 0; k < u->woke.n; k++)
             R->blocked[u->woke.tasks[k]] = 0;
         break;
+    }
+    case RK_UNWIND:
+        break;
     default:
+        return 0;
+    }
+    if (unwinds(R, i) && !leave_with_blocks(R, t, u)) {
+        undo_move(R, u);
         return 0;
     }
     R->pos[t]++;
@@ -291,13 +415,20 @@ static int try_move(struct rp *R, int t, struct undo *u)
 static void undo_move(struct rp *R, const struct undo *u)
 {
     uint32_t i = R->idx[u->task][u->pos];
-    int a, kind = pc_kind(R->P, trace_op_pc(R->tr, i), &a);
+    int a, method, kind = pc_kind(R->P, trace_op_pc(R->tr, i), &a, &method);
 
     R->pos[u->task] = u->pos;
     if (kind == RK_STORE)
         R->mem[a] = u->old;
-    if (u->lock >= 0) {
-        R->locks[u->lock] = u->saved;
+    if (u->lock >= 0 || u->all) {
+        if (u->all) {
+            memcpy(R->objs, u->all, sizeof(*R->objs) * (size_t)R->nlocks);
+            if (u->lock >= 0)
+                R->next_ticket[u->lock] = u->ticket;
+            free(u->all);
+        } else {
+            restore_objs(R, u);
+        }
         R->blocked[u->task] = 0;
         for (int k = 0; k < u->woke.n; k++)
             R->blocked[u->woke.tasks[k]] = 1;
@@ -389,6 +520,8 @@ static int search(struct rp *R, size_t nshared)
         st[depth].next++;
     }
     R->norder = depth;
+    for (size_t k = 0; k < depth; k++)
+        free(st[k].u.all);     /* the moves kept own their saved objects */
     free(st);
     return found;
 }
@@ -485,7 +618,8 @@ static int drive(struct rp *R, struct sim *s, struct schedule *sch,
                 int op = op_kind(R, R->idx[best][p[best]]);
 
                 if (got.task != best || got.pc != want.pc ||
-                    (op != RK_ACQUIRE && got.value != want.value)) {
+                    (!op_ticketed(R, R->idx[best][p[best]]) &&
+                     got.value != want.value)) {
                     sb_printf(why, "the simulator went another way at tick "
                               "%lld: %s's op at line %d gave %lld, not %lld",
                               (long long)got.t, R->tr->labels[best],
@@ -602,6 +736,14 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
     R.nlocks = L->prog->nlocks;
     for (int t = 0; t < R.ntasks; t++)
         R.idx[t] = xmalloc(sizeof(uint32_t) * (tr->nops + 1));
+    for (size_t i = 0; i < tr->nevents; i++) {
+        const struct trace_event *ev = &tr->events[i];
+
+        if (ev->kind == EV_RELEASE && ev->arg > 0 && ev->arg <= R.nlocks &&
+            R.nunwind[ev->task] < REPLAY_MAX_UNWIND)
+            R.unwind[ev->task][R.nunwind[ev->task]++] =
+                (int16_t)(ev->arg - 1);
+    }
     for (size_t i = 0; i < tr->nops; i++) {
         int t = trace_op_task(tr, i);
 
@@ -611,10 +753,11 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
     R.mem = xcalloc((size_t)R.nglobals + 1, sizeof(int64_t));
     for (int g = 0; g < R.nglobals; g++)
         R.mem[g] = L->prog->global_init[g];
-    R.locks = xcalloc((size_t)R.nlocks + 1, sizeof(*R.locks));
+    R.objs = xcalloc((size_t)R.nlocks + 1, sizeof(*R.objs));
+    R.next_ticket = xcalloc((size_t)R.nlocks + 1, sizeof(*R.next_ticket));
     for (int l = 0; l < R.nlocks; l++)
-        sync_init(&R.locks[l].o, L->prog->lock_kind[l], L->prog->lock_arg[l],
-                  0);
+        sync_init(&R.objs[l], L->prog->lock_kind[l], L->prog->lock_arg[l],
+                  L->prog->lock_link[l]);
     R.order_task = xmalloc(nshared + 1);
     for (int t = 0; t < R.ntasks; t++)
         skip_local(&R, t);
@@ -662,7 +805,8 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
     for (int t = 0; t < R.ntasks; t++)
         free(R.idx[t]);
     free(R.mem);
-    free(R.locks);
+    free(R.objs);
+    free(R.next_ticket);
     free(R.order_task);
     free(R.seen);
     return rp->ok;
