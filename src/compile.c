@@ -18,6 +18,7 @@
 
 #include "cfg.h"
 #include "lesson.h"
+#include "spawn.h"
 #include "program.h"
 #include "schedule.h"
 #include "sync.h"
@@ -83,6 +84,8 @@ struct compiler {
     const char **locals;
     size_t cap_locals;
     int nreal;                  /* real locals (CPython's co_varnames) */
+    int ntuple;                 /* hidden slots for BUILD_TUPLE's items */
+    uint8_t *thread_local;      /* per real local: it holds a thread */
     const char **globals_decl;  /* names declared global */
     int nglobals_decl;
     struct index gdecl_ix;      /* of globals_decl */
@@ -435,8 +438,8 @@ static int same_const(const void *ctx, int32_t i, const void *key)
     const struct constant *w = key;
 
     return k->kind == w->kind && k->v == w->v &&
-           ((k->kind != CONST_STR && k->kind != CONST_NAMES) ||
-            strcmp(k->str, w->str) == 0);
+           ((k->kind != CONST_STR && k->kind != CONST_NAMES &&
+             k->kind != CONST_TUPLE) || strcmp(k->str, w->str) == 0);
 }
 
 static uint64_t name_hash_at(const void *ctx, int32_t i)
@@ -458,7 +461,8 @@ static int add_const(struct compiler *c, enum const_kind kind, int64_t v,
 
     key.kind = kind;
     key.v = v;
-    key.str = kind == CONST_STR || kind == CONST_NAMES ? str : NULL;
+    key.str = kind == CONST_STR || kind == CONST_NAMES ||
+              kind == CONST_TUPLE ? str : NULL;
     index_reserve(&c->consts_ix, P->nconsts, c, const_hash_at);
     slot = index_slot(&c->consts_ix, const_hash(&key), c, same_const, &key);
     if (*slot)
@@ -467,6 +471,7 @@ static int add_const(struct compiler *c, enum const_kind kind, int64_t v,
     P->consts[P->nconsts].kind = kind;
     P->consts[P->nconsts].v = v;
     P->consts[P->nconsts].str = str;
+    P->consts[P->nconsts].items = NULL;
     *slot = ++P->nconsts;
     return P->nconsts - 1;
 }
@@ -477,6 +482,8 @@ static int const_truth(void *ctx, int32_t a)
 
     if (k->kind == CONST_STR || k->kind == CONST_NAMES)
         return k->str[0] != '\0';
+    if (k->kind == CONST_TUPLE)
+        return k->v != 0;
     return k->kind != CONST_NONE && k->v != 0;
 }
 
@@ -622,6 +629,10 @@ static int fold(struct compiler *c, const struct expr *e, int64_t *v,
 
 static void compile_expr(struct compiler *c, const struct expr *e);
 static void compile_stmts(struct compiler *c, const struct stmt *s);
+static int is_thread_local(struct compiler *c, const char *name);
+static void compile_thread(struct compiler *c, const struct expr *e);
+static void compile_thread_method(struct compiler *c, const struct expr *e,
+                                  int awaited, int callcol);
 
 static void load_name(struct compiler *c, const char *name, int line, int col)
 {
@@ -874,6 +885,10 @@ static void compile_method(struct compiler *c, const struct expr *e,
     char what[64], list[256];
     int32_t roles;
 
+    if (e->lhs || is_thread_local(c, e->name)) {
+        compile_thread_method(c, e, awaited, callcol);
+        return;
+    }
     if (lesson_find_shared(c->L, e->name) >= 0 || find_local(c, e->name) >= 0)
         fail_at(c, e->line, e->col, "'%s' is a number: only synchronization "
                 "objects (locks, semaphores, events, conditions, barriers, "
@@ -913,6 +928,217 @@ static void compile_method(struct compiler *c, const struct expr *e,
     in->c = roles;
     if (awaited)
         await_sub(c, CK_SEND_SYNC, obj, m, e->line, callcol, 0);
+}
+
+/* ---- threads started by code ----------------------------------------------- */
+
+static int is_thread_local(struct compiler *c, const char *name)
+{
+    int i = find_local(c, name);
+
+    return i >= 0 && i < c->nreal && c->thread_local && c->thread_local[i];
+}
+
+/* args=(...): a constant tuple when every item folds (LOAD_CONST (1, 2)),
+ * else the items and BUILD_TUPLE n into the hidden slots (CPython's
+ * starunpack_helper). */
+static void compile_tuple(struct compiler *c, const struct expr *e)
+{
+    int64_t items[LESSON_MAX_PARAMS];
+    int bools[LESSON_MAX_PARAMS];
+    int all = 1;
+    struct cfg_instr *in;
+
+    for (int i = 0; i < e->nargs; i++)
+        if (!fold(c, e->args[i], &items[i], &bools[i]))
+            all = 0;
+    if (all) {
+        struct strbuf sb;
+        int k;
+        int64_t *copy;
+
+        sb_init(&sb);
+        sb_putc(&sb, '(');
+        for (int i = 0; i < e->nargs; i++) {
+            if (bools[i])
+                sb_printf(&sb, "%s%s", i ? ", " : "",
+                          items[i] ? "True" : "False");
+            else
+                sb_printf(&sb, "%s%lld", i ? ", " : "", (long long)items[i]);
+        }
+        sb_puts(&sb, e->nargs == 1 ? ",)" : ")");
+        k = add_const(c, CONST_TUPLE, e->nargs,
+                      arena_strdup(&c->L->arena, sb.s));
+        sb_done(&sb);
+        if (!c->prog->consts[k].items) {
+            copy = arena_alloc(&c->L->arena,
+                               sizeof(int64_t) * (size_t)(e->nargs + 1));
+            memcpy(copy, items, sizeof(int64_t) * (size_t)e->nargs);
+            c->prog->consts[k].items = copy;
+        }
+        emit(c, OP_LOAD_CONST, k, e->line, e->col);
+        return;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        compile_expr(c, e->args[i]);
+    in = emit(c, OP_BUILD_TUPLE, e->nargs, e->line, e->col);
+    in->b = c->nreal;
+}
+
+/* threading.Thread(target=f, args=(...), name="S"): LOAD_GLOBAL threading,
+ * LOAD_ATTR Thread, PUSH_NULL, the keywords' values in the order written,
+ * their names, CALL_KW n. */
+static void compile_thread(struct compiler *c, const struct expr *e)
+{
+    int f = -1, nargs = 0, label = -1;
+    int32_t pos = 0;
+    struct cfg_instr *in;
+
+    require_import(c, IMP_THREADING, "threading", e->line, e->col);
+    for (int i = 0; i < e->nargs; i++) {
+        const struct expr *a = e->args[i];
+
+        if (e->kws[i][0] == 't') {
+            f = lesson_find_func(c->L, a->name);
+            if (f < 0)
+                fail_at(c, a->line, a->col, "no function named '%s'%s",
+                        a->name, suggest_func(c, a->name));
+            if (c->L->funcs[f].is_async)
+                fail_at(c, a->line, a->col, "%s is an async def: a thread "
+                        "runs a plain def (start coroutines with "
+                        "asyncio)", a->name);
+            pos |= THREAD_KW_TARGET << (2 * i);
+        } else if (e->kws[i][0] == 'a') {
+            nargs = a->nargs;
+            pos |= THREAD_KW_ARGS << (2 * i);
+        } else {
+            pos |= THREAD_KW_NAME << (2 * i);
+        }
+    }
+    if (f < 0)
+        fail_at(c, e->line, e->col, "threading.Thread() needs target=: the "
+                "function the thread runs");
+    if (c->L->funcs[f].nparams != nargs) {
+        const struct func_def *fd = &c->L->funcs[f];
+
+        fail_at(c, e->line, e->col, "TypeError: %s() takes %d argument%s, "
+                "but args= gives %d", fd->name, fd->nparams,
+                fd->nparams == 1 ? "" : "s", nargs);
+    }
+    load_global_ref(c, "threading", e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "Thread");
+    emit(c, OP_PUSH_NULL, 0, e->line, e->col);
+    for (int i = 0; i < e->nargs; i++) {
+        const struct expr *a = e->args[i];
+
+        if (e->kws[i][0] == 't') {
+            load_global_ref(c, a->name, a->line, a->col);
+        } else if (e->kws[i][0] == 'a') {
+            compile_tuple(c, a);
+        } else {
+            label = add_const(c, CONST_STR, 0, a->name);
+            emit(c, OP_LOAD_CONST, label, a->line, a->col);
+        }
+    }
+    load_kwnames(c, e, e->line, e->col);
+    in = emit(c, OP_CALL_KW, e->nargs, e->line, e->col);
+    in->kind = CK_THREAD;
+    in->b = f;
+    in->c = pos | (label + 1) << 8;
+}
+
+/* HANDLE.start(), HANDLE.join(): LOAD_FAST t, LOAD_ATTR start + NULL|self,
+ * CALL 0 (or threading.Thread(...).start()). */
+static void compile_thread_method(struct compiler *c, const struct expr *e,
+                                  int awaited, int callcol)
+{
+    int start = strcmp(e->attr, "start") == 0;
+    struct cfg_instr *in;
+
+    if (!start && strcmp(e->attr, "join") != 0)
+        fail_at(c, e->line, e->attr_col, "a thread has the methods start() "
+                "and join() here");
+    if (awaited)
+        fail_at(c, e->line, callcol, "a thread's %s() is not awaited",
+                e->attr);
+    if (e->nargs)
+        fail_at(c, e->args[0]->line, e->args[0]->col, "%s() takes no "
+                "arguments here", e->attr);
+    if (e->lhs)
+        compile_thread(c, e->lhs);
+    else
+        load_name(c, e->name, e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, e->attr);
+    in->flags = IF_NULL;
+    in = emit(c, OP_CALL, 0, e->line, callcol);
+    in->kind = start ? CK_START : CK_JOIN;
+}
+
+/* The most items of a tuple that is not constant (BUILD_TUPLE's hidden
+ * slots). */
+static int max_tuple_expr(const struct expr *e)
+{
+    int m = 0;
+
+    if (!e)
+        return 0;
+    if (e->kind == E_TUPLE)
+        m = e->nargs;
+    for (int i = 0; i < e->nargs; i++) {
+        int k = max_tuple_expr(e->args[i]);
+
+        if (k > m)
+            m = k;
+    }
+    if (e->lhs && max_tuple_expr(e->lhs) > m)
+        m = max_tuple_expr(e->lhs);
+    return m;
+}
+
+static int max_tuple(const struct stmt *s)
+{
+    int m = 0;
+
+    for (; s; s = s->next) {
+        int k = max_tuple_expr(s->value);
+
+        if (k > m)
+            m = k;
+        if ((k = max_tuple(s->body)) > m)
+            m = k;
+        if ((k = max_tuple(s->orelse)) > m)
+            m = k;
+    }
+    return m;
+}
+
+/* Locals that hold a thread: those given a threading.Thread(...).  A name
+ * holds one kind of value, so that the compiler knows each slot's type. */
+static void mark_threads(struct compiler *c, const struct stmt *s, int pass)
+{
+    for (; s; s = s->next) {
+        if ((s->kind == S_ASSIGN || s->kind == S_AUG || s->kind == S_FOR) &&
+            s->name) {
+            int i = find_local(c, s->name);
+            int is_thread = s->kind == S_ASSIGN && s->value &&
+                            s->value->kind == E_THREAD;
+
+            if (pass == 0 && is_thread) {
+                if (i < 0 || i >= c->nreal)
+                    fail_at(c, s->line, s->name_col, "a thread can only be "
+                            "kept in a local variable here");
+                c->thread_local[i] = 1;
+            } else if (pass == 1 && !is_thread && i >= 0 && i < c->nreal &&
+                       c->thread_local[i]) {
+                fail_at(c, s->line, s->name_col, "'%s' holds a thread: give "
+                        "numbers another name", s->name);
+            }
+        }
+        mark_threads(c, s->body, pass);
+        mark_threads(c, s->orelse, pass);
+    }
 }
 
 /* `a and b and c` as a value (CPython's compiler_boolop, with the chain
@@ -993,6 +1219,15 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     case E_METHOD:
         compile_method(c, e, e->op == 1, e->op == 1 ? (int)e->ival : e->col);
         break;
+    case E_THREAD:
+        compile_thread(c, e);
+        break;
+    case E_TUPLE:
+        fail_at(c, e->line, e->col, "a tuple can only be a thread's args "
+                "here: threading.Thread(target=f, args=(1, 2))");
+    case E_STR:
+        fail_at(c, e->line, e->col, "a string can only be printed or name "
+                "a thread here: values in the task language are integers");
     }
 }
 
@@ -1182,7 +1417,7 @@ static void compile_for(struct compiler *c, const struct stmt *s)
 
     if (c->range_depth >= LESSON_MAX_DEPTH)
         fail_at(c, s->line, s->col, "loops nested too deeply");
-    slot = c->nreal + 3 * c->range_depth;
+    slot = c->nreal + c->ntuple + 3 * c->range_depth;
     push_fblock(c, FB_FOR, start, end);
     /* range(...) */
     load_global_ref(c, "range", s->line, s->col);
@@ -1389,6 +1624,8 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
     case S_CALL:
         if (s->value->kind == E_METHOD)
             compile_method(c, s->value, s->is_await, s->col);
+        else if (s->value->kind == E_THREAD)
+            compile_expr(c, s->value);
         else
             compile_call(c, s->value, s->is_await);
         emit(c, OP_POP_TOP, 0, CFG_NO_LINE, 0);
@@ -1441,6 +1678,22 @@ static void compile_func(struct compiler *c, int index)
     index_clear(&c->uses.ix);
     collect_names(c, fd->body, &c->uses);
     c->nreal = fn->nlocals;
+    free(c->thread_local);
+    c->thread_local = xcalloc((size_t)c->nreal + 1, 1);
+    mark_threads(c, fd->body, 0);
+    mark_threads(c, fd->body, 1);
+    for (int i = 0; i < fd->nparams; i++)
+        if (c->thread_local[i])
+            fail_at(c, fd->line, fd->param_cols[i], "parameter '%s' is given "
+                    "a thread: use another local name", fd->params[i]);
+    c->ntuple = max_tuple(fd->body);
+    for (int k = 0; k < c->ntuple; k++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), ".args%d", k);
+        XGROW(c->locals, c->cap_locals, (size_t)fn->nlocals + 1);
+        c->locals[fn->nlocals++] = arena_strdup(&c->L->arena, name);
+    }
 
     cfg_init(&c->g);
     if (fd->is_async) {
@@ -1616,6 +1869,7 @@ static struct program *compile(struct lesson *L, struct diag *d)
         index_clear(&c.gdecl_ix);
         free(c.uses.v);
         free(c.locals);
+        free(c.thread_local);
         free(c.globals_decl);
         if (c.g.blocks)
             cfg_done(&c.g);
@@ -1631,6 +1885,7 @@ static struct program *compile(struct lesson *L, struct diag *d)
     index_clear(&c.uses.ix);
     index_clear(&c.gdecl_ix);
     free(c.uses.v);
+    free(c.thread_local);
     return P;
 }
 
@@ -1668,7 +1923,7 @@ static struct lesson *finish(struct source *src, struct diag *d)
     if (!L)
         return NULL;
     L->prog = compile(L, d);
-    if (!L->prog) {
+    if (!L->prog || spawn_add_tasks(L, d) < 0) {
         lesson_free(L);
         return NULL;
     }
@@ -1748,6 +2003,7 @@ static void format_const(const struct program *P, int i, struct strbuf *out)
         repr_str(out, k->str);
         break;
     case CONST_NAMES:
+    case CONST_TUPLE:
         sb_puts(out, k->str);
         break;
     }

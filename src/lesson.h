@@ -39,7 +39,14 @@ enum expr_kind {
     E_NEG,      /* lhs */
     E_CALL,     /* name(args) of a def */
     E_METHOD,   /* name.attr(args) of a sync object; kws[i]: the keyword
-                 * of args[i] or NULL; op 1: awaited */
+                 * of args[i] or NULL; op 1: awaited; for a thread's
+                 * start() and join(), lhs may be the threading.Thread
+                 * call itself (name NULL) */
+    E_THREAD,   /* threading.Thread(target=F, args=(...), name="S"):
+                 * kws[i] names args[i] in the order written; the target
+                 * is an E_NAME, args an E_TUPLE, the name an E_STR */
+    E_TUPLE,    /* (a, b, ...): args, nargs */
+    E_STR,      /* a string literal: name */
 };
 
 enum cmp_op { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
@@ -190,6 +197,11 @@ struct scene_task {
     int64_t *args;
     int nargs;
     int line, col;
+    /* A thread started by code (threading.Thread), not by a run line: it
+     * has a lane from the start but runs only once start() is called.
+     * These come after the run lines' tasks, in the order the scene's
+     * first run made them (spawn.c); func is the first run's target. */
+    int spawned;
 };
 
 struct scene {
@@ -200,6 +212,7 @@ struct scene {
     int set_line[SET_COUNT], set_col[SET_COUNT];
     struct scene_task *tasks;
     int ntasks;
+    int nrun;               /* tasks from run lines; the rest are spawned */
     /* python-args: what every task is called with in a real interpreter
      * (export, real --python) instead of its run line's arguments; NULL
      * if not set.  Six rounds of a loop end long before a real GIL

@@ -404,6 +404,133 @@ static struct expr *parse_method_call(struct parser *p)
     return e;
 }
 
+/* Is the current token threading . Thread ( ? */
+static int at_thread_ctor(struct parser *p)
+{
+    return tok(p)->kind == TOK_NAME && strcmp(tok(p)->name, "threading") == 0 &&
+           peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
+           peek(p, 2)->kind == TOK_NAME &&
+           strcmp(peek(p, 2)->name, "Thread") == 0 &&
+           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN;
+}
+
+/* args=(a, b): a tuple written out; the '(' is current. */
+static struct expr *parse_tuple(struct parser *p)
+{
+    struct expr *e = new_expr(p, E_TUPLE, tok(p));
+    struct expr *tmp[LESSON_MAX_PARAMS];
+    int n = 0, comma = 0;
+
+    if (!at_punct(p, P_LPAREN))
+        fail_at(p, p->ln->no, tok(p)->col, "args= takes a tuple here: "
+                "args=(1, 2), or args=(1,) for one value");
+    advance(p);
+    while (!at_punct(p, P_RPAREN)) {
+        if (n == LESSON_MAX_PARAMS)
+            fail_at(p, p->ln->no, tok(p)->col, "too many arguments (the "
+                    "limit is %d)", LESSON_MAX_PARAMS);
+        tmp[n++] = parse_expr(p);
+        if (!(comma = accept_punct(p, P_COMMA)))
+            break;
+    }
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "',' or ')'");
+    if (n == 1 && !comma)
+        fail_at(p, e->line, e->col, "(x) is not a tuple: write args=(x,) "
+                "for one argument");
+    e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)(n ? n : 1));
+    memcpy(e->args, tmp, sizeof(*e->args) * (size_t)n);
+    e->nargs = n;
+    return e;
+}
+
+/* threading.Thread(target=F, args=(...), name="S"), perhaps followed by
+ * .start() or .join(): 'threading' is current. */
+static struct expr *parse_thread_ctor(struct parser *p)
+{
+    struct expr *e = new_expr(p, E_THREAD, tok(p));
+    struct expr *tmp[3];
+    const char *kws[3];
+    int n = 0;
+
+    advance(p);
+    advance(p);         /* '.' */
+    advance(p);         /* Thread */
+    expect_punct(p, P_LPAREN, "after threading.Thread");
+    while (!at_punct(p, P_RPAREN)) {
+        const struct token *k = tok(p);
+        struct expr *v;
+
+        if (k->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
+            peek(p, 1)->punct != P_ASSIGN ||
+            (strcmp(k->name, "target") && strcmp(k->name, "args") &&
+             strcmp(k->name, "name")))
+            fail_at(p, p->ln->no, k->col, "threading.Thread() takes the "
+                    "keywords target=, args= and name= here");
+        for (int i = 0; i < n; i++)
+            if (strcmp(kws[i], k->name) == 0)
+                fail_at(p, p->ln->no, k->col, "SyntaxError: keyword "
+                        "argument repeated: %s", k->name);
+        advance(p);
+        advance(p);
+        if (k->name[0] == 'a') {
+            v = parse_tuple(p);
+        } else if (k->name[0] == 'n') {
+            if (tok(p)->kind != TOK_STRING)
+                fail_expected(p, "a string after name=");
+            if (strlen(tok(p)->sval) == 0 ||
+                strlen(tok(p)->sval) > LESSON_MAX_LABEL)
+                fail_at(p, p->ln->no, tok(p)->col, "a thread's name is its "
+                        "lane's label here: 1 to %d characters",
+                        LESSON_MAX_LABEL);
+            v = new_expr(p, E_STR, tok(p));
+            v->name = tok(p)->sval;
+            advance(p);
+        } else {
+            if (tok(p)->kind != TOK_NAME ||
+                (peek(p, 1)->kind == TOK_PUNCT &&
+                 (peek(p, 1)->punct == P_LPAREN || peek(p, 1)->punct == P_DOT)))
+                fail_at(p, p->ln->no, tok(p)->col, "target= takes the name "
+                        "of a def here: target=worker");
+            v = new_expr(p, E_NAME, tok(p));
+            v->name = tok(p)->name;
+            advance(p);
+        }
+        kws[n] = k->name;
+        tmp[n++] = v;
+        if (!accept_punct(p, P_COMMA))
+            break;
+    }
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "',' or ')'");
+    e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)(n ? n : 1));
+    memcpy(e->args, tmp, sizeof(*e->args) * (size_t)n);
+    e->kws = arena_alloc(p->a, sizeof(*e->kws) * (size_t)(n ? n : 1));
+    memcpy(e->kws, kws, sizeof(*e->kws) * (size_t)n);
+    e->nargs = n;
+    if (at_punct(p, P_DOT)) {
+        /* threading.Thread(...).start() */
+        struct expr *m = new_expr(p, E_METHOD, peek(p, 1));
+
+        advance(p);
+        if (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
+            peek(p, 1)->punct != P_LPAREN)
+            fail_at(p, p->ln->no, tok(p)->col, "a thread has the methods "
+                    "start() and join() here");
+        m->col = e->col;
+        m->attr = tok(p)->name;
+        m->attr_col = tok(p)->col;
+        m->lhs = e;
+        advance(p);
+        m->args = parse_args(p, &m->nargs, "after the method's name");
+        m->kws = arena_alloc(p->a, sizeof(*m->kws) * (size_t)(m->nargs ? m->nargs : 1));
+        for (int i = 0; i < m->nargs; i++)
+            m->kws[i] = NULL;
+        return m;
+    }
+    return e;
+}
+
 static struct expr *parse_primary(struct parser *p)
 {
     const struct token *t = tok(p);
@@ -459,6 +586,8 @@ static struct expr *parse_primary(struct parser *p)
         }
         if (at_method_call(p))
             return parse_method_call(p);
+        if (at_thread_ctor(p))
+            return parse_thread_ctor(p);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT)
             fail_at(p, p->ln->no, peek(p, 1)->col, "'.' is only allowed in "
                     "time.sleep(), asyncio.sleep() (on a line of their own) "
@@ -859,6 +988,11 @@ static struct stmt *parse_simple(struct parser *p)
         s->value = parse_method_call(p);
         return s;
     }
+    if (at_thread_ctor(p)) {
+        s = new_stmt(p, S_CALL, t);
+        s->value = parse_thread_ctor(p);
+        return s;
+    }
     if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LPAREN) {
         s = new_stmt(p, S_CALL, t);
         s->value = parse_primary(p);
@@ -1220,6 +1354,11 @@ static void parse_sync_ctor(struct parser *p, const char *name, int col,
         if (strcmp(sync_kind_info[kind].module, mod) == 0 &&
             at_name(p, sync_kind_info[kind].name))
             break;
+    if (kind == SYNC_KIND_COUNT && strcmp(mod, "threading") == 0 &&
+        at_name(p, "Thread"))
+        fail_at(p, p->ln->no, t->col, "a thread is made inside a function "
+                "here (for example in main(), started by 'run main() as "
+                "main')");
     if (kind == SYNC_KIND_COUNT) {
         struct strbuf sb;
         char kinds[256];
@@ -1477,6 +1616,7 @@ static void parse_run(struct parser *p, struct scene *sc, struct scene_task *tas
         fail_at(p, p->ln->no, col, "too many tasks in scene '%s' (the limit "
                 "is %d)", sc->name, LESSON_MAX_TASKS);
     st = &tasks[*ntasks];
+    memset(st, 0, sizeof(*st));
     st->line = p->ln->no;
     st->col = col;
     if (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
@@ -1723,6 +1863,7 @@ static void parse_scene(struct parser *p, const struct lex_line *header)
                     sc->npython_args, sc->npython_args == 1 ? "" : "s",
                     tasks[t].label, tasks[t].line, tasks[t].nargs);
     sc->ntasks = ntasks;
+    sc->nrun = ntasks;
     sc->tasks = arena_alloc(p->a, sizeof(*sc->tasks) * (size_t)ntasks);
     memcpy(sc->tasks, tasks, sizeof(*tasks) * (size_t)ntasks);
 }

@@ -396,6 +396,42 @@ static int ticks_ok(int64_t v, struct vm_effect *eff)
     return 1;
 }
 
+/* threading.Thread(target=f, args=(...), name=S): the scheduler gives
+ * the thread a task, not yet started, and puts its handle on the stack
+ * (vm_set_result).  The arguments stay where they are (a constant's
+ * items or BUILD_TUPLE's hidden slots) until the scheduler has read them. */
+static void do_thread_call(struct vm *vm, const struct program *prog,
+                           const struct instr *in, const int64_t *argv,
+                           struct vm_effect *eff)
+{
+    struct vm_frame *fr = &vm->frames[vm->cur];
+    int n = in->a;
+
+    eff->status = VM_THREAD;
+    eff->index = in->b;
+    eff->value = (in->c >> 8) - 1;
+    eff->vals = NULL;
+    eff->nvals = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t v = argv[i];
+
+        if (((in->c >> (2 * i)) & 3) != THREAD_KW_ARGS)
+            continue;
+        if (vm_is_ref(v) && vm_ref_kind(v) == REF_CTUPLE) {
+            const struct constant *k = &prog->consts[vm_ref_index(v)];
+
+            eff->vals = k->items;
+            eff->nvals = (int)k->v;
+        } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_TUPLE) {
+            uint32_t t = vm_ref_index(v);
+
+            eff->vals = &vm->slots[fr->base + (t >> 8)];
+            eff->nvals = (int)(t & 0xff);
+        }
+    }
+    call_done(fr, vm->slots, n, NONE);
+}
+
 static void do_call(struct vm *vm, const struct program *prog,
                     const struct instr *in, struct vm_effect *eff)
 {
@@ -488,6 +524,21 @@ static void do_call(struct vm *vm, const struct program *prog,
         return;
     case CK_ASSERT:
         call_done(fr, vm->slots, n, VM_REF(REF_EXC, 0));
+        return;
+    case CK_THREAD:
+        do_thread_call(vm, prog, in, argv, eff);
+        return;
+    case CK_START:
+    case CK_JOIN:
+        /* (method, self): self is the thread */
+        v = vm->slots[fr->sp - (uint32_t)n - 1];
+        call_done(fr, vm->slots, n, NONE);
+        if (!vm_is_ref(v) || vm_ref_kind(v) != REF_THREAD) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        eff->status = in->kind == CK_START ? VM_START : VM_JOIN;
+        eff->index = (int32_t)vm_ref_index(v);
         return;
     default:
         call_done(fr, vm->slots, n, NONE);
@@ -628,6 +679,8 @@ void vm_step(struct vm *vm, const struct program *prog,
             a = NONE;
         else if (k->kind == CONST_STR || k->kind == CONST_NAMES)
             a = VM_REF(REF_NAME, 0x80000000u | (uint32_t)in->a);
+        else if (k->kind == CONST_TUPLE)
+            a = VM_REF(REF_CTUPLE, in->a);
         else if (vm_box(prog, k->v, &a)) {
             fail(eff, ERR_BOXED);
             break;
@@ -700,6 +753,17 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_POP_TOP:
         eff->value = POP();
         break;
+    case OP_BUILD_TUPLE: {
+        /* the items go to hidden slots b..; the tuple names them */
+        uint32_t at = fr->base + (uint32_t)in->b;
+
+        fr->sp -= (uint32_t)in->a;
+        for (int i = 0; i < in->a; i++)
+            vm->slots[at + (uint32_t)i] = vm->slots[fr->sp + (uint32_t)i];
+        eff->value = PUSH(VM_REF(REF_TUPLE, (uint32_t)in->a |
+                                 (uint32_t)in->b << 8));
+        break;
+    }
     case OP_BINARY_OP:
         b = POP();
         a = POP();
@@ -1013,6 +1077,9 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
             sb_printf(out, "%s.%s()", prog->lock_names[i & 0xffff],
                       sync_method_name[i >> 16]);
         break;
+    case REF_THREAD: sb_printf(out, "<Thread of task %u>", i); break;
+    case REF_TUPLE:
+    case REF_CTUPLE: sb_puts(out, "tuple"); break;
     default: sb_puts(out, "?"); break;
     }
 }

@@ -37,6 +37,10 @@ enum vm_ref {
     REF_WAIT, REF_LOCKWAIT, REF_AEXIT, REF_EXIT, REF_EXC,
     REF_SYNCWAIT,       /* an awaitable sync method: object | method << 16 */
     REF_INT,            /* a boxed integer: its slot in the table */
+    REF_THREAD,         /* a threading.Thread: its task */
+    REF_TUPLE,          /* a tuple built by BUILD_TUPLE: its count | first
+                         * hidden slot << 8 (the items stay in the frame) */
+    REF_CTUPLE,         /* a constant tuple: its constant */
     REF_COUNT
 };
 
@@ -121,7 +125,17 @@ enum {
     X(ERR_AQUEUE_EMPTY, "asyncio.queues.QueueEmpty")                        \
     X(ERR_AQUEUE_FULL, "asyncio.queues.QueueFull")                         \
     X(ERR_BOXED, "OverflowError: more than 16384 different numbers near "  \
-                 "-2**63 in one lesson (taketurns keeps no more)")
+                 "-2**63 in one lesson (taketurns keeps no more)")          \
+    X(ERR_THREAD_ARGS, "TypeError: the thread's function is called with "  \
+                       "the wrong number of arguments")                     \
+    X(ERR_START_TWICE, "RuntimeError: threads can only be started once")    \
+    X(ERR_JOIN_UNSTARTED, "RuntimeError: cannot join thread before it is "  \
+                          "started")                                        \
+    X(ERR_JOIN_SELF, "RuntimeError: cannot join current thread")            \
+    X(ERR_SPAWN, "this run starts more threads than the scene's first run " \
+                 "did (taketurns gives each a lane before the run)")        \
+    X(ERR_THREAD_MODE, "threading.Thread starts OS threads: it runs in "   \
+                       "mode threads or gil")
 
 enum vm_error {
 #define X(id, text) id,
@@ -144,6 +158,11 @@ enum vm_status {
     VM_PRINT,       /* vals/nvals: the values printed */
     VM_EXIT,        /* the task returned from its function */
     VM_ERROR,       /* error says which; index: the local or message */
+    VM_THREAD,      /* threading.Thread(...): index the function, vals/nvals
+                     * its arguments, value the label's constant or -1;
+                     * the scheduler gives it a task (vm_set_result) */
+    VM_START,       /* index: the task of the thread started */
+    VM_JOIN,        /* index: the task of the thread joined */
 };
 
 /* What one op did. */

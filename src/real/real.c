@@ -744,6 +744,16 @@ struct real_result *real_run(const struct lesson *L, int scene,
         sb_puts(err, "the scene has no tasks to run");
         return NULL;
     }
+    if (L->scenes[scene].ntasks > L->scenes[scene].nrun) {
+        const struct scene_task *st =
+            &L->scenes[scene].tasks[L->scenes[scene].nrun];
+
+        sb_printf(err, "its code starts threads (threading.Thread, line "
+                  "%d): they run in the simulator and in CPython (real "
+                  "--python); the C backends do not start them yet",
+                  st->line);
+        return NULL;
+    }
     rclock_init();
     res = xcalloc(1, sizeof(*res));
     sb_init(&res->notes);

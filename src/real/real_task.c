@@ -657,6 +657,14 @@ void rtask_run(struct rrun *r, struct rtask *T)
             rrec_event(T, t, EV_EXIT);
             rtask_end(r, T, t, TS_DONE);
             goto out;
+        case VM_THREAD:
+        case VM_START:
+        case VM_JOIN:
+            /* threads started by code run only simulated (cmd_real
+             * refuses such scenes) */
+            eff.status = VM_ERROR;
+            eff.error = ERR_THREAD_MODE;
+            /* fall through */
         case VM_ERROR:
             rtask_fail(r, T, rclock_now(), &eff);
             goto out;

@@ -1,0 +1,119 @@
+#!/bin/sh
+# tests/t_spawn.sh BINARY - threads started by code (threading.Thread,
+# start(), join()) in tests/explore/spawn.lesson.  Each scene's lanes are
+# named as Python names the threads; the simulation, the explorer and the
+# scene exported to CPython agree (every CPython ending is one the explorer
+# found, where a python3.13 is installed); join() waits are told in the log
+# and in a deadlock; the C backends refuse such scenes with a message.
+set -u
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+lesson=tests/explore/spawn.lesson
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect NAME FILE TEXT: FILE has a line containing TEXT.
+expect() {
+    if grep -qF -- "$3" "$2"; then
+        echo "ok $1"
+    else
+        echo "FAIL $1: no line with '$3' in:"
+        sed 's/^/    /' "$2" | head -8
+    fi
+}
+
+# Lanes: the run lines' tasks first, then the threads in the order made.
+"$bin" run "$lesson" --scene two >"$tmp/two.txt" 2>&1
+expect "spawn/two: lanes named as Python names the threads" "$tmp/two.txt" \
+    "tasks: main = two(), Thread-1 = worker(...) from line 21, W2 = worker(...) from line 22"
+expect "spawn/two: a thread starts when start() is called" "$tmp/two.txt" \
+    "-- Thread-1 starts"
+expect "spawn/two: join() waits are told" "$tmp/two.txt" \
+    "main waits in join() for Thread-1 to finish"
+expect "spawn/two: and their end" "$tmp/two.txt" \
+    "main's join() returns: Thread-1 has finished"
+expect "spawn/two: handles show as threads" "$tmp/two.txt" \
+    "t = <Thread of task 1>"
+"$bin" run "$lesson" --scene locked >"$tmp/locked.txt" 2>&1
+expect "spawn/locked: Thread-N counts the threads made without a name" \
+    "$tmp/locked.txt" "Thread-2 = careful(...) from line 31, last = careful(...)"
+expect "spawn/locked: every update made" "$tmp/locked.txt" "final: x = 6, done = 1"
+
+# A join that can never return is a deadlock, and says so.
+"$bin" run "$lesson" --scene stuck >"$tmp/stuck.txt" 2>&1
+expect "spawn/stuck: the deadlock names the join" "$tmp/stuck.txt" \
+    "deadlock: main waits forever for Thread-1 to finish (join)"
+"$bin" explore "$lesson" --scene stuck --json >"$tmp/stuck.json" 2>&1
+expect "spawn/stuck: explore --json names the thread joined" "$tmp/stuck.json" \
+    '"waiting": [{"task": "main", "joins": "Thread-1"}'
+
+# The explorer: the race of two threads made by code has every ending from
+# 2 to 4; the witness replays.
+"$bin" explore "$lesson" --scene two >"$tmp/x.txt" 2>&1
+for v in 2 3 4; do
+    expect "spawn/two: the explorer finds x = $v" "$tmp/x.txt" "  x = $v "
+done
+w=$(sed -n 's/.*--schedule "\(.*\)".*/\1/p' "$tmp/x.txt" | head -n 1)
+"$bin" run "$lesson" --scene two --schedule "$w" >"$tmp/w.txt" 2>&1
+expect "spawn/two: the witness schedule names threads by label" "$tmp/w.txt" "final: x = 3"
+"$bin" explore "$lesson" --scene two --mode gil >"$tmp/g.txt" 2>&1
+expect "spawn/two: under the GIL the plain loop loses nothing" "$tmp/g.txt" "1 outcome"
+
+# Not in modes without OS threads.
+"$bin" run "$lesson" --scene two --mode asyncio >"$tmp/a.txt" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "spawn.lesson:21:9: error: in task main: threading.Thread starts OS threads" "$tmp/a.txt"; then
+    echo "ok spawn/two: --mode asyncio stops at the threading.Thread call"
+else
+    echo "FAIL spawn/two: --mode asyncio: exit $rc: $(head -n 1 "$tmp/a.txt")"
+fi
+
+# The C backends do not start threads made by code: they say so.
+"$bin" real "$lesson" --scene two --runs 1 >"$tmp/r.txt" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "its code starts threads (threading.Thread, line 21)" "$tmp/r.txt"; then
+    echo "ok spawn/two: real (C backends) refuses with a message"
+else
+    echo "FAIL spawn/two: real: exit $rc: $(head -n 1 "$tmp/r.txt")"
+fi
+
+# The export starts only the run lines' tasks: the code starts the rest.
+"$bin" export "$lesson" --scene two --python >"$tmp/two.py" 2>&1
+expect "spawn/two: the export starts main only" "$tmp/two.py" '    ("main", two, ()),'
+if grep -q '("Thread-1"' "$tmp/two.py"; then
+    echo "FAIL spawn/two: the export starts Thread-1 itself"
+else
+    echo "ok spawn/two: the export leaves Thread-1 to the code"
+fi
+
+# CPython: every ending of the exported scene is one the explorer found.
+py=
+for p in python3.13 "$HOME/.pyenv/versions/3.13.0/bin/python3.13"; do
+    py=$("$p" -c 'import sys; print(sys.executable)' 2>/dev/null) && break
+    py=
+done
+endings() {
+    sed 's/{"final"/\
+{"final"/g' "$1" | grep '^{"final": {' |
+        sed -n 's/^{"final": \({[^}]*}\).*"status": "\([a-z]*\)".*/\2 \1/p' |
+        sort -u
+}
+if [ -n "$py" ]; then
+    for scene in two locked; do
+        "$bin" explore "$lesson" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
+        endings "$tmp/e.json" >"$tmp/want"
+        "$bin" real "$lesson" --scene "$scene" --runs 3 --timeout 4 \
+            --python "$py" --json >"$tmp/p.json" 2>/dev/null
+        endings "$tmp/p.json" >"$tmp/got"
+        if [ ! -s "$tmp/got" ]; then
+            echo "FAIL spawn/$scene: CPython: no endings"
+            head -5 "$tmp/p.json" | sed 's/^/    /'
+        elif comm -23 "$tmp/got" "$tmp/want" | grep -q .; then
+            echo "FAIL spawn/$scene: CPython ended as the explorer cannot:"
+            comm -23 "$tmp/got" "$tmp/want" | sed 's/^/    /'
+        else
+            echo "ok spawn/$scene: CPython's endings are the explorer's"
+        fi
+    done
+fi
