@@ -66,6 +66,11 @@ struct uses {
     struct index ix;    /* of v, by name */
 };
 
+/* What a local holds: the compiler knows each slot's type.  A list lives
+ * in hidden slots of its frame (its length, then up to LESSON_MAX_LIST
+ * values), so it is saved, compared and hashed with the task's state. */
+enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST };
+
 /* Imports (struct lesson.imports bits). */
 enum { IMP_THREADING = 1, IMP_ASYNCIO = 2, IMP_TIME = 4 };
 
@@ -85,7 +90,9 @@ struct compiler {
     size_t cap_locals;
     int nreal;                  /* real locals (CPython's co_varnames) */
     int ntuple;                 /* hidden slots for BUILD_TUPLE's items */
-    uint8_t *thread_local;      /* per real local: it holds a thread */
+    uint8_t *ltype;             /* per real local: enum local_type */
+    int *list_at;               /* per real local: its list's hidden slots */
+    int nlistslots;             /* hidden slots of the lists */
     const char **globals_decl;  /* names declared global */
     int nglobals_decl;
     struct index gdecl_ix;      /* of globals_decl */
@@ -567,6 +574,8 @@ static int fold(struct compiler *c, const struct expr *e, int64_t *v,
 
     switch (e->kind) {
     case E_INT:
+        if (e->op == 3)
+            return 0;   /* None is not a number */
         *v = e->ival;
         *is_bool = e->op == 2;
         return 1;
@@ -630,6 +639,11 @@ static int fold(struct compiler *c, const struct expr *e, int64_t *v,
 static void compile_expr(struct compiler *c, const struct expr *e);
 static void compile_stmts(struct compiler *c, const struct stmt *s);
 static int is_thread_local(struct compiler *c, const char *name);
+static int local_type_of(struct compiler *c, const char *name);
+static const char *type_words(int t);
+static void compile_list(struct compiler *c, const struct expr *e, int at);
+static void compile_list_method(struct compiler *c, const struct expr *e,
+                                int awaited, int callcol);
 static void compile_thread(struct compiler *c, const struct expr *e);
 static void compile_thread_method(struct compiler *c, const struct expr *e,
                                   int awaited, int callcol);
@@ -763,6 +777,21 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
     const struct func_def *fd;
     struct cfg_instr *call;
 
+    if (f < 0 && strcmp(e->name, "len") == 0) {
+        int t = e->nargs == 1 && e->args[0]->kind == E_NAME ?
+                local_type_of(c, e->args[0]->name) : LT_NUM;
+
+        if (t != LT_LIST && t != LT_TLIST)
+            fail_at(c, e->line, e->col, "len() takes a list here: len(xs)");
+        if (awaited)
+            fail_at(c, e->line, e->col, "len() is not awaited");
+        load_global_ref(c, "len", e->line, e->col);
+        emit(c, OP_PUSH_NULL, 0, e->line, e->col);
+        load_name(c, e->args[0]->name, e->args[0]->line, e->args[0]->col);
+        call = emit(c, OP_CALL, 1, e->line, e->col);
+        call->kind = CK_LEN;
+        return;
+    }
     if (f < 0)
         fail_at(c, e->line, e->col, "no function named '%s'%s", e->name,
                 suggest_func(c, e->name));
@@ -889,6 +918,11 @@ static void compile_method(struct compiler *c, const struct expr *e,
         compile_thread_method(c, e, awaited, callcol);
         return;
     }
+    if (local_type_of(c, e->name) == LT_LIST ||
+        local_type_of(c, e->name) == LT_TLIST) {
+        compile_list_method(c, e, awaited, callcol);
+        return;
+    }
     if (lesson_find_shared(c->L, e->name) >= 0 || find_local(c, e->name) >= 0)
         fail_at(c, e->line, e->col, "'%s' is a number: only synchronization "
                 "objects (locks, semaphores, events, conditions, barriers, "
@@ -936,7 +970,14 @@ static int is_thread_local(struct compiler *c, const char *name)
 {
     int i = find_local(c, name);
 
-    return i >= 0 && i < c->nreal && c->thread_local && c->thread_local[i];
+    return i >= 0 && i < c->nreal && c->ltype && c->ltype[i] == LT_THREAD;
+}
+
+static int local_type_of(struct compiler *c, const char *name)
+{
+    int i = find_local(c, name);
+
+    return i >= 0 && i < c->nreal && c->ltype ? c->ltype[i] : LT_NUM;
 }
 
 /* args=(...): a constant tuple when every item folds (LOAD_CONST (1, 2)),
@@ -1076,6 +1117,55 @@ static void compile_thread_method(struct compiler *c, const struct expr *e,
     in->kind = start ? CK_START : CK_JOIN;
 }
 
+/* [a, b]: the values and BUILD_LIST n; three or more constants are
+ * BUILD_LIST 0, the tuple of them, LIST_EXTEND 1 (CPython's
+ * starunpack_helper).  at: the list's hidden slots. */
+static void compile_list(struct compiler *c, const struct expr *e, int at)
+{
+    int64_t v;
+    int is_bool, all = e->nargs > 2;
+    struct cfg_instr *in;
+
+    for (int i = 0; i < e->nargs && all; i++)
+        all = fold(c, e->args[i], &v, &is_bool);
+    if (all) {
+        struct expr tup = *e;
+
+        tup.kind = E_TUPLE;
+        in = emit(c, OP_BUILD_LIST, 0, e->line, e->col);
+        in->b = at;
+        compile_tuple(c, &tup);
+        emit(c, OP_LIST_EXTEND, 1, e->line, e->col);
+        return;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        compile_expr(c, e->args[i]);
+    in = emit(c, OP_BUILD_LIST, e->nargs, e->line, e->col);
+    in->b = at;
+}
+
+/* LIST.append(x): LOAD_FAST xs, LOAD_ATTR append + NULL|self, x, CALL 1. */
+static void compile_list_method(struct compiler *c, const struct expr *e,
+                                int awaited, int callcol)
+{
+    struct cfg_instr *in;
+
+    if (strcmp(e->attr, "append") != 0)
+        fail_at(c, e->line, e->attr_col, "a list has the method append() "
+                "here (and len(xs), xs[i], for x in xs)");
+    if (awaited)
+        fail_at(c, e->line, callcol, "a list's append() is not awaited");
+    if (e->nargs != 1 || e->kws[0])
+        fail_at(c, e->line, e->attr_col, "append() takes one value");
+    load_name(c, e->name, e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "append");
+    in->flags = IF_NULL;
+    compile_expr(c, e->args[0]);
+    in = emit(c, OP_CALL, 1, e->line, callcol);
+    in->kind = CK_APPEND;
+}
+
 /* The most items of a tuple that is not constant (BUILD_TUPLE's hidden
  * slots). */
 static int max_tuple_expr(const struct expr *e)
@@ -1114,30 +1204,118 @@ static int max_tuple(const struct stmt *s)
     return m;
 }
 
-/* Locals that hold a thread: those given a threading.Thread(...).  A name
- * holds one kind of value, so that the compiler knows each slot's type. */
-static void mark_threads(struct compiler *c, const struct stmt *s, int pass)
+/* The type of the value of e (enum local_type). */
+static int expr_type(struct compiler *c, const struct expr *e)
+{
+    switch (e->kind) {
+    case E_THREAD:
+        return LT_THREAD;
+    case E_NAME:
+        return local_type_of(c, e->name);
+    case E_SUBSCR:
+        return local_type_of(c, e->name) == LT_TLIST ? LT_THREAD : LT_NUM;
+    case E_LIST:
+        for (int i = 0; i < e->nargs; i++)
+            if (expr_type(c, e->args[i]) == LT_THREAD)
+                return LT_TLIST;
+        return LT_LIST;
+    default:
+        return LT_NUM;
+    }
+}
+
+/* Give local i type t (a list of numbers may become a list of threads).
+ * Returns 1 if that changed it. */
+static int set_type(struct compiler *c, int i, int t)
+{
+    if (c->ltype[i] == t || (c->ltype[i] == LT_TLIST && t == LT_LIST))
+        return 0;
+    if (c->ltype[i] == LT_LIST && t == LT_TLIST) {
+        c->ltype[i] = LT_TLIST;
+        return 1;
+    }
+    if (c->ltype[i] == LT_NUM) {
+        c->ltype[i] = (uint8_t)t;
+        return 1;
+    }
+    return 0;   /* a clash: check_types says so */
+}
+
+/* One pass of the types of the function's locals: what each is given. */
+static int infer_types(struct compiler *c, const struct stmt *s)
+{
+    int changed = 0;
+
+    for (; s; s = s->next) {
+        int i = s->name ? find_local(c, s->name) : -1;
+
+        if (i >= c->nreal)
+            i = -1;
+        if (s->kind == S_ASSIGN && i >= 0 && s->value->kind != E_NAME) {
+            int t = expr_type(c, s->value);
+
+            if (t != LT_NUM)
+                changed |= set_type(c, i, t);
+        } else if (s->kind == S_ASSIGN && i >= 0) {
+            int t = expr_type(c, s->value);
+
+            if (t == LT_THREAD)
+                changed |= set_type(c, i, t);
+        } else if (s->kind == S_FOR && s->value && i >= 0 &&
+                   local_type_of(c, s->value->name) == LT_TLIST) {
+            changed |= set_type(c, i, LT_THREAD);
+        } else if (s->kind == S_CALL && s->value->kind == E_METHOD &&
+                   s->value->name && strcmp(s->value->attr, "append") == 0 &&
+                   s->value->nargs == 1 &&
+                   local_type_of(c, s->value->name) == LT_LIST &&
+                   expr_type(c, s->value->args[0]) == LT_THREAD) {
+            changed |= set_type(c, find_local(c, s->value->name), LT_TLIST);
+        }
+        changed |= infer_types(c, s->body);
+        changed |= infer_types(c, s->orelse);
+    }
+    return changed;
+}
+
+static const char *type_words(int t)
+{
+    switch (t) {
+    case LT_THREAD: return "a thread";
+    case LT_LIST: case LT_TLIST: return "a list";
+    default: return "a number";
+    }
+}
+
+/* Every assignment gives a local a value of its one type. */
+static void check_types(struct compiler *c, const struct stmt *s)
 {
     for (; s; s = s->next) {
         if ((s->kind == S_ASSIGN || s->kind == S_AUG || s->kind == S_FOR) &&
             s->name) {
             int i = find_local(c, s->name);
-            int is_thread = s->kind == S_ASSIGN && s->value &&
-                            s->value->kind == E_THREAD;
+            int have = i >= 0 && i < c->nreal ? c->ltype[i] : LT_NUM;
+            int t = s->kind == S_ASSIGN ? expr_type(c, s->value) :
+                    s->kind == S_FOR && s->value &&
+                    local_type_of(c, s->value->name) == LT_TLIST ?
+                    LT_THREAD : LT_NUM;
 
-            if (pass == 0 && is_thread) {
-                if (i < 0 || i >= c->nreal)
-                    fail_at(c, s->line, s->name_col, "a thread can only be "
-                            "kept in a local variable here");
-                c->thread_local[i] = 1;
-            } else if (pass == 1 && !is_thread && i >= 0 && i < c->nreal &&
-                       c->thread_local[i]) {
-                fail_at(c, s->line, s->name_col, "'%s' holds a thread: give "
-                        "numbers another name", s->name);
-            }
+            if (s->kind == S_ASSIGN && t != LT_NUM && (i < 0 || i >= c->nreal))
+                fail_at(c, s->line, s->name_col, "%s can only be kept in a "
+                        "local variable here", type_words(t));
+            if (s->kind == S_ASSIGN && (t == LT_LIST || t == LT_TLIST) &&
+                s->value->kind != E_LIST)
+                fail_at(c, s->line, s->name_col, "a list is made here with "
+                        "[...]: two names for one list are not supported");
+            if (t == LT_LIST && have == LT_TLIST)
+                t = LT_TLIST;
+            if (t != have)
+                fail_at(c, s->line, s->name_col, "'%s' holds %s: give %s "
+                        "another name", s->name, type_words(have),
+                        t == LT_NUM ? "numbers" : t == LT_THREAD ? "threads" :
+                        "lists");
         }
-        mark_threads(c, s->body, pass);
-        mark_threads(c, s->orelse, pass);
+        check_types(c, s->body);
+        check_types(c, s->orelse);
     }
 }
 
@@ -1186,8 +1364,14 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     }
     switch (e->kind) {
     case E_INT:
+        load_none(c, e->line, e->col);   /* (numbers fold above) */
         break;
     case E_NAME:
+        if (local_type_of(c, e->name) == LT_LIST ||
+            local_type_of(c, e->name) == LT_TLIST)
+            fail_at(c, e->line, e->col, "'%s' is a list: here a list stays "
+                    "in the function that made it (append, len, [i], for, "
+                    "print)", e->name);
         load_name(c, e->name, e->line, e->col);
         break;
     case E_BINARY:
@@ -1228,6 +1412,20 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     case E_STR:
         fail_at(c, e->line, e->col, "a string can only be printed or name "
                 "a thread here: values in the task language are integers");
+    case E_LIST:
+        fail_at(c, e->line, e->col, "a list is made by giving it to a local "
+                "variable here: xs = [...]");
+    case E_SUBSCR: {
+        int t = local_type_of(c, e->name);
+
+        if (t != LT_LIST && t != LT_TLIST)
+            fail_at(c, e->line, e->col, "'%s' is %s: only a list has items "
+                    "here", e->name, type_words(t));
+        load_name(c, e->name, e->line, e->col);
+        compile_expr(c, e->lhs);
+        emit(c, OP_BINARY_SUBSCR, 0, e->line, e->col);
+        break;
+    }
     }
 }
 
@@ -1417,20 +1615,34 @@ static void compile_for(struct compiler *c, const struct stmt *s)
 
     if (c->range_depth >= LESSON_MAX_DEPTH)
         fail_at(c, s->line, s->col, "loops nested too deeply");
-    slot = c->nreal + c->ntuple + 3 * c->range_depth;
+    slot = c->nreal + c->ntuple + c->nlistslots + 3 * c->range_depth;
     push_fblock(c, FB_FOR, start, end);
-    /* range(...) */
-    load_global_ref(c, "range", s->line, s->col);
-    emit(c, OP_PUSH_NULL, 0, s->line, s->col);
-    for (int i = 0; i < s->nargs; i++)
-        compile_expr(c, s->args[i]);
-    call = emit(c, OP_CALL, s->nargs, s->line, s->col);
-    call->kind = CK_RANGE;
-    call->b = slot;
-    emit(c, OP_GET_ITER, 0, s->line, s->col);
+    if (s->value) {
+        /* for x in LIST: the iterator's place in the loop's slots */
+        int t = local_type_of(c, s->value->name);
+
+        if (t != LT_LIST && t != LT_TLIST)
+            fail_at(c, s->value->line, s->value->col, "a for loop can only "
+                    "go over range(...) or a list, and '%s' is %s",
+                    s->value->name, type_words(t));
+        load_name(c, s->value->name, s->value->line, s->value->col);
+        it = emit(c, OP_GET_ITER, 0, s->line, s->col);
+        it->b = slot;
+    } else {
+        /* range(...) */
+        load_global_ref(c, "range", s->line, s->col);
+        emit(c, OP_PUSH_NULL, 0, s->line, s->col);
+        for (int i = 0; i < s->nargs; i++)
+            compile_expr(c, s->args[i]);
+        call = emit(c, OP_CALL, s->nargs, s->line, s->col);
+        call->kind = CK_RANGE;
+        call->b = slot;
+        emit(c, OP_GET_ITER, 0, s->line, s->col);
+    }
     use_label(c, start);
     it = emit_jump(c, OP_FOR_ITER, cleanup, s->line, s->col);
     it->b = slot;
+    it->c = s->value != NULL;   /* over a list */
     emit(c, OP_NOP, 0, s->line, s->name_col);
     c->range_depth++;
     if (c->range_depth > c->max_range_depth)
@@ -1545,8 +1757,14 @@ static void compile_print(struct compiler *c, const struct stmt *s)
     load_global_ref(c, "print", s->line, s->col);
     emit(c, OP_PUSH_NULL, 0, s->line, s->col);
     for (int i = 0; i < s->nitems; i++) {
-        if (s->items[i].value)
-            compile_expr(c, s->items[i].value);
+        const struct expr *e = s->items[i].value;
+
+        if (e && e->kind == E_NAME &&
+            (local_type_of(c, e->name) == LT_LIST ||
+             local_type_of(c, e->name) == LT_TLIST))
+            load_name(c, e->name, e->line, e->col);  /* print(xs) */
+        else if (e)
+            compile_expr(c, e);
         else
             load_const(c, CONST_STR, 0, s->items[i].str, s->line, s->col);
     }
@@ -1581,7 +1799,10 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
 
     switch (s->kind) {
     case S_ASSIGN:
-        compile_expr(c, s->value);
+        if (s->value->kind == E_LIST)
+            compile_list(c, s->value, c->list_at[find_local(c, s->name)]);
+        else
+            compile_expr(c, s->value);
         store_name(c, s->name, s->line, s->name_col);
         break;
     case S_AUG:
@@ -1678,14 +1899,19 @@ static void compile_func(struct compiler *c, int index)
     index_clear(&c->uses.ix);
     collect_names(c, fd->body, &c->uses);
     c->nreal = fn->nlocals;
-    free(c->thread_local);
-    c->thread_local = xcalloc((size_t)c->nreal + 1, 1);
-    mark_threads(c, fd->body, 0);
-    mark_threads(c, fd->body, 1);
+    free(c->ltype);
+    c->ltype = xcalloc((size_t)c->nreal + 1, 1);
+    free(c->list_at);
+    c->list_at = xcalloc((size_t)c->nreal + 1, sizeof(int));
+    for (int pass = 0; pass < 2 * c->nreal + 2 && infer_types(c, fd->body);
+         pass++)
+        ;
     for (int i = 0; i < fd->nparams; i++)
-        if (c->thread_local[i])
+        if (c->ltype[i])
             fail_at(c, fd->line, fd->param_cols[i], "parameter '%s' is given "
-                    "a thread: use another local name", fd->params[i]);
+                    "%s: use another local name", fd->params[i],
+                    type_words(c->ltype[i]));
+    check_types(c, fd->body);
     c->ntuple = max_tuple(fd->body);
     for (int k = 0; k < c->ntuple; k++) {
         char name[32];
@@ -1693,6 +1919,23 @@ static void compile_func(struct compiler *c, int index)
         snprintf(name, sizeof(name), ".args%d", k);
         XGROW(c->locals, c->cap_locals, (size_t)fn->nlocals + 1);
         c->locals[fn->nlocals++] = arena_strdup(&c->L->arena, name);
+    }
+    /* each list local: its length, then its values */
+    c->nlistslots = 0;
+    for (int i = 0; i < c->nreal; i++) {
+        if (c->ltype[i] != LT_LIST && c->ltype[i] != LT_TLIST)
+            continue;
+        if (fn->nlocals + 1 + LESSON_MAX_LIST > FUNC_MAX_SLOTS)
+            too_many_slots(c);
+        c->list_at[i] = fn->nlocals;
+        for (int k = 0; k <= LESSON_MAX_LIST; k++) {
+            char name[64];
+
+            snprintf(name, sizeof(name), ".%s.%d", c->locals[i], k);
+            XGROW(c->locals, c->cap_locals, (size_t)fn->nlocals + 1);
+            c->locals[fn->nlocals++] = arena_strdup(&c->L->arena, name);
+        }
+        c->nlistslots += 1 + LESSON_MAX_LIST;
     }
 
     cfg_init(&c->g);
@@ -1869,7 +2112,8 @@ static struct program *compile(struct lesson *L, struct diag *d)
         index_clear(&c.gdecl_ix);
         free(c.uses.v);
         free(c.locals);
-        free(c.thread_local);
+        free(c.ltype);
+        free(c.list_at);
         free(c.globals_decl);
         if (c.g.blocks)
             cfg_done(&c.g);
@@ -1885,7 +2129,8 @@ static struct program *compile(struct lesson *L, struct diag *d)
     index_clear(&c.uses.ix);
     index_clear(&c.gdecl_ix);
     free(c.uses.v);
-    free(c.thread_local);
+    free(c.ltype);
+    free(c.list_at);
     return P;
 }
 

@@ -24,12 +24,13 @@ enum {
     LESSON_MAX_CPUS = 64,
     LESSON_MAX_PARAMS = 16,
     LESSON_MAX_LABEL = 8,       /* characters in a task label */
+    LESSON_MAX_LIST = 32,       /* values in one list */
 };
 
 /* ---- expressions and statements --------------------------------------- */
 
 enum expr_kind {
-    E_INT,      /* ival; op 2 for True/False */
+    E_INT,      /* ival; op 2 for True/False, op 3 for None */
     E_NAME,     /* name */
     E_BINARY,   /* op: '+', '-', '*', '/' (floor division), '%' */
     E_COMPARE,  /* op: CMP_* */
@@ -47,6 +48,8 @@ enum expr_kind {
                  * is an E_NAME, args an E_TUPLE, the name an E_STR */
     E_TUPLE,    /* (a, b, ...): args, nargs */
     E_STR,      /* a string literal: name */
+    E_LIST,     /* [a, b, ...]: args, nargs */
+    E_SUBSCR,   /* name[lhs]: an item of a list */
 };
 
 enum cmp_op { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
@@ -68,7 +71,8 @@ struct expr {
 enum stmt_kind {
     S_ASSIGN,   /* name = value */
     S_AUG,      /* name op= value (op as in E_BINARY) */
-    S_FOR,      /* for name in range(args): body */
+    S_FOR,      /* for name in range(args): body; or, with value (an
+                 * E_NAME), for name in LIST: body */
     S_WHILE,    /* while cond: body */
     S_IF,       /* if cond: body [else: orelse] (elif is a nested S_IF) */
     S_PASS,

@@ -548,6 +548,12 @@ static struct expr *parse_primary(struct parser *p)
         fail_at(p, p->ln->no, t->col, "a string can only be printed: "
                 "values in the task language are integers");
     case TOK_NAME:
+        if (strcmp(t->name, "None") == 0) {
+            e = new_expr(p, E_INT, t);
+            e->op = 3; /* None: printed, never computed with */
+            advance(p);
+            return e;
+        }
         if (strcmp(t->name, "True") == 0 || strcmp(t->name, "False") == 0) {
             e = new_expr(p, E_INT, t);
             e->ival = t->name[0] == 'T';
@@ -588,6 +594,17 @@ static struct expr *parse_primary(struct parser *p)
             return parse_method_call(p);
         if (at_thread_ctor(p))
             return parse_thread_ctor(p);
+        if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LBRACKET) {
+            /* LIST[i] */
+            e = new_expr(p, E_SUBSCR, t);
+            e->name = t->name;
+            advance(p);
+            advance(p);
+            e->lhs = parse_expr(p);
+            if (!accept_punct(p, P_RBRACKET))
+                fail_expected(p, "']'");
+            return e;
+        }
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT)
             fail_at(p, p->ln->no, peek(p, 1)->col, "'.' is only allowed in "
                     "time.sleep(), asyncio.sleep() (on a line of their own) "
@@ -597,6 +614,27 @@ static struct expr *parse_primary(struct parser *p)
         advance(p);
         return e;
     case TOK_PUNCT:
+        if (t->punct == P_LBRACKET) {
+            struct expr *tmp[LESSON_MAX_LIST];
+            int n = 0;
+
+            e = new_expr(p, E_LIST, t);
+            advance(p);
+            while (!at_punct(p, P_RBRACKET)) {
+                if (n == LESSON_MAX_LIST)
+                    fail_at(p, p->ln->no, tok(p)->col, "a list holds at most "
+                            "%d values here", LESSON_MAX_LIST);
+                tmp[n++] = parse_expr(p);
+                if (!accept_punct(p, P_COMMA))
+                    break;
+            }
+            if (!accept_punct(p, P_RBRACKET))
+                fail_expected(p, "',' or ']'");
+            e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)(n ? n : 1));
+            memcpy(e->args, tmp, sizeof(*e->args) * (size_t)n);
+            e->nargs = n;
+            return e;
+        }
         if (t->punct == P_LPAREN) {
             if (p->expr_depth >= LESSON_MAX_EXPR_DEPTH)
                 enter_expr(p);  /* reports the error at this '(' */
@@ -1073,9 +1111,20 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
         s->name = expect_name(p, "a loop variable");
         if (!accept_name(p, "in"))
             fail_expected(p, "'in'");
+        if (tok(p)->kind == TOK_NAME && !at_name(p, "range") &&
+            peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_COLON) {
+            /* for x in LIST: */
+            s->value = new_expr(p, E_NAME, tok(p));
+            s->value->name = tok(p)->name;
+            advance(p);
+            expect_punct(p, P_COLON, "the for line");
+            expect_end(p, "':'");
+            s->body = parse_block(p, ln, "'for'");
+            return s;
+        }
         if (!at_name(p, "range"))
             fail_at(p, ln->no, tok(p)->col, "a for loop can only go over "
-                    "range(...)");
+                    "range(...) or a list");
         advance(p);
         s->args = parse_args(p, &s->nargs, "after range");
         if (s->nargs < 1 || s->nargs > 3)

@@ -94,6 +94,12 @@ enum {
       "end of a for loop (skipped when the range is done)")                   \
     X(BUILD_TUPLE, OPF_ARG | OPF_PRIVATE,                                     \
       "pop values and push a tuple of them (a thread's args)")                \
+    X(BUILD_LIST, OPF_ARG | OPF_PRIVATE,                                      \
+      "pop values and push a new list of them")                               \
+    X(LIST_EXTEND, OPF_ARG | OPF_PRIVATE,                                     \
+      "pop a tuple and add its values to the list below it")                  \
+    X(BINARY_SUBSCR, OPF_PRIVATE,                                             \
+      "pop an index and a list, push the list's item at that index")          \
     X(CALL, OPF_ARG | OPF_BREAKER,                                            \
       "call a function; after a call the GIL can change hands")               \
     X(CALL_KW, OPF_ARG | OPF_BREAKER,                                         \
@@ -170,6 +176,8 @@ enum call_kind {
     CK_THREAD,
     CK_START,           /* HANDLE.start() of a thread */
     CK_JOIN,            /* HANDLE.join(): waits until it has finished */
+    CK_APPEND,          /* LIST.append(x) */
+    CK_LEN,             /* len(LIST) */
 };
 
 /* A keyword of threading.Thread(...), in instr.c of a CK_THREAD call. */

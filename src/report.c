@@ -192,7 +192,10 @@ void report_op_effect(struct strbuf *out, const struct program *P,
         break;
     case OP_FOR_ITER:
         if (op->value == VM_UNSET)
-            sb_puts(out, "range done: leaves the loop");
+            sb_puts(out, in->c ? "list done: leaves the loop" :
+                    "range done: leaves the loop");
+        else if (!vm_is_num(op->value))
+            vm_format_value(P, op->value, out);
         else
             sb_printf(out, "next value %lld", v);
         break;

@@ -417,8 +417,10 @@ static void do_thread_call(struct vm *vm, const struct program *prog,
 
         if (((in->c >> (2 * i)) & 3) != THREAD_KW_ARGS)
             continue;
-        if (vm_is_ref(v) && vm_ref_kind(v) == REF_CTUPLE) {
-            const struct constant *k = &prog->consts[vm_ref_index(v)];
+        if (vm_is_ref(v) && vm_ref_kind(v) == REF_TUPLE &&
+            (vm_ref_index(v) & 0x80000000u)) {
+            const struct constant *k =
+                &prog->consts[vm_ref_index(v) & 0x7fffffffu];
 
             eff->vals = k->items;
             eff->nvals = (int)k->v;
@@ -473,6 +475,7 @@ static void do_call(struct vm *vm, const struct program *prog,
         eff->status = VM_PRINT;
         eff->vals = argv;
         eff->nvals = n;
+        eff->frame = &vm->slots[fr->base];
         call_done(fr, vm->slots, n, NONE);
         return;
     case CK_RANGE: {
@@ -528,6 +531,25 @@ static void do_call(struct vm *vm, const struct program *prog,
     case CK_THREAD:
         do_thread_call(vm, prog, in, argv, eff);
         return;
+    case CK_LEN:
+        v = argv[0];
+        call_done(fr, vm->slots, n, vm->slots[fr->base + vm_ref_index(v)]);
+        return;
+    case CK_APPEND: {
+        /* (method, self, x): self is the list */
+        int64_t *list = &vm->slots[fr->base +
+                                   vm_ref_index(vm->slots[fr->sp - 2])];
+
+        v = argv[0];
+        call_done(fr, vm->slots, n, NONE);
+        if (list[0] >= LESSON_MAX_LIST) {
+            fail(eff, ERR_LIST_CAP);
+            return;
+        }
+        list[1 + list[0]] = v;
+        list[0]++;
+        return;
+    }
     case CK_START:
     case CK_JOIN:
         /* (method, self): self is the thread */
@@ -680,7 +702,7 @@ void vm_step(struct vm *vm, const struct program *prog,
         else if (k->kind == CONST_STR || k->kind == CONST_NAMES)
             a = VM_REF(REF_NAME, 0x80000000u | (uint32_t)in->a);
         else if (k->kind == CONST_TUPLE)
-            a = VM_REF(REF_CTUPLE, in->a);
+            a = VM_REF(REF_TUPLE, 0x80000000u | (uint32_t)in->a);
         else if (vm_box(prog, k->v, &a)) {
             fail(eff, ERR_BOXED);
             break;
@@ -819,12 +841,39 @@ void vm_step(struct vm *vm, const struct program *prog,
             fr->pc = (uint32_t)in->a;
         break;
     case OP_GET_ITER:
+        if (vm_ref_kind(TOP()) == REF_LIST) {
+            /* a list's iterator: the index, the list, step 0 */
+            int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
+
+            s[0] = 0;
+            s[1] = TOP();
+            s[2] = 0;
+            TOP() = VM_REF(REF_ITER, in->b);
+            break;
+        }
         TOP() = VM_REF(REF_ITER, vm_ref_index(TOP()));
         break;
     case OP_FOR_ITER: {
         int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
-        int64_t next = vm_num(prog, s[0]), stop = vm_num(prog, s[1]);
-        int64_t step = vm_num(prog, s[2]);
+        int64_t next, stop, step;
+
+        if (s[2] == 0) {
+            /* a list: its length is read at every turn, as Python does */
+            const int64_t *list = &vm->slots[fr->base + vm_ref_index(s[1])];
+
+            if (s[0] < list[0]) {
+                eff->value = PUSH(list[1 + s[0]]);
+                s[0]++;
+            } else {
+                (void)POP();
+                fr->pc = (uint32_t)in->a + 2;
+                eff->value = VM_UNSET;
+            }
+            break;
+        }
+        next = vm_num(prog, s[0]);
+        stop = vm_num(prog, s[1]);
+        step = vm_num(prog, s[2]);
 
         if (step > 0 ? next < stop : next > stop) {
             eff->value = PUSH(s[0]);
@@ -844,6 +893,53 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_END_FOR:
         (void)POP();
         break;
+    case OP_BUILD_LIST: {
+        /* the values go to the list's hidden slots: length, values */
+        int64_t *list = &vm->slots[fr->base + (uint32_t)in->b];
+
+        fr->sp -= (uint32_t)in->a;
+        for (int i = 0; i < in->a; i++)
+            list[1 + i] = vm->slots[fr->sp + (uint32_t)i];
+        list[0] = in->a;
+        eff->value = PUSH(VM_REF(REF_LIST, in->b));
+        break;
+    }
+    case OP_LIST_EXTEND: {
+        const struct constant *k =
+            &prog->consts[vm_ref_index(POP()) & 0x7fffffffu];
+        int64_t *list = &vm->slots[fr->base + vm_ref_index(TOP())];
+
+        for (int i = 0; i < k->v; i++) {
+            if (list[0] >= LESSON_MAX_LIST) {
+                fail(eff, ERR_LIST_CAP);
+                break;
+            }
+            if (vm_box(prog, k->items[i], &list[1 + list[0]])) {
+                fail(eff, ERR_BOXED);
+                break;
+            }
+            list[0]++;
+        }
+        break;
+    }
+    case OP_BINARY_SUBSCR: {
+        int64_t i = POP();
+        const int64_t *list = &vm->slots[fr->base + vm_ref_index(POP())];
+
+        if (!vm_is_num(i)) {
+            fail(eff, ERR_TYPE);
+            break;
+        }
+        i = vm_num(prog, i);
+        if (i < 0)
+            i += list[0];
+        if (i < 0 || i >= list[0]) {
+            fail(eff, ERR_INDEX);
+            break;
+        }
+        eff->value = PUSH(list[1 + i]);
+        break;
+    }
     case OP_CALL:
         do_call(vm, prog, in, eff);
         break;
@@ -1078,10 +1174,20 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
                       sync_method_name[i >> 16]);
         break;
     case REF_THREAD: sb_printf(out, "<Thread of task %u>", i); break;
-    case REF_TUPLE:
-    case REF_CTUPLE: sb_puts(out, "tuple"); break;
+    case REF_TUPLE: sb_puts(out, "tuple"); break;
+    case REF_LIST: sb_puts(out, "list"); break;
     default: sb_puts(out, "?"); break;
     }
+}
+
+/* A value inside a list, as Python's repr shows it. */
+static void format_item(const struct program *prog, int64_t v,
+                        struct strbuf *out)
+{
+    if (vm_is_num(v))
+        sb_printf(out, "%lld", (long long)vm_num(prog, v));
+    else
+        vm_format_value(prog, v, out);
 }
 
 void vm_format_print(const struct program *prog, const struct vm_effect *eff,
@@ -1092,7 +1198,17 @@ void vm_format_print(const struct program *prog, const struct vm_effect *eff,
 
         if (i)
             sb_putc(out, ' ');
-        if (vm_is_ref(v) && vm_ref_kind(v) == REF_NAME &&
+        if (vm_is_ref(v) && vm_ref_kind(v) == REF_LIST && eff->frame) {
+            const int64_t *list = &eff->frame[vm_ref_index(v)];
+
+            sb_putc(out, '[');
+            for (int64_t k = 0; k < list[0]; k++) {
+                if (k)
+                    sb_puts(out, ", ");
+                format_item(prog, list[1 + k], out);
+            }
+            sb_putc(out, ']');
+        } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_NAME &&
             (vm_ref_index(v) & 0x80000000u)) {
             uint32_t k = vm_ref_index(v) & 0x7fffffffu;
 

@@ -39,8 +39,10 @@ enum vm_ref {
     REF_INT,            /* a boxed integer: its slot in the table */
     REF_THREAD,         /* a threading.Thread: its task */
     REF_TUPLE,          /* a tuple built by BUILD_TUPLE: its count | first
-                         * hidden slot << 8 (the items stay in the frame) */
-    REF_CTUPLE,         /* a constant tuple: its constant */
+                         * hidden slot << 8 (the items stay in the frame);
+                         * a constant tuple: 0x80000000 | its constant */
+    REF_LIST,           /* a list: the first of its hidden slots in the
+                         * frame (its length, then its values) */
     REF_COUNT
 };
 
@@ -135,7 +137,9 @@ enum {
     X(ERR_SPAWN, "this run starts more threads than the scene's first run " \
                  "did (taketurns gives each a lane before the run)")        \
     X(ERR_THREAD_MODE, "threading.Thread starts OS threads: it runs in "   \
-                       "mode threads or gil")
+                       "mode threads or gil")                               \
+    X(ERR_INDEX, "IndexError: list index out of range")                     \
+    X(ERR_LIST_CAP, "a list holds at most 32 values in taketurns")
 
 enum vm_error {
 #define X(id, text) id,
@@ -179,6 +183,7 @@ struct vm_effect {
     int64_t timeout;    /* VM_SYNC: ticks, -1 for none */
     const int64_t *vals;
     int nvals;
+    const int64_t *frame; /* VM_PRINT: the frame's slots (its lists) */
 };
 
 /* A frame: its locals at slots[base..], then its operand stack up to sp.

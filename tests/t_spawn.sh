@@ -40,6 +40,17 @@ expect "spawn/locked: Thread-N counts the threads made without a name" \
     "$tmp/locked.txt" "Thread-2 = careful(...) from line 31, last = careful(...)"
 expect "spawn/locked: every update made" "$tmp/locked.txt" "final: x = 6, done = 1"
 
+# A list of handles: start them all, join them all.
+"$bin" run "$lesson" --scene team >"$tmp/team.txt" 2>&1
+expect "spawn/team: a list's handles each get a lane" "$tmp/team.txt" \
+    "Thread-1 = worker(...) from line 40, Thread-2 = worker(...) from line 40"
+expect "spawn/team: for t in ts: each thread started runs" "$tmp/team.txt" \
+    "-- Thread-2 is done"
+expect "spawn/team: the loop over the list ends" "$tmp/team.txt" \
+    "FOR_ITER to L6       list done: leaves the loop"
+expect "spawn/team: len() of the list, printed as Python does" "$tmp/team.txt" \
+    "main prints: 2 threads joined; x = 2"
+
 # A join that can never return is a deadlock, and says so.
 "$bin" run "$lesson" --scene stuck >"$tmp/stuck.txt" 2>&1
 expect "spawn/stuck: the deadlock names the join" "$tmp/stuck.txt" \
@@ -100,7 +111,7 @@ endings() {
         sort -u
 }
 if [ -n "$py" ]; then
-    for scene in two locked; do
+    for scene in two locked team; do
         "$bin" explore "$lesson" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
         endings "$tmp/e.json" >"$tmp/want"
         "$bin" real "$lesson" --scene "$scene" --runs 3 --timeout 4 \
