@@ -404,6 +404,35 @@ static struct expr *parse_method_call(struct parser *p)
     return e;
 }
 
+/* Tasks started by code that taketurns does not model yet: a clear error
+ * at the first token of such a use (concurrent.futures, or
+ * asyncio.create_task / gather / wait ...). */
+static void refuse_unsupported(struct parser *p)
+{
+    const struct token *t = tok(p);
+
+    if (t->kind != TOK_NAME)
+        return;
+    if (strcmp(t->name, "concurrent") == 0)
+        fail_at(p, p->ln->no, t->col, "concurrent.futures (ThreadPoolExecutor, "
+                "ProcessPoolExecutor) is not supported in taketurns yet: a "
+                "pool is worker threads taking jobs from a queue.Queue, "
+                "started with threading.Thread (see lesson 07a)");
+    if (strcmp(t->name, "asyncio") == 0 && peek(p, 1)->kind == TOK_PUNCT &&
+        peek(p, 1)->punct == P_DOT && peek(p, 2)->kind == TOK_NAME) {
+        static const char *const later[] = {"create_task", "gather", "wait",
+                                            "Task", "ensure_future",
+                                            "TaskGroup", "wait_for", "run"};
+
+        for (size_t i = 0; i < TT_ARRAY_LEN(later); i++)
+            if (strcmp(peek(p, 2)->name, later[i]) == 0)
+                fail_at(p, p->ln->no, peek(p, 2)->col, "asyncio.%s() is not "
+                        "supported in taketurns yet: start each coroutine "
+                        "with a run line of the scene (run f() as A); the "
+                        "event loop runs them together", later[i]);
+    }
+}
+
 /* Is the current token threading . Thread ( ? */
 static int at_thread_ctor(struct parser *p)
 {
@@ -563,6 +592,7 @@ static struct expr *parse_primary(struct parser *p)
         }
         if (strcmp(t->name, "await") == 0) {
             advance(p);
+            refuse_unsupported(p);
             if (!at_method_call(p) &&
                 (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
                  peek(p, 1)->punct != P_LPAREN))
@@ -594,6 +624,7 @@ static struct expr *parse_primary(struct parser *p)
             return parse_method_call(p);
         if (at_thread_ctor(p))
             return parse_thread_ctor(p);
+        refuse_unsupported(p);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LBRACKET) {
             /* LIST[i] */
             e = new_expr(p, E_SUBSCR, t);
@@ -852,6 +883,7 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
     int nargs;
     struct expr **args;
 
+    refuse_unsupported(p);
     if ((at_name(p, "time") || at_name(p, "asyncio")) &&
         peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT) {
         int is_asyncio = at_name(p, "asyncio");
@@ -1141,6 +1173,7 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
         if (accept_name(p, "async"))
             s->is_await = 1;
         advance(p);
+        refuse_unsupported(p);
         s->name_col = tok(p)->col;
         s->name = expect_name(p, "a lock's name");
         expect_punct(p, P_COLON, "the with line");
@@ -1305,6 +1338,7 @@ static void parse_import(struct parser *p)
                                           "queue"};
     const struct token *t = tok(p);
 
+    refuse_unsupported(p);
     for (int i = 0; i < 4; i++)
         if (at_name(p, modules[i])) {
             p->L->imports |= 1u << i;
