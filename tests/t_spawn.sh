@@ -93,6 +93,38 @@ expect "spawn/two: the witness schedule names threads by label" "$tmp/w.txt" "fi
 "$bin" explore "$lesson" --scene two --mode gil >"$tmp/g.txt" 2>&1
 expect "spawn/two: under the GIL the plain loop loses nothing" "$tmp/g.txt" "1 outcome"
 
+# The memoised search counts the schedules the naive walk counts one by
+# one, on a scene small enough to walk (two threads started and joined
+# from a list, under the GIL).
+cat >"$tmp/small.lesson" <<'EOF2'
+lesson "small"
+import threading
+x = 0
+def w():
+    global x
+    x = x + 1
+def main():
+    ts = []
+    for i in range(2):
+        t = threading.Thread(target=w)
+        t.start()
+        ts.append(t)
+    for t in ts:
+        t.join()
+scene g:
+    mode gil
+    run main() as main
+EOF2
+"$bin" explore "$tmp/small.lesson" --json >"$tmp/m.json" 2>&1
+"$bin" explore "$tmp/small.lesson" --naive --json >"$tmp/n.json" 2>&1
+m=$(grep -o '"schedules": [0-9]*' "$tmp/m.json" | head -n 1)
+n=$(grep -o '"schedules": [0-9]*' "$tmp/n.json" | head -n 1)
+if [ -n "$m" ] && [ "$m" = "$n" ] && grep -q '"complete": true' "$tmp/n.json"; then
+    echo "ok spawn/small: the explorer and the naive walk count $m"
+else
+    echo "FAIL spawn/small: explorer $m, naive $n"
+fi
+
 # Not in modes without OS threads.
 "$bin" run "$lesson" --scene two --mode asyncio >"$tmp/a.txt" 2>&1
 rc=$?
