@@ -460,7 +460,7 @@ static void print_effect(struct sim *s, int t, const struct vm_effect *eff)
 
 /* ---- threads started by code ------------------------------------------------------ */
 
-static int P_is_thread_call(const struct program *P, uint32_t pc)
+static int is_thread_call(const struct program *P, uint32_t pc)
 {
     return P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD;
 }
@@ -1067,14 +1067,12 @@ int sim_discover(const struct lesson *L, int scene,
         s = sim_new(&tmp, scene, cfg, NULL, 0);
         s->discover = 1;
         s->spawns = out;
-        s->L = L;
-        s->scene = sc;      /* only its labels are read (limit messages) */
         while (step(s, INT64_MAX))
             ;
         if (!thread_mode(s))
             for (int t = 0; t < s->ntasks && *mode_pc == UINT32_MAX; t++)
                 if (s->tasks[t].state == TS_FAILED &&
-                    P_is_thread_call(s->prog, s->tasks[t].last_pc))
+                    is_thread_call(s->prog, s->tasks[t].last_pc))
                     *mode_pc = s->tasks[t].last_pc;
         n = s->nspawned;
         sim_free(s);
@@ -1289,7 +1287,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
      * varint, and each part is a fixed sequence of fields whose counts
      * (frames, stack depth) come before the arrays they size. */
     for (int t = 0; t < s->ntasks; t++)
-        fields += 13 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+        fields += 14 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     sb_clear(out);
     XGROW(out->s, out->cap, fields * 10 + 10 * (size_t)(s->ntasks + 1) + 1);
     part = (unsigned char *)out->s;
@@ -1327,6 +1325,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
                       T->tie - s->now : 0);
         p = canon_int(p, s->cfg.mode == MODE_GIL ? T->checkpoint : 0);
         p = canon_int(p, T->cpu >= 0);
+        p = canon_int(p, T->join);
         p = canon_int(p, vm->nframes);
         p = canon_int(p, vm->cur);
         p = canon_int(p, vm->pend);
