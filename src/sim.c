@@ -1010,8 +1010,10 @@ struct sim *sim_new(const struct lesson *L, int scene,
         struct sim_task *T = &s->tasks[t];
         const struct scene_task *st = &sc->tasks[t];
 
-        if (t < s->nrun)
-            vm_init(&T->vm, P, st->func, st->args, st->nargs);
+        /* (a thread started by code gets its own function and arguments
+         * when it is made: until then a frame of the first run's) */
+        vm_init(&T->vm, P, st->func, t < s->nrun ? st->args : NULL,
+                t < s->nrun ? st->nargs : 0);
         T->join = -1;
         T->wake = -1;
         T->tie = -1;
