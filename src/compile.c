@@ -69,7 +69,7 @@ struct uses {
 /* What a local holds: the compiler knows each slot's type.  A list lives
  * in hidden slots of its frame (its length, then up to LESSON_MAX_LIST
  * values), so it is saved, compared and hashed with the task's state. */
-enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST };
+enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST, LT_TASK };
 
 /* Imports (struct lesson.imports bits). */
 enum { IMP_THREADING = 1, IMP_ASYNCIO = 2, IMP_TIME = 4 };
@@ -642,6 +642,8 @@ static int is_thread_local(struct compiler *c, const char *name);
 static int local_type_of(struct compiler *c, const char *name);
 static const char *type_words(int t);
 static void compile_list(struct compiler *c, const struct expr *e, int at);
+static void compile_task(struct compiler *c, const struct expr *e);
+static void compile_await_task(struct compiler *c, const struct expr *e);
 static void compile_list_method(struct compiler *c, const struct expr *e,
                                 int awaited, int callcol);
 static void compile_thread(struct compiler *c, const struct expr *e);
@@ -923,6 +925,9 @@ static void compile_method(struct compiler *c, const struct expr *e,
         compile_list_method(c, e, awaited, callcol);
         return;
     }
+    if (local_type_of(c, e->name) == LT_TASK)
+        fail_at(c, e->line, e->attr_col, "'%s' is an asyncio task: it has no "
+                "methods here; wait for it with 'await %s'", e->name, e->name);
     if (lesson_find_shared(c->L, e->name) >= 0 || find_local(c, e->name) >= 0)
         fail_at(c, e->line, e->col, "'%s' is a number: only synchronization "
                 "objects (locks, semaphores, events, conditions, barriers, "
@@ -1089,6 +1094,61 @@ static void compile_thread(struct compiler *c, const struct expr *e)
     in->c = pos | (label + 1) << 8;
 }
 
+/* asyncio.create_task(f(args)): LOAD_GLOBAL asyncio, LOAD_ATTR
+ * create_task, PUSH_NULL, the coroutine's call, CALL 1.  The task is
+ * scheduled at once, as Python's is. */
+static void compile_task(struct compiler *c, const struct expr *e)
+{
+    const struct expr *call = e->lhs;
+    int f = lesson_find_func(c->L, call->name);
+    const struct func_def *fd;
+    struct cfg_instr *in;
+
+    require_import(c, IMP_ASYNCIO, "asyncio", e->line, e->col);
+    if (f < 0)
+        fail_at(c, call->line, call->col, "no function named '%s'%s",
+                call->name, suggest_func(c, call->name));
+    fd = &c->L->funcs[f];
+    if (!fd->is_async)
+        fail_at(c, call->line, call->col, "%s is not an async def: "
+                "asyncio.create_task() takes a coroutine", call->name);
+    if (fd->nparams != call->nargs)
+        fail_at(c, call->line, call->col, "%s() takes %d argument%s, but %d "
+                "%s given", call->name, fd->nparams,
+                fd->nparams == 1 ? "" : "s", call->nargs,
+                call->nargs == 1 ? "was" : "were");
+    load_global_ref(c, "asyncio", e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "create_task");
+    emit(c, OP_PUSH_NULL, 0, e->line, e->col);
+    load_global_ref(c, call->name, call->line, call->col);
+    emit(c, OP_PUSH_NULL, 0, call->line, call->col);
+    for (int i = 0; i < call->nargs; i++)
+        compile_expr(c, call->args[i]);
+    in = emit(c, OP_CALL, call->nargs, call->line, call->col);
+    in->kind = CK_ASYNC_FUNC;
+    in->b = f;
+    in = emit(c, OP_CALL, 1, e->line, e->col);
+    in->kind = CK_CREATE_TASK;
+    in->b = f;
+}
+
+/* await TASK: LOAD_FAST t and the await loop; it waits until the task is
+ * done. */
+static void compile_await_task(struct compiler *c, const struct expr *e)
+{
+    if (local_type_of(c, e->name) != LT_TASK)
+        fail_at(c, e->line, e->attr_col, "'%s' is %s: await takes an asyncio "
+                "task here (t = asyncio.create_task(f())), a call of an "
+                "async def, or an asyncio object's method", e->name,
+                type_words(local_type_of(c, e->name)));
+    if (!c->fd->is_async)
+        fail_at(c, e->line, e->col, "'await' is only allowed inside an "
+                "async def");
+    load_name(c, e->name, e->line, e->attr_col);
+    await_value(c, CK_SEND_TASK, 0, e->line, e->col, 0);
+}
+
 /* HANDLE.start(), HANDLE.join(): LOAD_FAST t, LOAD_ATTR start + NULL|self,
  * CALL 0 (or threading.Thread(...).start()). */
 static void compile_thread_method(struct compiler *c, const struct expr *e,
@@ -1210,8 +1270,10 @@ static int expr_type(struct compiler *c, const struct expr *e)
     switch (e->kind) {
     case E_THREAD:
         return LT_THREAD;
+    case E_TASK:
+        return LT_TASK;
     case E_NAME:
-        return local_type_of(c, e->name);
+        return e->op == 1 ? LT_NUM : local_type_of(c, e->name);
     case E_SUBSCR:
         return local_type_of(c, e->name) == LT_TLIST ? LT_THREAD : LT_NUM;
     case E_LIST:
@@ -1281,6 +1343,7 @@ static const char *type_words(int t)
 {
     switch (t) {
     case LT_THREAD: return "a thread";
+    case LT_TASK: return "an asyncio task";
     case LT_LIST: case LT_TLIST: return "a list";
     default: return "a number";
     }
@@ -1367,6 +1430,10 @@ static void compile_expr(struct compiler *c, const struct expr *e)
         load_none(c, e->line, e->col);   /* (numbers fold above) */
         break;
     case E_NAME:
+        if (e->op == 1) {
+            compile_await_task(c, e);
+            break;
+        }
         if (local_type_of(c, e->name) == LT_LIST ||
             local_type_of(c, e->name) == LT_TLIST)
             fail_at(c, e->line, e->col, "'%s' is a list: here a list stays "
@@ -1405,6 +1472,9 @@ static void compile_expr(struct compiler *c, const struct expr *e)
         break;
     case E_THREAD:
         compile_thread(c, e);
+        break;
+    case E_TASK:
+        compile_task(c, e);
         break;
     case E_TUPLE:
         fail_at(c, e->line, e->col, "a tuple can only be a thread's args "
@@ -1845,7 +1915,8 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
     case S_CALL:
         if (s->value->kind == E_METHOD)
             compile_method(c, s->value, s->is_await, s->col);
-        else if (s->value->kind == E_THREAD)
+        else if (s->value->kind == E_THREAD || s->value->kind == E_TASK ||
+                 s->value->kind == E_NAME)
             compile_expr(c, s->value);
         else
             compile_call(c, s->value, s->is_await);

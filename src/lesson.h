@@ -49,6 +49,7 @@ enum expr_kind {
     E_TUPLE,    /* (a, b, ...): args, nargs */
     E_STR,      /* a string literal: name */
     E_LIST,     /* [a, b, ...]: args, nargs */
+    E_TASK,     /* asyncio.create_task(f(args)): lhs the E_CALL */
     E_SUBSCR,   /* name[lhs]: an item of a list */
 };
 

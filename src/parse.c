@@ -420,17 +420,51 @@ static void refuse_unsupported(struct parser *p)
                 "started with threading.Thread (see lesson 07a)");
     if (strcmp(t->name, "asyncio") == 0 && peek(p, 1)->kind == TOK_PUNCT &&
         peek(p, 1)->punct == P_DOT && peek(p, 2)->kind == TOK_NAME) {
-        static const char *const later[] = {"create_task", "gather", "wait",
-                                            "Task", "ensure_future",
+        static const char *const later[] = {"gather", "wait",
+                                            "ensure_future",
                                             "TaskGroup", "wait_for", "run"};
 
+        if (strcmp(peek(p, 2)->name, "Task") == 0)
+            fail_at(p, p->ln->no, peek(p, 2)->col, "asyncio.Task() is not "
+                    "supported: write asyncio.create_task(f(...))");
         for (size_t i = 0; i < TT_ARRAY_LEN(later); i++)
             if (strcmp(peek(p, 2)->name, later[i]) == 0)
                 fail_at(p, p->ln->no, peek(p, 2)->col, "asyncio.%s() is not "
-                        "supported in taketurns yet: start each coroutine "
-                        "with a run line of the scene (run f() as A); the "
-                        "event loop runs them together", later[i]);
+                        "supported in taketurns yet: start coroutines with "
+                        "t = asyncio.create_task(f(...)) and 'await t' for "
+                        "each", later[i]);
     }
+}
+
+/* Is the current token asyncio . create_task ( ? */
+static int at_create_task(struct parser *p)
+{
+    return tok(p)->kind == TOK_NAME && strcmp(tok(p)->name, "asyncio") == 0 &&
+           peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
+           peek(p, 2)->kind == TOK_NAME &&
+           strcmp(peek(p, 2)->name, "create_task") == 0 &&
+           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN;
+}
+
+static struct expr *parse_primary(struct parser *p);
+
+/* asyncio.create_task(f(args)): 'asyncio' is current. */
+static struct expr *parse_create_task(struct parser *p)
+{
+    struct expr *e = new_expr(p, E_TASK, tok(p));
+
+    advance(p);
+    advance(p);
+    advance(p);
+    expect_punct(p, P_LPAREN, "after asyncio.create_task");
+    if (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
+        peek(p, 1)->punct != P_LPAREN)
+        fail_at(p, p->ln->no, tok(p)->col, "asyncio.create_task() takes a "
+                "call of an async def here: asyncio.create_task(f(1))");
+    e->lhs = parse_primary(p);
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "')'");
+    return e;
 }
 
 /* Is the current token threading . Thread ( ? */
@@ -593,6 +627,19 @@ static struct expr *parse_primary(struct parser *p)
         if (strcmp(t->name, "await") == 0) {
             advance(p);
             refuse_unsupported(p);
+            if (tok(p)->kind == TOK_NAME && !is_keyword(tok(p)->name) &&
+                !(peek(p, 1)->kind == TOK_PUNCT &&
+                  (peek(p, 1)->punct == P_LPAREN ||
+                   peek(p, 1)->punct == P_DOT))) {
+                /* await TASK */
+                e = new_expr(p, E_NAME, tok(p));
+                e->name = tok(p)->name;
+                e->op = 1;
+                e->attr_col = tok(p)->col;
+                e->col = t->col;
+                advance(p);
+                return e;
+            }
             if (!at_method_call(p) &&
                 (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
                  peek(p, 1)->punct != P_LPAREN))
@@ -624,6 +671,8 @@ static struct expr *parse_primary(struct parser *p)
             return parse_method_call(p);
         if (at_thread_ctor(p))
             return parse_thread_ctor(p);
+        if (at_create_task(p))
+            return parse_create_task(p);
         refuse_unsupported(p);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LBRACKET) {
             /* LIST[i] */
@@ -884,6 +933,8 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
     struct expr **args;
 
     refuse_unsupported(p);
+    if (at_create_task(p))
+        return NULL;
     if ((at_name(p, "time") || at_name(p, "asyncio")) &&
         peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT) {
         int is_asyncio = at_name(p, "asyncio");
@@ -993,6 +1044,19 @@ static struct stmt *parse_await(struct parser *p, const struct token *start)
         s->value->op = 1;
         return s;
     }
+    if (tok(p)->kind == TOK_NAME && !is_keyword(tok(p)->name) &&
+        peek(p, 1)->kind == TOK_END) {
+        /* await TASK */
+        s = new_stmt(p, S_CALL, start);
+        s->is_await = 1;
+        s->value = new_expr(p, E_NAME, tok(p));
+        s->value->name = tok(p)->name;
+        s->value->op = 1;
+        s->value->attr_col = tok(p)->col;
+        s->value->col = start->col;
+        advance(p);
+        return s;
+    }
     fail_at(p, p->ln->no, tok(p)->col, "await what? expected sleep(N), "
             "io(N), asyncio.sleep(N), an asyncio object's method (await "
             "LOCK.acquire()) or a call to an async def");
@@ -1061,6 +1125,11 @@ static struct stmt *parse_simple(struct parser *p)
     if (at_thread_ctor(p)) {
         s = new_stmt(p, S_CALL, t);
         s->value = parse_thread_ctor(p);
+        return s;
+    }
+    if (at_create_task(p)) {
+        s = new_stmt(p, S_CALL, t);
+        s->value = parse_create_task(p);
         return s;
     }
     if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LPAREN) {

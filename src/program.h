@@ -177,6 +177,8 @@ enum call_kind {
     CK_START,           /* HANDLE.start() of a thread */
     CK_JOIN,            /* HANDLE.join(): waits until it has finished */
     CK_APPEND,          /* LIST.append(x) */
+    CK_CREATE_TASK,     /* asyncio.create_task(coroutine): b the async def */
+    CK_SEND_TASK,       /* the SEND of `await TASK`: waits until it is done */
     CK_LEN,             /* len(LIST) */
 };
 

@@ -321,8 +321,12 @@ static void explain_switch(struct strbuf *out, const struct report *r,
         }
         break;
     case SW_JOIN:
-        sb_printf(out, "%s waits in join() for %s to finish", A,
-                  label(r, ev->arg));
+        if (r->cfg->mode == MODE_ASYNCIO)
+            sb_printf(out, "%s awaits %s: it waits until that task is "
+                      "done", A, label(r, ev->arg));
+        else
+            sb_printf(out, "%s waits in join() for %s to finish", A,
+                      label(r, ev->arg));
         break;
     case SW_NONE:
     case SW_COUNT:
@@ -350,7 +354,9 @@ int report_explain(struct strbuf *out, const struct report *r,
         return 1;
     case EV_WAKE:
         if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0)
-            sb_printf(out, "%s's join() returns: %s has finished", A,
+            sb_printf(out, r->cfg->mode == MODE_ASYNCIO ?
+                      "%s's await returns: %s is done" :
+                      "%s's join() returns: %s has finished", A,
                       label(r, ev->other));
         else if (ev->arg2 >= 0 && ev->other >= 0)
             sb_printf(out, "%s is let go on by %s (%s %s)", A,

@@ -462,7 +462,8 @@ static void print_effect(struct sim *s, int t, const struct vm_effect *eff)
 
 static int is_thread_call(const struct program *P, uint32_t pc)
 {
-    return P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD;
+    return (P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
+           (P->code[pc].op == OP_CALL && P->code[pc].kind == CK_CREATE_TASK);
 }
 
 static int thread_mode(const struct sim *s)
@@ -478,7 +479,11 @@ static int spawn(struct sim *s, int t, const struct vm_effect *eff)
     int u = s->nrun + s->nspawned;
     struct sim_task *U;
 
-    if (!thread_mode(s))
+    int task = eff->value == VM_TASK_MARK;
+
+    if (task && s->cfg.mode != MODE_ASYNCIO)
+        return ERR_TASK_MODE;
+    if (!task && !thread_mode(s))
         return ERR_THREAD_MODE;
     if (u >= s->ntasks)
         return ERR_SPAWN;
@@ -499,7 +504,10 @@ static int spawn(struct sim *s, int t, const struct vm_effect *eff)
     if (s->discover) {
         struct sim_spawn *sp = &s->spawns[s->nspawned - 1];
 
-        if (eff->value >= 0)
+        if (task)   /* asyncio.run's own task is Task-1 */
+            snprintf(sp->label, sizeof(sp->label), "Task-%u",
+                     (unsigned)(uint8_t)(s->nrun + s->nspawned));
+        else if (eff->value >= 0)
             snprintf(sp->label, sizeof(sp->label), "%s",
                      P->consts[eff->value].str);
         else
@@ -508,6 +516,11 @@ static int spawn(struct sim *s, int t, const struct vm_effect *eff)
         sp->func = eff->index;
         sp->pc = eff->pc;
         sp->task = t;
+    }
+    if (task) {
+        /* scheduled at once: it runs when the loop gets to it */
+        s->nunstarted--;
+        sim_start_task(s, u, s->now + 1);
     }
     return ERR_NONE;
 }
@@ -1071,11 +1084,14 @@ int sim_discover(const struct lesson *L, int scene,
         s->spawns = out;
         while (step(s, INT64_MAX))
             ;
-        if (!thread_mode(s))
-            for (int t = 0; t < s->ntasks && *mode_pc == UINT32_MAX; t++)
-                if (s->tasks[t].state == TS_FAILED &&
-                    is_thread_call(s->prog, s->tasks[t].last_pc))
-                    *mode_pc = s->tasks[t].last_pc;
+        for (int t = 0; t < s->ntasks && *mode_pc == UINT32_MAX; t++) {
+            uint32_t pc = s->tasks[t].last_pc;
+
+            if (s->tasks[t].state == TS_FAILED && is_thread_call(s->prog, pc) &&
+                (s->prog->code[pc].kind == CK_THREAD ? !thread_mode(s) :
+                 s->cfg.mode != MODE_ASYNCIO))
+                *mode_pc = pc;
+        }
         n = s->nspawned;
         sim_free(s);
         free(scenes);

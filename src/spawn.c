@@ -17,7 +17,8 @@
 static int has_thread_calls(const struct program *P)
 {
     for (uint32_t pc = 0; pc < P->ncode; pc++)
-        if (P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD)
+        if ((P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
+            (P->code[pc].op == OP_CALL && P->code[pc].kind == CK_CREATE_TASK))
             return 1;
     return 0;
 }
@@ -31,11 +32,18 @@ static int add_spawned(struct lesson *L, int i, struct diag *d)
     int n = sim_discover(L, i, &sc->cfg, found,
                          LESSON_MAX_TASKS - sc->nrun, &mode_pc);
 
-    if (mode_pc != UINT32_MAX) {
+    if (mode_pc != UINT32_MAX && L->prog->code[mode_pc].kind == CK_THREAD) {
         diag_error(d, L->src, L->prog->pos[mode_pc].line,
                    L->prog->pos[mode_pc].col, "threading.Thread starts an "
                    "OS thread, but scene '%s' runs in mode %s: use mode "
                    "threads or gil", sc->name, mode_name(sc->cfg.mode));
+        return -1;
+    }
+    if (mode_pc != UINT32_MAX) {
+        diag_error(d, L->src, L->prog->pos[mode_pc].line,
+                   L->prog->pos[mode_pc].col, "asyncio.create_task needs an "
+                   "event loop, but scene '%s' runs in mode %s: use mode "
+                   "asyncio", sc->name, mode_name(sc->cfg.mode));
         return -1;
     }
     if (n == 0)

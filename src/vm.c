@@ -531,6 +531,25 @@ static void do_call(struct vm *vm, const struct program *prog,
     case CK_THREAD:
         do_thread_call(vm, prog, in, argv, eff);
         return;
+    case CK_CREATE_TASK: {
+        /* the coroutine's frame, just made, becomes a task of its own:
+         * the scheduler starts it with the same arguments */
+        uint32_t k = vm_ref_index(argv[0]);
+
+        call_done(fr, vm->slots, n, NONE);
+        if (!vm_is_ref(argv[0]) || vm_ref_kind(argv[0]) != REF_CORO ||
+            k + 1 != vm->nframes) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        eff->status = VM_THREAD;
+        eff->index = vm->frames[k].fn;
+        eff->value = VM_TASK_MARK;
+        eff->vals = &vm->slots[vm->frames[k].base];
+        eff->nvals = prog->funcs[vm->frames[k].fn].nparams;
+        vm->nframes--;
+        return;
+    }
     case CK_LEN:
         v = argv[0];
         call_done(fr, vm->slots, n, vm->slots[fr->base + vm_ref_index(v)]);
@@ -620,6 +639,18 @@ static void do_send(struct vm *vm, const struct program *prog,
         fr->pc = (uint32_t)in->a;
         want_sync(eff, in->b, in->sub, vm->pend);
         vm->pend = 0;
+        return;
+    case CK_SEND_TASK:
+        /* await TASK: done at once if it is; else the loop runs others */
+        fr->sp--;
+        if (!vm_is_ref(*recv) || vm_ref_kind(*recv) != REF_THREAD) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        eff->status = VM_JOIN;
+        eff->index = (int32_t)vm_ref_index(*recv);
+        vm->slots[fr->sp++] = NONE;
+        fr->pc = (uint32_t)in->a;
         return;
     default:
         fr->sp--;

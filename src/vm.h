@@ -20,6 +20,9 @@
  * boxed (REF_INT below), so no number is stored as this. */
 #define VM_UNSET INT64_MIN
 
+/* vm_effect.value of a VM_THREAD made by asyncio.create_task. */
+#define VM_TASK_MARK (-2)
+
 /* Values on the operand stack that are not numbers (a function, NULL,
  * None, a range iterator, a coroutine, ...) are references: numbers just
  * above VM_UNSET, kind in the high half, index in the low.  The compiler
@@ -139,6 +142,8 @@ enum {
     X(ERR_THREAD_MODE, "threading.Thread starts OS threads: it runs in "   \
                        "mode threads or gil")                               \
     X(ERR_INDEX, "IndexError: list index out of range")                     \
+    X(ERR_TASK_MODE, "asyncio.create_task needs a running event loop: it "  \
+                     "runs in mode asyncio")                                \
     X(ERR_LIST_CAP, "a list holds at most 32 values in taketurns")
 
 enum vm_error {
@@ -163,8 +168,10 @@ enum vm_status {
     VM_EXIT,        /* the task returned from its function */
     VM_ERROR,       /* error says which; index: the local or message */
     VM_THREAD,      /* threading.Thread(...): index the function, vals/nvals
-                     * its arguments, value the label's constant or -1;
-                     * the scheduler gives it a task (vm_set_result) */
+                     * its arguments, value the label's constant or -1
+                     * (VM_TASK_MARK: asyncio.create_task, started at
+                     * once); the scheduler gives it a task
+                     * (vm_set_result) */
     VM_START,       /* index: the task of the thread started */
     VM_JOIN,        /* index: the task of the thread joined */
 };

@@ -757,8 +757,10 @@ struct real_result *real_run(const struct lesson *L, int scene,
         const struct scene_task *st =
             &L->scenes[scene].tasks[L->scenes[scene].nrun];
 
-        sb_printf(err, "its code starts threads (threading.Thread, line "
-                  "%d): they run for real in mode threads or gil", st->line);
+        sb_printf(err, "its code starts tasks (line %d): threads "
+                  "(threading.Thread) run for real in mode threads or gil; "
+                  "asyncio.create_task runs in the simulator and in CPython "
+                  "(real --python)", st->line);
         return NULL;
     }
     rclock_init();
