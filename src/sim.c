@@ -402,6 +402,8 @@ static void wake_joiners(struct sim *s, int t)
         }
         U->join = -1;
         U->tie = -1;
+        if (s->cfg.mode == MODE_ASYNCIO)   /* await TASK gives its value */
+            vm_set_result(&U->vm, s->tasks[t].result);
         s->ops->runnable(s, u, s->now + 1, 0);
     }
 }
@@ -544,8 +546,11 @@ static int join_thread(struct sim *s, int t, int cpu, int u)
         return ERR_JOIN_SELF;
     if (s->tasks[u].state == TS_NEW)
         return ERR_JOIN_UNSTARTED;
-    if (s->tasks[u].state == TS_DONE || s->tasks[u].state == TS_FAILED)
+    if (s->tasks[u].state == TS_DONE || s->tasks[u].state == TS_FAILED) {
+        if (s->cfg.mode == MODE_ASYNCIO)
+            vm_set_result(&T->vm, s->tasks[u].result);
         return ERR_NONE;
+    }
     sim_switch_away(s, cpu, SW_JOIN, u, -1, -1);
     T->join = (int8_t)u;
     T->wake = -1;
@@ -610,6 +615,7 @@ static void exec(struct sim *s, int cpu)
         /* Done once its last op has run: the same tick as its lane's
          * done span and "end" in JSON. */
         event(s, s->now + 1, EV_EXIT, t);
+        T->result = eff.value;
         end_task(s, t, cpu, TS_DONE);
         break;
     case VM_ERROR:
@@ -1305,7 +1311,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
      * varint, and each part is a fixed sequence of fields whose counts
      * (frames, stack depth) come before the arrays they size. */
     for (int t = 0; t < s->ntasks; t++)
-        fields += 14 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+        fields += 15 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     sb_clear(out);
     XGROW(out->s, out->cap, fields * 10 + 10 * (size_t)(s->ntasks + 1) + 1);
     part = (unsigned char *)out->s;
@@ -1344,6 +1350,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
         p = canon_int(p, s->cfg.mode == MODE_GIL ? T->checkpoint : 0);
         p = canon_int(p, T->cpu >= 0);
         p = canon_int(p, T->join);
+        p = canon_int(p, T->state == TS_DONE ? T->result : 0);
         p = canon_int(p, vm->nframes);
         p = canon_int(p, vm->cur);
         p = canon_int(p, vm->pend);

@@ -19,6 +19,8 @@ struct sim_task {
     int64_t end;        /* when it finished */
     int64_t since;      /* when it began waiting for the GIL */
     int64_t tie;        /* asyncio: tick its timer made it ready, else -1 */
+    int64_t result;     /* what its function returned (an awaited task's
+                         * value) */
     uint64_t seq;       /* order among the ready, the timers, the waiters */
     int32_t slice;      /* ticks run since it was put on its CPU */
     int16_t lock;       /* TS_LOCK_WAIT: the sync object waited for */

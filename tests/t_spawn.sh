@@ -149,7 +149,9 @@ if grep -q "awaits Task-2" "$tmp/t.txt"; then
 else
     echo "ok tasks/done_first: await of a finished task returns at once"
 fi
-for scene in race done_first; do
+"$bin" run "$tasks" --scene values >"$tmp/t.txt" 2>&1
+expect "tasks/values: await gives the task's return value" "$tmp/t.txt" "main prints: 9 1"
+for scene in race done_first values; do
     "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
     endings "$tmp/e.json" >"$tmp/want"
     if [ -s "$tmp/want" ]; then
