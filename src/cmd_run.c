@@ -208,6 +208,9 @@ void run_print_failure(const struct lesson *L, int scene,
                                    e2->other == e2->task ? "itself" :
                                    e2->other >= 0 ? tr->labels[e2->other] :
                                    "nobody", &msg);
+                } else if (e2->arg2 == TRACE_JOIN_MARK) {
+                    sb_printf(&msg, "%s waits for %s to finish (join)",
+                              tr->labels[e2->task], tr->labels[e2->other]);
                 } else
                     sb_printf(&msg, "%s cannot start", tr->labels[e2->task]);
             }

@@ -18,6 +18,7 @@
 
 #include "cfg.h"
 #include "lesson.h"
+#include "spawn.h"
 #include "program.h"
 #include "schedule.h"
 #include "sync.h"
@@ -65,6 +66,11 @@ struct uses {
     struct index ix;    /* of v, by name */
 };
 
+/* What a local holds: the compiler knows each slot's type.  A list lives
+ * in hidden slots of its frame (its length, then up to LESSON_MAX_LIST
+ * values), so it is saved, compared and hashed with the task's state. */
+enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST, LT_TASK };
+
 /* Imports (struct lesson.imports bits). */
 enum { IMP_THREADING = 1, IMP_ASYNCIO = 2, IMP_TIME = 4 };
 
@@ -83,6 +89,10 @@ struct compiler {
     const char **locals;
     size_t cap_locals;
     int nreal;                  /* real locals (CPython's co_varnames) */
+    int ntuple;                 /* hidden slots for BUILD_TUPLE's items */
+    uint8_t *ltype;             /* per real local: enum local_type */
+    int *list_at;               /* per real local: its list's hidden slots */
+    int nlistslots;             /* hidden slots of the lists */
     const char **globals_decl;  /* names declared global */
     int nglobals_decl;
     struct index gdecl_ix;      /* of globals_decl */
@@ -439,8 +449,8 @@ static int same_const(const void *ctx, int32_t i, const void *key)
     const struct constant *w = key;
 
     return k->kind == w->kind && k->v == w->v &&
-           ((k->kind != CONST_STR && k->kind != CONST_NAMES) ||
-            strcmp(k->str, w->str) == 0);
+           ((k->kind != CONST_STR && k->kind != CONST_NAMES &&
+             k->kind != CONST_TUPLE) || strcmp(k->str, w->str) == 0);
 }
 
 static uint64_t name_hash_at(const void *ctx, int32_t i)
@@ -462,7 +472,8 @@ static int add_const(struct compiler *c, enum const_kind kind, int64_t v,
 
     key.kind = kind;
     key.v = v;
-    key.str = kind == CONST_STR || kind == CONST_NAMES ? str : NULL;
+    key.str = kind == CONST_STR || kind == CONST_NAMES ||
+              kind == CONST_TUPLE ? str : NULL;
     index_reserve(&c->consts_ix, P->nconsts, c, const_hash_at);
     slot = index_slot(&c->consts_ix, const_hash(&key), c, same_const, &key);
     if (*slot)
@@ -471,6 +482,7 @@ static int add_const(struct compiler *c, enum const_kind kind, int64_t v,
     P->consts[P->nconsts].kind = kind;
     P->consts[P->nconsts].v = v;
     P->consts[P->nconsts].str = str;
+    P->consts[P->nconsts].items = NULL;
     *slot = ++P->nconsts;
     return P->nconsts - 1;
 }
@@ -481,6 +493,8 @@ static int const_truth(void *ctx, int32_t a)
 
     if (k->kind == CONST_STR || k->kind == CONST_NAMES)
         return k->str[0] != '\0';
+    if (k->kind == CONST_TUPLE)
+        return k->v != 0;
     return k->kind != CONST_NONE && k->v != 0;
 }
 
@@ -564,6 +578,8 @@ static int fold(struct compiler *c, const struct expr *e, int64_t *v,
 
     switch (e->kind) {
     case E_INT:
+        if (e->op == 3)
+            return 0;   /* None is not a number */
         *v = e->ival;
         *is_bool = e->op == 2;
         return 1;
@@ -626,6 +642,17 @@ static int fold(struct compiler *c, const struct expr *e, int64_t *v,
 
 static void compile_expr(struct compiler *c, const struct expr *e);
 static void compile_stmts(struct compiler *c, const struct stmt *s);
+static int is_thread_local(struct compiler *c, const char *name);
+static int local_type_of(struct compiler *c, const char *name);
+static const char *type_words(int t);
+static void compile_list(struct compiler *c, const struct expr *e, int at);
+static void compile_task(struct compiler *c, const struct expr *e);
+static void compile_await_task(struct compiler *c, const struct expr *e);
+static void compile_list_method(struct compiler *c, const struct expr *e,
+                                int awaited, int callcol);
+static void compile_thread(struct compiler *c, const struct expr *e);
+static void compile_thread_method(struct compiler *c, const struct expr *e,
+                                  int awaited, int callcol);
 
 static void load_name(struct compiler *c, const char *name, int line, int col)
 {
@@ -768,6 +795,21 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
     const struct func_def *fd;
     struct cfg_instr *call;
 
+    if (f < 0 && strcmp(e->name, "len") == 0) {
+        int t = e->nargs == 1 && e->args[0]->kind == E_NAME ?
+                local_type_of(c, e->args[0]->name) : LT_NUM;
+
+        if (t != LT_LIST && t != LT_TLIST)
+            fail_at(c, e->line, e->col, "len() takes a list here: len(xs)");
+        if (awaited)
+            fail_at(c, e->line, e->col, "len() is not awaited");
+        load_global_ref(c, "len", e->line, e->col);
+        emit(c, OP_PUSH_NULL, 0, e->line, e->col);
+        load_name(c, e->args[0]->name, e->args[0]->line, e->args[0]->col);
+        call = emit(c, OP_CALL, 1, e->line, e->col);
+        call->kind = CK_LEN;
+        return;
+    }
     if (f < 0)
         fail_at(c, e->line, e->col, "no function named '%s'%s", e->name,
                 suggest_func(c, e->name));
@@ -890,6 +932,18 @@ static void compile_method(struct compiler *c, const struct expr *e,
     char what[64], list[256];
     int32_t roles;
 
+    if (e->lhs || is_thread_local(c, e->name)) {
+        compile_thread_method(c, e, awaited, callcol);
+        return;
+    }
+    if (local_type_of(c, e->name) == LT_LIST ||
+        local_type_of(c, e->name) == LT_TLIST) {
+        compile_list_method(c, e, awaited, callcol);
+        return;
+    }
+    if (local_type_of(c, e->name) == LT_TASK)
+        fail_at(c, e->line, e->attr_col, "'%s' is an asyncio task: it has no "
+                "methods here; wait for it with 'await %s'", e->name, e->name);
     if (lesson_find_shared(c->L, e->name) >= 0 || find_local(c, e->name) >= 0)
         fail_at(c, e->line, e->col, "'%s' is a number: only synchronization "
                 "objects (locks, semaphores, events, conditions, barriers, "
@@ -929,6 +983,419 @@ static void compile_method(struct compiler *c, const struct expr *e,
     in->c = roles;
     if (awaited)
         await_sub(c, CK_SEND_SYNC, obj, m, e->line, callcol, 0);
+}
+
+/* ---- threads started by code ----------------------------------------------- */
+
+static int is_thread_local(struct compiler *c, const char *name)
+{
+    int i = find_local(c, name);
+
+    return i >= 0 && i < c->nreal && c->ltype && c->ltype[i] == LT_THREAD;
+}
+
+static int local_type_of(struct compiler *c, const char *name)
+{
+    int i = find_local(c, name);
+
+    return i >= 0 && i < c->nreal && c->ltype ? c->ltype[i] : LT_NUM;
+}
+
+/* args=(...): a constant tuple when every item folds (LOAD_CONST (1, 2)),
+ * else the items and BUILD_TUPLE n into the hidden slots (CPython's
+ * starunpack_helper). */
+static void compile_tuple(struct compiler *c, const struct expr *e)
+{
+    int64_t items[LESSON_MAX_PARAMS];
+    int bools[LESSON_MAX_PARAMS];
+    int all = 1;
+    struct cfg_instr *in;
+
+    for (int i = 0; i < e->nargs; i++)
+        if (!fold(c, e->args[i], &items[i], &bools[i]))
+            all = 0;
+    if (all) {
+        struct strbuf sb;
+        int k;
+        int64_t *copy;
+
+        sb_init(&sb);
+        sb_putc(&sb, '(');
+        for (int i = 0; i < e->nargs; i++) {
+            if (bools[i])
+                sb_printf(&sb, "%s%s", i ? ", " : "",
+                          items[i] ? "True" : "False");
+            else
+                sb_printf(&sb, "%s%lld", i ? ", " : "", (long long)items[i]);
+        }
+        sb_puts(&sb, e->nargs == 1 ? ",)" : ")");
+        k = add_const(c, CONST_TUPLE, e->nargs,
+                      arena_strdup(&c->L->arena, sb.s));
+        sb_done(&sb);
+        if (!c->prog->consts[k].items) {
+            copy = arena_alloc(&c->L->arena,
+                               sizeof(int64_t) * (size_t)(e->nargs + 1));
+            memcpy(copy, items, sizeof(int64_t) * (size_t)e->nargs);
+            c->prog->consts[k].items = copy;
+        }
+        emit(c, OP_LOAD_CONST, k, e->line, e->col);
+        return;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        compile_expr(c, e->args[i]);
+    in = emit(c, OP_BUILD_TUPLE, e->nargs, e->line, e->col);
+    in->b = c->nreal;
+}
+
+/* threading.Thread(target=f, args=(...), name="S"): LOAD_GLOBAL threading,
+ * LOAD_ATTR Thread, PUSH_NULL, the keywords' values in the order written,
+ * their names, CALL_KW n. */
+static void compile_thread(struct compiler *c, const struct expr *e)
+{
+    int f = -1, nargs = 0, label = -1;
+    int32_t pos = 0;
+    struct cfg_instr *in;
+
+    require_import(c, IMP_THREADING, "threading", e->line, e->col);
+    for (int i = 0; i < e->nargs; i++) {
+        const struct expr *a = e->args[i];
+
+        if (e->kws[i][0] == 't') {
+            f = lesson_find_func(c->L, a->name);
+            if (f < 0)
+                fail_at(c, a->line, a->col, "no function named '%s'%s",
+                        a->name, suggest_func(c, a->name));
+            if (c->L->funcs[f].is_async)
+                fail_at(c, a->line, a->col, "%s is an async def: a thread "
+                        "runs a plain def (start coroutines with "
+                        "asyncio)", a->name);
+            pos |= THREAD_KW_TARGET << (2 * i);
+        } else if (e->kws[i][0] == 'a') {
+            nargs = a->nargs;
+            pos |= THREAD_KW_ARGS << (2 * i);
+        } else {
+            pos |= THREAD_KW_NAME << (2 * i);
+        }
+    }
+    if (f < 0)
+        fail_at(c, e->line, e->col, "threading.Thread() needs target=: the "
+                "function the thread runs");
+    if (c->L->funcs[f].nparams != nargs) {
+        const struct func_def *fd = &c->L->funcs[f];
+
+        fail_at(c, e->line, e->col, "TypeError: %s() takes %d argument%s, "
+                "but args= gives %d", fd->name, fd->nparams,
+                fd->nparams == 1 ? "" : "s", nargs);
+    }
+    load_global_ref(c, "threading", e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "Thread");
+    emit(c, OP_PUSH_NULL, 0, e->line, e->col);
+    for (int i = 0; i < e->nargs; i++) {
+        const struct expr *a = e->args[i];
+
+        if (e->kws[i][0] == 't') {
+            load_global_ref(c, a->name, a->line, a->col);
+        } else if (e->kws[i][0] == 'a') {
+            compile_tuple(c, a);
+        } else {
+            label = add_const(c, CONST_STR, 0, a->name);
+            emit(c, OP_LOAD_CONST, label, a->line, a->col);
+        }
+    }
+    load_kwnames(c, e, e->line, e->col);
+    in = emit(c, OP_CALL_KW, e->nargs, e->line, e->col);
+    in->kind = CK_THREAD;
+    in->b = f;
+    in->c = pos | (label + 1) << 8;
+}
+
+/* asyncio.create_task(f(args)): LOAD_GLOBAL asyncio, LOAD_ATTR
+ * create_task, PUSH_NULL, the coroutine's call, CALL 1.  The task is
+ * scheduled at once, as Python's is. */
+static void compile_task(struct compiler *c, const struct expr *e)
+{
+    const struct expr *call = e->lhs;
+    int f = lesson_find_func(c->L, call->name);
+    const struct func_def *fd;
+    struct cfg_instr *in;
+
+    require_import(c, IMP_ASYNCIO, "asyncio", e->line, e->col);
+    if (f < 0)
+        fail_at(c, call->line, call->col, "no function named '%s'%s",
+                call->name, suggest_func(c, call->name));
+    fd = &c->L->funcs[f];
+    if (!fd->is_async)
+        fail_at(c, call->line, call->col, "%s is not an async def: "
+                "asyncio.create_task() takes a coroutine", call->name);
+    if (fd->nparams != call->nargs)
+        fail_at(c, call->line, call->col, "%s() takes %d argument%s, but %d "
+                "%s given", call->name, fd->nparams,
+                fd->nparams == 1 ? "" : "s", call->nargs,
+                call->nargs == 1 ? "was" : "were");
+    load_global_ref(c, "asyncio", e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "create_task");
+    emit(c, OP_PUSH_NULL, 0, e->line, e->col);
+    load_global_ref(c, call->name, call->line, call->col);
+    emit(c, OP_PUSH_NULL, 0, call->line, call->col);
+    for (int i = 0; i < call->nargs; i++)
+        compile_expr(c, call->args[i]);
+    in = emit(c, OP_CALL, call->nargs, call->line, call->col);
+    in->kind = CK_ASYNC_FUNC;
+    in->b = f;
+    in = emit(c, OP_CALL, 1, e->line, e->col);
+    in->kind = CK_CREATE_TASK;
+    in->b = f;
+}
+
+/* await TASK: LOAD_FAST t and the await loop; it waits until the task is
+ * done. */
+static void compile_await_task(struct compiler *c, const struct expr *e)
+{
+    if (local_type_of(c, e->name) != LT_TASK)
+        fail_at(c, e->line, e->attr_col, "'%s' is %s: await takes an asyncio "
+                "task here (t = asyncio.create_task(f())), a call of an "
+                "async def, or an asyncio object's method", e->name,
+                type_words(local_type_of(c, e->name)));
+    if (!c->fd->is_async)
+        fail_at(c, e->line, e->col, "'await' is only allowed inside an "
+                "async def");
+    load_name(c, e->name, e->line, e->attr_col);
+    await_value(c, CK_SEND_TASK, 0, e->line, e->col, 0);
+}
+
+/* HANDLE.start(), HANDLE.join(): LOAD_FAST t, LOAD_ATTR start + NULL|self,
+ * CALL 0 (or threading.Thread(...).start()). */
+static void compile_thread_method(struct compiler *c, const struct expr *e,
+                                  int awaited, int callcol)
+{
+    int start = strcmp(e->attr, "start") == 0;
+    struct cfg_instr *in;
+
+    if (!start && strcmp(e->attr, "join") != 0)
+        fail_at(c, e->line, e->attr_col, "a thread has the methods start() "
+                "and join() here");
+    if (awaited)
+        fail_at(c, e->line, callcol, "a thread's %s() is not awaited",
+                e->attr);
+    if (e->nargs)
+        fail_at(c, e->args[0]->line, e->args[0]->col, "%s() takes no "
+                "arguments here", e->attr);
+    if (e->lhs)
+        compile_thread(c, e->lhs);
+    else
+        load_name(c, e->name, e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, e->attr);
+    in->flags = IF_NULL;
+    in = emit(c, OP_CALL, 0, e->line, callcol);
+    in->kind = start ? CK_START : CK_JOIN;
+}
+
+/* [a, b]: the values and BUILD_LIST n; three or more constants are
+ * BUILD_LIST 0, the tuple of them, LIST_EXTEND 1 (CPython's
+ * starunpack_helper).  at: the list's hidden slots. */
+static void compile_list(struct compiler *c, const struct expr *e, int at)
+{
+    int64_t v;
+    int is_bool, all = e->nargs > 2;
+    struct cfg_instr *in;
+
+    for (int i = 0; i < e->nargs && all; i++)
+        all = fold(c, e->args[i], &v, &is_bool);
+    if (all) {
+        struct expr tup = *e;
+
+        tup.kind = E_TUPLE;
+        in = emit(c, OP_BUILD_LIST, 0, e->line, e->col);
+        in->b = at;
+        compile_tuple(c, &tup);
+        emit(c, OP_LIST_EXTEND, 1, e->line, e->col);
+        return;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        compile_expr(c, e->args[i]);
+    in = emit(c, OP_BUILD_LIST, e->nargs, e->line, e->col);
+    in->b = at;
+}
+
+/* LIST.append(x): LOAD_FAST xs, LOAD_ATTR append + NULL|self, x, CALL 1. */
+static void compile_list_method(struct compiler *c, const struct expr *e,
+                                int awaited, int callcol)
+{
+    struct cfg_instr *in;
+
+    if (strcmp(e->attr, "append") != 0)
+        fail_at(c, e->line, e->attr_col, "a list has the method append() "
+                "here (and len(xs), xs[i], for x in xs)");
+    if (awaited)
+        fail_at(c, e->line, callcol, "a list's append() is not awaited");
+    if (e->nargs != 1 || e->kws[0])
+        fail_at(c, e->line, e->attr_col, "append() takes one value");
+    load_name(c, e->name, e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "append");
+    in->flags = IF_NULL;
+    compile_expr(c, e->args[0]);
+    in = emit(c, OP_CALL, 1, e->line, callcol);
+    in->kind = CK_APPEND;
+}
+
+/* The most items of a tuple that is not constant (BUILD_TUPLE's hidden
+ * slots). */
+static int max_tuple_expr(const struct expr *e)
+{
+    int m = 0;
+
+    if (!e)
+        return 0;
+    if (e->kind == E_TUPLE)
+        m = e->nargs;
+    for (int i = 0; i < e->nargs; i++) {
+        int k = max_tuple_expr(e->args[i]);
+
+        if (k > m)
+            m = k;
+    }
+    if (e->lhs && max_tuple_expr(e->lhs) > m)
+        m = max_tuple_expr(e->lhs);
+    return m;
+}
+
+static int max_tuple(const struct stmt *s)
+{
+    int m = 0;
+
+    for (; s; s = s->next) {
+        int k = max_tuple_expr(s->value);
+
+        if (k > m)
+            m = k;
+        if ((k = max_tuple(s->body)) > m)
+            m = k;
+        if ((k = max_tuple(s->orelse)) > m)
+            m = k;
+    }
+    return m;
+}
+
+/* The type of the value of e (enum local_type). */
+static int expr_type(struct compiler *c, const struct expr *e)
+{
+    switch (e->kind) {
+    case E_THREAD:
+        return LT_THREAD;
+    case E_TASK:
+        return LT_TASK;
+    case E_NAME:
+        return e->op == 1 ? LT_NUM : local_type_of(c, e->name);
+    case E_SUBSCR:
+        return local_type_of(c, e->name) == LT_TLIST ? LT_THREAD : LT_NUM;
+    case E_LIST:
+        for (int i = 0; i < e->nargs; i++)
+            if (expr_type(c, e->args[i]) == LT_THREAD)
+                return LT_TLIST;
+        return LT_LIST;
+    default:
+        return LT_NUM;
+    }
+}
+
+/* Give local i type t (a list of numbers may become a list of threads).
+ * Returns 1 if that changed it. */
+static int set_type(struct compiler *c, int i, int t)
+{
+    if (c->ltype[i] == t || (c->ltype[i] == LT_TLIST && t == LT_LIST))
+        return 0;
+    if (c->ltype[i] == LT_LIST && t == LT_TLIST) {
+        c->ltype[i] = LT_TLIST;
+        return 1;
+    }
+    if (c->ltype[i] == LT_NUM) {
+        c->ltype[i] = (uint8_t)t;
+        return 1;
+    }
+    return 0;   /* a clash: check_types says so */
+}
+
+/* One pass of the types of the function's locals: what each is given. */
+static int infer_types(struct compiler *c, const struct stmt *s)
+{
+    int changed = 0;
+
+    for (; s; s = s->next) {
+        int i = s->name ? find_local(c, s->name) : -1;
+
+        if (i >= c->nreal)
+            i = -1;
+        if (s->kind == S_ASSIGN && i >= 0 && s->value->kind != E_NAME) {
+            int t = expr_type(c, s->value);
+
+            if (t != LT_NUM)
+                changed |= set_type(c, i, t);
+        } else if (s->kind == S_ASSIGN && i >= 0) {
+            int t = expr_type(c, s->value);
+
+            if (t == LT_THREAD)
+                changed |= set_type(c, i, t);
+        } else if (s->kind == S_FOR && s->value && i >= 0 &&
+                   local_type_of(c, s->value->name) == LT_TLIST) {
+            changed |= set_type(c, i, LT_THREAD);
+        } else if (s->kind == S_CALL && s->value->kind == E_METHOD &&
+                   s->value->name && strcmp(s->value->attr, "append") == 0 &&
+                   s->value->nargs == 1 &&
+                   local_type_of(c, s->value->name) == LT_LIST &&
+                   expr_type(c, s->value->args[0]) == LT_THREAD) {
+            changed |= set_type(c, find_local(c, s->value->name), LT_TLIST);
+        }
+        changed |= infer_types(c, s->body);
+        changed |= infer_types(c, s->orelse);
+    }
+    return changed;
+}
+
+static const char *type_words(int t)
+{
+    switch (t) {
+    case LT_THREAD: return "a thread";
+    case LT_TASK: return "an asyncio task";
+    case LT_LIST: case LT_TLIST: return "a list";
+    default: return "a number";
+    }
+}
+
+/* Every assignment gives a local a value of its one type. */
+static void check_types(struct compiler *c, const struct stmt *s)
+{
+    for (; s; s = s->next) {
+        if ((s->kind == S_ASSIGN || s->kind == S_AUG || s->kind == S_FOR) &&
+            s->name) {
+            int i = find_local(c, s->name);
+            int have = i >= 0 && i < c->nreal ? c->ltype[i] : LT_NUM;
+            int t = s->kind == S_ASSIGN ? expr_type(c, s->value) :
+                    s->kind == S_FOR && s->value &&
+                    local_type_of(c, s->value->name) == LT_TLIST ?
+                    LT_THREAD : LT_NUM;
+
+            if (s->kind == S_ASSIGN && t != LT_NUM && (i < 0 || i >= c->nreal))
+                fail_at(c, s->line, s->name_col, "%s can only be kept in a "
+                        "local variable here", type_words(t));
+            if (s->kind == S_ASSIGN && (t == LT_LIST || t == LT_TLIST) &&
+                s->value->kind != E_LIST)
+                fail_at(c, s->line, s->name_col, "a list is made here with "
+                        "[...]: two names for one list are not supported");
+            if (t == LT_LIST && have == LT_TLIST)
+                t = LT_TLIST;
+            if (t != have)
+                fail_at(c, s->line, s->name_col, "'%s' holds %s: give %s "
+                        "another name", s->name, type_words(have),
+                        t == LT_NUM ? "numbers" : t == LT_THREAD ? "threads" :
+                        "lists");
+        }
+        check_types(c, s->body);
+        check_types(c, s->orelse);
+    }
 }
 
 /* `a and b and c` as a value (CPython's compiler_boolop, with the chain
@@ -976,8 +1443,18 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     }
     switch (e->kind) {
     case E_INT:
+        load_none(c, e->line, e->col);   /* (numbers fold above) */
         break;
     case E_NAME:
+        if (e->op == 1) {
+            compile_await_task(c, e);
+            break;
+        }
+        if (local_type_of(c, e->name) == LT_LIST ||
+            local_type_of(c, e->name) == LT_TLIST)
+            fail_at(c, e->line, e->col, "'%s' is a list: here a list stays "
+                    "in the function that made it (append, len, [i], for, "
+                    "print)", e->name);
         load_name(c, e->name, e->line, e->col);
         break;
     case E_BINARY:
@@ -1009,6 +1486,32 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     case E_METHOD:
         compile_method(c, e, e->op == 1, e->op == 1 ? (int)e->ival : e->col);
         break;
+    case E_THREAD:
+        compile_thread(c, e);
+        break;
+    case E_TASK:
+        compile_task(c, e);
+        break;
+    case E_TUPLE:
+        fail_at(c, e->line, e->col, "a tuple can only be a thread's args "
+                "here: threading.Thread(target=f, args=(1, 2))");
+    case E_STR:
+        fail_at(c, e->line, e->col, "a string can only be printed or name "
+                "a thread here: values in the task language are integers");
+    case E_LIST:
+        fail_at(c, e->line, e->col, "a list is made by giving it to a local "
+                "variable here: xs = [...]");
+    case E_SUBSCR: {
+        int t = local_type_of(c, e->name);
+
+        if (t != LT_LIST && t != LT_TLIST)
+            fail_at(c, e->line, e->col, "'%s' is %s: only a list has items "
+                    "here", e->name, type_words(t));
+        load_name(c, e->name, e->line, e->col);
+        compile_expr(c, e->lhs);
+        emit(c, OP_BINARY_SUBSCR, 0, e->line, e->col);
+        break;
+    }
     }
 }
 
@@ -1198,20 +1701,34 @@ static void compile_for(struct compiler *c, const struct stmt *s)
 
     if (c->range_depth >= LESSON_MAX_DEPTH)
         fail_at(c, s->line, s->col, "loops nested too deeply");
-    slot = c->nreal + 3 * c->range_depth;
+    slot = c->nreal + c->ntuple + c->nlistslots + 3 * c->range_depth;
     push_fblock(c, FB_FOR, start, end);
-    /* range(...) */
-    load_global_ref(c, "range", s->line, s->col);
-    emit(c, OP_PUSH_NULL, 0, s->line, s->col);
-    for (int i = 0; i < s->nargs; i++)
-        compile_expr(c, s->args[i]);
-    call = emit(c, OP_CALL, s->nargs, s->line, s->col);
-    call->kind = CK_RANGE;
-    call->b = slot;
-    emit(c, OP_GET_ITER, 0, s->line, s->col);
+    if (s->value) {
+        /* for x in LIST: the iterator's place in the loop's slots */
+        int t = local_type_of(c, s->value->name);
+
+        if (t != LT_LIST && t != LT_TLIST)
+            fail_at(c, s->value->line, s->value->col, "a for loop can only "
+                    "go over range(...) or a list, and '%s' is %s",
+                    s->value->name, type_words(t));
+        load_name(c, s->value->name, s->value->line, s->value->col);
+        it = emit(c, OP_GET_ITER, 0, s->line, s->col);
+        it->b = slot;
+    } else {
+        /* range(...) */
+        load_global_ref(c, "range", s->line, s->col);
+        emit(c, OP_PUSH_NULL, 0, s->line, s->col);
+        for (int i = 0; i < s->nargs; i++)
+            compile_expr(c, s->args[i]);
+        call = emit(c, OP_CALL, s->nargs, s->line, s->col);
+        call->kind = CK_RANGE;
+        call->b = slot;
+        emit(c, OP_GET_ITER, 0, s->line, s->col);
+    }
     use_label(c, start);
     it = emit_jump(c, OP_FOR_ITER, cleanup, s->line, s->col);
     it->b = slot;
+    it->c = s->value != NULL;   /* over a list */
     emit(c, OP_NOP, 0, s->line, s->name_col);
     c->range_depth++;
     if (c->range_depth > c->max_range_depth)
@@ -1326,8 +1843,14 @@ static void compile_print(struct compiler *c, const struct stmt *s)
     load_global_ref(c, "print", s->line, s->col);
     emit(c, OP_PUSH_NULL, 0, s->line, s->col);
     for (int i = 0; i < s->nitems; i++) {
-        if (s->items[i].value)
-            compile_expr(c, s->items[i].value);
+        const struct expr *e = s->items[i].value;
+
+        if (e && e->kind == E_NAME &&
+            (local_type_of(c, e->name) == LT_LIST ||
+             local_type_of(c, e->name) == LT_TLIST))
+            load_name(c, e->name, e->line, e->col);  /* print(xs) */
+        else if (e)
+            compile_expr(c, e);
         else
             load_const(c, CONST_STR, 0, s->items[i].str, s->line, s->col);
     }
@@ -1362,7 +1885,10 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
 
     switch (s->kind) {
     case S_ASSIGN:
-        compile_expr(c, s->value);
+        if (s->value->kind == E_LIST)
+            compile_list(c, s->value, c->list_at[find_local(c, s->name)]);
+        else
+            compile_expr(c, s->value);
         store_name(c, s->name, s->line, s->name_col);
         break;
     case S_AUG:
@@ -1405,6 +1931,9 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
     case S_CALL:
         if (s->value->kind == E_METHOD)
             compile_method(c, s->value, s->is_await, s->col);
+        else if (s->value->kind == E_THREAD || s->value->kind == E_TASK ||
+                 s->value->kind == E_NAME)
+            compile_expr(c, s->value);
         else
             compile_call(c, s->value, s->is_await);
         emit(c, OP_POP_TOP, 0, CFG_NO_LINE, 0);
@@ -1482,6 +2011,44 @@ static void compile_func(struct compiler *c, int index)
     index_clear(&c->uses.ix);
     collect_names(c, fd->body, &c->uses);
     c->nreal = fn->nlocals;
+    free(c->ltype);
+    c->ltype = xcalloc((size_t)c->nreal + 1, 1);
+    free(c->list_at);
+    c->list_at = xcalloc((size_t)c->nreal + 1, sizeof(int));
+    for (int pass = 0; pass < 2 * c->nreal + 2 && infer_types(c, fd->body);
+         pass++)
+        ;
+    for (int i = 0; i < fd->nparams; i++)
+        if (c->ltype[i])
+            fail_at(c, fd->line, fd->param_cols[i], "parameter '%s' is given "
+                    "%s: use another local name", fd->params[i],
+                    type_words(c->ltype[i]));
+    check_types(c, fd->body);
+    c->ntuple = max_tuple(fd->body);
+    for (int k = 0; k < c->ntuple; k++) {
+        char name[32];
+
+        snprintf(name, sizeof(name), ".args%d", k);
+        XGROW(c->locals, c->cap_locals, (size_t)fn->nlocals + 1);
+        c->locals[fn->nlocals++] = arena_strdup(&c->L->arena, name);
+    }
+    /* each list local: its length, then its values */
+    c->nlistslots = 0;
+    for (int i = 0; i < c->nreal; i++) {
+        if (c->ltype[i] != LT_LIST && c->ltype[i] != LT_TLIST)
+            continue;
+        if (fn->nlocals + 1 + LESSON_MAX_LIST > FUNC_MAX_SLOTS)
+            too_many_slots(c);
+        c->list_at[i] = fn->nlocals;
+        for (int k = 0; k <= LESSON_MAX_LIST; k++) {
+            char name[64];
+
+            snprintf(name, sizeof(name), ".%s.%d", c->locals[i], k);
+            XGROW(c->locals, c->cap_locals, (size_t)fn->nlocals + 1);
+            c->locals[fn->nlocals++] = arena_strdup(&c->L->arena, name);
+        }
+        c->nlistslots += 1 + LESSON_MAX_LIST;
+    }
 
     cfg_init(&c->g);
     if (fd->is_async) {
@@ -1663,6 +2230,8 @@ static struct program *compile(struct lesson *L, struct diag *d)
         index_clear(&c.gdecl_ix);
         free(c.uses.v);
         free(c.locals);
+        free(c.ltype);
+        free(c.list_at);
         free(c.globals_decl);
         free(c.hinfo);
         if (c.g.blocks)
@@ -1680,6 +2249,8 @@ static struct program *compile(struct lesson *L, struct diag *d)
     index_clear(&c.gdecl_ix);
     free(c.uses.v);
     free(c.hinfo);
+    free(c.ltype);
+    free(c.list_at);
     return P;
 }
 
@@ -1719,7 +2290,7 @@ static struct lesson *finish(struct source *src, struct diag *d)
     if (!L)
         return NULL;
     L->prog = compile(L, d);
-    if (!L->prog) {
+    if (!L->prog || spawn_add_tasks(L, d) < 0) {
         lesson_free(L);
         return NULL;
     }
@@ -1799,6 +2370,7 @@ static void format_const(const struct program *P, int i, struct strbuf *out)
         repr_str(out, k->str);
         break;
     case CONST_NAMES:
+    case CONST_TUPLE:
         sb_puts(out, k->str);
         break;
     }

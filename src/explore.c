@@ -1478,7 +1478,8 @@ static void replay(const struct explore_result *r, struct explore_outcome *o)
             w = &o->waits[o->nwaits++];
             w->task = ev->task;
             w->lock = ev->arg2;
-            w->holder = ev->arg2 >= 0 ? ev->other : -1;
+            w->holder = ev->arg2 >= 0 || ev->arg2 == TRACE_JOIN_MARK ?
+                        ev->other : -1;
             w->queue = ev->arg;
         }
     }
@@ -1967,6 +1968,9 @@ void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
                 sb_printf(out, "%s waits for ", r->labels[w->task]);
                 sync_wait_text(P->lock_kind[w->lock], w->queue,
                                P->lock_names[w->lock], NULL, out);
+            } else if (w->lock == TRACE_JOIN_MARK) {
+                sb_printf(out, "%s waits for %s to finish (join)",
+                          r->labels[w->task], r->labels[w->holder]);
             } else if (w->lock >= 0)
                 sb_printf(out, "%s waits for %s (held by %s)",
                           r->labels[w->task], P->lock_names[w->lock],
@@ -2402,6 +2406,8 @@ static void json_waits(struct json *j, const struct explore_result *r,
             json_str(j, "waits_for", r->L->prog->lock_names[w->lock]);
             if (w->holder >= 0)
                 json_str(j, "held_by", r->labels[w->holder]);
+        } else if (w->lock == TRACE_JOIN_MARK) {
+            json_str(j, "joins", r->labels[w->holder]);
         }
         json_end(j);
     }

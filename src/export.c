@@ -491,7 +491,7 @@ void export_python(const struct lesson *L, int scene,
         sb_puts(out, ") ...)");
     }
     sb_puts(out, "\n");
-    for (int t = 0; t < sc->ntasks; t++) {
+    for (int t = 0; t < sc->nrun; t++) {   /* the code starts the others */
         const struct scene_task *tk = &sc->tasks[t];
         const int64_t *args = big ? sc->python_args : tk->args;
 

@@ -906,6 +906,12 @@ static int stack_effect(const struct cfg_instr *in)
         return -(in->a + 1);
     case OP_RAISE_VARARGS:
         return -in->a;
+    case OP_BUILD_TUPLE:
+    case OP_BUILD_LIST:
+        return 1 - in->a;
+    case OP_LIST_EXTEND:
+    case OP_BINARY_SUBSCR:
+        return -1;
     default:
         return 0;
     }

@@ -73,6 +73,12 @@ static int64_t eval(const struct lesson *L, const struct expr *e,
         return 0;
     case E_CALL:
     case E_METHOD:
+    case E_THREAD:
+    case E_TUPLE:
+    case E_STR:
+    case E_LIST:
+    case E_SUBSCR:
+    case E_TASK:
         break;
     }
     return (*ok = 0);

@@ -24,12 +24,13 @@ enum {
     LESSON_MAX_CPUS = 64,
     LESSON_MAX_PARAMS = 16,
     LESSON_MAX_LABEL = 8,       /* characters in a task label */
+    LESSON_MAX_LIST = 32,       /* values in one list */
 };
 
 /* ---- expressions and statements --------------------------------------- */
 
 enum expr_kind {
-    E_INT,      /* ival; op 2 for True/False */
+    E_INT,      /* ival; op 2 for True/False, op 3 for None */
     E_NAME,     /* name */
     E_BINARY,   /* op: '+', '-', '*', '/' (floor division), '%' */
     E_COMPARE,  /* op: CMP_* */
@@ -39,7 +40,17 @@ enum expr_kind {
     E_NEG,      /* lhs */
     E_CALL,     /* name(args) of a def */
     E_METHOD,   /* name.attr(args) of a sync object; kws[i]: the keyword
-                 * of args[i] or NULL; op 1: awaited */
+                 * of args[i] or NULL; op 1: awaited; for a thread's
+                 * start() and join(), lhs may be the threading.Thread
+                 * call itself (name NULL) */
+    E_THREAD,   /* threading.Thread(target=F, args=(...), name="S"):
+                 * kws[i] names args[i] in the order written; the target
+                 * is an E_NAME, args an E_TUPLE, the name an E_STR */
+    E_TUPLE,    /* (a, b, ...): args, nargs */
+    E_STR,      /* a string literal: name */
+    E_LIST,     /* [a, b, ...]: args, nargs */
+    E_TASK,     /* asyncio.create_task(f(args)): lhs the E_CALL */
+    E_SUBSCR,   /* name[lhs]: an item of a list */
 };
 
 enum cmp_op { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
@@ -61,7 +72,8 @@ struct expr {
 enum stmt_kind {
     S_ASSIGN,   /* name = value */
     S_AUG,      /* name op= value (op as in E_BINARY) */
-    S_FOR,      /* for name in range(args): body */
+    S_FOR,      /* for name in range(args): body; or, with value (an
+                 * E_NAME), for name in LIST: body */
     S_WHILE,    /* while cond: body */
     S_IF,       /* if cond: body [else: orelse] (elif is a nested S_IF) */
     S_PASS,
@@ -190,6 +202,11 @@ struct scene_task {
     int64_t *args;
     int nargs;
     int line, col;
+    /* A thread started by code (threading.Thread), not by a run line: it
+     * has a lane from the start but runs only once start() is called.
+     * These come after the run lines' tasks, in the order the scene's
+     * first run made them (spawn.c); func is the first run's target. */
+    int spawned;
 };
 
 struct scene {
@@ -200,6 +217,7 @@ struct scene {
     int set_line[SET_COUNT], set_col[SET_COUNT];
     struct scene_task *tasks;
     int ntasks;
+    int nrun;               /* tasks from run lines; the rest are spawned */
     /* python-args: what every task is called with in a real interpreter
      * (export, real --python) instead of its run line's arguments; NULL
      * if not set.  Six rounds of a loop end long before a real GIL

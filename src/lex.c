@@ -13,6 +13,7 @@ static const char *const punct_texts[] = {
     [P_PERCENT_EQ] = "%=", [P_PLUS] = "+", [P_MINUS] = "-", [P_STAR] = "*",
     [P_SLASH2] = "//", [P_SLASH] = "/", [P_PERCENT] = "%", [P_EQ] = "==",
     [P_NE] = "!=", [P_LT] = "<", [P_LE] = "<=", [P_GT] = ">", [P_GE] = ">=",
+    [P_LBRACKET] = "[", [P_RBRACKET] = "]",
 };
 
 const char *punct_text(int p)
@@ -94,6 +95,8 @@ static int single_punct(char c)
     case '%': return P_PERCENT;
     case '<': return P_LT;
     case '>': return P_GT;
+    case '[': return P_LBRACKET;
+    case ']': return P_RBRACKET;
     default: return -1;
     }
 }

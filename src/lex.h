@@ -34,6 +34,7 @@ enum punct {
     P_ASSIGN, P_PLUS_EQ, P_MINUS_EQ, P_STAR_EQ, P_SLASH_EQ, P_PERCENT_EQ,
     P_PLUS, P_MINUS, P_STAR, P_SLASH2, P_SLASH, P_PERCENT,
     P_EQ, P_NE, P_LT, P_LE, P_GT, P_GE,
+    P_LBRACKET, P_RBRACKET,
 };
 
 struct token {

@@ -404,6 +404,196 @@ static struct expr *parse_method_call(struct parser *p)
     return e;
 }
 
+/* Tasks started by code that taketurns does not model yet: a clear error
+ * at the first token of such a use (concurrent.futures, or
+ * asyncio.create_task / gather / wait ...). */
+static void refuse_unsupported(struct parser *p)
+{
+    const struct token *t = tok(p);
+
+    if (t->kind != TOK_NAME)
+        return;
+    if (strcmp(t->name, "concurrent") == 0)
+        fail_at(p, p->ln->no, t->col, "concurrent.futures (ThreadPoolExecutor, "
+                "ProcessPoolExecutor) is not supported in taketurns yet: a "
+                "pool is worker threads taking jobs from a queue.Queue, "
+                "started with threading.Thread (see lesson 07a)");
+    if (strcmp(t->name, "asyncio") == 0 && peek(p, 1)->kind == TOK_PUNCT &&
+        peek(p, 1)->punct == P_DOT && peek(p, 2)->kind == TOK_NAME) {
+        static const char *const later[] = {"gather", "wait",
+                                            "ensure_future",
+                                            "TaskGroup", "wait_for", "run"};
+
+        if (strcmp(peek(p, 2)->name, "Task") == 0)
+            fail_at(p, p->ln->no, peek(p, 2)->col, "asyncio.Task() is not "
+                    "supported: write asyncio.create_task(f(...))");
+        for (size_t i = 0; i < TT_ARRAY_LEN(later); i++)
+            if (strcmp(peek(p, 2)->name, later[i]) == 0)
+                fail_at(p, p->ln->no, peek(p, 2)->col, "asyncio.%s() is not "
+                        "supported in taketurns yet: start coroutines with "
+                        "t = asyncio.create_task(f(...)) and 'await t' for "
+                        "each", later[i]);
+    }
+}
+
+/* Is the current token asyncio . create_task ( ? */
+static int at_create_task(struct parser *p)
+{
+    return tok(p)->kind == TOK_NAME && strcmp(tok(p)->name, "asyncio") == 0 &&
+           peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
+           peek(p, 2)->kind == TOK_NAME &&
+           strcmp(peek(p, 2)->name, "create_task") == 0 &&
+           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN;
+}
+
+static struct expr *parse_primary(struct parser *p);
+
+/* asyncio.create_task(f(args)): 'asyncio' is current. */
+static struct expr *parse_create_task(struct parser *p)
+{
+    struct expr *e = new_expr(p, E_TASK, tok(p));
+
+    advance(p);
+    advance(p);
+    advance(p);
+    expect_punct(p, P_LPAREN, "after asyncio.create_task");
+    if (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
+        peek(p, 1)->punct != P_LPAREN)
+        fail_at(p, p->ln->no, tok(p)->col, "asyncio.create_task() takes a "
+                "call of an async def here: asyncio.create_task(f(1))");
+    e->lhs = parse_primary(p);
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "')'");
+    return e;
+}
+
+/* Is the current token threading . Thread ( ? */
+static int at_thread_ctor(struct parser *p)
+{
+    return tok(p)->kind == TOK_NAME && strcmp(tok(p)->name, "threading") == 0 &&
+           peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
+           peek(p, 2)->kind == TOK_NAME &&
+           strcmp(peek(p, 2)->name, "Thread") == 0 &&
+           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN;
+}
+
+/* args=(a, b): a tuple written out; the '(' is current. */
+static struct expr *parse_tuple(struct parser *p)
+{
+    struct expr *e = new_expr(p, E_TUPLE, tok(p));
+    struct expr *tmp[LESSON_MAX_PARAMS];
+    int n = 0, comma = 0;
+
+    if (!at_punct(p, P_LPAREN))
+        fail_at(p, p->ln->no, tok(p)->col, "args= takes a tuple here: "
+                "args=(1, 2), or args=(1,) for one value");
+    advance(p);
+    while (!at_punct(p, P_RPAREN)) {
+        if (n == LESSON_MAX_PARAMS)
+            fail_at(p, p->ln->no, tok(p)->col, "too many arguments (the "
+                    "limit is %d)", LESSON_MAX_PARAMS);
+        tmp[n++] = parse_expr(p);
+        if (!(comma = accept_punct(p, P_COMMA)))
+            break;
+    }
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "',' or ')'");
+    if (n == 1 && !comma)
+        fail_at(p, e->line, e->col, "(x) is not a tuple: write args=(x,) "
+                "for one argument");
+    e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)(n ? n : 1));
+    memcpy(e->args, tmp, sizeof(*e->args) * (size_t)n);
+    e->nargs = n;
+    return e;
+}
+
+/* threading.Thread(target=F, args=(...), name="S"), perhaps followed by
+ * .start() or .join(): 'threading' is current. */
+static struct expr *parse_thread_ctor(struct parser *p)
+{
+    struct expr *e = new_expr(p, E_THREAD, tok(p));
+    struct expr *tmp[3];
+    const char *kws[3];
+    int n = 0;
+
+    advance(p);
+    advance(p);         /* '.' */
+    advance(p);         /* Thread */
+    expect_punct(p, P_LPAREN, "after threading.Thread");
+    while (!at_punct(p, P_RPAREN)) {
+        const struct token *k = tok(p);
+        struct expr *v;
+
+        if (k->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
+            peek(p, 1)->punct != P_ASSIGN ||
+            (strcmp(k->name, "target") && strcmp(k->name, "args") &&
+             strcmp(k->name, "name")))
+            fail_at(p, p->ln->no, k->col, "threading.Thread() takes the "
+                    "keywords target=, args= and name= here");
+        for (int i = 0; i < n; i++)
+            if (strcmp(kws[i], k->name) == 0)
+                fail_at(p, p->ln->no, k->col, "SyntaxError: keyword "
+                        "argument repeated: %s", k->name);
+        advance(p);
+        advance(p);
+        if (k->name[0] == 'a') {
+            v = parse_tuple(p);
+        } else if (k->name[0] == 'n') {
+            if (tok(p)->kind != TOK_STRING)
+                fail_expected(p, "a string after name=");
+            if (strlen(tok(p)->sval) == 0 ||
+                strlen(tok(p)->sval) > LESSON_MAX_LABEL)
+                fail_at(p, p->ln->no, tok(p)->col, "a thread's name is its "
+                        "lane's label here: 1 to %d characters",
+                        LESSON_MAX_LABEL);
+            v = new_expr(p, E_STR, tok(p));
+            v->name = tok(p)->sval;
+            advance(p);
+        } else {
+            if (tok(p)->kind != TOK_NAME ||
+                (peek(p, 1)->kind == TOK_PUNCT &&
+                 (peek(p, 1)->punct == P_LPAREN || peek(p, 1)->punct == P_DOT)))
+                fail_at(p, p->ln->no, tok(p)->col, "target= takes the name "
+                        "of a def here: target=worker");
+            v = new_expr(p, E_NAME, tok(p));
+            v->name = tok(p)->name;
+            advance(p);
+        }
+        kws[n] = k->name;
+        tmp[n++] = v;
+        if (!accept_punct(p, P_COMMA))
+            break;
+    }
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "',' or ')'");
+    e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)(n ? n : 1));
+    memcpy(e->args, tmp, sizeof(*e->args) * (size_t)n);
+    e->kws = arena_alloc(p->a, sizeof(*e->kws) * (size_t)(n ? n : 1));
+    memcpy(e->kws, kws, sizeof(*e->kws) * (size_t)n);
+    e->nargs = n;
+    if (at_punct(p, P_DOT)) {
+        /* threading.Thread(...).start() */
+        struct expr *m = new_expr(p, E_METHOD, peek(p, 1));
+
+        advance(p);
+        if (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
+            peek(p, 1)->punct != P_LPAREN)
+            fail_at(p, p->ln->no, tok(p)->col, "a thread has the methods "
+                    "start() and join() here");
+        m->col = e->col;
+        m->attr = tok(p)->name;
+        m->attr_col = tok(p)->col;
+        m->lhs = e;
+        advance(p);
+        m->args = parse_args(p, &m->nargs, "after the method's name");
+        m->kws = arena_alloc(p->a, sizeof(*m->kws) * (size_t)(m->nargs ? m->nargs : 1));
+        for (int i = 0; i < m->nargs; i++)
+            m->kws[i] = NULL;
+        return m;
+    }
+    return e;
+}
+
 static struct expr *parse_primary(struct parser *p)
 {
     const struct token *t = tok(p);
@@ -421,6 +611,12 @@ static struct expr *parse_primary(struct parser *p)
         fail_at(p, p->ln->no, t->col, "a string can only be printed: "
                 "values in the task language are integers");
     case TOK_NAME:
+        if (strcmp(t->name, "None") == 0) {
+            e = new_expr(p, E_INT, t);
+            e->op = 3; /* None: printed, never computed with */
+            advance(p);
+            return e;
+        }
         if (strcmp(t->name, "True") == 0 || strcmp(t->name, "False") == 0) {
             e = new_expr(p, E_INT, t);
             e->ival = t->name[0] == 'T';
@@ -430,6 +626,20 @@ static struct expr *parse_primary(struct parser *p)
         }
         if (strcmp(t->name, "await") == 0) {
             advance(p);
+            refuse_unsupported(p);
+            if (tok(p)->kind == TOK_NAME && !is_keyword(tok(p)->name) &&
+                !(peek(p, 1)->kind == TOK_PUNCT &&
+                  (peek(p, 1)->punct == P_LPAREN ||
+                   peek(p, 1)->punct == P_DOT))) {
+                /* await TASK */
+                e = new_expr(p, E_NAME, tok(p));
+                e->name = tok(p)->name;
+                e->op = 1;
+                e->attr_col = tok(p)->col;
+                e->col = t->col;
+                advance(p);
+                return e;
+            }
             if (!at_method_call(p) &&
                 (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
                  peek(p, 1)->punct != P_LPAREN))
@@ -459,6 +669,22 @@ static struct expr *parse_primary(struct parser *p)
         }
         if (at_method_call(p))
             return parse_method_call(p);
+        if (at_thread_ctor(p))
+            return parse_thread_ctor(p);
+        if (at_create_task(p))
+            return parse_create_task(p);
+        refuse_unsupported(p);
+        if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LBRACKET) {
+            /* LIST[i] */
+            e = new_expr(p, E_SUBSCR, t);
+            e->name = t->name;
+            advance(p);
+            advance(p);
+            e->lhs = parse_expr(p);
+            if (!accept_punct(p, P_RBRACKET))
+                fail_expected(p, "']'");
+            return e;
+        }
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT)
             fail_at(p, p->ln->no, peek(p, 1)->col, "'.' is only allowed in "
                     "time.sleep(), asyncio.sleep() (on a line of their own) "
@@ -468,6 +694,27 @@ static struct expr *parse_primary(struct parser *p)
         advance(p);
         return e;
     case TOK_PUNCT:
+        if (t->punct == P_LBRACKET) {
+            struct expr *tmp[LESSON_MAX_LIST];
+            int n = 0;
+
+            e = new_expr(p, E_LIST, t);
+            advance(p);
+            while (!at_punct(p, P_RBRACKET)) {
+                if (n == LESSON_MAX_LIST)
+                    fail_at(p, p->ln->no, tok(p)->col, "a list holds at most "
+                            "%d values here", LESSON_MAX_LIST);
+                tmp[n++] = parse_expr(p);
+                if (!accept_punct(p, P_COMMA))
+                    break;
+            }
+            if (!accept_punct(p, P_RBRACKET))
+                fail_expected(p, "',' or ']'");
+            e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)(n ? n : 1));
+            memcpy(e->args, tmp, sizeof(*e->args) * (size_t)n);
+            e->nargs = n;
+            return e;
+        }
         if (t->punct == P_LPAREN) {
             if (p->expr_depth >= LESSON_MAX_EXPR_DEPTH)
                 enter_expr(p);  /* reports the error at this '(' */
@@ -685,6 +932,9 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
     int nargs;
     struct expr **args;
 
+    refuse_unsupported(p);
+    if (at_create_task(p))
+        return NULL;
     if ((at_name(p, "time") || at_name(p, "asyncio")) &&
         peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT) {
         int is_asyncio = at_name(p, "asyncio");
@@ -794,6 +1044,19 @@ static struct stmt *parse_await(struct parser *p, const struct token *start)
         s->value->op = 1;
         return s;
     }
+    if (tok(p)->kind == TOK_NAME && !is_keyword(tok(p)->name) &&
+        peek(p, 1)->kind == TOK_END) {
+        /* await TASK */
+        s = new_stmt(p, S_CALL, start);
+        s->is_await = 1;
+        s->value = new_expr(p, E_NAME, tok(p));
+        s->value->name = tok(p)->name;
+        s->value->op = 1;
+        s->value->attr_col = tok(p)->col;
+        s->value->col = start->col;
+        advance(p);
+        return s;
+    }
     fail_at(p, p->ln->no, tok(p)->col, "await what? expected sleep(N), "
             "io(N), asyncio.sleep(N), an asyncio object's method (await "
             "LOCK.acquire()) or a call to an async def");
@@ -857,6 +1120,16 @@ static struct stmt *parse_simple(struct parser *p)
     if (at_method_call(p)) {
         s = new_stmt(p, S_CALL, t);
         s->value = parse_method_call(p);
+        return s;
+    }
+    if (at_thread_ctor(p)) {
+        s = new_stmt(p, S_CALL, t);
+        s->value = parse_thread_ctor(p);
+        return s;
+    }
+    if (at_create_task(p)) {
+        s = new_stmt(p, S_CALL, t);
+        s->value = parse_create_task(p);
         return s;
     }
     if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LPAREN) {
@@ -939,9 +1212,20 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
         s->name = expect_name(p, "a loop variable");
         if (!accept_name(p, "in"))
             fail_expected(p, "'in'");
+        if (tok(p)->kind == TOK_NAME && !at_name(p, "range") &&
+            peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_COLON) {
+            /* for x in LIST: */
+            s->value = new_expr(p, E_NAME, tok(p));
+            s->value->name = tok(p)->name;
+            advance(p);
+            expect_punct(p, P_COLON, "the for line");
+            expect_end(p, "':'");
+            s->body = parse_block(p, ln, "'for'");
+            return s;
+        }
         if (!at_name(p, "range"))
             fail_at(p, ln->no, tok(p)->col, "a for loop can only go over "
-                    "range(...)");
+                    "range(...) or a list");
         advance(p);
         s->args = parse_args(p, &s->nargs, "after range");
         if (s->nargs < 1 || s->nargs > 3)
@@ -958,6 +1242,7 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
         if (accept_name(p, "async"))
             s->is_await = 1;
         advance(p);
+        refuse_unsupported(p);
         s->name_col = tok(p)->col;
         s->name = expect_name(p, "a lock's name");
         expect_punct(p, P_COLON, "the with line");
@@ -1122,6 +1407,7 @@ static void parse_import(struct parser *p)
                                           "queue"};
     const struct token *t = tok(p);
 
+    refuse_unsupported(p);
     for (int i = 0; i < 4; i++)
         if (at_name(p, modules[i])) {
             p->L->imports |= 1u << i;
@@ -1220,6 +1506,11 @@ static void parse_sync_ctor(struct parser *p, const char *name, int col,
         if (strcmp(sync_kind_info[kind].module, mod) == 0 &&
             at_name(p, sync_kind_info[kind].name))
             break;
+    if (kind == SYNC_KIND_COUNT && strcmp(mod, "threading") == 0 &&
+        at_name(p, "Thread"))
+        fail_at(p, p->ln->no, t->col, "a thread is made inside a function "
+                "here (for example in main(), started by 'run main() as "
+                "main')");
     if (kind == SYNC_KIND_COUNT) {
         struct strbuf sb;
         char kinds[256];
@@ -1477,6 +1768,7 @@ static void parse_run(struct parser *p, struct scene *sc, struct scene_task *tas
         fail_at(p, p->ln->no, col, "too many tasks in scene '%s' (the limit "
                 "is %d)", sc->name, LESSON_MAX_TASKS);
     st = &tasks[*ntasks];
+    memset(st, 0, sizeof(*st));
     st->line = p->ln->no;
     st->col = col;
     if (tok(p)->kind != TOK_NAME || peek(p, 1)->kind != TOK_PUNCT ||
@@ -1723,6 +2015,7 @@ static void parse_scene(struct parser *p, const struct lex_line *header)
                     sc->npython_args, sc->npython_args == 1 ? "" : "s",
                     tasks[t].label, tasks[t].line, tasks[t].nargs);
     sc->ntasks = ntasks;
+    sc->nrun = ntasks;
     sc->tasks = arena_alloc(p->a, sizeof(*sc->tasks) * (size_t)ntasks);
     memcpy(sc->tasks, tasks, sizeof(*tasks) * (size_t)ntasks);
 }

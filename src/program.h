@@ -92,6 +92,14 @@ enum {
       "push the next value of the range, or leave the loop")                  \
     X(END_FOR, OPF_PRIVATE,                                                   \
       "end of a for loop (skipped when the range is done)")                   \
+    X(BUILD_TUPLE, OPF_ARG | OPF_PRIVATE,                                     \
+      "pop values and push a tuple of them (a thread's args)")                \
+    X(BUILD_LIST, OPF_ARG | OPF_PRIVATE,                                      \
+      "pop values and push a new list of them")                               \
+    X(LIST_EXTEND, OPF_ARG | OPF_PRIVATE,                                     \
+      "pop a tuple and add its values to the list below it")                  \
+    X(BINARY_SUBSCR, OPF_PRIVATE,                                             \
+      "pop an index and a list, push the list's item at that index")          \
     X(CALL, OPF_ARG | OPF_BREAKER,                                            \
       "call a function; after a call the GIL can change hands")               \
     X(CALL_KW, OPF_ARG | OPF_BREAKER,                                         \
@@ -162,7 +170,20 @@ enum call_kind {
                          * (2 bits each, enum sync_arg_role); awaited ones
                          * make an awaitable and act at their SEND */
     CK_SEND_SYNC,       /* the SEND of an awaited sync method: b, sub */
+    /* threading.Thread(target=F, args=(...), name=S): b the function F,
+     * c the positions of the keywords (THREAD_KW_*, 2 bits each, in the
+     * order written), sub the label's constant + 1 (0: Thread-N) */
+    CK_THREAD,
+    CK_START,           /* HANDLE.start() of a thread */
+    CK_JOIN,            /* HANDLE.join(): waits until it has finished */
+    CK_APPEND,          /* LIST.append(x) */
+    CK_CREATE_TASK,     /* asyncio.create_task(coroutine): b the async def */
+    CK_SEND_TASK,       /* the SEND of `await TASK`: waits until it is done */
+    CK_LEN,             /* len(LIST) */
 };
+
+/* A keyword of threading.Thread(...), in instr.c of a CK_THREAD call. */
+enum { THREAD_KW_TARGET = 1, THREAD_KW_ARGS = 2, THREAD_KW_NAME = 3 };
 
 /* Instruction flags (instr.flags). */
 enum {
@@ -207,14 +228,17 @@ struct func {
     uint32_t code_start, ncode; /* in program->code */
 };
 
-/* A constant: an integer, None, True/False, a string (str != NULL), or
- * the tuple of keyword names of a CALL_KW (str: as dis shows it). */
-enum const_kind { CONST_INT, CONST_NONE, CONST_BOOL, CONST_STR, CONST_NAMES };
+/* A constant: an integer, None, True/False, a string (str != NULL), the
+ * tuple of keyword names of a CALL_KW (str: as dis shows it), or a tuple
+ * of numbers (str: as dis shows it; v: its count, items: the numbers). */
+enum const_kind { CONST_INT, CONST_NONE, CONST_BOOL, CONST_STR, CONST_NAMES,
+                  CONST_TUPLE };
 
 struct constant {
     enum const_kind kind;
     int64_t v;
     const char *str;
+    const int64_t *items;
 };
 
 struct program {

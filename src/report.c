@@ -129,6 +129,11 @@ void report_call(struct strbuf *out, const struct lesson *L, int scene, int t)
 {
     const struct scene_task *st = &L->scenes[scene].tasks[t];
 
+    if (st->spawned) {
+        /* its arguments are the threading.Thread call's */
+        sb_printf(out, "%s(...) from line %d", st->func_name, st->line);
+        return;
+    }
     sb_printf(out, "%s(", st->func_name);
     for (int i = 0; i < st->nargs; i++)
         sb_printf(out, "%s%lld", i ? ", " : "", (long long)st->args[i]);
@@ -181,10 +186,13 @@ void report_op_effect(struct strbuf *out, const struct program *P,
     switch ((enum opcode)in->op) {
     case OP_LOAD_FAST:
     case OP_LOAD_FAST_CHECK:
-        sb_printf(out, "%s is %lld", fn->local_names[in->a], v);
-        break;
     case OP_STORE_FAST:
-        sb_printf(out, "%s = %lld", fn->local_names[in->a], v);
+        sb_printf(out, "%s %s ", fn->local_names[in->a],
+                  in->op == OP_STORE_FAST ? "=" : "is");
+        if (vm_is_num(op->value))
+            sb_printf(out, "%lld", v);
+        else
+            vm_format_value(P, op->value, out);
         break;
     case OP_LOAD_GLOBAL:
         if (in->a >= 0)
@@ -210,7 +218,10 @@ void report_op_effect(struct strbuf *out, const struct program *P,
         break;
     case OP_FOR_ITER:
         if (op->value == VM_UNSET)
-            sb_puts(out, "range done: leaves the loop");
+            sb_puts(out, in->c ? "list done: leaves the loop" :
+                    "range done: leaves the loop");
+        else if (!vm_is_num(op->value))
+            vm_format_value(P, op->value, out);
         else
             sb_printf(out, "next value %lld", v);
         break;
@@ -335,6 +346,14 @@ static void explain_switch(struct strbuf *out, const struct report *r,
                       label(r, ev->arg));
         }
         break;
+    case SW_JOIN:
+        if (r->cfg->mode == MODE_ASYNCIO)
+            sb_printf(out, "%s awaits %s: it waits until that task is "
+                      "done", A, label(r, ev->arg));
+        else
+            sb_printf(out, "%s waits in join() for %s to finish", A,
+                      label(r, ev->arg));
+        break;
     case SW_NONE:
     case SW_COUNT:
         sb_printf(out, "%s stops", A);
@@ -360,7 +379,12 @@ int report_explain(struct strbuf *out, const struct report *r,
         explain_switch(out, r, ev);
         return 1;
     case EV_WAKE:
-        if (ev->arg2 >= 0 && ev->other >= 0)
+        if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0)
+            sb_printf(out, r->cfg->mode == MODE_ASYNCIO ?
+                      "%s's await returns: %s is done" :
+                      "%s's join() returns: %s has finished", A,
+                      label(r, ev->other));
+        else if (ev->arg2 >= 0 && ev->other >= 0)
             sb_printf(out, "%s is let go on by %s (%s %s)", A,
                       label(r, ev->other), sync_kind_info[
                       r->L->prog->lock_kind[ev->arg2]].name,
@@ -418,7 +442,10 @@ int report_explain(struct strbuf *out, const struct report *r,
         sb_printf(out, "%s fails: %s", A, trace_text_at(r->tr, ev->arg));
         return 1;
     case EV_DEADLOCK:
-        if (ev->arg2 >= 0 && !is_lock(r, ev->arg2)) {
+        if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0) {
+            sb_printf(out, "deadlock: %s waits forever for %s to finish "
+                      "(join)", A, label(r, ev->other));
+        } else if (ev->arg2 >= 0 && !is_lock(r, ev->arg2)) {
             sb_printf(out, "deadlock: %s waits forever for ", A);
             wait_text(out, r, ev->arg2, ev->arg, -1, ev->task);
         } else if (ev->arg2 >= 0)
@@ -481,6 +508,10 @@ void report_summary(struct strbuf *out, const struct report *r)
             sb_printf(out, "%s %s waits for ", first ? "" : ";",
                       label(r, ev->task));
             wait_text(out, r, ev->arg2, ev->arg, ev->other, ev->task);
+        } else if (ev->arg2 == TRACE_JOIN_MARK) {
+            sb_printf(out, "%s %s waits for %s to finish (join)",
+                      first ? "" : ";", label(r, ev->task),
+                      label(r, ev->other));
         } else
             sb_printf(out, "%s %s cannot start", first ? "" : ";",
                       label(r, ev->task));
@@ -504,9 +535,15 @@ static void op_line(struct strbuf *out, const struct report *r,
     const struct program *P = r->L->prog;
     size_t start = out->len;
 
-    sb_printf(out, "%6lld  %s%-2d %-5s %4d  ", (long long)op->t,
+    int width = 5;
+
+    /* wider for the long labels of threads started by code */
+    for (int t = 0; t < r->tr->ntasks; t++)
+        if ((int)strlen(label(r, t)) > width)
+            width = (int)strlen(label(r, t));
+    sb_printf(out, "%6lld  %s%-2d %-*s %4d  ", (long long)op->t,
               r->cfg->mode == MODE_ASYNCIO ? "lp" : "cpu", op->cpu,
-              label(r, op->task), P->pos[op->pc].line);
+              width, label(r, op->task), P->pos[op->pc].line);
     program_format_instr(P, op->pc, out);
     sb_pad_to(out, start, 50);
     report_op_effect(out, P, op);
@@ -684,7 +721,7 @@ static const char *const reason_name[] = {
     [SW_NONE] = "none", [SW_QUANTUM] = "quantum", [SW_RANDOM] = "random",
     [SW_SCHEDULE] = "schedule", [SW_GIL_DROP] = "gil_drop",
     [SW_AWAIT] = "await", [SW_SLEEP] = "sleep", [SW_IO] = "io",
-    [SW_LOCK] = "lock",
+    [SW_LOCK] = "lock", [SW_JOIN] = "join",
 };
 
 static void json_event(struct json *j, const struct report *r,
@@ -701,10 +738,18 @@ static void json_event(struct json *j, const struct report *r,
         if (ev->other >= 0)
             json_str(j, "next", label(r, ev->other));
         break;
+    case EV_WAKE:
+        if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0)
+            json_str(j, "joined", label(r, ev->other));
+        break;
     case EV_ACQUIRE:
     case EV_LOCK_WAIT:
     case EV_RELEASE:
     case EV_DEADLOCK:
+        if (ev->arg2 == TRACE_JOIN_MARK) {
+            json_str(j, "joins", label(r, ev->other));
+            break;
+        }
         if (ev->arg2 >= 0)
             json_str(j, "lock", lock_name(r, ev->arg2));
         if (ev->other >= 0)

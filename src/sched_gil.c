@@ -20,7 +20,7 @@
 
 static void gil_start(struct sim *s)
 {
-    for (int t = 0; t < s->ntasks; t++)
+    for (int t = 0; t < s->nrun; t++)
         sim_start_task(s, t, 0);
 }
 

@@ -15,13 +15,13 @@
 
 static void threads_start(struct sim *s)
 {
-    for (int t = 0; t < s->ntasks; t++)
+    for (int t = 0; t < s->nrun; t++)
         sim_start_task(s, t, 0);
 }
 
 static void processes_start(struct sim *s)
 {
-    for (int t = 0; t < s->ntasks; t++) {
+    for (int t = 0; t < s->nrun; t++) {
         int64_t ready = (int64_t)(t + 1) * s->cfg.spawn_cost;
 
         if (ready == 0)

@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "membudget.h"
@@ -407,6 +408,27 @@ static void sync_timed_out(struct sim *s, int t)
 
 /* ---- running one tick of one CPU ------------------------------------------------- */
 
+/* Threads waiting in join() for t go on: it has ended. */
+static void wake_joiners(struct sim *s, int t)
+{
+    for (int u = 0; u < s->ntasks; u++) {
+        struct sim_task *U = &s->tasks[u];
+        struct trace_event *ev;
+
+        if (U->state != TS_BLOCKED || U->wait_kind != VM_JOIN || U->join != t)
+            continue;
+        if ((ev = event(s, s->now + 1, EV_WAKE, u)) != NULL) {
+            ev->arg2 = TRACE_JOIN_MARK;
+            ev->other = (int16_t)t;
+        }
+        U->join = -1;
+        U->tie = -1;
+        if (s->cfg.mode == MODE_ASYNCIO)   /* await TASK gives its value */
+            vm_set_result(&U->vm, s->tasks[t].result);
+        s->ops->runnable(s, u, s->now + 1, 0);
+    }
+}
+
 static void end_task(struct sim *s, int t, int cpu, int state)
 {
     struct sim_task *T = &s->tasks[t];
@@ -419,6 +441,7 @@ static void end_task(struct sim *s, int t, int cpu, int state)
     s->ndone++;
     sim_set_state(s, t, state, s->now + 1, 0);
     s->ops->exited(s, t, s->now + 1);
+    wake_joiners(s, t);
 }
 
 /* t fails inside with blocks: the error leaves each through its
@@ -502,6 +525,106 @@ static void print_effect(struct sim *s, int t, const struct vm_effect *eff)
     sb_done(&sb);
 }
 
+/* ---- threads started by code ------------------------------------------------------ */
+
+static int is_thread_call(const struct program *P, uint32_t pc)
+{
+    return (P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
+           (P->code[pc].op == OP_CALL && P->code[pc].kind == CK_CREATE_TASK);
+}
+
+static int thread_mode(const struct sim *s)
+{
+    return s->cfg.mode == MODE_THREADS || s->cfg.mode == MODE_GIL;
+}
+
+/* threading.Thread(...): the next spawn task gets the thread's function
+ * and arguments; it stays TS_NEW until start().  Returns an error. */
+static int spawn(struct sim *s, int t, const struct vm_effect *eff)
+{
+    const struct program *P = s->prog;
+    int u = s->nrun + s->nspawned;
+    struct sim_task *U;
+
+    int task = eff->value == VM_TASK_MARK;
+
+    if (task && s->cfg.mode != MODE_ASYNCIO)
+        return ERR_TASK_MODE;
+    if (!task && !thread_mode(s))
+        return ERR_THREAD_MODE;
+    if (u >= s->ntasks)
+        return ERR_SPAWN;
+    U = &s->tasks[u];
+    vm_done(&U->vm);
+    vm_init(&U->vm, P, eff->index, NULL, 0);
+    for (int i = 0; i < eff->nvals && i < P->funcs[eff->index].nlocals; i++) {
+        int64_t v = eff->vals[i];
+
+        /* a constant tuple holds plain numbers; a built one, values */
+        if (vm_is_num(v) && vm_box(P, vm_num(P, v), &v))
+            return ERR_BOXED;
+        U->vm.slots[i] = v;
+    }
+    U->space = s->tasks[t].space;
+    s->nspawned++;
+    vm_set_result(&s->tasks[t].vm, VM_REF(REF_THREAD, (uint32_t)u));
+    if (s->discover) {
+        struct sim_spawn *sp = &s->spawns[s->nspawned - 1];
+
+        if (task)   /* asyncio.run's own task is Task-1 */
+            snprintf(sp->label, sizeof(sp->label), "Task-%u",
+                     (unsigned)(uint8_t)(s->nrun + s->nspawned));
+        else if (eff->value >= 0)
+            snprintf(sp->label, sizeof(sp->label), "%s",
+                     P->consts[eff->value].str);
+        else
+            snprintf(sp->label, sizeof(sp->label), "Thread-%u",
+                     (unsigned)(uint8_t)++s->nnamed);
+        sp->func = eff->index;
+        sp->pc = eff->pc;
+        sp->task = t;
+    }
+    if (task) {
+        /* scheduled at once: it runs when the loop gets to it */
+        s->nunstarted--;
+        sim_start_task(s, u, s->now + 1);
+    }
+    return ERR_NONE;
+}
+
+/* HANDLE.start(): the thread can run from the next tick. */
+static int start_thread(struct sim *s, int u)
+{
+    if (s->tasks[u].state != TS_NEW || u < s->nrun)
+        return ERR_START_TWICE;
+    s->nunstarted--;
+    sim_start_task(s, u, s->now + 1);
+    return ERR_NONE;
+}
+
+/* HANDLE.join(): t waits (off its CPU) until u has ended. */
+static int join_thread(struct sim *s, int t, int cpu, int u)
+{
+    struct sim_task *T = &s->tasks[t];
+
+    if (u == t)
+        return ERR_JOIN_SELF;
+    if (s->tasks[u].state == TS_NEW)
+        return ERR_JOIN_UNSTARTED;
+    if (s->tasks[u].state == TS_DONE || s->tasks[u].state == TS_FAILED) {
+        if (s->cfg.mode == MODE_ASYNCIO)
+            vm_set_result(&T->vm, s->tasks[u].result);
+        return ERR_NONE;
+    }
+    sim_switch_away(s, cpu, SW_JOIN, u, -1, -1);
+    T->join = (int8_t)u;
+    T->wake = -1;
+    T->wait_kind = VM_JOIN;
+    T->seq = ++s->seqno;
+    sim_set_state(s, t, TS_BLOCKED, s->now + 1, SW_JOIN);
+    return ERR_NONE;
+}
+
 static void exec(struct sim *s, int cpu)
 {
     int t = s->cpus[cpu];
@@ -557,11 +680,23 @@ static void exec(struct sim *s, int cpu)
         /* Done once its last op has run: the same tick as its lane's
          * done span and "end" in JSON. */
         event(s, s->now + 1, EV_EXIT, t);
+        T->result = eff.value;
         end_task(s, t, cpu, TS_DONE);
         break;
     case VM_ERROR:
         sim_fail_task(s, t, eff.error, eff.index);
         break;
+    case VM_THREAD:
+    case VM_START:
+    case VM_JOIN: {
+        int err = eff.status == VM_THREAD ? spawn(s, t, &eff) :
+                  eff.status == VM_START ? start_thread(s, eff.index) :
+                  join_thread(s, t, cpu, eff.index);
+
+        if (err != ERR_NONE)
+            sim_fail_task(s, t, err, eff.index);
+        break;
+    }
     }
 }
 
@@ -740,9 +875,14 @@ static void deadlock(struct sim *s)
         const struct sim_task *T = &s->tasks[t];
         struct trace_event *ev;
 
-        if (T->state == TS_DONE || T->state == TS_FAILED)
+        if (T->state == TS_DONE || T->state == TS_FAILED ||
+            (T->state == TS_NEW && t >= s->nrun))
             continue;
         ev = event(s, s->now, EV_DEADLOCK, t);
+        if (ev && T->state == TS_BLOCKED && T->wait_kind == VM_JOIN) {
+            ev->arg2 = TRACE_JOIN_MARK;
+            ev->other = T->join;
+        }
         if (ev && T->state == TS_LOCK_WAIT) {
             ev->arg2 = T->lock;
             ev->other = (int16_t)sync_holder(sync_of(s, T->space, T->lock));
@@ -833,7 +973,7 @@ static int step(struct sim *s, int64_t until)
         }
     if (!busy) {
         if (s->next_wake == INT64_MAX) {
-            if (s->ndone == s->ntasks)
+            if (s->ndone + s->nunstarted == s->ntasks)
                 finish_done(s);
             else
                 deadlock(s);
@@ -843,7 +983,7 @@ static int step(struct sim *s, int64_t until)
     } else {
         s->now++;
     }
-    if (s->ndone == s->ntasks) {
+    if (s->ndone + s->nunstarted == s->ntasks) {
         finish_done(s);
         return 0;
     }
@@ -918,6 +1058,8 @@ struct sim *sim_new(const struct lesson *L, int scene,
     s->cfg = *cfg;
     s->ops = ops_for(cfg->mode);
     s->ntasks = sc->ntasks;
+    s->nrun = sc->nrun > 0 ? sc->nrun : sc->ntasks;
+    s->nunstarted = s->ntasks - s->nrun;
     s->ncpus = cfg->mode == MODE_SEQUENTIAL || cfg->mode == MODE_ASYNCIO ||
                sch ? 1 : cfg->cpus;
     s->nspaces = cfg->mode == MODE_PROCESSES ? sc->ntasks + 1 : 1;
@@ -952,7 +1094,11 @@ struct sim *sim_new(const struct lesson *L, int scene,
         struct sim_task *T = &s->tasks[t];
         const struct scene_task *st = &sc->tasks[t];
 
-        vm_init(&T->vm, P, st->func, st->args, st->nargs);
+        /* (a thread started by code gets its own function and arguments
+         * when it is made: until then a frame of the first run's) */
+        vm_init(&T->vm, P, st->func, t < s->nrun ? st->args : NULL,
+                t < s->nrun ? st->nargs : 0);
+        T->join = -1;
         T->wake = -1;
         T->tie = -1;
         T->lock = -1;
@@ -973,6 +1119,55 @@ struct sim *sim_new(const struct lesson *L, int scene,
     s->ops->start(s);
     fire_timers(s);
     return s;
+}
+
+int sim_discover(const struct lesson *L, int scene,
+                 const struct scene_config *cfg, struct sim_spawn *out,
+                 int max, uint32_t *mode_pc)
+{
+    const struct scene *sc = &L->scenes[scene];
+    struct scene copy = *sc;
+    struct scene_task tasks[LESSON_MAX_TASKS];
+    struct sim *s;
+    int n;
+
+    *mode_pc = UINT32_MAX;
+    if (max > LESSON_MAX_TASKS - sc->nrun)
+        max = LESSON_MAX_TASKS - sc->nrun;
+    memset(tasks, 0, sizeof(tasks));
+    memcpy(tasks, sc->tasks, sizeof(*tasks) * (size_t)sc->nrun);
+    for (int i = sc->nrun; i < sc->nrun + max; i++) {
+        tasks[i].label = "?";
+        tasks[i].spawned = 1;
+    }
+    copy.tasks = tasks;
+    copy.ntasks = sc->nrun + max;
+    {
+        /* sim_new reads the scene through the lesson */
+        struct lesson tmp = *L;
+        struct scene *scenes = xmalloc(sizeof(*scenes) * (size_t)L->nscenes);
+
+        memcpy(scenes, L->scenes, sizeof(*scenes) * (size_t)L->nscenes);
+        scenes[scene] = copy;
+        tmp.scenes = scenes;
+        s = sim_new(&tmp, scene, cfg, NULL, 0);
+        s->discover = 1;
+        s->spawns = out;
+        while (step(s, INT64_MAX))
+            ;
+        for (int t = 0; t < s->ntasks && *mode_pc == UINT32_MAX; t++) {
+            uint32_t pc = s->tasks[t].last_pc;
+
+            if (s->tasks[t].state == TS_FAILED && is_thread_call(s->prog, pc) &&
+                (s->prog->code[pc].kind == CK_THREAD ? !thread_mode(s) :
+                 s->cfg.mode != MODE_ASYNCIO))
+                *mode_pc = pc;
+        }
+        n = s->nspawned;
+        sim_free(s);
+        free(scenes);
+    }
+    return n;
 }
 
 void sim_free(struct sim *s)
@@ -1002,7 +1197,7 @@ struct sim_scalars {
     int64_t now, steps, next_wake, gil_since, sched_used;
     uint64_t rng, seqno;
     int32_t nready, ndone, gil_holder, gil_drop, last_task, sched_step;
-    int32_t force, sched_error, status;
+    int32_t force, sched_error, status, nspawned, nunstarted;
 };
 
 /* The part of a task saved by copying; the VM is saved separately. */
@@ -1042,6 +1237,8 @@ void sim_save(const struct sim *s, unsigned char *out)
     sc.force = s->force;
     sc.sched_error = s->sched_error;
     sc.status = s->status;
+    sc.nspawned = s->nspawned;
+    sc.nunstarted = s->nunstarted;
     memcpy(out, &sc, sizeof(sc));
     out += sizeof(sc);
     for (int t = 0; t < s->ntasks; t++) {
@@ -1086,6 +1283,8 @@ void sim_restore(struct sim *s, const unsigned char *in)
     s->force = sc.force;
     s->sched_error = sc.sched_error;
     s->status = (enum trace_status)sc.status;
+    s->nspawned = sc.nspawned;
+    s->nunstarted = sc.nunstarted;
     for (int t = 0; t < s->ntasks; t++) {
         memcpy((char *)&s->tasks[t] + offsetof(struct sim_task, wake), in,
                TASK_CORE_SIZE);
@@ -1177,7 +1376,7 @@ void sim_canon(const struct sim *s, struct strbuf *out)
      * varint, and each part is a fixed sequence of fields whose counts
      * (frames, stack depth) come before the arrays they size. */
     for (int t = 0; t < s->ntasks; t++)
-        fields += 13 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+        fields += 15 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     sb_clear(out);
     XGROW(out->s, out->cap, fields * 10 + 10 * (size_t)(s->ntasks + 1) + 1);
     part = (unsigned char *)out->s;
@@ -1215,6 +1414,8 @@ void sim_canon(const struct sim *s, struct strbuf *out)
                       T->tie - s->now : 0);
         p = canon_int(p, s->cfg.mode == MODE_GIL ? T->checkpoint : 0);
         p = canon_int(p, T->cpu >= 0);
+        p = canon_int(p, T->join);
+        p = canon_int(p, T->state == TS_DONE ? T->result : 0);
         p = canon_int(p, vm->nframes);
         p = canon_int(p, vm->cur);
         p = canon_int(p, vm->pend);
@@ -1382,6 +1583,13 @@ const struct vm *sim_task_vm(const struct sim *s, int t)
 int sim_task_cpu(const struct sim *s, int t) { return s->tasks[t].cpu; }
 int sim_task_space(const struct sim *s, int t) { return s->tasks[t].space; }
 int sim_task_lock(const struct sim *s, int t) { return s->tasks[t].lock; }
+
+int sim_task_join(const struct sim *s, int t)
+{
+    const struct sim_task *T = &s->tasks[t];
+
+    return T->state == TS_BLOCKED && T->wait_kind == VM_JOIN ? T->join : -1;
+}
 
 int64_t sim_task_wake(const struct sim *s, int t)
 {

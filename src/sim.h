@@ -67,6 +67,8 @@ int sim_task_lock(const struct sim *s, int task); /* lock waited for, -1 */
 /* Will the task's next op fail inside a with block, whose __exit__ then
  * releases what it entered?  (That op touches what others share.) */
 int sim_task_leaves_with(struct sim *s, int task);
+/* The thread task waits for in a join(), or -1. */
+int sim_task_join(const struct sim *s, int task);
 int sim_nspaces(const struct sim *s);
 int64_t sim_global(const struct sim *s, int space, int g);
 int sim_lock_owner(const struct sim *s, int space, int lock);
@@ -114,6 +116,25 @@ void sim_restore(struct sim *s, const unsigned char *in);
  * what the tasks share, then each task's own; the explorer interns the
  * parts separately, since most turns change only one of them. */
 void sim_canon(const struct sim *s, struct strbuf *out);
+
+/* ---- threads started by code (threading.Thread) ------------------------- */
+
+/* One thread a run made: its lane's label (name= or Python's Thread-N),
+ * its function, and the pc of the threading.Thread call. */
+struct sim_spawn {
+    char label[12];
+    int func;
+    uint32_t pc;
+    int task;           /* the task that made it */
+};
+
+/* Run scene under cfg with room for every task it may start, and report
+ * the threads it made, in order: at most max (LESSON_MAX_TASKS minus its
+ * run lines).  Returns how many; *mode_pc is the pc of a
+ * threading.Thread call in a mode without OS threads (else UINT32_MAX). */
+int sim_discover(const struct lesson *L, int scene,
+                 const struct scene_config *cfg, struct sim_spawn *out,
+                 int max, uint32_t *mode_pc);
 
 /* Bytes of saved states kept for seeking. */
 size_t sim_checkpoint_bytes(const struct sim *s);

@@ -19,10 +19,13 @@ struct sim_task {
     int64_t end;        /* when it finished */
     int64_t since;      /* when it began waiting for the GIL */
     int64_t tie;        /* asyncio: tick its timer made it ready, else -1 */
+    int64_t result;     /* what its function returned (an awaited task's
+                         * value) */
     uint64_t seq;       /* order among the ready, the timers, the waiters */
     int32_t slice;      /* ticks run since it was put on its CPU */
     int16_t lock;       /* TS_LOCK_WAIT: the sync object waited for */
     int8_t cpu;         /* its CPU while TS_RUNNING, else -1 */
+    int8_t join;        /* TS_BLOCKED in a join(): the task joined, else -1 */
     uint8_t state;      /* enum task_state */
     uint8_t space;      /* memory space: 0, or its process's own */
     uint8_t busy_kind;
@@ -74,6 +77,15 @@ struct sim {
     const struct sched_ops *ops;
 
     int ntasks, ncpus, nspaces, nglobals, nlocks;
+    /* Tasks nrun.. are threads started by code (threading.Thread): the
+     * next one made takes task nrun + nspawned; nunstarted of them are
+     * still TS_NEW (made or not, never started), and the run ends when
+     * every other task has. */
+    int nrun, nspawned, nunstarted;
+    /* Discovering the threads a scene makes (sim_discover): the label,
+     * function and place of each, in the order made. */
+    int discover, nnamed;
+    struct sim_spawn *spawns;
     struct sim_task *tasks;
     int *cpus;          /* task on each CPU, -1 when idle */
     _Atomic int64_t *mem;  /* nspaces x nglobals */

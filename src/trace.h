@@ -61,7 +61,8 @@ extern const struct task_state_info task_state_info[TS_COUNT];
     X(SW_AWAIT, SWK_YIELD)       /* await in a coroutine */\
     X(SW_SLEEP, SWK_BLOCK)                                 \
     X(SW_IO, SWK_BLOCK)                                    \
-    X(SW_LOCK, SWK_BLOCK)
+    X(SW_LOCK, SWK_BLOCK)                                  \
+    X(SW_JOIN, SWK_BLOCK)        /* join(): arg the task joined */
 
 enum switch_kind { SWK_NONE, SWK_PREEMPT, SWK_YIELD, SWK_BLOCK, SWK_COUNT };
 
@@ -93,6 +94,10 @@ enum trace_event_kind {
     EV_DEADLOCK,    /* the run ends: every unfinished task waits */
     EV_LIMIT,       /* the run ends: a limit; message at offset arg */
 };
+
+/* arg2 of an EV_WAKE or EV_DEADLOCK about a join() (other: the thread
+ * joined). */
+#define TRACE_JOIN_MARK (-2)
 
 struct trace_event {
     int64_t t;

@@ -396,6 +396,44 @@ static int ticks_ok(int64_t v, struct vm_effect *eff)
     return 1;
 }
 
+/* threading.Thread(target=f, args=(...), name=S): the scheduler gives
+ * the thread a task, not yet started, and puts its handle on the stack
+ * (vm_set_result).  The arguments stay where they are (a constant's
+ * items or BUILD_TUPLE's hidden slots) until the scheduler has read them. */
+static void do_thread_call(struct vm *vm, const struct program *prog,
+                           const struct instr *in, const int64_t *argv,
+                           struct vm_effect *eff)
+{
+    struct vm_frame *fr = &vm->frames[vm->cur];
+    int n = in->a;
+
+    eff->status = VM_THREAD;
+    eff->index = in->b;
+    eff->value = (in->c >> 8) - 1;
+    eff->vals = NULL;
+    eff->nvals = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t v = argv[i];
+
+        if (((in->c >> (2 * i)) & 3) != THREAD_KW_ARGS)
+            continue;
+        if (vm_is_ref(v) && vm_ref_kind(v) == REF_TUPLE &&
+            (vm_ref_index(v) & 0x80000000u)) {
+            const struct constant *k =
+                &prog->consts[vm_ref_index(v) & 0x7fffffffu];
+
+            eff->vals = k->items;
+            eff->nvals = (int)k->v;
+        } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_TUPLE) {
+            uint32_t t = vm_ref_index(v);
+
+            eff->vals = &vm->slots[fr->base + (t >> 8)];
+            eff->nvals = (int)(t & 0xff);
+        }
+    }
+    call_done(fr, vm->slots, n, NONE);
+}
+
 static void do_call(struct vm *vm, const struct program *prog,
                     const struct instr *in, struct vm_effect *eff)
 {
@@ -437,6 +475,7 @@ static void do_call(struct vm *vm, const struct program *prog,
         eff->status = VM_PRINT;
         eff->vals = argv;
         eff->nvals = n;
+        eff->frame = &vm->slots[fr->base];
         call_done(fr, vm->slots, n, NONE);
         return;
     case CK_RANGE: {
@@ -488,6 +527,59 @@ static void do_call(struct vm *vm, const struct program *prog,
         return;
     case CK_ASSERT:
         call_done(fr, vm->slots, n, VM_REF(REF_EXC, 0));
+        return;
+    case CK_THREAD:
+        do_thread_call(vm, prog, in, argv, eff);
+        return;
+    case CK_CREATE_TASK: {
+        /* the coroutine's frame, just made, becomes a task of its own:
+         * the scheduler starts it with the same arguments */
+        uint32_t k = vm_ref_index(argv[0]);
+
+        call_done(fr, vm->slots, n, NONE);
+        if (!vm_is_ref(argv[0]) || vm_ref_kind(argv[0]) != REF_CORO ||
+            k + 1 != vm->nframes) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        eff->status = VM_THREAD;
+        eff->index = vm->frames[k].fn;
+        eff->value = VM_TASK_MARK;
+        eff->vals = &vm->slots[vm->frames[k].base];
+        eff->nvals = prog->funcs[vm->frames[k].fn].nparams;
+        vm->nframes--;
+        return;
+    }
+    case CK_LEN:
+        v = argv[0];
+        call_done(fr, vm->slots, n, vm->slots[fr->base + vm_ref_index(v)]);
+        return;
+    case CK_APPEND: {
+        /* (method, self, x): self is the list */
+        int64_t *list = &vm->slots[fr->base +
+                                   vm_ref_index(vm->slots[fr->sp - 2])];
+
+        v = argv[0];
+        call_done(fr, vm->slots, n, NONE);
+        if (list[0] >= LESSON_MAX_LIST) {
+            fail(eff, ERR_LIST_CAP);
+            return;
+        }
+        list[1 + list[0]] = v;
+        list[0]++;
+        return;
+    }
+    case CK_START:
+    case CK_JOIN:
+        /* (method, self): self is the thread */
+        v = vm->slots[fr->sp - (uint32_t)n - 1];
+        call_done(fr, vm->slots, n, NONE);
+        if (!vm_is_ref(v) || vm_ref_kind(v) != REF_THREAD) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        eff->status = in->kind == CK_START ? VM_START : VM_JOIN;
+        eff->index = (int32_t)vm_ref_index(v);
         return;
     default:
         call_done(fr, vm->slots, n, NONE);
@@ -547,6 +639,18 @@ static void do_send(struct vm *vm, const struct program *prog,
         fr->pc = (uint32_t)in->a;
         want_sync(eff, in->b, in->sub, vm->pend);
         vm->pend = 0;
+        return;
+    case CK_SEND_TASK:
+        /* await TASK: done at once if it is; else the loop runs others */
+        fr->sp--;
+        if (!vm_is_ref(*recv) || vm_ref_kind(*recv) != REF_THREAD) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        eff->status = VM_JOIN;
+        eff->index = (int32_t)vm_ref_index(*recv);
+        vm->slots[fr->sp++] = NONE;
+        fr->pc = (uint32_t)in->a;
         return;
     default:
         fr->sp--;
@@ -628,6 +732,8 @@ void vm_step(struct vm *vm, const struct program *prog,
             a = NONE;
         else if (k->kind == CONST_STR || k->kind == CONST_NAMES)
             a = VM_REF(REF_NAME, 0x80000000u | (uint32_t)in->a);
+        else if (k->kind == CONST_TUPLE)
+            a = VM_REF(REF_TUPLE, 0x80000000u | (uint32_t)in->a);
         else if (vm_box(prog, k->v, &a)) {
             fail(eff, ERR_BOXED);
             break;
@@ -700,6 +806,17 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_POP_TOP:
         eff->value = POP();
         break;
+    case OP_BUILD_TUPLE: {
+        /* the items go to hidden slots b..; the tuple names them */
+        uint32_t at = fr->base + (uint32_t)in->b;
+
+        fr->sp -= (uint32_t)in->a;
+        for (int i = 0; i < in->a; i++)
+            vm->slots[at + (uint32_t)i] = vm->slots[fr->sp + (uint32_t)i];
+        eff->value = PUSH(VM_REF(REF_TUPLE, (uint32_t)in->a |
+                                 (uint32_t)in->b << 8));
+        break;
+    }
     case OP_BINARY_OP:
         b = POP();
         a = POP();
@@ -755,12 +872,39 @@ void vm_step(struct vm *vm, const struct program *prog,
             fr->pc = (uint32_t)in->a;
         break;
     case OP_GET_ITER:
+        if (vm_ref_kind(TOP()) == REF_LIST) {
+            /* a list's iterator: the index, the list, step 0 */
+            int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
+
+            s[0] = 0;
+            s[1] = TOP();
+            s[2] = 0;
+            TOP() = VM_REF(REF_ITER, in->b);
+            break;
+        }
         TOP() = VM_REF(REF_ITER, vm_ref_index(TOP()));
         break;
     case OP_FOR_ITER: {
         int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
-        int64_t next = vm_num(prog, s[0]), stop = vm_num(prog, s[1]);
-        int64_t step = vm_num(prog, s[2]);
+        int64_t next, stop, step;
+
+        if (s[2] == 0) {
+            /* a list: its length is read at every turn, as Python does */
+            const int64_t *list = &vm->slots[fr->base + vm_ref_index(s[1])];
+
+            if (s[0] < list[0]) {
+                eff->value = PUSH(list[1 + s[0]]);
+                s[0]++;
+            } else {
+                (void)POP();
+                fr->pc = (uint32_t)in->a + 2;
+                eff->value = VM_UNSET;
+            }
+            break;
+        }
+        next = vm_num(prog, s[0]);
+        stop = vm_num(prog, s[1]);
+        step = vm_num(prog, s[2]);
 
         if (step > 0 ? next < stop : next > stop) {
             eff->value = PUSH(s[0]);
@@ -780,6 +924,53 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_END_FOR:
         (void)POP();
         break;
+    case OP_BUILD_LIST: {
+        /* the values go to the list's hidden slots: length, values */
+        int64_t *list = &vm->slots[fr->base + (uint32_t)in->b];
+
+        fr->sp -= (uint32_t)in->a;
+        for (int i = 0; i < in->a; i++)
+            list[1 + i] = vm->slots[fr->sp + (uint32_t)i];
+        list[0] = in->a;
+        eff->value = PUSH(VM_REF(REF_LIST, in->b));
+        break;
+    }
+    case OP_LIST_EXTEND: {
+        const struct constant *k =
+            &prog->consts[vm_ref_index(POP()) & 0x7fffffffu];
+        int64_t *list = &vm->slots[fr->base + vm_ref_index(TOP())];
+
+        for (int i = 0; i < k->v; i++) {
+            if (list[0] >= LESSON_MAX_LIST) {
+                fail(eff, ERR_LIST_CAP);
+                break;
+            }
+            if (vm_box(prog, k->items[i], &list[1 + list[0]])) {
+                fail(eff, ERR_BOXED);
+                break;
+            }
+            list[0]++;
+        }
+        break;
+    }
+    case OP_BINARY_SUBSCR: {
+        int64_t i = POP();
+        const int64_t *list = &vm->slots[fr->base + vm_ref_index(POP())];
+
+        if (!vm_is_num(i)) {
+            fail(eff, ERR_TYPE);
+            break;
+        }
+        i = vm_num(prog, i);
+        if (i < 0)
+            i += list[0];
+        if (i < 0 || i >= list[0]) {
+            fail(eff, ERR_INDEX);
+            break;
+        }
+        eff->value = PUSH(list[1 + i]);
+        break;
+    }
     case OP_CALL:
         do_call(vm, prog, in, eff);
         break;
@@ -1100,8 +1291,21 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
             sb_printf(out, "%s.%s()", prog->lock_names[i & 0xffff],
                       sync_method_name[i >> 16]);
         break;
+    case REF_THREAD: sb_printf(out, "<Thread of task %u>", i); break;
+    case REF_TUPLE: sb_puts(out, "tuple"); break;
+    case REF_LIST: sb_puts(out, "list"); break;
     default: sb_puts(out, "?"); break;
     }
+}
+
+/* A value inside a list, as Python's repr shows it. */
+static void format_item(const struct program *prog, int64_t v,
+                        struct strbuf *out)
+{
+    if (vm_is_num(v))
+        sb_printf(out, "%lld", (long long)vm_num(prog, v));
+    else
+        vm_format_value(prog, v, out);
 }
 
 void vm_format_print(const struct program *prog, const struct vm_effect *eff,
@@ -1112,7 +1316,17 @@ void vm_format_print(const struct program *prog, const struct vm_effect *eff,
 
         if (i)
             sb_putc(out, ' ');
-        if (vm_is_ref(v) && vm_ref_kind(v) == REF_NAME &&
+        if (vm_is_ref(v) && vm_ref_kind(v) == REF_LIST && eff->frame) {
+            const int64_t *list = &eff->frame[vm_ref_index(v)];
+
+            sb_putc(out, '[');
+            for (int64_t k = 0; k < list[0]; k++) {
+                if (k)
+                    sb_puts(out, ", ");
+                format_item(prog, list[1 + k], out);
+            }
+            sb_putc(out, ']');
+        } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_NAME &&
             (vm_ref_index(v) & 0x80000000u)) {
             uint32_t k = vm_ref_index(v) & 0x7fffffffu;
 

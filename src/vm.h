@@ -20,6 +20,9 @@
  * boxed (REF_INT below), so no number is stored as this. */
 #define VM_UNSET INT64_MIN
 
+/* vm_effect.value of a VM_THREAD made by asyncio.create_task. */
+#define VM_TASK_MARK (-2)
+
 /* Values on the operand stack that are not numbers (a function, NULL,
  * None, a range iterator, a coroutine, ...) are references: numbers just
  * above VM_UNSET, kind in the high half, index in the low.  The compiler
@@ -37,6 +40,12 @@ enum vm_ref {
     REF_WAIT, REF_LOCKWAIT, REF_AEXIT, REF_EXIT, REF_EXC,
     REF_SYNCWAIT,       /* an awaitable sync method: object | method << 16 */
     REF_INT,            /* a boxed integer: its slot in the table */
+    REF_THREAD,         /* a threading.Thread: its task */
+    REF_TUPLE,          /* a tuple built by BUILD_TUPLE: its count | first
+                         * hidden slot << 8 (the items stay in the frame);
+                         * a constant tuple: 0x80000000 | its constant */
+    REF_LIST,           /* a list: the first of its hidden slots in the
+                         * frame (its length, then its values) */
     REF_COUNT
 };
 
@@ -122,7 +131,21 @@ enum {
     X(ERR_AQUEUE_FULL, "asyncio.queues.QueueFull")                         \
     X(ERR_BOXED, "OverflowError: more than 16384 different numbers near "  \
                  "-2**63 in one lesson (taketurns keeps no more)")          \
-    X(ERR_BROKEN_BARRIER, "threading.BrokenBarrierError")
+    X(ERR_BROKEN_BARRIER, "threading.BrokenBarrierError")                  \
+    X(ERR_THREAD_ARGS, "TypeError: the thread's function is called with "  \
+                       "the wrong number of arguments")                     \
+    X(ERR_START_TWICE, "RuntimeError: threads can only be started once")    \
+    X(ERR_JOIN_UNSTARTED, "RuntimeError: cannot join thread before it is "  \
+                          "started")                                        \
+    X(ERR_JOIN_SELF, "RuntimeError: cannot join current thread")            \
+    X(ERR_SPAWN, "this run starts more threads than the scene's first run " \
+                 "did (taketurns gives each a lane before the run)")        \
+    X(ERR_THREAD_MODE, "threading.Thread starts OS threads: it runs in "   \
+                       "mode threads or gil")                               \
+    X(ERR_INDEX, "IndexError: list index out of range")                     \
+    X(ERR_TASK_MODE, "asyncio.create_task needs a running event loop: it "  \
+                     "runs in mode asyncio")                                \
+    X(ERR_LIST_CAP, "a list holds at most 32 values in taketurns")
 
 enum vm_error {
 #define X(id, text) id,
@@ -145,6 +168,13 @@ enum vm_status {
     VM_PRINT,       /* vals/nvals: the values printed */
     VM_EXIT,        /* the task returned from its function */
     VM_ERROR,       /* error says which; index: the local or message */
+    VM_THREAD,      /* threading.Thread(...): index the function, vals/nvals
+                     * its arguments, value the label's constant or -1
+                     * (VM_TASK_MARK: asyncio.create_task, started at
+                     * once); the scheduler gives it a task
+                     * (vm_set_result) */
+    VM_START,       /* index: the task of the thread started */
+    VM_JOIN,        /* index: the task of the thread joined */
 };
 
 /* What one op did. */
@@ -161,6 +191,7 @@ struct vm_effect {
     int64_t timeout;    /* VM_SYNC: ticks, -1 for none */
     const int64_t *vals;
     int nvals;
+    const int64_t *frame; /* VM_PRINT: the frame's slots (its lists) */
 };
 
 /* A frame: its locals at slots[base..], then its operand stack up to sp.

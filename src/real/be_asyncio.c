@@ -382,6 +382,13 @@ static void coroutine(void *p)
             rrec_event(T, t, EV_EXIT);
             rtask_end(r, T, t, TS_DONE);
             task_over(a, T);
+        case VM_THREAD:
+        case VM_START:
+        case VM_JOIN:
+            /* no OS threads on an event loop (cmd_real refuses these) */
+            eff.status = VM_ERROR;
+            eff.error = ERR_THREAD_MODE;
+            /* fall through */
         case VM_ERROR:
             rtask_fail(r, T, rclock_now(), &eff);
             task_over(a, T);

@@ -32,8 +32,13 @@ static void *thread_main(void *p)
 #endif
     rrun_pin_self(r);
     pthread_mutex_lock(&r->done_mu);
-    while (!r->go)
+    while (!r->go || (!atomic_load(&T->started) && !r->ending))
         pthread_cond_wait(&r->go_cv, &r->done_mu);
+    if (!atomic_load(&T->started)) {
+        /* a thread the code never started: it never runs */
+        pthread_mutex_unlock(&r->done_mu);
+        return NULL;
+    }
     pthread_mutex_unlock(&r->done_mu);
     rtask_run(r, T);
     return NULL;
@@ -85,6 +90,9 @@ static void threads_run(struct rrun *r)
     r->deadline_raw = r->t0 + rclock_units((uint64_t)r->opt->timeout_ns);
     r->go = 1;
     r->ndone += r->ntasks - created;
+    /* threads the code has not started count as done until it does */
+    for (int t = r->nrun; t < created; t++)
+        r->ndone++;
     pthread_cond_broadcast(&r->go_cv);
     pthread_mutex_unlock(&r->done_mu);
     if (created < r->ntasks) {
@@ -92,6 +100,10 @@ static void threads_run(struct rrun *r)
         rrun_abort(r, RA_RESOURCE);
     }
     watch(r);
+    pthread_mutex_lock(&r->done_mu);
+    r->ending = 1;
+    pthread_cond_broadcast(&r->go_cv);
+    pthread_mutex_unlock(&r->done_mu);
     for (int t = 0; t < r->ntasks; t++)
         if (r->tasks[t].has_thread) {
             pthread_join(r->tasks[t].thread, NULL);

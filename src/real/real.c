@@ -273,6 +273,7 @@ static struct rrun *rrun_new(const struct lesson *L, int scene,
     r->be = backend_for(cfg->mode);
     r->detail = r->be->detail;
     r->ntasks = r->sc->ntasks;
+    r->nrun = r->sc->nrun > 0 ? r->sc->nrun : r->ntasks;
     r->nglobals = r->P->nglobals;
     r->nlocks = r->P->nlocks;
     r->nspaces = cfg->mode == MODE_PROCESSES ? r->ntasks + 1 : 1;
@@ -360,6 +361,8 @@ static void rrun_reset(struct rrun *r)
         T->timed = 0;
         T->granted = 0;
         atomic_store(&T->finished, 0);
+        atomic_store(&T->started, t < r->nrun);
+        atomic_store(&T->joining, -1);
         T->has_gil = 0;
         T->has_thread = 0;
         T->pid = 0;
@@ -367,6 +370,8 @@ static void rrun_reset(struct rrun *r)
     for (int g = 0; g < r->nglobals; g++)
         atomic_store_explicit(&r->mem[g], P->global_init[g],
                               memory_order_relaxed);
+    atomic_store(&r->nspawned, 0);
+    r->ending = 0;
     rsync_reset(r);
     r->gil.locked = 0;
     r->gil.holder = r->gil.last_holder = -1;
@@ -455,11 +460,14 @@ static void rrun_finish(struct rrun *r)
             struct real_rec *ev;
             int lk = r->dl_lock[t], h = r->dl_holder[t];
 
-            if (T->end_state >= 0)
+            if (T->end_state >= 0 || !atomic_load(&T->started))
                 continue;
             if (r->why.len)
                 sb_puts(&r->why, "; ");
-            if (lk >= 0) {
+            if (lk == TRACE_JOIN_MARK) {
+                sb_printf(&r->why, "%s waits for %s to finish (join)",
+                          r->sc->tasks[t].label, r->sc->tasks[h].label);
+            } else if (lk >= 0) {
                 sb_printf(&r->why, "%s waits for ", r->sc->tasks[t].label);
                 sync_wait_text(r->P->lock_kind[lk], r->dl_queue[t],
                                r->P->lock_names[lk], h == t ? "itself" :
@@ -742,6 +750,17 @@ struct real_result *real_run(const struct lesson *L, int scene,
         return NULL;
     if (L->scenes[scene].ntasks == 0) {
         sb_puts(err, "the scene has no tasks to run");
+        return NULL;
+    }
+    if (L->scenes[scene].ntasks > L->scenes[scene].nrun &&
+        cfg->mode != MODE_THREADS && cfg->mode != MODE_GIL) {
+        const struct scene_task *st =
+            &L->scenes[scene].tasks[L->scenes[scene].nrun];
+
+        sb_printf(err, "its code starts tasks (line %d): threads "
+                  "(threading.Thread) run for real in mode threads or gil; "
+                  "asyncio.create_task runs in the simulator and in CPython "
+                  "(real --python)", st->line);
         return NULL;
     }
     rclock_init();

@@ -136,6 +136,9 @@ struct rtask {
     int timed_out, timeout_err;
     int timed;              /* its wait has a timeout: it is not stuck */
     atomic_int finished;    /* for the watchdog */
+    atomic_int started;     /* (set under done_mu) it may run: a run
+                             * line's task, or a thread started by code */
+    atomic_int joining;     /* the task it waits for in join(), or -1 */
     int has_gil;            /* this task holds the GIL */
     pthread_t thread;
     int has_thread;
@@ -167,6 +170,12 @@ struct rrun {
     const struct real_backend *be;
 
     int ntasks, nglobals, nlocks, nspaces;
+    /* Tasks nrun.. are threads the code starts (threading.Thread): the
+     * next one made is nrun + nspawned.  Their pthreads exist from the
+     * start and wait (on done_mu) until started, or until the run ends. */
+    int nrun;
+    atomic_int nspawned;
+    int ending;
     struct rtask *tasks;
     _Atomic int64_t *mem;       /* nglobals (processes: each copies it) */
     struct sync_obj *sync;      /* nlocks sync objects */

@@ -461,9 +461,20 @@ int rsync_deadlocked(struct rrun *r)
         r->dl_lock[t] = -1;
         r->dl_holder[t] = -1;
         r->dl_queue[t] = 0;
-        if (atomic_load(&T->finished))
+        if (atomic_load(&T->finished) || !atomic_load(&T->started))
             continue;
-        if (T->waiting_lock >= 0 && !T->granted && !T->timed) {
+        if (atomic_load(&T->joining) >= 0) {
+            int u = atomic_load(&T->joining);
+
+            /* stuck only while the thread it joins has not ended */
+            if (u < 0 || atomic_load(&r->tasks[u].finished)) {
+                dead = 0;
+                continue;
+            }
+            waiting++;
+            r->dl_lock[t] = TRACE_JOIN_MARK;
+            r->dl_holder[t] = u;
+        } else if (T->waiting_lock >= 0 && !T->granted && !T->timed) {
             const struct sync_obj *o = &r->sync[T->waiting_lock];
 
             waiting++;
@@ -605,6 +616,97 @@ static int widen(struct rrun *r, struct rtask *T)
 
 /* ---- the loop ------------------------------------------------------------------------ */
 
+/* ---- threads started by code ---------------------------------------------------------- */
+
+/* threading.Thread(...): the next spawn task gets the function and its
+ * arguments; its pthread waits until start().  Returns an error or 0. */
+static int spawn(struct rrun *r, struct rtask *T, const struct vm_effect *eff)
+{
+    const struct program *P = r->P;
+    int u = r->nrun + atomic_fetch_add(&r->nspawned, 1);
+    struct rtask *U;
+
+    if (!r->threaded)
+        return ERR_THREAD_MODE;
+    if (u >= r->ntasks)
+        return ERR_SPAWN;
+    U = &r->tasks[u];
+    vm_done(&U->vm);
+    vm_init(&U->vm, P, eff->index, NULL, 0);
+    for (int i = 0; i < eff->nvals && i < P->funcs[eff->index].nlocals; i++) {
+        int64_t v = eff->vals[i];
+
+        if (vm_is_num(v) && vm_box(P, vm_num(P, v), &v))
+            return ERR_BOXED;
+        U->vm.slots[i] = v;
+    }
+    vm_set_result(&T->vm, VM_REF(REF_THREAD, (uint32_t)u));
+    return 0;
+}
+
+/* HANDLE.start(): its pthread goes. */
+static int start_thread(struct rrun *r, int u)
+{
+    struct rtask *U = &r->tasks[u];
+    int err = 0;
+
+    pthread_mutex_lock(&r->done_mu);
+    if (atomic_load(&U->started) || u < r->nrun) {
+        err = ERR_START_TWICE;
+    } else {
+        atomic_store(&U->started, 1);
+        r->ndone--;
+        pthread_cond_broadcast(&r->go_cv);
+    }
+    pthread_mutex_unlock(&r->done_mu);
+    return err;
+}
+
+/* HANDLE.join(): wait (without the GIL) until thread u has ended.
+ * Returns an error, 0, or -1 if the run was stopped. */
+static int join_thread(struct rrun *r, struct rtask *T, uint64_t t, int u)
+{
+    struct rtask *U = &r->tasks[u];
+    struct real_rec *ev;
+    int started;
+
+    if (u == T->id)
+        return ERR_JOIN_SELF;
+    started = atomic_load(&U->started);
+    if (!started)
+        return ERR_JOIN_UNSTARTED;
+    if (atomic_load(&U->finished))
+        return 0;
+    if ((ev = rrec_event(T, t, EV_SWITCH)) != NULL) {
+        ev->why = SW_JOIN;
+        ev->value = u;
+    }
+    rrec_state(T, t, TS_BLOCKED, -1, SW_JOIN, VM_JOIN, -1);
+    if (r->use_gil)
+        rgil_drop(r, T, 0);
+    atomic_store(&T->joining, u);
+    pthread_mutex_lock(&r->done_mu);
+    while (!atomic_load(&U->finished) && !rrun_aborted(r)) {
+        uint64_t until = rclock_mono_ns() + 2000000u;
+        struct timespec ts;
+
+        ts.tv_sec = (time_t)(until / 1000000000u);
+        ts.tv_nsec = (long)(until % 1000000000u);
+        pthread_cond_timedwait(&r->done_cv, &r->done_mu, &ts);
+    }
+    pthread_mutex_unlock(&r->done_mu);
+    atomic_store(&T->joining, -1);
+    if (rrun_aborted(r))
+        return -1;
+    if ((ev = rrec_event(T, rclock_now(), EV_WAKE)) != NULL) {
+        ev->arg2 = TRACE_JOIN_MARK;
+        ev->other = (int16_t)u;
+    }
+    if (r->use_gil)
+        return rgil_take(r, T);
+    return 0;
+}
+
 static void finished(struct rrun *r, struct rtask *T)
 {
     if (T->has_gil)
@@ -613,7 +715,8 @@ static void finished(struct rrun *r, struct rtask *T)
     if (r->threaded) {
         pthread_mutex_lock(&r->done_mu);
         r->ndone++;
-        pthread_cond_signal(&r->done_cv);
+        /* the watchdog, and any thread in a join() */
+        pthread_cond_broadcast(&r->done_cv);
         pthread_mutex_unlock(&r->done_mu);
     }
 }
@@ -695,6 +798,23 @@ void rtask_run(struct rrun *r, struct rtask *T)
             rrec_event(T, t, EV_EXIT);
             rtask_end(r, T, t, TS_DONE);
             goto out;
+        case VM_THREAD:
+        case VM_START:
+        case VM_JOIN: {
+            int rc = eff.status == VM_THREAD ? spawn(r, T, &eff) :
+                     eff.status == VM_START ? start_thread(r, eff.index) :
+                     join_thread(r, T, t, eff.index);
+
+            if (rc < 0)
+                goto out;
+            if (rc > 0) {
+                eff.status = VM_ERROR;
+                eff.error = (uint8_t)rc;
+                rtask_fail(r, T, rclock_now(), &eff);
+                goto out;
+            }
+            break;
+        }
         case VM_ERROR:
             rtask_fail(r, T, rclock_now(), &eff);
             goto out;

@@ -60,6 +60,11 @@ static void why_not(struct app *a, int t, struct strbuf *out)
         sb_printf(out, "%s has not started yet", A);
         return;
     case TS_BLOCKED:
+        if (sim_task_join(s, t) >= 0) {
+            sb_printf(out, "%s waits in join() for %s to finish", A,
+                      app_label(a, sim_task_join(s, t)));
+            return;
+        }
         sb_printf(out, "%s is waiting until tick %lld", A,
                   (long long)sim_task_wake(s, t));
         return;

@@ -1,0 +1,224 @@
+#!/bin/sh
+# tests/t_spawn.sh BINARY - threads started by code (threading.Thread,
+# start(), join()) in tests/explore/spawn.lesson.  Each scene's lanes are
+# named as Python names the threads; the simulation, the explorer and the
+# scene exported to CPython agree (every CPython ending is one the explorer
+# found, where a python3.13 is installed); join() waits are told in the log
+# and in a deadlock; real runs on the C backends (pthreads) end as the
+# explorer says they can.
+set -u
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/.."
+lesson=tests/explore/spawn.lesson
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+endings() {
+    sed 's/{"final"/\
+{"final"/g' "$1" | grep '^{"final": {' |
+        sed -n 's/^{"final": \({[^}]*}\).*"status": "\([a-z]*\)".*/\2 \1/p' |
+        sort -u
+}
+
+# within NAME FILE: every ending in FILE is in $tmp/want (the explorer's).
+within() {
+    endings "$2" >"$tmp/got"
+    if [ ! -s "$tmp/got" ]; then
+        echo "FAIL $1: no endings"
+        head -5 "$2" | sed 's/^/    /'
+    elif comm -23 "$tmp/got" "$tmp/want" | grep -q .; then
+        echo "FAIL $1: an ending the explorer does not have:"
+        comm -23 "$tmp/got" "$tmp/want" | sed 's/^/    /'
+    else
+        echo "ok $1"
+    fi
+}
+
+# (a pyenv shim that cannot run is passed over: ask for the interpreter)
+py=
+for p in python3.13 "$HOME/.pyenv/versions/3.13.0/bin/python3.13"; do
+    py=$("$p" -c 'import sys; print(sys.executable)' 2>/dev/null) && break
+    py=
+done
+
+# expect NAME FILE TEXT: FILE has a line containing TEXT.
+expect() {
+    if grep -qF -- "$3" "$2"; then
+        echo "ok $1"
+    else
+        echo "FAIL $1: no line with '$3' in:"
+        sed 's/^/    /' "$2" | head -8
+    fi
+}
+
+# Lanes: the run lines' tasks first, then the threads in the order made.
+"$bin" run "$lesson" --scene two >"$tmp/two.txt" 2>&1
+expect "spawn/two: lanes named as Python names the threads" "$tmp/two.txt" \
+    "tasks: main = two(), Thread-1 = worker(...) from line 21, W2 = worker(...) from line 22"
+expect "spawn/two: a thread starts when start() is called" "$tmp/two.txt" \
+    "-- Thread-1 starts"
+expect "spawn/two: join() waits are told" "$tmp/two.txt" \
+    "main waits in join() for Thread-1 to finish"
+expect "spawn/two: and their end" "$tmp/two.txt" \
+    "main's join() returns: Thread-1 has finished"
+expect "spawn/two: handles show as threads" "$tmp/two.txt" \
+    "t = <Thread of task 1>"
+"$bin" run "$lesson" --scene locked >"$tmp/locked.txt" 2>&1
+expect "spawn/locked: Thread-N counts the threads made without a name" \
+    "$tmp/locked.txt" "Thread-2 = careful(...) from line 31, last = careful(...)"
+expect "spawn/locked: every update made" "$tmp/locked.txt" "final: x = 6, done = 1"
+
+# A list of handles: start them all, join them all.
+"$bin" run "$lesson" --scene team >"$tmp/team.txt" 2>&1
+expect "spawn/team: a list's handles each get a lane" "$tmp/team.txt" \
+    "Thread-1 = worker(...) from line 40, Thread-2 = worker(...) from line 40"
+expect "spawn/team: for t in ts: each thread started runs" "$tmp/team.txt" \
+    "-- Thread-2 is done"
+expect "spawn/team: the loop over the list ends" "$tmp/team.txt" \
+    "FOR_ITER to L6       list done: leaves the loop"
+expect "spawn/team: len() of the list, printed as Python does" "$tmp/team.txt" \
+    "main prints: 2 threads joined; x = 2"
+
+# A join that can never return is a deadlock, and says so.
+"$bin" run "$lesson" --scene stuck >"$tmp/stuck.txt" 2>&1
+expect "spawn/stuck: the deadlock names the join" "$tmp/stuck.txt" \
+    "deadlock: main waits forever for Thread-1 to finish (join)"
+"$bin" explore "$lesson" --scene stuck --json >"$tmp/stuck.json" 2>&1
+expect "spawn/stuck: explore --json names the thread joined" "$tmp/stuck.json" \
+    '"waiting": [{"task": "main", "joins": "Thread-1"}'
+
+# The explorer: the race of two threads made by code has every ending from
+# 2 to 4; the witness replays.
+"$bin" explore "$lesson" --scene two >"$tmp/x.txt" 2>&1
+for v in 2 3 4; do
+    expect "spawn/two: the explorer finds x = $v" "$tmp/x.txt" "  x = $v "
+done
+w=$(sed -n 's/.*--schedule "\(.*\)".*/\1/p' "$tmp/x.txt" | head -n 1)
+"$bin" run "$lesson" --scene two --schedule "$w" >"$tmp/w.txt" 2>&1
+expect "spawn/two: the witness schedule names threads by label" "$tmp/w.txt" "final: x = 3"
+"$bin" explore "$lesson" --scene two --mode gil >"$tmp/g.txt" 2>&1
+expect "spawn/two: under the GIL the plain loop loses nothing" "$tmp/g.txt" "1 outcome"
+
+# The memoised search counts the schedules the naive walk counts one by
+# one, on a scene small enough to walk (two threads started and joined
+# from a list, under the GIL).
+cat >"$tmp/small.lesson" <<'EOF2'
+lesson "small"
+import threading
+x = 0
+def w():
+    global x
+    x = x + 1
+def main():
+    ts = []
+    for i in range(2):
+        t = threading.Thread(target=w)
+        t.start()
+        ts.append(t)
+    for t in ts:
+        t.join()
+scene g:
+    mode gil
+    run main() as main
+EOF2
+"$bin" explore "$tmp/small.lesson" --json >"$tmp/m.json" 2>&1
+"$bin" explore "$tmp/small.lesson" --naive --json >"$tmp/n.json" 2>&1
+m=$(grep -o '"schedules": [0-9]*' "$tmp/m.json" | head -n 1)
+n=$(grep -o '"schedules": [0-9]*' "$tmp/n.json" | head -n 1)
+if [ -n "$m" ] && [ "$m" = "$n" ] && grep -q '"complete": true' "$tmp/n.json"; then
+    echo "ok spawn/small: the explorer and the naive walk count $m"
+else
+    echo "FAIL spawn/small: explorer $m, naive $n"
+fi
+
+# asyncio.create_task and await: a task per coroutine the code starts,
+# named as Python names it (Task-1 is asyncio.run's own), started at once.
+tasks=tests/explore/tasks.lesson
+"$bin" run "$tasks" --scene race >"$tmp/t.txt" 2>&1
+expect "tasks/race: lanes named as Python names the tasks" "$tmp/t.txt" \
+    "tasks: main = main(), Task-2 = bump(...) from line 19, Task-3 = bump(...) from line 20"
+expect "tasks/race: await of a task not done waits" "$tmp/t.txt" \
+    "main awaits Task-2: it waits until that task is done"
+expect "tasks/race: and is told when it returns" "$tmp/t.txt" \
+    "main's await returns: Task-2 is done"
+expect "tasks/race: the update each task lost is lost" "$tmp/t.txt" "main prints: y is 2"
+"$bin" run "$tasks" --scene done_first >"$tmp/t.txt" 2>&1
+if grep -q "awaits Task-2" "$tmp/t.txt"; then
+    echo "FAIL tasks/done_first: await of a finished task waited"
+else
+    echo "ok tasks/done_first: await of a finished task returns at once"
+fi
+"$bin" run "$tasks" --scene values >"$tmp/t.txt" 2>&1
+expect "tasks/values: await gives the task's return value" "$tmp/t.txt" "main prints: 9 1"
+for scene in race done_first values; do
+    "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
+    endings "$tmp/e.json" >"$tmp/want"
+    if [ -s "$tmp/want" ]; then
+        echo "ok tasks/$scene: explored"
+    else
+        echo "FAIL tasks/$scene: the explorer found no outcome"
+    fi
+    if [ -n "$py" ]; then
+        "$bin" real "$tasks" --scene "$scene" --runs 2 --timeout 4 \
+            --python "$py" --json >"$tmp/p.json" 2>/dev/null
+        within "tasks/$scene: CPython's endings are the explorer's" "$tmp/p.json"
+    fi
+done
+"$bin" real "$tasks" --scene race --runs 1 >"$tmp/r.txt" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "asyncio.create_task runs in the simulator and in CPython" "$tmp/r.txt"; then
+    echo "ok tasks/race: the C coroutine backend refuses with a message"
+else
+    echo "FAIL tasks/race: real: exit $rc: $(head -n 1 "$tmp/r.txt")"
+fi
+
+# Not in modes without OS threads.
+"$bin" run "$lesson" --scene two --mode asyncio >"$tmp/a.txt" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "spawn.lesson:21:9: error: in task main: threading.Thread starts OS threads" "$tmp/a.txt"; then
+    echo "ok spawn/two: --mode asyncio stops at the threading.Thread call"
+else
+    echo "FAIL spawn/two: --mode asyncio: exit $rc: $(head -n 1 "$tmp/a.txt")"
+fi
+
+# The C backends start the threads made by code on real pthreads: every
+# ending of real runs is one the explorer found (a join that cannot
+# return is found as a deadlock); without OS threads they refuse.
+for scene in two locked team stuck; do
+    "$bin" explore "$lesson" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
+    endings "$tmp/e.json" >"$tmp/want"
+    runs=10
+    [ "$scene" = stuck ] && runs=2
+    "$bin" real "$lesson" --scene "$scene" --runs $runs --json >"$tmp/c.json" 2>/dev/null
+    within "spawn/$scene: real C runs" "$tmp/c.json"
+done
+"$bin" real "$lesson" --scene stuck --runs 1 >"$tmp/r.txt" 2>&1
+expect "spawn/stuck: real runs find the join deadlock" "$tmp/r.txt" "(deadlock)"
+"$bin" real "$lesson" --scene two --runs 1 --mode asyncio >"$tmp/r.txt" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "threads (threading.Thread) run for real in mode threads or gil" "$tmp/r.txt"; then
+    echo "ok spawn/two: real --mode asyncio refuses with a message"
+else
+    echo "FAIL spawn/two: real --mode asyncio: exit $rc: $(head -n 1 "$tmp/r.txt")"
+fi
+
+# The export starts only the run lines' tasks: the code starts the rest.
+"$bin" export "$lesson" --scene two --python >"$tmp/two.py" 2>&1
+expect "spawn/two: the export starts main only" "$tmp/two.py" '    ("main", two, ()),'
+if grep -q '("Thread-1"' "$tmp/two.py"; then
+    echo "FAIL spawn/two: the export starts Thread-1 itself"
+else
+    echo "ok spawn/two: the export leaves Thread-1 to the code"
+fi
+
+# CPython: every ending of the exported scene is one the explorer found.
+if [ -n "$py" ]; then
+    for scene in two locked team; do
+        "$bin" explore "$lesson" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
+        endings "$tmp/e.json" >"$tmp/want"
+        "$bin" real "$lesson" --scene "$scene" --runs 3 --timeout 4 \
+            --python "$py" --json >"$tmp/p.json" 2>/dev/null
+        within "spawn/$scene: CPython's endings are the explorer's" "$tmp/p.json"
+    done
+fi
