@@ -509,7 +509,9 @@ struct cslot {
 struct cset {
     struct cslot *slot;
     int bits;                   /* 2^bits slots */
-    atomic_uint count;          /* ids given */
+    /* written by every insertion: on a cache line of its own, away from
+     * what every lookup reads */
+    _Alignas(64) atomic_uint count;     /* ids given */
     uint32_t max;
     struct region arena;        /* long keys: length (4 bytes), the key */
     atomic_size_t arena_len;
@@ -682,9 +684,9 @@ struct work {
 
 struct explorer;
 
-/* One searching thread: its own sim and path. */
+/* One searching thread: its own sim and path (on cache lines of its own). */
 struct worker {
-    struct explorer *x;
+    _Alignas(64) struct explorer *x;
     struct sim *s;
     struct frame *fr;
     size_t depth, cap_fr;
@@ -722,9 +724,9 @@ enum {
 };
 
 struct gate {
-    pthread_mutex_t lock;
+    atomic_int flags;       /* read before every turn, seldom written */
+    _Alignas(64) pthread_mutex_t lock;
     pthread_cond_t cv;
-    atomic_int flags;
     int nworkers, nbusy, nidle;
     int pause, done;
     struct work *pool;
@@ -752,8 +754,8 @@ struct explorer {
     struct gnode *node;
     struct gedge *edge;
     size_t nnodes;          /* after the search */
-    atomic_size_t nedges;
-    struct region postr, pathr;
+    _Alignas(64) atomic_size_t nedges;
+    _Alignas(64) struct region postr, pathr;
     uint32_t *post;         /* nodes in the order the search finished them */
     size_t npost;
     uint64_t *onpath;       /* one thread: bit per node on the current path */
@@ -772,9 +774,9 @@ struct explorer {
     int nw, want;
     int64_t parallel_from;
     int parallel;
-    struct gate gate;
+    _Alignas(64) struct gate gate;
     pthread_mutex_t progress_lock;
-    atomic_int stop;        /* enum explore_stop: the first reason stays */
+    _Alignas(64) atomic_int stop;   /* enum explore_stop: the first reason stays */
     atomic_int refused;     /* a table was refused room */
     int64_t visits, transitions;
     int timed;
@@ -2400,12 +2402,15 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
                                            int reduce, int *timed, int *redo)
 {
     struct explore_result *r = xcalloc(1, sizeof(*r));
-    struct explorer *x = xcalloc(1, sizeof(*x));
+    struct explorer *x = aligned_alloc(64, (sizeof(*x) + 63) / 64 * 64);
     struct big total, tree;
     const struct scene *sc = &L->scenes[scene];
     struct strbuf sb;
     enum explore_stop stop;
 
+    if (!x)
+        die("out of memory");
+    memset(x, 0, sizeof(*x));
     memset(&total, 0, sizeof(total));
     memset(&tree, 0, sizeof(tree));
     x->lim = *lim;
@@ -2433,7 +2438,10 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
               explore_default_threads();
     if (x->want > EXPLORE_MAX_THREADS)
         x->want = EXPLORE_MAX_THREADS;
-    x->w = xcalloc((size_t)x->want, sizeof(*x->w));
+    x->w = aligned_alloc(64, (size_t)x->want * sizeof(*x->w));
+    if (!x->w)
+        die("out of memory");
+    memset(x->w, 0, (size_t)x->want * sizeof(*x->w));
     for (int k = 0; k < x->want; k++) {
         x->w[k].x = x;
         x->w[k].at = SIZE_MAX;
