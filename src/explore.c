@@ -2540,11 +2540,15 @@ static int reducible(const struct scene_config *cfg)
     return cfg->mode == MODE_THREADS || cfg->mode == MODE_PROCESSES;
 }
 
-/* EXPLORE_REDUCE_AUTO: the full search, up to EXPLORE_FULL_STATES, then,
- * if it did not complete, the reduced search; each on every CPU.  Which
- * result is kept depends only on whether the full search completed, never
- * on the timing.  The caller's progress callback hears from each in turn,
- * and stopping it stops the search it is in. */
+/* EXPLORE_REDUCE_AUTO: the reduced search, then the full one up to
+ * EXPLORE_FULL_STATES, each on every CPU; the full result if it completed,
+ * else the reduced one.  Every state of the reduced graph (with its
+ * preemptions, when bounded) is a state of the full one, so a reduced
+ * search that found more than EXPLORE_FULL_STATES says the full one
+ * cannot complete: it is not run.  Which result is kept depends only on
+ * whether the full search completes, never on the timing.  The caller's
+ * progress callback hears from each in turn, and stopping it stops the
+ * search it is in. */
 static struct explore_result *explore_auto(const struct lesson *L, int scene,
                                            const struct scene_config *cfg,
                                            const struct explore_limits *full,
@@ -2552,11 +2556,15 @@ static struct explore_result *explore_auto(const struct lesson *L, int scene,
                                            int *timed)
 {
     struct explore_limits capped = *full;
-    struct explore_result *r;
+    struct explore_result *red, *r;
     int redo;
 
     if (capped.max_states > EXPLORE_FULL_STATES)
         capped.max_states = EXPLORE_FULL_STATES;
+    red = explore_exact(L, scene, cfg, reduced, 1, timed);
+    if (*timed || red->stop == EXPLORE_CANCELLED ||
+        red->states > capped.max_states)
+        return red;
     r = explore_pass(L, scene, cfg, &capped, 0, timed, &redo);
     if (redo && r->stop == EXPLORE_MEMORY) {
         /* Out of memory on several threads: on one, it may complete.  (At
@@ -2565,10 +2573,12 @@ static struct explore_result *explore_auto(const struct lesson *L, int scene,
         capped.threads = 1;
         r = explore_pass(L, scene, cfg, &capped, 0, timed, &redo);
     }
-    if (!redo && (r->complete || r->stop == EXPLORE_CANCELLED))
+    if (!redo && (r->complete || r->stop == EXPLORE_CANCELLED)) {
+        explore_free(red);
         return r;
+    }
     explore_free(r);
-    return explore_exact(L, scene, cfg, reduced, 1, timed);
+    return red;
 }
 
 struct explore_result *explore_run(const struct lesson *L, int scene,
