@@ -145,8 +145,8 @@ struct explore_figures {
     int64_t states_3x3, states_3x2;
     double naive_nodes_3x2, naive_nodes_per_sec;
     int naive_complete;
-    /* The default search of 3 x 3 (reduced, on two threads) against the
-     * full one, which alone gives exact schedule counts. */
+    /* The default search of 3 x 3 (reduced, then full, on every CPU)
+     * against the full one, which alone gives exact schedule counts. */
     double full_ms_3x3, full_states_per_sec;
     /* The full search of 3 x 3 on one thread, against the default (every
      * CPU): what the search on several threads gains. */
