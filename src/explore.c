@@ -2106,6 +2106,12 @@ static void find_witnesses(struct explorer *x)
     free(dist);
 }
 
+static void *witness_thread(void *arg)
+{
+    find_witnesses(arg);
+    return NULL;
+}
+
 /* ---- the result ------------------------------------------------------------------ */
 
 static int status_rank(enum trace_status s)
@@ -2494,14 +2500,25 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
             big_add(&total, &x->oc[i].count);
         big_add_u64(&tree, (uint64_t)x->visits);
     } else {
+        pthread_t th;
+        int two;
+
         r->states = (int64_t)x->nnodes;
         /* The keys are the bulk of the memory; the graph is all we need. */
         cset_done(&x->states);
         cset_done(&x->parts);
         if (x->parallel)
             walk_graph(x);
+        /* Counting and the witnesses read the graph and write different
+         * fields of the outcomes: on two threads at once where there are
+         * two. */
+        two = x->parallel &&
+              pthread_create(&th, NULL, witness_thread, x) == 0;
         count_paths(x, r, &total, &tree);
-        find_witnesses(x);
+        if (two)
+            pthread_join(th, NULL);
+        else
+            find_witnesses(x);
     }
     sb_init(&sb);
     if (r->endless)
