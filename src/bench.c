@@ -145,9 +145,13 @@ struct explore_figures {
     int64_t states_3x3, states_3x2;
     double naive_nodes_3x2, naive_nodes_per_sec;
     int naive_complete;
-    /* The default search of 3 x 3 (reduced, on two threads) against the
-     * full one, which alone gives exact schedule counts. */
+    /* The default search of 3 x 3 (reduced, then full, on every CPU)
+     * against the full one, which alone gives exact schedule counts. */
     double full_ms_3x3, full_states_per_sec;
+    /* The full search of 3 x 3 on one thread, against the default (every
+     * CPU): what the search on several threads gains. */
+    double full_ms_3x3_one, parallel_speedup;
+    int threads;
     int64_t full_states_3x3, full_states_3x2, reduced_states_3x2;
     int reduced_3x3;
 };
@@ -193,6 +197,12 @@ static void bench_explore(struct explore_figures *f)
     f->full_states_per_sec = f->full_ms_3x3 > 0 ?
                              (double)r3->states / f->full_ms_3x3 * 1e3 : 0;
     explore_free(r3);
+    f->threads = explore_default_threads();
+    lim.threads = 1;
+    f->full_ms_3x3_one = time_explore(L, 0, 2, &lim, NULL);
+    f->parallel_speedup = f->full_ms_3x3 > 0 ?
+                          f->full_ms_3x3_one / f->full_ms_3x3 : 0;
+    lim.threads = 0;
     lim.reduce = EXPLORE_REDUCE_ON;
     r2 = NULL;
     time_explore(L, 1, 1, &lim, &r2);
@@ -316,7 +326,11 @@ int cmd_bench(int argc, char **argv)
         json_int(&j, "explore_3x3_states", ex.states_3x3);
         json_str(&j, "explore_3x3_count", ex.reduced_3x3 ?
                  "shared-interleavings" : "schedules");
-        json_int(&j, "explore_threads", 2);
+        /* threads a search uses (the full and the reduced searches no
+         * longer run side by side: each runs on every CPU in turn) */
+        json_int(&j, "explore_threads", ex.threads);
+        json_double(&j, "explore_full_3x3_ms_one_thread", ex.full_ms_3x3_one);
+        json_double(&j, "explore_parallel_speedup", ex.parallel_speedup);
         json_double(&j, "explore_full_3x3_ms", ex.full_ms_3x3);
         json_int(&j, "explore_full_3x3_states", ex.full_states_3x3);
         json_double(&j, "explore_reduced_full_ratio_3x3",
@@ -350,14 +364,17 @@ int cmd_bench(int argc, char **argv)
                   sim.bare_ops_per_sec > 0 ?
                   sim.ops_per_sec / sim.bare_ops_per_sec : 0);
         sb_printf(&out, "explorer:  3 threads x 3 increments in %.0f ms (%s, "
-                  "two threads): %lld states,\n           %.1f%% of the full "
+                  "%d threads): %lld states,\n           %.1f%% of the full "
                   "search's %lld, which takes %.0f ms (%.2f million "
                   "states/s)\n", ex.ms_3x3, ex.reduced_3x3 ? "reduced" :
-                  "full", (long long)ex.states_3x3,
+                  "full", ex.threads, (long long)ex.states_3x3,
                   ex.full_states_3x3 ? 100.0 * (double)ex.states_3x3 /
                   (double)ex.full_states_3x3 : 0,
                   (long long)ex.full_states_3x3, ex.full_ms_3x3,
                   ex.full_states_per_sec / 1e6);
+        sb_printf(&out, "           on one thread the full search takes %.0f ms: "
+                  "%.2f times as long\n", ex.full_ms_3x3_one,
+                  ex.parallel_speedup);
         sb_printf(&out, "           x 2: %lld states in %.0f ms, %lld "
                   "reduced\n", (long long)ex.states_3x2, ex.ms_3x2,
                   (long long)ex.reduced_states_3x2);

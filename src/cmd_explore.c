@@ -22,12 +22,13 @@ static int locale_is_ascii(void)
 int cmd_explore(int argc, char **argv)
 {
     enum { OPT_JSON = 1, OPT_MAX_PREEMPTIONS, OPT_MAX_STATES, OPT_NAIVE,
-           OPT_ASCII, OPT_FULL, OPT_REDUCED };
+           OPT_ASCII, OPT_FULL, OPT_REDUCED, OPT_THREADS };
     static const struct cli_opt opts[] = {
         {"json", 0, OPT_JSON}, {"max-preemptions", 1, OPT_MAX_PREEMPTIONS},
         {"max-states", 1, OPT_MAX_STATES}, {"naive", 0, OPT_NAIVE},
         {"ascii", 0, OPT_ASCII}, {"full", 0, OPT_FULL},
-        {"reduced", 0, OPT_REDUCED}, OVERRIDE_OPTS, {NULL, 0, 0},
+        {"reduced", 0, OPT_REDUCED}, {"threads", 1, OPT_THREADS},
+        OVERRIDE_OPTS, {NULL, 0, 0},
     };
     struct cli c;
     struct overrides ov;
@@ -58,6 +59,8 @@ int cmd_explore(int argc, char **argv)
         } else if (id == OPT_MAX_STATES) {
             lim.max_states = cli_int("explore", "max-states", val, 1,
                                      1000000000);
+        } else if (id == OPT_THREADS) {
+            lim.threads = (int)cli_int("explore", "threads", val, 1, 8);
         } else if (id == OPT_NAIVE) {
             lim.naive = 1;
         } else if (id == OPT_ASCII) {

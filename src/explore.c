@@ -17,9 +17,15 @@
  * recorded simulation: that proves it reaches its outcome and gives the
  * messages of failed tasks and deadlocks.
  *
- * Sections: exact counts (bignums); sets of byte strings; the search and
- * the reduction; counting; witnesses; the result (and the full and reduced
- * searches side by side on two threads); words, text and JSON.
+ * The search runs on every CPU: each thread has its own sim and path, and
+ * they share the graph, built in memory reserved up front, and the sets of
+ * states, which threads insert into at once ("searching on several
+ * threads" says how, and why the answer is the same whatever the timing).
+ *
+ * Sections: exact counts (bignums); sets of byte strings; memory that
+ * stays put; the sets the search shares; the search, the reduction and the
+ * search on several threads; counting; witnesses; the result (the full
+ * search, then the reduced one); words, text and JSON.
  *
  * A hook that must see every state (a predicate evaluated on each one)
  * runs with EXPLORE_REDUCE_OFF: the reduced search skips the states inside
@@ -32,6 +38,8 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "membudget.h"
@@ -225,12 +233,6 @@ static uint64_t hash_bytes(const unsigned char *p, size_t n)
     return mix64(h ^ v);
 }
 
-/* hash_bytes of a key of len <= 8 bytes packed in w (little end first). */
-static uint64_t hash_word(uint64_t w, uint32_t len)
-{
-    return mix64((uint64_t)len * 0x9E3779B97F4A7C15ull ^ w);
-}
-
 static void keyset_init(struct keyset *ks)
 {
     memset(ks, 0, sizeof(*ks));
@@ -351,150 +353,277 @@ static uint32_t keyset_get(struct keyset *ks, const void *key, uint32_t len,
     return ks->count - 1;
 }
 
-/* ---- the states seen: short keys kept in the table itself -------------------- */
+/* ---- memory that stays put ------------------------------------------------------ */
 
-/* A state's key is the ids of its parts (sim_canon's shared part and one
- * per task, each interned in a keyset) as varints: usually 8 bytes or
- * fewer, and then it lives in its slot; longer keys go to a side buffer.
- * Open addressing, linear probing, at most 3/4 full.  Beside the slots, a
- * control byte per slot (0: empty, else 0x80 and 7 bits of the hash) is
- * what a probe reads: a megabyte for a million states, it stays in the
- * CPU's cache, so a new state costs no cache miss to find its place, and
- * a state seen before costs one, to read its slot.  Slot: word 0 is the
- * key's length << 32 | (id + 1), word 1 the key or the offset of a longer
- * one. */
-struct stateset {
-    uint8_t *ctrl;
-    uint64_t *slot;         /* 2 words per slot */
-    int bits;               /* 2^bits slots */
-    uint32_t count;
-    unsigned char *bytes;   /* keys longer than 8 bytes */
-    size_t len, cap;
-    int refused;            /* the memory budget refused it room */
+/* Address space reserved up front and paged in as it is written: the
+ * graph's arrays, which searching threads fill at once, and which grow
+ * without being copied.  What is in use is counted against the budget an
+ * eighth more at a time (at least 64 KiB); past HUGE_FROM the system is
+ * asked for huge pages, which spare a search of millions of states most
+ * of its TLB misses.  A region with no memory (base NULL, size SIZE_MAX)
+ * only counts: room kept for what comes after the search. */
+enum { REGION_STEP = 64 << 10, HUGE_FROM = 8 << 20 };
+
+struct region {
+    unsigned char *base;
+    size_t size;                /* bytes reserved */
+    atomic_size_t charged;      /* bytes counted against the budget */
+    int huge;                   /* huge pages asked for */
+    pthread_mutex_t lock;
 };
 
-/* Bytes of a table of 2^bits slots: a control byte and two words each. */
-static size_t stateset_table_bytes(int bits)
+static void *map_zeroed(size_t n)
 {
-    return ((size_t)1 << bits) * (1 + 2 * sizeof(uint64_t));
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+    return p == MAP_FAILED ? NULL : p;
 }
 
-static void stateset_init(struct stateset *ss)
+static void ask_huge(void *p, size_t n)
 {
-    memset(ss, 0, sizeof(*ss));
-    ss->bits = 10;
-    ss->ctrl = xcalloc((size_t)1 << ss->bits, 1);
-    ss->slot = xmalloc(sizeof(uint64_t) * ((size_t)2 << ss->bits));
-    mem_force(stateset_table_bytes(ss->bits));
+#ifdef MADV_HUGEPAGE
+    madvise(p, n, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
 }
 
-static void stateset_done(struct stateset *ss)
+/* Reserve want bytes, or as much of it as the system gives (then the
+ * search stops at the end of it as at the budget); want 0: a ledger. */
+static void region_init(struct region *r, size_t want)
 {
-    if (!ss->ctrl)
-        return;     /* done already */
-    free(ss->ctrl);
-    free(ss->slot);
-    mem_uncharge(stateset_table_bytes(ss->bits));
-    mem_free(ss->bytes, ss->cap);
-    memset(ss, 0, sizeof(*ss));
+    r->base = NULL;
+    r->size = want ? 0 : SIZE_MAX;
+    r->huge = 0;
+    atomic_init(&r->charged, 0);
+    pthread_mutex_init(&r->lock, NULL);
+    want = (want + 4095) & ~(size_t)4095;
+    while (want >= 4096 && !(r->base = map_zeroed(want)))
+        want /= 2;
+    if (r->base)
+        r->size = want;
 }
 
-static uint64_t pack8(const unsigned char *key, uint32_t len)
+static void region_done(struct region *r)
 {
-    uint64_t w = 0;
-
-    for (uint32_t i = 0; i < len; i++)
-        w |= (uint64_t)key[i] << (8 * i);
-    return w;
+    if (r->base)
+        munmap(r->base, r->size);
+    mem_uncharge(atomic_load(&r->charged));
+    pthread_mutex_destroy(&r->lock);
+    r->base = NULL;
+    r->size = 0;
+    atomic_store(&r->charged, 0);
 }
 
-static uint64_t stateset_hash(const struct stateset *ss, const uint64_t *e)
+/* Bytes [0, end) are about to be written: 0; -1 if the budget refused
+ * them (they are counted anyway: the search stops at its next turn); -2
+ * if they are past the reservation (not to be written: stop now). */
+static int region_use(struct region *r, size_t end)
 {
-    uint32_t len = (uint32_t)(e[0] >> 32);
+    size_t c;
+    int rc = 0;
 
-    return len <= 8 ? hash_word(e[1], len) : hash_bytes(ss->bytes + e[1], len);
-}
+    if (end <= atomic_load_explicit(&r->charged, memory_order_acquire))
+        return 0;
+    if (end > r->size)
+        return -2;
+    pthread_mutex_lock(&r->lock);
+    c = atomic_load_explicit(&r->charged, memory_order_relaxed);
+    if (c < end) {
+        size_t step = c / 8 > REGION_STEP ? c / 8 : REGION_STEP;
 
-static void stateset_grow(struct stateset *ss)
-{
-    int bits = ss->bits + 1;
-    size_t size = (size_t)1 << bits, mask = size - 1;
-    uint8_t *ctrl;
-    uint64_t *slot;
-
-    if (mem_charge(stateset_table_bytes(bits)) < 0) {
-        /* The search stops at its next turn; never let the table fill. */
-        ss->refused = 1;
-        if ((size_t)ss->count * 16 < (size / 2) * 15)
-            return;
-        mem_force(stateset_table_bytes(bits));
+        if (step < end - c)
+            step = (end - c + REGION_STEP - 1) / REGION_STEP * REGION_STEP;
+        if (step > r->size - c)
+            step = r->size - c;
+        if (mem_charge(step) < 0) {
+            /* Only what this step needs, past the limit, then stop. */
+            step = (end - c + REGION_STEP - 1) / REGION_STEP * REGION_STEP;
+            if (step > r->size - c)
+                step = r->size - c;
+            mem_force(step);
+            rc = -1;
+        }
+        c += step;
+        if (r->base && !r->huge && c >= HUGE_FROM) {
+            ask_huge(r->base, r->size);
+            r->huge = 1;
+        }
+        atomic_store_explicit(&r->charged, c, memory_order_release);
     }
-    ctrl = xcalloc(size, 1);
-    slot = xmalloc(sizeof(uint64_t) * 2 * size);
+    pthread_mutex_unlock(&r->lock);
+    return rc;
+}
 
+/* A zeroed table of n bytes; big ones on huge pages. */
+static void *table_alloc(size_t n)
+{
+    void *p;
+
+    if (n < HUGE_FROM)
+        return xcalloc(1, n);
+    if (!(p = map_zeroed(n)))
+        die("out of memory (a table of %zu bytes)", n);
+    ask_huge(p, n);
+    return p;
+}
+
+static void table_free(void *p, size_t n)
+{
+    if (!p)
+        return;
+    if (n < HUGE_FROM)
+        free(p);
+    else
+        munmap(p, n);
+}
+
+/* ---- the sets the search shares: byte strings to dense ids ----------------------- */
+
+/* The parts of states (sim_canon_parts) and the states themselves.  Open
+ * addressing, linear probing, at most 7/8 full (a probe past the home
+ * slot stays on the line or the next, which the CPU fetches ahead, and a
+ * smaller table misses the cache less).  A slot is two words, the key and
+ * its meta (32 bits of its hash, and id + 1), so that a probe reads one
+ * cache line.  A key of at most 8 bytes, none of them zero, and
+ * not with the top bit of the eighth set, is kept in its slot, padded with
+ * zeros - a state's key, the varints of its parts' ids + 1, always is
+ * unless the scene has many tasks; any other key is kept in an arena, and
+ * its slot holds CSET_LONG | its offset there.
+ *
+ * Several threads look up and insert at once.  A thread claims an empty
+ * slot by setting its meta from 0 to CSET_BUSY, writes the key, and then
+ * publishes the meta; a reader that meets CSET_BUSY waits for it.  Ids are
+ * given in the order slots are claimed, never past max: a set that is
+ * full adds nothing (the search stops at max_states exactly, whatever the
+ * timing).  Growing the table stops every other thread first (the gate). */
+#define CSET_BUSY UINT64_MAX
+#define CSET_LONG (UINT64_C(1) << 63)
+#define CSET_ID_MASK UINT64_C(0xFFFFFFFF)
+
+struct cslot {
+    uint64_t key;
+    _Atomic uint64_t meta;      /* 0 empty, CSET_BUSY being written */
+};
+
+struct cset {
+    struct cslot *slot;
+    int bits;                   /* 2^bits slots */
+    /* written by every insertion: on a cache line of its own, away from
+     * what every lookup reads */
+    _Alignas(64) atomic_uint count;     /* ids given */
+    uint32_t max;
+    struct region arena;        /* long keys: length (4 bytes), the key */
+    atomic_size_t arena_len;
+};
+
+static void cset_init(struct cset *cs, uint32_t max, size_t arena)
+{
+    cs->bits = 10;
+    cs->slot = table_alloc(sizeof(*cs->slot) << cs->bits);
+    mem_force(sizeof(*cs->slot) << cs->bits);
+    atomic_init(&cs->count, 0);
+    cs->max = max;
+    region_init(&cs->arena, arena);
+    atomic_init(&cs->arena_len, 0);
+}
+
+static void cset_done(struct cset *cs)
+{
+    if (!cs->slot)
+        return;     /* done already */
+    table_free(cs->slot, sizeof(*cs->slot) << cs->bits);
+    mem_uncharge(sizeof(*cs->slot) << cs->bits);
+    cs->slot = NULL;
+    region_done(&cs->arena);
+}
+
+/* The key as a slot keeps it, if it can: 1 and *w. */
+static int cset_inline(const unsigned char *key, uint32_t len, uint64_t *w)
+{
+    uint64_t v = 0;
+
+    if (len > 8)
+        return 0;
+    for (uint32_t i = 0; i < len; i++) {
+        if (!key[i])
+            return 0;
+        v |= (uint64_t)key[i] << (8 * i);
+    }
+    if (v & CSET_LONG)
+        return 0;
+    *w = v;
+    return 1;
+}
+
+static const unsigned char *cset_long(const struct cset *cs, uint64_t k,
+                                      uint32_t *len)
+{
+    const unsigned char *p = cs->arena.base + (k & ~CSET_LONG);
+
+    memcpy(len, p, 4);
+    return p + 4;
+}
+
+static uint64_t cset_hash(const struct cset *cs, uint64_t k)
+{
+    uint32_t len;
+    const unsigned char *p;
+
+    if (!(k & CSET_LONG))
+        return mix64(k ^ 0x9E3779B97F4A7C15ull);
+    p = cset_long(cs, k, &len);
+    return hash_bytes(p, len);
+}
+
+static size_t cset_threshold(int bits)
+{
+    return ((size_t)1 << bits) / 8 * 7;
+}
+
+/* Double the table (no other thread is in it). */
+static void cset_grow(struct cset *cs, atomic_int *refused)
+{
+    int bits = cs->bits + 1;
+    size_t size = (size_t)1 << bits, mask = size - 1;
+    size_t bytes = size * sizeof(struct cslot);
+    size_t count = atomic_load(&cs->count);
+    struct cslot *slot;
+
+    if (mem_charge(bytes) < 0) {
+        /* The search stops at its next turn; never let the table fill. */
+        atomic_store(refused, 1);
+        if (count * 16 < (size / 2) * 15)
+            return;
+        mem_force(bytes);
+    }
+    slot = table_alloc(bytes);
     for (size_t i = 0; i < size / 2; i++) {
-        const uint64_t *e = &ss->slot[2 * i];
-        uint64_t h;
+        uint64_t m = atomic_load_explicit(&cs->slot[i].meta,
+                                          memory_order_relaxed);
         size_t j;
 
-        if (!ss->ctrl[i])
+        if (!m)
             continue;
-        h = stateset_hash(ss, e);
-        for (j = (size_t)(h >> (64 - bits)); ctrl[j]; j = (j + 1) & mask)
-            ;
-        ctrl[j] = ss->ctrl[i];
-        slot[2 * j] = e[0];
-        slot[2 * j + 1] = e[1];
+        j = (size_t)(cset_hash(cs, cs->slot[i].key) >> (64 - bits));
+        while (atomic_load_explicit(&slot[j].meta, memory_order_relaxed))
+            j = (j + 1) & mask;
+        slot[j].key = cs->slot[i].key;
+        atomic_store_explicit(&slot[j].meta, m, memory_order_relaxed);
     }
-    free(ss->ctrl);
-    free(ss->slot);
-    mem_uncharge(stateset_table_bytes(ss->bits));
-    ss->ctrl = ctrl;
-    ss->slot = slot;
-    ss->bits = bits;
+    table_free(cs->slot, bytes / 2);
+    mem_uncharge(bytes / 2);
+    cs->slot = slot;
+    cs->bits = bits;
 }
 
-/* As keyset_get; keys are at most 255 bytes. */
-static uint32_t stateset_get(struct stateset *ss, const unsigned char *key,
-                             uint32_t len, int add, int *added)
+static inline void cpu_relax(void)
 {
-    uint64_t h, w = 0;
-    size_t mask = ((size_t)1 << ss->bits) - 1, i;
-    uint8_t tag, c;
-
-    if (len <= 8) {
-        w = pack8(key, len);
-        h = hash_word(w, len);
-    } else {
-        h = hash_bytes(key, len);
-    }
-    tag = (uint8_t)(0x80 | (h & 0x7F));
-    *added = 0;
-    for (i = (size_t)(h >> (64 - ss->bits)); (c = ss->ctrl[i]) != 0;
-         i = (i + 1) & mask) {
-        const uint64_t *e = &ss->slot[2 * i];
-
-        if (c != tag || e[0] >> 32 != len)
-            continue;
-        if (len > 8 ? memcmp(ss->bytes + e[1], key, len) == 0 : e[1] == w)
-            return (uint32_t)e[0] - 1;
-    }
-    if (!add)
-        return NONE;
-    if (len > 8) {
-        if (MEM_GROW(ss->bytes, ss->cap, ss->len + len) < 0)
-            ss->refused = 1;
-        memcpy(ss->bytes + ss->len, key, len);
-        w = ss->len;
-        ss->len += len;
-    }
-    ss->ctrl[i] = tag;
-    ss->slot[2 * i] = (uint64_t)len << 32 | ((uint64_t)ss->count + 1);
-    ss->slot[2 * i + 1] = w;
-    *added = 1;
-    if (++ss->count > mask / 4 * 3)
-        stateset_grow(ss);
-    return ss->count - 1;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
 }
 
 /* ---- the search --------------------------------------------------------------- */
@@ -510,90 +639,308 @@ struct oc {
     struct schedule path;   /* naive: the witness */
 };
 
-/* A state on the current path of the search. */
+/* A node of the graph: a state. */
+struct gnode {
+    uint64_t estart;        /* its first edge */
+    int32_t outc;           /* its outcome if it is final, else -1 */
+    uint8_t nedge;
+    int8_t cur;             /* the task on the CPU (a choice), or -1 */
+    uint16_t unused;
+};
+
+/* An edge: one task's turn (reduced: turns) from a node. */
+struct gedge {
+    uint32_t child;         /* NONE: not explored (pruned, or a limit) */
+    uint8_t task;
+    uint8_t len1;           /* its turns - 1 (up to MACRO_TURNS) */
+    uint16_t unused;
+};
+
+/* A state on the current path of a worker's search. */
 struct frame {
     uint32_t node;          /* memo: its node */
     int32_t p;              /* preemptions on the path to it */
+    uint64_t e0;            /* memo: the edge of its first choice */
     size_t ck;              /* offset of its saved state, or SIZE_MAX */
     size_t base;            /* the frame its state is rebuilt from */
-    size_t choff;           /* its choices, in x->chs */
-    size_t canoff;          /* memo: its sim_canon, in x->cstack */
+    size_t choff;           /* its choices, in w->chs */
+    size_t canoff;          /* memo: its parts, in w->cstack */
     uint8_t n, next;        /* choices, and the next one to try */
     int8_t cur;             /* the task on the CPU (a choice), or -1 */
     uint8_t taken;          /* the task of the turn being explored */
 };
 
-struct explorer {
-    struct explore_limits lim;
+/* A turn given away to an idle worker: from node's state, the edge e
+ * (task's turn), with the state, its parts and their ids and lengths. */
+struct work {
+    struct work *next;
+    uint32_t node;
+    int32_t p;
+    int8_t cur;
+    uint8_t task;
+    uint64_t e;
+    size_t nstate, ncanon;
+    uint32_t idl[2 * (LESSON_MAX_TASKS + 1)];
+    unsigned char bytes[];  /* the state, then the parts */
+};
+
+struct explorer;
+
+/* One searching thread: its own sim and path (on cache lines of its own). */
+struct worker {
+    _Alignas(64) struct explorer *x;
     struct sim *s;
-    int ntasks, nspaces, nglobals;
-
-    /* The graph (memo): per node its first edge, edge count, CPU task and
-     * outcome (-1 unless it is final); per edge its target and its task. */
-    struct keyset parts;    /* the parts of sim_canon, interned */
-    struct stateset states;
-    size_t nnodes, cap_nodes;
-    size_t *estart;
-    uint8_t *nedge;
-    int8_t *cur;
-    int32_t *outc;
-    uint32_t *child;        /* NONE: not explored (pruned or a limit) */
-    uint8_t *etask;
-    uint32_t *elen;         /* reduced: the turns of each edge */
-    size_t nedges, cap_edges;
-    uint32_t *post;         /* nodes in the order the search finished them */
-    size_t npost;
-    uint64_t *onpath;       /* bit per node: a frame of the current path
-                             * (bits, so that it stays in cache) */
-    int cyclic;             /* an edge leads back to a node on the path */
-
-    /* The path. */
     struct frame *fr;
     size_t depth, cap_fr;
     size_t at;              /* the frame whose state the sim holds, or SIZE_MAX */
+    size_t scan;            /* frames below it have no turn left to give away */
     unsigned char *ck;
     size_t cklen, ckcap;
     uint8_t *chs;
     size_t chlen, chcap;
-    /* memo: each frame's sim_canon and the ids of its parts (nparts per
-     * frame), so that a turn re-interns only the parts it changed */
+    /* memo: each frame's parts (sim_canon_parts), and their ids and
+     * lengths (2 x nparts per frame), so that a turn interns only the
+     * parts it changed */
     unsigned char *cstack;
     size_t cslen, cscap;
     uint32_t *idstack;
     size_t idcap;
-    int nparts;
-    uint32_t ids[LESSON_MAX_TASKS + 1];     /* of the last state_key */
+    /* the parts of the state the last state_key saw, ids then lengths */
+    unsigned char *canon;
+    size_t canon_len, canon_cap;
+    uint32_t idl[2 * (LESSON_MAX_TASKS + 1)];
+    int64_t visits, transitions;
+    int timed;              /* reduced: a timed wait came up */
+    pthread_t th;
+    int running;            /* th was started */
+    int busy;               /* counted in gate.nbusy */
+};
+
+/* What the workers share besides the graph: who is busy, idle or parked,
+ * the turns given away, and the flags each worker reads before each turn. */
+enum {
+    GATE_STOP = 1,          /* the search is over (x->stop says why) */
+    GATE_PAUSE = 2,         /* a table grows: park until it has */
+    GATE_HUNGRY = 4,        /* a worker waits for a turn to take */
+    GATE_OOM = 8,           /* the budget refused room: stop */
+};
+
+struct gate {
+    atomic_int flags;       /* read before every turn, seldom written */
+    _Alignas(64) pthread_mutex_t lock;
+    pthread_cond_t cv;
+    int nworkers, nbusy, nidle;
+    int pause, done;
+    struct work *pool;
+    int npool;
+};
+
+/* Searching threads start once the search has this many states: smaller
+ * searches end before threads would pay for themselves. */
+enum { PARALLEL_FROM = 1 << 13, EXPLORE_MAX_THREADS = 8 };
+
+struct explorer {
+    struct explore_limits lim;
+    const struct lesson *L;
+    int scene;
+    struct scene_config run_cfg;
+    struct schedule none;   /* the empty script each sim runs with */
+    int ntasks, nspaces, nglobals, nparts;
+
+    /* The graph (memo).  Ids are given as states are found; after a
+     * search on several threads, rank gives each node's id in the order
+     * that one thread would have found them, for ties between witnesses. */
+    struct cset parts;      /* the parts of states, interned */
+    struct cset states;
+    struct region nodes, edges, room;
+    struct gnode *node;
+    struct gedge *edge;
+    size_t nnodes;          /* after the search */
+    _Alignas(64) atomic_size_t nedges;
+    _Alignas(64) struct region postr, pathr;
+    uint32_t *post;         /* nodes in the order the search finished them */
+    size_t npost;
+    uint64_t *onpath;       /* one thread: bit per node on the current path */
+    int cyclic;             /* an edge leads back to a node on the path */
+    uint32_t *rank;         /* NULL: a node's rank is its id */
 
     /* Outcomes. */
+    pthread_mutex_t oc_lock;
     struct keyset okeys;
     struct oc *oc;
     size_t noc, cap_oc;
 
-    struct strbuf key;
+    /* The workers: w[0] searches on the caller's thread; the others start
+     * at PARALLEL_FROM states (parallel is then set). */
+    struct worker *w;
+    int nw, want;
+    int64_t parallel_from;
+    int parallel;
+    _Alignas(64) struct gate gate;
+    pthread_mutex_t progress_lock;
+    _Alignas(64) atomic_int stop;   /* enum explore_stop: the first reason stays */
+    atomic_int refused;     /* a table was refused room */
     int64_t visits, transitions;
-    enum explore_stop stop;
-    int oom;                /* the memory budget refused room */
+    int timed;
 
     /* Partial-order reduction: an edge runs one task from one shared
      * access to the next (see "the reduction" below). */
     int reduce;
     uint8_t *shared;        /* per pc: it may touch what others share */
-    int timed;              /* reduced: a timed wait came up, so the
-                             * reduction does not hold: search again */
 };
 
-/* Counted per node: the node arrays, and room kept for counting the
- * schedules after the search: a 128-bit count and two words a node
+/* Counted per node besides the node and its edges: room kept for counting
+ * the schedules after the search: a 128-bit count and two words a node
  * (count_fast: the count, the order, the in-degrees; the witnesses' four
- * arrays come after it).  The rare count of any size (count_big) needs
- * 16 bytes a node more, which the state sets freed before counting (at
- * least 17 bytes a state) make room for. */
-#define NODE_BYTES (sizeof(size_t) + 2 + 2 * sizeof(int32_t))
+ * arrays come after it), and the order nodes were finished in.  The rare
+ * count of any size (count_big) needs 16 bytes a node more, which the
+ * sets freed before counting (at least 21 bytes a state) make room for. */
 #define COUNT_BYTES (2 * sizeof(uint64_t) + 2 * sizeof(uint32_t))
 
-static size_t node_bytes(size_t cap)
+static void set_stop(struct explorer *x, enum explore_stop why)
 {
-    return cap ? cap * (NODE_BYTES + COUNT_BYTES) + (cap / 64 + 1) * 8 : 0;
+    int none = EXPLORE_DONE;
+
+    atomic_compare_exchange_strong(&x->stop, &none, (int)why);
+    atomic_fetch_or(&x->gate.flags, GATE_STOP);
+    if (x->parallel) {
+        pthread_mutex_lock(&x->gate.lock);
+        pthread_cond_broadcast(&x->gate.cv);
+        pthread_mutex_unlock(&x->gate.lock);
+    }
+}
+
+static void note_oom(struct explorer *x)
+{
+    atomic_fetch_or(&x->gate.flags, GATE_OOM);
+}
+
+/* Lock held, a table growing: wait, not counted as busy, until it has. */
+static void park_locked(struct gate *g)
+{
+    g->nbusy--;
+    pthread_cond_broadcast(&g->cv);
+    while (g->pause)
+        pthread_cond_wait(&g->cv, &g->lock);
+    g->nbusy++;
+}
+
+static void park(struct explorer *x)
+{
+    pthread_mutex_lock(&x->gate.lock);
+    park_locked(&x->gate);
+    pthread_mutex_unlock(&x->gate.lock);
+}
+
+/* The set is past its threshold: grow it, with every other worker parked. */
+static void cset_want_grow(struct explorer *x, struct cset *cs)
+{
+    struct gate *g = &x->gate;
+
+    if (!x->parallel) {
+        cset_grow(cs, &x->refused);
+        if (atomic_load(&x->refused))
+            note_oom(x);
+        return;
+    }
+    pthread_mutex_lock(&g->lock);
+    while (g->pause)
+        park_locked(g);
+    if (atomic_load(&cs->count) > cset_threshold(cs->bits)) {
+        g->pause = 1;
+        atomic_fetch_or(&g->flags, GATE_PAUSE);
+        while (g->nbusy > 1)
+            pthread_cond_wait(&g->cv, &g->lock);
+        cset_grow(cs, &x->refused);
+        if (atomic_load(&x->refused))
+            note_oom(x);
+        g->pause = 0;
+        atomic_fetch_and(&g->flags, ~GATE_PAUSE);
+        pthread_cond_broadcast(&g->cv);
+    }
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* The id of key, adding it if add is set and it is new (*added then 1).
+ * NONE if it is absent and not added: *added is then 0, or -1 if the set
+ * is full (max ids), or -2 if its arena has no room. */
+static uint32_t cset_get(struct explorer *x, struct cset *cs,
+                         const unsigned char *key, uint32_t len, int add,
+                         int *added)
+{
+    uint64_t w = 0, h, tag, m;
+    int inl = cset_inline(key, len, &w);
+    size_t mask = ((size_t)1 << cs->bits) - 1, i, off = 0;
+    struct cslot *sl = cs->slot;
+    uint32_t id;
+
+    h = inl ? mix64(w ^ 0x9E3779B97F4A7C15ull) : hash_bytes(key, len);
+    tag = h << 32;
+    *added = 0;
+    for (i = (size_t)(h >> (64 - cs->bits));; i = (i + 1) & mask) {
+        m = atomic_load_explicit(&sl[i].meta, memory_order_acquire);
+        while (m == CSET_BUSY) {
+            cpu_relax();
+            m = atomic_load_explicit(&sl[i].meta, memory_order_acquire);
+        }
+        if (m == 0) {
+            uint64_t zero = 0;
+
+            if (!add)
+                return NONE;
+            if (atomic_compare_exchange_strong_explicit(
+                    &sl[i].meta, &zero, CSET_BUSY, memory_order_acquire,
+                    memory_order_acquire))
+                break;      /* claimed */
+            i = (i - 1) & mask;     /* taken meanwhile: look at it again */
+            continue;
+        }
+        if ((m & ~CSET_ID_MASK) != tag)
+            continue;
+        if (inl) {
+            if (sl[i].key == w)
+                return (uint32_t)(m & CSET_ID_MASK) - 1;
+        } else if (sl[i].key & CSET_LONG) {
+            uint32_t klen;
+            const unsigned char *k = cset_long(cs, sl[i].key, &klen);
+
+            if (klen == len && memcmp(k, key, len) == 0)
+                return (uint32_t)(m & CSET_ID_MASK) - 1;
+        }
+    }
+    /* Slot i is ours: room for the key, then an id. */
+    if (!inl) {
+        size_t need = 4 + (((size_t)len + 3) & ~(size_t)3);
+        int rc;
+
+        off = atomic_fetch_add(&cs->arena_len, need);
+        rc = region_use(&cs->arena, off + need);
+        if (rc == -2) {
+            atomic_store_explicit(&sl[i].meta, 0, memory_order_release);
+            *added = -2;
+            return NONE;
+        }
+        if (rc < 0)
+            note_oom(x);
+        memcpy(cs->arena.base + off, &len, 4);
+        memcpy(cs->arena.base + off + 4, key, len);
+        w = CSET_LONG | off;
+    }
+    id = atomic_load(&cs->count);
+    do {
+        if (id >= cs->max) {
+            atomic_store_explicit(&sl[i].meta, 0, memory_order_release);
+            *added = -1;
+            return NONE;
+        }
+    } while (!atomic_compare_exchange_weak(&cs->count, &id, id + 1));
+    sl[i].key = w;
+    atomic_store_explicit(&sl[i].meta, tag | ((uint64_t)id + 1),
+                          memory_order_release);
+    *added = 1;
+    if ((size_t)id + 1 > cset_threshold(cs->bits))
+        cset_want_grow(x, cs);
+    return id;
 }
 
 /* Let idle time pass until someone may run or the run is over. */
@@ -667,63 +1014,64 @@ static int turn(struct sim *s, int t, int *ch)
 enum { MACRO_TURNS = 256 };
 
 /* Task t's next turn may touch what others share. */
-static int next_shared(const struct explorer *x, int t)
+static int next_shared(const struct worker *w, int t)
 {
     int sh;
 
-    if (sim_task_busy(x->s, t) > 0)
+    if (sim_task_busy(w->s, t) > 0)
         return 0;       /* a tick of compute() */
-    sh = x->shared[vm_pc(sim_task_vm(x->s, t))];
+    sh = w->x->shared[vm_pc(sim_task_vm(w->s, t))];
     /* an op that fails inside a with block releases what it entered */
-    return sh ? sh : sim_task_leaves_with(x->s, t);
+    return sh ? sh : sim_task_leaves_with(w->s, t);
 }
 
 /* A task waits for a timer (a sleep, a process being started): moving an
  * op by a tick could move what the timer wakes, and the reduction does
  * not hold. */
-static int timer_pending(const struct explorer *x)
+static int timer_pending(const struct worker *w)
 {
-    for (int t = 0; t < x->ntasks; t++)
-        if (sim_task_wake(x->s, t) >= 0)
+    for (int t = 0; t < w->x->ntasks; t++)
+        if (sim_task_wake(w->s, t) >= 0)
             return 1;
     return 0;
 }
 
 /* One edge: task t's turn, or in the reduced graph its turns as the
  * comment above says.  Returns the choices after it; *len: its turns. */
-static int edge(struct explorer *x, int t, int *ch, uint32_t *len)
+static int edge(struct worker *w, int t, int *ch, uint32_t *len)
 {
+    const struct explorer *x = w->x;
     int n, done = 0;
     uint32_t k = 0;
 
     if (!x->reduce) {
         *len = 1;
-        return turn(x->s, t, ch);
+        return turn(w->s, t, ch);
     }
-    if (timer_pending(x))
-        x->timed = 1;
+    if (timer_pending(w))
+        w->timed = 1;
     for (;;) {
-        int sh = next_shared(x, t);
+        int sh = next_shared(w, t);
 
         if (sh && done)
             break;
-        if (sh && x->shared[vm_pc(sim_task_vm(x->s, t))] == 2)
-            x->timed = 1;   /* the reduction does not hold */
+        if (sh && x->shared[vm_pc(sim_task_vm(w->s, t))] == 2)
+            w->timed = 1;   /* the reduction does not hold */
         done |= sh;
         /* While t keeps the CPU it is a choice, and no time is idle: the
          * choices are needed only at the end. */
-        sim_force(x->s, t);
-        sim_step(x->s);
+        sim_force(w->s, t);
+        sim_step(w->s);
         k++;
-        if (sim_status(x->s) != TRACE_RUNNING || sim_task_cpu(x->s, t) < 0 ||
+        if (sim_status(w->s) != TRACE_RUNNING || sim_task_cpu(w->s, t) < 0 ||
             k >= MACRO_TURNS)
             break;
     }
-    n = settle(x->s, ch);
-    if (timer_pending(x))
-        x->timed = 1;
-    if (k >= MACRO_TURNS && n > 0 && sim_task_cpu(x->s, t) >= 0 &&
-        !next_shared(x, t)) {
+    n = settle(w->s, ch);
+    if (timer_pending(w))
+        w->timed = 1;
+    if (k >= MACRO_TURNS && n > 0 && sim_task_cpu(w->s, t) >= 0 &&
+        !next_shared(w, t)) {
         /* Cut short, in a long private run: t alone goes on from here, as
          * it would have, so every count stays exact. */
         ch[0] = t;
@@ -736,212 +1084,229 @@ static int edge(struct explorer *x, int t, int *ch, uint32_t *len)
 /* What tells one final state from another as an outcome: how the run
  * ended, all memory, and how each task ended (where it failed, which lock
  * it waits for). */
-static void oc_key(struct explorer *x, struct strbuf *k)
+static void oc_key(const struct worker *w, struct strbuf *k)
 {
-    unsigned char st = (unsigned char)sim_status(x->s);
+    const struct explorer *x = w->x;
+    unsigned char st = (unsigned char)sim_status(w->s);
 
     sb_clear(k);
     sb_add(k, (const char *)&st, 1);
     for (int sp = 0; sp < x->nspaces; sp++)
         for (int g = 0; g < x->nglobals; g++) {
-            int64_t v = sim_global(x->s, sp, g);
+            int64_t v = sim_global(w->s, sp, g);
 
             sb_add(k, (const char *)&v, sizeof(v));
         }
     for (int t = 0; t < x->ntasks; t++) {
-        int32_t f[2] = {sim_task_state(x->s, t), 0};
+        int32_t f[2] = {sim_task_state(w->s, t), 0};
 
         if (f[0] == TS_FAILED)
-            f[1] = (int32_t)vm_pc(sim_task_vm(x->s, t));
+            f[1] = (int32_t)vm_pc(sim_task_vm(w->s, t));
         else if (f[0] == TS_LOCK_WAIT)
-            f[1] = sim_task_lock(x->s, t);
+            f[1] = sim_task_lock(w->s, t);
         sb_add(k, (const char *)f, sizeof(f));
     }
 }
 
-/* The outcome of the final state the sim is in. */
-static int32_t outcome_here(struct explorer *x)
+/* The outcome of the final state the worker's sim is in. */
+static int32_t outcome_here(struct worker *w)
 {
+    struct explorer *x = w->x;
     struct strbuf k;
     int added;
     uint32_t id;
 
     sb_init(&k);
-    oc_key(x, &k);
+    oc_key(w, &k);
+    pthread_mutex_lock(&x->oc_lock);
     id = keyset_get(&x->okeys, k.s, (uint32_t)k.len, 1, &added);
-    sb_done(&k);
+    if (x->okeys.refused)
+        note_oom(x);
     if (added) {
         struct oc *o;
 
         if (MEM_GROW(x->oc, x->cap_oc, x->noc + 1) < 0)
-            x->oom = 1;
+            note_oom(x);
         o = &x->oc[x->noc++];
         memset(o, 0, sizeof(*o));
-        o->status = sim_status(x->s);
+        o->status = sim_status(w->s);
         o->final = xmalloc(sizeof(int64_t) *
                            (size_t)(x->nspaces * x->nglobals + 1));
         for (int sp = 0; sp < x->nspaces; sp++)
             for (int g = 0; g < x->nglobals; g++)
-                o->final[sp * x->nglobals + g] = sim_global(x->s, sp, g);
+                o->final[sp * x->nglobals + g] = sim_global(w->s, sp, g);
         o->best = -1;
         o->best_node = NONE;
         schedule_init(&o->path);
     }
+    pthread_mutex_unlock(&x->oc_lock);
+    sb_done(&k);
     return (int32_t)id;
 }
 
-static uint32_t add_node(struct explorer *x, int n, const int *ch)
+/* Node id was just given to the state the sim is in: its edges (not yet
+ * explored), its task on the CPU and, if it is final, its outcome. */
+static void add_node(struct worker *w, uint32_t id, int n, const int *ch)
 {
-    uint32_t id = (uint32_t)x->nnodes++;
+    struct explorer *x = w->x;
+    struct gnode *nd;
+    uint64_t e0;
+    int rc;
 
-    if (x->nnodes > x->cap_nodes) {
-        size_t cap = x->cap_nodes ? x->cap_nodes * 2 : 1024;
-
-        if (mem_charge(node_bytes(cap) - node_bytes(x->cap_nodes)) < 0) {
-            x->oom = 1;
-            mem_force(node_bytes(cap) - node_bytes(x->cap_nodes));
-        }
-        x->estart = xrealloc(x->estart, cap * sizeof(*x->estart));
-        x->nedge = xrealloc(x->nedge, cap * sizeof(*x->nedge));
-        x->cur = xrealloc(x->cur, cap * sizeof(*x->cur));
-        x->outc = xrealloc(x->outc, cap * sizeof(*x->outc));
-        x->post = xrealloc(x->post, cap * sizeof(*x->post));
-        x->onpath = xrealloc(x->onpath, (cap / 64 + 1) * sizeof(*x->onpath));
-        memset(x->onpath + x->cap_nodes / 64, 0,
-               (cap / 64 + 1 - x->cap_nodes / 64) * sizeof(*x->onpath));
-        x->cap_nodes = cap;
+    /* The set gives no id past what the node region holds. */
+    rc = region_use(&x->nodes, ((size_t)id + 1) * sizeof(struct gnode)) |
+         region_use(&x->room, ((size_t)id + 1) * COUNT_BYTES);
+    if (!x->parallel)
+        rc |= region_use(&x->postr, ((size_t)id + 1) * sizeof(uint32_t)) |
+              region_use(&x->pathr, ((size_t)id / 64 + 1) * sizeof(uint64_t));
+    if (rc < 0)
+        note_oom(x);
+    nd = &x->node[id];
+    e0 = atomic_fetch_add(&x->nedges, (size_t)n);
+    nd->cur = (int8_t)(n > 0 && sim_task_cpu(w->s, ch[0]) >= 0 ? ch[0] : -1);
+    nd->outc = n == 0 ? outcome_here(w) : -1;
+    rc = n ? region_use(&x->edges, (e0 + (size_t)n) * sizeof(struct gedge)) : 0;
+    if (rc == -2) {
+        /* No room for its edges: the search stops here. */
+        set_stop(x, EXPLORE_MEMORY);
+        n = 0;
+    } else if (rc < 0) {
+        note_oom(x);
     }
-    if (x->nedges + (size_t)n > x->cap_edges) {
-        size_t old = x->cap_edges;
-
-        if (MEM_GROW(x->child, x->cap_edges, x->nedges + (size_t)n) < 0)
-            x->oom = 1;
-        x->etask = xrealloc(x->etask, x->cap_edges);  /* same capacity */
-        mem_force(x->cap_edges - old);
-        if (x->reduce) {
-            x->elen = xrealloc(x->elen, x->cap_edges * sizeof(*x->elen));
-            mem_force((x->cap_edges - old) * sizeof(*x->elen));
-        }
-    }
-    x->estart[id] = x->nedges;
-    x->nedge[id] = (uint8_t)n;
-    x->cur[id] = (int8_t)(n > 0 && sim_task_cpu(x->s, ch[0]) >= 0 ? ch[0] : -1);
-    x->outc[id] = n == 0 ? outcome_here(x) : -1;
-    if (n == 0)
+    nd->estart = e0;
+    nd->nedge = (uint8_t)n;
+    if (n == 0 && !x->parallel)
         x->post[x->npost++] = id;   /* a leaf is finished at once */
     for (int i = 0; i < n; i++) {
-        x->child[x->nedges + (size_t)i] = NONE;
-        x->etask[x->nedges + (size_t)i] = (uint8_t)ch[i];
+        struct gedge *e = &x->edge[e0 + (size_t)i];
+
+        e->child = NONE;
+        e->task = (uint8_t)ch[i];
+        e->len1 = 0;
     }
-    x->nedges += (size_t)n;
-    return id;
 }
 
-static void push_frame(struct explorer *x, uint32_t node, int p, int n,
-                       const int *ch)
+static void push_frame(struct worker *w, uint32_t node, int p, int n,
+                       const int *ch, uint64_t e0)
 {
+    struct explorer *x = w->x;
     struct frame *f;
-    size_t d = x->depth;
+    size_t d = w->depth;
+    size_t np2 = 2 * (size_t)x->nparts;
 
-    if (MEM_GROW(x->fr, x->cap_fr, d + 1) < 0)
-        x->oom = 1;
-    f = &x->fr[d];
+    if (MEM_GROW(w->fr, w->cap_fr, d + 1) < 0)
+        note_oom(x);
+    f = &w->fr[d];
     f->node = node;
     f->p = p;
+    f->e0 = e0;
     f->n = (uint8_t)n;
     f->next = 0;
     f->taken = 0;
-    f->cur = (int8_t)(n > 0 && sim_task_cpu(x->s, ch[0]) >= 0 ? ch[0] : -1);
-    f->choff = x->chlen;
-    if (MEM_GROW(x->chs, x->chcap, x->chlen + (size_t)n) < 0)
-        x->oom = 1;
+    f->cur = (int8_t)(n > 0 && sim_task_cpu(w->s, ch[0]) >= 0 ? ch[0] : -1);
+    f->choff = w->chlen;
+    if (MEM_GROW(w->chs, w->chcap, w->chlen + (size_t)n) < 0)
+        note_oom(x);
     for (int i = 0; i < n; i++)
-        x->chs[x->chlen++] = (uint8_t)ch[i];
+        w->chs[w->chlen++] = (uint8_t)ch[i];
     /* A state is needed again only if another turn follows the first. */
     if (d == 0 || (n >= 2 && (d < SAVE_DENSE_DEPTH ||
-                              d - x->fr[d - 1].base >= SAVE_STRIDE))) {
-        size_t size = sim_state_size(x->s);
+                              d - w->fr[d - 1].base >= SAVE_STRIDE))) {
+        size_t size = sim_state_size(w->s);
 
-        if (MEM_GROW(x->ck, x->ckcap, x->cklen + size) < 0)
-            x->oom = 1;
-        sim_save(x->s, x->ck + x->cklen);
-        f->ck = x->cklen;
+        if (MEM_GROW(w->ck, w->ckcap, w->cklen + size) < 0)
+            note_oom(x);
+        sim_save(w->s, w->ck + w->cklen);
+        f->ck = w->cklen;
         f->base = d;
-        x->cklen += size;
+        w->cklen += size;
     } else {
         f->ck = SIZE_MAX;
-        f->base = x->fr[d - 1].base;
+        f->base = w->fr[d - 1].base;
     }
-    x->depth = d + 1;
-    x->at = d;
+    w->depth = d + 1;
+    w->at = d;
     if (!x->lim.naive) {
-        /* x->key and x->ids are this state's: memo_node just made them. */
-        x->onpath[node / 64] |= UINT64_C(1) << (node % 64);
-        f->canoff = x->cslen;
-        if (MEM_GROW(x->cstack, x->cscap, x->cslen + x->key.len) < 0)
-            x->oom = 1;
-        memcpy(x->cstack + x->cslen, x->key.s, x->key.len);
-        x->cslen += x->key.len;
-        if (MEM_GROW(x->idstack, x->idcap, (d + 1) * (size_t)x->nparts) < 0)
-            x->oom = 1;
-        memcpy(x->idstack + d * (size_t)x->nparts, x->ids,
-               sizeof(uint32_t) * (size_t)x->nparts);
+        /* w->canon and w->idl are this state's: memo_node just made them. */
+        if (!x->parallel)
+            x->onpath[node / 64] |= UINT64_C(1) << (node % 64);
+        f->canoff = w->cslen;
+        if (MEM_GROW(w->cstack, w->cscap, w->cslen + w->canon_len) < 0)
+            note_oom(x);
+        memcpy(w->cstack + w->cslen, w->canon, w->canon_len);
+        w->cslen += w->canon_len;
+        if (MEM_GROW(w->idstack, w->idcap, (d + 1) * np2) < 0)
+            note_oom(x);
+        memcpy(w->idstack + d * np2, w->idl, sizeof(uint32_t) * np2);
     }
 }
 
-static void pop_frame(struct explorer *x)
+static void pop_frame(struct worker *w)
 {
-    struct frame *f = &x->fr[--x->depth];
+    struct explorer *x = w->x;
+    struct frame *f = &w->fr[--w->depth];
 
     if (!x->lim.naive) {
-        x->onpath[f->node / 64] &= ~(UINT64_C(1) << (f->node % 64));
-        x->post[x->npost++] = f->node;
-        x->cslen = f->canoff;
+        if (!x->parallel) {
+            x->onpath[f->node / 64] &= ~(UINT64_C(1) << (f->node % 64));
+            x->post[x->npost++] = f->node;
+        }
+        w->cslen = f->canoff;
     }
     if (f->ck != SIZE_MAX)
-        x->cklen = f->ck;
-    x->chlen = f->choff;
-    if (x->at == x->depth)
-        x->at = SIZE_MAX;
+        w->cklen = f->ck;
+    w->chlen = f->choff;
+    if (w->at == w->depth)
+        w->at = SIZE_MAX;
+    if (w->scan > w->depth)
+        w->scan = w->depth;
 }
 
 /* Put the sim in the state of frame d: restore the nearest saved state at
  * or above it and replay the turns from there. */
-static void restore_frame(struct explorer *x, size_t d)
+static void restore_frame(struct worker *w, size_t d)
 {
-    size_t b = x->fr[d].base;
+    size_t b = w->fr[d].base;
     int ch[LESSON_MAX_TASKS];
-
     uint32_t len;
 
-    sim_restore(x->s, x->ck + x->fr[b].ck);
+    sim_restore(w->s, w->ck + w->fr[b].ck);
     for (size_t j = b; j < d; j++)
-        edge(x, x->fr[j].taken, ch, &len);
-    x->at = d;
+        edge(w, w->fr[j].taken, ch, &len);
+    w->at = d;
 }
 
+/* The caller's progress callback, one thread at a time, never once the
+ * search has stopped. */
 static int progress(struct explorer *x, int64_t n)
 {
-    if (x->lim.progress && n % PROGRESS_EVERY == 0 &&
-        x->lim.progress(x->lim.progress_arg, n)) {
-        x->stop = EXPLORE_CANCELLED;
-        return 1;
-    }
-    return 0;
+    int stop = 0;
+
+    if (!x->lim.progress || n % PROGRESS_EVERY != 0)
+        return 0;
+    pthread_mutex_lock(&x->progress_lock);
+    if (atomic_load(&x->stop) == EXPLORE_DONE &&
+        x->lim.progress(x->lim.progress_arg, n))
+        stop = 1;
+    if (stop)
+        set_stop(x, EXPLORE_CANCELLED);
+    pthread_mutex_unlock(&x->progress_lock);
+    return stop;
 }
 
 /* Naive search: a final state ends one schedule. */
-static void naive_final(struct explorer *x, int p)
+static void naive_final(struct worker *w, int p)
 {
-    int32_t i = outcome_here(x);   /* may move x->oc */
+    struct explorer *x = w->x;
+    int32_t i = outcome_here(w);   /* may move x->oc */
     struct oc *o = &x->oc[i];
 
     big_add_u64(&o->count, 1);
     if (o->best < 0 || p < o->best) {
         o->best = p;
         schedule_done(&o->path);
-        for (size_t j = 0; j < x->depth; j++)
-            schedule_add(&o->path, x->fr[j].taken, 1);
+        for (size_t j = 0; j < w->depth; j++)
+            schedule_add(&o->path, w->fr[j].taken, 1);
     }
 }
 
@@ -957,22 +1322,7 @@ static size_t put_varint(unsigned char *p, uint64_t u)
     return n;
 }
 
-static uint64_t get_varint(const unsigned char **pp)
-{
-    const unsigned char *p = *pp;
-    uint64_t u = 0;
-    int shift = 0;
-
-    do
-        u |= (uint64_t)(*p & 0x7F) << shift, shift += 7;
-    while (*p++ & 0x80);
-    *pp = p;
-    return u;
-}
-
-/* The key of the state the sim is in: the ids of its parts, then the
- * preemptions used if the search is bounded. */
-/* memcmp(a, b, n) == 0 for the short parts of sim_canon, without a call. */
+/* memcmp(a, b, n) == 0 for the short parts of a state, without a call. */
 static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
 {
     uint64_t u, v;
@@ -989,146 +1339,454 @@ static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
     return 1;
 }
 
-static uint32_t state_key(struct explorer *x, int p, size_t parent,
+/* The key of the state the sim is in: the ids of its parts + 1 (so that
+ * no byte of it is zero), then the preemptions used + 1 if the search is
+ * bounded; its parts are interned only where they differ from those of
+ * the parent frame (SIZE_MAX: none).  Returns its length, 0 if there was
+ * no room for a part (the search then stops). */
+static uint32_t state_key(struct worker *w, int p, size_t parent,
                           unsigned char *key)
 {
-    const unsigned char *c, *end, *pc = NULL;
-    const uint32_t *pid = NULL;
-    uint32_t k = 0;
-    int added, j = 0;
+    struct explorer *x = w->x;
+    size_t room = sim_canon_room(w->s), np = (size_t)x->nparts;
+    const unsigned char *c, *pc = NULL;
+    const uint32_t *pid = NULL, *plen = NULL;
+    uint32_t *ids = w->idl, *lens = w->idl + np, k = 0;
+    int added;
 
-    sim_canon(x->s, &x->key);
-    c = (const unsigned char *)x->key.s;
-    end = c + x->key.len;
+    if (room > w->canon_cap)
+        XGROW(w->canon, w->canon_cap, room);
+    w->canon_len = sim_canon_parts(w->s, w->canon, lens);
     if (parent != SIZE_MAX) {
-        pc = x->cstack + x->fr[parent].canoff;
-        pid = x->idstack + parent * (size_t)x->nparts;
+        pc = w->cstack + w->fr[parent].canoff;
+        pid = w->idstack + parent * 2 * np;
+        plen = pid + np;
     }
-    while (c < end && j <= LESSON_MAX_TASKS) {
-        uint32_t n = (uint32_t)get_varint(&c), id;
+    c = w->canon;
+    for (size_t j = 0; j < np; j++) {
+        uint32_t n = lens[j], id;
 
-        if (pc) {
-            uint32_t pn = (uint32_t)get_varint(&pc);
-
-            if (pn == n && same_bytes(pc, c, n))
-                id = pid[j];
-            else
-                id = keyset_get(&x->parts, c, n, 1, &added);
-            pc += pn;
+        if (pc && plen[j] == n && same_bytes(pc, c, n)) {
+            id = pid[j];
         } else {
-            id = keyset_get(&x->parts, c, n, 1, &added);
+            id = cset_get(x, &x->parts, c, n, 1, &added);
+            if (id == NONE)
+                return 0;
         }
-        x->ids[j++] = id;
-        k += (uint32_t)put_varint(key + k, id);
+        if (pc)
+            pc += plen[j];
+        ids[j] = id;
+        k += (uint32_t)put_varint(key + k, (uint64_t)id + 1);
         c += n;
     }
     if (x->lim.max_preemptions >= 0)
-        k += (uint32_t)put_varint(key + k, (uint64_t)p);
+        k += (uint32_t)put_varint(key + k, (uint64_t)p + 1);
     return k;
 }
 
 /* The state the sim is in after a turn: its node, or NONE if the search
  * must stop.  *fresh: first time seen. */
-static uint32_t memo_node(struct explorer *x, int p, size_t parent, int n,
+static uint32_t memo_node(struct worker *w, int p, size_t parent, int n,
                           const int *ch, int *fresh)
 {
+    struct explorer *x = w->x;
     unsigned char key[(LESSON_MAX_TASKS + 2) * 5];
-    uint32_t len = state_key(x, p, parent, key), id;
+    uint32_t len = state_key(w, p, parent, key), id;
 
-    if (x->states.count >= (uint64_t)x->lim.max_states) {
-        id = stateset_get(&x->states, key, len, 0, fresh);
-        if (id == NONE)
-            x->stop = EXPLORE_MAX_STATES;
-        return id;
+    *fresh = 0;
+    if (len == 0) {
+        set_stop(x, EXPLORE_MEMORY);
+        return NONE;
     }
-    id = stateset_get(&x->states, key, len, 1, fresh);
+    id = cset_get(x, &x->states, key, len, 1, fresh);
+    if (id == NONE) {
+        /* Full: at max_states, or at what the node region holds. */
+        set_stop(x, *fresh == -1 && (int64_t)x->states.max >= x->lim.max_states ?
+                 EXPLORE_MAX_STATES : EXPLORE_MEMORY);
+        *fresh = 0;
+        return NONE;
+    }
     if (*fresh) {
-        add_node(x, n, ch);
-        progress(x, (int64_t)x->nnodes);   /* a stop ends the search loop */
+        add_node(w, id, n, ch);
+        progress(x, (int64_t)id + 1);   /* a stop ends the search loop */
     }
     return id;
 }
 
-static void search(struct explorer *x)
+/* ---- searching on several threads --------------------------------------------
+
+ * Each worker searches depth first from where it started, with the graph,
+ * the sets and the outcomes shared: a state is expanded by the worker that
+ * found it first, and its edges are filled in by whoever takes its turns.
+ * A worker with nothing to do says so (GATE_HUNGRY), and a busy one gives
+ * it the last untried turn of the shallowest frame of its path that has
+ * one (the biggest piece of work it has), with that frame's state.  The
+ * search is over when every worker waits and nothing is given away.  What
+ * the search builds - the states, the edges, and from them the counts and
+ * witnesses - does not depend on which worker found what; only the ids
+ * do, and walk_graph() then finds the order in which one thread would
+ * have found the nodes, for the one place an id decides something (a tie
+ * between witnesses).  A search that stops early (a limit) has found some
+ * states and not others, in an order that depended on the timing: its
+ * caller searches again on one thread (explore_exact). */
+
+/* Give away a turn: the caller saw GATE_HUNGRY. */
+static void donate(struct worker *w)
 {
+    struct explorer *x = w->x;
+    struct gate *g = &x->gate;
+    size_t j, np2 = 2 * (size_t)x->nparts, nstate, ncanon = 0;
+    struct frame *f;
+    struct work *it;
+    int i, want;
+
+    while (w->scan < w->depth && w->fr[w->scan].next >= w->fr[w->scan].n)
+        w->scan++;
+    if (w->scan >= w->depth)
+        return;     /* nothing to give: the flag stays for another worker */
+    pthread_mutex_lock(&g->lock);
+    want = g->npool < g->nidle;
+    if (!want)
+        atomic_fetch_and(&g->flags, ~GATE_HUNGRY);
+    pthread_mutex_unlock(&g->lock);
+    if (!want)
+        return;
+    j = w->scan;
+    f = &w->fr[j];
+    i = --f->n;
+    restore_frame(w, j);
+    nstate = sim_state_size(w->s);
+    for (size_t k = 0; k < (size_t)x->nparts; k++)
+        ncanon += w->idstack[j * np2 + (size_t)x->nparts + k];
+    it = xmalloc(sizeof(*it) + nstate + ncanon);
+    it->node = f->node;
+    it->p = f->p;
+    it->cur = f->cur;
+    it->task = w->chs[f->choff + (size_t)i];
+    it->e = f->e0 + (uint64_t)i;
+    it->nstate = nstate;
+    it->ncanon = ncanon;
+    memcpy(it->idl, w->idstack + j * np2, sizeof(uint32_t) * np2);
+    sim_save(w->s, it->bytes);
+    memcpy(it->bytes + nstate, w->cstack + f->canoff, ncanon);
+    pthread_mutex_lock(&g->lock);
+    it->next = g->pool;
+    g->pool = it;
+    g->npool++;
+    if (g->npool >= g->nidle)
+        atomic_fetch_and(&g->flags, ~GATE_HUNGRY);
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* Wait for a turn given away; NULL when the search is over (every worker
+ * waits) or stopped. */
+static struct work *take_work(struct worker *w)
+{
+    struct explorer *x = w->x;
+    struct gate *g = &x->gate;
+    struct work *it = NULL;
+
+    pthread_mutex_lock(&g->lock);
+    g->nbusy--;
+    g->nidle++;
+    for (;;) {
+        if (atomic_load(&g->flags) & GATE_STOP || g->done)
+            break;
+        if (g->pool && !g->pause) {
+            it = g->pool;
+            g->pool = it->next;
+            g->npool--;
+            break;
+        }
+        if (g->nidle == g->nworkers && !g->pool) {
+            g->done = 1;
+            break;
+        }
+        atomic_fetch_or(&g->flags, GATE_HUNGRY);
+        pthread_cond_broadcast(&g->cv);     /* a grower counts the busy */
+        pthread_cond_wait(&g->cv, &g->lock);
+    }
+    g->nidle--;
+    if (it)
+        g->nbusy++;
+    else
+        w->busy = 0;    /* gone */
+    if (g->npool >= g->nidle)
+        atomic_fetch_and(&g->flags, ~GATE_HUNGRY);
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->lock);
+    return it;
+}
+
+/* Start from a turn given away: its frame, with the one choice. */
+static void start_from(struct worker *w, struct work *it)
+{
+    struct explorer *x = w->x;
+    int ch[1] = {it->task};
+
+    sim_restore(w->s, it->bytes);
+    if (it->ncanon > w->canon_cap)
+        XGROW(w->canon, w->canon_cap, it->ncanon);
+    memcpy(w->canon, it->bytes + it->nstate, it->ncanon);
+    w->canon_len = it->ncanon;
+    memcpy(w->idl, it->idl, sizeof(uint32_t) * 2 * (size_t)x->nparts);
+    push_frame(w, it->node, it->p, 1, ch, it->e);
+    w->fr[0].cur = it->cur;
+    w->scan = 0;
+}
+
+static void *worker_main(void *arg);
+
+/* The search has grown past PARALLEL_FROM: start the other workers (they
+ * wait for turns given away). */
+static void start_workers(struct explorer *x)
+{
+    struct gate *g = &x->gate;
+
+    x->parallel = 1;
+    x->w[0].busy = 1;
+    pthread_mutex_lock(&g->lock);
+    g->nworkers = g->nbusy = 1;
+    pthread_mutex_unlock(&g->lock);
+    for (int k = 1; k < x->want; k++) {
+        struct worker *w = &x->w[k];
+
+        w->s = sim_new(x->L, x->scene, &x->run_cfg, &x->none, 0);
+        w->busy = 1;
+        pthread_mutex_lock(&g->lock);
+        g->nworkers++;
+        g->nbusy++;
+        pthread_mutex_unlock(&g->lock);
+        if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+            pthread_mutex_lock(&g->lock);
+            g->nworkers--;
+            g->nbusy--;
+            pthread_mutex_unlock(&g->lock);
+            w->busy = 0;
+            break;
+        }
+        w->running = 1;
+        x->nw = k + 1;
+    }
+}
+
+static void search(struct worker *w)
+{
+    struct explorer *x = w->x;
     int ch[LESSON_MAX_TASKS], n, naive = x->lim.naive;
     int bound = x->lim.max_preemptions;
 
-    n = settle(x->s, ch);
-    if (naive) {
-        x->visits = 1;
-        if (n == 0) {
-            naive_final(x, 0);
-            return;
-        }
-        push_frame(x, 0, 0, n, ch);
-    } else {
-        int fresh;
-        uint32_t root = memo_node(x, 0, SIZE_MAX, n, ch, &fresh);
-
-        if (n > 0 && root != NONE)
-            push_frame(x, root, 0, n, ch);
-    }
-    while (x->depth > 0 && x->stop == EXPLORE_DONE) {
-        size_t d = x->depth - 1;
-        struct frame *f = &x->fr[d];
+    for (;;) {
+        size_t d;
+        struct frame *f;
         int i, t, p, fresh;
         uint32_t id, len;
+        int fl = atomic_load_explicit(&x->gate.flags, memory_order_relaxed);
 
-        if (x->oom || x->parts.refused || x->states.refused ||
-            x->okeys.refused) {
-            x->stop = EXPLORE_MEMORY;
-            break;
+        if (fl) {
+            if (fl & GATE_OOM)
+                set_stop(x, EXPLORE_MEMORY);
+            if (atomic_load(&x->gate.flags) & GATE_STOP)
+                break;
+            if (fl & GATE_PAUSE)
+                park(x);
+            if (fl & GATE_HUNGRY)
+                donate(w);
         }
+        if (w->depth == 0) {
+            struct work *it;
 
-        if (f->next == f->n) {
-            pop_frame(x);
+            if (!x->parallel || !(it = take_work(w)))
+                break;
+            start_from(w, it);
+            free(it);
+            continue;
+        }
+        if (!x->parallel && x->want > 1 &&
+            (int64_t)atomic_load_explicit(&x->states.count,
+                                          memory_order_relaxed) >=
+            x->parallel_from)
+            start_workers(x);
+        d = w->depth - 1;
+        f = &w->fr[d];
+        if (f->next >= f->n) {
+            pop_frame(w);
             continue;
         }
         i = f->next++;
-        t = x->chs[f->choff + (size_t)i];
+        t = w->chs[f->choff + (size_t)i];
         p = f->p + (f->cur >= 0 && t != f->cur);
         if (bound >= 0 && p > bound)
             continue;   /* that schedule needs more preemptions */
-        if (x->at != d)
-            restore_frame(x, d);
+        if (w->at != d)
+            restore_frame(w, d);
         f->taken = (uint8_t)t;
-        n = edge(x, t, ch, &len);
-        x->transitions += len;
-        x->at = SIZE_MAX;
-        if (x->timed) {
-            x->stop = EXPLORE_CANCELLED;    /* explore_run searches again */
+        n = edge(w, t, ch, &len);
+        w->transitions += len;
+        w->at = SIZE_MAX;
+        if (w->timed) {
+            x->timed = 1;
+            set_stop(x, EXPLORE_CANCELLED);     /* explore_run searches again */
             break;
         }
         if (naive) {
-            if (x->visits >= x->lim.max_states) {
-                x->stop = EXPLORE_MAX_STATES;
+            if (w->visits >= x->lim.max_states) {
+                set_stop(x, EXPLORE_MAX_STATES);
                 break;
             }
-            x->visits++;
-            if (progress(x, x->visits))
+            w->visits++;
+            if (progress(x, w->visits))
                 break;
             if (n == 0)
-                naive_final(x, p);
+                naive_final(w, p);
             else
-                push_frame(x, 0, p, n, ch);
+                push_frame(w, 0, p, n, ch, 0);
             continue;
         }
-        id = memo_node(x, p, d, n, ch, &fresh);
+        id = memo_node(w, p, d, n, ch, &fresh);
         if (id == NONE)
             break;
-        x->child[x->estart[x->fr[d].node] + (size_t)i] = id;
-        if (x->reduce)
-            x->elen[x->estart[x->fr[d].node] + (size_t)i] = len;
+        {
+            struct gedge *e = &x->edge[w->fr[d].e0 + (size_t)i];
+
+            e->child = id;
+            e->len1 = (uint8_t)(len - 1);
+        }
         if (fresh && n > 0)
-            push_frame(x, id, p, n, ch);
-        else if (!fresh && x->onpath[id / 64] >> (id % 64) & 1)
+            push_frame(w, id, p, n, ch, x->node[id].estart);
+        else if (!fresh && !x->parallel && x->onpath[id / 64] >> (id % 64) & 1)
             x->cyclic = 1;
     }
+}
+
+/* A worker that stopped while busy is busy no more. */
+static void leave(struct worker *w)
+{
+    struct gate *g = &w->x->gate;
+
+    pthread_mutex_lock(&g->lock);
+    if (w->busy)
+        g->nbusy--;
+    w->busy = 0;
+    pthread_cond_broadcast(&g->cv);
+    pthread_mutex_unlock(&g->lock);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+
+    search(w);
+    leave(w);
+    return NULL;
+}
+
+/* The search from the root, on this thread and, once it has grown, on
+ * the others. */
+static void search_all(struct explorer *x)
+{
+    struct worker *w = &x->w[0];
+    int ch[LESSON_MAX_TASKS], n;
+
+    n = settle(w->s, ch);
+    if (x->lim.naive) {
+        w->visits = 1;
+        if (n == 0)
+            naive_final(w, 0);
+        else
+            push_frame(w, 0, 0, n, ch, 0);
+    } else {
+        int fresh;
+        uint32_t root = memo_node(w, 0, SIZE_MAX, n, ch, &fresh);
+
+        if (n > 0 && root != NONE)
+            push_frame(w, root, 0, n, ch, x->node[root].estart);
+    }
+    search(w);
+    if (x->parallel) {
+        struct gate *g = &x->gate;
+
+        leave(w);
+        for (int k = 1; k < x->nw; k++)
+            if (x->w[k].running)
+                pthread_join(x->w[k].th, NULL);
+        while (g->pool) {
+            struct work *it = g->pool;
+
+            g->pool = it->next;
+            free(it);
+        }
+    }
+    for (int k = 0; k < x->nw; k++) {
+        x->visits += x->w[k].visits;
+        x->transitions += x->w[k].transitions;
+    }
+    if (x->parallel)
+        return;     /* walk_graph finds the order */
     /* Stopped early: what is left on the path finishes now, innermost
      * first, so that the finishing order stays a topological one. */
-    while (x->depth > 0)
-        pop_frame(x);
+    while (w->depth > 0)
+        pop_frame(w);
+}
+
+/* After a search on several threads: the depth-first walk of a search on
+ * one thread, on the graph that was built, gives the order in which that
+ * search would have found the nodes (x->rank) and finished them (x->post),
+ * and whether an edge leads back to the path (x->cyclic). */
+struct walk_step {
+    uint32_t v;
+    uint32_t next;          /* its next edge to follow */
+};
+
+static void walk_graph(struct explorer *x)
+{
+    size_t n = x->nnodes, depth = 0, cap = 0, words = n / 64 + 1;
+    uint32_t k = 0;
+    struct walk_step *st = NULL;
+    uint64_t *seen;
+
+    x->npost = 0;
+    if (n == 0)
+        return;
+    if ((region_use(&x->postr, n * sizeof(uint32_t)) |
+         region_use(&x->pathr, words * sizeof(uint64_t))) == -2)
+        die("explorer: no room to order %zu states", n);
+    memset(x->onpath, 0, words * sizeof(uint64_t));
+    mem_force(n * sizeof(uint32_t) + words * sizeof(uint64_t));
+    x->rank = xmalloc(n * sizeof(uint32_t));
+    seen = xcalloc(words, sizeof(uint64_t));
+    XGROW(st, cap, 1);
+    st[depth++] = (struct walk_step){0, 0};
+    x->rank[0] = k++;
+    seen[0] |= x->onpath[0] |= 1;
+    while (depth > 0) {
+        struct walk_step *top = &st[depth - 1];
+        const struct gnode *nd = &x->node[top->v];
+        uint32_t c;
+
+        if (top->next >= nd->nedge) {
+            x->onpath[top->v / 64] &= ~(UINT64_C(1) << (top->v % 64));
+            x->post[x->npost++] = top->v;
+            depth--;
+            continue;
+        }
+        c = x->edge[nd->estart + top->next++].child;
+        if (c == NONE)
+            continue;
+        if (!(seen[c / 64] >> (c % 64) & 1)) {
+            seen[c / 64] |= UINT64_C(1) << (c % 64);
+            x->onpath[c / 64] |= UINT64_C(1) << (c % 64);
+            x->rank[c] = k++;
+            XGROW(st, cap, depth + 1);
+            st[depth++] = (struct walk_step){c, 0};
+        } else if (x->onpath[c / 64] >> (c % 64) & 1) {
+            x->cyclic = 1;
+        }
+    }
+    free(st);
+    free(seen);
+    mem_uncharge(words * sizeof(uint64_t));
 }
 
 /* ---- counting schedules ------------------------------------------------------ */
@@ -1150,16 +1808,16 @@ static size_t topo_order(struct explorer *x, uint32_t *order)
     }
     indeg = xcalloc(n + 1, sizeof(*indeg));
     for (size_t e = 0; e < x->nedges; e++)
-        if (x->child[e] != NONE)
-            indeg[x->child[e]]++;
+        if (x->edge[e].child != NONE)
+            indeg[x->edge[e].child]++;
     if (n > 0 && indeg[0] == 0)
         order[tail++] = 0;
     while (head < tail) {
         uint32_t v = order[head++];
-        size_t e0 = x->estart[v];
+        size_t e0 = x->node[v].estart;
 
-        for (size_t e = e0; e < e0 + x->nedge[v]; e++) {
-            uint32_t w = x->child[e];
+        for (size_t e = e0; e < e0 + x->node[v].nedge; e++) {
+            uint32_t w = x->edge[e].child;
 
             if (w != NONE && --indeg[w] == 0)
                 order[tail++] = w;
@@ -1189,10 +1847,10 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
     for (size_t i = 0; i < norder; i++) {
         uint32_t v = order[i];
         uint64_t lo = cnt[v][0], hi = cnt[v][1];
-        size_t e0 = x->estart[v];
+        size_t e0 = x->node[v].estart;
 
-        for (size_t e = e0; e < e0 + x->nedge[v]; e++) {
-            uint32_t w = x->child[e];
+        for (size_t e = e0; e < e0 + x->node[v].nedge; e++) {
+            uint32_t w = x->edge[e].child;
             uint64_t l, h;
 
             if (w == NONE)
@@ -1211,11 +1869,71 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
     for (size_t i = 0; i < norder; i++) {
         uint32_t v = order[i];
 
-        if (x->outc[v] >= 0) {
-            big_add_u128(&x->oc[x->outc[v]].count, cnt[v][0], cnt[v][1]);
+        if (x->node[v].outc >= 0) {
+            big_add_u128(&x->oc[x->node[v].outc].count, cnt[v][0], cnt[v][1]);
             big_add_u128(total, cnt[v][0], cnt[v][1]);
         }
         big_add_u128(tree, cnt[v][0], cnt[v][1]);
+    }
+    free(cnt);
+    return 1;
+}
+
+/* The same in 256 bits, where 128 do not do (two tasks adding 40 each). */
+enum { WIDE = 4 };
+
+static void big_add_limbs(struct big *a, uint64_t *limbs, uint32_t n)
+{
+    struct big b;
+
+    while (n > 0 && limbs[n - 1] == 0)
+        n--;
+    memset(&b, 0, sizeof(b));
+    b.ext = limbs;
+    b.n = n;
+    b.cap = n ? n : 1;
+    big_add(a, &b);
+}
+
+static int count_wide(struct explorer *x, const uint32_t *order, size_t norder,
+                      struct big *total, struct big *tree)
+{
+    uint64_t (*cnt)[WIDE] = calloc(x->nnodes + 1, sizeof(*cnt));
+
+    if (!cnt)
+        return 0;
+    if (norder > 0)
+        cnt[order[0]][0] = 1;
+    for (size_t i = 0; i < norder; i++) {
+        uint32_t v = order[i];
+        size_t e0 = x->node[v].estart;
+
+        for (size_t e = e0; e < e0 + x->node[v].nedge; e++) {
+            uint32_t w = x->edge[e].child;
+            uint64_t carry = 0;
+
+            if (w == NONE)
+                continue;
+            for (int k = 0; k < WIDE; k++) {
+                uint64_t s = cnt[w][k] + cnt[v][k], c = s < cnt[v][k];
+
+                cnt[w][k] = s + carry;
+                carry = c | (cnt[w][k] < s);
+            }
+            if (carry) {
+                free(cnt);
+                return 0;
+            }
+        }
+    }
+    for (size_t i = 0; i < norder; i++) {
+        uint32_t v = order[i];
+
+        if (x->node[v].outc >= 0) {
+            big_add_limbs(&x->oc[x->node[v].outc].count, cnt[v], WIDE);
+            big_add_limbs(total, cnt[v], WIDE);
+        }
+        big_add_limbs(tree, cnt[v], WIDE);
     }
     free(cnt);
     return 1;
@@ -1231,13 +1949,13 @@ static void count_big(struct explorer *x, const uint32_t *order, size_t norder,
         big_add_u64(&cnt[order[0]], 1);
     for (size_t i = 0; i < norder; i++) {
         uint32_t v = order[i];
-        size_t e0 = x->estart[v];
+        size_t e0 = x->node[v].estart;
 
-        for (size_t e = e0; e < e0 + x->nedge[v]; e++)
-            if (x->child[e] != NONE)
-                big_add(&cnt[x->child[e]], &cnt[v]);
-        if (x->outc[v] >= 0) {
-            big_add(&x->oc[x->outc[v]].count, &cnt[v]);
+        for (size_t e = e0; e < e0 + x->node[v].nedge; e++)
+            if (x->edge[e].child != NONE)
+                big_add(&cnt[x->edge[e].child], &cnt[v]);
+        if (x->node[v].outc >= 0) {
+            big_add(&x->oc[x->node[v].outc].count, &cnt[v]);
             big_add(total, &cnt[v]);
         }
         big_add(tree, &cnt[v]);
@@ -1261,11 +1979,12 @@ static void count_paths(struct explorer *x, struct explore_result *r,
         for (size_t i = 0; i < norder; i++)
             in[order[i]] = 1;
         for (size_t v = 0; v < x->nnodes; v++)
-            if (!in[v] && x->outc[v] >= 0)
-                x->oc[x->outc[v]].infinite = 1;
+            if (!in[v] && x->node[v].outc >= 0)
+                x->oc[x->node[v].outc].infinite = 1;
         free(in);
     }
-    if (!count_fast(x, order, norder, total, tree))
+    if (!count_fast(x, order, norder, total, tree) &&
+        !count_wide(x, order, norder, total, tree))
         count_big(x, order, norder, total, tree);
     free(order);
 }
@@ -1333,18 +2052,18 @@ static void find_witnesses(struct explorer *x)
     }
     while (q.len > 0) {
         uint32_t v = deque_pop(&q);
-        size_t e0 = x->estart[v];
+        size_t e0 = x->node[v].estart;
 
         if (done[v])
             continue;
         done[v] = 1;
         /* Backwards, so the first choice (the running task) is tried first. */
-        for (size_t e = e0 + x->nedge[v]; e-- > e0;) {
-            uint32_t w = x->child[e], c;
+        for (size_t e = e0 + x->node[v].nedge; e-- > e0;) {
+            uint32_t w = x->edge[e].child, c;
 
             if (w == NONE)
                 continue;
-            c = x->cur[v] >= 0 && x->etask[e] != (uint8_t)x->cur[v];
+            c = x->node[v].cur >= 0 && x->edge[e].task != (uint8_t)x->node[v].cur;
             if (dist[v] + c < dist[w]) {
                 dist[w] = dist[v] + c;
                 pred[w] = v;
@@ -1356,10 +2075,13 @@ static void find_witnesses(struct explorer *x)
     for (size_t v = 0; v < n; v++) {
         struct oc *o;
 
-        if (x->outc[v] < 0 || dist[v] == NONE)
+        if (x->node[v].outc < 0 || dist[v] == NONE)
             continue;
-        o = &x->oc[x->outc[v]];
-        if (o->best < 0 || (int)dist[v] < o->best) {
+        o = &x->oc[x->node[v].outc];
+        /* Ties go to the node a search on one thread finds first. */
+        if (o->best < 0 || (int)dist[v] < o->best ||
+            ((int)dist[v] == o->best && x->rank &&
+             x->rank[v] < x->rank[o->best_node])) {
             o->best = (int)dist[v];
             o->best_node = (uint32_t)v;
         }
@@ -1377,8 +2099,8 @@ static void find_witnesses(struct explorer *x)
         for (uint32_t v = o->best_node, k = (uint32_t)len; v != 0; v = pred[v])
             edges[--k] = pedge[v];
         for (size_t k = 0; k < len; k++)
-            schedule_add(&o->path, x->etask[edges[k]],
-                         x->elen ? x->elen[edges[k]] : 1);
+            schedule_add(&o->path, x->edge[edges[k]].task,
+                         x->edge[edges[k]].len1 + 1);
         free(edges);
     }
     free(q.v);
@@ -1386,6 +2108,12 @@ static void find_witnesses(struct explorer *x)
     free(pedge);
     free(pred);
     free(dist);
+}
+
+static void *witness_thread(void *arg)
+{
+    find_witnesses(arg);
+    return NULL;
 }
 
 /* ---- the result ------------------------------------------------------------------ */
@@ -1566,41 +2294,61 @@ void explore_limits_init(struct explore_limits *lim)
     memset(lim, 0, sizeof(*lim));
     lim->max_states = 0;    /* the default of the search */
     lim->max_preemptions = -1;
+    lim->threads = 0;       /* as many as the machine has CPUs */
+}
+
+int explore_default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+    return n < 1 ? 1 : n > EXPLORE_MAX_THREADS ? EXPLORE_MAX_THREADS : (int)n;
 }
 
 static void explorer_done(struct explorer *x)
 {
-    mem_uncharge(node_bytes(x->cap_nodes) + x->cap_edges * 5 +
-                 (x->elen ? x->cap_edges * sizeof(*x->elen) : 0) +
-                 x->cap_fr * sizeof(*x->fr) + x->chcap + x->ckcap +
-                 x->cscap + x->idcap * sizeof(*x->idstack) +
-                 x->cap_oc * sizeof(*x->oc));
-    sim_free(x->s);
-    stateset_done(&x->states);
-    keyset_done(&x->parts);
+    size_t counted = x->cap_oc * sizeof(*x->oc);
+
+    for (int k = 0; k < x->want; k++) {
+        struct worker *w = &x->w[k];
+
+        counted += w->cap_fr * sizeof(*w->fr) + w->chcap + w->ckcap +
+                   w->cscap + w->idcap * sizeof(*w->idstack);
+        sim_free(w->s);
+        free(w->fr);
+        free(w->ck);
+        free(w->chs);
+        free(w->cstack);
+        free(w->idstack);
+        free(w->canon);
+    }
+    free(x->w);
+    if (x->rank)
+        counted += x->nnodes * sizeof(uint32_t);
+    mem_uncharge(counted);
+    free(x->rank);
+    if (!x->lim.naive) {
+        cset_done(&x->states);
+        cset_done(&x->parts);
+        region_done(&x->nodes);
+        region_done(&x->edges);
+        region_done(&x->room);
+        region_done(&x->postr);
+        region_done(&x->pathr);
+    }
     keyset_done(&x->okeys);
-    free(x->estart);
-    free(x->nedge);
-    free(x->cur);
-    free(x->outc);
-    free(x->child);
-    free(x->etask);
-    free(x->elen);
     free(x->shared);
-    free(x->post);
-    free(x->onpath);
-    free(x->cstack);
-    free(x->idstack);
-    free(x->fr);
-    free(x->ck);
-    free(x->chs);
     for (size_t i = 0; i < x->noc; i++) {
         free(x->oc[i].final);
         big_done(&x->oc[i].count);
         schedule_done(&x->oc[i].path);
     }
     free(x->oc);
-    sb_done(&x->key);
+    pthread_mutex_destroy(&x->oc_lock);
+    pthread_mutex_destroy(&x->progress_lock);
+    pthread_mutex_destroy(&x->gate.lock);
+    pthread_cond_destroy(&x->gate.cv);
+    schedule_done(&x->none);
+    free(x);
 }
 
 /* Per pc: 0 private, 1 may touch what other tasks share, 2 a timed wait
@@ -1620,31 +2368,74 @@ static uint8_t *shared_map(const struct program *P, enum mode mode)
     return m;
 }
 
-/* One search, full or reduced, into a new result. */
+/* The graph's memory: address space for as many nodes and edges as the
+ * search may make (max_states, or what the budget could hold), sets that
+ * start small. */
+static void graph_init(struct explorer *x)
+{
+    size_t budget = mem_limit(), arena = budget + ((size_t)1 << 20);
+    uint64_t maxn = (uint64_t)x->lim.max_states, maxe;
+
+    if (maxn > budget / sizeof(struct gnode) + 65536)
+        maxn = budget / sizeof(struct gnode) + 65536;
+    if (maxn > (uint64_t)NONE - 1)
+        maxn = (uint64_t)NONE - 1;
+    maxe = maxn * (uint64_t)x->ntasks;
+    if (maxe > budget / sizeof(struct gedge) + 65536 * (uint64_t)x->ntasks)
+        maxe = budget / sizeof(struct gedge) + 65536 * (uint64_t)x->ntasks;
+    region_init(&x->nodes, (size_t)maxn * sizeof(struct gnode));
+    region_init(&x->edges, (size_t)maxe * sizeof(struct gedge));
+    region_init(&x->room, 0);
+    region_init(&x->postr, (size_t)maxn * sizeof(uint32_t));
+    region_init(&x->pathr, ((size_t)maxn / 64 + 1) * sizeof(uint64_t));
+    x->node = (struct gnode *)x->nodes.base;
+    x->edge = (struct gedge *)x->edges.base;
+    x->post = (uint32_t *)x->postr.base;
+    x->onpath = (uint64_t *)x->pathr.base;
+    /* No id past what every per-node region holds. */
+    maxn = x->nodes.size / sizeof(struct gnode);
+    if (maxn > x->postr.size / sizeof(uint32_t))
+        maxn = x->postr.size / sizeof(uint32_t);
+    if (maxn > (x->pathr.size / sizeof(uint64_t) - 1) * 64)
+        maxn = (x->pathr.size / sizeof(uint64_t) - 1) * 64;
+    if (maxn > (uint64_t)x->lim.max_states)
+        maxn = (uint64_t)x->lim.max_states;
+    cset_init(&x->states, (uint32_t)maxn, arena);
+    cset_init(&x->parts, NONE - 1, arena);
+    atomic_init(&x->nedges, 0);
+}
+
+/* One search, full or reduced, into a new result.  *redo: it ran on
+ * several threads and stopped early (a limit, or a timed wait when
+ * reduced), so what it found depends on the timing: the caller must
+ * search again on one thread (explore_exact), and the result is empty. */
 static struct explore_result *explore_pass(const struct lesson *L, int scene,
                                            const struct scene_config *cfg,
                                            const struct explore_limits *lim,
-                                           int reduce, int *timed)
+                                           int reduce, int *timed, int *redo)
 {
     struct explore_result *r = xcalloc(1, sizeof(*r));
-    struct explorer x;
-    struct schedule none;
+    struct explorer *x = aligned_alloc(64, (sizeof(*x) + 63) / 64 * 64);
     struct big total, tree;
-    struct scene_config run_cfg;
     const struct scene *sc = &L->scenes[scene];
     struct strbuf sb;
+    enum explore_stop stop;
 
-    memset(&x, 0, sizeof(x));
+    if (!x)
+        die("out of memory");
+    memset(x, 0, sizeof(*x));
     memset(&total, 0, sizeof(total));
     memset(&tree, 0, sizeof(tree));
-    x.lim = *lim;
-    x.reduce = reduce;
+    x->lim = *lim;
+    x->reduce = reduce;
+    x->L = L;
+    x->scene = scene;
     r->L = L;
     r->scene = scene;
     r->cfg = *cfg;
     r->cfg.schedule = NULL;     /* the explorer chooses every turn */
-    r->max_preemptions = x.lim.max_preemptions < 0 ? -1 : x.lim.max_preemptions;
-    r->naive = x.lim.naive != 0;
+    r->max_preemptions = x->lim.max_preemptions < 0 ? -1 : x->lim.max_preemptions;
+    r->naive = x->lim.naive != 0;
     r->reduced = reduce;
     r->ntasks = sc->ntasks;
     for (int t = 0; t < sc->ntasks; t++)
@@ -1653,48 +2444,86 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
     /* An empty script: one CPU, turns as sim_force gives them, exactly as
      * `run --schedule` will replay a witness.  Loops that never end are
      * found as cycles, so the step budget must not cut a path short. */
-    run_cfg = r->cfg;
-    run_cfg.budget = INT64_MAX / 2;
-    schedule_init(&none);
-    x.s = sim_new(L, scene, &run_cfg, &none, 0);
-    x.ntasks = sim_ntasks(x.s);
-    x.nparts = x.ntasks + 1;
-    x.nspaces = r->nspaces = sim_nspaces(x.s);
-    x.nglobals = r->nglobals = L->prog->nglobals;
+    x->run_cfg = r->cfg;
+    x->run_cfg.budget = INT64_MAX / 2;
+    schedule_init(&x->none);
+    x->want = x->lim.naive ? 1 : x->lim.threads > 0 ? x->lim.threads :
+              explore_default_threads();
+    if (x->want > EXPLORE_MAX_THREADS)
+        x->want = EXPLORE_MAX_THREADS;
+    x->w = aligned_alloc(64, (size_t)x->want * sizeof(*x->w));
+    if (!x->w)
+        die("out of memory");
+    memset(x->w, 0, (size_t)x->want * sizeof(*x->w));
+    for (int k = 0; k < x->want; k++) {
+        x->w[k].x = x;
+        x->w[k].at = SIZE_MAX;
+    }
+    x->nw = 1;
+    x->parallel_from = x->lim.parallel_from > 0 ? x->lim.parallel_from :
+                       PARALLEL_FROM;
+    x->w[0].s = sim_new(L, scene, &x->run_cfg, &x->none, 0);
+    x->ntasks = sim_ntasks(x->w[0].s);
+    x->nparts = x->ntasks + 1;
+    x->nspaces = r->nspaces = sim_nspaces(x->w[0].s);
+    x->nglobals = r->nglobals = L->prog->nglobals;
     if (reduce)
-        x.shared = shared_map(L->prog, cfg->mode);
-    stateset_init(&x.states);
-    keyset_init(&x.parts);
-    keyset_init(&x.okeys);
-    sb_init(&x.key);
-    x.at = SIZE_MAX;
+        x->shared = shared_map(L->prog, cfg->mode);
+    pthread_mutex_init(&x->oc_lock, NULL);
+    pthread_mutex_init(&x->progress_lock, NULL);
+    pthread_mutex_init(&x->gate.lock, NULL);
+    pthread_cond_init(&x->gate.cv, NULL);
+    atomic_init(&x->gate.flags, 0);
+    atomic_init(&x->stop, EXPLORE_DONE);
+    atomic_init(&x->refused, 0);
+    if (!x->lim.naive)
+        graph_init(x);
+    keyset_init(&x->okeys);
 
-    search(&x);
-    *timed = x.timed;
-    if (x.timed) {      /* the caller searches again, unreduced */
-        explorer_done(&x);
+    search_all(x);
+    stop = (enum explore_stop)atomic_load(&x->stop);
+    x->nnodes = x->lim.naive ? 0 : atomic_load(&x->states.count);
+    *timed = x->timed;
+    *redo = x->parallel && (x->timed || stop == EXPLORE_MAX_STATES ||
+                            stop == EXPLORE_MEMORY);
+    r->stop = stop;
+    if (x->timed || *redo) {    /* the caller searches again */
+        explorer_done(x);
         return r;
     }
-    r->stop = x.stop;
-    if (x.stop == EXPLORE_MEMORY) {
+    r->stop = stop;
+    if (stop == EXPLORE_MEMORY) {
         sb_init(&sb);
         mem_limit_message(&sb, "the search");
         r->stop_text = sb_steal(&sb);
     }
-    r->complete = x.stop == EXPLORE_DONE;
-    r->transitions = x.transitions;
-    if (x.lim.naive) {
-        r->states = x.visits;
-        for (size_t i = 0; i < x.noc; i++)
-            big_add(&total, &x.oc[i].count);
-        big_add_u64(&tree, (uint64_t)x.visits);
+    r->complete = stop == EXPLORE_DONE;
+    r->transitions = x->transitions;
+    if (x->lim.naive) {
+        r->states = x->visits;
+        for (size_t i = 0; i < x->noc; i++)
+            big_add(&total, &x->oc[i].count);
+        big_add_u64(&tree, (uint64_t)x->visits);
     } else {
-        r->states = (int64_t)x.nnodes;
+        pthread_t th;
+        int two;
+
+        r->states = (int64_t)x->nnodes;
         /* The keys are the bulk of the memory; the graph is all we need. */
-        stateset_done(&x.states);
-        keyset_done(&x.parts);
-        count_paths(&x, r, &total, &tree);
-        find_witnesses(&x);
+        cset_done(&x->states);
+        cset_done(&x->parts);
+        if (x->parallel)
+            walk_graph(x);
+        /* Counting and the witnesses read the graph and write different
+         * fields of the outcomes: on two threads at once where there are
+         * two. */
+        two = x->parallel &&
+              pthread_create(&th, NULL, witness_thread, x) == 0;
+        count_paths(x, r, &total, &tree);
+        if (two)
+            pthread_join(th, NULL);
+        else
+            find_witnesses(x);
     }
     sb_init(&sb);
     if (r->endless)
@@ -1703,11 +2532,30 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
         big_decimal(&total, &sb);
     r->schedules = sb_steal(&sb);
     r->tree_nodes = r->endless || reduce ? 0 : big_double(&tree);
-    build_result(&x, r, &total);
+    build_result(x, r, &total);
     big_done(&total);
     big_done(&tree);
-    explorer_done(&x);
+    explorer_done(x);
     return r;
+}
+
+/* A search whose answer does not depend on the timing of its threads: if
+ * one on several threads stopped early, the same search again on one. */
+static struct explore_result *explore_exact(const struct lesson *L, int scene,
+                                            const struct scene_config *cfg,
+                                            const struct explore_limits *lim,
+                                            int reduce, int *timed)
+{
+    struct explore_limits one = *lim;
+    struct explore_result *r;
+    int redo;
+
+    r = explore_pass(L, scene, cfg, lim, reduce, timed, &redo);
+    if (!redo)
+        return r;
+    explore_free(r);
+    one.threads = 1;
+    return explore_pass(L, scene, cfg, &one, reduce, timed, &redo);
 }
 
 /* Turns can go to any ready task at any op: where the reduction applies. */
@@ -1716,126 +2564,45 @@ static int reducible(const struct scene_config *cfg)
     return cfg->mode == MODE_THREADS || cfg->mode == MODE_PROCESSES;
 }
 
-/* EXPLORE_REDUCE_AUTO on two cores: the full search, up to
- * EXPLORE_FULL_STATES, on a thread of its own, and the reduced search on
- * this one.  Which result is kept depends only on whether the full search
- * completed, never on which finished first, so the answer is the same
- * whatever the timing: the full one if it completed (the reduced search is
- * then stopped), else the reduced one.  The caller's progress callback
- * hears from the reduced search, and stopping it stops both. */
-struct both {
-    const struct lesson *L;
-    int scene;
-    const struct scene_config *cfg;
-    struct explore_limits full;
-    struct explore_result *r;
-    int timed;
-    int (*progress)(void *arg, int64_t states);
-    void *progress_arg;
-    pthread_mutex_t lock;   /* around progress */
-    atomic_int cancelled;   /* the caller asked to stop */
-    atomic_int full_done;   /* the full search completed */
-    atomic_int full_over;   /* the full search has stopped */
-};
-
-/* The caller's callback, one thread at a time. */
-static int tell(struct both *b, int64_t states)
-{
-    int stop = 0;
-
-    if (atomic_load(&b->cancelled))
-        return 1;
-    if (b->progress) {
-        pthread_mutex_lock(&b->lock);
-        stop = b->progress(b->progress_arg, states);
-        pthread_mutex_unlock(&b->lock);
-    }
-    if (stop)
-        atomic_store(&b->cancelled, 1);
-    return stop;
-}
-
-static int full_progress(void *arg, int64_t states)
-{
-    return tell(arg, states);
-}
-
-/* The caller hears from the full search while it runs, then from this. */
-static int reduced_progress(void *arg, int64_t states)
-{
-    struct both *b = arg;
-
-    if (atomic_load(&b->cancelled) || atomic_load(&b->full_done))
-        return 1;
-    return atomic_load(&b->full_over) ? tell(b, states) : 0;
-}
-
-static void *full_thread(void *arg)
-{
-    struct both *b = arg;
-
-    b->r = explore_pass(b->L, b->scene, b->cfg, &b->full, 0, &b->timed);
-    if (b->r->complete)
-        atomic_store(&b->full_done, 1);
-    atomic_store(&b->full_over, 1);
-    return NULL;
-}
-
-/* NULL: the reduced search must run again on its own (the thread could
- * not start, or the reduced search met a timed wait). */
-static struct explore_result *explore_both(const struct lesson *L, int scene,
+/* EXPLORE_REDUCE_AUTO: the reduced search, then the full one up to
+ * EXPLORE_FULL_STATES, each on every CPU; the full result if it completed,
+ * else the reduced one.  Every state of the reduced graph (with its
+ * preemptions, when bounded) is a state of the full one, so a reduced
+ * search that found more than EXPLORE_FULL_STATES says the full one
+ * cannot complete: it is not run.  Which result is kept depends only on
+ * whether the full search completes, never on the timing.  The caller's
+ * progress callback hears from each in turn, and stopping it stops the
+ * search it is in. */
+static struct explore_result *explore_auto(const struct lesson *L, int scene,
                                            const struct scene_config *cfg,
                                            const struct explore_limits *full,
-                                           const struct explore_limits *reduced)
+                                           const struct explore_limits *reduced,
+                                           int *timed)
 {
-    struct both b;
-    struct explore_limits red = *reduced;
-    struct explore_result *r;
-    pthread_t th;
-    int timed = 0;
+    struct explore_limits capped = *full;
+    struct explore_result *red, *r;
+    int redo;
 
-    memset(&b, 0, sizeof(b));
-    b.L = L;
-    b.scene = scene;
-    b.cfg = cfg;
-    b.full = *full;
-    if (b.full.max_states > EXPLORE_FULL_STATES)
-        b.full.max_states = EXPLORE_FULL_STATES;
-    b.full.progress = full_progress;
-    b.full.progress_arg = &b;
-    b.progress = reduced->progress;
-    b.progress_arg = reduced->progress_arg;
-    atomic_init(&b.cancelled, 0);
-    atomic_init(&b.full_done, 0);
-    atomic_init(&b.full_over, 0);
-    pthread_mutex_init(&b.lock, NULL);
-    if (pthread_create(&th, NULL, full_thread, &b) != 0) {
-        pthread_mutex_destroy(&b.lock);
-        return NULL;
-    }
-    red.progress = reduced_progress;
-    red.progress_arg = &b;
-    r = explore_pass(L, scene, cfg, &red, 1, &timed);
-    pthread_join(th, NULL);
-    pthread_mutex_destroy(&b.lock);
-    if (!atomic_load(&b.cancelled) && b.r->stop == EXPLORE_MEMORY) {
-        /* The two shared one memory budget: what the full search would
-         * have done alone must not depend on the timing. */
-        explore_free(b.r);
-        b.full.progress = b.progress;
-        b.full.progress_arg = b.progress_arg;
-        b.r = explore_pass(L, scene, cfg, &b.full, 0, &b.timed);
-    }
-    if (b.r->complete || atomic_load(&b.cancelled)) {
+    if (capped.max_states > EXPLORE_FULL_STATES)
+        capped.max_states = EXPLORE_FULL_STATES;
+    red = explore_exact(L, scene, cfg, reduced, 1, timed);
+    if (*timed || red->stop == EXPLORE_CANCELLED ||
+        red->states > capped.max_states)
+        return red;
+    r = explore_pass(L, scene, cfg, &capped, 0, timed, &redo);
+    if (redo && r->stop == EXPLORE_MEMORY) {
+        /* Out of memory on several threads: on one, it may complete.  (At
+         * the cap, whatever the order, it did not.) */
         explore_free(r);
-        return b.r;
+        capped.threads = 1;
+        r = explore_pass(L, scene, cfg, &capped, 0, timed, &redo);
     }
-    explore_free(b.r);
-    if (timed || r->stop == EXPLORE_MEMORY) {
-        explore_free(r);    /* search again, alone */
-        return NULL;
+    if (!redo && (r->complete || r->stop == EXPLORE_CANCELLED)) {
+        explore_free(red);
+        return r;
     }
-    return r;
+    explore_free(r);
+    return red;
 }
 
 struct explore_result *explore_run(const struct lesson *L, int scene,
@@ -1860,15 +2627,15 @@ struct explore_result *explore_run(const struct lesson *L, int scene,
     if (reduced.max_states > (int64_t)NONE - 1)
         full.max_states = reduced.max_states = (int64_t)NONE - 1;
     if (l.naive || l.reduce == EXPLORE_REDUCE_OFF || !reducible(cfg))
-        return explore_pass(L, scene, cfg, &full, 0, &timed);
-    if (l.reduce == EXPLORE_REDUCE_AUTO &&
-        (r = explore_both(L, scene, cfg, &full, &reduced)) != NULL)
-        return r;
-    r = explore_pass(L, scene, cfg, &reduced, 1, &timed);
+        return explore_exact(L, scene, cfg, &full, 0, &timed);
+    if (l.reduce == EXPLORE_REDUCE_AUTO)
+        r = explore_auto(L, scene, cfg, &full, &reduced, &timed);
+    else
+        r = explore_exact(L, scene, cfg, &reduced, 1, &timed);
     if (!timed)
         return r;
     explore_free(r);
-    return explore_pass(L, scene, cfg, &full, 0, &timed);
+    return explore_exact(L, scene, cfg, &full, 0, &timed);
 }
 
 void explore_free(struct explore_result *r)
@@ -2495,3 +3262,4 @@ void explore_format_json(struct strbuf *out, const struct explore_result *r)
     json_end(&j);
     json_end(&j);
 }
+

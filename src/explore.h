@@ -27,6 +27,10 @@
  * counts are then of the orders of the shared accesses (reduced is set).
  * explore.c says why it is exact.
  *
+ * The search runs on every CPU of the machine (limits.threads), with the
+ * same result as on one: outcomes, counts and witnesses do not depend on
+ * the timing of the threads.
+ *
  * The search runs the scene on one CPU, one turn at a time, exactly as
  * `run --schedule` does, so a witness replays as it was found; what two
  * CPUs do in one tick is one of these interleavings.  In sequential mode
@@ -83,6 +87,13 @@ struct explore_limits {
      * bounds the nodes of that tree. */
     int naive;
     enum explore_reduce reduce;     /* EXPLORE_REDUCE_AUTO by default */
+    /* Threads that search at once: 0 (the default) as many as the machine
+     * has CPUs, up to 8; 1 one.  Whatever the number, the result is the
+     * same (explore.c says why). */
+    int threads;
+    /* States found before the other threads start (0: a default that
+     * spares small searches the cost of starting them; tests set 1). */
+    int64_t parallel_from;
     /* Called every 65,536 states (naive: tree nodes) with the number so
      * far; a nonzero return stops the search, and the result is then
      * partial.  NULL: none. */
@@ -181,6 +192,8 @@ struct explore_result {
 };
 
 void explore_limits_init(struct explore_limits *lim);
+/* The threads a search uses by default. */
+int explore_default_threads(void);
 /* Why the search is partial, for messages: "stopped at --max-states", "the
  * search needs more than 1 GiB of memory (--max-memory)", "cancelled". */
 const char *explore_stop_reason(const struct explore_result *r);

@@ -78,6 +78,8 @@ static const char usage[] =
     "schedule counts\n"
     "  --reduced             switch only at shared accesses wherever "
     "that is exact\n"
+    "  --threads N           search on N threads (default: every CPU, up "
+    "to 8)\n"
     "  --naive               walk every schedule one by one, without "
     "memoisation\n"
     "  --ascii               bars of # instead of Unicode blocks\n"

@@ -1328,12 +1328,31 @@ static int same_timer(const struct sim_task *a, const struct sim_task *b)
     return has_timer(a) && has_timer(b) && a->wake == b->wake;
 }
 
-/* Zigzag LEB128: small numbers of either sign take one byte, and a
- * sequence of numbers has exactly one encoding. */
+/* Zigzag, then one byte for a number below 0xF8 (small numbers of either
+ * sign), else 0xF7 + n and the number's n bytes, least significant first,
+ * n as small as it can be: a sequence of numbers has exactly one encoding,
+ * written without a loop. */
 static unsigned char *canon_int(unsigned char *p, int64_t v)
 {
     uint64_t u = v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1;
+    int n;
 
+    if (u < 0xF8) {
+        *p = (unsigned char)u;
+        return p + 1;
+    }
+    n = 8 - __builtin_clzll(u) / 8;
+    *p = (unsigned char)(0xF7 + n);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    u = __builtin_bswap64(u);
+#endif
+    memcpy(p + 1, &u, 8);   /* room is kept for all 8 */
+    return p + 1 + n;
+}
+
+/* A length, as plain LEB128. */
+static unsigned char *canon_uint(unsigned char *p, uint64_t u)
+{
     while (u >= 0x80) {
         *p++ = (unsigned char)(u | 0x80);
         u >>= 7;
@@ -1342,30 +1361,19 @@ static unsigned char *canon_int(unsigned char *p, int64_t v)
     return p;
 }
 
-/* Close a part of the canonical encoding begun at start, with room for a
- * 1-byte length left before it; returns the end of the part. */
-static unsigned char *canon_part(unsigned char *start, unsigned char *end)
-{
-    size_t n = (size_t)(end - start - 1);
-    unsigned char len[10], *q = len;
-    uint64_t u = n;
-
-    while (u >= 0x80) {
-        *q++ = (unsigned char)(u | 0x80);
-        u >>= 7;
-    }
-    *q++ = (unsigned char)u;
-    if (q - len > 1)
-        memmove(start + (q - len), start + 1, n);
-    memcpy(start, len, (size_t)(q - len));
-    return start + (q - len) + n;
-}
-
-void sim_canon(const struct sim *s, struct strbuf *out)
+size_t sim_canon_room(const struct sim *s)
 {
     size_t fields = 4 + (size_t)(s->nspaces * (s->nglobals +
                                                s->nlocks * SYNC_CANON_MAX));
-    unsigned char *p, *part;
+
+    for (int t = 0; t < s->ntasks; t++)
+        fields += 15 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+    return fields * 10;
+}
+
+size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
+{
+    unsigned char *p = out, *part = out;
     /* When every turn is chosen, the order of the ready queue and of
      * timers that end together decides nothing except in asyncio, where
      * only the head of the queue (or coroutines tied with it) may run.
@@ -1375,12 +1383,6 @@ void sim_canon(const struct sim *s, struct strbuf *out)
     /* Compact, because the explorer keeps one per state: every field is a
      * varint, and each part is a fixed sequence of fields whose counts
      * (frames, stack depth) come before the arrays they size. */
-    for (int t = 0; t < s->ntasks; t++)
-        fields += 15 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
-    sb_clear(out);
-    XGROW(out->s, out->cap, fields * 10 + 10 * (size_t)(s->ntasks + 1) + 1);
-    part = (unsigned char *)out->s;
-    p = part + 1;
     p = canon_int(p, s->gil_holder);
     p = canon_int(p, s->status);
     p = canon_int(p, s->cfg.mode == MODE_GIL ? s->gil_drop : 0);
@@ -1394,12 +1396,12 @@ void sim_canon(const struct sim *s, struct strbuf *out)
         for (int k = 0; k < nf; k++)
             p = canon_int(p, f[k]);
     }
+    lens[0] = (uint32_t)(p - part);
     for (int t = 0; t < s->ntasks; t++) {
         const struct sim_task *T = &s->tasks[t];
         const struct vm *vm = &T->vm;
 
-        part = canon_part(part, p);
-        p = part + 1;
+        part = p;
         p = canon_int(p, T->state);
         p = canon_int(p, T->busy);
         p = canon_int(p, T->busy_kind);
@@ -1430,8 +1432,32 @@ void sim_canon(const struct sim *s, struct strbuf *out)
             for (uint32_t i = fr->base; i < fr->sp; i++)
                 p = canon_int(p, vm->slots[i]);
         }
+        lens[t + 1] = (uint32_t)(p - part);
     }
-    p = canon_part(part, p);
+    return (size_t)(p - out);
+}
+
+void sim_canon(const struct sim *s, struct strbuf *out)
+{
+    uint32_t lens[LESSON_MAX_TASKS + 1];
+    size_t room = sim_canon_room(s), n, at;
+    unsigned char *p, *q;
+
+    /* The parts at the end of the buffer, then each moved down behind its
+     * length (which is never longer than the part's fields). */
+    sb_clear(out);
+    XGROW(out->s, out->cap, 2 * room + 10 * (size_t)(s->ntasks + 1) + 1);
+    p = (unsigned char *)out->s;
+    q = p + room + 10 * (size_t)(s->ntasks + 1);
+    n = sim_canon_parts(s, q, lens);
+    at = 0;
+    for (int k = 0; k <= s->ntasks; k++) {
+        p = canon_uint(p, lens[k]);
+        memmove(p, q + at, lens[k]);
+        p += lens[k];
+        at += lens[k];
+    }
+    (void)n;
     out->len = (size_t)(p - (unsigned char *)out->s);
     out->s[out->len] = '\0';
 }

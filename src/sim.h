@@ -116,6 +116,11 @@ void sim_restore(struct sim *s, const unsigned char *in);
  * what the tasks share, then each task's own; the explorer interns the
  * parts separately, since most turns change only one of them. */
 void sim_canon(const struct sim *s, struct strbuf *out);
+/* The same parts one after another, without their lengths: lens gets the
+ * length of each (1 + ntasks of them).  out must have room for
+ * sim_canon_room(s) bytes.  Returns the bytes written. */
+size_t sim_canon_room(const struct sim *s);
+size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens);
 
 /* ---- threads started by code (threading.Thread) ------------------------- */
 

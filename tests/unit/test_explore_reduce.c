@@ -56,6 +56,7 @@ static int same_outcome(const struct explore_result *a,
 /* What the comparisons covered, so that they cannot pass by comparing
  * nothing: reduced searches, and outcomes with deadlocks and failures. */
 static int seen_reduced, seen_deadlock, seen_failed;
+static int64_t last_full_states;    /* of the last compare() */
 
 /* Compare full and reduced on one scene and bound; returns 1 if compared.
  * what names it in failures. */
@@ -66,6 +67,7 @@ static int compare(const struct lesson *L, int scene, int bound,
     struct explore_result *red;
     int ok = 1, replayed = 1;
 
+    last_full_states = full->states;
     if (!full->complete) {
         explore_free(full);
         return 0;
@@ -92,17 +94,68 @@ static int compare(const struct lesson *L, int scene, int bound,
     return 1;
 }
 
-/* Every scene of the lesson, unbounded and with the bounds 0, 1 and 2. */
+/* ---- one thread or several: the same answer ------------------------------------- */
+
+/* A search on one thread, and on two that start at once: the same JSON,
+ * byte for byte - outcomes, counts, witnesses - whatever the timing. */
+static int seen_threads;
+
+static void json_of(const struct lesson *L, int scene, int bound, int threads,
+                    enum explore_reduce how, struct strbuf *out)
+{
+    struct explore_limits lim;
+    struct explore_result *r;
+
+    explore_limits_init(&lim);
+    lim.max_preemptions = bound;
+    lim.reduce = how;
+    lim.threads = threads;
+    lim.parallel_from = 1;
+    r = explore_run(L, scene, &L->scenes[scene].cfg, &lim);
+    sb_clear(out);
+    explore_format_json(out, r);
+    explore_free(r);
+}
+
+static void same_threaded(const struct lesson *L, int scene, int bound,
+                          enum explore_reduce how, const char *what)
+{
+    struct strbuf one, two;
+
+    sb_init(&one);
+    sb_init(&two);
+    json_of(L, scene, bound, 1, how, &one);
+    json_of(L, scene, bound, 2, how, &two);
+    if (one.len != two.len || memcmp(one.s, two.s, one.len) != 0) {
+        printf("FAIL %s (bound %d, reduce %d): two threads answer otherwise "
+               "than one\n", what, bound, (int)how);
+        test_failed++;
+    }
+    seen_threads++;
+    sb_done(&one);
+    sb_done(&two);
+}
+
+/* Every scene of the lesson, unbounded and with the bounds 0, 1 and 2;
+ * those small enough, on one thread and on two. */
 static int compare_lesson(const struct lesson *L, const char *name)
 {
     int n = 0;
 
     for (int sc = 0; sc < L->nscenes; sc++) {
         char what[600];
+        int compared, small;
 
         snprintf(what, sizeof(what), "%s scene %s", name, L->scenes[sc].name);
-        for (int bound = -1; bound <= 2; bound++)
+        compared = compare(L, sc, -1, what);
+        small = compared && last_full_states <= 50000;
+        n += compared;
+        for (int bound = 0; bound <= 2; bound++)
             n += compare(L, sc, bound, what);
+        if (small) {    /* (bigger ones would take too long) */
+            same_threaded(L, sc, -1, EXPLORE_REDUCE_OFF, what);
+            same_threaded(L, sc, 1, EXPLORE_REDUCE_ON, what);
+        }
     }
     return n;
 }
@@ -145,6 +198,7 @@ static void test_lessons(void)
     }
     CHECK(files >= 15);
     CHECK(compared >= 100);     /* most scenes are small enough to compare */
+    CHECK(seen_threads >= 200);
 }
 
 /* ---- random scenes -------------------------------------------------------------- */
@@ -206,7 +260,7 @@ static void gen_scene(struct strbuf *sb, int seed)
 static void test_random(void)
 {
     struct strbuf sb;
-    int compared = 0;
+    int compared = 0, small;
 
     sb_init(&sb);
     for (int seed = 1; seed <= 60; seed++) {
@@ -219,7 +273,12 @@ static void test_random(void)
         CHECK(L != NULL);
         if (!L)
             continue;
-        compared += compare(L, 0, -1, name);
+        small = compare(L, 0, -1, name);
+        compared += small;
+        if (small && last_full_states <= 50000) {
+            same_threaded(L, 0, -1, EXPLORE_REDUCE_OFF, name);
+            same_threaded(L, 0, -1, EXPLORE_REDUCE_ON, name);
+        }
         compared += compare(L, 0, 1, name);
         lesson_free(L);
     }
