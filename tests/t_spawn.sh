@@ -151,7 +151,30 @@ else
 fi
 "$bin" run "$tasks" --scene values >"$tmp/t.txt" 2>&1
 expect "tasks/values: await gives the task's return value" "$tmp/t.txt" "main prints: 9 1"
-for scene in race done_first values; do
+"$bin" run "$tasks" --scene gather >"$tmp/t.txt" 2>&1
+expect "tasks/gather: each coroutine a task, named in the order given" "$tmp/t.txt" \
+    "main = gathered(), Task-2 = square(...) from line 47, Task-3 = one(...) from line 47, Task-4 = bump(...) from line 47, Task-5 = square(...) from line 48"
+expect "tasks/gather: the gatherer waits for its tasks" "$tmp/t.txt" \
+    "main awaits Task-2: it waits until that task is done"
+expect "tasks/gather: and goes on when the last is done" "$tmp/t.txt" \
+    "main's await returns: Task-4 is done"
+expect "tasks/gather: the list of values, in the order given" "$tmp/t.txt" \
+    "main prints: [4, 1, None]"
+expect "tasks/gather: kept in a list variable" "$tmp/t.txt" \
+    "main prints: [1, 1] 2 1"
+if [ -n "$py" ]; then
+    "$bin" export "$tasks" --scene gather --python >"$tmp/g.py" &&
+        "$py" "$tmp/g.py" >"$tmp/g.txt" 2>&1
+    if grep -qx "\[4, 1, None\]" "$tmp/g.txt" && grep -qx "\[1, 1\] 2 1" "$tmp/g.txt"; then
+        echo "ok tasks/gather: CPython prints the same lists"
+    else
+        echo "FAIL tasks/gather: CPython printed $(head -n 2 "$tmp/g.txt")"
+    fi
+fi
+"$bin" run "$tasks" --scene mixed >"$tmp/t.txt" 2>&1
+expect "tasks/mixed: gather of a task made before and a coroutine" "$tmp/t.txt" \
+    "main prints: y is 2"
+for scene in race done_first values gather mixed; do
     "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
     endings "$tmp/e.json" >"$tmp/want"
     if [ -s "$tmp/want" ]; then
