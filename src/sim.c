@@ -452,10 +452,11 @@ static void wake_joiners(struct sim *s, int t)
     for (int u = 0; u < s->ntasks; u++) {
         struct sim_task *U = &s->tasks[u];
         struct trace_event *ev;
+        int gathered;
 
         if (U->state != TS_BLOCKED || U->wait_kind != VM_JOIN || U->join != t)
             continue;
-        if (gather_list(s, u)) {
+        if ((gathered = gather_list(s, u) != NULL)) {
             int next = gather_next(s, u);
 
             if (next >= 0) {
@@ -466,11 +467,12 @@ static void wake_joiners(struct sim *s, int t)
         if ((ev = event(s, s->now + 1, EV_WAKE, u)) != NULL) {
             ev->arg2 = TRACE_JOIN_MARK;
             ev->other = (int16_t)t;
+            ev->arg = gathered;     /* 1: the await of a gather */
         }
         U->join = -1;
         U->tie = -1;
         if (s->cfg.mode == MODE_ASYNCIO &&   /* await TASK gives its value */
-            !gather_list(s, u))
+            !gathered)
             vm_set_result(&U->vm, s->tasks[t].result);
         s->ops->runnable(s, u, s->now + 1, 0);
     }
@@ -684,9 +686,18 @@ static int gather_wait(struct sim *s, int t, int cpu)
     struct sim_task *T = &s->tasks[t];
     int u = gather_next(s, t);
 
+    const int64_t *list = gather_list(s, t);
+    int left = 0;
+
     if (u < 0)
         return ERR_NONE;
-    sim_switch_away(s, cpu, SW_JOIN, u, -1, -1);
+    for (int64_t i = 0; i < list[0]; i++) {
+        const struct sim_task *U = &s->tasks[vm_ref_index(list[1 + i])];
+
+        left += U->state != TS_DONE && U->state != TS_FAILED;
+    }
+    /* arg2: how many of the gather's tasks are not done yet */
+    sim_switch_away(s, cpu, SW_JOIN, u, left, -1);
     T->join = (int8_t)u;
     T->wake = -1;
     T->wait_kind = VM_JOIN;
