@@ -259,6 +259,19 @@ static void fail(struct vm_effect *eff, int err)
     eff->error = (uint8_t)err;
 }
 
+/* The frame that called frame k: the one below it, past the coroutines
+ * its caller made and has not awaited yet (asyncio.gather's arguments),
+ * each still just past its RETURN_GENERATOR. */
+static uint32_t caller_of(const struct vm *vm, const struct program *prog,
+                          uint32_t k)
+{
+    do
+        k--;
+    while (k > 0 && prog->funcs[vm->frames[k].fn].is_async &&
+           vm->frames[k].pc == prog->funcs[vm->frames[k].fn].code_start + 1);
+    return k;
+}
+
 /* Leave the running frame with value v. */
 static void do_return(struct vm *vm, const struct program *prog, int64_t v,
                       struct vm_effect *eff)
@@ -275,8 +288,8 @@ static void do_return(struct vm *vm, const struct program *prog, int64_t v,
         return;
     }
     vm->nframes = (uint16_t)k;
-    vm->cur = (uint16_t)(k - 1);
-    caller = &vm->frames[k - 1];
+    vm->cur = (uint16_t)caller_of(vm, prog, (uint32_t)k);
+    caller = &vm->frames[vm->cur];
     vm->slots[caller->sp++] = v;
     if (prog->funcs[vm->frames[k].fn].is_async) {
         /* the awaited coroutine is done: its awaiter's SEND jumps to
@@ -752,17 +765,10 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_GET_AWAITABLE:
         break;
     case OP_RETURN_GENERATOR: {
-        /* the coroutine object goes to the caller; its body waits.  The
-         * caller is below the coroutines it made before this one and has
-         * not awaited yet (asyncio.gather's), each still just past its
-         * RETURN_GENERATOR. */
+        /* the coroutine object goes to the caller; its body waits */
         uint32_t k = vm->cur;
 
-        do
-            vm->cur--;
-        while (vm->cur > 0 && prog->funcs[vm->frames[vm->cur].fn].is_async &&
-               vm->frames[vm->cur].pc ==
-                   prog->funcs[vm->frames[vm->cur].fn].code_start + 1);
+        vm->cur = (uint16_t)caller_of(vm, prog, k);
         fr = &vm->frames[vm->cur];
         PUSH(VM_REF(REF_CORO, k));
         break;
