@@ -427,13 +427,17 @@ static int64_t *gather_list(struct sim *s, int t)
 }
 
 /* The first task of t's gather that is not done yet, or -1: then the list
- * holds the tasks' values instead, as the await gives them. */
+ * holds the tasks' values instead, as the await gives them; -2 if one of
+ * them failed. */
 static int gather_next(struct sim *s, int t)
 {
     int64_t *list = gather_list(s, t);
 
     if (!list)
         return -1;
+    for (int64_t i = 0; i < list[0]; i++)
+        if (s->tasks[vm_ref_index(list[1 + i])].state == TS_FAILED)
+            return -2;  /* its error is raised in the await */
     for (int64_t i = 0; i < list[0]; i++) {
         int u = (int)vm_ref_index(list[1 + i]);
 
@@ -454,9 +458,20 @@ static void wake_joiners(struct sim *s, int t)
         struct trace_event *ev;
         int gathered;
 
-        if (U->state != TS_BLOCKED || U->wait_kind != VM_JOIN || U->join != t)
+        if (U->state != TS_BLOCKED || U->wait_kind != VM_JOIN)
             continue;
-        if ((gathered = gather_list(s, u) != NULL)) {
+        gathered = gather_list(s, u) != NULL;
+        if (gathered && s->tasks[t].state == TS_FAILED &&
+            gather_next(s, u) == -2) {
+            /* as CPython's gather: the first error goes to the await at
+             * once */
+            U->join = -1;
+            sim_fail_task(s, u, ERR_TASK_FAILED, t);
+            continue;
+        }
+        if (U->join != t)
+            continue;
+        if (gathered) {
             int next = gather_next(s, u);
 
             if (next >= 0) {
@@ -689,6 +704,8 @@ static int gather_wait(struct sim *s, int t, int cpu)
     const int64_t *list = gather_list(s, t);
     int left = 0;
 
+    if (u == -2)
+        return ERR_TASK_FAILED;
     if (u < 0)
         return ERR_NONE;
     for (int64_t i = 0; i < list[0]; i++) {

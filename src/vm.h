@@ -150,7 +150,9 @@ enum {
     X(ERR_INDEX, "IndexError: list index out of range")                     \
     X(ERR_TASK_MODE, "asyncio.create_task needs a running event loop: it "  \
                      "runs in mode asyncio")                                \
-    X(ERR_LIST_CAP, "a list holds at most 32 values in taketurns")
+    X(ERR_LIST_CAP, "a list holds at most 32 values in taketurns")       \
+    X(ERR_TASK_FAILED, "a task it awaits failed: its error is raised here "\
+                       "too")
 
 enum vm_error {
 #define X(id, text) id,

@@ -174,13 +174,16 @@ fi
 "$bin" run "$tasks" --scene nested >"$tmp/t.txt" 2>&1
 expect "tasks/nested: a plain call among the gathered coroutines' arguments" "$tmp/t.txt" \
     "main prints: [0, 1, 4]"
+"$bin" run "$tasks" --scene failing >"$tmp/t.txt" 2>&1
+expect "tasks/failing: a gathered task's error is raised in the await" "$tmp/t.txt" \
+    "main fails: a task it awaits failed: its error is raised here too"
 "$bin" run "$tasks" --scene stuck >"$tmp/t.txt" 2>&1
 expect "tasks/stuck: the deadlock names the task the gather waits for" "$tmp/t.txt" \
     "deadlock: main waits forever for Task-3 to finish"
 "$bin" run "$tasks" --scene mixed >"$tmp/t.txt" 2>&1
 expect "tasks/mixed: gather of a task made before and a coroutine" "$tmp/t.txt" \
     "main prints: y is 2"
-for scene in race done_first values gather mixed stuck nested; do
+for scene in race done_first values gather mixed stuck nested failing; do
     "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
     endings "$tmp/e.json" >"$tmp/want"
     if [ -s "$tmp/want" ]; then
