@@ -93,6 +93,8 @@ struct compiler {
     uint8_t *ltype;             /* per real local: enum local_type */
     int *list_at;               /* per real local: its list's hidden slots */
     int nlistslots;             /* hidden slots of the lists */
+    int gather_at;              /* the hidden list of an asyncio.gather()
+                                 * not assigned to a name, or -1 */
     const char **globals_decl;  /* names declared global */
     int nglobals_decl;
     struct index gdecl_ix;      /* of globals_decl */
@@ -648,6 +650,7 @@ static const char *type_words(int t);
 static void compile_list(struct compiler *c, const struct expr *e, int at);
 static void compile_task(struct compiler *c, const struct expr *e);
 static void compile_await_task(struct compiler *c, const struct expr *e);
+static void compile_gather(struct compiler *c, const struct expr *e, int at);
 static void compile_list_method(struct compiler *c, const struct expr *e,
                                 int awaited, int callcol);
 static void compile_thread(struct compiler *c, const struct expr *e);
@@ -1149,6 +1152,61 @@ static void compile_task(struct compiler *c, const struct expr *e)
     in->b = f;
 }
 
+/* await asyncio.gather(f(a), t, ...): LOAD_GLOBAL asyncio, LOAD_ATTR
+ * gather, PUSH_NULL, each coroutine's call (or task), CALL n and the await
+ * loop.  Each coroutine becomes a task, scheduled in the order given; the
+ * await waits until all are done and gives the list of their values (kept
+ * in the hidden slots at). */
+static void compile_gather(struct compiler *c, const struct expr *e, int at)
+{
+    struct cfg_instr *in;
+
+    require_import(c, IMP_ASYNCIO, "asyncio", e->line, (int)e->ival);
+    if (!c->fd->is_async)
+        fail_at(c, e->line, e->col, "'await' is only allowed inside an "
+                "async def");
+    load_global_ref(c, "asyncio", e->line, (int)e->ival);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, (int)e->ival);
+    in->b = add_name(c, "gather");
+    emit(c, OP_PUSH_NULL, 0, e->line, (int)e->ival);
+    for (int i = 0; i < e->nargs; i++) {
+        const struct expr *a = e->args[i];
+        int f;
+
+        if (a->kind == E_NAME) {
+            if (local_type_of(c, a->name) != LT_TASK)
+                fail_at(c, a->line, a->col, "'%s' is %s: asyncio.gather() "
+                        "takes calls of async defs and tasks here", a->name,
+                        type_words(local_type_of(c, a->name)));
+            load_name(c, a->name, a->line, a->col);
+            continue;
+        }
+        f = lesson_find_func(c->L, a->name);
+        if (f < 0)
+            fail_at(c, a->line, a->col, "no function named '%s'%s",
+                    a->name, suggest_func(c, a->name));
+        if (!c->L->funcs[f].is_async)
+            fail_at(c, a->line, a->col, "%s is not an async def: "
+                    "asyncio.gather() takes coroutines", a->name);
+        if (c->L->funcs[f].nparams != a->nargs)
+            fail_at(c, a->line, a->col, "%s() takes %d argument%s, but %d "
+                    "%s given", a->name, c->L->funcs[f].nparams,
+                    c->L->funcs[f].nparams == 1 ? "" : "s", a->nargs,
+                    a->nargs == 1 ? "was" : "were");
+        load_global_ref(c, a->name, a->line, a->col);
+        emit(c, OP_PUSH_NULL, 0, a->line, a->col);
+        for (int k = 0; k < a->nargs; k++)
+            compile_expr(c, a->args[k]);
+        in = emit(c, OP_CALL, a->nargs, a->line, a->col);
+        in->kind = CK_ASYNC_FUNC;
+        in->b = f;
+    }
+    in = emit(c, OP_CALL, e->nargs, e->line, (int)e->ival);
+    in->kind = CK_GATHER;
+    in->b = at;
+    await_value(c, CK_SEND_GATHER, 0, e->line, e->col, 0);
+}
+
 /* await TASK: LOAD_FAST t and the await loop; it waits until the task is
  * done. */
 static void compile_await_task(struct compiler *c, const struct expr *e)
@@ -1280,6 +1338,39 @@ static int max_tuple(const struct stmt *s)
     return m;
 }
 
+/* Does an asyncio.gather() not assigned to a name appear (it needs a
+ * hidden list of its own)? */
+static int gather_expr(const struct expr *e)
+{
+    if (!e)
+        return 0;
+    if (e->kind == E_GATHER)
+        return 1;
+    for (int i = 0; i < e->nargs; i++)
+        if (gather_expr(e->args[i]))
+            return 1;
+    return gather_expr(e->lhs) || gather_expr(e->rhs);
+}
+
+static int unnamed_gather(const struct stmt *s)
+{
+    for (; s; s = s->next) {
+        if (s->kind == S_ASSIGN && s->value && s->value->kind == E_GATHER) {
+            for (int i = 0; i < s->value->nargs; i++)
+                if (gather_expr(s->value->args[i]))
+                    return 1;
+        } else if (gather_expr(s->value)) {
+            return 1;
+        }
+        for (int i = 0; i < s->nitems; i++)
+            if (gather_expr(s->items[i].value))
+                return 1;
+        if (unnamed_gather(s->body) || unnamed_gather(s->orelse))
+            return 1;
+    }
+    return 0;
+}
+
 /* The type of the value of e (enum local_type). */
 static int expr_type(struct compiler *c, const struct expr *e)
 {
@@ -1288,6 +1379,8 @@ static int expr_type(struct compiler *c, const struct expr *e)
         return LT_THREAD;
     case E_TASK:
         return LT_TASK;
+    case E_GATHER:
+        return LT_LIST;
     case E_NAME:
         return e->op == 1 ? LT_NUM : local_type_of(c, e->name);
     case E_SUBSCR:
@@ -1382,7 +1475,7 @@ static void check_types(struct compiler *c, const struct stmt *s)
                 fail_at(c, s->line, s->name_col, "%s can only be kept in a "
                         "local variable here", type_words(t));
             if (s->kind == S_ASSIGN && (t == LT_LIST || t == LT_TLIST) &&
-                s->value->kind != E_LIST)
+                s->value->kind != E_LIST && s->value->kind != E_GATHER)
                 fail_at(c, s->line, s->name_col, "a list is made here with "
                         "[...]: two names for one list are not supported");
             if (t == LT_LIST && have == LT_TLIST)
@@ -1491,6 +1584,9 @@ static void compile_expr(struct compiler *c, const struct expr *e)
         break;
     case E_TASK:
         compile_task(c, e);
+        break;
+    case E_GATHER:
+        compile_gather(c, e, c->gather_at);
         break;
     case E_TUPLE:
         fail_at(c, e->line, e->col, "a tuple can only be a thread's args "
@@ -1887,6 +1983,8 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
     case S_ASSIGN:
         if (s->value->kind == E_LIST)
             compile_list(c, s->value, c->list_at[find_local(c, s->name)]);
+        else if (s->value->kind == E_GATHER)
+            compile_gather(c, s->value, c->list_at[find_local(c, s->name)]);
         else
             compile_expr(c, s->value);
         store_name(c, s->name, s->line, s->name_col);
@@ -1932,7 +2030,7 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
         if (s->value->kind == E_METHOD)
             compile_method(c, s->value, s->is_await, s->col);
         else if (s->value->kind == E_THREAD || s->value->kind == E_TASK ||
-                 s->value->kind == E_NAME)
+                 s->value->kind == E_NAME || s->value->kind == E_GATHER)
             compile_expr(c, s->value);
         else
             compile_call(c, s->value, s->is_await);
@@ -2044,6 +2142,20 @@ static void compile_func(struct compiler *c, int index)
             char name[64];
 
             snprintf(name, sizeof(name), ".%s.%d", c->locals[i], k);
+            XGROW(c->locals, c->cap_locals, (size_t)fn->nlocals + 1);
+            c->locals[fn->nlocals++] = arena_strdup(&c->L->arena, name);
+        }
+        c->nlistslots += 1 + LESSON_MAX_LIST;
+    }
+    c->gather_at = -1;
+    if (unnamed_gather(fd->body)) {
+        if (fn->nlocals + 1 + LESSON_MAX_LIST > FUNC_MAX_SLOTS)
+            too_many_slots(c);
+        c->gather_at = fn->nlocals;
+        for (int k = 0; k <= LESSON_MAX_LIST; k++) {
+            char name[64];
+
+            snprintf(name, sizeof(name), ".gather.%d", k);
             XGROW(c->locals, c->cap_locals, (size_t)fn->nlocals + 1);
             c->locals[fn->nlocals++] = arena_strdup(&c->L->arena, name);
         }

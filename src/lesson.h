@@ -50,6 +50,8 @@ enum expr_kind {
     E_STR,      /* a string literal: name */
     E_LIST,     /* [a, b, ...]: args, nargs */
     E_TASK,     /* asyncio.create_task(f(args)): lhs the E_CALL */
+    E_GATHER,   /* await asyncio.gather(f(a), t, ...): args the E_CALLs of
+                 * async defs and the names of tasks, nargs */
     E_SUBSCR,   /* name[lhs]: an item of a list */
 };
 

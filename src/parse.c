@@ -420,10 +420,14 @@ static void refuse_unsupported(struct parser *p)
                 "started with threading.Thread (see lesson 07a)");
     if (strcmp(t->name, "asyncio") == 0 && peek(p, 1)->kind == TOK_PUNCT &&
         peek(p, 1)->punct == P_DOT && peek(p, 2)->kind == TOK_NAME) {
-        static const char *const later[] = {"gather", "wait",
+        static const char *const later[] = {"wait",
                                             "ensure_future",
                                             "TaskGroup", "wait_for", "run"};
 
+        if (strcmp(peek(p, 2)->name, "gather") == 0)
+            fail_at(p, p->ln->no, peek(p, 2)->col, "asyncio.gather() is "
+                    "awaited at once here: await asyncio.gather(f(1), g(2)) "
+                    "or r = await asyncio.gather(f(1), g(2))");
         if (strcmp(peek(p, 2)->name, "Task") == 0)
             fail_at(p, p->ln->no, peek(p, 2)->col, "asyncio.Task() is not "
                     "supported: write asyncio.create_task(f(...))");
@@ -434,6 +438,16 @@ static void refuse_unsupported(struct parser *p)
                         "t = asyncio.create_task(f(...)) and 'await t' for "
                         "each", later[i]);
     }
+}
+
+/* Is the current token asyncio . gather ( ? */
+static int at_gather(struct parser *p)
+{
+    return tok(p)->kind == TOK_NAME && strcmp(tok(p)->name, "asyncio") == 0 &&
+           peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
+           peek(p, 2)->kind == TOK_NAME &&
+           strcmp(peek(p, 2)->name, "gather") == 0 &&
+           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN;
 }
 
 /* Is the current token asyncio . create_task ( ? */
@@ -464,6 +478,52 @@ static struct expr *parse_create_task(struct parser *p)
     e->lhs = parse_primary(p);
     if (!accept_punct(p, P_RPAREN))
         fail_expected(p, "')'");
+    return e;
+}
+
+/* await asyncio.gather(f(a), t, ...): 'asyncio' is current, await_col
+ * the await's column.  Each value is a call of an async def or a task. */
+static struct expr *parse_gather(struct parser *p, int await_col)
+{
+    struct expr *tmp[LESSON_MAX_LIST];
+    struct expr *e = new_expr(p, E_GATHER, tok(p));
+    int n = 0;
+
+    e->attr_col = peek(p, 2)->col;
+    e->ival = tok(p)->col;      /* asyncio's */
+    e->col = await_col;
+    advance(p);
+    advance(p);
+    advance(p);
+    expect_punct(p, P_LPAREN, "after asyncio.gather");
+    while (!at_punct(p, P_RPAREN)) {
+        if (n == LESSON_MAX_LIST)
+            fail_at(p, p->ln->no, tok(p)->col, "asyncio.gather() takes at "
+                    "most %d values here", LESSON_MAX_LIST);
+        if (tok(p)->kind != TOK_NAME || is_keyword(tok(p)->name) ||
+            (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT))
+            fail_at(p, p->ln->no, tok(p)->col, "asyncio.gather() takes calls "
+                    "of async defs and tasks here: asyncio.gather(f(1), "
+                    "g(2), t)");
+        if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LPAREN) {
+            tmp[n++] = parse_primary(p);
+        } else {
+            tmp[n] = new_expr(p, E_NAME, tok(p));
+            tmp[n++]->name = tok(p)->name;
+            advance(p);
+        }
+        if (!accept_punct(p, P_COMMA))
+            break;
+    }
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "',' or ')'");
+    if (n == 0)
+        fail_at(p, e->line, e->attr_col, "asyncio.gather() needs at least "
+                "one coroutine or task here: asyncio.gather(f(1), g(2))");
+    e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)n);
+    memcpy(e->args, tmp, sizeof(*e->args) * (size_t)n);
+    e->nargs = n;
+    e->op = 1;
     return e;
 }
 
@@ -626,6 +686,8 @@ static struct expr *parse_primary(struct parser *p)
         }
         if (strcmp(t->name, "await") == 0) {
             advance(p);
+            if (at_gather(p))
+                return parse_gather(p, t->col);
             refuse_unsupported(p);
             if (tok(p)->kind == TOK_NAME && !is_keyword(tok(p)->name) &&
                 !(peek(p, 1)->kind == TOK_PUNCT &&
@@ -1025,7 +1087,15 @@ static int aug_op(struct parser *p)
 /* The statement after 'await': the await token is start. */
 static struct stmt *parse_await(struct parser *p, const struct token *start)
 {
-    struct stmt *s = parse_work(p, start, 1);
+    struct stmt *s;
+
+    if (at_gather(p)) {
+        s = new_stmt(p, S_CALL, start);
+        s->is_await = 1;
+        s->value = parse_gather(p, start->col);
+        return s;
+    }
+    s = parse_work(p, start, 1);
 
     if (s)
         return s;

@@ -179,6 +179,9 @@ enum call_kind {
     CK_APPEND,          /* LIST.append(x) */
     CK_CREATE_TASK,     /* asyncio.create_task(coroutine): b the async def */
     CK_SEND_TASK,       /* the SEND of `await TASK`: waits until it is done */
+    CK_GATHER,          /* asyncio.gather(coroutines and tasks): b the hidden
+                         * slots of the list it fills */
+    CK_SEND_GATHER,     /* its SEND: waits until all are done */
     CK_LEN,             /* len(LIST) */
 };
 

@@ -347,7 +347,11 @@ static void explain_switch(struct strbuf *out, const struct report *r,
         }
         break;
     case SW_JOIN:
-        if (r->cfg->mode == MODE_ASYNCIO)
+        if (r->cfg->mode == MODE_ASYNCIO && ev->arg2 > 0)
+            sb_printf(out, "%s awaits asyncio.gather(): it waits until all "
+                      "its tasks are done (%d not yet, %s first)", A,
+                      ev->arg2, label(r, ev->arg));
+        else if (r->cfg->mode == MODE_ASYNCIO)
             sb_printf(out, "%s awaits %s: it waits until that task is "
                       "done", A, label(r, ev->arg));
         else
@@ -379,7 +383,10 @@ int report_explain(struct strbuf *out, const struct report *r,
         explain_switch(out, r, ev);
         return 1;
     case EV_WAKE:
-        if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0)
+        if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0 && ev->arg == 1)
+            sb_printf(out, "%s's await of asyncio.gather() returns: all its "
+                      "tasks are done, the last %s", A, label(r, ev->other));
+        else if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0)
             sb_printf(out, r->cfg->mode == MODE_ASYNCIO ?
                       "%s's await returns: %s is done" :
                       "%s's join() returns: %s has finished", A,

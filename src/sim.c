@@ -408,22 +408,86 @@ static void sync_timed_out(struct sim *s, int t)
 
 /* ---- running one tick of one CPU ------------------------------------------------- */
 
-/* Threads waiting in join() for t go on: it has ended. */
+/* The list of tasks of the asyncio.gather() that t awaits (on top of its
+ * stack), or NULL if t awaits no gather. */
+static int64_t *gather_list(struct sim *s, int t)
+{
+    struct sim_task *T = &s->tasks[t];
+    const struct vm_frame *fr = vm_frame(&T->vm);
+    int64_t v;
+
+    /* (its SEND went on to END_SEND, leaving the list of tasks: only a
+     * gather's await leaves a list there) */
+    if (!fr || s->prog->code[fr->pc].op != OP_END_SEND || fr->sp <= fr->base)
+        return NULL;
+    v = T->vm.slots[fr->sp - 1];
+    if (!vm_is_ref(v) || vm_ref_kind(v) != REF_LIST)
+        return NULL;
+    return &T->vm.slots[fr->base + vm_ref_index(v)];
+}
+
+/* The first task of t's gather that is not done yet, or -1: then the list
+ * holds the tasks' values instead, as the await gives them; -2 if one of
+ * them failed. */
+static int gather_next(struct sim *s, int t)
+{
+    int64_t *list = gather_list(s, t);
+
+    if (!list)
+        return -1;
+    for (int64_t i = 0; i < list[0]; i++)
+        if (s->tasks[vm_ref_index(list[1 + i])].state == TS_FAILED)
+            return -2;  /* its error is raised in the await */
+    for (int64_t i = 0; i < list[0]; i++) {
+        int u = (int)vm_ref_index(list[1 + i]);
+
+        if (s->tasks[u].state != TS_DONE && s->tasks[u].state != TS_FAILED)
+            return u;
+    }
+    for (int64_t i = 0; i < list[0]; i++)
+        list[1 + i] = s->tasks[vm_ref_index(list[1 + i])].result;
+    return -1;
+}
+
+/* Threads waiting in join() for t go on: it has ended.  A coroutine
+ * awaiting a gather waits on for the next of its tasks not done. */
 static void wake_joiners(struct sim *s, int t)
 {
     for (int u = 0; u < s->ntasks; u++) {
         struct sim_task *U = &s->tasks[u];
         struct trace_event *ev;
+        int gathered;
 
-        if (U->state != TS_BLOCKED || U->wait_kind != VM_JOIN || U->join != t)
+        if (U->state != TS_BLOCKED || U->wait_kind != VM_JOIN)
             continue;
+        gathered = gather_list(s, u) != NULL;
+        if (gathered && s->tasks[t].state == TS_FAILED &&
+            gather_next(s, u) == -2) {
+            /* as CPython's gather: the first error goes to the await at
+             * once */
+            U->join = -1;
+            sim_fail_task(s, u, ERR_TASK_FAILED, t);
+            continue;
+        }
+        if (U->join != t)
+            continue;
+        if (gathered) {
+            int next = gather_next(s, u);
+
+            if (next >= 0) {
+                U->join = (int8_t)next;
+                continue;
+            }
+        }
         if ((ev = event(s, s->now + 1, EV_WAKE, u)) != NULL) {
             ev->arg2 = TRACE_JOIN_MARK;
             ev->other = (int16_t)t;
+            ev->arg = gathered;     /* 1: the await of a gather */
         }
         U->join = -1;
         U->tie = -1;
-        if (s->cfg.mode == MODE_ASYNCIO)   /* await TASK gives its value */
+        if (s->cfg.mode == MODE_ASYNCIO &&   /* await TASK gives its value */
+            !gathered)
             vm_set_result(&U->vm, s->tasks[t].result);
         s->ops->runnable(s, u, s->now + 1, 0);
     }
@@ -530,7 +594,8 @@ static void print_effect(struct sim *s, int t, const struct vm_effect *eff)
 static int is_thread_call(const struct program *P, uint32_t pc)
 {
     return (P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
-           (P->code[pc].op == OP_CALL && P->code[pc].kind == CK_CREATE_TASK);
+           (P->code[pc].op == OP_CALL && (P->code[pc].kind == CK_CREATE_TASK ||
+                                          P->code[pc].kind == CK_GATHER));
 }
 
 static int thread_mode(const struct sim *s)
@@ -546,7 +611,7 @@ static int spawn(struct sim *s, int t, const struct vm_effect *eff)
     int u = s->nrun + s->nspawned;
     struct sim_task *U;
 
-    int task = eff->value == VM_TASK_MARK;
+    int task = eff->value == VM_TASK_MARK || eff->value == VM_GATHER_MARK;
 
     if (task && s->cfg.mode != MODE_ASYNCIO)
         return ERR_TASK_MODE;
@@ -589,6 +654,72 @@ static int spawn(struct sim *s, int t, const struct vm_effect *eff)
         s->nunstarted--;
         sim_start_task(s, u, s->now + 1);
     }
+    return ERR_NONE;
+}
+
+/* asyncio.gather(): each coroutine given becomes a task, scheduled in
+ * the order given; the list of its tasks (in the hidden slots
+ * eff->index) is what the call returns, and what its await waits for. */
+static int gather(struct sim *s, int t, const struct vm_effect *eff)
+{
+    struct sim_task *T = &s->tasks[t];
+    const struct vm_frame *fr = vm_frame(&T->vm);
+    int64_t *list = &T->vm.slots[fr->base + (uint32_t)eff->index];
+    int64_t tasks[LESSON_MAX_LIST];
+    int n = eff->nvals < LESSON_MAX_LIST ? eff->nvals : LESSON_MAX_LIST;
+
+    for (int i = 0; i < n; i++) {
+        int64_t v = eff->vals[i];
+
+        if (vm_ref_kind(v) == REF_CORO) {
+            const struct vm_frame *co = &T->vm.frames[vm_ref_index(v)];
+            struct vm_effect e = *eff;
+            int err;
+
+            e.index = co->fn;
+            e.value = VM_TASK_MARK;
+            e.vals = &T->vm.slots[co->base];
+            e.nvals = s->prog->funcs[co->fn].nparams;
+            if ((err = spawn(s, t, &e)) != ERR_NONE)
+                return err;
+            v = VM_REF(REF_THREAD, (uint32_t)(s->nrun + s->nspawned - 1));
+        }
+        tasks[i] = v;
+    }
+    T->vm.nframes = (uint16_t)(T->vm.cur + 1);
+    list[0] = n;
+    for (int i = 0; i < n; i++)
+        list[1 + i] = tasks[i];
+    vm_set_result(&T->vm, VM_REF(REF_LIST, (uint32_t)eff->index));
+    return ERR_NONE;
+}
+
+/* await asyncio.gather(): t waits until every task in it is done; the
+ * await then gives the list of their values. */
+static int gather_wait(struct sim *s, int t, int cpu)
+{
+    struct sim_task *T = &s->tasks[t];
+    int u = gather_next(s, t);
+
+    const int64_t *list = gather_list(s, t);
+    int left = 0;
+
+    if (u == -2)
+        return ERR_TASK_FAILED;
+    if (u < 0)
+        return ERR_NONE;
+    for (int64_t i = 0; i < list[0]; i++) {
+        const struct sim_task *U = &s->tasks[vm_ref_index(list[1 + i])];
+
+        left += U->state != TS_DONE && U->state != TS_FAILED;
+    }
+    /* arg2: how many of the gather's tasks are not done yet */
+    sim_switch_away(s, cpu, SW_JOIN, u, left, -1);
+    T->join = (int8_t)u;
+    T->wake = -1;
+    T->wait_kind = VM_JOIN;
+    T->seq = ++s->seqno;
+    sim_set_state(s, t, TS_BLOCKED, s->now + 1, SW_JOIN);
     return ERR_NONE;
 }
 
@@ -689,8 +820,11 @@ static void exec(struct sim *s, int cpu)
     case VM_THREAD:
     case VM_START:
     case VM_JOIN: {
-        int err = eff.status == VM_THREAD ? spawn(s, t, &eff) :
+        int err = eff.status == VM_THREAD ?
+                  (eff.value == VM_GATHER_MARK ? gather(s, t, &eff) :
+                   spawn(s, t, &eff)) :
                   eff.status == VM_START ? start_thread(s, eff.index) :
+                  eff.method == 1 ? gather_wait(s, t, cpu) :
                   join_thread(s, t, cpu, eff.index);
 
         if (err != ERR_NONE)

@@ -18,7 +18,8 @@ static int has_thread_calls(const struct program *P)
 {
     for (uint32_t pc = 0; pc < P->ncode; pc++)
         if ((P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
-            (P->code[pc].op == OP_CALL && P->code[pc].kind == CK_CREATE_TASK))
+            (P->code[pc].op == OP_CALL && (P->code[pc].kind == CK_CREATE_TASK ||
+                                           P->code[pc].kind == CK_GATHER)))
             return 1;
     return 0;
 }
@@ -41,9 +42,11 @@ static int add_spawned(struct lesson *L, int i, struct diag *d)
     }
     if (mode_pc != UINT32_MAX) {
         diag_error(d, L->src, L->prog->pos[mode_pc].line,
-                   L->prog->pos[mode_pc].col, "asyncio.create_task needs an "
+                   L->prog->pos[mode_pc].col, "asyncio.%s needs an "
                    "event loop, but scene '%s' runs in mode %s: use mode "
-                   "asyncio", sc->name, mode_name(sc->cfg.mode));
+                   "asyncio", L->prog->code[mode_pc].kind == CK_GATHER ?
+                   "gather" : "create_task", sc->name,
+                   mode_name(sc->cfg.mode));
         return -1;
     }
     if (n == 0)

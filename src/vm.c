@@ -259,6 +259,19 @@ static void fail(struct vm_effect *eff, int err)
     eff->error = (uint8_t)err;
 }
 
+/* The frame that called frame k: the one below it, past the coroutines
+ * its caller made and has not awaited yet (asyncio.gather's arguments),
+ * each still just past its RETURN_GENERATOR. */
+static uint32_t caller_of(const struct vm *vm, const struct program *prog,
+                          uint32_t k)
+{
+    do
+        k--;
+    while (k > 0 && prog->funcs[vm->frames[k].fn].is_async &&
+           vm->frames[k].pc == prog->funcs[vm->frames[k].fn].code_start + 1);
+    return k;
+}
+
 /* Leave the running frame with value v. */
 static void do_return(struct vm *vm, const struct program *prog, int64_t v,
                       struct vm_effect *eff)
@@ -275,8 +288,8 @@ static void do_return(struct vm *vm, const struct program *prog, int64_t v,
         return;
     }
     vm->nframes = (uint16_t)k;
-    vm->cur = (uint16_t)(k - 1);
-    caller = &vm->frames[k - 1];
+    vm->cur = (uint16_t)caller_of(vm, prog, (uint32_t)k);
+    caller = &vm->frames[vm->cur];
     vm->slots[caller->sp++] = v;
     if (prog->funcs[vm->frames[k].fn].is_async) {
         /* the awaited coroutine is done: its awaiter's SEND jumps to
@@ -293,7 +306,8 @@ static void do_call_func(struct vm *vm, const struct program *prog,
     const struct func *f = &prog->funcs[in->b];
     int n = in->a;
     uint32_t args = fr->sp - (uint32_t)n;
-    uint32_t base = frame_end(prog, fr);
+    /* after the coroutines made but not yet awaited (asyncio.gather's) */
+    uint32_t base = frame_end(prog, &vm->frames[vm->nframes - 1]);
 
     if (vm->nframes >= VM_MAX_FRAMES) {
         fail(eff, ERR_RECURSION);
@@ -550,6 +564,23 @@ static void do_call(struct vm *vm, const struct program *prog,
         vm->nframes--;
         return;
     }
+    case CK_GATHER:
+        /* the coroutines made for it are the frames above the running
+         * one; the scheduler makes them tasks (their frames' slots stay
+         * as they are until then) */
+        for (int i = 0; i < n; i++)
+            if (!vm_is_ref(argv[i]) || (vm_ref_kind(argv[i]) != REF_CORO &&
+                                        vm_ref_kind(argv[i]) != REF_THREAD)) {
+                fail(eff, ERR_TYPE);
+                return;
+            }
+        call_done(fr, vm->slots, n, VM_REF(REF_LIST, (uint32_t)in->b));
+        eff->status = VM_THREAD;
+        eff->value = VM_GATHER_MARK;
+        eff->index = in->b;
+        eff->vals = argv;
+        eff->nvals = n;
+        return;
     case CK_LEN:
         v = argv[0];
         call_done(fr, vm->slots, n, vm->slots[fr->base + vm_ref_index(v)]);
@@ -640,6 +671,20 @@ static void do_send(struct vm *vm, const struct program *prog,
         want_sync(eff, in->b, in->sub, vm->pend);
         vm->pend = 0;
         return;
+    case CK_SEND_GATHER:
+        /* await asyncio.gather(): the scheduler gives the list of values
+         * once every task in it is done */
+        fr->sp--;
+        if (!vm_is_ref(*recv) || vm_ref_kind(*recv) != REF_LIST) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        eff->status = VM_JOIN;
+        eff->method = 1;
+        eff->index = (int32_t)vm_ref_index(*recv);
+        vm->slots[fr->sp++] = *recv;
+        fr->pc = (uint32_t)in->a;
+        return;
     case CK_SEND_TASK:
         /* await TASK: done at once if it is; else the loop runs others */
         fr->sp--;
@@ -719,12 +764,15 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_RESUME:
     case OP_GET_AWAITABLE:
         break;
-    case OP_RETURN_GENERATOR:
+    case OP_RETURN_GENERATOR: {
         /* the coroutine object goes to the caller; its body waits */
-        vm->cur--;
+        uint32_t k = vm->cur;
+
+        vm->cur = (uint16_t)caller_of(vm, prog, k);
         fr = &vm->frames[vm->cur];
-        PUSH(VM_REF(REF_CORO, vm->cur + 1));
+        PUSH(VM_REF(REF_CORO, k));
         break;
+    }
     case OP_LOAD_CONST: {
         const struct constant *k = &prog->consts[in->a];
 

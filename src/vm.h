@@ -22,6 +22,11 @@
 
 /* vm_effect.value of a VM_THREAD made by asyncio.create_task. */
 #define VM_TASK_MARK (-2)
+/* vm_effect.value of the VM_THREAD of asyncio.gather(): vals/nvals its
+ * arguments (coroutines, whose frames sit just above the running frame,
+ * and tasks), index the hidden slots of the list it fills; the scheduler
+ * makes a task of each coroutine and puts the tasks in the list. */
+#define VM_GATHER_MARK (-3)
 
 /* Values on the operand stack that are not numbers (a function, NULL,
  * None, a range iterator, a coroutine, ...) are references: numbers just
@@ -145,7 +150,9 @@ enum {
     X(ERR_INDEX, "IndexError: list index out of range")                     \
     X(ERR_TASK_MODE, "asyncio.create_task needs a running event loop: it "  \
                      "runs in mode asyncio")                                \
-    X(ERR_LIST_CAP, "a list holds at most 32 values in taketurns")
+    X(ERR_LIST_CAP, "a list holds at most 32 values in taketurns")       \
+    X(ERR_TASK_FAILED, "a task it awaits failed: its error is raised here "\
+                       "too")
 
 enum vm_error {
 #define X(id, text) id,
@@ -174,7 +181,10 @@ enum vm_status {
                      * once); the scheduler gives it a task
                      * (vm_set_result) */
     VM_START,       /* index: the task of the thread started */
-    VM_JOIN,        /* index: the task of the thread joined */
+    VM_JOIN,        /* index: the task of the thread joined (method 1:
+                     * await asyncio.gather(), index the hidden slots of
+                     * the list of its tasks, which is on top of the
+                     * stack) */
 };
 
 /* What one op did. */

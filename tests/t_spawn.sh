@@ -137,7 +137,7 @@ fi
 tasks=tests/explore/tasks.lesson
 "$bin" run "$tasks" --scene race >"$tmp/t.txt" 2>&1
 expect "tasks/race: lanes named as Python names the tasks" "$tmp/t.txt" \
-    "tasks: main = main(), Task-2 = bump(...) from line 19, Task-3 = bump(...) from line 20"
+    "tasks: main = main(), Task-2 = bump(...) from line 20, Task-3 = bump(...) from line 21"
 expect "tasks/race: await of a task not done waits" "$tmp/t.txt" \
     "main awaits Task-2: it waits until that task is done"
 expect "tasks/race: and is told when it returns" "$tmp/t.txt" \
@@ -151,7 +151,39 @@ else
 fi
 "$bin" run "$tasks" --scene values >"$tmp/t.txt" 2>&1
 expect "tasks/values: await gives the task's return value" "$tmp/t.txt" "main prints: 9 1"
-for scene in race done_first values; do
+"$bin" run "$tasks" --scene gather >"$tmp/t.txt" 2>&1
+expect "tasks/gather: each coroutine a task, named in the order given" "$tmp/t.txt" \
+    "main = gathered(), Task-2 = square(...) from line 48, Task-3 = one(...) from line 48, Task-4 = bump(...) from line 48, Task-5 = square(...) from line 49"
+expect "tasks/gather: the gatherer waits for its tasks" "$tmp/t.txt" \
+    "main awaits asyncio.gather(): it waits until all its tasks are done (3 not yet, Task-2 first)"
+expect "tasks/gather: and goes on when the last is done" "$tmp/t.txt" \
+    "main's await of asyncio.gather() returns: all its tasks are done, the last Task-4"
+expect "tasks/gather: the list of values, in the order given" "$tmp/t.txt" \
+    "main prints: [4, 1, None]"
+expect "tasks/gather: kept in a list variable" "$tmp/t.txt" \
+    "main prints: [1, 1] 2 1"
+if [ -n "$py" ]; then
+    "$bin" export "$tasks" --scene gather --python >"$tmp/g.py" &&
+        "$py" "$tmp/g.py" >"$tmp/g.txt" 2>&1
+    if grep -qx "\[4, 1, None\]" "$tmp/g.txt" && grep -qx "\[1, 1\] 2 1" "$tmp/g.txt"; then
+        echo "ok tasks/gather: CPython prints the same lists"
+    else
+        echo "FAIL tasks/gather: CPython printed $(head -n 2 "$tmp/g.txt")"
+    fi
+fi
+"$bin" run "$tasks" --scene nested >"$tmp/t.txt" 2>&1
+expect "tasks/nested: a plain call among the gathered coroutines' arguments" "$tmp/t.txt" \
+    "main prints: [0, 1, 4]"
+"$bin" run "$tasks" --scene failing >"$tmp/t.txt" 2>&1
+expect "tasks/failing: a gathered task's error is raised in the await" "$tmp/t.txt" \
+    "main fails: a task it awaits failed: its error is raised here too"
+"$bin" run "$tasks" --scene stuck >"$tmp/t.txt" 2>&1
+expect "tasks/stuck: the deadlock names the task the gather waits for" "$tmp/t.txt" \
+    "deadlock: main waits forever for Task-3 to finish"
+"$bin" run "$tasks" --scene mixed >"$tmp/t.txt" 2>&1
+expect "tasks/mixed: gather of a task made before and a coroutine" "$tmp/t.txt" \
+    "main prints: y is 2"
+for scene in race done_first values gather mixed stuck nested failing; do
     "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
     endings "$tmp/e.json" >"$tmp/want"
     if [ -s "$tmp/want" ]; then
