@@ -1007,14 +1007,18 @@ static int local_type_of(struct compiler *c, const char *name)
 /* args=(...): a constant tuple when every item folds (LOAD_CONST (1, 2)),
  * else the items and BUILD_TUPLE n into the hidden slots (CPython's
  * starunpack_helper). */
+/* A tuple holds a call's arguments or a list literal's values. */
+enum { TUPLE_MAX = LESSON_MAX_LIST > LESSON_MAX_PARAMS ? LESSON_MAX_LIST :
+                   LESSON_MAX_PARAMS };
+
 static void compile_tuple(struct compiler *c, const struct expr *e)
 {
-    int64_t items[LESSON_MAX_PARAMS];
-    int bools[LESSON_MAX_PARAMS];
-    int all = 1;
+    int64_t items[TUPLE_MAX];
+    int bools[TUPLE_MAX];
+    int all = e->nargs <= TUPLE_MAX;
     struct cfg_instr *in;
 
-    for (int i = 0; i < e->nargs; i++)
+    for (int i = 0; i < e->nargs && all; i++)
         if (!fold(c, e->args[i], &items[i], &bools[i]))
             all = 0;
     if (all) {

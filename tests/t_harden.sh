@@ -356,6 +356,19 @@ has real-many-stopped "$tmp/err" "(--timeout)"
 status spin-tui 0 "$bin" screen "$tmp/spinp.lesson" --max-memory 16M --keys "<End>"
 has spin-tui-msg "$tmp/out" "stopped: the run needs more than 16 MiB of memory (--max-memory)"
 
+# A list literal of 32 constants (the most a list holds) folds into one
+# constant tuple, as CPython does: found by fuzz_lesson, it overflowed the
+# compiler's table of 16 (tests/fuzz/lesson/ keeps the input as a seed).
+{
+    printf 'lesson "List"\n\ndef main():\n    a = ['
+    i=0
+    while [ $i -lt 32 ]; do printf '%s%d' "$([ $i -gt 0 ] && echo ', ')" $i; i=$((i + 1)); done
+    printf ']\n    print(len(a), a[31])\n\nscene s:\n    mode threads\n    run main() as main\n'
+} >"$tmp/list32.lesson"
+status list-32-constants 0 "$bin" run "$tmp/list32.lesson"
+has list-32-prints "$tmp/out" "main prints: 32 31"
+has list-32-folded "$tmp/out" "LOAD_CONST (0, 1, 2,"
+
 # ---- work linear in the input: every guarded by the timeout above ----------
 
 # check explores a scene once, however many questions ask the explorer.
