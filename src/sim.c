@@ -620,16 +620,8 @@ static int spawn(struct sim *s, int t, const struct vm_effect *eff)
     if (u >= s->ntasks)
         return ERR_SPAWN;
     U = &s->tasks[u];
-    vm_done(&U->vm);
-    vm_init(&U->vm, P, eff->index, NULL, 0);
-    for (int i = 0; i < eff->nvals && i < P->funcs[eff->index].nlocals; i++) {
-        int64_t v = eff->vals[i];
-
-        /* a constant tuple holds plain numbers; a built one, values */
-        if (vm_is_num(v) && vm_box(P, vm_num(P, v), &v))
-            return ERR_BOXED;
-        U->vm.slots[i] = v;
-    }
+    if (vm_init_spawned(&U->vm, P, eff))
+        return ERR_BOXED;
     U->space = s->tasks[t].space;
     s->nspawned++;
     vm_set_result(&s->tasks[t].vm, VM_REF(REF_THREAD, (uint32_t)u));
@@ -655,6 +647,20 @@ static int spawn(struct sim *s, int t, const struct vm_effect *eff)
         sim_start_task(s, u, s->now + 1);
     }
     return ERR_NONE;
+}
+
+/* t leaves its CPU to wait until task u has ended (a join, an await of a
+ * task or of a gather, whose arg2 is how many of its tasks are not done). */
+static void block_on_join(struct sim *s, int t, int cpu, int u, int arg2)
+{
+    struct sim_task *T = &s->tasks[t];
+
+    sim_switch_away(s, cpu, SW_JOIN, u, arg2, -1);
+    T->join = (int8_t)u;
+    T->wake = -1;
+    T->wait_kind = VM_JOIN;
+    T->seq = ++s->seqno;
+    sim_set_state(s, t, TS_BLOCKED, s->now + 1, SW_JOIN);
 }
 
 /* asyncio.gather(): each coroutine given becomes a task, scheduled in
@@ -698,9 +704,7 @@ static int gather(struct sim *s, int t, const struct vm_effect *eff)
  * await then gives the list of their values. */
 static int gather_wait(struct sim *s, int t, int cpu)
 {
-    struct sim_task *T = &s->tasks[t];
     int u = gather_next(s, t);
-
     const int64_t *list = gather_list(s, t);
     int left = 0;
 
@@ -714,12 +718,7 @@ static int gather_wait(struct sim *s, int t, int cpu)
         left += U->state != TS_DONE && U->state != TS_FAILED;
     }
     /* arg2: how many of the gather's tasks are not done yet */
-    sim_switch_away(s, cpu, SW_JOIN, u, left, -1);
-    T->join = (int8_t)u;
-    T->wake = -1;
-    T->wait_kind = VM_JOIN;
-    T->seq = ++s->seqno;
-    sim_set_state(s, t, TS_BLOCKED, s->now + 1, SW_JOIN);
+    block_on_join(s, t, cpu, u, left);
     return ERR_NONE;
 }
 
@@ -747,12 +746,7 @@ static int join_thread(struct sim *s, int t, int cpu, int u)
             vm_set_result(&T->vm, s->tasks[u].result);
         return ERR_NONE;
     }
-    sim_switch_away(s, cpu, SW_JOIN, u, -1, -1);
-    T->join = (int8_t)u;
-    T->wake = -1;
-    T->wait_kind = VM_JOIN;
-    T->seq = ++s->seqno;
-    sim_set_state(s, t, TS_BLOCKED, s->now + 1, SW_JOIN);
+    block_on_join(s, t, cpu, u, -1);
     return ERR_NONE;
 }
 

@@ -144,6 +144,22 @@ void vm_init(struct vm *vm, const struct program *prog, int fn,
     }
 }
 
+int vm_init_spawned(struct vm *vm, const struct program *prog,
+                    const struct vm_effect *eff)
+{
+    vm_done(vm);
+    vm_init(vm, prog, eff->index, NULL, 0);
+    for (int i = 0; i < eff->nvals && i < prog->funcs[eff->index].nlocals; i++) {
+        int64_t v = eff->vals[i];
+
+        /* a constant tuple holds plain numbers; a built one, values */
+        if (vm_is_num(v) && vm_box(prog, vm_num(prog, v), &v))
+            return ERR_BOXED;
+        vm->slots[i] = v;
+    }
+    return 0;
+}
+
 void vm_done(struct vm *vm)
 {
     free(vm->slots);

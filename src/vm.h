@@ -233,6 +233,11 @@ struct vm {
 void vm_init(struct vm *vm, const struct program *prog, int fn,
              const int64_t *args, int nargs);
 void vm_done(struct vm *vm);
+/* Start a task made by code (threading.Thread, create_task, gather): it
+ * calls function eff->index with eff->vals as its arguments (numbers
+ * boxed where they must be).  Returns 0, or ERR_BOXED. */
+int vm_init_spawned(struct vm *vm, const struct program *prog,
+                    const struct vm_effect *eff);
 /* Make dst an independent copy of src (dst initialised or zeroed). */
 void vm_copy(struct vm *dst, const struct vm *src);
 

@@ -631,15 +631,8 @@ static int spawn(struct rrun *r, struct rtask *T, const struct vm_effect *eff)
     if (u >= r->ntasks)
         return ERR_SPAWN;
     U = &r->tasks[u];
-    vm_done(&U->vm);
-    vm_init(&U->vm, P, eff->index, NULL, 0);
-    for (int i = 0; i < eff->nvals && i < P->funcs[eff->index].nlocals; i++) {
-        int64_t v = eff->vals[i];
-
-        if (vm_is_num(v) && vm_box(P, vm_num(P, v), &v))
-            return ERR_BOXED;
-        U->vm.slots[i] = v;
-    }
+    if (vm_init_spawned(&U->vm, P, eff))
+        return ERR_BOXED;
     vm_set_result(&T->vm, VM_REF(REF_THREAD, (uint32_t)u));
     return 0;
 }
