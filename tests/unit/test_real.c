@@ -520,9 +520,18 @@ static void test_failure(const struct lesson *L)
     if (!res)
         return;
     CHECK_EQ(res->nfailed, 2);
-    CHECK(res->noutcomes == 1 && res->outcomes[0].status == TRACE_FAILED);
-    CHECK(res->noutcomes == 1 && res->outcomes[0].why &&
-          strstr(res->outcomes[0].why, "A fails: AssertionError: x went up"));
+    /* B's updates race with A's, so x may end differently from run to run
+     * (a loaded machine preempts A between its read and its write): every
+     * outcome, however many, is the same failure. */
+    int all_failed = res->noutcomes >= 1, all_say_why = res->noutcomes >= 1;
+    for (int i = 0; i < res->noutcomes; i++) {
+        const char *why = res->outcomes[i].why;
+
+        all_failed &= res->outcomes[i].status == TRACE_FAILED;
+        all_say_why &= why && strstr(why, "A fails: AssertionError: x went up");
+    }
+    CHECK(all_failed);
+    CHECK(all_say_why);
     CHECK(res->trace == NULL);
     real_result_free(res);
 }
