@@ -97,7 +97,8 @@ static void settings(struct strbuf *out, const struct scene_config *c,
     case MODE_PROCESSES:
         sb_printf(out, ", %d CPU%s", c->cpus, c->cpus == 1 ? "" : "s");
         if (c->preempt == PREEMPT_RANDOM && brief)
-            sb_printf(out, ", random 1 in %d", c->quantum);
+            sb_printf(out, ", random 1 in %d, seed %llu", c->quantum,
+                      (unsigned long long)c->seed);
         else if (c->preempt == PREEMPT_RANDOM)
             sb_printf(out, ", random preemption (1 in %d ticks, seed %llu)",
                       c->quantum, (unsigned long long)c->seed);

@@ -560,6 +560,33 @@ static void scene_uses(const struct app *a, unsigned char *globals,
     free(todo);
 }
 
+/* ": x = 3, y = 1": the module variables this scene uses as the run left
+ * them, the same ones the memory panel shows (nothing if it uses none). */
+static void final_memory(const struct app *a, struct strbuf *sb)
+{
+    const struct program *P = a->L->prog;
+    const struct trace *tr = a->tape->tr;
+    unsigned char *gl = xcalloc((size_t)P->nglobals + 1, 1);
+    unsigned char *lk = xcalloc((size_t)P->nlocks + 1, 1);
+    int n = 0;
+
+    scene_uses(a, gl, lk);
+    for (int g = 0; g < P->nglobals; g++) {
+        if (!gl[g])
+            continue;
+        if (n++ == 0)
+            sb_puts(sb, a->tape->cfg.mode == MODE_PROCESSES ?
+                    ": in the main program " : ": ");
+        else
+            sb_puts(sb, ", ");
+        sb_printf(sb, "%s = %lld", P->global_names[g],
+                  (long long)vm_num(P, tr->final ? tr->final[g] :
+                                    P->global_init[g]));
+    }
+    free(gl);
+    free(lk);
+}
+
 static int memory_lines(struct app *a, struct mline *m, int max)
 {
     struct tape *tp = a->tape;
@@ -776,11 +803,7 @@ void view_log(struct app *a, int y, int x, int w, int h)
         struct tlines one;
 
         sb_printf(&sb, "%*lld  the run is over", nd, (long long)tp->end);
-        if (a->L->prog->nglobals > 0) {
-            sb_puts(&sb, tp->cfg.mode == MODE_PROCESSES ?
-                    ": in the main program " : ": ");
-            report_memory(&sb, a->L->prog, tr, 0);
-        }
+        final_memory(a, &sb);
         sb_printf(&sb, " · makespan %lld ticks", (long long)tr->end);
         tl_init(&one);
         tl_wrap(&one, sb.s, w - 2, R_GOOD, 0, nd + 2);

@@ -143,9 +143,42 @@ static char task_char(const struct trace *tr, int k)
     return k < 9 ? (char)('1' + k) : (char)('a' + k - 9);
 }
 
+/* The number a label ends with ("Thread-3" -> 3, "D12" -> 12), the length
+ * of what comes before it in *plen; -1 if it ends otherwise. */
+static long label_number(const char *label, size_t *plen)
+{
+    size_t n = strlen(label), i = n;
+
+    while (i > 0 && label[i - 1] >= '0' && label[i - 1] <= '9')
+        i--;
+    if (i == 0 || i == n || n - i > 6 || label[i] == '0')
+        return -1;
+    *plen = i;
+    return strtol(label + i, NULL, 10);
+}
+
+/* How many tasks from k on are a run "Thread-1 Thread-2 ..." with
+ * consecutive numbers (1 if k's label is not one). */
+static int label_run(const struct trace *tr, int k)
+{
+    size_t plen, ql;
+    long v = label_number(tr->labels[k], &plen);
+    int n = 1;
+
+    if (v < 0)
+        return 1;
+    while (k + n < tr->ntasks &&
+           label_number(tr->labels[k + n], &ql) == v + n && ql == plen &&
+           strncmp(tr->labels[k + n], tr->labels[k], plen) == 0)
+        n++;
+    return n;
+}
+
 /* "1=T1 2=T2": which task each character of a CPU lane stands for, when
- * the labels are longer than one character ("" if they are not). */
-static void cpu_keys(const struct trace *tr, char *buf, size_t n)
+ * the labels are longer than one character ("" if they are not). Wider
+ * than width, runs of numbered names fold ("2..6=Thread-1..5"), and what
+ * still does not fit ends in "…". */
+static void cpu_keys(const struct trace *tr, char *buf, size_t n, int width)
 {
     size_t len = 0;
 
@@ -156,6 +189,33 @@ static void cpu_keys(const struct trace *tr, char *buf, size_t n)
     for (int k = 0; k < tr->ntasks && len + 16 < n; k++)
         len += (size_t)snprintf(buf + len, n - len, "%s%c=%s", k ? " " : "",
                                 task_char(tr, k), tr->labels[k]);
+    if (draw_width(buf) <= width)
+        return;
+    len = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < tr->ntasks;) {
+        int run = label_run(tr, k);
+        char one[96];
+        size_t plen;
+
+        if (run >= 3) {
+            label_number(tr->labels[k], &plen);
+            snprintf(one, sizeof(one), "%s%c..%c=%s..%s", k ? " " : "",
+                     task_char(tr, k), task_char(tr, k + run - 1),
+                     tr->labels[k], tr->labels[k + run - 1] + plen);
+        } else {
+            run = 1;
+            snprintf(one, sizeof(one), "%s%c=%s", k ? " " : "",
+                     task_char(tr, k), tr->labels[k]);
+        }
+        k += run;
+        if ((int)(draw_width(buf) + draw_width(one)) +
+            (k < tr->ntasks ? 2 : 0) > width || len + strlen(one) + 4 >= n) {
+            snprintf(buf + len, n - len, " %s", draw_glyph(G_ELLIPSIS));
+            return;
+        }
+        len += (size_t)snprintf(buf + len, n - len, "%s", one);
+    }
 }
 
 static void draw_cpu_cells(const struct axis *ax, const struct trace *tr,
@@ -365,50 +425,61 @@ static void axis_init(struct app *a, struct axis *ax)
 }
 
 /* The timeline of the page's scene: rows [y, y + h). */
+/* The timeline's title at a level of brevity: 0 in full, 1 the brief
+ * settings, 2 the mode and the runtime it models alone. Who chose the turns
+ * (by hand, or an explorer's schedule) is kept at every level. */
+static void timeline_title(const struct app *a, int level, struct strbuf *sb)
+{
+    const struct tape *tp = a->tape;
+    const struct scene_config *c = &tp->cfg;
+    int manual = tp->manual_from >= 0, witness = a->witness >= 0 && a->ex;
+
+    sb_printf(sb, "scene %s: ", a->L->scenes[tp->scene].name);
+    if (level == 0)
+        report_settings(sb, c);
+    else if (level == 1 && (c->mode == MODE_GIL || c->mode == MODE_THREADS))
+        report_settings_brief(sb, c);
+    else if (c->mode == MODE_THREADS)
+        sb_puts(sb, "threads (no GIL)");
+    else
+        sb_printf(sb, "%s (%s)", mode_name(c->mode), report_runtime_short(c));
+    if (manual)
+        sb_printf(sb, " · %s from tick %lld",
+                  level == 0 ? "turns chosen by hand" : "by hand",
+                  (long long)tp->manual_from);
+    else if (witness)
+        sb_printf(sb, " · schedule %s",
+                  a->ex->outcomes[a->witness].witness_text);
+}
+
 void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
 {
     struct tape *tp = a->tape;
     const struct trace *tr = tp->tr;
-    const struct scene *sc = &a->L->scenes[tp->scene];
     struct axis ax;
     struct strbuf sb;
     int used[LEG_COUNT] = {0}, stall = 0, y0, row, shown, end;
-    int W = a->width, state_x;
+    int W = a->width, state_x, keys_below = 0;
+    char zoom[48];
 
     axis_init(a, &ax);
     state_x = ax.x0 + ax.w + 1;
+    if (ax.z.cols > 1)
+        snprintf(zoom, sizeof(zoom), "%d columns a tick", ax.z.cols);
+    else
+        snprintf(zoom, sizeof(zoom), "%lld tick%s a column",
+                 (long long)ax.z.ticks, ax.z.ticks == 1 ? "" : "s");
+    /* The scale reads every column of the chart: the title gets briefer
+     * until it fits beside it, down to the mode and what it models. */
     sb_init(&sb);
-    sb_printf(&sb, "scene %s: ", sc->name);
-    report_settings(&sb, &tp->cfg);
-    if (tp->manual_from >= 0 || (a->witness >= 0 && a->ex)) {
-        /* Who chose the turns matters more than the CPU count: when the
-         * line is too long, keep the mode and what it models. */
-        if (tp->manual_from >= 0)
-            sb_printf(&sb, " · turns chosen by hand from tick %lld",
-                      (long long)tp->manual_from);
-        else
-            sb_printf(&sb, " · schedule %s",
-                      a->ex->outcomes[a->witness].witness_text);
-        if (draw_width(sb.s) + 6 > W) {
-            sb_clear(&sb);
-            sb_printf(&sb, "scene %s: %s (%s) · %s", sc->name,
-                      mode_name(tp->cfg.mode),
-                      report_runtime_short(&tp->cfg),
-                      tp->manual_from >= 0 ? "by hand" : "schedule");
-            if (tp->manual_from >= 0)
-                sb_printf(&sb, " from tick %lld", (long long)tp->manual_from);
-            else
-                sb_printf(&sb, " %s", a->ex->outcomes[a->witness].witness_text);
-        }
+    for (int level = 0; level < 3; level++) {
+        sb_clear(&sb);
+        timeline_title(a, level, &sb);
+        if (draw_width(sb.s) + draw_width(zoom) + 8 < W)
+            break;
     }
     end = view_rule(y, 0, W, sb.s, a->focus == FOCUS_TIMELINE);
-    sb_clear(&sb);
-    if (ax.z.cols > 1)
-        sb_printf(&sb, "%d columns a tick", ax.z.cols);
-    else
-        sb_printf(&sb, "%lld tick%s a column", (long long)ax.z.ticks,
-                  ax.z.ticks == 1 ? "" : "s");
-    view_rule_right(y, 0, W, end, sb.s);
+    view_rule_right(y, 0, W, end, zoom);
     sb_done(&sb);
     draw_ruler(&ax, y + 1, ax.x0, app_pending_ask(a, NULL) ? a->cursor : -1);
     y0 = y + 1;
@@ -452,8 +523,12 @@ void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
         if (state_x < W - 4 && cpu == 0) {
             char keys[160];
 
-            cpu_keys(tr, keys, sizeof(keys));
-            draw_str(row, state_x, W - state_x - 1, R_DIM, keys);
+            /* Cut short, the keys move to the legend's row if there is one. */
+            cpu_keys(tr, keys, sizeof(keys), W - state_x - 1);
+            keys_below = legend && row + 1 < y + h && keys[0] &&
+                         strstr(keys, draw_glyph(G_ELLIPSIS)) != NULL;
+            if (!keys_below)
+                draw_str(row, state_x, W - state_x - 1, R_DIM, keys);
         }
         draw_cpu_cells(&ax, tr, cpu, row, &stall);
         add_hit(a, row, &ax, -1, -1);
@@ -464,8 +539,8 @@ void view_timeline(struct app *a, int y, int h, int legend, int lane_h)
         char keys[160];
         int lw = W - 2;
 
-        cpu_keys(tr, keys, sizeof(keys));
-        if (keys[0] && state_x >= W - 4) {
+        cpu_keys(tr, keys, sizeof(keys), (W - 2) / 2);
+        if (keys[0] && (state_x >= W - 4 || keys_below)) {
             lw -= draw_width(keys) + 2;
             draw_str(row, W - draw_width(keys) - 1, draw_width(keys), R_DIM,
                      keys);
@@ -557,7 +632,7 @@ void view_compare(struct app *a, int y, int h)
                 if (cpu == 0) {
                     char keys[160];
 
-                    cpu_keys(tr, keys, sizeof(keys));
+                    cpu_keys(tr, keys, sizeof(keys), W - ax.x0 - ax.w - 2);
                     draw_str(row, ax.x0 + ax.w + 1, W - ax.x0 - ax.w - 2,
                              R_DIM, keys);
                 }
