@@ -440,23 +440,12 @@ static void refuse_unsupported(struct parser *p)
     }
 }
 
-/* Is the current token asyncio . gather ( ? */
-static int at_gather(struct parser *p)
+/* Is the current token asyncio . NAME ( ? */
+static int at_asyncio_call(struct parser *p, const char *name)
 {
     return tok(p)->kind == TOK_NAME && strcmp(tok(p)->name, "asyncio") == 0 &&
            peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
-           peek(p, 2)->kind == TOK_NAME &&
-           strcmp(peek(p, 2)->name, "gather") == 0 &&
-           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN;
-}
-
-/* Is the current token asyncio . create_task ( ? */
-static int at_create_task(struct parser *p)
-{
-    return tok(p)->kind == TOK_NAME && strcmp(tok(p)->name, "asyncio") == 0 &&
-           peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
-           peek(p, 2)->kind == TOK_NAME &&
-           strcmp(peek(p, 2)->name, "create_task") == 0 &&
+           peek(p, 2)->kind == TOK_NAME && strcmp(peek(p, 2)->name, name) == 0 &&
            peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN;
 }
 
@@ -686,7 +675,7 @@ static struct expr *parse_primary(struct parser *p)
         }
         if (strcmp(t->name, "await") == 0) {
             advance(p);
-            if (at_gather(p))
+            if (at_asyncio_call(p, "gather"))
                 return parse_gather(p, t->col);
             refuse_unsupported(p);
             if (tok(p)->kind == TOK_NAME && !is_keyword(tok(p)->name) &&
@@ -733,7 +722,7 @@ static struct expr *parse_primary(struct parser *p)
             return parse_method_call(p);
         if (at_thread_ctor(p))
             return parse_thread_ctor(p);
-        if (at_create_task(p))
+        if (at_asyncio_call(p, "create_task"))
             return parse_create_task(p);
         refuse_unsupported(p);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LBRACKET) {
@@ -995,7 +984,7 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
     struct expr **args;
 
     refuse_unsupported(p);
-    if (at_create_task(p))
+    if (at_asyncio_call(p, "create_task"))
         return NULL;
     if ((at_name(p, "time") || at_name(p, "asyncio")) &&
         peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT) {
@@ -1089,7 +1078,7 @@ static struct stmt *parse_await(struct parser *p, const struct token *start)
 {
     struct stmt *s;
 
-    if (at_gather(p)) {
+    if (at_asyncio_call(p, "gather")) {
         s = new_stmt(p, S_CALL, start);
         s->is_await = 1;
         s->value = parse_gather(p, start->col);
@@ -1197,7 +1186,7 @@ static struct stmt *parse_simple(struct parser *p)
         s->value = parse_thread_ctor(p);
         return s;
     }
-    if (at_create_task(p)) {
+    if (at_asyncio_call(p, "create_task")) {
         s = new_stmt(p, S_CALL, t);
         s->value = parse_create_task(p);
         return s;
