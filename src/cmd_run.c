@@ -180,8 +180,10 @@ void run_print_failure(const struct lesson *L, int scene,
         sb_clear(&msg);
         if (ev->kind == EV_ERROR) {
             task_place(L, scene, tr, ev, &line, &col);
-            diag_error(&d, L->src, line, col, "in task %s: %s",
-                       tr->labels[ev->task], trace_text_at(tr, ev->arg));
+            diag_error(&d, L->src, line, col, "in task %s: %s%s",
+                       tr->labels[ev->task], trace_text_at(tr, ev->arg),
+                       ev->reason == TRACE_UNRETRIEVED ? " (Task exception "
+                       "was never retrieved: nothing awaits the task)" : "");
         } else if (ev->kind == EV_LIMIT) {
             if (ev->arg2 == 1 && cfg->schedule_line > 0) {
                 line = cfg->schedule_line;

@@ -426,6 +426,22 @@ static int64_t *gather_list(struct sim *s, int t)
     return &T->vm.slots[fr->base + vm_ref_index(v)];
 }
 
+/* The task of t's gather that failed first, or -1. */
+static int gather_failed(struct sim *s, int t)
+{
+    int64_t *list = gather_list(s, t);
+    int first = -1;
+
+    for (int64_t i = 0; list && i < list[0]; i++) {
+        int u = (int)vm_ref_index(list[1 + i]);
+
+        if (s->tasks[u].state == TS_FAILED &&
+            (first < 0 || s->tasks[u].end < s->tasks[first].end))
+            first = u;
+    }
+    return first;
+}
+
 /* The first task of t's gather that is not done yet, or -1: then the list
  * holds the tasks' values instead, as the await gives them; -2 if one of
  * them failed. */
@@ -435,9 +451,8 @@ static int gather_next(struct sim *s, int t)
 
     if (!list)
         return -1;
-    for (int64_t i = 0; i < list[0]; i++)
-        if (s->tasks[vm_ref_index(list[1 + i])].state == TS_FAILED)
-            return -2;  /* its error is raised in the await */
+    if (gather_failed(s, t) >= 0)
+        return -2;  /* its error is raised in the await */
     for (int64_t i = 0; i < list[0]; i++) {
         int u = (int)vm_ref_index(list[1 + i]);
 
@@ -471,6 +486,13 @@ static void wake_joiners(struct sim *s, int t)
         }
         if (U->join != t)
             continue;
+        if (!gathered && s->cfg.mode == MODE_ASYNCIO &&
+            s->tasks[t].state == TS_FAILED) {
+            /* await TASK raises the task's exception */
+            U->join = -1;
+            sim_fail_task(s, u, ERR_TASK_FAILED, t);
+            continue;
+        }
         if (gathered) {
             int next = gather_next(s, u);
 
@@ -555,17 +577,28 @@ void sim_fail_task(struct sim *s, int t, int err, int64_t index)
 {
     struct sim_task *T = &s->tasks[t];
     struct trace_event *ev = NULL;
+    struct vm_effect eff;
 
+    memset(&eff, 0, sizeof(eff));
+    eff.pc = T->last_pc;
+    eff.error = (uint8_t)err;
+    eff.index = (int32_t)index;
+    /* its exception, which an await of it raises again: a task that
+     * fails in an await of a failed task raises that task's own */
+    T->result = err == ERR_TASK_FAILED ? s->tasks[index].result :
+                vm_exc_value(s->prog, &eff);
     if (s->recording) {
-        struct vm_effect eff;
         struct strbuf sb;
 
-        memset(&eff, 0, sizeof(eff));
-        eff.pc = T->last_pc;
-        eff.error = (uint8_t)err;
-        eff.index = (int32_t)index;
         sb_init(&sb);
-        vm_format_error(s->prog, &eff, &sb);
+        if (err == ERR_TASK_FAILED) {
+            vm_format_exc(s->prog, T->result, VM_EXC_LINE, &sb);
+            if (index < s->scene->ntasks)
+                sb_printf(&sb, " (raised in %s; the await raises it "
+                          "again)", s->scene->tasks[index].label);
+        } else {
+            vm_format_error(s->prog, &eff, &sb);
+        }
         ev = event(s, s->now, EV_ERROR, t);
         ev->arg = trace_message(s->tr, sb.s);
         ev->arg2 = (int16_t)err;
@@ -690,6 +723,7 @@ static int gather(struct sim *s, int t, const struct vm_effect *eff)
                 return err;
             v = VM_REF(REF_THREAD, (uint32_t)(s->nrun + s->nspawned - 1));
         }
+        s->tasks[vm_ref_index(v)].retrieved = 1;
         tasks[i] = v;
     }
     T->vm.nframes = (uint16_t)(T->vm.cur + 1);
@@ -708,8 +742,10 @@ static int gather_wait(struct sim *s, int t, int cpu)
     const int64_t *list = gather_list(s, t);
     int left = 0;
 
-    if (u == -2)
-        return ERR_TASK_FAILED;
+    if (u == -2) {
+        sim_fail_task(s, t, ERR_TASK_FAILED, gather_failed(s, t));
+        return ERR_NONE;
+    }
     if (u < 0)
         return ERR_NONE;
     for (int64_t i = 0; i < list[0]; i++) {
@@ -741,6 +777,10 @@ static int join_thread(struct sim *s, int t, int cpu, int u)
         return ERR_JOIN_SELF;
     if (s->tasks[u].state == TS_NEW)
         return ERR_JOIN_UNSTARTED;
+    if (s->cfg.mode == MODE_ASYNCIO)
+        s->tasks[u].retrieved = 1;
+    if (s->tasks[u].state == TS_FAILED && s->cfg.mode == MODE_ASYNCIO)
+        return ERR_TASK_FAILED;     /* await TASK raises its exception */
     if (s->tasks[u].state == TS_DONE || s->tasks[u].state == TS_FAILED) {
         if (s->cfg.mode == MODE_ASYNCIO)
             vm_set_result(&T->vm, s->tasks[u].result);
@@ -984,6 +1024,21 @@ static void finish(struct sim *s, enum trace_status status, int64_t end)
     trace_close(s->tr, end);
 }
 
+/* The errors of the asyncio tasks made by code that nothing awaited or
+ * gathered are marked: CPython reports them as never retrieved. */
+static void mark_unretrieved(struct sim *s)
+{
+    if (!s->recording || s->cfg.mode != MODE_ASYNCIO)
+        return;
+    for (size_t i = s->tr->nevents; i-- > 0;) {
+        struct trace_event *ev = &s->tr->events[i];
+
+        if (ev->kind == EV_ERROR && ev->task >= s->nrun &&
+            !s->tasks[ev->task].retrieved)
+            ev->reason = TRACE_UNRETRIEVED;
+    }
+}
+
 static void finish_done(struct sim *s)
 {
     int64_t end = 0;
@@ -994,6 +1049,7 @@ static void finish_done(struct sim *s)
             end = s->tasks[t].end;
         failed |= s->tasks[t].state == TS_FAILED;
     }
+    mark_unretrieved(s);
     finish(s, failed ? TRACE_FAILED : TRACE_OK, end);
 }
 
@@ -1545,7 +1601,8 @@ size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
         p = canon_int(p, s->cfg.mode == MODE_GIL ? T->checkpoint : 0);
         p = canon_int(p, T->cpu >= 0);
         p = canon_int(p, T->join);
-        p = canon_int(p, T->state == TS_DONE ? T->result : 0);
+        p = canon_int(p, T->state == TS_DONE || T->state == TS_FAILED ?
+                      T->result : 0);
         p = canon_int(p, vm->nframes);
         p = canon_int(p, vm->cur);
         p = canon_int(p, vm->pend);

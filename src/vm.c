@@ -1272,25 +1272,29 @@ int vm_next_fails(const struct vm *vm, const struct program *prog,
 
 /* ---- messages ------------------------------------------------------------------- */
 
-void vm_format_error(const struct program *prog, const struct vm_effect *eff,
-                     struct strbuf *out)
+/* The text of error err; fn is the function it happened in (for the
+ * name of a local), index what the error names (a local, a message's
+ * constant, a sync object). */
+static void format_error(const struct program *prog, int err, uint32_t fn,
+                         int64_t index, struct strbuf *out)
 {
-    const struct func *fn = &prog->funcs[prog->func_of[eff->pc]];
+    const struct func *f = fn < (uint32_t)prog->nfuncs ? &prog->funcs[fn] :
+                           NULL;
 
-    switch (eff->error) {
+    switch (err) {
     case ERR_UNBOUND:
-        if (eff->index >= 0 && eff->index < fn->nlocals)
+        if (f && index >= 0 && index < f->nlocals)
             sb_printf(out, "UnboundLocalError: cannot access local variable "
                       "'%s' where it is not associated with a value",
-                      fn->local_names[eff->index]);
+                      f->local_names[index]);
         else
             sb_puts(out, vm_error_text[ERR_UNBOUND]);
         break;
     case ERR_ASSERT:
         sb_puts(out, "AssertionError");
-        if (eff->index >= 0 && eff->index < prog->nconsts &&
-            prog->consts[eff->index].kind == CONST_STR)
-            sb_printf(out, ": %s", prog->consts[eff->index].str);
+        if (index >= 0 && index < prog->nconsts &&
+            prog->consts[index].kind == CONST_STR)
+            sb_printf(out, ": %s", prog->consts[index].str);
         break;
     case ERR_RELEASE_UNLOCKED:
     case ERR_RELEASE_UNOWNED:
@@ -1305,14 +1309,103 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
     case ERR_AQUEUE_EMPTY:
     case ERR_AQUEUE_FULL:
     case ERR_BROKEN_BARRIER:
-        sb_printf(out, "%s (%s)", vm_error_text[eff->error],
-                  eff->index >= 0 && eff->index < prog->nlocks ?
-                  prog->lock_names[eff->index] : "?");
+        sb_printf(out, "%s (%s)", vm_error_text[err],
+                  index >= 0 && index < prog->nlocks ?
+                  prog->lock_names[index] : "?");
         break;
     default:
-        sb_puts(out, vm_error_text[eff->error < ERR_COUNT ? eff->error : 0]);
+        sb_puts(out, vm_error_text[err < ERR_COUNT ? err : 0]);
         break;
     }
+}
+
+void vm_format_error(const struct program *prog, const struct vm_effect *eff,
+                     struct strbuf *out)
+{
+    format_error(prog, eff->error, prog->func_of[eff->pc], eff->index, out);
+}
+
+/* ---- exceptions as values ---------------------------------------------------------- */
+
+/* REF_EXC's index: 0 the class AssertionError (LOAD_ASSERTION_ERROR);
+ * else the error in the low byte and, above it, 1 + what it names (0:
+ * nothing), which for an UnboundLocalError is its function << 12 | the
+ * local. */
+enum { EXC_FN_SHIFT = 12, EXC_AUX_MAX = (1 << 24) - 1 };
+
+int64_t vm_exc_value(const struct program *prog, const struct vm_effect *eff)
+{
+    uint32_t aux = 0, fn = prog->func_of[eff->pc];
+
+    if (eff->error == ERR_UNBOUND) {
+        if (eff->index >= 0 && eff->index < (1 << EXC_FN_SHIFT) &&
+            fn < (EXC_AUX_MAX >> EXC_FN_SHIFT))
+            aux = 1 + (fn << EXC_FN_SHIFT | (uint32_t)eff->index);
+    } else if (eff->index >= 0 && eff->index < EXC_AUX_MAX) {
+        aux = 1 + (uint32_t)eff->index;
+    }
+    return VM_REF(REF_EXC, (uint32_t)eff->error | aux << 8);
+}
+
+/* Its text, as a traceback's last line shows it. */
+static void format_exc(const struct program *prog, uint32_t i,
+                       struct strbuf *out)
+{
+    int err = (int)(i & 0xff);
+    uint32_t aux = i >> 8;
+
+    if (aux == 0)
+        format_error(prog, err, UINT32_MAX, -1, out);
+    else if (err == ERR_UNBOUND)
+        format_error(prog, err, (aux - 1) >> EXC_FN_SHIFT,
+                     (aux - 1) & ((1 << EXC_FN_SHIFT) - 1), out);
+    else
+        format_error(prog, err, UINT32_MAX, aux - 1, out);
+}
+
+void vm_format_exc(const struct program *prog, int64_t v, int how,
+                   struct strbuf *out)
+{
+    int repr = how == VM_EXC_REPR;
+
+    struct strbuf sb;
+    const char *colon, *name, *msg;
+    size_t namelen;
+
+    sb_init(&sb);
+    format_exc(prog, vm_ref_index(v), &sb);
+    /* "Name: message" or "module.Name" is Python's: the class's name and
+     * its argument; a text of taketurns' own is shown as it is */
+    colon = strstr(sb.s, ": ");
+    namelen = colon ? (size_t)(colon - sb.s) : sb.len;
+    if (how == VM_EXC_LINE || strcspn(sb.s, " (") < namelen) {
+        sb_puts(out, sb.s);
+        sb_done(&sb);
+        return;
+    }
+    if (!repr) {
+        sb_puts(out, colon ? colon + 2 : "");
+        sb_done(&sb);
+        return;
+    }
+    for (name = sb.s + namelen; name > sb.s && name[-1] != '.'; name--)
+        ;
+    msg = colon ? colon + 2 : NULL;
+    sb_printf(out, "%.*s(", (int)(sb.s + namelen - name), name);
+    if (msg) {
+        /* a str's repr: single quotes unless it holds one and no double */
+        char q = strchr(msg, '\'') && !strchr(msg, '"') ? '"' : '\'';
+
+        sb_putc(out, q);
+        for (const char *c = msg; *c; c++) {
+            if (*c == q || *c == '\\')
+                sb_putc(out, '\\');
+            sb_putc(out, *c);
+        }
+        sb_putc(out, q);
+    }
+    sb_putc(out, ')');
+    sb_done(&sb);
 }
 
 void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
@@ -1348,7 +1441,12 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
     case REF_LOCKWAIT: sb_puts(out, "acquire()"); break;
     case REF_AEXIT: sb_puts(out, "__aexit__"); break;
     case REF_EXIT: sb_puts(out, "__exit__"); break;
-    case REF_EXC: sb_puts(out, "AssertionError"); break;
+    case REF_EXC:
+        if (i == 0)
+            sb_puts(out, "AssertionError");
+        else
+            vm_format_exc(prog, v, VM_EXC_REPR, out);
+        break;
     case REF_INT: sb_printf(out, "%lld", (long long)vm_unbox(prog, v)); break;
     case REF_SYNCWAIT:
         if ((int)(i & 0xffff) < prog->nlocks && (i >> 16) < SYNC_METHOD_COUNT)

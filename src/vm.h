@@ -290,6 +290,16 @@ int vm_equal(const struct vm *a, const struct vm *b);
 /* Text of a runtime error, naming the local variable where that helps. */
 void vm_format_error(const struct program *prog, const struct vm_effect *eff,
                      struct strbuf *out);
+/* A task's exception as a value (a REF_EXC): the error eff failed with,
+ * so that awaiting the task raises it again and gather(...,
+ * return_exceptions=True) gives it. */
+int64_t vm_exc_value(const struct program *prog, const struct vm_effect *eff);
+/* Such a value as a traceback's last line shows it (AssertionError: x),
+ * as repr() does (AssertionError('x'), ValueError()), or as str() does
+ * (the message alone). */
+enum { VM_EXC_LINE, VM_EXC_REPR, VM_EXC_STR };
+void vm_format_exc(const struct program *prog, int64_t v, int how,
+                   struct strbuf *out);
 /* What print() printed, as one line. */
 void vm_format_print(const struct program *prog, const struct vm_effect *eff,
                      struct strbuf *out);

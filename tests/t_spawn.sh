@@ -176,14 +176,34 @@ expect "tasks/nested: a plain call among the gathered coroutines' arguments" "$t
     "main prints: [0, 1, 4]"
 "$bin" run "$tasks" --scene failing >"$tmp/t.txt" 2>&1
 expect "tasks/failing: a gathered task's error is raised in the await" "$tmp/t.txt" \
-    "main fails: a task it awaits failed: its error is raised here too"
+    "main fails: AssertionError (raised in Task-3; the await raises it again)"
+"$bin" run "$tasks" --scene await_failing >"$tmp/t.txt" 2>&1
+expect "tasks/await_failing: await of a failed task raises its error" "$tmp/t.txt" \
+    "main fails: AssertionError (raised in Task-2; the await raises it again)"
+if grep -q "main prints" "$tmp/t.txt"; then
+    echo "FAIL tasks/await_failing: the coroutine went on past the await"
+else
+    echo "ok tasks/await_failing: the coroutine stops at the await"
+fi
+"$bin" run "$tasks" --scene lost >"$tmp/t.txt" 2>&1
+expect "tasks/lost: a task nothing awaits fails alone" "$tmp/t.txt" "Task-2 fails: AssertionError"
+expect "tasks/lost: the coroutine goes on" "$tmp/t.txt" "main is done"
+expect "tasks/lost: its error was never retrieved, as CPython says" "$tmp/t.txt" \
+    "in task Task-2: AssertionError (Task exception was never retrieved: nothing awaits the task)"
+if [ -n "$py" ]; then
+    "$bin" export "$tasks" --scene lost --python >"$tmp/l.py" &&
+        "$py" "$tmp/l.py" >"$tmp/l.txt" 2>&1
+    expect "tasks/lost: CPython says so too" "$tmp/l.txt" "Task exception was never retrieved"
+    expect "tasks/lost: and its ending names the task as the simulation does" "$tmp/l.txt" \
+        '{"final": {"y": 2}, "failed": ["Task-2"]'
+fi
 "$bin" run "$tasks" --scene stuck >"$tmp/t.txt" 2>&1
 expect "tasks/stuck: the deadlock names the task the gather waits for" "$tmp/t.txt" \
     "deadlock: main waits forever for Task-3 to finish"
 "$bin" run "$tasks" --scene mixed >"$tmp/t.txt" 2>&1
 expect "tasks/mixed: gather of a task made before and a coroutine" "$tmp/t.txt" \
     "main prints: y is 2"
-for scene in race done_first values gather mixed stuck nested failing; do
+for scene in race done_first values gather mixed stuck nested failing await_failing lost; do
     "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
     endings "$tmp/e.json" >"$tmp/want"
     if [ -s "$tmp/want" ]; then
