@@ -211,8 +211,9 @@ void run_print_failure(const struct lesson *L, int scene,
                                    e2->other >= 0 ? tr->labels[e2->other] :
                                    "nobody", &msg);
                 } else if (e2->arg2 == TRACE_JOIN_MARK) {
-                    sb_printf(&msg, "%s waits for %s to finish (join)",
-                              tr->labels[e2->task], tr->labels[e2->other]);
+                    sb_printf(&msg, "%s ", tr->labels[e2->task]);
+                    sync_join_text(cfg->mode == MODE_ASYNCIO, e2->arg,
+                                   tr->labels[e2->other], &msg);
                 } else
                     sb_printf(&msg, "%s cannot start", tr->labels[e2->task]);
             }

@@ -1066,6 +1066,7 @@ static void deadlock(struct sim *s)
         if (ev && T->state == TS_BLOCKED && T->wait_kind == VM_JOIN) {
             ev->arg2 = TRACE_JOIN_MARK;
             ev->other = T->join;
+            ev->arg = gather_list(s, t) != NULL;    /* 1: awaits a gather */
         }
         if (ev && T->state == TS_LOCK_WAIT) {
             ev->arg2 = T->lock;

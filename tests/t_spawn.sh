@@ -199,11 +199,27 @@ if [ -n "$py" ]; then
 fi
 "$bin" run "$tasks" --scene stuck >"$tmp/t.txt" 2>&1
 expect "tasks/stuck: the deadlock names the task the gather waits for" "$tmp/t.txt" \
-    "deadlock: main waits forever for Task-3 to finish"
+    "deadlock: main awaits asyncio.gather(), and Task-3 in it is never done"
+expect "tasks/stuck: in asyncio's words, also in the summary" "$tmp/t.txt" \
+    "in scene 'stuck': main awaits asyncio.gather(), and Task-3 in it is never done;"
+if grep -q "(join)" "$tmp/t.txt"; then
+    echo "FAIL tasks/stuck: an await is told as a join"
+else
+    echo "ok tasks/stuck: no join in an asyncio deadlock"
+fi
+"$bin" run "$tasks" --scene stuck --json >"$tmp/t.json" 2>&1
+expect "tasks/stuck: run --json says which task it awaits" "$tmp/t.json" \
+    '{"task": "main", "awaits": "Task-3"}'
+"$bin" explore "$tasks" --scene await_stuck --json >"$tmp/t.json" 2>&1
+expect "tasks/await_stuck: explore --json says which task it awaits" "$tmp/t.json" \
+    '"waiting": [{"task": "main", "awaits": "Task-2"}'
+"$bin" run "$tasks" --scene await_stuck >"$tmp/t.txt" 2>&1
+expect "tasks/await_stuck: an await of a task never done is a deadlock" "$tmp/t.txt" \
+    "deadlock: main awaits Task-2, which is never done"
 "$bin" run "$tasks" --scene mixed >"$tmp/t.txt" 2>&1
 expect "tasks/mixed: gather of a task made before and a coroutine" "$tmp/t.txt" \
     "main prints: y is 2"
-for scene in race done_first values gather mixed stuck nested failing await_failing lost; do
+for scene in race done_first values gather mixed stuck nested failing await_failing lost await_stuck; do
     "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
     endings "$tmp/e.json" >"$tmp/want"
     if [ -s "$tmp/want" ]; then

@@ -465,8 +465,9 @@ static void rrun_finish(struct rrun *r)
             if (r->why.len)
                 sb_puts(&r->why, "; ");
             if (lk == TRACE_JOIN_MARK) {
-                sb_printf(&r->why, "%s waits for %s to finish (join)",
-                          r->sc->tasks[t].label, r->sc->tasks[h].label);
+                sb_printf(&r->why, "%s ", r->sc->tasks[t].label);
+                sync_join_text(r->cfg.mode == MODE_ASYNCIO, r->dl_queue[t],
+                               r->sc->tasks[h].label, &r->why);
             } else if (lk >= 0) {
                 sb_printf(&r->why, "%s waits for ", r->sc->tasks[t].label);
                 sync_wait_text(r->P->lock_kind[lk], r->dl_queue[t],
