@@ -486,6 +486,48 @@ static struct expr *parse_gather(struct parser *p, int await_col)
     advance(p);
     expect_punct(p, P_LPAREN, "after asyncio.gather");
     while (!at_punct(p, P_RPAREN)) {
+        if (tok(p)->kind == TOK_NAME &&
+            strcmp(tok(p)->name, "return_exceptions") == 0 &&
+            peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_ASSIGN) {
+            advance(p);
+            advance(p);
+            if (tok(p)->kind != TOK_NAME || (strcmp(tok(p)->name, "True") &&
+                                             strcmp(tok(p)->name, "False")))
+                fail_at(p, p->ln->no, tok(p)->col, "return_exceptions= "
+                        "takes True or False here");
+            e->rhs = new_expr(p, E_INT, tok(p));
+            e->rhs->op = 2;
+            e->rhs->ival = strcmp(tok(p)->name, "True") == 0;
+            advance(p);
+            accept_punct(p, P_COMMA);
+            if (!at_punct(p, P_RPAREN))
+                fail_at(p, p->ln->no, tok(p)->col, "return_exceptions= "
+                        "comes last in asyncio.gather()");
+            break;
+        }
+        if (at_punct(p, P_STAR)) {
+            const struct token *star = tok(p);
+
+            if (n > 0 || e->lhs)
+                fail_at(p, p->ln->no, star->col, "asyncio.gather(*LIST) "
+                        "takes the list alone here: put every task in it");
+            advance(p);
+            if (tok(p)->kind != TOK_NAME || is_keyword(tok(p)->name) ||
+                peek(p, 1)->kind != TOK_PUNCT ||
+                (peek(p, 1)->punct != P_COMMA && peek(p, 1)->punct != P_RPAREN))
+                fail_at(p, p->ln->no, tok(p)->col, "asyncio.gather(*LIST) "
+                        "takes the name of a list of tasks here: "
+                        "asyncio.gather(*tasks)");
+            e->lhs = new_expr(p, E_NAME, tok(p));
+            e->lhs->name = tok(p)->name;
+            advance(p);
+            if (!accept_punct(p, P_COMMA))
+                break;
+            continue;
+        }
+        if (e->lhs)
+            fail_at(p, p->ln->no, tok(p)->col, "asyncio.gather(*LIST) "
+                    "takes the list alone here: put every task in it");
         if (n == LESSON_MAX_LIST)
             fail_at(p, p->ln->no, tok(p)->col, "asyncio.gather() takes at "
                     "most %d values here", LESSON_MAX_LIST);
@@ -506,7 +548,7 @@ static struct expr *parse_gather(struct parser *p, int await_col)
     }
     if (!accept_punct(p, P_RPAREN))
         fail_expected(p, "',' or ')'");
-    if (n == 0)
+    if (n == 0 && !e->lhs)
         fail_at(p, e->line, e->attr_col, "asyncio.gather() needs at least "
                 "one coroutine or task here: asyncio.gather(f(1), g(2))");
     e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)n);

@@ -426,11 +426,15 @@ static int64_t *gather_list(struct sim *s, int t)
     return &T->vm.slots[fr->base + vm_ref_index(v)];
 }
 
-/* The task of t's gather that failed first, or -1. */
+/* The task of t's gather that failed first, or -1; with
+ * return_exceptions=True none fails the gather: -1. */
 static int gather_failed(struct sim *s, int t)
 {
     int64_t *list = gather_list(s, t);
     int first = -1;
+
+    if (list && s->prog->code[vm_frame(&s->tasks[t].vm)->pc].b)
+        return -1;
 
     for (int64_t i = 0; list && i < list[0]; i++) {
         int u = (int)vm_ref_index(list[1 + i]);
@@ -477,7 +481,7 @@ static void wake_joiners(struct sim *s, int t)
             continue;
         gathered = gather_list(s, u) != NULL;
         if (gathered && s->tasks[t].state == TS_FAILED &&
-            gather_next(s, u) == -2) {
+            gather_failed(s, u) >= 0) {
             /* as CPython's gather: the first error goes to the await at
              * once */
             U->join = -1;
@@ -624,11 +628,12 @@ static void print_effect(struct sim *s, int t, const struct vm_effect *eff)
 
 /* ---- threads started by code ------------------------------------------------------ */
 
-static int is_thread_call(const struct program *P, uint32_t pc)
+int sim_is_spawn_call(const struct program *P, uint32_t pc)
 {
     return (P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
-           (P->code[pc].op == OP_CALL && (P->code[pc].kind == CK_CREATE_TASK ||
-                                          P->code[pc].kind == CK_GATHER));
+           (op_info[P->code[pc].op].flags & OPF_BREAKER &&     /* the calls */
+            (P->code[pc].kind == CK_CREATE_TASK ||
+             P->code[pc].kind == CK_GATHER));
 }
 
 static int thread_mode(const struct sim *s)
@@ -723,7 +728,8 @@ static int gather(struct sim *s, int t, const struct vm_effect *eff)
                 return err;
             v = VM_REF(REF_THREAD, (uint32_t)(s->nrun + s->nspawned - 1));
         }
-        s->tasks[vm_ref_index(v)].retrieved = 1;
+        /* 2: its exception becomes a value of the list */
+        s->tasks[vm_ref_index(v)].retrieved = (uint8_t)(1 + eff->method);
         tasks[i] = v;
     }
     T->vm.nframes = (uint16_t)(T->vm.cur + 1);
@@ -1047,7 +1053,9 @@ static void finish_done(struct sim *s)
     for (int t = 0; t < s->ntasks; t++) {
         if (s->tasks[t].end > end)
             end = s->tasks[t].end;
-        failed |= s->tasks[t].state == TS_FAILED;
+        /* a gather with return_exceptions=True handled its exception */
+        failed |= s->tasks[t].state == TS_FAILED &&
+                  s->tasks[t].retrieved != 2;
     }
     mark_unretrieved(s);
     finish(s, failed ? TRACE_FAILED : TRACE_OK, end);
@@ -1343,7 +1351,7 @@ int sim_discover(const struct lesson *L, int scene,
         for (int t = 0; t < s->ntasks && *mode_pc == UINT32_MAX; t++) {
             uint32_t pc = s->tasks[t].last_pc;
 
-            if (s->tasks[t].state == TS_FAILED && is_thread_call(s->prog, pc) &&
+            if (s->tasks[t].state == TS_FAILED && sim_is_spawn_call(s->prog, pc) &&
                 (s->prog->code[pc].kind == CK_THREAD ? !thread_mode(s) :
                  s->cfg.mode != MODE_ASYNCIO))
                 *mode_pc = pc;
@@ -1552,7 +1560,7 @@ size_t sim_canon_room(const struct sim *s)
                                                s->nlocks * SYNC_CANON_MAX));
 
     for (int t = 0; t < s->ntasks; t++)
-        fields += 15 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+        fields += 16 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     return fields * 10;
 }
 
@@ -1604,6 +1612,7 @@ size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
         p = canon_int(p, T->join);
         p = canon_int(p, T->state == TS_DONE || T->state == TS_FAILED ?
                       T->result : 0);
+        p = canon_int(p, T->retrieved);
         p = canon_int(p, vm->nframes);
         p = canon_int(p, vm->cur);
         p = canon_int(p, vm->pend);

@@ -583,8 +583,8 @@ static void do_call(struct vm *vm, const struct program *prog,
     case CK_GATHER:
         /* the coroutines made for it are the frames above the running
          * one; the scheduler makes them tasks (their frames' slots stay
-         * as they are until then) */
-        for (int i = 0; i < n; i++)
+         * as they are until then); return_exceptions= comes after them */
+        for (int i = 0; i < n - in->c; i++)
             if (!vm_is_ref(argv[i]) || (vm_ref_kind(argv[i]) != REF_CORO &&
                                         vm_ref_kind(argv[i]) != REF_THREAD)) {
                 fail(eff, ERR_TYPE);
@@ -595,7 +595,8 @@ static void do_call(struct vm *vm, const struct program *prog,
         eff->value = VM_GATHER_MARK;
         eff->index = in->b;
         eff->vals = argv;
-        eff->nvals = n;
+        eff->nvals = n - in->c;
+        eff->method = in->sub;
         return;
     case CK_LEN:
         v = argv[0];
@@ -632,6 +633,33 @@ static void do_call(struct vm *vm, const struct program *prog,
         call_done(fr, vm->slots, n, NONE);
         return;
     }
+}
+
+/* CALL_FUNCTION_EX: only asyncio.gather(*ts) (its keywords' dict popped
+ * already): the tasks of the list ts are its arguments. */
+static void do_call_ex(struct vm *vm, const struct instr *in,
+                       struct vm_effect *eff)
+{
+    struct vm_frame *fr = &vm->frames[vm->cur];
+    int64_t v = vm->slots[fr->sp - 1];
+    const int64_t *list = NULL;
+
+    call_done(fr, vm->slots, 1, VM_REF(REF_LIST, (uint32_t)in->b));
+    if (in->kind == CK_GATHER && vm_is_ref(v) && vm_ref_kind(v) == REF_LIST)
+        list = &vm->slots[fr->base + vm_ref_index(v)];
+    for (int64_t i = 0; list && i < list[0]; i++)
+        if (!vm_is_ref(list[1 + i]) || vm_ref_kind(list[1 + i]) != REF_THREAD)
+            list = NULL;
+    if (!list) {
+        fail(eff, ERR_TYPE);
+        return;
+    }
+    eff->status = VM_THREAD;
+    eff->value = VM_GATHER_MARK;
+    eff->index = in->b;
+    eff->vals = &list[1];
+    eff->nvals = (int)list[0];
+    eff->method = in->sub;
 }
 
 /* SEND: (receiver, v -- receiver, result); jumps to END_SEND when done. */
@@ -1041,6 +1069,16 @@ void vm_step(struct vm *vm, const struct program *prog,
     case OP_CALL_KW:
         (void)POP();    /* the tuple of keyword names */
         do_call(vm, prog, in, eff);
+        break;
+    case OP_CALL_FUNCTION_EX:
+        if (in->a & 1)
+            (void)POP();    /* the dict of keyword arguments */
+        do_call_ex(vm, in, eff);
+        break;
+    case OP_BUILD_MAP:
+        /* only gather's {'return_exceptions': B}: shown by its name */
+        fr->sp -= 2 * (uint32_t)in->a;
+        eff->value = PUSH(VM_REF(REF_NAME, (uint32_t)in->b));
         break;
     case OP_RETURN_VALUE:
         do_return(vm, prog, POP(), eff);
@@ -1493,6 +1531,9 @@ void vm_format_print(const struct program *prog, const struct vm_effect *eff,
             uint32_t k = vm_ref_index(v) & 0x7fffffffu;
 
             sb_puts(out, prog->consts[k].str);
+        } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_EXC &&
+                   vm_ref_index(v)) {
+            vm_format_exc(prog, v, VM_EXC_STR, out);    /* print(e) */
         } else {
             vm_format_value(prog, v, out);
         }

@@ -178,8 +178,9 @@ enum vm_status {
     VM_THREAD,      /* threading.Thread(...): index the function, vals/nvals
                      * its arguments, value the label's constant or -1
                      * (VM_TASK_MARK: asyncio.create_task, started at
-                     * once); the scheduler gives it a task
-                     * (vm_set_result) */
+                     * once; VM_GATHER_MARK: asyncio.gather, method 1 for
+                     * return_exceptions=True); the scheduler gives it a
+                     * task (vm_set_result) */
     VM_START,       /* index: the task of the thread started */
     VM_JOIN,        /* index: the task of the thread joined (method 1:
                      * await asyncio.gather(), index the hidden slots of

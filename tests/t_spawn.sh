@@ -177,6 +177,33 @@ expect "tasks/nested: a plain call among the gathered coroutines' arguments" "$t
 "$bin" run "$tasks" --scene failing >"$tmp/t.txt" 2>&1
 expect "tasks/failing: a gathered task's error is raised in the await" "$tmp/t.txt" \
     "main fails: AssertionError (raised in Task-3; the await raises it again)"
+"$bin" run "$tasks" --scene team >"$tmp/t.txt" 2>&1
+expect "tasks/team: gather(*ts) of a list of tasks made in a loop" "$tmp/t.txt" \
+    "main prints: [0, 1, 4] 3"
+"$bin" run "$tasks" --scene keep_errors >"$tmp/t.txt" 2>&1
+rc=$?
+expect "tasks/keep_errors: return_exceptions=True: the exception is a value, shown as repr() shows it" \
+    "$tmp/t.txt" "main prints: [1, AssertionError('y is not 1')]"
+expect "tasks/keep_errors: print(e) prints its message, as str() does" "$tmp/t.txt" \
+    "main prints: y is not 1"
+expect "tasks/keep_errors: with the coroutines written out (CALL_KW)" "$tmp/t.txt" \
+    "main prints: [AssertionError(), 1]"
+if [ "$rc" -eq 0 ] && ! grep -q "error:" "$tmp/t.txt"; then
+    echo "ok tasks/keep_errors: the exceptions kept as values fail nothing"
+else
+    echo "FAIL tasks/keep_errors: exit $rc: $(grep error: "$tmp/t.txt" | head -n 1)"
+fi
+if [ -n "$py" ]; then
+    "$bin" export "$tasks" --scene keep_errors --python >"$tmp/k.py" &&
+        "$py" "$tmp/k.py" >"$tmp/k.txt" 2>&1
+    if grep -qxF "[1, AssertionError('y is not 1')]" "$tmp/k.txt" &&
+        grep -qx "y is not 1" "$tmp/k.txt" &&
+        grep -qxF "[AssertionError(), 1]" "$tmp/k.txt"; then
+        echo "ok tasks/keep_errors: CPython prints the same"
+    else
+        echo "FAIL tasks/keep_errors: CPython printed $(head -n 3 "$tmp/k.txt")"
+    fi
+fi
 "$bin" run "$tasks" --scene await_failing >"$tmp/t.txt" 2>&1
 expect "tasks/await_failing: await of a failed task raises its error" "$tmp/t.txt" \
     "main fails: AssertionError (raised in Task-2; the await raises it again)"
@@ -219,7 +246,7 @@ expect "tasks/await_stuck: an await of a task never done is a deadlock" "$tmp/t.
 "$bin" run "$tasks" --scene mixed >"$tmp/t.txt" 2>&1
 expect "tasks/mixed: gather of a task made before and a coroutine" "$tmp/t.txt" \
     "main prints: y is 2"
-for scene in race done_first values gather mixed stuck nested failing await_failing lost await_stuck; do
+for scene in race done_first values gather mixed stuck nested failing await_failing lost await_stuck team keep_errors; do
     "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
     endings "$tmp/e.json" >"$tmp/want"
     if [ -s "$tmp/want" ]; then
