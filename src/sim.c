@@ -408,64 +408,26 @@ static void sync_timed_out(struct sim *s, int t)
 
 /* ---- running one tick of one CPU ------------------------------------------------- */
 
-/* The list of tasks of the asyncio.gather() that t awaits (on top of its
- * stack), or NULL if t awaits no gather. */
-static int64_t *gather_list(struct sim *s, int t)
+/* How each task has ended, as vm_gather_check reads it. */
+static void task_ends(const struct sim *s, struct vm_task_end *ends)
 {
-    struct sim_task *T = &s->tasks[t];
-    const struct vm_frame *fr = vm_frame(&T->vm);
-    int64_t v;
+    for (int u = 0; u < s->ntasks; u++) {
+        const struct sim_task *U = &s->tasks[u];
 
-    /* (its SEND went on to END_SEND, leaving the list of tasks: only a
-     * gather's await leaves a list there) */
-    if (!fr || s->prog->code[fr->pc].op != OP_END_SEND || fr->sp <= fr->base)
-        return NULL;
-    v = T->vm.slots[fr->sp - 1];
-    if (!vm_is_ref(v) || vm_ref_kind(v) != REF_LIST)
-        return NULL;
-    return &T->vm.slots[fr->base + vm_ref_index(v)];
+        ends[u].ended = U->state == TS_DONE ? 1 : U->state == TS_FAILED ? 2 : 0;
+        ends[u].at = U->end;
+        ends[u].value = U->result;
+    }
 }
 
-/* The task of t's gather that failed first, or -1; with
- * return_exceptions=True none fails the gather: -1. */
-static int gather_failed(struct sim *s, int t)
+/* Where t's await of a gather stands (vm_gather_check); *u the task it
+ * names. */
+static int gather_check(struct sim *s, int t, int *u)
 {
-    int64_t *list = gather_list(s, t);
-    int first = -1;
+    struct vm_task_end ends[LESSON_MAX_TASKS];
 
-    if (list && s->prog->code[vm_frame(&s->tasks[t].vm)->pc].b)
-        return -1;
-
-    for (int64_t i = 0; list && i < list[0]; i++) {
-        int u = (int)vm_ref_index(list[1 + i]);
-
-        if (s->tasks[u].state == TS_FAILED &&
-            (first < 0 || s->tasks[u].end < s->tasks[first].end))
-            first = u;
-    }
-    return first;
-}
-
-/* The first task of t's gather that is not done yet, or -1: then the list
- * holds the tasks' values instead, as the await gives them; -2 if one of
- * them failed. */
-static int gather_next(struct sim *s, int t)
-{
-    int64_t *list = gather_list(s, t);
-
-    if (!list)
-        return -1;
-    if (gather_failed(s, t) >= 0)
-        return -2;  /* its error is raised in the await */
-    for (int64_t i = 0; i < list[0]; i++) {
-        int u = (int)vm_ref_index(list[1 + i]);
-
-        if (s->tasks[u].state != TS_DONE && s->tasks[u].state != TS_FAILED)
-            return u;
-    }
-    for (int64_t i = 0; i < list[0]; i++)
-        list[1 + i] = s->tasks[vm_ref_index(list[1 + i])].result;
-    return -1;
+    task_ends(s, ends);
+    return vm_gather_check(&s->tasks[t].vm, s->prog, ends, u);
 }
 
 /* Threads waiting in join() for t go on: it has ended.  A coroutine
@@ -475,17 +437,20 @@ static void wake_joiners(struct sim *s, int t)
     for (int u = 0; u < s->ntasks; u++) {
         struct sim_task *U = &s->tasks[u];
         struct trace_event *ev;
-        int gathered;
+        int gathered, next, k;
 
         if (U->state != TS_BLOCKED || U->wait_kind != VM_JOIN)
             continue;
-        gathered = gather_list(s, u) != NULL;
-        if (gathered && s->tasks[t].state == TS_FAILED &&
-            gather_failed(s, u) >= 0) {
+        if (U->join != t && s->tasks[t].state != TS_FAILED)
+            continue;
+        gathered = vm_gather_list(&U->vm, s->prog, NULL) != NULL;
+        /* (once: at VM_GATHER_DONE the list takes the values) */
+        k = gathered ? gather_check(s, u, &next) : VM_GATHER_NONE;
+        if (k == VM_GATHER_FAILED) {
             /* as CPython's gather: the first error goes to the await at
              * once */
             U->join = -1;
-            sim_fail_task(s, u, ERR_TASK_FAILED, t);
+            sim_fail_task(s, u, ERR_TASK_FAILED, next);
             continue;
         }
         if (U->join != t)
@@ -497,13 +462,9 @@ static void wake_joiners(struct sim *s, int t)
             sim_fail_task(s, u, ERR_TASK_FAILED, t);
             continue;
         }
-        if (gathered) {
-            int next = gather_next(s, u);
-
-            if (next >= 0) {
-                U->join = (int8_t)next;
-                continue;
-            }
+        if (k == VM_GATHER_WAIT) {
+            U->join = (int8_t)next;
+            continue;
         }
         if ((ev = event(s, s->now + 1, EV_WAKE, u)) != NULL) {
             ev->arg2 = TRACE_JOIN_MARK;
@@ -596,10 +557,8 @@ void sim_fail_task(struct sim *s, int t, int err, int64_t index)
 
         sb_init(&sb);
         if (err == ERR_TASK_FAILED) {
-            vm_format_exc(s->prog, T->result, VM_EXC_LINE, &sb);
-            if (index < s->scene->ntasks)
-                sb_printf(&sb, " (raised in %s; the await raises it "
-                          "again)", s->scene->tasks[index].label);
+            vm_format_reraise(s->prog, T->result, index < s->scene->ntasks ?
+                              s->scene->tasks[index].label : "?", &sb);
         } else {
             vm_format_error(s->prog, &eff, &sb);
         }
@@ -701,42 +660,39 @@ static void block_on_join(struct sim *s, int t, int cpu, int u, int arg2)
     sim_set_state(s, t, TS_BLOCKED, s->now + 1, SW_JOIN);
 }
 
+struct gather_ctx {
+    struct sim *s;
+    int t;          /* the task that calls asyncio.gather() */
+};
+
+/* A task of asyncio.gather(), for vm_gather_start: the next spawn
+ * task, or -1 - the error. */
+static int gather_spawn(void *ctx, const struct vm_effect *e)
+{
+    struct gather_ctx *g = ctx;
+    int err = spawn(g->s, g->t, e);
+
+    return err != ERR_NONE ? -1 - err : g->s->nrun + g->s->nspawned - 1;
+}
+
 /* asyncio.gather(): each coroutine given becomes a task, scheduled in
- * the order given; the list of its tasks (in the hidden slots
- * eff->index) is what the call returns, and what its await waits for. */
+ * the order given; the list of its tasks is what the call returns, and
+ * what its await waits for. */
 static int gather(struct sim *s, int t, const struct vm_effect *eff)
 {
-    struct sim_task *T = &s->tasks[t];
-    const struct vm_frame *fr = vm_frame(&T->vm);
-    int64_t *list = &T->vm.slots[fr->base + (uint32_t)eff->index];
-    int64_t tasks[LESSON_MAX_LIST];
-    int n = eff->nvals < LESSON_MAX_LIST ? eff->nvals : LESSON_MAX_LIST;
+    struct gather_ctx g = {s, t};
+    int err = vm_gather_start(&s->tasks[t].vm, s->prog, eff, gather_spawn,
+                              &g);
+    const struct vm_frame *fr = vm_frame(&s->tasks[t].vm);
+    const int64_t *list = &s->tasks[t].vm.slots[fr->base +
+                                                (uint32_t)eff->index];
 
-    for (int i = 0; i < n; i++) {
-        int64_t v = eff->vals[i];
-
-        if (vm_ref_kind(v) == REF_CORO) {
-            const struct vm_frame *co = &T->vm.frames[vm_ref_index(v)];
-            struct vm_effect e = *eff;
-            int err;
-
-            e.index = co->fn;
-            e.value = VM_TASK_MARK;
-            e.vals = &T->vm.slots[co->base];
-            e.nvals = s->prog->funcs[co->fn].nparams;
-            if ((err = spawn(s, t, &e)) != ERR_NONE)
-                return err;
-            v = VM_REF(REF_THREAD, (uint32_t)(s->nrun + s->nspawned - 1));
-        }
-        /* 2: its exception becomes a value of the list */
-        s->tasks[vm_ref_index(v)].retrieved = (uint8_t)(1 + eff->method);
-        tasks[i] = v;
-    }
-    T->vm.nframes = (uint16_t)(T->vm.cur + 1);
-    list[0] = n;
-    for (int i = 0; i < n; i++)
-        list[1 + i] = tasks[i];
-    vm_set_result(&T->vm, VM_REF(REF_LIST, (uint32_t)eff->index));
+    if (err != ERR_NONE)
+        return err;
+    /* 2: an exception becomes a value of the list */
+    for (int64_t i = 0; i < list[0]; i++)
+        s->tasks[vm_ref_index(list[1 + i])].retrieved =
+            (uint8_t)(1 + eff->method);
     return ERR_NONE;
 }
 
@@ -744,16 +700,18 @@ static int gather(struct sim *s, int t, const struct vm_effect *eff)
  * await then gives the list of their values. */
 static int gather_wait(struct sim *s, int t, int cpu)
 {
-    int u = gather_next(s, t);
-    const int64_t *list = gather_list(s, t);
-    int left = 0;
+    int u, left = 0;
+    const int64_t *list = vm_gather_list(&s->tasks[t].vm, s->prog, NULL);
 
-    if (u == -2) {
-        sim_fail_task(s, t, ERR_TASK_FAILED, gather_failed(s, t));
+    switch (gather_check(s, t, &u)) {
+    case VM_GATHER_FAILED:
+        sim_fail_task(s, t, ERR_TASK_FAILED, u);
+        return ERR_NONE;
+    case VM_GATHER_WAIT:
+        break;
+    default:
         return ERR_NONE;
     }
-    if (u < 0)
-        return ERR_NONE;
     for (int64_t i = 0; i < list[0]; i++) {
         const struct sim_task *U = &s->tasks[vm_ref_index(list[1 + i])];
 
@@ -1074,7 +1032,8 @@ static void deadlock(struct sim *s)
         if (ev && T->state == TS_BLOCKED && T->wait_kind == VM_JOIN) {
             ev->arg2 = TRACE_JOIN_MARK;
             ev->other = T->join;
-            ev->arg = gather_list(s, t) != NULL;    /* 1: awaits a gather */
+            /* 1: it awaits a gather */
+            ev->arg = vm_gather_list(&s->tasks[t].vm, s->prog, NULL) != NULL;
         }
         if (ev && T->state == TS_LOCK_WAIT) {
             ev->arg2 = T->lock;

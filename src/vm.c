@@ -1363,6 +1363,101 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
     format_error(prog, eff->error, prog->func_of[eff->pc], eff->index, out);
 }
 
+/* ---- asyncio.gather ------------------------------------------------------------------ */
+
+int vm_gather_start(struct vm *vm, const struct program *prog,
+                    const struct vm_effect *eff,
+                    int (*spawn)(void *ctx, const struct vm_effect *e),
+                    void *ctx)
+{
+    const struct vm_frame *fr = &vm->frames[vm->cur];
+    int64_t *list = &vm->slots[fr->base + (uint32_t)eff->index];
+    int64_t tasks[LESSON_MAX_LIST];
+    int n = eff->nvals < LESSON_MAX_LIST ? eff->nvals : LESSON_MAX_LIST;
+
+    for (int i = 0; i < n; i++) {
+        int64_t v = eff->vals[i];
+
+        if (vm_ref_kind(v) == REF_CORO) {
+            const struct vm_frame *co = &vm->frames[vm_ref_index(v)];
+            struct vm_effect e = *eff;
+            int u;
+
+            e.index = co->fn;
+            e.value = VM_TASK_MARK;
+            e.vals = &vm->slots[co->base];
+            e.nvals = prog->funcs[co->fn].nparams;
+            if ((u = spawn(ctx, &e)) < 0)
+                return -1 - u;
+            v = VM_REF(REF_THREAD, (uint32_t)u);
+        }
+        tasks[i] = v;
+    }
+    /* the coroutines' frames are the tasks' now */
+    vm->nframes = (uint16_t)(vm->cur + 1);
+    list[0] = n;
+    for (int i = 0; i < n; i++)
+        list[1 + i] = tasks[i];
+    vm_set_result(vm, VM_REF(REF_LIST, (uint32_t)eff->index));
+    return ERR_NONE;
+}
+
+int64_t *vm_gather_list(struct vm *vm, const struct program *prog,
+                        int *keep)
+{
+    const struct vm_frame *fr = vm_frame(vm);
+    int64_t v;
+
+    /* (its SEND went on to END_SEND, leaving the list of tasks: only a
+     * gather's await leaves a list there) */
+    if (!fr || prog->code[fr->pc].op != OP_END_SEND || fr->sp <= fr->base)
+        return NULL;
+    v = vm->slots[fr->sp - 1];
+    if (!vm_is_ref(v) || vm_ref_kind(v) != REF_LIST)
+        return NULL;
+    if (keep)
+        *keep = prog->code[fr->pc].b;
+    return &vm->slots[fr->base + vm_ref_index(v)];
+}
+
+int vm_gather_check(struct vm *vm, const struct program *prog,
+                    const struct vm_task_end *ends, int *task)
+{
+    int keep = 0, first = -1;
+    int64_t *list = vm_gather_list(vm, prog, &keep);
+
+    if (!list)
+        return VM_GATHER_NONE;
+    for (int64_t i = 0; i < list[0] && !keep; i++) {
+        int u = (int)vm_ref_index(list[1 + i]);
+
+        if (ends[u].ended == 2 && (first < 0 || ends[u].at < ends[first].at))
+            first = u;
+    }
+    if (first >= 0) {
+        *task = first;
+        return VM_GATHER_FAILED;
+    }
+    for (int64_t i = 0; i < list[0]; i++) {
+        int u = (int)vm_ref_index(list[1 + i]);
+
+        if (!ends[u].ended) {
+            *task = u;
+            return VM_GATHER_WAIT;
+        }
+    }
+    for (int64_t i = 0; i < list[0]; i++)
+        list[1 + i] = ends[vm_ref_index(list[1 + i])].value;
+    return VM_GATHER_DONE;
+}
+
+void vm_format_reraise(const struct program *prog, int64_t exc,
+                       const char *awaited, struct strbuf *out)
+{
+    vm_format_exc(prog, exc, VM_EXC_LINE, out);
+    sb_printf(out, " (raised in %s; the await raises it again)", awaited);
+}
+
 /* ---- exceptions as values ---------------------------------------------------------- */
 
 /* REF_EXC's index: 0 the class AssertionError (LOAD_ASSERTION_ERROR);

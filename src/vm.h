@@ -239,6 +239,44 @@ void vm_done(struct vm *vm);
  * boxed where they must be).  Returns 0, or ERR_BOXED. */
 int vm_init_spawned(struct vm *vm, const struct program *prog,
                     const struct vm_effect *eff);
+/* ---- asyncio.gather, for the schedulers -------------------------------- */
+
+/* The call asyncio.gather(...) (a VM_THREAD with VM_GATHER_MARK): each
+ * coroutine in eff->vals becomes a task, made by spawn(ctx, e) from e, an
+ * effect as asyncio.create_task's (it returns the task, or -1 - an
+ * error); the tasks (and those given) go in the gather's list, which the
+ * call returns.  *keep is 1 with return_exceptions=True.  Returns an
+ * error or ERR_NONE. */
+int vm_gather_start(struct vm *vm, const struct program *prog,
+                    const struct vm_effect *eff,
+                    int (*spawn)(void *ctx, const struct vm_effect *e),
+                    void *ctx);
+/* The list of tasks of the gather a task awaits (its frame waits at the
+ * gather's END_SEND with the list on top), or NULL; *keep 1 if it has
+ * return_exceptions=True. */
+int64_t *vm_gather_list(struct vm *vm, const struct program *prog,
+                        int *keep);
+/* How a task has ended, for vm_gather_check. */
+struct vm_task_end {
+    int8_t ended;       /* 0 not yet, 1 returned, 2 failed */
+    int64_t at;         /* when */
+    int64_t value;      /* what it returned, or its exception */
+};
+enum { VM_GATHER_NONE, VM_GATHER_WAIT, VM_GATHER_FAILED, VM_GATHER_DONE };
+/* Where the await of a gather stands, ends[u] being how task u ended:
+ * VM_GATHER_WAIT, *task the first of its tasks not done; VM_GATHER_FAILED
+ * (without return_exceptions), *task the one that failed first, whose
+ * exception the await raises; VM_GATHER_DONE: the list now holds the
+ * tasks' values (exceptions too, with return_exceptions), the await's
+ * result; VM_GATHER_NONE: it awaits no gather. */
+int vm_gather_check(struct vm *vm, const struct program *prog,
+                    const struct vm_task_end *ends, int *task);
+/* The message of a task failing in an await of a task (awaited) that
+ * failed with exception exc: "AssertionError (raised in Task-3; the await
+ * raises it again)". */
+void vm_format_reraise(const struct program *prog, int64_t exc,
+                       const char *awaited, struct strbuf *out);
+
 /* Make dst an independent copy of src (dst initialised or zeroed). */
 void vm_copy(struct vm *dst, const struct vm *src);
 
