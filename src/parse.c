@@ -436,7 +436,8 @@ static void refuse_unsupported(struct parser *p)
                 fail_at(p, p->ln->no, peek(p, 2)->col, "asyncio.%s() is not "
                         "supported in taketurns yet: start coroutines with "
                         "t = asyncio.create_task(f(...)) and 'await t' for "
-                        "each", later[i]);
+                        "each, or keep the tasks in a list and 'await "
+                        "asyncio.gather(*tasks)'", later[i]);
     }
 }
 
