@@ -846,8 +846,10 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
                 e->nargs, e->nargs == 1 ? "was" : "were");
     if (fd->is_async && !awaited)
         fail_at(c, e->line, e->col, "%s is an async def: calling it without "
-                "await does not run it (write 'await %s(...)')", e->name,
-                e->name);
+                "await does not run it (write 'await %s(...)'%s%s%s)", e->name,
+                e->name, c->fd->is_async ? ", or make it a task: "
+                "asyncio.create_task(" : "", c->fd->is_async ? e->name : "",
+                c->fd->is_async ? "(...))" : "");
     if (!fd->is_async && awaited)
         fail_at(c, e->line, e->col, "%s is not an async def, so it cannot be "
                 "awaited: call it without 'await'", e->name);
