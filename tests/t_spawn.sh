@@ -42,6 +42,34 @@ for p in python3.13 "$HOME/.pyenv/versions/3.13.0/bin/python3.13"; do
     py=
 done
 
+# lacks NAME FILE TEXT: no line of FILE contains TEXT.
+lacks() {
+    if grep -qF -- "$3" "$2"; then
+        echo "FAIL $1: a line has '$3':"
+        grep -F -- "$3" "$2" | head -3 | sed 's/^/    /'
+    else
+        echo "ok $1"
+    fi
+}
+
+# cpython_prints NAME SCENE LINE...: the scene of tasks.lesson exported
+# and run in CPython prints each LINE (whole lines), where a python3.13 is
+# installed.
+cpython_prints() {
+    [ -n "$py" ] || return 0
+    name=$1 scene=$2
+    shift 2
+    "$bin" export tests/explore/tasks.lesson --scene "$scene" --python >"$tmp/c.py" &&
+        "$py" "$tmp/c.py" >"$tmp/c.txt" 2>&1
+    for line in "$@"; do
+        if ! grep -qxF -- "$line" "$tmp/c.txt"; then
+            echo "FAIL $name: CPython did not print '$line': $(head -n 3 "$tmp/c.txt")"
+            return
+        fi
+    done
+    echo "ok $name"
+}
+
 # expect NAME FILE TEXT: FILE has a line containing TEXT.
 expect() {
     if grep -qF -- "$3" "$2"; then
@@ -144,11 +172,8 @@ expect "tasks/race: and is told when it returns" "$tmp/t.txt" \
     "main's await returns: Task-2 is done"
 expect "tasks/race: the update each task lost is lost" "$tmp/t.txt" "main prints: y is 2"
 "$bin" run "$tasks" --scene done_first >"$tmp/t.txt" 2>&1
-if grep -q "awaits Task-2" "$tmp/t.txt"; then
-    echo "FAIL tasks/done_first: await of a finished task waited"
-else
-    echo "ok tasks/done_first: await of a finished task returns at once"
-fi
+lacks "tasks/done_first: await of a finished task returns at once" "$tmp/t.txt" \
+    "awaits Task-2"
 "$bin" run "$tasks" --scene values >"$tmp/t.txt" 2>&1
 expect "tasks/values: await gives the task's return value" "$tmp/t.txt" "main prints: 9 1"
 "$bin" run "$tasks" --scene gather >"$tmp/t.txt" 2>&1
@@ -162,15 +187,8 @@ expect "tasks/gather: the list of values, in the order given" "$tmp/t.txt" \
     "main prints: [4, 1, None]"
 expect "tasks/gather: kept in a list variable" "$tmp/t.txt" \
     "main prints: [1, 1] 2 1"
-if [ -n "$py" ]; then
-    "$bin" export "$tasks" --scene gather --python >"$tmp/g.py" &&
-        "$py" "$tmp/g.py" >"$tmp/g.txt" 2>&1
-    if grep -qx "\[4, 1, None\]" "$tmp/g.txt" && grep -qx "\[1, 1\] 2 1" "$tmp/g.txt"; then
-        echo "ok tasks/gather: CPython prints the same lists"
-    else
-        echo "FAIL tasks/gather: CPython printed $(head -n 2 "$tmp/g.txt")"
-    fi
-fi
+cpython_prints "tasks/gather: CPython prints the same lists" gather \
+    "[4, 1, None]" "[1, 1] 2 1"
 "$bin" run "$tasks" --scene nested >"$tmp/t.txt" 2>&1
 expect "tasks/nested: a plain call among the gathered coroutines' arguments" "$tmp/t.txt" \
     "main prints: [0, 1, 4]"
@@ -193,25 +211,13 @@ if [ "$rc" -eq 0 ] && ! grep -q "error:" "$tmp/t.txt"; then
 else
     echo "FAIL tasks/keep_errors: exit $rc: $(grep error: "$tmp/t.txt" | head -n 1)"
 fi
-if [ -n "$py" ]; then
-    "$bin" export "$tasks" --scene keep_errors --python >"$tmp/k.py" &&
-        "$py" "$tmp/k.py" >"$tmp/k.txt" 2>&1
-    if grep -qxF "[1, AssertionError('y is not 1')]" "$tmp/k.txt" &&
-        grep -qx "y is not 1" "$tmp/k.txt" &&
-        grep -qxF "[AssertionError(), 1]" "$tmp/k.txt"; then
-        echo "ok tasks/keep_errors: CPython prints the same"
-    else
-        echo "FAIL tasks/keep_errors: CPython printed $(head -n 3 "$tmp/k.txt")"
-    fi
-fi
+cpython_prints "tasks/keep_errors: CPython prints the same" keep_errors \
+    "[1, AssertionError('y is not 1')]" "y is not 1" "[AssertionError(), 1]"
 "$bin" run "$tasks" --scene await_failing >"$tmp/t.txt" 2>&1
 expect "tasks/await_failing: await of a failed task raises its error" "$tmp/t.txt" \
     "main fails: AssertionError (raised in Task-2; the await raises it again)"
-if grep -q "main prints" "$tmp/t.txt"; then
-    echo "FAIL tasks/await_failing: the coroutine went on past the await"
-else
-    echo "ok tasks/await_failing: the coroutine stops at the await"
-fi
+lacks "tasks/await_failing: the coroutine stops at the await" "$tmp/t.txt" \
+    "main prints"
 "$bin" run "$tasks" --scene lost >"$tmp/t.txt" 2>&1
 expect "tasks/lost: a task nothing awaits fails alone" "$tmp/t.txt" "Task-2 fails: AssertionError"
 expect "tasks/lost: the coroutine goes on" "$tmp/t.txt" "main is done"
@@ -229,11 +235,7 @@ expect "tasks/stuck: the deadlock names the task the gather waits for" "$tmp/t.t
     "deadlock: main awaits asyncio.gather(), and Task-3 in it is never done"
 expect "tasks/stuck: in asyncio's words, also in the summary" "$tmp/t.txt" \
     "in scene 'stuck': main awaits asyncio.gather(), and Task-3 in it is never done;"
-if grep -q "(join)" "$tmp/t.txt"; then
-    echo "FAIL tasks/stuck: an await is told as a join"
-else
-    echo "ok tasks/stuck: no join in an asyncio deadlock"
-fi
+lacks "tasks/stuck: no join in an asyncio deadlock" "$tmp/t.txt" "(join)"
 "$bin" run "$tasks" --scene stuck --json >"$tmp/t.json" 2>&1
 expect "tasks/stuck: run --json says which task it awaits" "$tmp/t.json" \
     '{"task": "main", "awaits": "Task-3"}'
