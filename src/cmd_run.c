@@ -180,8 +180,10 @@ void run_print_failure(const struct lesson *L, int scene,
         sb_clear(&msg);
         if (ev->kind == EV_ERROR) {
             task_place(L, scene, tr, ev, &line, &col);
-            diag_error(&d, L->src, line, col, "in task %s: %s",
-                       tr->labels[ev->task], trace_text_at(tr, ev->arg));
+            diag_error(&d, L->src, line, col, "in task %s: %s%s",
+                       tr->labels[ev->task], trace_text_at(tr, ev->arg),
+                       ev->reason == TRACE_UNRETRIEVED ? " (Task exception "
+                       "was never retrieved: nothing awaits the task)" : "");
         } else if (ev->kind == EV_LIMIT) {
             if (ev->arg2 == 1 && cfg->schedule_line > 0) {
                 line = cfg->schedule_line;
@@ -209,8 +211,9 @@ void run_print_failure(const struct lesson *L, int scene,
                                    e2->other >= 0 ? tr->labels[e2->other] :
                                    "nobody", &msg);
                 } else if (e2->arg2 == TRACE_JOIN_MARK) {
-                    sb_printf(&msg, "%s waits for %s to finish (join)",
-                              tr->labels[e2->task], tr->labels[e2->other]);
+                    sb_printf(&msg, "%s ", tr->labels[e2->task]);
+                    sync_join_text(cfg->mode == MODE_ASYNCIO, e2->arg,
+                                   tr->labels[e2->other], &msg);
                 } else
                     sb_printf(&msg, "%s cannot start", tr->labels[e2->task]);
             }

@@ -69,7 +69,25 @@ struct uses {
 /* What a local holds: the compiler knows each slot's type.  A list lives
  * in hidden slots of its frame (its length, then up to LESSON_MAX_LIST
  * values), so it is saved, compared and hashed with the task's state. */
-enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST, LT_TASK };
+/* LT_TLIST: a list of threads; LT_KLIST: a list of asyncio tasks. */
+enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST, LT_TASK, LT_KLIST };
+
+static int is_list_type(int t)
+{
+    return t == LT_LIST || t == LT_TLIST || t == LT_KLIST;
+}
+
+/* The type of an item of a list of type t. */
+static int item_type(int t)
+{
+    return t == LT_TLIST ? LT_THREAD : t == LT_KLIST ? LT_TASK : LT_NUM;
+}
+
+/* The type of a list holding items of type t. */
+static int list_of(int t)
+{
+    return t == LT_THREAD ? LT_TLIST : t == LT_TASK ? LT_KLIST : LT_LIST;
+}
 
 /* Imports (struct lesson.imports bits). */
 enum { IMP_THREADING = 1, IMP_ASYNCIO = 2, IMP_TIME = 4 };
@@ -720,7 +738,12 @@ static void yield_from(struct compiler *c, int kind, int32_t b, int sub,
     emit(c, OP_RESUME, 3, line, col);
     emit_jump(c, CFG_JUMP_NO_INTERRUPT, send, line, col);
     use_label(c, exit);
-    emit(c, OP_END_SEND, 0, line, col);
+    in = emit(c, OP_END_SEND, 0, line, col);
+    if (kind == CK_SEND_GATHER) {
+        /* where a gather's await waits: b is return_exceptions */
+        in->kind = (uint8_t)kind;
+        in->b = b;
+    }
 }
 
 static void await_sub(struct compiler *c, int kind, int32_t b, int sub,
@@ -802,7 +825,7 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
         int t = e->nargs == 1 && e->args[0]->kind == E_NAME ?
                 local_type_of(c, e->args[0]->name) : LT_NUM;
 
-        if (t != LT_LIST && t != LT_TLIST)
+        if (!is_list_type(t))
             fail_at(c, e->line, e->col, "len() takes a list here: len(xs)");
         if (awaited)
             fail_at(c, e->line, e->col, "len() is not awaited");
@@ -823,8 +846,10 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
                 e->nargs, e->nargs == 1 ? "was" : "were");
     if (fd->is_async && !awaited)
         fail_at(c, e->line, e->col, "%s is an async def: calling it without "
-                "await does not run it (write 'await %s(...)')", e->name,
-                e->name);
+                "await does not run it (write 'await %s(...)'%s%s%s)", e->name,
+                e->name, c->fd->is_async ? ", or make it a task: "
+                "asyncio.create_task(" : "", c->fd->is_async ? e->name : "",
+                c->fd->is_async ? "(...))" : "");
     if (!fd->is_async && awaited)
         fail_at(c, e->line, e->col, "%s is not an async def, so it cannot be "
                 "awaited: call it without 'await'", e->name);
@@ -939,8 +964,7 @@ static void compile_method(struct compiler *c, const struct expr *e,
         compile_thread_method(c, e, awaited, callcol);
         return;
     }
-    if (local_type_of(c, e->name) == LT_LIST ||
-        local_type_of(c, e->name) == LT_TLIST) {
+    if (is_list_type(local_type_of(c, e->name))) {
         compile_list_method(c, e, awaited, callcol);
         return;
     }
@@ -1156,6 +1180,8 @@ static void compile_task(struct compiler *c, const struct expr *e)
     in->b = f;
 }
 
+static void gather_list(struct compiler *c, const struct expr *e, int at);
+
 /* await asyncio.gather(f(a), t, ...): LOAD_GLOBAL asyncio, LOAD_ATTR
  * gather, PUSH_NULL, each coroutine's call (or task), CALL n and the await
  * loop.  Each coroutine becomes a task, scheduled in the order given; the
@@ -1173,6 +1199,10 @@ static void compile_gather(struct compiler *c, const struct expr *e, int at)
     in = emit(c, OP_LOAD_ATTR, 0, e->line, (int)e->ival);
     in->b = add_name(c, "gather");
     emit(c, OP_PUSH_NULL, 0, e->line, (int)e->ival);
+    if (e->lhs) {
+        gather_list(c, e, at);
+        return;
+    }
     for (int i = 0; i < e->nargs; i++) {
         const struct expr *a = e->args[i];
         int f;
@@ -1205,10 +1235,52 @@ static void compile_gather(struct compiler *c, const struct expr *e, int at)
         in->kind = CK_ASYNC_FUNC;
         in->b = f;
     }
-    in = emit(c, OP_CALL, e->nargs, e->line, (int)e->ival);
+    if (e->rhs) {
+        /* return_exceptions=...: the value, the keyword's name, CALL_KW */
+        load_const(c, CONST_BOOL, e->rhs->ival, NULL, e->rhs->line,
+                   e->rhs->col);
+        load_const(c, CONST_NAMES, 0, "('return_exceptions',)", e->line,
+                   (int)e->ival);
+    }
+    in = emit(c, e->rhs ? OP_CALL_KW : OP_CALL, e->nargs + !!e->rhs, e->line,
+              (int)e->ival);
     in->kind = CK_GATHER;
     in->b = at;
-    await_value(c, CK_SEND_GATHER, 0, e->line, e->col, 0);
+    in->c = !!e->rhs;   /* the arguments after the coroutines and tasks */
+    in->sub = e->rhs && e->rhs->ival;
+    await_value(c, CK_SEND_GATHER, e->rhs && e->rhs->ival, e->line, e->col,
+                0);
+}
+
+/* The rest of await asyncio.gather(*ts[, return_exceptions=B]): LOAD_FAST
+ * ts, the keywords as a dict, CALL_FUNCTION_EX and the await loop. */
+static void gather_list(struct compiler *c, const struct expr *e, int at)
+{
+    const struct expr *ts = e->lhs;
+    struct cfg_instr *in;
+
+    if (local_type_of(c, ts->name) != LT_KLIST)
+        fail_at(c, ts->line, ts->col, "'%s' is %s: asyncio.gather(*%s) takes "
+                "a list of tasks here (%s.append(asyncio.create_task(f())))",
+                ts->name, local_type_of(c, ts->name) == LT_LIST ?
+                "a list of numbers" : type_words(local_type_of(c, ts->name)),
+                ts->name, ts->name);
+    load_name(c, ts->name, ts->line, ts->col);
+    if (e->rhs) {
+        load_const(c, CONST_STR, 0, "return_exceptions", e->line,
+                   (int)e->ival);
+        load_const(c, CONST_BOOL, e->rhs->ival, NULL, e->rhs->line,
+                   e->rhs->col);
+        in = emit(c, OP_BUILD_MAP, 1, e->line, (int)e->ival);
+        in->b = add_name(c, e->rhs->ival ? "{'return_exceptions': True}" :
+                         "{'return_exceptions': False}");
+    }
+    in = emit(c, OP_CALL_FUNCTION_EX, !!e->rhs, e->line, (int)e->ival);
+    in->kind = CK_GATHER;
+    in->b = at;
+    in->sub = e->rhs && e->rhs->ival;
+    await_value(c, CK_SEND_GATHER, e->rhs && e->rhs->ival, e->line, e->col,
+                0);
 }
 
 /* await TASK: LOAD_FAST t and the await loop; it waits until the task is
@@ -1388,11 +1460,11 @@ static int expr_type(struct compiler *c, const struct expr *e)
     case E_NAME:
         return e->op == 1 ? LT_NUM : local_type_of(c, e->name);
     case E_SUBSCR:
-        return local_type_of(c, e->name) == LT_TLIST ? LT_THREAD : LT_NUM;
+        return item_type(local_type_of(c, e->name));
     case E_LIST:
         for (int i = 0; i < e->nargs; i++)
-            if (expr_type(c, e->args[i]) == LT_THREAD)
-                return LT_TLIST;
+            if (list_of(expr_type(c, e->args[i])) != LT_LIST)
+                return list_of(expr_type(c, e->args[i]));
         return LT_LIST;
     default:
         return LT_NUM;
@@ -1403,10 +1475,10 @@ static int expr_type(struct compiler *c, const struct expr *e)
  * Returns 1 if that changed it. */
 static int set_type(struct compiler *c, int i, int t)
 {
-    if (c->ltype[i] == t || (c->ltype[i] == LT_TLIST && t == LT_LIST))
+    if (c->ltype[i] == t || (is_list_type(c->ltype[i]) && t == LT_LIST))
         return 0;
-    if (c->ltype[i] == LT_LIST && t == LT_TLIST) {
-        c->ltype[i] = LT_TLIST;
+    if (c->ltype[i] == LT_LIST && is_list_type(t)) {
+        c->ltype[i] = (uint8_t)t;
         return 1;
     }
     if (c->ltype[i] == LT_NUM) {
@@ -1434,17 +1506,19 @@ static int infer_types(struct compiler *c, const struct stmt *s)
         } else if (s->kind == S_ASSIGN && i >= 0) {
             int t = expr_type(c, s->value);
 
-            if (t == LT_THREAD)
+            if (t == LT_THREAD || t == LT_TASK)
                 changed |= set_type(c, i, t);
         } else if (s->kind == S_FOR && s->value && i >= 0 &&
-                   local_type_of(c, s->value->name) == LT_TLIST) {
-            changed |= set_type(c, i, LT_THREAD);
+                   item_type(local_type_of(c, s->value->name)) != LT_NUM) {
+            changed |= set_type(c, i, item_type(local_type_of(c,
+                                                              s->value->name)));
         } else if (s->kind == S_CALL && s->value->kind == E_METHOD &&
                    s->value->name && strcmp(s->value->attr, "append") == 0 &&
                    s->value->nargs == 1 &&
                    local_type_of(c, s->value->name) == LT_LIST &&
-                   expr_type(c, s->value->args[0]) == LT_THREAD) {
-            changed |= set_type(c, find_local(c, s->value->name), LT_TLIST);
+                   list_of(expr_type(c, s->value->args[0])) != LT_LIST) {
+            changed |= set_type(c, find_local(c, s->value->name),
+                                list_of(expr_type(c, s->value->args[0])));
         }
         changed |= infer_types(c, s->body);
         changed |= infer_types(c, s->orelse);
@@ -1457,7 +1531,7 @@ static const char *type_words(int t)
     switch (t) {
     case LT_THREAD: return "a thread";
     case LT_TASK: return "an asyncio task";
-    case LT_LIST: case LT_TLIST: return "a list";
+    case LT_LIST: case LT_TLIST: case LT_KLIST: return "a list";
     default: return "a number";
     }
 }
@@ -1471,24 +1545,23 @@ static void check_types(struct compiler *c, const struct stmt *s)
             int i = find_local(c, s->name);
             int have = i >= 0 && i < c->nreal ? c->ltype[i] : LT_NUM;
             int t = s->kind == S_ASSIGN ? expr_type(c, s->value) :
-                    s->kind == S_FOR && s->value &&
-                    local_type_of(c, s->value->name) == LT_TLIST ?
-                    LT_THREAD : LT_NUM;
+                    s->kind == S_FOR && s->value ?
+                    item_type(local_type_of(c, s->value->name)) : LT_NUM;
 
             if (s->kind == S_ASSIGN && t != LT_NUM && (i < 0 || i >= c->nreal))
                 fail_at(c, s->line, s->name_col, "%s can only be kept in a "
                         "local variable here", type_words(t));
-            if (s->kind == S_ASSIGN && (t == LT_LIST || t == LT_TLIST) &&
+            if (s->kind == S_ASSIGN && is_list_type(t) &&
                 s->value->kind != E_LIST && s->value->kind != E_GATHER)
                 fail_at(c, s->line, s->name_col, "a list is made here with "
                         "[...]: two names for one list are not supported");
-            if (t == LT_LIST && have == LT_TLIST)
-                t = LT_TLIST;
+            if (t == LT_LIST && is_list_type(have))
+                t = have;
             if (t != have)
                 fail_at(c, s->line, s->name_col, "'%s' holds %s: give %s "
                         "another name", s->name, type_words(have),
                         t == LT_NUM ? "numbers" : t == LT_THREAD ? "threads" :
-                        "lists");
+                        t == LT_TASK ? "tasks" : "lists");
         }
         check_types(c, s->body);
         check_types(c, s->orelse);
@@ -1547,8 +1620,7 @@ static void compile_expr(struct compiler *c, const struct expr *e)
             compile_await_task(c, e);
             break;
         }
-        if (local_type_of(c, e->name) == LT_LIST ||
-            local_type_of(c, e->name) == LT_TLIST)
+        if (is_list_type(local_type_of(c, e->name)))
             fail_at(c, e->line, e->col, "'%s' is a list: here a list stays "
                     "in the function that made it (append, len, [i], for, "
                     "print)", e->name);
@@ -1604,7 +1676,7 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     case E_SUBSCR: {
         int t = local_type_of(c, e->name);
 
-        if (t != LT_LIST && t != LT_TLIST)
+        if (!is_list_type(t))
             fail_at(c, e->line, e->col, "'%s' is %s: only a list has items "
                     "here", e->name, type_words(t));
         load_name(c, e->name, e->line, e->col);
@@ -1807,7 +1879,7 @@ static void compile_for(struct compiler *c, const struct stmt *s)
         /* for x in LIST: the iterator's place in the loop's slots */
         int t = local_type_of(c, s->value->name);
 
-        if (t != LT_LIST && t != LT_TLIST)
+        if (!is_list_type(t))
             fail_at(c, s->value->line, s->value->col, "a for loop can only "
                     "go over range(...) or a list, and '%s' is %s",
                     s->value->name, type_words(t));
@@ -1946,8 +2018,7 @@ static void compile_print(struct compiler *c, const struct stmt *s)
         const struct expr *e = s->items[i].value;
 
         if (e && e->kind == E_NAME &&
-            (local_type_of(c, e->name) == LT_LIST ||
-             local_type_of(c, e->name) == LT_TLIST))
+            is_list_type(local_type_of(c, e->name)))
             load_name(c, e->name, e->line, e->col);  /* print(xs) */
         else if (e)
             compile_expr(c, e);
@@ -2137,7 +2208,7 @@ static void compile_func(struct compiler *c, int index)
     /* each list local: its length, then its values */
     c->nlistslots = 0;
     for (int i = 0; i < c->nreal; i++) {
-        if (c->ltype[i] != LT_LIST && c->ltype[i] != LT_TLIST)
+        if (!is_list_type(c->ltype[i]))
             continue;
         if (fn->nlocals + 1 + LESSON_MAX_LIST > FUNC_MAX_SLOTS)
             too_many_slots(c);

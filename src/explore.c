@@ -2736,8 +2736,9 @@ void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
                 sync_wait_text(P->lock_kind[w->lock], w->queue,
                                P->lock_names[w->lock], NULL, out);
             } else if (w->lock == TRACE_JOIN_MARK) {
-                sb_printf(out, "%s waits for %s to finish (join)",
-                          r->labels[w->task], r->labels[w->holder]);
+                sb_printf(out, "%s ", r->labels[w->task]);
+                sync_join_text(r->cfg.mode == MODE_ASYNCIO, w->queue,
+                               r->labels[w->holder], out);
             } else if (w->lock >= 0)
                 sb_printf(out, "%s waits for %s (held by %s)",
                           r->labels[w->task], P->lock_names[w->lock],
@@ -3174,7 +3175,9 @@ static void json_waits(struct json *j, const struct explore_result *r,
             if (w->holder >= 0)
                 json_str(j, "held_by", r->labels[w->holder]);
         } else if (w->lock == TRACE_JOIN_MARK) {
-            json_str(j, "joins", r->labels[w->holder]);
+            /* asyncio awaits a task; a thread joins one */
+            json_str(j, r->cfg.mode == MODE_ASYNCIO ? "awaits" : "joins",
+                     r->labels[w->holder]);
         }
         json_end(j);
     }

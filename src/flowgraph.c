@@ -904,6 +904,10 @@ static int stack_effect(const struct cfg_instr *in)
         return -2;
     case OP_CALL:
         return -(in->a + 1);
+    case OP_CALL_FUNCTION_EX:
+        return -2 - (in->a & 1);
+    case OP_BUILD_MAP:
+        return 1 - 2 * in->a;
     case OP_RAISE_VARARGS:
         return -in->a;
     case OP_BUILD_TUPLE:

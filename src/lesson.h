@@ -51,7 +51,10 @@ enum expr_kind {
     E_LIST,     /* [a, b, ...]: args, nargs */
     E_TASK,     /* asyncio.create_task(f(args)): lhs the E_CALL */
     E_GATHER,   /* await asyncio.gather(f(a), t, ...): args the E_CALLs of
-                 * async defs and the names of tasks, nargs */
+                 * async defs and the names of tasks, nargs; or
+                 * gather(*ts): lhs the E_NAME of the list ts; rhs the
+                 * value of return_exceptions= (an E_INT True or False),
+                 * or NULL */
     E_SUBSCR,   /* name[lhs]: an item of a list */
 };
 

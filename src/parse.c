@@ -436,27 +436,17 @@ static void refuse_unsupported(struct parser *p)
                 fail_at(p, p->ln->no, peek(p, 2)->col, "asyncio.%s() is not "
                         "supported in taketurns yet: start coroutines with "
                         "t = asyncio.create_task(f(...)) and 'await t' for "
-                        "each", later[i]);
+                        "each, or keep the tasks in a list and 'await "
+                        "asyncio.gather(*tasks)'", later[i]);
     }
 }
 
-/* Is the current token asyncio . gather ( ? */
-static int at_gather(struct parser *p)
+/* Is the current token asyncio . NAME ( ? */
+static int at_asyncio_call(struct parser *p, const char *name)
 {
     return tok(p)->kind == TOK_NAME && strcmp(tok(p)->name, "asyncio") == 0 &&
            peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
-           peek(p, 2)->kind == TOK_NAME &&
-           strcmp(peek(p, 2)->name, "gather") == 0 &&
-           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN;
-}
-
-/* Is the current token asyncio . create_task ( ? */
-static int at_create_task(struct parser *p)
-{
-    return tok(p)->kind == TOK_NAME && strcmp(tok(p)->name, "asyncio") == 0 &&
-           peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
-           peek(p, 2)->kind == TOK_NAME &&
-           strcmp(peek(p, 2)->name, "create_task") == 0 &&
+           peek(p, 2)->kind == TOK_NAME && strcmp(peek(p, 2)->name, name) == 0 &&
            peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_LPAREN;
 }
 
@@ -497,6 +487,48 @@ static struct expr *parse_gather(struct parser *p, int await_col)
     advance(p);
     expect_punct(p, P_LPAREN, "after asyncio.gather");
     while (!at_punct(p, P_RPAREN)) {
+        if (tok(p)->kind == TOK_NAME &&
+            strcmp(tok(p)->name, "return_exceptions") == 0 &&
+            peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_ASSIGN) {
+            advance(p);
+            advance(p);
+            if (tok(p)->kind != TOK_NAME || (strcmp(tok(p)->name, "True") &&
+                                             strcmp(tok(p)->name, "False")))
+                fail_at(p, p->ln->no, tok(p)->col, "return_exceptions= "
+                        "takes True or False here");
+            e->rhs = new_expr(p, E_INT, tok(p));
+            e->rhs->op = 2;
+            e->rhs->ival = strcmp(tok(p)->name, "True") == 0;
+            advance(p);
+            accept_punct(p, P_COMMA);
+            if (!at_punct(p, P_RPAREN))
+                fail_at(p, p->ln->no, tok(p)->col, "return_exceptions= "
+                        "comes last in asyncio.gather()");
+            break;
+        }
+        if (at_punct(p, P_STAR)) {
+            const struct token *star = tok(p);
+
+            if (n > 0 || e->lhs)
+                fail_at(p, p->ln->no, star->col, "asyncio.gather(*LIST) "
+                        "takes the list alone here: put every task in it");
+            advance(p);
+            if (tok(p)->kind != TOK_NAME || is_keyword(tok(p)->name) ||
+                peek(p, 1)->kind != TOK_PUNCT ||
+                (peek(p, 1)->punct != P_COMMA && peek(p, 1)->punct != P_RPAREN))
+                fail_at(p, p->ln->no, tok(p)->col, "asyncio.gather(*LIST) "
+                        "takes the name of a list of tasks here: "
+                        "asyncio.gather(*tasks)");
+            e->lhs = new_expr(p, E_NAME, tok(p));
+            e->lhs->name = tok(p)->name;
+            advance(p);
+            if (!accept_punct(p, P_COMMA))
+                break;
+            continue;
+        }
+        if (e->lhs)
+            fail_at(p, p->ln->no, tok(p)->col, "asyncio.gather(*LIST) "
+                    "takes the list alone here: put every task in it");
         if (n == LESSON_MAX_LIST)
             fail_at(p, p->ln->no, tok(p)->col, "asyncio.gather() takes at "
                     "most %d values here", LESSON_MAX_LIST);
@@ -517,7 +549,7 @@ static struct expr *parse_gather(struct parser *p, int await_col)
     }
     if (!accept_punct(p, P_RPAREN))
         fail_expected(p, "',' or ')'");
-    if (n == 0)
+    if (n == 0 && !e->lhs)
         fail_at(p, e->line, e->attr_col, "asyncio.gather() needs at least "
                 "one coroutine or task here: asyncio.gather(f(1), g(2))");
     e->args = arena_alloc(p->a, sizeof(*e->args) * (size_t)n);
@@ -686,7 +718,7 @@ static struct expr *parse_primary(struct parser *p)
         }
         if (strcmp(t->name, "await") == 0) {
             advance(p);
-            if (at_gather(p))
+            if (at_asyncio_call(p, "gather"))
                 return parse_gather(p, t->col);
             refuse_unsupported(p);
             if (tok(p)->kind == TOK_NAME && !is_keyword(tok(p)->name) &&
@@ -733,7 +765,7 @@ static struct expr *parse_primary(struct parser *p)
             return parse_method_call(p);
         if (at_thread_ctor(p))
             return parse_thread_ctor(p);
-        if (at_create_task(p))
+        if (at_asyncio_call(p, "create_task"))
             return parse_create_task(p);
         refuse_unsupported(p);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LBRACKET) {
@@ -995,7 +1027,7 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
     struct expr **args;
 
     refuse_unsupported(p);
-    if (at_create_task(p))
+    if (at_asyncio_call(p, "create_task"))
         return NULL;
     if ((at_name(p, "time") || at_name(p, "asyncio")) &&
         peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT) {
@@ -1089,7 +1121,7 @@ static struct stmt *parse_await(struct parser *p, const struct token *start)
 {
     struct stmt *s;
 
-    if (at_gather(p)) {
+    if (at_asyncio_call(p, "gather")) {
         s = new_stmt(p, S_CALL, start);
         s->is_await = 1;
         s->value = parse_gather(p, start->col);
@@ -1197,7 +1229,7 @@ static struct stmt *parse_simple(struct parser *p)
         s->value = parse_thread_ctor(p);
         return s;
     }
-    if (at_create_task(p)) {
+    if (at_asyncio_call(p, "create_task")) {
         s = new_stmt(p, S_CALL, t);
         s->value = parse_create_task(p);
         return s;

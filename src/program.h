@@ -105,6 +105,11 @@ enum {
     X(CALL_KW, OPF_ARG | OPF_BREAKER,                                         \
       "call with keyword arguments (their names are the tuple on top of the " \
       "stack)")                                                               \
+    X(CALL_FUNCTION_EX, OPF_ARG | OPF_BREAKER,                                \
+      "call with the items of a list as the arguments (f(*xs)), and a dict "  \
+      "of keyword arguments if the arg is 1")                                 \
+    X(BUILD_MAP, OPF_ARG | OPF_PRIVATE,                                       \
+      "pop keys and values, push a dict of them")                             \
     X(RETURN_VALUE, OPF_PRIVATE, "return the top of the stack to the caller") \
     X(RETURN_CONST, OPF_ARG | OPF_PRIVATE,                                    \
       "return a constant to the caller; a task ends here")                    \
@@ -179,9 +184,13 @@ enum call_kind {
     CK_APPEND,          /* LIST.append(x) */
     CK_CREATE_TASK,     /* asyncio.create_task(coroutine): b the async def */
     CK_SEND_TASK,       /* the SEND of `await TASK`: waits until it is done */
-    CK_GATHER,          /* asyncio.gather(coroutines and tasks): b the hidden
-                         * slots of the list it fills */
-    CK_SEND_GATHER,     /* its SEND: waits until all are done */
+    CK_GATHER,          /* asyncio.gather(coroutines and tasks), or of a
+                         * list's tasks (CALL_FUNCTION_EX): b the hidden
+                         * slots of the list it fills, c how many
+                         * arguments follow the tasks, sub 1 for
+                         * return_exceptions=True */
+    CK_SEND_GATHER,     /* its SEND (and END_SEND): waits until all are
+                         * done; b: return_exceptions */
     CK_LEN,             /* len(LIST) */
 };
 

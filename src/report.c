@@ -450,7 +450,11 @@ int report_explain(struct strbuf *out, const struct report *r,
         sb_printf(out, "%s fails: %s", A, trace_text_at(r->tr, ev->arg));
         return 1;
     case EV_DEADLOCK:
-        if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0) {
+        if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0 &&
+            r->cfg->mode == MODE_ASYNCIO) {
+            sb_printf(out, "deadlock: %s ", A);
+            sync_join_text(1, ev->arg, label(r, ev->other), out);
+        } else if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0) {
             sb_printf(out, "deadlock: %s waits forever for %s to finish "
                       "(join)", A, label(r, ev->other));
         } else if (ev->arg2 >= 0 && !is_lock(r, ev->arg2)) {
@@ -517,9 +521,9 @@ void report_summary(struct strbuf *out, const struct report *r)
                       label(r, ev->task));
             wait_text(out, r, ev->arg2, ev->arg, ev->other, ev->task);
         } else if (ev->arg2 == TRACE_JOIN_MARK) {
-            sb_printf(out, "%s %s waits for %s to finish (join)",
-                      first ? "" : ";", label(r, ev->task),
-                      label(r, ev->other));
+            sb_printf(out, "%s %s ", first ? "" : ";", label(r, ev->task));
+            sync_join_text(r->cfg->mode == MODE_ASYNCIO, ev->arg,
+                           label(r, ev->other), out);
         } else
             sb_printf(out, "%s %s cannot start", first ? "" : ";",
                       label(r, ev->task));
@@ -755,7 +759,9 @@ static void json_event(struct json *j, const struct report *r,
     case EV_RELEASE:
     case EV_DEADLOCK:
         if (ev->arg2 == TRACE_JOIN_MARK) {
-            json_str(j, "joins", label(r, ev->other));
+            /* asyncio awaits a task; a thread joins one */
+            json_str(j, r->cfg->mode == MODE_ASYNCIO ? "awaits" : "joins",
+                     label(r, ev->other));
             break;
         }
         if (ev->arg2 >= 0)
@@ -849,7 +855,12 @@ void report_json(struct strbuf *out, const struct report *r)
             json_str(&j, "task", label(r, ev->task));
             if (ev->arg2 >= 0) {
                 json_str(&j, "waits_for", lock_name(r, ev->arg2));
-                json_str(&j, "held_by", label(r, ev->other));
+                if (ev->other >= 0)
+                    json_str(&j, "held_by", label(r, ev->other));
+            } else if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0) {
+                /* as explore --json says it */
+                json_str(&j, r->cfg->mode == MODE_ASYNCIO ? "awaits" :
+                         "joins", label(r, ev->other));
             }
             json_end(&j);
         }

@@ -408,45 +408,26 @@ static void sync_timed_out(struct sim *s, int t)
 
 /* ---- running one tick of one CPU ------------------------------------------------- */
 
-/* The list of tasks of the asyncio.gather() that t awaits (on top of its
- * stack), or NULL if t awaits no gather. */
-static int64_t *gather_list(struct sim *s, int t)
+/* How each task has ended, as vm_gather_check reads it. */
+static void task_ends(const struct sim *s, struct vm_task_end *ends)
 {
-    struct sim_task *T = &s->tasks[t];
-    const struct vm_frame *fr = vm_frame(&T->vm);
-    int64_t v;
+    for (int u = 0; u < s->ntasks; u++) {
+        const struct sim_task *U = &s->tasks[u];
 
-    /* (its SEND went on to END_SEND, leaving the list of tasks: only a
-     * gather's await leaves a list there) */
-    if (!fr || s->prog->code[fr->pc].op != OP_END_SEND || fr->sp <= fr->base)
-        return NULL;
-    v = T->vm.slots[fr->sp - 1];
-    if (!vm_is_ref(v) || vm_ref_kind(v) != REF_LIST)
-        return NULL;
-    return &T->vm.slots[fr->base + vm_ref_index(v)];
+        ends[u].ended = U->state == TS_DONE ? 1 : U->state == TS_FAILED ? 2 : 0;
+        ends[u].at = U->end;
+        ends[u].value = U->result;
+    }
 }
 
-/* The first task of t's gather that is not done yet, or -1: then the list
- * holds the tasks' values instead, as the await gives them; -2 if one of
- * them failed. */
-static int gather_next(struct sim *s, int t)
+/* Where t's await of a gather stands (vm_gather_check); *u the task it
+ * names. */
+static int gather_check(struct sim *s, int t, int *u)
 {
-    int64_t *list = gather_list(s, t);
+    struct vm_task_end ends[LESSON_MAX_TASKS];
 
-    if (!list)
-        return -1;
-    for (int64_t i = 0; i < list[0]; i++)
-        if (s->tasks[vm_ref_index(list[1 + i])].state == TS_FAILED)
-            return -2;  /* its error is raised in the await */
-    for (int64_t i = 0; i < list[0]; i++) {
-        int u = (int)vm_ref_index(list[1 + i]);
-
-        if (s->tasks[u].state != TS_DONE && s->tasks[u].state != TS_FAILED)
-            return u;
-    }
-    for (int64_t i = 0; i < list[0]; i++)
-        list[1 + i] = s->tasks[vm_ref_index(list[1 + i])].result;
-    return -1;
+    task_ends(s, ends);
+    return vm_gather_check(&s->tasks[t].vm, s->prog, ends, u);
 }
 
 /* Threads waiting in join() for t go on: it has ended.  A coroutine
@@ -456,28 +437,34 @@ static void wake_joiners(struct sim *s, int t)
     for (int u = 0; u < s->ntasks; u++) {
         struct sim_task *U = &s->tasks[u];
         struct trace_event *ev;
-        int gathered;
+        int gathered, next, k;
 
         if (U->state != TS_BLOCKED || U->wait_kind != VM_JOIN)
             continue;
-        gathered = gather_list(s, u) != NULL;
-        if (gathered && s->tasks[t].state == TS_FAILED &&
-            gather_next(s, u) == -2) {
+        if (U->join != t && s->tasks[t].state != TS_FAILED)
+            continue;
+        gathered = vm_gather_list(&U->vm, s->prog, NULL) != NULL;
+        /* (once: at VM_GATHER_DONE the list takes the values) */
+        k = gathered ? gather_check(s, u, &next) : VM_GATHER_NONE;
+        if (k == VM_GATHER_FAILED) {
             /* as CPython's gather: the first error goes to the await at
              * once */
             U->join = -1;
-            sim_fail_task(s, u, ERR_TASK_FAILED, t);
+            sim_fail_task(s, u, ERR_TASK_FAILED, next);
             continue;
         }
         if (U->join != t)
             continue;
-        if (gathered) {
-            int next = gather_next(s, u);
-
-            if (next >= 0) {
-                U->join = (int8_t)next;
-                continue;
-            }
+        if (!gathered && s->cfg.mode == MODE_ASYNCIO &&
+            s->tasks[t].state == TS_FAILED) {
+            /* await TASK raises the task's exception */
+            U->join = -1;
+            sim_fail_task(s, u, ERR_TASK_FAILED, t);
+            continue;
+        }
+        if (k == VM_GATHER_WAIT) {
+            U->join = (int8_t)next;
+            continue;
         }
         if ((ev = event(s, s->now + 1, EV_WAKE, u)) != NULL) {
             ev->arg2 = TRACE_JOIN_MARK;
@@ -555,17 +542,26 @@ void sim_fail_task(struct sim *s, int t, int err, int64_t index)
 {
     struct sim_task *T = &s->tasks[t];
     struct trace_event *ev = NULL;
+    struct vm_effect eff;
 
+    memset(&eff, 0, sizeof(eff));
+    eff.pc = T->last_pc;
+    eff.error = (uint8_t)err;
+    eff.index = (int32_t)index;
+    /* its exception, which an await of it raises again: a task that
+     * fails in an await of a failed task raises that task's own */
+    T->result = err == ERR_TASK_FAILED ? s->tasks[index].result :
+                vm_exc_value(s->prog, &eff);
     if (s->recording) {
-        struct vm_effect eff;
         struct strbuf sb;
 
-        memset(&eff, 0, sizeof(eff));
-        eff.pc = T->last_pc;
-        eff.error = (uint8_t)err;
-        eff.index = (int32_t)index;
         sb_init(&sb);
-        vm_format_error(s->prog, &eff, &sb);
+        if (err == ERR_TASK_FAILED) {
+            vm_format_reraise(s->prog, T->result, index < s->scene->ntasks ?
+                              s->scene->tasks[index].label : "?", &sb);
+        } else {
+            vm_format_error(s->prog, &eff, &sb);
+        }
         ev = event(s, s->now, EV_ERROR, t);
         ev->arg = trace_message(s->tr, sb.s);
         ev->arg2 = (int16_t)err;
@@ -591,11 +587,12 @@ static void print_effect(struct sim *s, int t, const struct vm_effect *eff)
 
 /* ---- threads started by code ------------------------------------------------------ */
 
-static int is_thread_call(const struct program *P, uint32_t pc)
+int sim_is_spawn_call(const struct program *P, uint32_t pc)
 {
     return (P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
-           (P->code[pc].op == OP_CALL && (P->code[pc].kind == CK_CREATE_TASK ||
-                                          P->code[pc].kind == CK_GATHER));
+           (op_info[P->code[pc].op].flags & OPF_BREAKER &&     /* the calls */
+            (P->code[pc].kind == CK_CREATE_TASK ||
+             P->code[pc].kind == CK_GATHER));
 }
 
 static int thread_mode(const struct sim *s)
@@ -663,40 +660,39 @@ static void block_on_join(struct sim *s, int t, int cpu, int u, int arg2)
     sim_set_state(s, t, TS_BLOCKED, s->now + 1, SW_JOIN);
 }
 
+struct gather_ctx {
+    struct sim *s;
+    int t;          /* the task that calls asyncio.gather() */
+};
+
+/* A task of asyncio.gather(), for vm_gather_start: the next spawn
+ * task, or -1 - the error. */
+static int gather_spawn(void *ctx, const struct vm_effect *e)
+{
+    struct gather_ctx *g = ctx;
+    int err = spawn(g->s, g->t, e);
+
+    return err != ERR_NONE ? -1 - err : g->s->nrun + g->s->nspawned - 1;
+}
+
 /* asyncio.gather(): each coroutine given becomes a task, scheduled in
- * the order given; the list of its tasks (in the hidden slots
- * eff->index) is what the call returns, and what its await waits for. */
+ * the order given; the list of its tasks is what the call returns, and
+ * what its await waits for. */
 static int gather(struct sim *s, int t, const struct vm_effect *eff)
 {
-    struct sim_task *T = &s->tasks[t];
-    const struct vm_frame *fr = vm_frame(&T->vm);
-    int64_t *list = &T->vm.slots[fr->base + (uint32_t)eff->index];
-    int64_t tasks[LESSON_MAX_LIST];
-    int n = eff->nvals < LESSON_MAX_LIST ? eff->nvals : LESSON_MAX_LIST;
+    struct gather_ctx g = {s, t};
+    int err = vm_gather_start(&s->tasks[t].vm, s->prog, eff, gather_spawn,
+                              &g);
+    const struct vm_frame *fr = vm_frame(&s->tasks[t].vm);
+    const int64_t *list = &s->tasks[t].vm.slots[fr->base +
+                                                (uint32_t)eff->index];
 
-    for (int i = 0; i < n; i++) {
-        int64_t v = eff->vals[i];
-
-        if (vm_ref_kind(v) == REF_CORO) {
-            const struct vm_frame *co = &T->vm.frames[vm_ref_index(v)];
-            struct vm_effect e = *eff;
-            int err;
-
-            e.index = co->fn;
-            e.value = VM_TASK_MARK;
-            e.vals = &T->vm.slots[co->base];
-            e.nvals = s->prog->funcs[co->fn].nparams;
-            if ((err = spawn(s, t, &e)) != ERR_NONE)
-                return err;
-            v = VM_REF(REF_THREAD, (uint32_t)(s->nrun + s->nspawned - 1));
-        }
-        tasks[i] = v;
-    }
-    T->vm.nframes = (uint16_t)(T->vm.cur + 1);
-    list[0] = n;
-    for (int i = 0; i < n; i++)
-        list[1 + i] = tasks[i];
-    vm_set_result(&T->vm, VM_REF(REF_LIST, (uint32_t)eff->index));
+    if (err != ERR_NONE)
+        return err;
+    /* 2: an exception becomes a value of the list */
+    for (int64_t i = 0; i < list[0]; i++)
+        s->tasks[vm_ref_index(list[1 + i])].retrieved =
+            (uint8_t)(1 + eff->method);
     return ERR_NONE;
 }
 
@@ -704,14 +700,18 @@ static int gather(struct sim *s, int t, const struct vm_effect *eff)
  * await then gives the list of their values. */
 static int gather_wait(struct sim *s, int t, int cpu)
 {
-    int u = gather_next(s, t);
-    const int64_t *list = gather_list(s, t);
-    int left = 0;
+    int u, left = 0;
+    const int64_t *list = vm_gather_list(&s->tasks[t].vm, s->prog, NULL);
 
-    if (u == -2)
-        return ERR_TASK_FAILED;
-    if (u < 0)
+    switch (gather_check(s, t, &u)) {
+    case VM_GATHER_FAILED:
+        sim_fail_task(s, t, ERR_TASK_FAILED, u);
         return ERR_NONE;
+    case VM_GATHER_WAIT:
+        break;
+    default:
+        return ERR_NONE;
+    }
     for (int64_t i = 0; i < list[0]; i++) {
         const struct sim_task *U = &s->tasks[vm_ref_index(list[1 + i])];
 
@@ -741,6 +741,10 @@ static int join_thread(struct sim *s, int t, int cpu, int u)
         return ERR_JOIN_SELF;
     if (s->tasks[u].state == TS_NEW)
         return ERR_JOIN_UNSTARTED;
+    if (s->cfg.mode == MODE_ASYNCIO)
+        s->tasks[u].retrieved = 1;
+    if (s->tasks[u].state == TS_FAILED && s->cfg.mode == MODE_ASYNCIO)
+        return ERR_TASK_FAILED;     /* await TASK raises its exception */
     if (s->tasks[u].state == TS_DONE || s->tasks[u].state == TS_FAILED) {
         if (s->cfg.mode == MODE_ASYNCIO)
             vm_set_result(&T->vm, s->tasks[u].result);
@@ -984,6 +988,21 @@ static void finish(struct sim *s, enum trace_status status, int64_t end)
     trace_close(s->tr, end);
 }
 
+/* The errors of the asyncio tasks made by code that nothing awaited or
+ * gathered are marked: CPython reports them as never retrieved. */
+static void mark_unretrieved(struct sim *s)
+{
+    if (!s->recording || s->cfg.mode != MODE_ASYNCIO)
+        return;
+    for (size_t i = s->tr->nevents; i-- > 0;) {
+        struct trace_event *ev = &s->tr->events[i];
+
+        if (ev->kind == EV_ERROR && ev->task >= s->nrun &&
+            !s->tasks[ev->task].retrieved)
+            ev->reason = TRACE_UNRETRIEVED;
+    }
+}
+
 static void finish_done(struct sim *s)
 {
     int64_t end = 0;
@@ -992,8 +1011,11 @@ static void finish_done(struct sim *s)
     for (int t = 0; t < s->ntasks; t++) {
         if (s->tasks[t].end > end)
             end = s->tasks[t].end;
-        failed |= s->tasks[t].state == TS_FAILED;
+        /* a gather with return_exceptions=True handled its exception */
+        failed |= s->tasks[t].state == TS_FAILED &&
+                  s->tasks[t].retrieved != 2;
     }
+    mark_unretrieved(s);
     finish(s, failed ? TRACE_FAILED : TRACE_OK, end);
 }
 
@@ -1010,6 +1032,8 @@ static void deadlock(struct sim *s)
         if (ev && T->state == TS_BLOCKED && T->wait_kind == VM_JOIN) {
             ev->arg2 = TRACE_JOIN_MARK;
             ev->other = T->join;
+            /* 1: it awaits a gather */
+            ev->arg = vm_gather_list(&s->tasks[t].vm, s->prog, NULL) != NULL;
         }
         if (ev && T->state == TS_LOCK_WAIT) {
             ev->arg2 = T->lock;
@@ -1286,7 +1310,7 @@ int sim_discover(const struct lesson *L, int scene,
         for (int t = 0; t < s->ntasks && *mode_pc == UINT32_MAX; t++) {
             uint32_t pc = s->tasks[t].last_pc;
 
-            if (s->tasks[t].state == TS_FAILED && is_thread_call(s->prog, pc) &&
+            if (s->tasks[t].state == TS_FAILED && sim_is_spawn_call(s->prog, pc) &&
                 (s->prog->code[pc].kind == CK_THREAD ? !thread_mode(s) :
                  s->cfg.mode != MODE_ASYNCIO))
                 *mode_pc = pc;
@@ -1495,7 +1519,7 @@ size_t sim_canon_room(const struct sim *s)
                                                s->nlocks * SYNC_CANON_MAX));
 
     for (int t = 0; t < s->ntasks; t++)
-        fields += 15 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+        fields += 16 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     return fields * 10;
 }
 
@@ -1545,7 +1569,9 @@ size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
         p = canon_int(p, s->cfg.mode == MODE_GIL ? T->checkpoint : 0);
         p = canon_int(p, T->cpu >= 0);
         p = canon_int(p, T->join);
-        p = canon_int(p, T->state == TS_DONE ? T->result : 0);
+        p = canon_int(p, T->state == TS_DONE || T->state == TS_FAILED ?
+                      T->result : 0);
+        p = canon_int(p, T->retrieved);
         p = canon_int(p, vm->nframes);
         p = canon_int(p, vm->cur);
         p = canon_int(p, vm->pend);

@@ -133,6 +133,10 @@ struct sim_spawn {
     int task;           /* the task that made it */
 };
 
+/* Does the op at pc start threads or tasks (threading.Thread,
+ * asyncio.create_task, asyncio.gather)? */
+int sim_is_spawn_call(const struct program *P, uint32_t pc);
+
 /* Run scene under cfg with room for every task it may start, and report
  * the threads it made, in order: at most max (LESSON_MAX_TASKS minus its
  * run lines).  Returns how many; *mode_pc is the pc of a

@@ -32,6 +32,10 @@ struct sim_task {
     uint8_t wait_kind;  /* TS_BLOCKED: the vm_status that started the wait */
     uint8_t checkpoint; /* the GIL may be dropped before its next op */
     uint8_t why;        /* reason of its last switch, for span marks */
+    uint8_t retrieved;  /* an asyncio task: something awaits or gathers it
+                         * (its exception, if it fails, is raised there;
+                         * 2: a gather with return_exceptions=True keeps
+                         * it as a value) */
     uint32_t last_pc;   /* its last op */
 };
 

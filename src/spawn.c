@@ -17,9 +17,7 @@
 static int has_thread_calls(const struct program *P)
 {
     for (uint32_t pc = 0; pc < P->ncode; pc++)
-        if ((P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
-            (P->code[pc].op == OP_CALL && (P->code[pc].kind == CK_CREATE_TASK ||
-                                           P->code[pc].kind == CK_GATHER)))
+        if (sim_is_spawn_call(P, pc))
             return 1;
     return 0;
 }

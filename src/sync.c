@@ -726,6 +726,18 @@ int sync_wait_arg(const struct sync_obj *o, int task)
     return -1 - q;
 }
 
+void sync_join_text(int asyncio, int gather, const char *whom,
+                    struct strbuf *out)
+{
+    if (!asyncio)
+        sb_printf(out, "waits for %s to finish (join)", whom);
+    else if (gather)
+        sb_printf(out, "awaits asyncio.gather(), and %s in it is never done",
+                  whom);
+    else
+        sb_printf(out, "awaits %s, which is never done", whom);
+}
+
 void sync_wait_text(int kind, int queue, const char *name, const char *holder,
                     struct strbuf *out)
 {

@@ -202,6 +202,12 @@ int sync_wait_arg(const struct sync_obj *o, int task);
  * recorded, name the object's, holder the holder's label or NULL. */
 void sync_wait_text(int kind, int queue, const char *name, const char *holder,
                     struct strbuf *out);
+/* What a task that waits forever for task whom to end does, after its
+ * label: in asyncio's words when asyncio is set (an await of the task, or
+ * of a gather that holds it when gather is set), else threading's
+ * ("waits for Thread-1 to finish (join)"). */
+void sync_join_text(int asyncio, int gather, const char *whom,
+                    struct strbuf *out);
 
 /* The fields that decide o's future, for the explorer's canonical state:
  * writes at most SYNC_CANON_MAX numbers to out and returns how many. */

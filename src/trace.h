@@ -106,9 +106,15 @@ struct trace_event {
     uint16_t task;
     int16_t other;
     uint8_t kind;
-    uint8_t reason;     /* EV_SWITCH: enum switch_reason */
+    uint8_t reason;     /* EV_SWITCH: enum switch_reason; EV_ERROR:
+                         * TRACE_UNRETRIEVED or 0 */
     int16_t arg2;
 };
+
+/* reason of an EV_ERROR of an asyncio task whose exception nothing
+ * retrieved (no await of it, no gather): CPython says "Task exception was
+ * never retrieved" when it drops the task. */
+#define TRACE_UNRETRIEVED 1
 
 /* One op as readers see it (trace_op_get and the accessors below). */
 struct trace_op {

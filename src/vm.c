@@ -583,8 +583,8 @@ static void do_call(struct vm *vm, const struct program *prog,
     case CK_GATHER:
         /* the coroutines made for it are the frames above the running
          * one; the scheduler makes them tasks (their frames' slots stay
-         * as they are until then) */
-        for (int i = 0; i < n; i++)
+         * as they are until then); return_exceptions= comes after them */
+        for (int i = 0; i < n - in->c; i++)
             if (!vm_is_ref(argv[i]) || (vm_ref_kind(argv[i]) != REF_CORO &&
                                         vm_ref_kind(argv[i]) != REF_THREAD)) {
                 fail(eff, ERR_TYPE);
@@ -595,7 +595,8 @@ static void do_call(struct vm *vm, const struct program *prog,
         eff->value = VM_GATHER_MARK;
         eff->index = in->b;
         eff->vals = argv;
-        eff->nvals = n;
+        eff->nvals = n - in->c;
+        eff->method = in->sub;
         return;
     case CK_LEN:
         v = argv[0];
@@ -632,6 +633,33 @@ static void do_call(struct vm *vm, const struct program *prog,
         call_done(fr, vm->slots, n, NONE);
         return;
     }
+}
+
+/* CALL_FUNCTION_EX: only asyncio.gather(*ts) (its keywords' dict popped
+ * already): the tasks of the list ts are its arguments. */
+static void do_call_ex(struct vm *vm, const struct instr *in,
+                       struct vm_effect *eff)
+{
+    struct vm_frame *fr = &vm->frames[vm->cur];
+    int64_t v = vm->slots[fr->sp - 1];
+    const int64_t *list = NULL;
+
+    call_done(fr, vm->slots, 1, VM_REF(REF_LIST, (uint32_t)in->b));
+    if (in->kind == CK_GATHER && vm_is_ref(v) && vm_ref_kind(v) == REF_LIST)
+        list = &vm->slots[fr->base + vm_ref_index(v)];
+    for (int64_t i = 0; list && i < list[0]; i++)
+        if (!vm_is_ref(list[1 + i]) || vm_ref_kind(list[1 + i]) != REF_THREAD)
+            list = NULL;
+    if (!list) {
+        fail(eff, ERR_TYPE);
+        return;
+    }
+    eff->status = VM_THREAD;
+    eff->value = VM_GATHER_MARK;
+    eff->index = in->b;
+    eff->vals = &list[1];
+    eff->nvals = (int)list[0];
+    eff->method = in->sub;
 }
 
 /* SEND: (receiver, v -- receiver, result); jumps to END_SEND when done. */
@@ -1042,6 +1070,16 @@ void vm_step(struct vm *vm, const struct program *prog,
         (void)POP();    /* the tuple of keyword names */
         do_call(vm, prog, in, eff);
         break;
+    case OP_CALL_FUNCTION_EX:
+        if (in->a & 1)
+            (void)POP();    /* the dict of keyword arguments */
+        do_call_ex(vm, in, eff);
+        break;
+    case OP_BUILD_MAP:
+        /* only gather's {'return_exceptions': B}: shown by its name */
+        fr->sp -= 2 * (uint32_t)in->a;
+        eff->value = PUSH(VM_REF(REF_NAME, (uint32_t)in->b));
+        break;
     case OP_RETURN_VALUE:
         do_return(vm, prog, POP(), eff);
         break;
@@ -1272,25 +1310,29 @@ int vm_next_fails(const struct vm *vm, const struct program *prog,
 
 /* ---- messages ------------------------------------------------------------------- */
 
-void vm_format_error(const struct program *prog, const struct vm_effect *eff,
-                     struct strbuf *out)
+/* The text of error err; fn is the function it happened in (for the
+ * name of a local), index what the error names (a local, a message's
+ * constant, a sync object). */
+static void format_error(const struct program *prog, int err, uint32_t fn,
+                         int64_t index, struct strbuf *out)
 {
-    const struct func *fn = &prog->funcs[prog->func_of[eff->pc]];
+    const struct func *f = fn < (uint32_t)prog->nfuncs ? &prog->funcs[fn] :
+                           NULL;
 
-    switch (eff->error) {
+    switch (err) {
     case ERR_UNBOUND:
-        if (eff->index >= 0 && eff->index < fn->nlocals)
+        if (f && index >= 0 && index < f->nlocals)
             sb_printf(out, "UnboundLocalError: cannot access local variable "
                       "'%s' where it is not associated with a value",
-                      fn->local_names[eff->index]);
+                      f->local_names[index]);
         else
             sb_puts(out, vm_error_text[ERR_UNBOUND]);
         break;
     case ERR_ASSERT:
         sb_puts(out, "AssertionError");
-        if (eff->index >= 0 && eff->index < prog->nconsts &&
-            prog->consts[eff->index].kind == CONST_STR)
-            sb_printf(out, ": %s", prog->consts[eff->index].str);
+        if (index >= 0 && index < prog->nconsts &&
+            prog->consts[index].kind == CONST_STR)
+            sb_printf(out, ": %s", prog->consts[index].str);
         break;
     case ERR_RELEASE_UNLOCKED:
     case ERR_RELEASE_UNOWNED:
@@ -1305,14 +1347,198 @@ void vm_format_error(const struct program *prog, const struct vm_effect *eff,
     case ERR_AQUEUE_EMPTY:
     case ERR_AQUEUE_FULL:
     case ERR_BROKEN_BARRIER:
-        sb_printf(out, "%s (%s)", vm_error_text[eff->error],
-                  eff->index >= 0 && eff->index < prog->nlocks ?
-                  prog->lock_names[eff->index] : "?");
+        sb_printf(out, "%s (%s)", vm_error_text[err],
+                  index >= 0 && index < prog->nlocks ?
+                  prog->lock_names[index] : "?");
         break;
     default:
-        sb_puts(out, vm_error_text[eff->error < ERR_COUNT ? eff->error : 0]);
+        sb_puts(out, vm_error_text[err < ERR_COUNT ? err : 0]);
         break;
     }
+}
+
+void vm_format_error(const struct program *prog, const struct vm_effect *eff,
+                     struct strbuf *out)
+{
+    format_error(prog, eff->error, prog->func_of[eff->pc], eff->index, out);
+}
+
+/* ---- asyncio.gather ------------------------------------------------------------------ */
+
+int vm_gather_start(struct vm *vm, const struct program *prog,
+                    const struct vm_effect *eff,
+                    int (*spawn)(void *ctx, const struct vm_effect *e),
+                    void *ctx)
+{
+    const struct vm_frame *fr = &vm->frames[vm->cur];
+    int64_t *list = &vm->slots[fr->base + (uint32_t)eff->index];
+    int64_t tasks[LESSON_MAX_LIST];
+    int n = eff->nvals < LESSON_MAX_LIST ? eff->nvals : LESSON_MAX_LIST;
+
+    for (int i = 0; i < n; i++) {
+        int64_t v = eff->vals[i];
+
+        if (vm_ref_kind(v) == REF_CORO) {
+            const struct vm_frame *co = &vm->frames[vm_ref_index(v)];
+            struct vm_effect e = *eff;
+            int u;
+
+            e.index = co->fn;
+            e.value = VM_TASK_MARK;
+            e.vals = &vm->slots[co->base];
+            e.nvals = prog->funcs[co->fn].nparams;
+            if ((u = spawn(ctx, &e)) < 0)
+                return -1 - u;
+            v = VM_REF(REF_THREAD, (uint32_t)u);
+        }
+        tasks[i] = v;
+    }
+    /* the coroutines' frames are the tasks' now */
+    vm->nframes = (uint16_t)(vm->cur + 1);
+    list[0] = n;
+    for (int i = 0; i < n; i++)
+        list[1 + i] = tasks[i];
+    vm_set_result(vm, VM_REF(REF_LIST, (uint32_t)eff->index));
+    return ERR_NONE;
+}
+
+int64_t *vm_gather_list(struct vm *vm, const struct program *prog,
+                        int *keep)
+{
+    const struct vm_frame *fr = vm_frame(vm);
+    int64_t v;
+
+    /* (its SEND went on to END_SEND, leaving the list of tasks: only a
+     * gather's await leaves a list there) */
+    if (!fr || prog->code[fr->pc].op != OP_END_SEND || fr->sp <= fr->base)
+        return NULL;
+    v = vm->slots[fr->sp - 1];
+    if (!vm_is_ref(v) || vm_ref_kind(v) != REF_LIST)
+        return NULL;
+    if (keep)
+        *keep = prog->code[fr->pc].b;
+    return &vm->slots[fr->base + vm_ref_index(v)];
+}
+
+int vm_gather_check(struct vm *vm, const struct program *prog,
+                    const struct vm_task_end *ends, int *task)
+{
+    int keep = 0, first = -1;
+    int64_t *list = vm_gather_list(vm, prog, &keep);
+
+    if (!list)
+        return VM_GATHER_NONE;
+    for (int64_t i = 0; i < list[0] && !keep; i++) {
+        int u = (int)vm_ref_index(list[1 + i]);
+
+        if (ends[u].ended == 2 && (first < 0 || ends[u].at < ends[first].at))
+            first = u;
+    }
+    if (first >= 0) {
+        *task = first;
+        return VM_GATHER_FAILED;
+    }
+    for (int64_t i = 0; i < list[0]; i++) {
+        int u = (int)vm_ref_index(list[1 + i]);
+
+        if (!ends[u].ended) {
+            *task = u;
+            return VM_GATHER_WAIT;
+        }
+    }
+    for (int64_t i = 0; i < list[0]; i++)
+        list[1 + i] = ends[vm_ref_index(list[1 + i])].value;
+    return VM_GATHER_DONE;
+}
+
+void vm_format_reraise(const struct program *prog, int64_t exc,
+                       const char *awaited, struct strbuf *out)
+{
+    vm_format_exc(prog, exc, VM_EXC_LINE, out);
+    sb_printf(out, " (raised in %s; the await raises it again)", awaited);
+}
+
+/* ---- exceptions as values ---------------------------------------------------------- */
+
+/* REF_EXC's index: 0 the class AssertionError (LOAD_ASSERTION_ERROR);
+ * else the error in the low byte and, above it, 1 + what it names (0:
+ * nothing), which for an UnboundLocalError is its function << 12 | the
+ * local. */
+enum { EXC_FN_SHIFT = 12, EXC_AUX_MAX = (1 << 24) - 1 };
+
+int64_t vm_exc_value(const struct program *prog, const struct vm_effect *eff)
+{
+    uint32_t aux = 0, fn = prog->func_of[eff->pc];
+
+    if (eff->error == ERR_UNBOUND) {
+        if (eff->index >= 0 && eff->index < (1 << EXC_FN_SHIFT) &&
+            fn < (EXC_AUX_MAX >> EXC_FN_SHIFT))
+            aux = 1 + (fn << EXC_FN_SHIFT | (uint32_t)eff->index);
+    } else if (eff->index >= 0 && eff->index < EXC_AUX_MAX) {
+        aux = 1 + (uint32_t)eff->index;
+    }
+    return VM_REF(REF_EXC, (uint32_t)eff->error | aux << 8);
+}
+
+/* Its text, as a traceback's last line shows it. */
+static void format_exc(const struct program *prog, uint32_t i,
+                       struct strbuf *out)
+{
+    int err = (int)(i & 0xff);
+    uint32_t aux = i >> 8;
+
+    if (aux == 0)
+        format_error(prog, err, UINT32_MAX, -1, out);
+    else if (err == ERR_UNBOUND)
+        format_error(prog, err, (aux - 1) >> EXC_FN_SHIFT,
+                     (aux - 1) & ((1 << EXC_FN_SHIFT) - 1), out);
+    else
+        format_error(prog, err, UINT32_MAX, aux - 1, out);
+}
+
+void vm_format_exc(const struct program *prog, int64_t v, int how,
+                   struct strbuf *out)
+{
+    int repr = how == VM_EXC_REPR;
+
+    struct strbuf sb;
+    const char *colon, *name, *msg;
+    size_t namelen;
+
+    sb_init(&sb);
+    format_exc(prog, vm_ref_index(v), &sb);
+    /* "Name: message" or "module.Name" is Python's: the class's name and
+     * its argument; a text of taketurns' own is shown as it is */
+    colon = strstr(sb.s, ": ");
+    namelen = colon ? (size_t)(colon - sb.s) : sb.len;
+    if (how == VM_EXC_LINE || strcspn(sb.s, " (") < namelen) {
+        sb_puts(out, sb.s);
+        sb_done(&sb);
+        return;
+    }
+    if (!repr) {
+        sb_puts(out, colon ? colon + 2 : "");
+        sb_done(&sb);
+        return;
+    }
+    for (name = sb.s + namelen; name > sb.s && name[-1] != '.'; name--)
+        ;
+    msg = colon ? colon + 2 : NULL;
+    sb_printf(out, "%.*s(", (int)(sb.s + namelen - name), name);
+    if (msg) {
+        /* a str's repr: single quotes unless it holds one and no double */
+        char q = strchr(msg, '\'') && !strchr(msg, '"') ? '"' : '\'';
+
+        sb_putc(out, q);
+        for (const char *c = msg; *c; c++) {
+            if (*c == q || *c == '\\')
+                sb_putc(out, '\\');
+            sb_putc(out, *c);
+        }
+        sb_putc(out, q);
+    }
+    sb_putc(out, ')');
+    sb_done(&sb);
 }
 
 void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
@@ -1348,7 +1574,12 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
     case REF_LOCKWAIT: sb_puts(out, "acquire()"); break;
     case REF_AEXIT: sb_puts(out, "__aexit__"); break;
     case REF_EXIT: sb_puts(out, "__exit__"); break;
-    case REF_EXC: sb_puts(out, "AssertionError"); break;
+    case REF_EXC:
+        if (i == 0)
+            sb_puts(out, "AssertionError");
+        else
+            vm_format_exc(prog, v, VM_EXC_REPR, out);
+        break;
     case REF_INT: sb_printf(out, "%lld", (long long)vm_unbox(prog, v)); break;
     case REF_SYNCWAIT:
         if ((int)(i & 0xffff) < prog->nlocks && (i >> 16) < SYNC_METHOD_COUNT)
@@ -1395,6 +1626,9 @@ void vm_format_print(const struct program *prog, const struct vm_effect *eff,
             uint32_t k = vm_ref_index(v) & 0x7fffffffu;
 
             sb_puts(out, prog->consts[k].str);
+        } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_EXC &&
+                   vm_ref_index(v)) {
+            vm_format_exc(prog, v, VM_EXC_STR, out);    /* print(e) */
         } else {
             vm_format_value(prog, v, out);
         }

@@ -178,8 +178,9 @@ enum vm_status {
     VM_THREAD,      /* threading.Thread(...): index the function, vals/nvals
                      * its arguments, value the label's constant or -1
                      * (VM_TASK_MARK: asyncio.create_task, started at
-                     * once); the scheduler gives it a task
-                     * (vm_set_result) */
+                     * once; VM_GATHER_MARK: asyncio.gather, method 1 for
+                     * return_exceptions=True); the scheduler gives it a
+                     * task (vm_set_result) */
     VM_START,       /* index: the task of the thread started */
     VM_JOIN,        /* index: the task of the thread joined (method 1:
                      * await asyncio.gather(), index the hidden slots of
@@ -238,6 +239,44 @@ void vm_done(struct vm *vm);
  * boxed where they must be).  Returns 0, or ERR_BOXED. */
 int vm_init_spawned(struct vm *vm, const struct program *prog,
                     const struct vm_effect *eff);
+/* ---- asyncio.gather, for the schedulers -------------------------------- */
+
+/* The call asyncio.gather(...) (a VM_THREAD with VM_GATHER_MARK): each
+ * coroutine in eff->vals becomes a task, made by spawn(ctx, e) from e, an
+ * effect as asyncio.create_task's (it returns the task, or -1 - an
+ * error); the tasks (and those given) go in the gather's list, which the
+ * call returns.  *keep is 1 with return_exceptions=True.  Returns an
+ * error or ERR_NONE. */
+int vm_gather_start(struct vm *vm, const struct program *prog,
+                    const struct vm_effect *eff,
+                    int (*spawn)(void *ctx, const struct vm_effect *e),
+                    void *ctx);
+/* The list of tasks of the gather a task awaits (its frame waits at the
+ * gather's END_SEND with the list on top), or NULL; *keep 1 if it has
+ * return_exceptions=True. */
+int64_t *vm_gather_list(struct vm *vm, const struct program *prog,
+                        int *keep);
+/* How a task has ended, for vm_gather_check. */
+struct vm_task_end {
+    int8_t ended;       /* 0 not yet, 1 returned, 2 failed */
+    int64_t at;         /* when */
+    int64_t value;      /* what it returned, or its exception */
+};
+enum { VM_GATHER_NONE, VM_GATHER_WAIT, VM_GATHER_FAILED, VM_GATHER_DONE };
+/* Where the await of a gather stands, ends[u] being how task u ended:
+ * VM_GATHER_WAIT, *task the first of its tasks not done; VM_GATHER_FAILED
+ * (without return_exceptions), *task the one that failed first, whose
+ * exception the await raises; VM_GATHER_DONE: the list now holds the
+ * tasks' values (exceptions too, with return_exceptions), the await's
+ * result; VM_GATHER_NONE: it awaits no gather. */
+int vm_gather_check(struct vm *vm, const struct program *prog,
+                    const struct vm_task_end *ends, int *task);
+/* The message of a task failing in an await of a task (awaited) that
+ * failed with exception exc: "AssertionError (raised in Task-3; the await
+ * raises it again)". */
+void vm_format_reraise(const struct program *prog, int64_t exc,
+                       const char *awaited, struct strbuf *out);
+
 /* Make dst an independent copy of src (dst initialised or zeroed). */
 void vm_copy(struct vm *dst, const struct vm *src);
 
@@ -290,6 +329,16 @@ int vm_equal(const struct vm *a, const struct vm *b);
 /* Text of a runtime error, naming the local variable where that helps. */
 void vm_format_error(const struct program *prog, const struct vm_effect *eff,
                      struct strbuf *out);
+/* A task's exception as a value (a REF_EXC): the error eff failed with,
+ * so that awaiting the task raises it again and gather(...,
+ * return_exceptions=True) gives it. */
+int64_t vm_exc_value(const struct program *prog, const struct vm_effect *eff);
+/* Such a value as a traceback's last line shows it (AssertionError: x),
+ * as repr() does (AssertionError('x'), ValueError()), or as str() does
+ * (the message alone). */
+enum { VM_EXC_LINE, VM_EXC_REPR, VM_EXC_STR };
+void vm_format_exc(const struct program *prog, int64_t v, int how,
+                   struct strbuf *out);
 /* What print() printed, as one line. */
 void vm_format_print(const struct program *prog, const struct vm_effect *eff,
                      struct strbuf *out);

@@ -92,16 +92,26 @@ done
 opseq() {
     grep '"type": "op"' "$1" | sed 's/^ *//; s/"t": [0-9]*, //'
 }
-for s in aio aio_ties; do
-    "$bin" run "$checks" --scene "$s" --json >"$tmp/sim.json" 2>/dev/null
-    "$bin" real "$checks" --scene "$s" --json --tick-us 100 >"$tmp/real.json" 2>/dev/null
+# same_ops NAME LESSON SCENE: a real run executes the simulated run's ops.
+same_ops() {
+    "$bin" run "$2" --scene "$3" --json >"$tmp/sim.json" 2>/dev/null
+    "$bin" real "$2" --scene "$3" --json --tick-us 100 >"$tmp/real.json" 2>/dev/null
     opseq "$tmp/sim.json" >"$tmp/sim.ops"
     opseq "$tmp/real.json" >"$tmp/real.ops"
     [ -s "$tmp/sim.ops" ] && cmp -s "$tmp/sim.ops" "$tmp/real.ops" &&
-        ok "aio-same-ops-$s" ||
-        fail "aio-same-ops-$s" "$(diff "$tmp/sim.ops" "$tmp/real.ops" | head -4)"
+        ok "$1" ||
+        fail "$1" "$(diff "$tmp/sim.ops" "$tmp/real.ops" | head -4)"
+}
+for s in aio aio_ties; do
+    same_ops "aio-same-ops-$s" "$checks" "$s"
 done
 has first-run-unit "$tmp/real.json" '"first_run_unit": "ns"'
+# Tasks made by code (create_task, gather, a failed task's exception
+# raised in its await) run on the coroutines op for op as simulated.
+for ls in tests/explore/tasks.lesson:gather tests/explore/tasks.lesson:await_failing \
+          tests/explore/tasks.lesson:keep_errors lessons/07b-limiting-downloads.lesson:three; do
+    same_ops "aio-same-ops-tasks-${ls##*:}" "${ls%%:*}" "${ls##*:}"
+done
 status aio-order-lesson-run 0 "$bin" real lessons/07-io-bound.lesson --scene asyncio \
     --tick-us 100 --json
 has aio-order-lesson "$tmp/out" '"order_matches_simulation": true'

@@ -42,6 +42,34 @@ for p in python3.13 "$HOME/.pyenv/versions/3.13.0/bin/python3.13"; do
     py=
 done
 
+# lacks NAME FILE TEXT: no line of FILE contains TEXT.
+lacks() {
+    if grep -qF -- "$3" "$2"; then
+        echo "FAIL $1: a line has '$3':"
+        grep -F -- "$3" "$2" | head -3 | sed 's/^/    /'
+    else
+        echo "ok $1"
+    fi
+}
+
+# cpython_prints NAME SCENE LINE...: the scene of tasks.lesson exported
+# and run in CPython prints each LINE (whole lines), where a python3.13 is
+# installed.
+cpython_prints() {
+    [ -n "$py" ] || return 0
+    name=$1 scene=$2
+    shift 2
+    "$bin" export tests/explore/tasks.lesson --scene "$scene" --python >"$tmp/c.py" &&
+        "$py" "$tmp/c.py" >"$tmp/c.txt" 2>&1
+    for line in "$@"; do
+        if ! grep -qxF -- "$line" "$tmp/c.txt"; then
+            echo "FAIL $name: CPython did not print '$line': $(head -n 3 "$tmp/c.txt")"
+            return
+        fi
+    done
+    echo "ok $name"
+}
+
 # expect NAME FILE TEXT: FILE has a line containing TEXT.
 expect() {
     if grep -qF -- "$3" "$2"; then
@@ -144,11 +172,8 @@ expect "tasks/race: and is told when it returns" "$tmp/t.txt" \
     "main's await returns: Task-2 is done"
 expect "tasks/race: the update each task lost is lost" "$tmp/t.txt" "main prints: y is 2"
 "$bin" run "$tasks" --scene done_first >"$tmp/t.txt" 2>&1
-if grep -q "awaits Task-2" "$tmp/t.txt"; then
-    echo "FAIL tasks/done_first: await of a finished task waited"
-else
-    echo "ok tasks/done_first: await of a finished task returns at once"
-fi
+lacks "tasks/done_first: await of a finished task returns at once" "$tmp/t.txt" \
+    "awaits Task-2"
 "$bin" run "$tasks" --scene values >"$tmp/t.txt" 2>&1
 expect "tasks/values: await gives the task's return value" "$tmp/t.txt" "main prints: 9 1"
 "$bin" run "$tasks" --scene gather >"$tmp/t.txt" 2>&1
@@ -162,28 +187,68 @@ expect "tasks/gather: the list of values, in the order given" "$tmp/t.txt" \
     "main prints: [4, 1, None]"
 expect "tasks/gather: kept in a list variable" "$tmp/t.txt" \
     "main prints: [1, 1] 2 1"
-if [ -n "$py" ]; then
-    "$bin" export "$tasks" --scene gather --python >"$tmp/g.py" &&
-        "$py" "$tmp/g.py" >"$tmp/g.txt" 2>&1
-    if grep -qx "\[4, 1, None\]" "$tmp/g.txt" && grep -qx "\[1, 1\] 2 1" "$tmp/g.txt"; then
-        echo "ok tasks/gather: CPython prints the same lists"
-    else
-        echo "FAIL tasks/gather: CPython printed $(head -n 2 "$tmp/g.txt")"
-    fi
-fi
+cpython_prints "tasks/gather: CPython prints the same lists" gather \
+    "[4, 1, None]" "[1, 1] 2 1"
 "$bin" run "$tasks" --scene nested >"$tmp/t.txt" 2>&1
 expect "tasks/nested: a plain call among the gathered coroutines' arguments" "$tmp/t.txt" \
     "main prints: [0, 1, 4]"
 "$bin" run "$tasks" --scene failing >"$tmp/t.txt" 2>&1
 expect "tasks/failing: a gathered task's error is raised in the await" "$tmp/t.txt" \
-    "main fails: a task it awaits failed: its error is raised here too"
+    "main fails: AssertionError (raised in Task-3; the await raises it again)"
+"$bin" run "$tasks" --scene team >"$tmp/t.txt" 2>&1
+expect "tasks/team: gather(*ts) of a list of tasks made in a loop" "$tmp/t.txt" \
+    "main prints: [0, 1, 4] 3"
+"$bin" run "$tasks" --scene keep_errors >"$tmp/t.txt" 2>&1
+rc=$?
+expect "tasks/keep_errors: return_exceptions=True: the exception is a value, shown as repr() shows it" \
+    "$tmp/t.txt" "main prints: [1, AssertionError('y is not 1')]"
+expect "tasks/keep_errors: print(e) prints its message, as str() does" "$tmp/t.txt" \
+    "main prints: y is not 1"
+expect "tasks/keep_errors: with the coroutines written out (CALL_KW)" "$tmp/t.txt" \
+    "main prints: [AssertionError(), 1]"
+if [ "$rc" -eq 0 ] && ! grep -q "error:" "$tmp/t.txt"; then
+    echo "ok tasks/keep_errors: the exceptions kept as values fail nothing"
+else
+    echo "FAIL tasks/keep_errors: exit $rc: $(grep error: "$tmp/t.txt" | head -n 1)"
+fi
+cpython_prints "tasks/keep_errors: CPython prints the same" keep_errors \
+    "[1, AssertionError('y is not 1')]" "y is not 1" "[AssertionError(), 1]"
+"$bin" run "$tasks" --scene await_failing >"$tmp/t.txt" 2>&1
+expect "tasks/await_failing: await of a failed task raises its error" "$tmp/t.txt" \
+    "main fails: AssertionError (raised in Task-2; the await raises it again)"
+lacks "tasks/await_failing: the coroutine stops at the await" "$tmp/t.txt" \
+    "main prints"
+"$bin" run "$tasks" --scene lost >"$tmp/t.txt" 2>&1
+expect "tasks/lost: a task nothing awaits fails alone" "$tmp/t.txt" "Task-2 fails: AssertionError"
+expect "tasks/lost: the coroutine goes on" "$tmp/t.txt" "main is done"
+expect "tasks/lost: its error was never retrieved, as CPython says" "$tmp/t.txt" \
+    "in task Task-2: AssertionError (Task exception was never retrieved: nothing awaits the task)"
+if [ -n "$py" ]; then
+    "$bin" export "$tasks" --scene lost --python >"$tmp/l.py" &&
+        "$py" "$tmp/l.py" >"$tmp/l.txt" 2>&1
+    expect "tasks/lost: CPython says so too" "$tmp/l.txt" "Task exception was never retrieved"
+    expect "tasks/lost: and its ending names the task as the simulation does" "$tmp/l.txt" \
+        '{"final": {"y": 2}, "failed": ["Task-2"]'
+fi
 "$bin" run "$tasks" --scene stuck >"$tmp/t.txt" 2>&1
 expect "tasks/stuck: the deadlock names the task the gather waits for" "$tmp/t.txt" \
-    "deadlock: main waits forever for Task-3 to finish"
+    "deadlock: main awaits asyncio.gather(), and Task-3 in it is never done"
+expect "tasks/stuck: in asyncio's words, also in the summary" "$tmp/t.txt" \
+    "in scene 'stuck': main awaits asyncio.gather(), and Task-3 in it is never done;"
+lacks "tasks/stuck: no join in an asyncio deadlock" "$tmp/t.txt" "(join)"
+"$bin" run "$tasks" --scene stuck --json >"$tmp/t.json" 2>&1
+expect "tasks/stuck: run --json says which task it awaits" "$tmp/t.json" \
+    '{"task": "main", "awaits": "Task-3"}'
+"$bin" explore "$tasks" --scene await_stuck --json >"$tmp/t.json" 2>&1
+expect "tasks/await_stuck: explore --json says which task it awaits" "$tmp/t.json" \
+    '"waiting": [{"task": "main", "awaits": "Task-2"}'
+"$bin" run "$tasks" --scene await_stuck >"$tmp/t.txt" 2>&1
+expect "tasks/await_stuck: an await of a task never done is a deadlock" "$tmp/t.txt" \
+    "deadlock: main awaits Task-2, which is never done"
 "$bin" run "$tasks" --scene mixed >"$tmp/t.txt" 2>&1
 expect "tasks/mixed: gather of a task made before and a coroutine" "$tmp/t.txt" \
     "main prints: y is 2"
-for scene in race done_first values gather mixed stuck nested failing; do
+for scene in race done_first values gather mixed stuck nested failing await_failing lost await_stuck team keep_errors; do
     "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
     endings "$tmp/e.json" >"$tmp/want"
     if [ -s "$tmp/want" ]; then
@@ -197,13 +262,29 @@ for scene in race done_first values gather mixed stuck nested failing; do
         within "tasks/$scene: CPython's endings are the explorer's" "$tmp/p.json"
     fi
 done
-"$bin" real "$tasks" --scene race --runs 1 >"$tmp/r.txt" 2>&1
-rc=$?
-if [ "$rc" -eq 1 ] && grep -q "asyncio.create_task runs in the simulator and in CPython" "$tmp/r.txt"; then
-    echo "ok tasks/race: the C coroutine backend refuses with a message"
-else
-    echo "FAIL tasks/race: real: exit $rc: $(head -n 1 "$tmp/r.txt")"
-fi
+# The C coroutine backend runs the tasks made by code for real: every
+# run ends as the explorer says it can, executing its ops in exactly the
+# simulated order (the ucontext switch too).
+for scene in race done_first values gather mixed stuck nested failing await_failing lost await_stuck team keep_errors; do
+    "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
+    endings "$tmp/e.json" >"$tmp/want"
+    "$bin" real "$tasks" --scene "$scene" --runs 3 --timeout 4 --json >"$tmp/c.json" 2>/dev/null
+    within "tasks/$scene: real coroutine runs" "$tmp/c.json"
+    expect "tasks/$scene: real runs follow the simulated order" "$tmp/c.json" \
+        '"order_matches_simulation": true'
+done
+"$bin" real "$tasks" --scene keep_errors --runs 2 --coro ucontext --json >"$tmp/c.json" 2>/dev/null
+expect "tasks/keep_errors: the ucontext switch follows the simulated order too" "$tmp/c.json" \
+    '"order_matches_simulation": true'
+"$bin" real "$tasks" --scene await_failing --runs 1 >"$tmp/r.txt" 2>&1
+expect "tasks/await_failing: a real await raises the task's error" "$tmp/r.txt" \
+    "in a real run, task main: AssertionError (raised in Task-2; the await raises it again)"
+"$bin" real "$tasks" --scene await_stuck --runs 1 --timeout 4 >"$tmp/r.txt" 2>&1
+expect "tasks/await_stuck: a real deadlock is told in asyncio's words" "$tmp/r.txt" \
+    "main awaits Task-2, which is never done"
+"$bin" real "$lesson" --scene stuck --runs 1 --timeout 4 >"$tmp/r.txt" 2>&1
+expect "spawn/stuck: a real join deadlock names the thread joined" "$tmp/r.txt" \
+    "main waits for Thread-1 to finish (join)"
 
 # Not in modes without OS threads.
 "$bin" run "$lesson" --scene two --mode asyncio >"$tmp/a.txt" 2>&1
@@ -229,8 +310,8 @@ done
 expect "spawn/stuck: real runs find the join deadlock" "$tmp/r.txt" "(deadlock)"
 "$bin" real "$lesson" --scene two --runs 1 --mode asyncio >"$tmp/r.txt" 2>&1
 rc=$?
-if [ "$rc" -eq 1 ] && grep -q "threads (threading.Thread) run for real in mode threads or gil" "$tmp/r.txt"; then
-    echo "ok spawn/two: real --mode asyncio refuses with a message"
+if [ "$rc" -eq 1 ] && grep -q "spawn.lesson:21:9: error: in a real run, task main: threading.Thread starts OS threads: it runs in mode threads or gil" "$tmp/r.txt"; then
+    echo "ok spawn/two: real --mode asyncio stops at the threading.Thread call, as the simulation does"
 else
     echo "FAIL spawn/two: real --mode asyncio: exit $rc: $(head -n 1 "$tmp/r.txt")"
 fi

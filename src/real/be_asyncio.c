@@ -22,6 +22,12 @@
  * The order of ops is therefore a function of the scene alone, the same as
  * the simulator's, whatever the machine does.
  *
+ * Tasks made by code (asyncio.create_task, asyncio.gather) get the next
+ * spare task and coroutine of the run and are ready at once, as the
+ * simulator schedules them; an await of a task (or of a gather) waits off
+ * the loop until the task ends, and gets its value, or fails with its
+ * exception, by the simulator's rules (vm_gather_check).
+ *
  * The real clock decides only how long the loop sleeps: each timer also has
  * a real deadline (when its await ran + n ticks of real time), and the
  * loop never resumes a coroutine before its real deadline - when the next
@@ -59,6 +65,7 @@ struct aio {
     uint64_t not_before[LESSON_MAX_TASKS]; /* raw: its wait really ends */
     uint64_t real_deadline[LESSON_MAX_TASKS];
     int ndone;
+    int nstarted;           /* the run lines' tasks and those made so far */
     uint64_t last_op_t;
     uint64_t last_wake_t;   /* wake-ups are delivered in the loop's order */
     /* The last switch away, to fill in who ran next. */
@@ -302,6 +309,218 @@ TT_NORETURN static void task_over(struct aio *a, struct rtask *T)
     abort();
 }
 
+/* ---- tasks made by code -------------------------------------------------------- */
+
+static void coroutine(void *p);
+
+/* A task made by code (asyncio.create_task, or one of a gather's): the
+ * next spare task runs e's coroutine, ready at once after the timers due
+ * by this tick, as the simulator schedules it.  Returns the task, or -1 -
+ * an error. */
+static int spawn(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
+                 const struct vm_effect *e)
+{
+    struct rrun *r = a->r;
+    int u = r->nrun + atomic_fetch_add(&r->nspawned, 1);
+    struct rtask *U;
+
+    if (e->value != VM_TASK_MARK)
+        return -1 - ERR_THREAD_MODE;    /* threading.Thread: no OS threads */
+    if (u >= r->ntasks)
+        return -1 - ERR_SPAWN;
+    U = &r->tasks[u];
+    if (vm_init_spawned(&U->vm, r->P, e))
+        return -1 - ERR_BOXED;
+    vm_set_result(&T->vm, VM_REF(REF_THREAD, (uint32_t)u));
+    atomic_store(&U->started, 1);
+    a->nstarted++;
+    a->ops->init(&a->co[u], coroutine, U);
+    rrec_event(U, t, EV_START);
+    rrec_state(U, t, TS_READY, -1, 0, 0, -1);
+    fire_timers(a, tick);
+    ready_push(a, u, 0);
+    return u;
+}
+
+struct gather_ctx {
+    struct aio *a;
+    struct rtask *T;
+    uint64_t t;
+    int64_t tick;
+};
+
+static int gather_spawn(void *ctx, const struct vm_effect *e)
+{
+    struct gather_ctx *g = ctx;
+
+    return spawn(g->a, g->T, g->t, g->tick, e);
+}
+
+/* asyncio.gather(...): its coroutines become tasks (vm_gather_start). */
+static int gather(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
+                  const struct vm_effect *eff)
+{
+    struct gather_ctx g = {a, T, t, tick};
+    int err = vm_gather_start(&T->vm, a->r->P, eff, gather_spawn, &g);
+    const struct vm_frame *fr = vm_frame(&T->vm);
+    const int64_t *list = &T->vm.slots[fr->base + (uint32_t)eff->index];
+
+    if (err != ERR_NONE)
+        return err;
+    /* 2: an exception becomes a value of the list */
+    for (int64_t i = 0; i < list[0]; i++)
+        a->r->tasks[vm_ref_index(list[1 + i])].retrieved =
+            (uint8_t)(1 + eff->method);
+    return ERR_NONE;
+}
+
+/* T leaves the loop until task u has ended (an await of it, or of a
+ * gather with left tasks not done). */
+static void block_on(struct aio *a, struct rtask *T, uint64_t t, int u,
+                     int left)
+{
+    switch_away(a, T, t, SW_JOIN, u, left);
+    rrec_state(T, t, TS_BLOCKED, -1, SW_JOIN, VM_JOIN, -1);
+    atomic_store(&T->joining, u);
+    to_loop(a, T);
+}
+
+/* await TASK: at once if u has ended (its value, or its exception);
+ * else T waits until it has (wake_awaiters).  Returns an error. */
+static int await_task(struct aio *a, struct rtask *T, uint64_t t, int u)
+{
+    struct rtask *U = &a->r->tasks[u];
+
+    if (u == T->id)
+        return ERR_JOIN_SELF;
+    if (!U->retrieved)
+        U->retrieved = 1;
+    if (U->end_state == TS_FAILED)
+        return ERR_TASK_FAILED;
+    if (U->end_state == TS_DONE)
+        vm_set_result(&T->vm, U->value);
+    else
+        block_on(a, T, t, u, -1);
+    return ERR_NONE;
+}
+
+static int gather_check(struct rrun *r, struct rtask *T, int *u)
+{
+    struct vm_task_end ends[LESSON_MAX_TASKS];
+
+    for (int k = 0; k < r->ntasks; k++) {
+        ends[k].ended = r->tasks[k].end_state == TS_DONE ? 1 :
+                        r->tasks[k].end_state == TS_FAILED ? 2 : 0;
+        ends[k].at = (int64_t)r->tasks[k].t_end;
+        ends[k].value = r->tasks[k].value;
+    }
+    return vm_gather_check(&T->vm, r->P, ends, u);
+}
+
+/* await asyncio.gather(): T waits until every task in it is done, or
+ * fails with the first one's exception (*u that task). */
+static int await_gather(struct aio *a, struct rtask *T, uint64_t t, int *u)
+{
+    struct rrun *r = a->r;
+    const int64_t *list;
+    int left = 0;
+
+    switch (gather_check(r, T, u)) {
+    case VM_GATHER_FAILED:
+        return ERR_TASK_FAILED;
+    case VM_GATHER_WAIT:
+        break;
+    default:
+        return ERR_NONE;
+    }
+    list = vm_gather_list(&T->vm, r->P, NULL);
+    for (int64_t i = 0; i < list[0]; i++)
+        left += r->tasks[vm_ref_index(list[1 + i])].end_state < 0;
+    block_on(a, T, t, *u, left);
+    return ERR_NONE;
+}
+
+static void wake_awaiters(struct aio *a, struct rtask *U, uint64_t t,
+                          int64_t tick);
+
+/* W, waiting in an await, fails there with the exception of task u;
+ * its coroutine never runs again. */
+static void fail_awaiter(struct aio *a, struct rtask *W, uint64_t t,
+                         int64_t tick, int u)
+{
+    struct vm_effect eff;
+
+    memset(&eff, 0, sizeof(eff));
+    eff.status = VM_ERROR;
+    eff.error = ERR_TASK_FAILED;
+    eff.index = u;
+    eff.pc = vm_pc(&W->vm);
+    atomic_store(&W->joining, -1);
+    rtask_fail(a->r, W, t, &eff);
+    a->ndone++;
+    wake_awaiters(a, W, t, tick);
+}
+
+/* Task U has ended: what awaits it goes on (with its value), waits for
+ * the next of its gather's tasks, or fails with U's exception - in task
+ * order, as the simulator's wake_joiners. */
+static void wake_awaiters(struct aio *a, struct rtask *U, uint64_t t,
+                          int64_t tick)
+{
+    struct rrun *r = a->r;
+
+    for (int w = 0; w < r->ntasks; w++) {
+        struct rtask *W = &r->tasks[w];
+        int joins = atomic_load(&W->joining), gathered, next = -1, k;
+        struct real_rec *ev;
+
+        if (W->end_state >= 0 || joins < 0 ||
+            (joins != U->id && U->end_state != TS_FAILED))
+            continue;
+        gathered = vm_gather_list(&W->vm, r->P, NULL) != NULL;
+        /* (once: at VM_GATHER_DONE the list takes the values) */
+        k = gathered ? gather_check(r, W, &next) : VM_GATHER_NONE;
+        if (k == VM_GATHER_FAILED) {
+            fail_awaiter(a, W, t, tick, next);
+            continue;
+        }
+        if (joins != U->id)
+            continue;
+        if (!gathered && U->end_state == TS_FAILED) {
+            fail_awaiter(a, W, t, tick, U->id);
+            continue;
+        }
+        if (k == VM_GATHER_WAIT) {
+            atomic_store(&W->joining, next);
+            continue;
+        }
+        if ((ev = rrec_event(W, t, EV_WAKE)) != NULL) {
+            ev->arg2 = TRACE_JOIN_MARK;
+            ev->other = (int16_t)U->id;
+            ev->value = gathered;
+        }
+        atomic_store(&W->joining, -1);
+        if (!gathered)
+            vm_set_result(&W->vm, U->value);
+        rrec_state(W, t, TS_READY, -1, 0, 0, -1);
+        fire_timers(a, tick);
+        ready_push(a, w, 0);
+    }
+}
+
+/* T has failed with eff's error: it ends, and what awaits it fails. */
+TT_NORETURN static void fail(struct aio *a, struct rtask *T, int64_t tick,
+                             const struct vm_effect *eff)
+{
+    uint64_t t = rclock_now();
+
+    rtask_fail(a->r, T, t, eff);
+    wake_awaiters(a, T, t, tick);
+    task_over(a, T);
+}
+
+/* ---- the coroutine ----------------------------------------------------------- */
+
 static void coroutine(void *p)
 {
     struct rtask *T = p;
@@ -369,8 +588,7 @@ static void coroutine(void *p)
             if (err != ERR_NONE) {
                 eff.status = VM_ERROR;
                 eff.error = (uint8_t)err;
-                rtask_fail(r, T, rclock_now(), &eff);
-                task_over(a, T);
+                fail(a, T, tick, &eff);
             }
             break;
         }
@@ -380,18 +598,33 @@ static void coroutine(void *p)
         case VM_EXIT:
             t = rclock_now();
             rrec_event(T, t, EV_EXIT);
+            T->value = eff.value;
             rtask_end(r, T, t, TS_DONE);
+            wake_awaiters(a, T, t, tick);
             task_over(a, T);
         case VM_THREAD:
         case VM_START:
-        case VM_JOIN:
-            /* no OS threads on an event loop (cmd_real refuses these) */
+        case VM_JOIN: {
+            /* tasks; no OS threads on an event loop */
+            int u = eff.index, err =
+                eff.status == VM_START ? ERR_THREAD_MODE :
+                eff.status == VM_JOIN ? (eff.method == 1 ?
+                                         await_gather(a, T, t, &u) :
+                                         await_task(a, T, t, u)) :
+                eff.value == VM_GATHER_MARK ? gather(a, T, t, tick, &eff) :
+                spawn(a, T, t, tick, &eff);
+
+            if (eff.status == VM_THREAD && eff.value != VM_GATHER_MARK)
+                err = err < 0 ? -1 - err : ERR_NONE;    /* (a task) */
+            if (err == ERR_NONE)
+                break;
             eff.status = VM_ERROR;
-            eff.error = ERR_THREAD_MODE;
-            /* fall through */
+            eff.error = (uint8_t)err;
+            eff.index = u;
+            fail(a, T, tick, &eff);
+        }
         case VM_ERROR:
-            rtask_fail(r, T, rclock_now(), &eff);
-            task_over(a, T);
+            fail(a, T, tick, &eff);
         }
         if (T->ops > r->cfg.budget) {
             r->limit_task = T->id;
@@ -466,7 +699,15 @@ static void deadlock(struct aio *a)
     r->dl_found = 1;
     for (int t = 0; t < r->ntasks; t++) {
         int lk = r->tasks[t].waiting_lock;
+        int u = atomic_load(&r->tasks[t].joining);
 
+        if (u >= 0) {       /* an await of task u, or of a gather */
+            r->dl_lock[t] = TRACE_JOIN_MARK;
+            r->dl_holder[t] = u;
+            r->dl_queue[t] = vm_gather_list(&r->tasks[t].vm, r->P,
+                                            NULL) != NULL;
+            continue;
+        }
         r->dl_lock[t] = lk;
         r->dl_queue[t] = lk >= 0 ? sync_wait_queue(&r->sync[lk], t) : 0;
         r->dl_holder[t] = lk >= 0 && r->dl_queue[t] == SYNC_Q_MAIN ?
@@ -487,13 +728,14 @@ static void aio_run(struct rrun *r)
     a->rhead = a->rn = 0;
     a->nheap = 0;
     a->ndone = 0;
+    a->nstarted = r->nrun;
     a->last_op_t = 0;
     a->last_wake_t = 0;
     a->sw_task = -1;
     r->t0 = rclock_now();
     r->deadline_mono = rclock_mono_ns() + (uint64_t)r->opt->timeout_ns;
     r->deadline_raw = r->t0 + rclock_units((uint64_t)r->opt->timeout_ns);
-    for (int t = 0; t < r->ntasks; t++) {
+    for (int t = 0; t < r->nrun; t++) {     /* the code makes the rest */
         struct rtask *T = &r->tasks[t];
 
         a->ops->init(&a->co[t], coroutine, T);
@@ -510,7 +752,7 @@ static void aio_run(struct rrun *r)
             break;
         if (a->rn == 0) {
             if (a->nheap == 0) {
-                if (a->ndone < r->ntasks)
+                if (a->ndone < a->nstarted)
                     deadlock(a);
                 break;
             }

@@ -203,6 +203,7 @@ static void place(const struct lesson *L, int scene, const struct trace *tr,
 }
 
 static void print_failure(const struct lesson *L, int scene,
+                          const struct scene_config *cfg,
                           const struct real_outcome *oc)
 {
     const struct trace *tr = oc->trace;
@@ -252,6 +253,10 @@ static void print_failure(const struct lesson *L, int scene,
                                    e2->other == e2->task ? "itself" :
                                    e2->other >= 0 ? tr->labels[e2->other] :
                                    "a task that has ended", &msg);
+                } else if (e2->arg2 == TRACE_JOIN_MARK && e2->other >= 0) {
+                    sb_printf(&msg, "%s ", tr->labels[e2->task]);
+                    sync_join_text(cfg->mode == MODE_ASYNCIO, e2->arg,
+                                   tr->labels[e2->other], &msg);
                 } else
                     sb_printf(&msg, "%s cannot start", tr->labels[e2->task]);
             }
@@ -577,7 +582,7 @@ static int real_python(const struct real_args *a, struct lesson *L, int scene,
     fflush(stdout);
     for (int i = 0; i < res->noutcomes; i++)
         if (res->outcomes[i].status != TRACE_OK) {
-            print_failure(L, scene, &res->outcomes[i]);
+            print_failure(L, scene, cfg, &res->outcomes[i]);
             rc = 1;
         }
     sb_done(&out);
@@ -657,7 +662,7 @@ int cmd_real(int argc, char **argv)
     sb_done(&out);
     for (int i = 0; i < res->noutcomes; i++)
         if (res->outcomes[i].status != TRACE_OK) {
-            print_failure(L, scene, &res->outcomes[i]);
+            print_failure(L, scene, &cfg, &res->outcomes[i]);
             rc = 1;
         }
     real_replay_done(&rp);

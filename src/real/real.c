@@ -363,6 +363,8 @@ static void rrun_reset(struct rrun *r)
         atomic_store(&T->finished, 0);
         atomic_store(&T->started, t < r->nrun);
         atomic_store(&T->joining, -1);
+        T->value = 0;
+        T->retrieved = 0;
         T->has_gil = 0;
         T->has_thread = 0;
         T->pid = 0;
@@ -450,7 +452,8 @@ static void rrun_finish(struct rrun *r)
             end = T->t_end;
         if (T->last_t > end && T->end_state < 0)
             end = T->last_t;
-        failed |= T->end_state == TS_FAILED;
+        /* a gather with return_exceptions=True handled its exception */
+        failed |= T->end_state == TS_FAILED && T->retrieved != 2;
     }
     t_stop = r->t_abort > end ? r->t_abort : end;
     if (r->dl_found) {
@@ -465,8 +468,9 @@ static void rrun_finish(struct rrun *r)
             if (r->why.len)
                 sb_puts(&r->why, "; ");
             if (lk == TRACE_JOIN_MARK) {
-                sb_printf(&r->why, "%s waits for %s to finish (join)",
-                          r->sc->tasks[t].label, r->sc->tasks[h].label);
+                sb_printf(&r->why, "%s ", r->sc->tasks[t].label);
+                sync_join_text(r->cfg.mode == MODE_ASYNCIO, r->dl_queue[t],
+                               r->sc->tasks[h].label, &r->why);
             } else if (lk >= 0) {
                 sb_printf(&r->why, "%s waits for ", r->sc->tasks[t].label);
                 sync_wait_text(r->P->lock_kind[lk], r->dl_queue[t],
@@ -753,14 +757,14 @@ struct real_result *real_run(const struct lesson *L, int scene,
         return NULL;
     }
     if (L->scenes[scene].ntasks > L->scenes[scene].nrun &&
-        cfg->mode != MODE_THREADS && cfg->mode != MODE_GIL) {
+        cfg->mode != MODE_THREADS && cfg->mode != MODE_GIL &&
+        cfg->mode != MODE_ASYNCIO) {
         const struct scene_task *st =
             &L->scenes[scene].tasks[L->scenes[scene].nrun];
 
         sb_printf(err, "its code starts tasks (line %d): threads "
-                  "(threading.Thread) run for real in mode threads or gil; "
-                  "asyncio.create_task runs in the simulator and in CPython "
-                  "(real --python)", st->line);
+                  "(threading.Thread) run for real in mode threads or gil, "
+                  "asyncio tasks in mode asyncio", st->line);
         return NULL;
     }
     rclock_init();

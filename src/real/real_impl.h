@@ -138,7 +138,12 @@ struct rtask {
     atomic_int finished;    /* for the watchdog */
     atomic_int started;     /* (set under done_mu) it may run: a run
                              * line's task, or a thread started by code */
-    atomic_int joining;     /* the task it waits for in join(), or -1 */
+    atomic_int joining;     /* the task it waits for in join() (or, on the
+                             * event loop, awaits), or -1 */
+    int64_t value;          /* asyncio: what it returned, or its exception
+                             * (REF_EXC) once it failed */
+    uint8_t retrieved;      /* asyncio: awaited or gathered (2: by a gather
+                             * with return_exceptions=True) */
     int has_gil;            /* this task holds the GIL */
     pthread_t thread;
     int has_thread;

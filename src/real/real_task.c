@@ -532,7 +532,15 @@ void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
     struct real_rec *ev;
 
     sb_init(&sb);
-    vm_format_error(r->P, eff, &sb);
+    if (eff->error == ERR_TASK_FAILED) {
+        /* an await raises the exception of the task it awaits */
+        T->value = r->tasks[eff->index].value;
+        vm_format_reraise(r->P, T->value, r->sc->tasks[eff->index].label,
+                          &sb);
+    } else {
+        T->value = vm_exc_value(r->P, eff);
+        vm_format_error(r->P, eff, &sb);
+    }
     T->err_off = rrec_text(T, sb.s);    /* kept even when not tracing */
     if ((ev = rrec_event(T, t, EV_ERROR)) != NULL) {
         ev->value = T->err_off;

@@ -61,7 +61,9 @@ static void why_not(struct app *a, int t, struct strbuf *out)
         return;
     case TS_BLOCKED:
         if (sim_task_join(s, t) >= 0) {
-            sb_printf(out, "%s waits in join() for %s to finish", A,
+            sb_printf(out, a->tape->cfg.mode == MODE_ASYNCIO ?
+                      "%s awaits %s: it waits until that task is done" :
+                      "%s waits in join() for %s to finish", A,
                       app_label(a, sim_task_join(s, t)));
             return;
         }

@@ -304,7 +304,8 @@ void view_lane_state_text(struct tape *tp, int k, int64_t t, char *buf,
             snprintf(buf, n, "%s until %lld", sp->wait == 3 /* VM_IO */ ||
                      sp->wait == 5 ? "I/O" : "sleeps", (long long)wake);
         else if (sim_task_join(s, k) >= 0)
-            snprintf(buf, n, "waits for %s to finish",
+            snprintf(buf, n, tp->cfg.mode == MODE_ASYNCIO ? "awaits %s" :
+                     "waits for %s to finish",
                      tp->L->scenes[tp->scene].tasks[sim_task_join(s, k)].label);
         else
             snprintf(buf, n, "waiting");
