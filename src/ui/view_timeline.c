@@ -304,8 +304,9 @@ void view_lane_state_text(struct tape *tp, int k, int64_t t, char *buf,
             snprintf(buf, n, "%s until %lld", sp->wait == 3 /* VM_IO */ ||
                      sp->wait == 5 ? "I/O" : "sleeps", (long long)wake);
         else if (sim_task_join(s, k) >= 0)
+            /* in the words of the call it waits in, t.join() or await t */
             snprintf(buf, n, tp->cfg.mode == MODE_ASYNCIO ? "awaits %s" :
-                     "waits for %s to finish",
+                     "joins %s",
                      tp->L->scenes[tp->scene].tasks[sim_task_join(s, k)].label);
         else
             snprintf(buf, n, "waiting");
