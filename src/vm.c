@@ -216,8 +216,8 @@ static int binary(const struct program *prog, int op, int64_t a, int64_t b,
         return checked(prog, r, out);
     case '/':
     case '%':
-        if (b == 0)
-            return ERR_DIV_ZERO;
+        if (b == 0)     /* in CPython 3.13's words for ints */
+            return op == '%' ? ERR_MOD_ZERO : ERR_DIV_ZERO;
         if (b == -1) {          /* -2^63 / -1 would overflow in C */
             if (op == '%')
                 return checked(prog, 0, out);

@@ -108,7 +108,9 @@ enum {
 
 #define VM_ERRORS(X)                                                        \
     X(ERR_NONE, "no error")                                                 \
-    X(ERR_DIV_ZERO, "ZeroDivisionError: division by zero")                  \
+    X(ERR_DIV_ZERO, "ZeroDivisionError: integer division or modulo by "     \
+                    "zero")                                                 \
+    X(ERR_MOD_ZERO, "ZeroDivisionError: integer modulo by zero")            \
     X(ERR_OVERFLOW, "OverflowError: the result does not fit in 64 bits")    \
     X(ERR_UNBOUND, "UnboundLocalError: local variable used before it has "  \
                    "a value")                                               \

@@ -111,6 +111,9 @@ def check():
     global x
     x += 1
     assert x == 1, "someone else got here first"
+def mod(n):
+    global x
+    x = 10 % n
 scene runaway:
     mode threads
     budget 5000
@@ -123,6 +126,9 @@ scene deadlock:
 scene crash:
     mode threads
     run div(0) as A
+scene crash_mod:
+    mode threads
+    run mod(0) as A
 scene both:
     mode threads
     quantum 1000
@@ -135,7 +141,10 @@ status deadlock 1 "$bin" run "$tmp/fail.lesson" --scene deadlock --json
 has deadlock-json "$tmp/out" '"deadlock": true'
 has deadlock-msg "$tmp/err" "fail.lesson:11:14: error: deadlock at tick 12 in scene 'deadlock': A waits for lock b (held by B); B waits for lock a (held by A)"
 status crash 1 "$bin" run "$tmp/fail.lesson" --scene crash
-has crash-msg "$tmp/err" "fail.lesson:19:12: error: in task A: ZeroDivisionError: division by zero"
+has crash-msg "$tmp/err" "fail.lesson:19:12: error: in task A: ZeroDivisionError: integer division or modulo by zero"
+# CPython 3.13's words: 10 // 0 and 10 % 0 are told apart.
+status crash-mod 1 "$bin" run "$tmp/fail.lesson" --scene crash_mod
+has crash-mod-msg "$tmp/err" "fail.lesson:26:12: error: in task A: ZeroDivisionError: integer modulo by zero"
 status assert 1 "$bin" run "$tmp/fail.lesson" --scene both
 has assert-msg "$tmp/err" "fail.lesson:23:5: error: in task B: AssertionError: someone else got here first"
 status budget-override 1 "$bin" run "$tmp/fail.lesson" --scene runaway --budget 100
