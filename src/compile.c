@@ -370,6 +370,12 @@ static void collect_names(struct compiler *c, const struct stmt *s,
                     if (strcmp(c->fd->params[i], gs->name) == 0)
                         fail_at(c, gs->line, gs->name_col, "name '%s' is "
                                 "parameter and global", gs->name);
+                if (lesson_find_list(c->L, gs->name) >= 0)
+                    fail_at(c, gs->line, gs->name_col, "'%s' is a "
+                            "module-level list: every task reads it as it "
+                            "is, so it needs no 'global' (a list that "
+                            "changes is made in a function: xs = [])",
+                            gs->name);
                 if (lesson_find_shared(c->L, gs->name) < 0) {
                     if (lesson_find_lock(c->L, gs->name) >= 0 ||
                         lesson_find_func(c->L, gs->name) >= 0)
@@ -409,6 +415,11 @@ static void collect_names(struct compiler *c, const struct stmt *s,
             if (lesson_find_lock(c->L, s->name) >= 0)
                 fail_at(c, s->line, s->name_col, "'%s' is a lock; it cannot "
                         "be given a value", s->name);
+            if (lesson_find_list(c->L, s->name) >= 0)
+                fail_at(c, s->line, s->name_col, "'%s' is a module-level "
+                        "list: assigning it here would make a new local "
+                        "'%s' in Python; use another name", s->name,
+                        s->name);
             if (lesson_find_func(c->L, s->name) >= 0)
                 fail_at(c, s->line, s->name_col, "'%s' is a function; it "
                         "cannot be given a value", s->name);
@@ -646,6 +657,9 @@ static void compile_expr(struct compiler *c, const struct expr *e);
 static void compile_stmts(struct compiler *c, const struct stmt *s);
 static int is_thread_local(struct compiler *c, const char *name);
 static int local_type_of(struct compiler *c, const char *name);
+static int is_list_name(struct compiler *c, const char *name);
+static int is_module_list(struct compiler *c, const char *name);
+static void compile_arg(struct compiler *c, const struct expr *e);
 static const char *type_words(int t);
 static void compile_list(struct compiler *c, const struct expr *e, int at);
 static void compile_task(struct compiler *c, const struct expr *e);
@@ -657,6 +671,24 @@ static void compile_thread(struct compiler *c, const struct expr *e);
 static void compile_thread_method(struct compiler *c, const struct expr *e,
                                   int awaited, int callcol);
 
+/* The constant holding module-level list i's values (shown as a list). */
+static int list_const(struct compiler *c, int i)
+{
+    const struct list_decl *ld = &c->L->lists[i];
+    struct strbuf sb;
+    int k;
+
+    sb_init(&sb);
+    sb_putc(&sb, '[');
+    for (int j = 0; j < ld->n; j++)
+        sb_printf(&sb, "%s%lld", j ? ", " : "", (long long)ld->items[j]);
+    sb_putc(&sb, ']');
+    k = add_const(c, CONST_TUPLE, ld->n, arena_strdup(&c->L->arena, sb.s));
+    sb_done(&sb);
+    c->prog->consts[k].items = ld->items;
+    return k;
+}
+
 static void load_name(struct compiler *c, const char *name, int line, int col)
 {
     int i;
@@ -665,6 +697,11 @@ static void load_name(struct compiler *c, const char *name, int line, int col)
         emit(c, OP_LOAD_FAST, i, line, col);
     } else if ((i = lesson_find_shared(c->L, name)) >= 0) {
         emit(c, OP_LOAD_GLOBAL, i, line, col);
+    } else if ((i = lesson_find_list(c->L, name)) >= 0) {
+        /* LOAD_GLOBAL of a name that no task changes; b: its values */
+        int k = list_const(c, i);
+
+        emit(c, OP_LOAD_GLOBAL, -1 - add_name(c, name), line, col)->b = k + 1;
     } else if (lesson_find_lock(c->L, name) >= 0) {
         fail_at(c, line, col, "'%s' is a lock, not a value", name);
     } else if (lesson_find_func(c->L, name) >= 0) {
@@ -799,10 +836,8 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
     struct cfg_instr *call;
 
     if (f < 0 && strcmp(e->name, "len") == 0) {
-        int t = e->nargs == 1 && e->args[0]->kind == E_NAME ?
-                local_type_of(c, e->args[0]->name) : LT_NUM;
-
-        if (t != LT_LIST && t != LT_TLIST)
+        if (e->nargs != 1 || e->args[0]->kind != E_NAME ||
+            !is_list_name(c, e->args[0]->name))
             fail_at(c, e->line, e->col, "len() takes a list here: len(xs)");
         if (awaited)
             fail_at(c, e->line, e->col, "len() is not awaited");
@@ -834,7 +869,7 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
     load_global_ref(c, e->name, e->line, e->col);
     emit(c, OP_PUSH_NULL, 0, e->line, e->col);
     for (int i = 0; i < e->nargs; i++)
-        compile_expr(c, e->args[i]);
+        compile_arg(c, e->args[i]);
     call = emit(c, OP_CALL, e->nargs, e->line, e->col);
     call->kind = fd->is_async ? CK_ASYNC_FUNC : CK_FUNC;
     call->b = f;
@@ -944,6 +979,11 @@ static void compile_method(struct compiler *c, const struct expr *e,
         compile_list_method(c, e, awaited, callcol);
         return;
     }
+    if (is_module_list(c, e->name))
+        fail_at(c, e->line, e->attr_col, "'%s' is a module-level list: "
+                "every task reads it as it is, so it has no %s() here (a "
+                "list that changes is made in a function: xs = [] and "
+                "xs.append(x))", e->name, e->attr);
     if (local_type_of(c, e->name) == LT_TASK)
         fail_at(c, e->line, e->attr_col, "'%s' is an asyncio task: it has no "
                 "methods here; wait for it with 'await %s'", e->name, e->name);
@@ -1004,6 +1044,36 @@ static int local_type_of(struct compiler *c, const char *name)
     return i >= 0 && i < c->nreal && c->ltype ? c->ltype[i] : LT_NUM;
 }
 
+/* Is name a module-level list here (no local hides it)? */
+static int is_module_list(struct compiler *c, const char *name)
+{
+    return find_local(c, name) < 0 && lesson_find_list(c->L, name) >= 0;
+}
+
+/* An argument of a call, a thread's args or print: a module-level list
+ * may be one (the callee gets the list itself). */
+static void compile_arg(struct compiler *c, const struct expr *e)
+{
+    if (e->kind == E_NAME && e->op != 1 && is_module_list(c, e->name))
+        load_name(c, e->name, e->line, e->col);
+    else
+        compile_expr(c, e);
+}
+
+/* May name be gone over with for, len() and [i]?  A list local, a
+ * module-level list, or a parameter (a module-level list passed in: the
+ * VM raises Python's TypeError when it is a number). */
+static int is_list_name(struct compiler *c, const char *name)
+{
+    int i = find_local(c, name), t = local_type_of(c, name);
+
+    if (t == LT_LIST || t == LT_TLIST)
+        return 1;
+    if (i < 0)
+        return is_module_list(c, name);
+    return i < c->fd->nparams && t == LT_NUM;
+}
+
 /* args=(...): a constant tuple when every item folds (LOAD_CONST (1, 2)),
  * else the items and BUILD_TUPLE n into the hidden slots (CPython's
  * starunpack_helper). */
@@ -1049,7 +1119,7 @@ static void compile_tuple(struct compiler *c, const struct expr *e)
         return;
     }
     for (int i = 0; i < e->nargs; i++)
-        compile_expr(c, e->args[i]);
+        compile_arg(c, e->args[i]);
     in = emit(c, OP_BUILD_TUPLE, e->nargs, e->line, e->col);
     in->b = c->nreal;
 }
@@ -1552,6 +1622,10 @@ static void compile_expr(struct compiler *c, const struct expr *e)
             fail_at(c, e->line, e->col, "'%s' is a list: here a list stays "
                     "in the function that made it (append, len, [i], for, "
                     "print)", e->name);
+        if (is_module_list(c, e->name))
+            fail_at(c, e->line, e->col, "'%s' is a module-level list: here "
+                    "it is gone over (for), measured (len), indexed ([i]), "
+                    "printed or passed to a function or thread", e->name);
         load_name(c, e->name, e->line, e->col);
         break;
     case E_BINARY:
@@ -1604,7 +1678,7 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     case E_SUBSCR: {
         int t = local_type_of(c, e->name);
 
-        if (t != LT_LIST && t != LT_TLIST)
+        if (!is_list_name(c, e->name))
             fail_at(c, e->line, e->col, "'%s' is %s: only a list has items "
                     "here", e->name, type_words(t));
         load_name(c, e->name, e->line, e->col);
@@ -1807,7 +1881,7 @@ static void compile_for(struct compiler *c, const struct stmt *s)
         /* for x in LIST: the iterator's place in the loop's slots */
         int t = local_type_of(c, s->value->name);
 
-        if (t != LT_LIST && t != LT_TLIST)
+        if (!is_list_name(c, s->value->name))
             fail_at(c, s->value->line, s->value->col, "a for loop can only "
                     "go over range(...) or a list, and '%s' is %s",
                     s->value->name, type_words(t));
@@ -1950,7 +2024,7 @@ static void compile_print(struct compiler *c, const struct stmt *s)
              local_type_of(c, e->name) == LT_TLIST))
             load_name(c, e->name, e->line, e->col);  /* print(xs) */
         else if (e)
-            compile_expr(c, e);
+            compile_arg(c, e);
         else
             load_const(c, CONST_STR, 0, s->items[i].str, s->line, s->col);
     }

@@ -136,6 +136,17 @@ struct shared_decl {
     int64_t init;
 };
 
+/* A module-level list of numbers, NAME = [1, 2, 3]: every task reads the
+ * same values, and no task changes them (append, item assignment and
+ * `global NAME` stores are refused), so it is a constant, not shared
+ * memory: reading it never races. */
+struct list_decl {
+    const char *name;
+    int line, col;
+    const int64_t *items;
+    int n;
+};
+
 /* A synchronization object (sync.h): a lock, a semaphore ... */
 struct lock_decl {
     const char *name;
@@ -327,7 +338,7 @@ struct page {
 /* The index of module names and scene names (lesson.c). */
 enum lesson_name_kind {
     LESSON_NAME_NONE, LESSON_NAME_SHARED, LESSON_NAME_LOCK, LESSON_NAME_FUNC,
-    LESSON_NAME_SCENE,
+    LESSON_NAME_SCENE, LESSON_NAME_LIST,
 };
 
 struct lesson_name {
@@ -349,6 +360,8 @@ struct lesson {
     int nshared;
     struct lock_decl *locks;
     int nlocks;
+    struct list_decl *lists;    /* module-level lists of numbers */
+    int nlists;
     unsigned imports;           /* bit 0 threading, 1 asyncio, 2 time,
                                  * 3 queue */
     struct func_def *funcs;
@@ -401,6 +414,7 @@ int lesson_find_scene(const struct lesson *l, const char *name);
 int lesson_find_func(const struct lesson *l, const char *name);
 int lesson_find_shared(const struct lesson *l, const char *name);
 int lesson_find_lock(const struct lesson *l, const char *name);
+int lesson_find_list(const struct lesson *l, const char *name);
 
 const char *mode_name(enum mode m);
 /* The real system a scene's settings model, in words: "CPython 3.13

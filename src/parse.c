@@ -37,7 +37,7 @@ struct parser {
     int nindents;
     int expr_depth;
 
-    size_t cap_shared, cap_locks, cap_funcs, cap_scenes, cap_pages;
+    size_t cap_shared, cap_locks, cap_funcs, cap_scenes, cap_pages, cap_lists;
 };
 
 /* Lines of the lesson that introduce something, for "already defined". */
@@ -1396,6 +1396,11 @@ static void check_new_global(struct parser *p, const char *name, int col)
         line = L->funcs[index].line;
         c = L->funcs[index].col;
         break;
+    case LESSON_NAME_LIST:
+        what = "a list";
+        line = L->lists[index].line;
+        c = L->lists[index].col;
+        break;
     default:
         break;
     }
@@ -1429,6 +1434,38 @@ static void add_shared(struct parser *p, const char *name, int col)
     }
     expect_end(p, "the module variable");
     lesson_name_add(p->L, LESSON_NAME_SHARED, p->L->nshared++);
+}
+
+/* NAME = [1, 2, 3] at module level: a list of numbers every task reads
+ * (lesson.h, struct list_decl).  '[' is current. */
+static void add_list(struct parser *p, const char *name, int col)
+{
+    int64_t items[LESSON_MAX_LIST];
+    struct list_decl *ld;
+    int n = 0;
+
+    check_new_global(p, name, col);
+    advance(p);
+    while (!at_punct(p, P_RBRACKET)) {
+        if (n == LESSON_MAX_LIST)
+            fail_at(p, p->ln->no, tok(p)->col, "a list holds at most %d "
+                    "values in taketurns", LESSON_MAX_LIST);
+        items[n++] = const_int(p, "an item of a module-level list");
+        if (!accept_punct(p, P_COMMA))
+            break;
+    }
+    if (!accept_punct(p, P_RBRACKET))
+        fail_expected(p, "',' or ']'");
+    expect_end(p, "the list");
+    GROW(p, p->L->lists, p->L->nlists, p->cap_lists);
+    ld = &p->L->lists[p->L->nlists];
+    ld->name = name;
+    ld->line = p->ln->no;
+    ld->col = col;
+    ld->n = n;
+    ld->items = arena_alloc(p->a, sizeof(int64_t) * (size_t)(n ? n : 1));
+    memcpy((int64_t *)ld->items, items, sizeof(int64_t) * (size_t)n);
+    lesson_name_add(p->L, LESSON_NAME_LIST, p->L->nlists++);
 }
 
 /* shared NAME = VALUE: the older spelling of NAME = VALUE. */
@@ -1630,8 +1667,9 @@ static void parse_sync_ctor(struct parser *p, const char *name, int col,
 }
 
 /* A module-level assignment: NAME = NUMBER (a module variable, shared by
- * every thread) or NAME = threading.Lock(), asyncio.Semaphore(2), ...:
- * a sync object (sync.h). */
+ * every thread), NAME = [1, 2, 3] (a list every task reads) or
+ * NAME = threading.Lock(), asyncio.Semaphore(2), ...: a sync object
+ * (sync.h). */
 static void parse_module_assign(struct parser *p)
 {
     const struct token *t = tok(p);
@@ -1653,6 +1691,10 @@ static void parse_module_assign(struct parser *p)
         advance(p);
         advance(p);
         parse_sync_ctor(p, name, col, mod);
+        return;
+    }
+    if (at_punct(p, P_LBRACKET)) {
+        add_list(p, name, col);
         return;
     }
     add_shared(p, name, col);

@@ -464,6 +464,39 @@ static void do_thread_call(struct vm *vm, const struct program *prog,
     call_done(fr, vm->slots, n, NONE);
 }
 
+/* The values of list v and their count in *n: a list in frame fr's
+ * hidden slots, or a module-level list (a constant, whose numbers are not
+ * boxed: list_item boxes them).  NULL if v is not a list. */
+static const int64_t *list_of(const struct vm *vm, const struct program *prog,
+                              const struct vm_frame *fr, int64_t v,
+                              int64_t *n)
+{
+    uint32_t i;
+
+    if (!vm_is_ref(v) || vm_ref_kind(v) != REF_LIST)
+        return NULL;
+    i = vm_ref_index(v);
+    if (i & 0x80000000u) {
+        const struct constant *k = &prog->consts[i & 0x7fffffffu];
+
+        *n = k->v;
+        return k->items;
+    }
+    *n = vm->slots[fr->base + i];
+    return &vm->slots[fr->base + i + 1];
+}
+
+/* Item i of list v (as list_of found it) as a value; 0, or -1 when the
+ * number cannot be boxed. */
+static int list_item(const struct program *prog, int64_t v,
+                     const int64_t *items, int64_t i, int64_t *out)
+{
+    if (vm_ref_index(v) & 0x80000000u)
+        return vm_box(prog, items[i], out);
+    *out = items[i];
+    return 0;
+}
+
 static void do_call(struct vm *vm, const struct program *prog,
                     const struct instr *in, struct vm_effect *eff)
 {
@@ -597,10 +630,18 @@ static void do_call(struct vm *vm, const struct program *prog,
         eff->vals = argv;
         eff->nvals = n;
         return;
-    case CK_LEN:
+    case CK_LEN: {
+        int64_t len;
+
         v = argv[0];
-        call_done(fr, vm->slots, n, vm->slots[fr->base + vm_ref_index(v)]);
+        if (!list_of(vm, prog, fr, v, &len)) {
+            call_done(fr, vm->slots, n, NONE);
+            fail(eff, ERR_NO_LEN);
+            return;
+        }
+        call_done(fr, vm->slots, n, len);
         return;
+    }
     case CK_APPEND: {
         /* (method, self, x): self is the list */
         int64_t *list = &vm->slots[fr->base +
@@ -838,6 +879,10 @@ void vm_step(struct vm *vm, const struct program *prog,
         if (in->a >= 0) {
             eff->value = PUSH(atomic_load_explicit(&globals[in->a],
                                                    memory_order_relaxed));
+        } else if (in->b > 0) {
+            /* a module-level list: its values are the constant b - 1 */
+            eff->value = PUSH(VM_REF(REF_LIST, 0x80000000u |
+                                     (uint32_t)(in->b - 1)));
         } else {
             PUSH(VM_REF(REF_NAME, -1 - in->a));
             if (in->flags & IF_NULL)
@@ -936,6 +981,12 @@ void vm_step(struct vm *vm, const struct program *prog,
             fr->pc = (uint32_t)in->a;
         break;
     case OP_GET_ITER:
+        if (!vm_is_ref(TOP()) || (vm_ref_kind(TOP()) != REF_LIST &&
+                                  vm_ref_kind(TOP()) != REF_RANGE)) {
+            /* a parameter given a number: for x in n */
+            fail(eff, ERR_NOT_ITERABLE);
+            break;
+        }
         if (vm_ref_kind(TOP()) == REF_LIST) {
             /* a list's iterator: the index, the list, step 0 */
             int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
@@ -954,10 +1005,15 @@ void vm_step(struct vm *vm, const struct program *prog,
 
         if (s[2] == 0) {
             /* a list: its length is read at every turn, as Python does */
-            const int64_t *list = &vm->slots[fr->base + vm_ref_index(s[1])];
+            int64_t len;
+            const int64_t *list = list_of(vm, prog, fr, s[1], &len);
 
-            if (s[0] < list[0]) {
-                eff->value = PUSH(list[1 + s[0]]);
+            if (s[0] < len) {
+                if (list_item(prog, s[1], list, s[0], &r)) {
+                    fail(eff, ERR_BOXED);
+                    break;
+                }
+                eff->value = PUSH(r);
                 s[0]++;
             } else {
                 (void)POP();
@@ -1018,21 +1074,29 @@ void vm_step(struct vm *vm, const struct program *prog,
         break;
     }
     case OP_BINARY_SUBSCR: {
-        int64_t i = POP();
-        const int64_t *list = &vm->slots[fr->base + vm_ref_index(POP())];
+        int64_t i = POP(), len, lv = POP();
+        const int64_t *list = list_of(vm, prog, fr, lv, &len);
 
+        if (!list) {
+            fail(eff, ERR_NOT_SUBSCRIPTABLE);
+            break;
+        }
         if (!vm_is_num(i)) {
             fail(eff, ERR_TYPE);
             break;
         }
         i = vm_num(prog, i);
         if (i < 0)
-            i += list[0];
-        if (i < 0 || i >= list[0]) {
+            i += len;
+        if (i < 0 || i >= len) {
             fail(eff, ERR_INDEX);
             break;
         }
-        eff->value = PUSH(list[1 + i]);
+        if (list_item(prog, lv, list, i, &r)) {
+            fail(eff, ERR_BOXED);
+            break;
+        }
+        eff->value = PUSH(r);
         break;
     }
     case OP_CALL:
@@ -1380,7 +1444,10 @@ void vm_format_print(const struct program *prog, const struct vm_effect *eff,
 
         if (i)
             sb_putc(out, ' ');
-        if (vm_is_ref(v) && vm_ref_kind(v) == REF_LIST && eff->frame) {
+        if (vm_is_ref(v) && vm_ref_kind(v) == REF_LIST &&
+            (vm_ref_index(v) & 0x80000000u)) {
+            sb_puts(out, prog->consts[vm_ref_index(v) & 0x7fffffffu].str);
+        } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_LIST && eff->frame) {
             const int64_t *list = &eff->frame[vm_ref_index(v)];
 
             sb_putc(out, '[');

@@ -50,7 +50,8 @@ enum vm_ref {
                          * hidden slot << 8 (the items stay in the frame);
                          * a constant tuple: 0x80000000 | its constant */
     REF_LIST,           /* a list: the first of its hidden slots in the
-                         * frame (its length, then its values) */
+                         * frame (its length, then its values); a
+                         * module-level list: 0x80000000 | its constant */
     REF_COUNT
 };
 
@@ -152,7 +153,10 @@ enum {
                      "runs in mode asyncio")                                \
     X(ERR_LIST_CAP, "a list holds at most 32 values in taketurns")       \
     X(ERR_TASK_FAILED, "a task it awaits failed: its error is raised here "\
-                       "too")
+                       "too")                                                     \
+    X(ERR_NOT_ITERABLE, "TypeError: 'int' object is not iterable")         \
+    X(ERR_NO_LEN, "TypeError: object of type 'int' has no len()")          \
+    X(ERR_NOT_SUBSCRIPTABLE, "TypeError: 'int' object is not subscriptable")
 
 enum vm_error {
 #define X(id, text) id,

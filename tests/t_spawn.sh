@@ -5,7 +5,8 @@
 # scene exported to CPython agree (every CPython ending is one the explorer
 # found, where a python3.13 is installed); join() waits are told in the log
 # and in a deadlock; real runs on the C backends (pthreads) end as the
-# explorer says they can.
+# explorer says they can.  Module-level lists (tests/explore/lists.lesson)
+# read by threads and passed to them, checked the same ways.
 set -u
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -254,3 +255,31 @@ if [ -n "$py" ]; then
         within "spawn/$scene: CPython's endings are the explorer's" "$tmp/p.json"
     done
 fi
+
+# A module-level list: every thread reads it, passed to a function and to
+# a thread; for, len() and [i] as Python's, their TypeErrors included.
+lists=tests/explore/lists.lesson
+"$bin" run "$lists" --scene shared >"$tmp/l.txt" 2>&1
+expect "lists/shared: printed as Python prints it" "$tmp/l.txt" \
+    "main prints: [3, 1, -2] 3 -2"
+expect "lists/shared: read by LOAD_GLOBAL" "$tmp/l.txt" "LOAD_GLOBAL sites"
+"$bin" run "$lists" --scene number >"$tmp/l.txt" 2>&1
+expect "lists/number: for over a number is Python's TypeError" "$tmp/l.txt" \
+    "lists.lesson:22:5: error: in task A: TypeError: 'int' object is not iterable"
+"$bin" run "$lists" --scene index >"$tmp/l.txt" 2>&1
+expect "lists/index: an index past the end is Python's IndexError" "$tmp/l.txt" \
+    "lists.lesson:27:9: error: in task A: IndexError: list index out of range"
+"$bin" run "$lists" --scene nolen >"$tmp/l.txt" 2>&1
+expect "lists/nolen: len() of a number is Python's TypeError" "$tmp/l.txt" \
+    "lists.lesson:31:9: error: in task A: TypeError: object of type 'int' has no len()"
+for scene in shared gil; do
+    "$bin" explore "$lists" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
+    endings "$tmp/e.json" >"$tmp/want"
+    "$bin" real "$lists" --scene "$scene" --runs 10 --json >"$tmp/c.json" 2>/dev/null
+    within "lists/$scene: real C runs" "$tmp/c.json"
+    if [ -n "$py" ]; then
+        "$bin" real "$lists" --scene "$scene" --runs 3 --timeout 4 \
+            --python "$py" --json >"$tmp/p.json" 2>/dev/null
+        within "lists/$scene: CPython's endings are the explorer's" "$tmp/p.json"
+    fi
+done
