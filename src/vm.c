@@ -890,6 +890,11 @@ void vm_step(struct vm *vm, const struct program *prog,
         }
         break;
     case OP_STORE_GLOBAL:
+        if (vm_is_ref(TOP()) && vm_ref_kind(TOP()) == REF_LIST) {
+            /* a parameter holding a module-level list */
+            fail(eff, ERR_GLOBAL_LIST);
+            break;
+        }
         eff->value = POP();
         atomic_store_explicit(&globals[in->a], eff->value,
                               memory_order_relaxed);

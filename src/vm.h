@@ -156,7 +156,10 @@ enum {
                        "too")                                                     \
     X(ERR_NOT_ITERABLE, "TypeError: 'int' object is not iterable")         \
     X(ERR_NO_LEN, "TypeError: object of type 'int' has no len()")          \
-    X(ERR_NOT_SUBSCRIPTABLE, "TypeError: 'int' object is not subscriptable")
+    X(ERR_NOT_SUBSCRIPTABLE, "TypeError: 'int' object is not subscriptable")\
+    X(ERR_GLOBAL_LIST, "a module variable holds a number in taketurns: "  \
+                       "a list cannot be stored in one (a list every "     \
+                       "task reads is made at the top: NAME = [...])")
 
 enum vm_error {
 #define X(id, text) id,

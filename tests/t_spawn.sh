@@ -272,6 +272,9 @@ expect "lists/index: an index past the end is Python's IndexError" "$tmp/l.txt" 
 "$bin" run "$lists" --scene nolen >"$tmp/l.txt" 2>&1
 expect "lists/nolen: len() of a number is Python's TypeError" "$tmp/l.txt" \
     "lists.lesson:31:9: error: in task A: TypeError: object of type 'int' has no len()"
+"$bin" run "$lists" --scene store >"$tmp/l.txt" 2>&1
+expect "lists/store: a module variable keeps numbers only, and says so" "$tmp/l.txt" \
+    "lists.lesson:35:5: error: in task A: a module variable holds a number in taketurns"
 for scene in shared gil; do
     "$bin" explore "$lists" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
     endings "$tmp/e.json" >"$tmp/want"
