@@ -259,21 +259,20 @@ fi
 # A module-level list: every thread reads it, passed to a function and to
 # a thread; for, len() and [i] as Python's, their TypeErrors included.
 lists=tests/explore/lists.lesson
-"$bin" run "$lists" --scene shared >"$tmp/l.txt" 2>&1
-expect "lists/shared: printed as Python prints it" "$tmp/l.txt" \
-    "main prints: [3, 1, -2] 3 -2"
-expect "lists/shared: read by LOAD_GLOBAL" "$tmp/l.txt" "LOAD_GLOBAL sites"
-"$bin" run "$lists" --scene number >"$tmp/l.txt" 2>&1
-expect "lists/number: for over a number is Python's TypeError" "$tmp/l.txt" \
+# says NAME SCENE TEXT: running SCENE of the lists lesson prints TEXT.
+says() {
+    "$bin" run "$lists" --scene "$2" >"$tmp/l.txt" 2>&1
+    expect "lists/$2: $1" "$tmp/l.txt" "$3"
+}
+says "printed as Python prints it" shared "main prints: [3, 1, -2] 3 -2"
+says "read by LOAD_GLOBAL" shared "LOAD_GLOBAL sites"
+says "for over a number is Python's TypeError" number \
     "lists.lesson:22:5: error: in task A: TypeError: 'int' object is not iterable"
-"$bin" run "$lists" --scene index >"$tmp/l.txt" 2>&1
-expect "lists/index: an index past the end is Python's IndexError" "$tmp/l.txt" \
+says "an index past the end is Python's IndexError" index \
     "lists.lesson:27:9: error: in task A: IndexError: list index out of range"
-"$bin" run "$lists" --scene nolen >"$tmp/l.txt" 2>&1
-expect "lists/nolen: len() of a number is Python's TypeError" "$tmp/l.txt" \
+says "len() of a number is Python's TypeError" nolen \
     "lists.lesson:31:9: error: in task A: TypeError: object of type 'int' has no len()"
-"$bin" run "$lists" --scene store >"$tmp/l.txt" 2>&1
-expect "lists/store: a module variable keeps numbers only, and says so" "$tmp/l.txt" \
+says "a module variable keeps numbers only, and says so" store \
     "lists.lesson:35:5: error: in task A: a module variable holds a number in taketurns"
 for scene in shared gil; do
     "$bin" explore "$lists" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
