@@ -413,7 +413,9 @@ static void refuse_unsupported(struct parser *p)
 
     if (t->kind != TOK_NAME)
         return;
-    if (strcmp(t->name, "concurrent") == 0)
+    if (strcmp(t->name, "concurrent") == 0 ||
+        strcmp(t->name, "ThreadPoolExecutor") == 0 ||
+        strcmp(t->name, "ProcessPoolExecutor") == 0)
         fail_at(p, p->ln->no, t->col, "concurrent.futures (ThreadPoolExecutor, "
                 "ProcessPoolExecutor) is not supported in taketurns yet: a "
                 "pool is worker threads taking jobs from a queue.Queue, "
@@ -720,6 +722,7 @@ static struct expr *parse_primary(struct parser *p)
             fail_at(p, p->ln->no, t->col, "expected a value, found the "
                     "keyword '%s'", t->name);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LPAREN) {
+            refuse_unsupported(p);
             e = new_expr(p, E_CALL, t);
             e->name = t->name;
             if (is_builtin(t->name))
@@ -2499,6 +2502,12 @@ static void parse_toplevel(struct parser *p)
             parse_lock_decl(p);
         } else if (accept_name(p, "import")) {
             parse_import(p);
+        } else if (at_name(p, "from") && peek(p, 1)->kind == TOK_NAME) {
+            advance(p);
+            refuse_unsupported(p);
+            fail_at(p, ln->no, t->col, "'from %s import ...' is not "
+                    "supported: write 'import %s' and use %s.NAME",
+                    tok(p)->name, tok(p)->name, tok(p)->name);
         } else if (peek(p, 1)->kind == TOK_PUNCT &&
                    peek(p, 1)->punct == P_ASSIGN && !is_keyword(t->name)) {
             parse_module_assign(p);
