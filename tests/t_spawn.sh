@@ -7,51 +7,10 @@
 # and in a deadlock; real runs on the C backends (pthreads) end as the
 # explorer says they can.  Module-level lists (tests/explore/lists.lesson)
 # read by threads and passed to them, checked the same ways.
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
+. "$(dirname "$0")/lib.sh"
 lesson=tests/explore/spawn.lesson
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-endings() {
-    sed 's/{"final"/\
-{"final"/g' "$1" | grep '^{"final": {' |
-        sed -n 's/^{"final": \({[^}]*}\).*"status": "\([a-z]*\)".*/\2 \1/p' |
-        sort -u
-}
-
-# within NAME FILE: every ending in FILE is in $tmp/want (the explorer's).
-within() {
-    endings "$2" >"$tmp/got"
-    if [ ! -s "$tmp/got" ]; then
-        echo "FAIL $1: no endings"
-        head -5 "$2" | sed 's/^/    /'
-    elif comm -23 "$tmp/got" "$tmp/want" | grep -q .; then
-        echo "FAIL $1: an ending the explorer does not have:"
-        comm -23 "$tmp/got" "$tmp/want" | sed 's/^/    /'
-    else
-        echo "ok $1"
-    fi
-}
-
-# (a pyenv shim that cannot run is passed over: ask for the interpreter)
-py=
-for p in python3.13 "$HOME/.pyenv/versions/3.13.0/bin/python3.13"; do
-    py=$("$p" -c 'import sys; print(sys.executable)' 2>/dev/null) && break
-    py=
-done
-
-# expect NAME FILE TEXT: FILE has a line containing TEXT.
-expect() {
-    if grep -qF -- "$3" "$2"; then
-        echo "ok $1"
-    else
-        echo "FAIL $1: no line with '$3' in:"
-        sed 's/^/    /' "$2" | head -8
-    fi
-}
+py=$(python313)
 
 # Lanes: the run lines' tasks first, then the threads in the order made.
 "$bin" run "$lesson" --scene two >"$tmp/two.txt" 2>&1
