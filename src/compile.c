@@ -69,7 +69,8 @@ struct uses {
 /* What a local holds: the compiler knows each slot's type.  A list lives
  * in hidden slots of its frame (its length, then up to LESSON_MAX_LIST
  * values), so it is saved, compared and hashed with the task's state. */
-enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST, LT_TASK };
+enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST, LT_TASK, LT_POOL,
+                  LT_FUTURE };
 
 /* Imports (struct lesson.imports bits). */
 enum { IMP_THREADING = 1, IMP_ASYNCIO = 2, IMP_TIME = 4 };
@@ -434,6 +435,14 @@ static void collect_names(struct compiler *c, const struct stmt *s,
                 uses_in_expr(u, s->items[i].value);
             if (s->name && s->kind != S_PASS)
                 note_use(u, s->name, s->line, s->name_col);
+            if (s->kind == S_WITH && s->value) {
+                /* with ... as NAME: NAME is a local */
+                if (declared_global(c, s->name))
+                    fail_at(c, s->line, s->name_col, "the pool's name '%s' "
+                            "is a module variable: use a local name",
+                            s->name);
+                add_local(c, s->name);
+            }
             break;
         }
         collect_names(c, s->body, u);
@@ -660,6 +669,8 @@ static int local_type_of(struct compiler *c, const char *name);
 static int is_list_name(struct compiler *c, const char *name);
 static int is_module_list(struct compiler *c, const char *name);
 static void compile_arg(struct compiler *c, const struct expr *e);
+static void compile_pool_method(struct compiler *c, const struct expr *e,
+                                int awaited, int callcol);
 static const char *type_words(int t);
 static void compile_list(struct compiler *c, const struct expr *e, int at);
 static void compile_task(struct compiler *c, const struct expr *e);
@@ -984,6 +995,11 @@ static void compile_method(struct compiler *c, const struct expr *e,
                 "every task reads it as it is, so it has no %s() here (a "
                 "list that changes is made in a function: xs = [] and "
                 "xs.append(x))", e->name, e->attr);
+    if (local_type_of(c, e->name) == LT_POOL ||
+        local_type_of(c, e->name) == LT_FUTURE) {
+        compile_pool_method(c, e, awaited, callcol);
+        return;
+    }
     if (local_type_of(c, e->name) == LT_TASK)
         fail_at(c, e->line, e->attr_col, "'%s' is an asyncio task: it has no "
                 "methods here; wait for it with 'await %s'", e->name, e->name);
@@ -1459,6 +1475,9 @@ static int expr_type(struct compiler *c, const struct expr *e)
         return e->op == 1 ? LT_NUM : local_type_of(c, e->name);
     case E_SUBSCR:
         return local_type_of(c, e->name) == LT_TLIST ? LT_THREAD : LT_NUM;
+    case E_METHOD:
+        return e->name && local_type_of(c, e->name) == LT_POOL &&
+               strcmp(e->attr, "submit") == 0 ? LT_FUTURE : LT_NUM;
     case E_LIST:
         for (int i = 0; i < e->nargs; i++)
             if (expr_type(c, e->args[i]) == LT_THREAD)
@@ -1506,7 +1525,10 @@ static int infer_types(struct compiler *c, const struct stmt *s)
 
             if (t == LT_THREAD)
                 changed |= set_type(c, i, t);
+        } else if (s->kind == S_WITH && s->value && i >= 0) {
+            changed |= set_type(c, i, LT_POOL);
         } else if (s->kind == S_FOR && s->value && i >= 0 &&
+                   s->value->kind == E_NAME &&
                    local_type_of(c, s->value->name) == LT_TLIST) {
             changed |= set_type(c, i, LT_THREAD);
         } else if (s->kind == S_CALL && s->value->kind == E_METHOD &&
@@ -1528,6 +1550,8 @@ static const char *type_words(int t)
     case LT_THREAD: return "a thread";
     case LT_TASK: return "an asyncio task";
     case LT_LIST: case LT_TLIST: return "a list";
+    case LT_POOL: return "a ThreadPoolExecutor";
+    case LT_FUTURE: return "a Future";
     default: return "a number";
     }
 }
@@ -1622,6 +1646,13 @@ static void compile_expr(struct compiler *c, const struct expr *e)
             fail_at(c, e->line, e->col, "'%s' is a list: here a list stays "
                     "in the function that made it (append, len, [i], for, "
                     "print)", e->name);
+        if (local_type_of(c, e->name) == LT_POOL ||
+            local_type_of(c, e->name) == LT_FUTURE)
+            fail_at(c, e->line, e->col, "'%s' is %s: here it is used by "
+                    "its methods (%s)", e->name,
+                    type_words(local_type_of(c, e->name)),
+                    local_type_of(c, e->name) == LT_POOL ?
+                    "submit() and map()" : "result()");
         if (is_module_list(c, e->name))
             fail_at(c, e->line, e->col, "'%s' is a module-level list: here "
                     "it is gone over (for), measured (len), indexed ([i]), "
@@ -1675,6 +1706,10 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     case E_LIST:
         fail_at(c, e->line, e->col, "a list is made by giving it to a local "
                 "variable here: xs = [...]");
+    case E_POOL:
+        fail_at(c, e->line, e->col, "a ThreadPoolExecutor is used in a "
+                "with block here: 'with concurrent.futures."
+                "ThreadPoolExecutor(max_workers=N) as executor:'");
     case E_SUBSCR: {
         int t = local_type_of(c, e->name);
 
@@ -1747,7 +1782,8 @@ static void call_exit(struct compiler *c, const struct fblock *fb)
     load_none(c, fb->line, fb->col);
     load_none(c, fb->line, fb->col);
     call = emit(c, OP_CALL, 2, fb->line, fb->col);
-    call->kind = fb->kind == FB_ASYNC_WITH ? CK_AEXIT : CK_EXIT;
+    call->kind = fb->kind == FB_ASYNC_WITH ? CK_AEXIT :
+                 fb->lock < 0 ? CK_POOL_EXIT : CK_EXIT;
     call->b = fb->lock;
     if (fb->kind == FB_ASYNC_WITH)
         await_value(c, CK_SEND_RELEASE, fb->lock, fb->line, fb->col, 2);
@@ -1877,7 +1913,17 @@ static void compile_for(struct compiler *c, const struct stmt *s)
         fail_at(c, s->line, s->col, "loops nested too deeply");
     slot = c->nreal + c->ntuple + c->nlistslots + 3 * c->range_depth;
     push_fblock(c, FB_FOR, start, end);
-    if (s->value) {
+    if (s->value && s->value->kind == E_METHOD) {
+        /* for r in POOL.map(f, xs): the results, in the order given */
+        if (local_type_of(c, s->value->name) != LT_POOL)
+            fail_at(c, s->value->line, s->value->col, "'%s' is %s: a for "
+                    "loop goes over map() of a ThreadPoolExecutor here",
+                    s->value->name, type_words(local_type_of(c,
+                    s->value->name)));
+        compile_pool_method(c, s->value, 0, s->value->col);
+        it = emit(c, OP_GET_ITER, 0, s->line, s->col);
+        it->b = slot;
+    } else if (s->value) {
         /* for x in LIST: the iterator's place in the loop's slots */
         int t = local_type_of(c, s->value->name);
 
@@ -1902,7 +1948,8 @@ static void compile_for(struct compiler *c, const struct stmt *s)
     use_label(c, start);
     it = emit_jump(c, OP_FOR_ITER, cleanup, s->line, s->col);
     it->b = slot;
-    it->c = s->value != NULL;   /* over a list */
+    it->c = s->value ? 1 + (s->value->kind == E_METHOD) : 0;
+                                /* 1: over a list, 2: over a map() */
     emit(c, OP_NOP, 0, s->line, s->name_col);
     c->range_depth++;
     if (c->range_depth > c->max_range_depth)
@@ -1950,13 +1997,41 @@ static void compile_if(struct compiler *c, const struct stmt *s)
     use_label(c, end);
 }
 
-static void compile_with(struct compiler *c, const struct stmt *s)
+/* A with block's body and its exit, after its entry: the block on the
+ * fblock stack while its body compiles, then the __exit__ call (of lock,
+ * or of a ThreadPoolExecutor for -1) and the jump past its handler. */
+static void with_body(struct compiler *c, const struct stmt *s, int kind,
+                      int lock, int outer, int exit, int line, int col)
+{
+    struct fblock *fb;
+
+    if (c->nfblocks >= LESSON_MAX_DEPTH)
+        fail_at(c, s->line, s->col, "blocks nested too deeply");
+    fb = push_fblock(c, kind, -1, -1);
+    fb->line = line;
+    fb->col = col;
+    fb->lock = lock;
+    fb->outer_handler = outer;
+    compile_stmts(c, s->body);
+    c->handler = outer;                 /* POP_BLOCK */
+    c->nfblocks--;
+    {
+        struct fblock copy = c->fblocks[c->nfblocks];
+
+        call_exit(c, &copy);
+    }
+    emit(c, OP_POP_TOP, 0, line, col);
+    emit_jump(c, CFG_JUMP, exit, line, col);
+    use_label(c, exit);
+    c->g.blocks[exit].ext_target = 1;
+}
+
+static void compile_lock_with(struct compiler *c, const struct stmt *s)
 {
     int lock = lock_index(c, s->name, s->line, s->name_col);
     int is_async_lock = c->L->locks[lock].is_async;
     int exit = new_label(c);
     char what[64];
-    struct fblock *fb;
     struct cfg_instr *in;
     int line = s->line, col = s->name_col;
     int outer = c->handler;
@@ -1989,25 +2064,142 @@ static void compile_with(struct compiler *c, const struct stmt *s)
     c->handler = new_handler(c, lock);  /* SETUP_WITH */
     cfg_set_handler(&c->g, c->handler, outer, exit);
     emit(c, OP_POP_TOP, 0, line, col);
-    if (c->nfblocks >= LESSON_MAX_DEPTH)
-        fail_at(c, s->line, s->col, "blocks nested too deeply");
-    fb = push_fblock(c, s->is_await ? FB_ASYNC_WITH : FB_WITH, -1, -1);
-    fb->line = line;
-    fb->col = col;
-    fb->lock = lock;
-    fb->outer_handler = outer;
-    compile_stmts(c, s->body);
-    c->handler = outer;                 /* POP_BLOCK */
-    c->nfblocks--;
-    {
-        struct fblock copy = c->fblocks[c->nfblocks];
+    with_body(c, s, s->is_await ? FB_ASYNC_WITH : FB_WITH, lock, outer, exit,
+              line, col);
+}
 
-        call_exit(c, &copy);
+/* ---- concurrent.futures.ThreadPoolExecutor ---------------------------------- */
+
+/* concurrent.futures.ThreadPoolExecutor(max_workers=N): LOAD_GLOBAL
+ * concurrent, LOAD_ATTR futures, LOAD_ATTR ThreadPoolExecutor + NULL|self,
+ * N, the keyword's name, CALL_KW 1 (or CALL 1 for a plain N). */
+static void compile_pool(struct compiler *c, const struct expr *e)
+{
+    struct cfg_instr *in;
+
+    load_global_ref(c, "concurrent", e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "futures");
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "ThreadPoolExecutor");
+    in->flags = IF_NULL;
+    compile_expr(c, e->args[0]);
+    if (e->kws[0])
+        load_kwnames(c, e, e->line, e->col);
+    in = emit(c, e->kws[0] ? OP_CALL_KW : OP_CALL, 1, e->line, e->col);
+    in->kind = CK_POOL_NEW;
+    c->prog->has_pools = 1;
+}
+
+/* with POOL as NAME: BEFORE_WITH, STORE_FAST NAME, the body, and the
+ * __exit__ (shutdown(wait=True)) as for a lock. */
+static void compile_pool_with(struct compiler *c, const struct stmt *s)
+{
+    int exit = new_label(c), outer = c->handler;
+    int line = s->value->line, col = s->value->col;
+    struct cfg_instr *in;
+
+    if (s->is_await)
+        fail_at(c, s->line, s->col, "a ThreadPoolExecutor is entered with "
+                "'with', not 'async with'");
+    compile_pool(c, s->value);
+    in = emit(c, OP_BEFORE_WITH, 0, line, col);
+    in->kind = CK_POOL_ENTER;
+    c->handler = new_handler(c, -1);    /* SETUP_WITH */
+    cfg_set_handler(&c->g, c->handler, outer, exit);
+    store_name(c, s->name, s->line, s->name_col);
+    with_body(c, s, FB_WITH, -1, outer, exit, line, col);
+}
+
+/* The function a pool is given: F of submit(F, ...) and map(F, ...), a
+ * plain def, loaded as LOAD_GLOBAL F.  nargs: the arguments it gets, -1
+ * for map's one per item. */
+static int pool_func(struct compiler *c, const struct expr *e, int nargs)
+{
+    const struct expr *f = e->nargs ? e->args[0] : NULL;
+    int fi = f && f->kind == E_NAME ? lesson_find_func(c->L, f->name) : -1;
+    const struct func_def *fd;
+
+    if (fi < 0)
+        fail_at(c, f ? f->line : e->line, f ? f->col : e->attr_col,
+                "%s() takes a function defined with def first: "
+                "%s.%s(f, ...)", e->attr, e->name, e->attr);
+    fd = &c->L->funcs[fi];
+    if (fd->is_async)
+        fail_at(c, f->line, f->col, "%s is an async def: a thread pool "
+                "runs plain functions", f->name);
+    if (fd->nparams != nargs)
+        fail_at(c, f->line, f->col, "%s() takes %d argument%s, but the "
+                "pool would give it %d", f->name, fd->nparams,
+                fd->nparams == 1 ? "" : "s", nargs);
+    load_global_ref(c, f->name, f->line, f->col);
+    return fi;
+}
+
+/* POOL.submit(F, args...), POOL.map(F, LIST), FUTURE.result(). */
+static void compile_pool_method(struct compiler *c, const struct expr *e,
+                                int awaited, int callcol)
+{
+    int t = local_type_of(c, e->name), kind, fi = -1;
+    struct cfg_instr *in;
+
+    if (awaited)
+        fail_at(c, e->line, callcol, "'%s' is %s: its %s() is not "
+                "awaited", e->name, type_words(t), e->attr);
+    for (int i = 0; i < e->nargs; i++)
+        if (e->kws[i])
+            fail_at(c, e->args[i]->line, e->args[i]->col, "%s() takes no "
+                    "keyword arguments here", e->attr);
+    if (t == LT_FUTURE) {
+        if (strcmp(e->attr, "result") != 0)
+            fail_at(c, e->line, e->attr_col, "'%s' is a Future: it has "
+                    "result() here (wait for its job, get its value)",
+                    e->name);
+        if (e->nargs)
+            fail_at(c, e->line, e->attr_col, "result() takes no timeout "
+                    "here: result()");
+        kind = CK_RESULT;
+    } else if (strcmp(e->attr, "submit") == 0) {
+        kind = CK_SUBMIT;
+    } else if (strcmp(e->attr, "map") == 0) {
+        kind = CK_MAP;
+        if (e->nargs != 2)
+            fail_at(c, e->line, e->attr_col, "map() takes a function and "
+                    "one list here: %s.map(f, xs)", e->name);
+    } else {
+        fail_at(c, e->line, e->attr_col, "'%s' is a ThreadPoolExecutor: it "
+                "has submit() and map() here (leaving its with block shuts "
+                "it down)", e->name);
     }
-    emit(c, OP_POP_TOP, 0, line, col);
-    emit_jump(c, CFG_JUMP, exit, line, col);
-    use_label(c, exit);
-    c->g.blocks[exit].ext_target = 1;
+    load_name(c, e->name, e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, e->attr);
+    in->flags = IF_NULL;
+    if (kind == CK_SUBMIT) {
+        fi = pool_func(c, e, e->nargs - 1);
+        for (int i = 1; i < e->nargs; i++)
+            compile_arg(c, e->args[i]);
+    } else if (kind == CK_MAP) {
+        const struct expr *xs = e->args[1];
+
+        fi = pool_func(c, e, 1);
+        if (xs->kind != E_NAME || !is_list_name(c, xs->name))
+            fail_at(c, xs->line, xs->col, "map() goes over a list here: "
+                    "a module-level list, a list made in this function or "
+                    "a parameter");
+        load_name(c, xs->name, xs->line, xs->col);
+    }
+    in = emit(c, OP_CALL, e->nargs, e->line, callcol);
+    in->kind = (uint8_t)kind;
+    in->b = fi;
+}
+
+static void compile_with(struct compiler *c, const struct stmt *s)
+{
+    if (s->value)
+        compile_pool_with(c, s);
+    else
+        compile_lock_with(c, s);
 }
 
 static void compile_print(struct compiler *c, const struct stmt *s)
@@ -2654,6 +2846,8 @@ int program_sync_op(const struct program *P, uint32_t pc, int *method)
 
     switch (in->op) {
     case OP_BEFORE_WITH:
+        if (in->kind == CK_POOL_ENTER)
+            return -1;      /* a ThreadPoolExecutor's with */
         *method = SYNC_ACQUIRE;
         return in->b;
     case OP_CALL:
@@ -2747,6 +2941,12 @@ int program_access(const struct program *P, uint32_t pc)
     const struct instr *in = &P->code[pc];
     int flags = op_info[in->op].flags;
 
+    /* waits for a pool's job; a pool's worker returning from its job
+     * hands the result over and takes the next job */
+    if ((in->op == OP_FOR_ITER && in->c == 2) ||
+        (P->has_pools && (in->op == OP_RETURN_VALUE ||
+                          in->op == OP_RETURN_CONST)))
+        return ACCESS_SHARED;
     if (flags & OPF_PRIVATE)
         return 0;
     if (flags & OPF_GLOBAL)

@@ -53,6 +53,8 @@ enum expr_kind {
     E_GATHER,   /* await asyncio.gather(f(a), t, ...): args the E_CALLs of
                  * async defs and the names of tasks, nargs */
     E_SUBSCR,   /* name[lhs]: an item of a list */
+    E_POOL,     /* concurrent.futures.ThreadPoolExecutor(max_workers=N):
+                 * args[0] N, kws[0] "max_workers" or NULL */
 };
 
 enum cmp_op { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
@@ -108,7 +110,9 @@ struct stmt {
     const char *name;       /* target, loop variable, lock */
     int name_col;
     int op;                 /* S_AUG */
-    struct expr *value;     /* value, condition, call, work amount */
+    struct expr *value;     /* value, condition, call, work amount; an
+                             * S_WITH's E_POOL (name: its 'as' name); an
+                             * S_FOR's list name or E_METHOD map() */
     struct expr **args;     /* range() arguments */
     int nargs;
     struct print_item *items;
@@ -218,8 +222,9 @@ struct scene_task {
     /* A thread started by code (threading.Thread), not by a run line: it
      * has a lane from the start but runs only once start() is called.
      * These come after the run lines' tasks, in the order the scene's
-     * first run made them (spawn.c); func is the first run's target. */
-    int spawned;
+     * first run made them (spawn.c); func is the first run's target.
+     * pooled: a ThreadPoolExecutor's worker (func its first job's). */
+    int spawned, pooled;
 };
 
 struct scene {
@@ -363,7 +368,7 @@ struct lesson {
     struct list_decl *lists;    /* module-level lists of numbers */
     int nlists;
     unsigned imports;           /* bit 0 threading, 1 asyncio, 2 time,
-                                 * 3 queue */
+                                 * 3 queue, 4 concurrent.futures */
     struct func_def *funcs;
     int nfuncs;
     struct scene *scenes;

@@ -404,6 +404,26 @@ static struct expr *parse_method_call(struct parser *p)
     return e;
 }
 
+/* Is the current token concurrent . futures . NAME? */
+static int at_futures(struct parser *p, const char *name)
+{
+    return tok(p)->kind == TOK_NAME &&
+           strcmp(tok(p)->name, "concurrent") == 0 &&
+           peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
+           peek(p, 2)->kind == TOK_NAME &&
+           strcmp(peek(p, 2)->name, "futures") == 0 &&
+           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_DOT &&
+           peek(p, 4)->kind == TOK_NAME &&
+           (!name || strcmp(peek(p, 4)->name, name) == 0);
+}
+
+static int at_process_pool(struct parser *p)
+{
+    return at_futures(p, "ProcessPoolExecutor");
+}
+
+static struct expr *parse_pool(struct parser *p);
+
 /* Tasks started by code that taketurns does not model yet: a clear error
  * at the first token of such a use (concurrent.futures, or
  * asyncio.create_task / gather / wait ...). */
@@ -413,13 +433,14 @@ static void refuse_unsupported(struct parser *p)
 
     if (t->kind != TOK_NAME)
         return;
-    if (strcmp(t->name, "concurrent") == 0 ||
-        strcmp(t->name, "ThreadPoolExecutor") == 0 ||
-        strcmp(t->name, "ProcessPoolExecutor") == 0)
-        fail_at(p, p->ln->no, t->col, "concurrent.futures (ThreadPoolExecutor, "
-                "ProcessPoolExecutor) is not supported in taketurns yet: a "
-                "pool is worker threads taking jobs from a queue.Queue, "
-                "started with threading.Thread (see lesson 07a)");
+    if (strcmp(t->name, "ThreadPoolExecutor") == 0)
+        fail_at(p, p->ln->no, t->col, "write the pool as the article does: "
+                "import concurrent.futures, then 'with concurrent.futures."
+                "ThreadPoolExecutor(max_workers=N) as executor:'");
+    if (strcmp(t->name, "ProcessPoolExecutor") == 0 || at_process_pool(p))
+        fail_at(p, p->ln->no, t->col, "concurrent.futures.ProcessPoolExecutor "
+                "is not supported in taketurns yet: start processes with a "
+                "scene in mode processes (see lesson 09)");
     if (strcmp(t->name, "asyncio") == 0 && peek(p, 1)->kind == TOK_PUNCT &&
         peek(p, 1)->punct == P_DOT && peek(p, 2)->kind == TOK_NAME) {
         static const char *const later[] = {"wait",
@@ -463,6 +484,47 @@ static int at_create_task(struct parser *p)
 }
 
 static struct expr *parse_primary(struct parser *p);
+
+/* concurrent.futures.ThreadPoolExecutor(max_workers=N) or (N):
+ * 'concurrent' is current. */
+static struct expr *parse_pool(struct parser *p)
+{
+    struct expr *e = new_expr(p, E_POOL, tok(p));
+    int n;
+
+    if (!(p->L->imports & 16u))
+        fail_at(p, p->ln->no, tok(p)->col, "name 'concurrent' is not "
+                "defined: add 'import concurrent.futures' above");
+    if (strcmp(peek(p, 4)->name, "ThreadPoolExecutor") != 0)
+        fail_at(p, p->ln->no, peek(p, 4)->col, "concurrent.futures has "
+                "ThreadPoolExecutor here (ProcessPoolExecutor is not "
+                "supported yet)");
+    for (int i = 0; i < 5; i++)
+        advance(p);
+    expect_punct(p, P_LPAREN, "after ThreadPoolExecutor");
+    e->kws = arena_alloc(p->a, sizeof(*e->kws));
+    e->kws[0] = NULL;
+    e->args = arena_alloc(p->a, sizeof(*e->args));
+    if (tok(p)->kind == TOK_NAME && peek(p, 1)->kind == TOK_PUNCT &&
+        peek(p, 1)->punct == P_ASSIGN) {
+        if (strcmp(tok(p)->name, "max_workers") != 0)
+            fail_at(p, p->ln->no, tok(p)->col, "ThreadPoolExecutor takes "
+                    "max_workers=N here (not %s=)", tok(p)->name);
+        e->kws[0] = tok(p)->name;
+        advance(p);
+        advance(p);
+    } else if (at_punct(p, P_RPAREN)) {
+        fail_at(p, p->ln->no, tok(p)->col, "give the pool its size: "
+                "ThreadPoolExecutor(max_workers=N) (Python's default "
+                "depends on the machine's CPUs)");
+    }
+    e->args[0] = parse_expr(p);
+    n = 1;
+    e->nargs = n;
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "')' (ThreadPoolExecutor takes max_workers here)");
+    return e;
+}
 
 /* asyncio.create_task(f(args)): 'asyncio' is current. */
 static struct expr *parse_create_task(struct parser *p)
@@ -738,6 +800,8 @@ static struct expr *parse_primary(struct parser *p)
             return parse_thread_ctor(p);
         if (at_create_task(p))
             return parse_create_task(p);
+        if (at_futures(p, NULL) && !at_process_pool(p))
+            return parse_pool(p);
         refuse_unsupported(p);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LBRACKET) {
             /* LIST[i] */
@@ -1296,9 +1360,17 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
             s->body = parse_block(p, ln, "'for'");
             return s;
         }
+        if (at_method_call(p) && strcmp(peek(p, 2)->name, "map") == 0) {
+            /* for r in executor.map(f, xs): */
+            s->value = parse_method_call(p);
+            expect_punct(p, P_COLON, "the for line");
+            expect_end(p, "':'");
+            s->body = parse_block(p, ln, "'for'");
+            return s;
+        }
         if (!at_name(p, "range"))
             fail_at(p, ln->no, tok(p)->col, "a for loop can only go over "
-                    "range(...) or a list");
+                    "range(...), a list or executor.map(f, xs)");
         advance(p);
         s->args = parse_args(p, &s->nargs, "after range");
         if (s->nargs < 1 || s->nargs > 3)
@@ -1316,8 +1388,19 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
             s->is_await = 1;
         advance(p);
         refuse_unsupported(p);
-        s->name_col = tok(p)->col;
-        s->name = expect_name(p, "a lock's name");
+        if (at_futures(p, NULL)) {
+            /* with concurrent.futures.ThreadPoolExecutor(...) as NAME: */
+            s->value = parse_pool(p);
+            if (!accept_name(p, "as"))
+                fail_at(p, ln->no, tok(p)->col, "name the pool: 'with "
+                        "concurrent.futures.ThreadPoolExecutor(max_workers=N)"
+                        " as executor:'");
+            s->name_col = tok(p)->col;
+            s->name = expect_name(p, "a name for the pool after 'as'");
+        } else {
+            s->name_col = tok(p)->col;
+            s->name = expect_name(p, "a lock's name");
+        }
         expect_punct(p, P_COLON, "the with line");
         expect_end(p, "':'");
         s->body = parse_block(p, ln, "'with'");
@@ -1518,6 +1601,16 @@ static void parse_import(struct parser *p)
     const struct token *t = tok(p);
 
     refuse_unsupported(p);
+    if (at_name(p, "concurrent")) {
+        advance(p);
+        if (!accept_punct(p, P_DOT) || !at_name(p, "futures"))
+            fail_at(p, p->ln->no, t->col, "of concurrent, lesson code can "
+                    "import concurrent.futures");
+        advance(p);
+        p->L->imports |= 16u;
+        expect_end(p, "the import");
+        return;
+    }
     for (int i = 0; i < 4; i++)
         if (at_name(p, modules[i])) {
             p->L->imports |= 1u << i;
@@ -1529,7 +1622,7 @@ static void parse_import(struct parser *p)
             return;
         }
     fail_at(p, p->ln->no, t->col, "lesson code can import threading, "
-            "asyncio, time and queue%s", t->kind == TOK_NAME ? "" : " (a module "
+            "asyncio, time, queue and concurrent.futures%s", t->kind == TOK_NAME ? "" : " (a module "
             "name is expected)");
 }
 
@@ -2505,6 +2598,11 @@ static void parse_toplevel(struct parser *p)
         } else if (at_name(p, "from") && peek(p, 1)->kind == TOK_NAME) {
             advance(p);
             refuse_unsupported(p);
+            if (at_name(p, "concurrent"))
+                fail_at(p, ln->no, t->col, "'from concurrent.futures import "
+                        "...' is not supported: write 'import concurrent."
+                        "futures' and concurrent.futures.ThreadPoolExecutor"
+                        "(...), as the article does");
             fail_at(p, ln->no, t->col, "'from %s import ...' is not "
                     "supported: write 'import %s' and use %s.NAME",
                     tok(p)->name, tok(p)->name, tok(p)->name);

@@ -17,7 +17,8 @@
 static int has_thread_calls(const struct program *P)
 {
     for (uint32_t pc = 0; pc < P->ncode; pc++)
-        if ((P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
+        if (P->code[pc].kind == CK_POOL_NEW ||
+            (P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
             (P->code[pc].op == OP_CALL && (P->code[pc].kind == CK_CREATE_TASK ||
                                            P->code[pc].kind == CK_GATHER)))
             return 1;
@@ -33,6 +34,14 @@ static int add_spawned(struct lesson *L, int i, struct diag *d)
     int n = sim_discover(L, i, &sc->cfg, found,
                          LESSON_MAX_TASKS - sc->nrun, &mode_pc);
 
+    if (mode_pc != UINT32_MAX && L->prog->code[mode_pc].kind == CK_POOL_NEW) {
+        diag_error(d, L->src, L->prog->pos[mode_pc].line,
+                   L->prog->pos[mode_pc].col, "concurrent.futures."
+                   "ThreadPoolExecutor starts OS threads, but scene '%s' runs "
+                   "in mode %s: use mode threads or gil", sc->name,
+                   mode_name(sc->cfg.mode));
+        return -1;
+    }
     if (mode_pc != UINT32_MAX && L->prog->code[mode_pc].kind == CK_THREAD) {
         diag_error(d, L->src, L->prog->pos[mode_pc].line,
                    L->prog->pos[mode_pc].col, "threading.Thread starts an "
@@ -76,6 +85,7 @@ static int add_spawned(struct lesson *L, int i, struct diag *d)
         st->line = L->prog->pos[found[k].pc].line;
         st->col = L->prog->pos[found[k].pc].col;
         st->spawned = 1;
+        st->pooled = found[k].pooled;
     }
     sc->tasks = tasks;
     sc->ntasks = sc->nrun + n;

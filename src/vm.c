@@ -347,6 +347,17 @@ static void call_done(struct vm_frame *fr, int64_t *slots, int nargs,
     slots[fr->sp++] = result;
 }
 
+/* The task asks its scheduler for op of a ThreadPoolExecutor; the
+ * scheduler puts what the call returns on the stack (vm_set_result). */
+static void want_pool(struct vm_effect *eff, int op, int32_t index,
+                      int64_t value)
+{
+    eff->status = VM_POOL;
+    eff->method = (uint8_t)op;
+    eff->index = index;
+    eff->value = value;
+}
+
 /* The task asks sync object obj to do method (with arg); the scheduler
  * answers, and puts what the call returns on the stack (vm_set_result). */
 static void want_sync(struct vm_effect *eff, int obj, int method, int64_t arg)
@@ -589,7 +600,7 @@ static void do_call(struct vm *vm, const struct program *prog,
         do_sync_call(vm, prog, in, argv, eff);
         return;
     case CK_ASSERT:
-        call_done(fr, vm->slots, n, VM_REF(REF_EXC, 0));
+        call_done(fr, vm->slots, n, VM_OBJ(OBJ_EXC, 0));
         return;
     case CK_THREAD:
         do_thread_call(vm, prog, in, argv, eff);
@@ -629,6 +640,61 @@ static void do_call(struct vm *vm, const struct program *prog,
         eff->index = in->b;
         eff->vals = argv;
         eff->nvals = n;
+        return;
+    case CK_POOL_NEW:
+        v = argv[0];
+        call_done(fr, vm->slots, n, NONE);
+        if (!vm_is_num(v)) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        want_pool(eff, POOL_NEW, 0, vm_num(prog, v));
+        return;
+    case CK_POOL_EXIT:
+        /* (exit, self, None, None, None): exit is the pool */
+        v = vm->slots[fr->sp - (uint32_t)n - 2];
+        call_done(fr, vm->slots, n, NONE);
+        want_pool(eff, POOL_SHUTDOWN, (int32_t)vm_obj_index(v), 0);
+        return;
+    case CK_SUBMIT:
+        /* (method, self, F, args...) */
+        v = vm->slots[fr->sp - (uint32_t)n - 1];
+        want_pool(eff, POOL_SUBMIT, (int32_t)vm_obj_index(v), in->b);
+        eff->vals = argv + 1;
+        eff->nvals = n - 1;
+        call_done(fr, vm->slots, n, NONE);
+        if (vm_obj_kind(v) != OBJ_POOL)
+            fail(eff, ERR_TYPE);
+        return;
+    case CK_MAP: {
+        /* (method, self, F, LIST) */
+        int64_t len;
+        const int64_t *items = list_of(vm, prog, fr, argv[1], &len);
+
+        v = vm->slots[fr->sp - (uint32_t)n - 1];
+        call_done(fr, vm->slots, n, NONE);
+        if (!items) {
+            fail(eff, ERR_NOT_ITERABLE);
+            return;
+        }
+        if (vm_obj_kind(v) != OBJ_POOL) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        want_pool(eff, POOL_MAP, (int32_t)vm_obj_index(v), in->b);
+        eff->vals = items;
+        eff->nvals = (int)len;
+        eff->block = (vm_ref_index(argv[1]) & 0x80000000u) != 0;
+        return;
+    }
+    case CK_RESULT:
+        v = vm->slots[fr->sp - 1];
+        call_done(fr, vm->slots, n, NONE);
+        if (vm_obj_kind(v) != OBJ_FUTURE) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        want_pool(eff, POOL_RESULT, (int32_t)vm_obj_index(v), 0);
         return;
     case CK_LEN: {
         int64_t len;
@@ -986,14 +1052,16 @@ void vm_step(struct vm *vm, const struct program *prog,
             fr->pc = (uint32_t)in->a;
         break;
     case OP_GET_ITER:
-        if (!vm_is_ref(TOP()) || (vm_ref_kind(TOP()) != REF_LIST &&
-                                  vm_ref_kind(TOP()) != REF_RANGE)) {
+        if (vm_obj_kind(TOP()) != OBJ_MAP &&
+            (!vm_is_ref(TOP()) || (vm_ref_kind(TOP()) != REF_LIST &&
+                                   vm_ref_kind(TOP()) != REF_RANGE))) {
             /* a parameter given a number: for x in n */
             fail(eff, ERR_NOT_ITERABLE);
             break;
         }
-        if (vm_ref_kind(TOP()) == REF_LIST) {
-            /* a list's iterator: the index, the list, step 0 */
+        if (vm_ref_kind(TOP()) != REF_RANGE) {
+            /* the iterator of a list, or of map()'s results (the next
+             * job): the index, the list or map, step 0 */
             int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
 
             s[0] = 0;
@@ -1009,16 +1077,25 @@ void vm_step(struct vm *vm, const struct program *prog,
         int64_t next, stop, step;
 
         if (s[2] == 0) {
-            /* a list: its length is read at every turn, as Python does */
-            int64_t len;
-            const int64_t *list = list_of(vm, prog, fr, s[1], &len);
+            /* a list, its length read at every turn as Python does, or
+             * map()'s results, each waiting until its job is done */
+            int is_map = vm_obj_kind(s[1]) == OBJ_MAP;
+            uint32_t m = vm_obj_index(s[1]);
+            int64_t len = m >> 16;
+            const int64_t *list = is_map ? NULL :
+                                  list_of(vm, prog, fr, s[1], &len);
 
             if (s[0] < len) {
-                if (list_item(prog, s[1], list, s[0], &r)) {
+                if (is_map) {
+                    PUSH(NONE);
+                    want_pool(eff, POOL_RESULT,
+                              (int32_t)((m & 0xffff) + s[0]), 0);
+                } else if (list_item(prog, s[1], list, s[0], &r)) {
                     fail(eff, ERR_BOXED);
                     break;
+                } else {
+                    eff->value = PUSH(r);
                 }
-                eff->value = PUSH(r);
                 s[0]++;
             } else {
                 (void)POP();
@@ -1127,6 +1204,12 @@ void vm_step(struct vm *vm, const struct program *prog,
         break;
     }
     case OP_BEFORE_WITH:
+        if (in->kind == CK_POOL_ENTER) {
+            /* __exit__ and what __enter__ gives: the pool itself */
+            a = TOP();
+            PUSH(a);
+            break;
+        }
         (void)POP();
         PUSH(VM_REF(REF_EXIT, in->b));
         PUSH(1);
@@ -1148,7 +1231,7 @@ void vm_step(struct vm *vm, const struct program *prog,
         TOP() = a;
         break;
     case OP_LOAD_ASSERTION_ERROR:
-        PUSH(VM_REF(REF_EXC, 0));
+        PUSH(VM_OBJ(OBJ_EXC, 0));
         break;
     case OP_RAISE_VARARGS:
         fr->sp -= (uint32_t)in->a;
@@ -1417,7 +1500,16 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
     case REF_LOCKWAIT: sb_puts(out, "acquire()"); break;
     case REF_AEXIT: sb_puts(out, "__aexit__"); break;
     case REF_EXIT: sb_puts(out, "__exit__"); break;
-    case REF_EXC: sb_puts(out, "AssertionError"); break;
+    case REF_OBJ:
+        switch (i >> 28) {
+        case OBJ_EXC: sb_puts(out, "AssertionError"); break;
+        case OBJ_POOL: sb_puts(out, "<ThreadPoolExecutor>"); break;
+        case OBJ_FUTURE:
+            sb_printf(out, "<Future of job %u>", (i & 0x0fffffffu) + 1);
+            break;
+        default: sb_puts(out, "<generator map>"); break;
+        }
+        break;
     case REF_INT: sb_printf(out, "%lld", (long long)vm_unbox(prog, v)); break;
     case REF_SYNCWAIT:
         if ((int)(i & 0xffff) < prog->nlocks && (i >> 16) < SYNC_METHOD_COUNT)

@@ -385,6 +385,7 @@ static void coroutine(void *p)
         case VM_THREAD:
         case VM_START:
         case VM_JOIN:
+        case VM_POOL:
             /* no OS threads on an event loop (cmd_real refuses these) */
             eff.status = VM_ERROR;
             eff.error = ERR_THREAD_MODE;
