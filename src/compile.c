@@ -70,7 +70,8 @@ struct uses {
  * in hidden slots of its frame (its length, then up to LESSON_MAX_LIST
  * values), so it is saved, compared and hashed with the task's state. */
 /* LT_TLIST: a list of threads; LT_KLIST: a list of asyncio tasks. */
-enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST, LT_TASK, LT_KLIST };
+enum local_type { LT_NUM, LT_THREAD, LT_LIST, LT_TLIST, LT_TASK, LT_KLIST,
+                  LT_POOL, LT_FUTURE };
 
 static int is_list_type(int t)
 {
@@ -388,6 +389,12 @@ static void collect_names(struct compiler *c, const struct stmt *s,
                     if (strcmp(c->fd->params[i], gs->name) == 0)
                         fail_at(c, gs->line, gs->name_col, "name '%s' is "
                                 "parameter and global", gs->name);
+                if (lesson_find_list(c->L, gs->name) >= 0)
+                    fail_at(c, gs->line, gs->name_col, "'%s' is a "
+                            "module-level list: every task reads it as it "
+                            "is, so it needs no 'global' (a list that "
+                            "changes is made in a function: xs = [])",
+                            gs->name);
                 if (lesson_find_shared(c->L, gs->name) < 0) {
                     if (lesson_find_lock(c->L, gs->name) >= 0 ||
                         lesson_find_func(c->L, gs->name) >= 0)
@@ -427,6 +434,11 @@ static void collect_names(struct compiler *c, const struct stmt *s,
             if (lesson_find_lock(c->L, s->name) >= 0)
                 fail_at(c, s->line, s->name_col, "'%s' is a lock; it cannot "
                         "be given a value", s->name);
+            if (lesson_find_list(c->L, s->name) >= 0)
+                fail_at(c, s->line, s->name_col, "'%s' is a module-level "
+                        "list: assigning it here would make a new local "
+                        "'%s' in Python; use another name", s->name,
+                        s->name);
             if (lesson_find_func(c->L, s->name) >= 0)
                 fail_at(c, s->line, s->name_col, "'%s' is a function; it "
                         "cannot be given a value", s->name);
@@ -441,6 +453,14 @@ static void collect_names(struct compiler *c, const struct stmt *s,
                 uses_in_expr(u, s->items[i].value);
             if (s->name && s->kind != S_PASS)
                 note_use(u, s->name, s->line, s->name_col);
+            if (s->kind == S_WITH && s->value) {
+                /* with ... as NAME: NAME is a local */
+                if (declared_global(c, s->name))
+                    fail_at(c, s->line, s->name_col, "the pool's name '%s' "
+                            "is a module variable: use a local name",
+                            s->name);
+                add_local(c, s->name);
+            }
             break;
         }
         collect_names(c, s->body, u);
@@ -664,6 +684,11 @@ static void compile_expr(struct compiler *c, const struct expr *e);
 static void compile_stmts(struct compiler *c, const struct stmt *s);
 static int is_thread_local(struct compiler *c, const char *name);
 static int local_type_of(struct compiler *c, const char *name);
+static int is_list_name(struct compiler *c, const char *name);
+static int is_module_list(struct compiler *c, const char *name);
+static void compile_arg(struct compiler *c, const struct expr *e);
+static void compile_pool_method(struct compiler *c, const struct expr *e,
+                                int awaited, int callcol);
 static const char *type_words(int t);
 static void compile_list(struct compiler *c, const struct expr *e, int at);
 static void compile_task(struct compiler *c, const struct expr *e);
@@ -675,6 +700,24 @@ static void compile_thread(struct compiler *c, const struct expr *e);
 static void compile_thread_method(struct compiler *c, const struct expr *e,
                                   int awaited, int callcol);
 
+/* The constant holding module-level list i's values (shown as a list). */
+static int list_const(struct compiler *c, int i)
+{
+    const struct list_decl *ld = &c->L->lists[i];
+    struct strbuf sb;
+    int k;
+
+    sb_init(&sb);
+    sb_putc(&sb, '[');
+    for (int j = 0; j < ld->n; j++)
+        sb_printf(&sb, "%s%lld", j ? ", " : "", (long long)ld->items[j]);
+    sb_putc(&sb, ']');
+    k = add_const(c, CONST_TUPLE, ld->n, arena_strdup(&c->L->arena, sb.s));
+    sb_done(&sb);
+    c->prog->consts[k].items = ld->items;
+    return k;
+}
+
 static void load_name(struct compiler *c, const char *name, int line, int col)
 {
     int i;
@@ -683,6 +726,11 @@ static void load_name(struct compiler *c, const char *name, int line, int col)
         emit(c, OP_LOAD_FAST, i, line, col);
     } else if ((i = lesson_find_shared(c->L, name)) >= 0) {
         emit(c, OP_LOAD_GLOBAL, i, line, col);
+    } else if ((i = lesson_find_list(c->L, name)) >= 0) {
+        /* LOAD_GLOBAL of a name that no task changes; b: its values */
+        int k = list_const(c, i);
+
+        emit(c, OP_LOAD_GLOBAL, -1 - add_name(c, name), line, col)->b = k + 1;
     } else if (lesson_find_lock(c->L, name) >= 0) {
         fail_at(c, line, col, "'%s' is a lock, not a value", name);
     } else if (lesson_find_func(c->L, name) >= 0) {
@@ -822,10 +870,8 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
     struct cfg_instr *call;
 
     if (f < 0 && strcmp(e->name, "len") == 0) {
-        int t = e->nargs == 1 && e->args[0]->kind == E_NAME ?
-                local_type_of(c, e->args[0]->name) : LT_NUM;
-
-        if (!is_list_type(t))
+        if (e->nargs != 1 || e->args[0]->kind != E_NAME ||
+            !is_list_name(c, e->args[0]->name))
             fail_at(c, e->line, e->col, "len() takes a list here: len(xs)");
         if (awaited)
             fail_at(c, e->line, e->col, "len() is not awaited");
@@ -859,7 +905,7 @@ static void compile_call(struct compiler *c, const struct expr *e, int awaited)
     load_global_ref(c, e->name, e->line, e->col);
     emit(c, OP_PUSH_NULL, 0, e->line, e->col);
     for (int i = 0; i < e->nargs; i++)
-        compile_expr(c, e->args[i]);
+        compile_arg(c, e->args[i]);
     call = emit(c, OP_CALL, e->nargs, e->line, e->col);
     call->kind = fd->is_async ? CK_ASYNC_FUNC : CK_FUNC;
     call->b = f;
@@ -968,6 +1014,16 @@ static void compile_method(struct compiler *c, const struct expr *e,
         compile_list_method(c, e, awaited, callcol);
         return;
     }
+    if (is_module_list(c, e->name))
+        fail_at(c, e->line, e->attr_col, "'%s' is a module-level list: "
+                "every task reads it as it is, so it has no %s() here (a "
+                "list that changes is made in a function: xs = [] and "
+                "xs.append(x))", e->name, e->attr);
+    if (local_type_of(c, e->name) == LT_POOL ||
+        local_type_of(c, e->name) == LT_FUTURE) {
+        compile_pool_method(c, e, awaited, callcol);
+        return;
+    }
     if (local_type_of(c, e->name) == LT_TASK)
         fail_at(c, e->line, e->attr_col, "'%s' is an asyncio task: it has no "
                 "methods here; wait for it with 'await %s'", e->name, e->name);
@@ -1028,6 +1084,36 @@ static int local_type_of(struct compiler *c, const char *name)
     return i >= 0 && i < c->nreal && c->ltype ? c->ltype[i] : LT_NUM;
 }
 
+/* Is name a module-level list here (no local hides it)? */
+static int is_module_list(struct compiler *c, const char *name)
+{
+    return find_local(c, name) < 0 && lesson_find_list(c->L, name) >= 0;
+}
+
+/* An argument of a call, a thread's args or print: a module-level list
+ * may be one (the callee gets the list itself). */
+static void compile_arg(struct compiler *c, const struct expr *e)
+{
+    if (e->kind == E_NAME && e->op != 1 && is_module_list(c, e->name))
+        load_name(c, e->name, e->line, e->col);
+    else
+        compile_expr(c, e);
+}
+
+/* May name be gone over with for, len() and [i]?  A list local, a
+ * module-level list, or a parameter (a module-level list passed in: the
+ * VM raises Python's TypeError when it is a number). */
+static int is_list_name(struct compiler *c, const char *name)
+{
+    int i = find_local(c, name), t = local_type_of(c, name);
+
+    if (is_list_type(t))
+        return 1;
+    if (i < 0)
+        return is_module_list(c, name);
+    return i < c->fd->nparams && t == LT_NUM;
+}
+
 /* args=(...): a constant tuple when every item folds (LOAD_CONST (1, 2)),
  * else the items and BUILD_TUPLE n into the hidden slots (CPython's
  * starunpack_helper). */
@@ -1073,7 +1159,7 @@ static void compile_tuple(struct compiler *c, const struct expr *e)
         return;
     }
     for (int i = 0; i < e->nargs; i++)
-        compile_expr(c, e->args[i]);
+        compile_arg(c, e->args[i]);
     in = emit(c, OP_BUILD_TUPLE, e->nargs, e->line, e->col);
     in->b = c->nreal;
 }
@@ -1461,6 +1547,9 @@ static int expr_type(struct compiler *c, const struct expr *e)
         return e->op == 1 ? LT_NUM : local_type_of(c, e->name);
     case E_SUBSCR:
         return item_type(local_type_of(c, e->name));
+    case E_METHOD:
+        return e->name && local_type_of(c, e->name) == LT_POOL &&
+               strcmp(e->attr, "submit") == 0 ? LT_FUTURE : LT_NUM;
     case E_LIST:
         for (int i = 0; i < e->nargs; i++)
             if (list_of(expr_type(c, e->args[i])) != LT_LIST)
@@ -1508,7 +1597,10 @@ static int infer_types(struct compiler *c, const struct stmt *s)
 
             if (t == LT_THREAD || t == LT_TASK)
                 changed |= set_type(c, i, t);
+        } else if (s->kind == S_WITH && s->value && i >= 0) {
+            changed |= set_type(c, i, LT_POOL);
         } else if (s->kind == S_FOR && s->value && i >= 0 &&
+                   s->value->kind == E_NAME &&
                    item_type(local_type_of(c, s->value->name)) != LT_NUM) {
             changed |= set_type(c, i, item_type(local_type_of(c,
                                                               s->value->name)));
@@ -1532,6 +1624,8 @@ static const char *type_words(int t)
     case LT_THREAD: return "a thread";
     case LT_TASK: return "an asyncio task";
     case LT_LIST: case LT_TLIST: case LT_KLIST: return "a list";
+    case LT_POOL: return "a ThreadPoolExecutor";
+    case LT_FUTURE: return "a Future";
     default: return "a number";
     }
 }
@@ -1624,6 +1718,17 @@ static void compile_expr(struct compiler *c, const struct expr *e)
             fail_at(c, e->line, e->col, "'%s' is a list: here a list stays "
                     "in the function that made it (append, len, [i], for, "
                     "print)", e->name);
+        if (local_type_of(c, e->name) == LT_POOL ||
+            local_type_of(c, e->name) == LT_FUTURE)
+            fail_at(c, e->line, e->col, "'%s' is %s: here it is used by "
+                    "its methods (%s)", e->name,
+                    type_words(local_type_of(c, e->name)),
+                    local_type_of(c, e->name) == LT_POOL ?
+                    "submit() and map()" : "result()");
+        if (is_module_list(c, e->name))
+            fail_at(c, e->line, e->col, "'%s' is a module-level list: here "
+                    "it is gone over (for), measured (len), indexed ([i]), "
+                    "printed or passed to a function or thread", e->name);
         load_name(c, e->name, e->line, e->col);
         break;
     case E_BINARY:
@@ -1673,10 +1778,14 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     case E_LIST:
         fail_at(c, e->line, e->col, "a list is made by giving it to a local "
                 "variable here: xs = [...]");
+    case E_POOL:
+        fail_at(c, e->line, e->col, "a ThreadPoolExecutor is used in a "
+                "with block here: 'with concurrent.futures."
+                "ThreadPoolExecutor(max_workers=N) as executor:'");
     case E_SUBSCR: {
         int t = local_type_of(c, e->name);
 
-        if (!is_list_type(t))
+        if (!is_list_name(c, e->name))
             fail_at(c, e->line, e->col, "'%s' is %s: only a list has items "
                     "here", e->name, type_words(t));
         load_name(c, e->name, e->line, e->col);
@@ -1745,7 +1854,8 @@ static void call_exit(struct compiler *c, const struct fblock *fb)
     load_none(c, fb->line, fb->col);
     load_none(c, fb->line, fb->col);
     call = emit(c, OP_CALL, 2, fb->line, fb->col);
-    call->kind = fb->kind == FB_ASYNC_WITH ? CK_AEXIT : CK_EXIT;
+    call->kind = fb->kind == FB_ASYNC_WITH ? CK_AEXIT :
+                 fb->lock < 0 ? CK_POOL_EXIT : CK_EXIT;
     call->b = fb->lock;
     if (fb->kind == FB_ASYNC_WITH)
         await_value(c, CK_SEND_RELEASE, fb->lock, fb->line, fb->col, 2);
@@ -1875,11 +1985,21 @@ static void compile_for(struct compiler *c, const struct stmt *s)
         fail_at(c, s->line, s->col, "loops nested too deeply");
     slot = c->nreal + c->ntuple + c->nlistslots + 3 * c->range_depth;
     push_fblock(c, FB_FOR, start, end);
-    if (s->value) {
+    if (s->value && s->value->kind == E_METHOD) {
+        /* for r in POOL.map(f, xs): the results, in the order given */
+        if (local_type_of(c, s->value->name) != LT_POOL)
+            fail_at(c, s->value->line, s->value->col, "'%s' is %s: a for "
+                    "loop goes over map() of a ThreadPoolExecutor here",
+                    s->value->name, type_words(local_type_of(c,
+                    s->value->name)));
+        compile_pool_method(c, s->value, 0, s->value->col);
+        it = emit(c, OP_GET_ITER, 0, s->line, s->col);
+        it->b = slot;
+    } else if (s->value) {
         /* for x in LIST: the iterator's place in the loop's slots */
         int t = local_type_of(c, s->value->name);
 
-        if (!is_list_type(t))
+        if (!is_list_name(c, s->value->name))
             fail_at(c, s->value->line, s->value->col, "a for loop can only "
                     "go over range(...) or a list, and '%s' is %s",
                     s->value->name, type_words(t));
@@ -1900,7 +2020,8 @@ static void compile_for(struct compiler *c, const struct stmt *s)
     use_label(c, start);
     it = emit_jump(c, OP_FOR_ITER, cleanup, s->line, s->col);
     it->b = slot;
-    it->c = s->value != NULL;   /* over a list */
+    it->c = s->value ? 1 + (s->value->kind == E_METHOD) : 0;
+                                /* 1: over a list, 2: over a map() */
     emit(c, OP_NOP, 0, s->line, s->name_col);
     c->range_depth++;
     if (c->range_depth > c->max_range_depth)
@@ -1948,13 +2069,41 @@ static void compile_if(struct compiler *c, const struct stmt *s)
     use_label(c, end);
 }
 
-static void compile_with(struct compiler *c, const struct stmt *s)
+/* A with block's body and its exit, after its entry: the block on the
+ * fblock stack while its body compiles, then the __exit__ call (of lock,
+ * or of a ThreadPoolExecutor for -1) and the jump past its handler. */
+static void with_body(struct compiler *c, const struct stmt *s, int kind,
+                      int lock, int outer, int exit, int line, int col)
+{
+    struct fblock *fb;
+
+    if (c->nfblocks >= LESSON_MAX_DEPTH)
+        fail_at(c, s->line, s->col, "blocks nested too deeply");
+    fb = push_fblock(c, kind, -1, -1);
+    fb->line = line;
+    fb->col = col;
+    fb->lock = lock;
+    fb->outer_handler = outer;
+    compile_stmts(c, s->body);
+    c->handler = outer;                 /* POP_BLOCK */
+    c->nfblocks--;
+    {
+        struct fblock copy = c->fblocks[c->nfblocks];
+
+        call_exit(c, &copy);
+    }
+    emit(c, OP_POP_TOP, 0, line, col);
+    emit_jump(c, CFG_JUMP, exit, line, col);
+    use_label(c, exit);
+    c->g.blocks[exit].ext_target = 1;
+}
+
+static void compile_lock_with(struct compiler *c, const struct stmt *s)
 {
     int lock = lock_index(c, s->name, s->line, s->name_col);
     int is_async_lock = c->L->locks[lock].is_async;
     int exit = new_label(c);
     char what[64];
-    struct fblock *fb;
     struct cfg_instr *in;
     int line = s->line, col = s->name_col;
     int outer = c->handler;
@@ -1987,25 +2136,142 @@ static void compile_with(struct compiler *c, const struct stmt *s)
     c->handler = new_handler(c, lock);  /* SETUP_WITH */
     cfg_set_handler(&c->g, c->handler, outer, exit);
     emit(c, OP_POP_TOP, 0, line, col);
-    if (c->nfblocks >= LESSON_MAX_DEPTH)
-        fail_at(c, s->line, s->col, "blocks nested too deeply");
-    fb = push_fblock(c, s->is_await ? FB_ASYNC_WITH : FB_WITH, -1, -1);
-    fb->line = line;
-    fb->col = col;
-    fb->lock = lock;
-    fb->outer_handler = outer;
-    compile_stmts(c, s->body);
-    c->handler = outer;                 /* POP_BLOCK */
-    c->nfblocks--;
-    {
-        struct fblock copy = c->fblocks[c->nfblocks];
+    with_body(c, s, s->is_await ? FB_ASYNC_WITH : FB_WITH, lock, outer, exit,
+              line, col);
+}
 
-        call_exit(c, &copy);
+/* ---- concurrent.futures.ThreadPoolExecutor ---------------------------------- */
+
+/* concurrent.futures.ThreadPoolExecutor(max_workers=N): LOAD_GLOBAL
+ * concurrent, LOAD_ATTR futures, LOAD_ATTR ThreadPoolExecutor + NULL|self,
+ * N, the keyword's name, CALL_KW 1 (or CALL 1 for a plain N). */
+static void compile_pool(struct compiler *c, const struct expr *e)
+{
+    struct cfg_instr *in;
+
+    load_global_ref(c, "concurrent", e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "futures");
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, "ThreadPoolExecutor");
+    in->flags = IF_NULL;
+    compile_expr(c, e->args[0]);
+    if (e->kws[0])
+        load_kwnames(c, e, e->line, e->col);
+    in = emit(c, e->kws[0] ? OP_CALL_KW : OP_CALL, 1, e->line, e->col);
+    in->kind = CK_POOL_NEW;
+    c->prog->has_pools = 1;
+}
+
+/* with POOL as NAME: BEFORE_WITH, STORE_FAST NAME, the body, and the
+ * __exit__ (shutdown(wait=True)) as for a lock. */
+static void compile_pool_with(struct compiler *c, const struct stmt *s)
+{
+    int exit = new_label(c), outer = c->handler;
+    int line = s->value->line, col = s->value->col;
+    struct cfg_instr *in;
+
+    if (s->is_await)
+        fail_at(c, s->line, s->col, "a ThreadPoolExecutor is entered with "
+                "'with', not 'async with'");
+    compile_pool(c, s->value);
+    in = emit(c, OP_BEFORE_WITH, 0, line, col);
+    in->kind = CK_POOL_ENTER;
+    c->handler = new_handler(c, -1);    /* SETUP_WITH */
+    cfg_set_handler(&c->g, c->handler, outer, exit);
+    store_name(c, s->name, s->line, s->name_col);
+    with_body(c, s, FB_WITH, -1, outer, exit, line, col);
+}
+
+/* The function a pool is given: F of submit(F, ...) and map(F, ...), a
+ * plain def, loaded as LOAD_GLOBAL F.  nargs: the arguments it gets, -1
+ * for map's one per item. */
+static int pool_func(struct compiler *c, const struct expr *e, int nargs)
+{
+    const struct expr *f = e->nargs ? e->args[0] : NULL;
+    int fi = f && f->kind == E_NAME ? lesson_find_func(c->L, f->name) : -1;
+    const struct func_def *fd;
+
+    if (fi < 0)
+        fail_at(c, f ? f->line : e->line, f ? f->col : e->attr_col,
+                "%s() takes a function defined with def first: "
+                "%s.%s(f, ...)", e->attr, e->name, e->attr);
+    fd = &c->L->funcs[fi];
+    if (fd->is_async)
+        fail_at(c, f->line, f->col, "%s is an async def: a thread pool "
+                "runs plain functions", f->name);
+    if (fd->nparams != nargs)
+        fail_at(c, f->line, f->col, "%s() takes %d argument%s, but the "
+                "pool would give it %d", f->name, fd->nparams,
+                fd->nparams == 1 ? "" : "s", nargs);
+    load_global_ref(c, f->name, f->line, f->col);
+    return fi;
+}
+
+/* POOL.submit(F, args...), POOL.map(F, LIST), FUTURE.result(). */
+static void compile_pool_method(struct compiler *c, const struct expr *e,
+                                int awaited, int callcol)
+{
+    int t = local_type_of(c, e->name), kind, fi = -1;
+    struct cfg_instr *in;
+
+    if (awaited)
+        fail_at(c, e->line, callcol, "'%s' is %s: its %s() is not "
+                "awaited", e->name, type_words(t), e->attr);
+    for (int i = 0; i < e->nargs; i++)
+        if (e->kws[i])
+            fail_at(c, e->args[i]->line, e->args[i]->col, "%s() takes no "
+                    "keyword arguments here", e->attr);
+    if (t == LT_FUTURE) {
+        if (strcmp(e->attr, "result") != 0)
+            fail_at(c, e->line, e->attr_col, "'%s' is a Future: it has "
+                    "result() here (wait for its job, get its value)",
+                    e->name);
+        if (e->nargs)
+            fail_at(c, e->line, e->attr_col, "result() takes no timeout "
+                    "here: result()");
+        kind = CK_RESULT;
+    } else if (strcmp(e->attr, "submit") == 0) {
+        kind = CK_SUBMIT;
+    } else if (strcmp(e->attr, "map") == 0) {
+        kind = CK_MAP;
+        if (e->nargs != 2)
+            fail_at(c, e->line, e->attr_col, "map() takes a function and "
+                    "one list here: %s.map(f, xs)", e->name);
+    } else {
+        fail_at(c, e->line, e->attr_col, "'%s' is a ThreadPoolExecutor: it "
+                "has submit() and map() here (leaving its with block shuts "
+                "it down)", e->name);
     }
-    emit(c, OP_POP_TOP, 0, line, col);
-    emit_jump(c, CFG_JUMP, exit, line, col);
-    use_label(c, exit);
-    c->g.blocks[exit].ext_target = 1;
+    load_name(c, e->name, e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
+    in->b = add_name(c, e->attr);
+    in->flags = IF_NULL;
+    if (kind == CK_SUBMIT) {
+        fi = pool_func(c, e, e->nargs - 1);
+        for (int i = 1; i < e->nargs; i++)
+            compile_arg(c, e->args[i]);
+    } else if (kind == CK_MAP) {
+        const struct expr *xs = e->args[1];
+
+        fi = pool_func(c, e, 1);
+        if (xs->kind != E_NAME || !is_list_name(c, xs->name))
+            fail_at(c, xs->line, xs->col, "map() goes over a list here: "
+                    "a module-level list, a list made in this function or "
+                    "a parameter");
+        load_name(c, xs->name, xs->line, xs->col);
+    }
+    in = emit(c, OP_CALL, e->nargs, e->line, callcol);
+    in->kind = (uint8_t)kind;
+    in->b = fi;
+}
+
+static void compile_with(struct compiler *c, const struct stmt *s)
+{
+    if (s->value)
+        compile_pool_with(c, s);
+    else
+        compile_lock_with(c, s);
 }
 
 static void compile_print(struct compiler *c, const struct stmt *s)
@@ -2021,7 +2287,7 @@ static void compile_print(struct compiler *c, const struct stmt *s)
             is_list_type(local_type_of(c, e->name)))
             load_name(c, e->name, e->line, e->col);  /* print(xs) */
         else if (e)
-            compile_expr(c, e);
+            compile_arg(c, e);
         else
             load_const(c, CONST_STR, 0, s->items[i].str, s->line, s->col);
     }
@@ -2651,6 +2917,8 @@ int program_sync_op(const struct program *P, uint32_t pc, int *method)
 
     switch (in->op) {
     case OP_BEFORE_WITH:
+        if (in->kind == CK_POOL_ENTER)
+            return -1;      /* a ThreadPoolExecutor's with */
         *method = SYNC_ACQUIRE;
         return in->b;
     case OP_CALL:
@@ -2744,6 +3012,12 @@ int program_access(const struct program *P, uint32_t pc)
     const struct instr *in = &P->code[pc];
     int flags = op_info[in->op].flags;
 
+    /* waits for a pool's job; a pool's worker returning from its job
+     * hands the result over and takes the next job */
+    if ((in->op == OP_FOR_ITER && in->c == 2) ||
+        (P->has_pools && (in->op == OP_RETURN_VALUE ||
+                          in->op == OP_RETURN_CONST)))
+        return ACCESS_SHARED;
     if (flags & OPF_PRIVATE)
         return 0;
     if (flags & OPF_GLOBAL)

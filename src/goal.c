@@ -78,6 +78,7 @@ static int64_t eval(const struct lesson *L, const struct expr *e,
     case E_STR:
     case E_LIST:
     case E_SUBSCR:
+    case E_POOL:
     case E_TASK:
     case E_GATHER:
         break;

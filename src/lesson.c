@@ -44,6 +44,7 @@ static const char *entry_name(const struct lesson *L, int kind, int index)
     case LESSON_NAME_SHARED: return L->shared[index].name;
     case LESSON_NAME_LOCK: return L->locks[index].name;
     case LESSON_NAME_FUNC: return L->funcs[index].name;
+    case LESSON_NAME_LIST: return L->lists[index].name;
     default: return L->scenes[index].name;
     }
 }
@@ -137,6 +138,11 @@ int lesson_find_shared(const struct lesson *L, const char *name)
 int lesson_find_lock(const struct lesson *L, const char *name)
 {
     return find(L, name, LESSON_NAME_LOCK);
+}
+
+int lesson_find_list(const struct lesson *L, const char *name)
+{
+    return find(L, name, LESSON_NAME_LIST);
 }
 
 void lesson_free(struct lesson *L)

@@ -56,6 +56,8 @@ enum expr_kind {
                  * value of return_exceptions= (an E_INT True or False),
                  * or NULL */
     E_SUBSCR,   /* name[lhs]: an item of a list */
+    E_POOL,     /* concurrent.futures.ThreadPoolExecutor(max_workers=N):
+                 * args[0] N, kws[0] "max_workers" or NULL */
 };
 
 enum cmp_op { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
@@ -111,7 +113,9 @@ struct stmt {
     const char *name;       /* target, loop variable, lock */
     int name_col;
     int op;                 /* S_AUG */
-    struct expr *value;     /* value, condition, call, work amount */
+    struct expr *value;     /* value, condition, call, work amount; an
+                             * S_WITH's E_POOL (name: its 'as' name); an
+                             * S_FOR's list name or E_METHOD map() */
     struct expr **args;     /* range() arguments */
     int nargs;
     struct print_item *items;
@@ -137,6 +141,17 @@ struct shared_decl {
     const char *name;
     int line, col;
     int64_t init;
+};
+
+/* A module-level list of numbers, NAME = [1, 2, 3]: every task reads the
+ * same values, and no task changes them (append, item assignment and
+ * `global NAME` stores are refused), so it is a constant, not shared
+ * memory: reading it never races. */
+struct list_decl {
+    const char *name;
+    int line, col;
+    const int64_t *items;
+    int n;
 };
 
 /* A synchronization object (sync.h): a lock, a semaphore ... */
@@ -210,8 +225,9 @@ struct scene_task {
     /* A thread started by code (threading.Thread), not by a run line: it
      * has a lane from the start but runs only once start() is called.
      * These come after the run lines' tasks, in the order the scene's
-     * first run made them (spawn.c); func is the first run's target. */
-    int spawned;
+     * first run made them (spawn.c); func is the first run's target.
+     * pooled: a ThreadPoolExecutor's worker (func its first job's). */
+    int spawned, pooled;
 };
 
 struct scene {
@@ -330,7 +346,7 @@ struct page {
 /* The index of module names and scene names (lesson.c). */
 enum lesson_name_kind {
     LESSON_NAME_NONE, LESSON_NAME_SHARED, LESSON_NAME_LOCK, LESSON_NAME_FUNC,
-    LESSON_NAME_SCENE,
+    LESSON_NAME_SCENE, LESSON_NAME_LIST,
 };
 
 struct lesson_name {
@@ -352,8 +368,10 @@ struct lesson {
     int nshared;
     struct lock_decl *locks;
     int nlocks;
+    struct list_decl *lists;    /* module-level lists of numbers */
+    int nlists;
     unsigned imports;           /* bit 0 threading, 1 asyncio, 2 time,
-                                 * 3 queue */
+                                 * 3 queue, 4 concurrent.futures */
     struct func_def *funcs;
     int nfuncs;
     struct scene *scenes;
@@ -404,6 +422,7 @@ int lesson_find_scene(const struct lesson *l, const char *name);
 int lesson_find_func(const struct lesson *l, const char *name);
 int lesson_find_shared(const struct lesson *l, const char *name);
 int lesson_find_lock(const struct lesson *l, const char *name);
+int lesson_find_list(const struct lesson *l, const char *name);
 
 const char *mode_name(enum mode m);
 /* The real system a scene's settings model, in words: "CPython 3.13

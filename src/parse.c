@@ -37,7 +37,7 @@ struct parser {
     int nindents;
     int expr_depth;
 
-    size_t cap_shared, cap_locks, cap_funcs, cap_scenes, cap_pages;
+    size_t cap_shared, cap_locks, cap_funcs, cap_scenes, cap_pages, cap_lists;
 };
 
 /* Lines of the lesson that introduce something, for "already defined". */
@@ -404,6 +404,26 @@ static struct expr *parse_method_call(struct parser *p)
     return e;
 }
 
+/* Is the current token concurrent . futures . NAME? */
+static int at_futures(struct parser *p, const char *name)
+{
+    return tok(p)->kind == TOK_NAME &&
+           strcmp(tok(p)->name, "concurrent") == 0 &&
+           peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
+           peek(p, 2)->kind == TOK_NAME &&
+           strcmp(peek(p, 2)->name, "futures") == 0 &&
+           peek(p, 3)->kind == TOK_PUNCT && peek(p, 3)->punct == P_DOT &&
+           peek(p, 4)->kind == TOK_NAME &&
+           (!name || strcmp(peek(p, 4)->name, name) == 0);
+}
+
+static int at_process_pool(struct parser *p)
+{
+    return at_futures(p, "ProcessPoolExecutor");
+}
+
+static struct expr *parse_pool(struct parser *p);
+
 /* Tasks started by code that taketurns does not model yet: a clear error
  * at the first token of such a use (concurrent.futures, or
  * asyncio.create_task / gather / wait ...). */
@@ -413,11 +433,14 @@ static void refuse_unsupported(struct parser *p)
 
     if (t->kind != TOK_NAME)
         return;
-    if (strcmp(t->name, "concurrent") == 0)
-        fail_at(p, p->ln->no, t->col, "concurrent.futures (ThreadPoolExecutor, "
-                "ProcessPoolExecutor) is not supported in taketurns yet: a "
-                "pool is worker threads taking jobs from a queue.Queue, "
-                "started with threading.Thread (see lesson 07a)");
+    if (strcmp(t->name, "ThreadPoolExecutor") == 0)
+        fail_at(p, p->ln->no, t->col, "write the pool as the article does: "
+                "import concurrent.futures, then 'with concurrent.futures."
+                "ThreadPoolExecutor(max_workers=N) as executor:'");
+    if (strcmp(t->name, "ProcessPoolExecutor") == 0 || at_process_pool(p))
+        fail_at(p, p->ln->no, t->col, "concurrent.futures.ProcessPoolExecutor "
+                "is not supported in taketurns yet: start processes with a "
+                "scene in mode processes (see lesson 09)");
     if (strcmp(t->name, "asyncio") == 0 && peek(p, 1)->kind == TOK_PUNCT &&
         peek(p, 1)->punct == P_DOT && peek(p, 2)->kind == TOK_NAME) {
         static const char *const later[] = {"wait",
@@ -451,6 +474,47 @@ static int at_asyncio_call(struct parser *p, const char *name)
 }
 
 static struct expr *parse_primary(struct parser *p);
+
+/* concurrent.futures.ThreadPoolExecutor(max_workers=N) or (N):
+ * 'concurrent' is current. */
+static struct expr *parse_pool(struct parser *p)
+{
+    struct expr *e = new_expr(p, E_POOL, tok(p));
+    int n;
+
+    if (!(p->L->imports & 16u))
+        fail_at(p, p->ln->no, tok(p)->col, "name 'concurrent' is not "
+                "defined: add 'import concurrent.futures' above");
+    if (strcmp(peek(p, 4)->name, "ThreadPoolExecutor") != 0)
+        fail_at(p, p->ln->no, peek(p, 4)->col, "concurrent.futures has "
+                "ThreadPoolExecutor here (ProcessPoolExecutor is not "
+                "supported yet)");
+    for (int i = 0; i < 5; i++)
+        advance(p);
+    expect_punct(p, P_LPAREN, "after ThreadPoolExecutor");
+    e->kws = arena_alloc(p->a, sizeof(*e->kws));
+    e->kws[0] = NULL;
+    e->args = arena_alloc(p->a, sizeof(*e->args));
+    if (tok(p)->kind == TOK_NAME && peek(p, 1)->kind == TOK_PUNCT &&
+        peek(p, 1)->punct == P_ASSIGN) {
+        if (strcmp(tok(p)->name, "max_workers") != 0)
+            fail_at(p, p->ln->no, tok(p)->col, "ThreadPoolExecutor takes "
+                    "max_workers=N here (not %s=)", tok(p)->name);
+        e->kws[0] = tok(p)->name;
+        advance(p);
+        advance(p);
+    } else if (at_punct(p, P_RPAREN)) {
+        fail_at(p, p->ln->no, tok(p)->col, "give the pool its size: "
+                "ThreadPoolExecutor(max_workers=N) (Python's default "
+                "depends on the machine's CPUs)");
+    }
+    e->args[0] = parse_expr(p);
+    n = 1;
+    e->nargs = n;
+    if (!accept_punct(p, P_RPAREN))
+        fail_expected(p, "')' (ThreadPoolExecutor takes max_workers here)");
+    return e;
+}
 
 /* asyncio.create_task(f(args)): 'asyncio' is current. */
 static struct expr *parse_create_task(struct parser *p)
@@ -752,6 +816,7 @@ static struct expr *parse_primary(struct parser *p)
             fail_at(p, p->ln->no, t->col, "expected a value, found the "
                     "keyword '%s'", t->name);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LPAREN) {
+            refuse_unsupported(p);
             e = new_expr(p, E_CALL, t);
             e->name = t->name;
             if (is_builtin(t->name))
@@ -767,6 +832,8 @@ static struct expr *parse_primary(struct parser *p)
             return parse_thread_ctor(p);
         if (at_asyncio_call(p, "create_task"))
             return parse_create_task(p);
+        if (at_futures(p, NULL) && !at_process_pool(p))
+            return parse_pool(p);
         refuse_unsupported(p);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LBRACKET) {
             /* LIST[i] */
@@ -1325,9 +1392,17 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
             s->body = parse_block(p, ln, "'for'");
             return s;
         }
+        if (at_method_call(p) && strcmp(peek(p, 2)->name, "map") == 0) {
+            /* for r in executor.map(f, xs): */
+            s->value = parse_method_call(p);
+            expect_punct(p, P_COLON, "the for line");
+            expect_end(p, "':'");
+            s->body = parse_block(p, ln, "'for'");
+            return s;
+        }
         if (!at_name(p, "range"))
             fail_at(p, ln->no, tok(p)->col, "a for loop can only go over "
-                    "range(...) or a list");
+                    "range(...), a list or executor.map(f, xs)");
         advance(p);
         s->args = parse_args(p, &s->nargs, "after range");
         if (s->nargs < 1 || s->nargs > 3)
@@ -1345,8 +1420,19 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
             s->is_await = 1;
         advance(p);
         refuse_unsupported(p);
-        s->name_col = tok(p)->col;
-        s->name = expect_name(p, "a lock's name");
+        if (at_futures(p, NULL)) {
+            /* with concurrent.futures.ThreadPoolExecutor(...) as NAME: */
+            s->value = parse_pool(p);
+            if (!accept_name(p, "as"))
+                fail_at(p, ln->no, tok(p)->col, "name the pool: 'with "
+                        "concurrent.futures.ThreadPoolExecutor(max_workers=N)"
+                        " as executor:'");
+            s->name_col = tok(p)->col;
+            s->name = expect_name(p, "a name for the pool after 'as'");
+        } else {
+            s->name_col = tok(p)->col;
+            s->name = expect_name(p, "a lock's name");
+        }
         expect_punct(p, P_COLON, "the with line");
         expect_end(p, "':'");
         s->body = parse_block(p, ln, "'with'");
@@ -1428,6 +1514,11 @@ static void check_new_global(struct parser *p, const char *name, int col)
         line = L->funcs[index].line;
         c = L->funcs[index].col;
         break;
+    case LESSON_NAME_LIST:
+        what = "a list";
+        line = L->lists[index].line;
+        c = L->lists[index].col;
+        break;
     default:
         break;
     }
@@ -1461,6 +1552,38 @@ static void add_shared(struct parser *p, const char *name, int col)
     }
     expect_end(p, "the module variable");
     lesson_name_add(p->L, LESSON_NAME_SHARED, p->L->nshared++);
+}
+
+/* NAME = [1, 2, 3] at module level: a list of numbers every task reads
+ * (lesson.h, struct list_decl).  '[' is current. */
+static void add_list(struct parser *p, const char *name, int col)
+{
+    int64_t items[LESSON_MAX_LIST];
+    struct list_decl *ld;
+    int n = 0;
+
+    check_new_global(p, name, col);
+    advance(p);
+    while (!at_punct(p, P_RBRACKET)) {
+        if (n == LESSON_MAX_LIST)
+            fail_at(p, p->ln->no, tok(p)->col, "a list holds at most %d "
+                    "values in taketurns", LESSON_MAX_LIST);
+        items[n++] = const_int(p, "an item of a module-level list");
+        if (!accept_punct(p, P_COMMA))
+            break;
+    }
+    if (!accept_punct(p, P_RBRACKET))
+        fail_expected(p, "',' or ']'");
+    expect_end(p, "the list");
+    GROW(p, p->L->lists, p->L->nlists, p->cap_lists);
+    ld = &p->L->lists[p->L->nlists];
+    ld->name = name;
+    ld->line = p->ln->no;
+    ld->col = col;
+    ld->n = n;
+    ld->items = arena_alloc(p->a, sizeof(int64_t) * (size_t)(n ? n : 1));
+    memcpy((int64_t *)ld->items, items, sizeof(int64_t) * (size_t)n);
+    lesson_name_add(p->L, LESSON_NAME_LIST, p->L->nlists++);
 }
 
 /* shared NAME = VALUE: the older spelling of NAME = VALUE. */
@@ -1510,6 +1633,16 @@ static void parse_import(struct parser *p)
     const struct token *t = tok(p);
 
     refuse_unsupported(p);
+    if (at_name(p, "concurrent")) {
+        advance(p);
+        if (!accept_punct(p, P_DOT) || !at_name(p, "futures"))
+            fail_at(p, p->ln->no, t->col, "of concurrent, lesson code can "
+                    "import concurrent.futures");
+        advance(p);
+        p->L->imports |= 16u;
+        expect_end(p, "the import");
+        return;
+    }
     for (int i = 0; i < 4; i++)
         if (at_name(p, modules[i])) {
             p->L->imports |= 1u << i;
@@ -1521,7 +1654,7 @@ static void parse_import(struct parser *p)
             return;
         }
     fail_at(p, p->ln->no, t->col, "lesson code can import threading, "
-            "asyncio, time and queue%s", t->kind == TOK_NAME ? "" : " (a module "
+            "asyncio, time, queue and concurrent.futures%s", t->kind == TOK_NAME ? "" : " (a module "
             "name is expected)");
 }
 
@@ -1662,8 +1795,9 @@ static void parse_sync_ctor(struct parser *p, const char *name, int col,
 }
 
 /* A module-level assignment: NAME = NUMBER (a module variable, shared by
- * every thread) or NAME = threading.Lock(), asyncio.Semaphore(2), ...:
- * a sync object (sync.h). */
+ * every thread), NAME = [1, 2, 3] (a list every task reads) or
+ * NAME = threading.Lock(), asyncio.Semaphore(2), ...: a sync object
+ * (sync.h). */
 static void parse_module_assign(struct parser *p)
 {
     const struct token *t = tok(p);
@@ -1685,6 +1819,10 @@ static void parse_module_assign(struct parser *p)
         advance(p);
         advance(p);
         parse_sync_ctor(p, name, col, mod);
+        return;
+    }
+    if (at_punct(p, P_LBRACKET)) {
+        add_list(p, name, col);
         return;
     }
     add_shared(p, name, col);
@@ -2489,6 +2627,17 @@ static void parse_toplevel(struct parser *p)
             parse_lock_decl(p);
         } else if (accept_name(p, "import")) {
             parse_import(p);
+        } else if (at_name(p, "from") && peek(p, 1)->kind == TOK_NAME) {
+            advance(p);
+            refuse_unsupported(p);
+            if (at_name(p, "concurrent"))
+                fail_at(p, ln->no, t->col, "'from concurrent.futures import "
+                        "...' is not supported: write 'import concurrent."
+                        "futures' and concurrent.futures.ThreadPoolExecutor"
+                        "(...), as the article does");
+            fail_at(p, ln->no, t->col, "'from %s import ...' is not "
+                    "supported: write 'import %s' and use %s.NAME",
+                    tok(p)->name, tok(p)->name, tok(p)->name);
         } else if (peek(p, 1)->kind == TOK_PUNCT &&
                    peek(p, 1)->punct == P_ASSIGN && !is_keyword(t->name)) {
             parse_module_assign(p);

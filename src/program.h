@@ -192,6 +192,13 @@ enum call_kind {
     CK_SEND_GATHER,     /* its SEND (and END_SEND): waits until all are
                          * done; b: return_exceptions */
     CK_LEN,             /* len(LIST) */
+    /* concurrent.futures.ThreadPoolExecutor (vm.h, VM_POOL) */
+    CK_POOL_NEW,        /* ThreadPoolExecutor(max_workers=N) */
+    CK_POOL_ENTER,      /* its with's BEFORE_WITH: enter gives the pool */
+    CK_POOL_EXIT,       /* its with's __exit__: shutdown(wait=True) */
+    CK_SUBMIT,          /* POOL.submit(F, args...): b the function F */
+    CK_MAP,             /* POOL.map(F, LIST): b the function F */
+    CK_RESULT,          /* FUTURE.result() */
 };
 
 /* A keyword of threading.Thread(...), in instr.c of a CK_THREAD call. */
@@ -285,6 +292,7 @@ struct program {
     struct with_block *withs;
     int nwiths;
     struct vm_boxes *boxed;     /* numbers near -2^63 (vm.h, REF_INT) */
+    int has_pools;              /* a ThreadPoolExecutor is made */
 };
 
 /* Limits on compiled code. */

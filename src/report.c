@@ -355,9 +355,21 @@ static void explain_switch(struct strbuf *out, const struct report *r,
         else if (r->cfg->mode == MODE_ASYNCIO)
             sb_printf(out, "%s awaits %s: it waits until that task is "
                       "done", A, label(r, ev->arg));
+        else if (ev->arg2 == TRACE_WORK_MARK)
+            sb_printf(out, "%s leaves the pool's with block: shutdown"
+                      "(wait=True) waits until every worker has finished "
+                      "(%s first)", A, label(r, ev->arg));
         else
             sb_printf(out, "%s waits in join() for %s to finish", A,
                       label(r, ev->arg));
+        break;
+    case SW_WORK:
+        sb_printf(out, "%s has no job: it waits in the pool's queue for the "
+                  "next (an idle worker)", A);
+        break;
+    case SW_RESULT:
+        sb_printf(out, "%s waits in result() until job %d is done", A,
+                  (int)ev->arg + 1);
         break;
     case SW_NONE:
     case SW_COUNT:
@@ -384,7 +396,17 @@ int report_explain(struct strbuf *out, const struct report *r,
         explain_switch(out, r, ev);
         return 1;
     case EV_WAKE:
-        if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0 && ev->arg == 1)
+        if (ev->arg2 == TRACE_WORK_MARK)
+            sb_printf(out, "%s takes job %d from the pool's queue", A,
+                      (int)ev->arg + 1);
+        else if (ev->arg2 == TRACE_RESULT_MARK)
+            sb_printf(out, "%s's result() returns: job %d is done (%s ran "
+                      "it)", A, (int)ev->arg + 1, ev->other >= 0 ?
+                      label(r, ev->other) : "a worker");
+        else if (ev->arg2 == TRACE_JOIN_MARK && ev->arg == 2)
+            sb_printf(out, "%s's shutdown returns: every worker has "
+                      "finished, the last %s", A, label(r, ev->other));
+        else if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0 && ev->arg == 1)
             sb_printf(out, "%s's await of asyncio.gather() returns: all its "
                       "tasks are done, the last %s", A, label(r, ev->other));
         else if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0)
@@ -441,7 +463,11 @@ int report_explain(struct strbuf *out, const struct report *r,
                   ev->arg);
         return 1;
     case EV_PRINT:
-        sb_printf(out, "%s prints: %s", A, trace_text_at(r->tr, ev->arg));
+        if (ev->arg2 == TRACE_WORK_MARK)
+            sb_printf(out, "%s's job fails: %s (kept in its future: "
+                      "result() raises it)", A, trace_text_at(r->tr, ev->arg));
+        else
+            sb_printf(out, "%s prints: %s", A, trace_text_at(r->tr, ev->arg));
         return 1;
     case EV_EXIT:
         sb_printf(out, "%s is done", A);
@@ -450,8 +476,13 @@ int report_explain(struct strbuf *out, const struct report *r,
         sb_printf(out, "%s fails: %s", A, trace_text_at(r->tr, ev->arg));
         return 1;
     case EV_DEADLOCK:
-        if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0 &&
-            r->cfg->mode == MODE_ASYNCIO) {
+        if (ev->arg2 == TRACE_RESULT_MARK) {
+            sb_printf(out, "deadlock: %s waits forever in result() for job "
+                      "%d", A, (int)ev->arg + 1);
+        } else if (ev->arg2 == TRACE_WORK_MARK) {
+            sb_printf(out, "deadlock: %s waits forever for work", A);
+        } else if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0 &&
+                   r->cfg->mode == MODE_ASYNCIO) {
             sb_printf(out, "deadlock: %s ", A);
             sync_join_text(1, ev->arg, label(r, ev->other), out);
         } else if (ev->arg2 == TRACE_JOIN_MARK && ev->other >= 0) {
@@ -524,6 +555,12 @@ void report_summary(struct strbuf *out, const struct report *r)
             sb_printf(out, "%s %s ", first ? "" : ";", label(r, ev->task));
             sync_join_text(r->cfg->mode == MODE_ASYNCIO, ev->arg,
                            label(r, ev->other), out);
+        } else if (ev->arg2 == TRACE_RESULT_MARK) {
+            sb_printf(out, "%s %s waits in result() for job %d",
+                      first ? "" : ";", label(r, ev->task), (int)ev->arg + 1);
+        } else if (ev->arg2 == TRACE_WORK_MARK) {
+            sb_printf(out, "%s %s waits for work", first ? "" : ";",
+                      label(r, ev->task));
         } else
             sb_printf(out, "%s %s cannot start", first ? "" : ";",
                       label(r, ev->task));
@@ -733,7 +770,8 @@ static const char *const reason_name[] = {
     [SW_NONE] = "none", [SW_QUANTUM] = "quantum", [SW_RANDOM] = "random",
     [SW_SCHEDULE] = "schedule", [SW_GIL_DROP] = "gil_drop",
     [SW_AWAIT] = "await", [SW_SLEEP] = "sleep", [SW_IO] = "io",
-    [SW_LOCK] = "lock", [SW_JOIN] = "join",
+    [SW_LOCK] = "lock", [SW_JOIN] = "join", [SW_WORK] = "work",
+    [SW_RESULT] = "result",
 };
 
 static void json_event(struct json *j, const struct report *r,

@@ -430,6 +430,9 @@ static int gather_check(struct sim *s, int t, int *u)
     return vm_gather_check(&s->tasks[t].vm, s->prog, ends, u);
 }
 
+static int live_worker(const struct sim *s, int pool);
+static void pool_shutdown(struct sim *s, int pool);
+
 /* Threads waiting in join() for t go on: it has ended.  A coroutine
  * awaiting a gather waits on for the next of its tasks not done. */
 static void wake_joiners(struct sim *s, int t)
@@ -462,6 +465,17 @@ static void wake_joiners(struct sim *s, int t)
             sim_fail_task(s, u, ERR_TASK_FAILED, t);
             continue;
         }
+        if (U->shut >= 0) {
+            /* shutdown(wait=True) waits for every worker */
+            int w = live_worker(s, U->shut);
+
+            if (w >= 0) {
+                U->join = (int8_t)w;
+                continue;
+            }
+            U->shut = -1;
+            gathered = 2;
+        }
         if (k == VM_GATHER_WAIT) {
             U->join = (int8_t)next;
             continue;
@@ -469,7 +483,8 @@ static void wake_joiners(struct sim *s, int t)
         if ((ev = event(s, s->now + 1, EV_WAKE, u)) != NULL) {
             ev->arg2 = TRACE_JOIN_MARK;
             ev->other = (int16_t)t;
-            ev->arg = gathered;     /* 1: the await of a gather */
+            ev->arg = gathered;     /* 1: the await of a gather, 2: a
+                                     * pool's shutdown */
         }
         U->join = -1;
         U->tie = -1;
@@ -568,6 +583,10 @@ void sim_fail_task(struct sim *s, int t, int err, int64_t index)
         sb_done(&sb);
     }
     leave_with_blocks(s, t);
+    /* its pools are shut down on the way out of their with blocks */
+    for (int k = 0; s->pools && k < s->pools->npools; k++)
+        if (s->pools->pools[k].owner == t && !s->pools->pools[k].shutdown)
+            pool_shutdown(s, k);
     end_task(s, t, T->cpu, TS_FAILED);
 }
 
@@ -589,7 +608,8 @@ static void print_effect(struct sim *s, int t, const struct vm_effect *eff)
 
 int sim_is_spawn_call(const struct program *P, uint32_t pc)
 {
-    return (P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
+    return P->code[pc].kind == CK_POOL_NEW ||
+           (P->code[pc].op == OP_CALL_KW && P->code[pc].kind == CK_THREAD) ||
            (op_info[P->code[pc].op].flags & OPF_BREAKER &&     /* the calls */
             (P->code[pc].kind == CK_CREATE_TASK ||
              P->code[pc].kind == CK_GATHER));
@@ -637,6 +657,7 @@ static int spawn(struct sim *s, int t, const struct vm_effect *eff)
         sp->func = eff->index;
         sp->pc = eff->pc;
         sp->task = t;
+        sp->pooled = 0;
     }
     if (task) {
         /* scheduled at once: it runs when the loop gets to it */
@@ -754,6 +775,341 @@ static int join_thread(struct sim *s, int t, int cpu, int u)
     return ERR_NONE;
 }
 
+/* ---- concurrent.futures.ThreadPoolExecutor (sim_impl.h) ------------------ */
+
+/* ThreadPoolExecutor(max_workers=N): max_workers lanes are the pool's from
+ * now on, named as CPython names its workers; none runs until submit(). */
+static int pool_new(struct sim *s, int t, const struct vm_effect *eff)
+{
+    struct sim_pools *ps = s->pools;
+    struct sim_pool *pl;
+    int k, base = s->nrun + s->nspawned;
+
+    if (!thread_mode(s))
+        return ERR_POOL_MODE;
+    if (eff->value <= 0)
+        return ERR_MAX_WORKERS;
+    if (ps->npools == SIM_MAX_POOLS || eff->value > LESSON_MAX_TASKS)
+        return ERR_POOL_CAP;
+    if (base + eff->value > s->ntasks)
+        return s->discover ? ERR_POOL_CAP : ERR_SPAWN;
+    k = ps->npools++;
+    pl = &ps->pools[k];
+    memset(pl, 0, sizeof(*pl));
+    pl->max = (int8_t)eff->value;
+    pl->base = (int8_t)base;
+    pl->owner = (int8_t)t;
+    for (int i = 0; i < pl->max; i++) {
+        s->tasks[base + i].pool = (int8_t)k;
+        if (s->discover) {
+            struct sim_spawn *sp = &s->spawns[s->nspawned + i];
+
+            snprintf(sp->label, sizeof(sp->label), "ThreadPoolExecutor-%u_%u",
+                     (unsigned)k % 10u, (unsigned)i % 100u);
+            sp->func = -1;  /* its first job's (take_job) */
+            sp->pooled = 1;
+            sp->pc = eff->pc;
+            sp->task = t;
+        }
+    }
+    s->nspawned += pl->max;
+    vm_set_result(&s->tasks[t].vm, VM_OBJ(OBJ_POOL, k));
+    return ERR_NONE;
+}
+
+/* Worker u takes the next job of its pool's queue: a fresh frame of the
+ * job's function. */
+static int take_job(struct sim *s, int u)
+{
+    struct sim_task *U = &s->tasks[u];
+    struct sim_pool *pl = &s->pools->pools[U->pool];
+    int j = pl->queue[0];
+    struct sim_job *jb = &s->pools->jobs[j];
+    struct vm_effect e;
+
+    pl->qlen--;
+    memmove(pl->queue, pl->queue + 1, (size_t)pl->qlen);
+    jb->state = JOB_RUNNING;
+    jb->worker = (int8_t)u;
+    U->job = (int8_t)j;
+    memset(&e, 0, sizeof(e));
+    e.index = jb->fn;
+    e.vals = jb->args;
+    e.nvals = jb->nargs;
+    if (s->discover) {
+        struct sim_spawn *sp = &s->spawns[u - s->nrun];
+
+        if (sp->func < 0)
+            sp->func = jb->fn;
+    }
+    return vm_init_spawned(&U->vm, s->prog, &e) ? ERR_BOXED : ERR_NONE;
+}
+
+/* Give the queue's jobs to the pool's idle workers, the one idle longest
+ * first (each waits in the SimpleQueue's get()). */
+static void hand_out(struct sim *s, int pool)
+{
+    struct sim_pool *pl = &s->pools->pools[pool];
+
+    while (pl->qlen > 0) {
+        int u = -1;
+        struct trace_event *ev;
+
+        for (int i = 0; i < pl->nthreads; i++) {
+            const struct sim_task *W = &s->tasks[pl->base + i];
+
+            if (W->state == TS_BLOCKED && W->wait_kind == VM_POOL &&
+                W->join < 0 && (u < 0 || W->seq < s->tasks[u].seq))
+                u = pl->base + i;
+        }
+        if (u < 0)
+            return;
+        if ((ev = event(s, s->now + 1, EV_WAKE, u)) != NULL) {
+            ev->arg2 = TRACE_WORK_MARK;
+            ev->arg = pl->queue[0];
+        }
+        take_job(s, u);
+        s->ops->runnable(s, u, s->now + 1, 0);
+    }
+}
+
+/* submit(F, args) and each item of map(F, xs): a job at the end of the
+ * queue; then _adjust_thread_count: an idle worker will take it (the idle
+ * semaphore), else a new worker is started while fewer than max_workers
+ * run. */
+static int submit(struct sim *s, int pool, int fn, const int64_t *args,
+                  int nargs, int raw, int *job)
+{
+    struct sim_pools *ps = s->pools;
+    struct sim_pool *pl = &ps->pools[pool];
+    struct sim_job *jb;
+    int err = ERR_NONE;
+
+    if (pl->shutdown)
+        return ERR_POOL_SHUTDOWN;
+    if (ps->njobs == SIM_MAX_JOBS)
+        return ERR_POOL_CAP;
+    *job = ps->njobs++;
+    jb = &ps->jobs[*job];
+    memset(jb, 0, sizeof(*jb));
+    jb->fn = (int16_t)fn;
+    jb->nargs = (int8_t)nargs;
+    jb->pool = (int8_t)pool;
+    jb->worker = -1;
+    for (int i = 0; i < nargs; i++)
+        if (raw ? vm_box(s->prog, args[i], &jb->args[i]) :
+            (jb->args[i] = args[i], 0))
+            return ERR_BOXED;
+    pl->queue[pl->qlen++] = (int8_t)*job;
+    if (pl->idle > 0) {
+        pl->idle--;
+    } else if (pl->nthreads < pl->max) {
+        int u = pl->base + pl->nthreads++;
+
+        s->nunstarted--;
+        err = take_job(s, u);
+        sim_start_task(s, u, s->now + 1);
+    }
+    hand_out(s, pool);
+    return err;
+}
+
+/* The tasks waiting in result() for job j go on: it is done (or failed,
+ * and its error is raised in each of them, as Future.result() does). */
+static void job_done(struct sim *s, int j)
+{
+    const struct sim_job *jb = &s->pools->jobs[j];
+
+    for (int u = 0; u < s->ntasks; u++) {
+        struct sim_task *U = &s->tasks[u];
+        struct trace_event *ev;
+
+        if (U->state != TS_BLOCKED || U->wait_kind != VM_POOL ||
+            U->join != j)
+            continue;
+        U->join = -1;
+        if (jb->state == JOB_FAILED) {
+            sim_fail_task(s, u, jb->err, jb->result);
+            continue;
+        }
+        if ((ev = event(s, s->now + 1, EV_WAKE, u)) != NULL) {
+            ev->arg2 = TRACE_RESULT_MARK;
+            ev->arg = j;
+            ev->other = jb->worker;
+        }
+        vm_set_result(&U->vm, jb->result);
+        s->ops->runnable(s, u, s->now + 1, 0);
+    }
+}
+
+/* Worker u has finished its job: the next job if there is one, the end
+ * once the pool is shut down, else it is idle (it releases the idle
+ * semaphore) and waits in the queue's get(). */
+static void next_job(struct sim *s, int u, int cpu)
+{
+    struct sim_task *U = &s->tasks[u];
+    struct sim_pool *pl = &s->pools->pools[U->pool];
+
+    U->job = -1;
+    if (pl->qlen > 0) {
+        int err = take_job(s, u);
+
+        if (err != ERR_NONE)
+            sim_fail_task(s, u, err, 0);
+        return;
+    }
+    if (pl->shutdown) {
+        event(s, s->now + 1, EV_EXIT, u);
+        end_task(s, u, cpu, TS_DONE);
+        return;
+    }
+    pl->idle++;
+    sim_switch_away(s, cpu, SW_WORK, U->pool, -1, -1);
+    U->join = -1;
+    U->wake = -1;
+    U->wait_kind = VM_POOL;
+    U->seq = ++s->seqno;
+    sim_set_state(s, u, TS_BLOCKED, s->now + 1, SW_WORK);
+}
+
+/* A worker's job returned value v, or failed with err (index): the value
+ * or the error goes to its future. */
+static void worker_job_ends(struct sim *s, int u, int cpu, int err,
+                            int64_t v)
+{
+    struct sim_task *U = &s->tasks[u];
+    struct sim_job *jb = &s->pools->jobs[U->job];
+
+    jb->state = err == ERR_NONE ? JOB_DONE : JOB_FAILED;
+    jb->err = (int8_t)err;
+    jb->result = v;
+    if (err != ERR_NONE)    /* the error leaves the job's with blocks */
+        leave_with_blocks(s, u);
+    if (s->recording && err != ERR_NONE) {
+        struct vm_effect eff;
+        struct strbuf sb;
+        struct trace_event *ev;
+
+        memset(&eff, 0, sizeof(eff));
+        eff.pc = U->last_pc;
+        eff.error = (uint8_t)err;
+        eff.index = (int32_t)v;
+        sb_init(&sb);
+        vm_format_error(s->prog, &eff, &sb);
+        ev = event(s, s->now, EV_PRINT, u);
+        ev->arg = trace_message(s->tr, sb.s);
+        ev->arg2 = TRACE_WORK_MARK;     /* not printed: kept */
+        sb_done(&sb);
+    }
+    job_done(s, U->job);
+    next_job(s, u, cpu);
+}
+
+/* The first of pool's started workers that has not ended, or -1. */
+static int live_worker(const struct sim *s, int pool)
+{
+    const struct sim_pool *pl = &s->pools->pools[pool];
+
+    for (int i = 0; i < pl->nthreads; i++) {
+        int st = s->tasks[pl->base + i].state;
+
+        if (st != TS_DONE && st != TS_FAILED)
+            return pl->base + i;
+    }
+    return -1;
+}
+
+/* shutdown(): no more jobs; the idle workers end (each gets the None
+ * that tells it so), the others once the queue is empty. */
+static void pool_shutdown(struct sim *s, int pool)
+{
+    struct sim_pool *pl = &s->pools->pools[pool];
+
+    pl->shutdown = 1;
+    for (int i = 0; i < pl->nthreads; i++) {
+        int u = pl->base + i;
+        const struct sim_task *W = &s->tasks[u];
+
+        if (W->state == TS_BLOCKED && W->wait_kind == VM_POOL && W->join < 0) {
+            event(s, s->now + 1, EV_EXIT, u);
+            end_task(s, u, -1, TS_DONE);
+        }
+    }
+}
+
+/* The with block's exit: shutdown(wait=True) waits until every worker has
+ * ended. */
+static int pool_exit(struct sim *s, int t, int cpu, int pool)
+{
+    int u;
+
+    pool_shutdown(s, pool);
+    if ((u = live_worker(s, pool)) < 0)
+        return ERR_NONE;
+    block_on_join(s, t, cpu, u, TRACE_WORK_MARK);
+    s->tasks[t].shut = (int8_t)pool;
+    return ERR_NONE;
+}
+
+/* result(): the job's value at once if it is done, else t waits. */
+static int pool_result(struct sim *s, int t, int cpu, int j)
+{
+    struct sim_task *T = &s->tasks[t];
+    const struct sim_job *jb = &s->pools->jobs[j];
+
+    if (jb->state == JOB_DONE) {
+        vm_set_result(&T->vm, jb->result);
+        return ERR_NONE;
+    }
+    if (jb->state == JOB_FAILED) {
+        sim_fail_task(s, t, jb->err, jb->result);
+        return ERR_NONE;
+    }
+    sim_switch_away(s, cpu, SW_RESULT, j, -1, -1);
+    T->join = (int8_t)j;
+    T->wake = -1;
+    T->wait_kind = VM_POOL;
+    T->seq = ++s->seqno;
+    sim_set_state(s, t, TS_BLOCKED, s->now + 1, SW_RESULT);
+    return ERR_NONE;
+}
+
+static int pool_op(struct sim *s, int t, int cpu, const struct vm_effect *eff)
+{
+    int j = -1, err = ERR_NONE;
+
+    if (eff->method != POOL_NEW &&
+        eff->index >= (eff->method == POOL_RESULT ? s->pools->njobs :
+                       s->pools->npools))
+        return ERR_TYPE;    /* (the compiler lets no other value here) */
+    switch ((enum vm_pool_op)eff->method) {
+    case POOL_NEW:
+        return pool_new(s, t, eff);
+    case POOL_SUBMIT:
+        err = submit(s, eff->index, (int)eff->value, eff->vals, eff->nvals,
+                     0, &j);
+        if (j >= 0)
+            vm_set_result(&s->tasks[t].vm, VM_OBJ(OBJ_FUTURE, j));
+        return err;
+    case POOL_MAP: {
+        /* every item is submitted first, as Executor.map does */
+        int first = s->pools->njobs;
+
+        for (int i = 0; i < eff->nvals && err == ERR_NONE; i++)
+            err = submit(s, eff->index, (int)eff->value, &eff->vals[i], 1,
+                         eff->block, &j);
+        vm_set_result(&s->tasks[t].vm, VM_OBJ(OBJ_MAP, (uint32_t)first |
+                                                (uint32_t)eff->nvals << 16));
+        return err;
+    }
+    case POOL_RESULT:
+        return pool_result(s, t, cpu, eff->index);
+    case POOL_SHUTDOWN:
+        return pool_exit(s, t, cpu, eff->index);
+    }
+    return ERR_NONE;
+}
+
 static void exec(struct sim *s, int cpu)
 {
     int t = s->cpus[cpu];
@@ -805,7 +1161,18 @@ static void exec(struct sim *s, int cpu)
     case VM_PRINT:
         print_effect(s, t, &eff);
         break;
+    case VM_POOL: {
+        int err = pool_op(s, t, cpu, &eff);
+
+        if (err != ERR_NONE)
+            sim_fail_task(s, t, err, eff.index);
+        break;
+    }
     case VM_EXIT:
+        if (T->job >= 0) {      /* a pool's worker: the job is done */
+            worker_job_ends(s, t, cpu, ERR_NONE, eff.value);
+            break;
+        }
         /* Done once its last op has run: the same tick as its lane's
          * done span and "end" in JSON. */
         event(s, s->now + 1, EV_EXIT, t);
@@ -813,6 +1180,10 @@ static void exec(struct sim *s, int cpu)
         end_task(s, t, cpu, TS_DONE);
         break;
     case VM_ERROR:
+        if (T->job >= 0) {      /* kept in the job's future */
+            worker_job_ends(s, t, cpu, eff.error, eff.index);
+            break;
+        }
         sim_fail_task(s, t, eff.error, eff.index);
         break;
     case VM_THREAD:
@@ -1035,6 +1406,11 @@ static void deadlock(struct sim *s)
             /* 1: it awaits a gather */
             ev->arg = vm_gather_list(&s->tasks[t].vm, s->prog, NULL) != NULL;
         }
+        if (ev && T->state == TS_BLOCKED && T->wait_kind == VM_POOL) {
+            ev->arg2 = T->join >= 0 ? TRACE_RESULT_MARK : TRACE_WORK_MARK;
+            ev->arg = T->join;
+            ev->other = T->join >= 0 ? s->pools->jobs[T->join].worker : -1;
+        }
         if (ev && T->state == TS_LOCK_WAIT) {
             ev->arg2 = T->lock;
             ev->other = (int16_t)sync_holder(sync_of(s, T->space, T->lock));
@@ -1227,6 +1603,8 @@ struct sim *sim_new(const struct lesson *L, int scene,
         for (int g = 0; g < s->nglobals; g++)
             atomic_init(&s->mem[sp * s->nglobals + g], P->global_init[g]);
     s->sync = xcalloc((size_t)(s->nspaces * s->nlocks + 1), sizeof(*s->sync));
+    if (P->has_pools)
+        s->pools = xcalloc(1, sizeof(*s->pools));
     for (int sp = 0; sp < s->nspaces; sp++)
         for (int i = 0; i < s->nlocks; i++)
             sync_init(sync_of(s, sp, i), P->lock_kind[i], P->lock_arg[i],
@@ -1251,6 +1629,7 @@ struct sim *sim_new(const struct lesson *L, int scene,
         vm_init(&T->vm, P, st->func, t < s->nrun ? st->args : NULL,
                 t < s->nrun ? st->nargs : 0);
         T->join = -1;
+        T->pool = T->job = T->shut = -1;
         T->wake = -1;
         T->tie = -1;
         T->lock = -1;
@@ -1311,11 +1690,16 @@ int sim_discover(const struct lesson *L, int scene,
             uint32_t pc = s->tasks[t].last_pc;
 
             if (s->tasks[t].state == TS_FAILED && sim_is_spawn_call(s->prog, pc) &&
-                (s->prog->code[pc].kind == CK_THREAD ? !thread_mode(s) :
+                (s->prog->code[pc].kind == CK_THREAD ||
+                 s->prog->code[pc].kind == CK_POOL_NEW ? !thread_mode(s) :
                  s->cfg.mode != MODE_ASYNCIO))
                 *mode_pc = pc;
         }
         n = s->nspawned;
+        for (int i = 0; i < n; i++)     /* a worker that never ran: */
+            for (int k = 0; k <= i && out[i].func < 0; k++)
+                out[i].func = k == i ? tasks[out[i].task].func :
+                              out[k].pc == out[i].pc ? out[k].func : -1;
         sim_free(s);
         free(scenes);
     }
@@ -1333,6 +1717,7 @@ void sim_free(struct sim *s)
     free(s->pending_switch);
     free(s->mem);
     free(s->sync);
+    free(s->pools);
     schedule_done(&s->sched);
     free(s->turns);
     trace_free(s->tr);
@@ -1340,6 +1725,42 @@ void sim_free(struct sim *s)
     mem_free(s->ckbuf, s->ckcap);
     free(s->scratch);
     free(s);
+}
+
+int sim_pool_describe(const struct sim *s, int i, struct strbuf *out)
+{
+    const struct sim_pool *pl;
+    int idle = 0;
+
+    if (!s->pools || i >= s->pools->npools)
+        return -1;
+    pl = &s->pools->pools[i];
+    for (int k = 0; k < pl->nthreads; k++) {
+        const struct sim_task *W = &s->tasks[pl->base + k];
+
+        idle += W->state == TS_BLOCKED && W->wait_kind == VM_POOL;
+    }
+    if (s->pools->npools > 1)
+        sb_printf(out, "pool %d queue: ", i);
+    else
+        sb_puts(out, "pool queue: ");
+    if (pl->qlen == 0)
+        sb_puts(out, "empty");
+    /* jobs numbered from 1; a run of jobs in a row as 6..15 */
+    for (int k = 0; k < pl->qlen; ) {
+        int e = k;
+
+        while (e + 1 < pl->qlen && pl->queue[e + 1] == pl->queue[e] + 1)
+            e++;
+        sb_printf(out, "%sjob%s %d", k ? ", " : "", e > k ? "s" : "",
+                  pl->queue[k] + 1);
+        if (e > k)
+            sb_printf(out, "..%d", pl->queue[e] + 1);
+        k = e + 1;
+    }
+    sb_printf(out, " · %d of %d workers, %d idle%s", pl->nthreads, pl->max,
+              idle, pl->shutdown ? ", shut down" : "");
+    return 0;
 }
 
 /* ---- saving and restoring ---------------------------------------------------------------- */
@@ -1361,7 +1782,8 @@ size_t sim_state_size(const struct sim *s)
                (size_t)s->ntasks * TASK_CORE_SIZE +
                sizeof(int) * 2 * (size_t)s->ncpus +
                sizeof(int64_t) * (size_t)(s->nspaces * s->nglobals) +
-               sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks);
+               sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks) +
+               (s->pools ? sizeof(*s->pools) : 0);
 
     for (int t = 0; t < s->ntasks; t++)
         n += vm_state_size(&s->tasks[t].vm);
@@ -1411,6 +1833,9 @@ void sim_save(const struct sim *s, unsigned char *out)
         out += sizeof(v);
     }
     memcpy(out, s->sync, sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks));
+    out += sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks);
+    if (s->pools)
+        memcpy(out, s->pools, sizeof(*s->pools));
 }
 
 void sim_restore(struct sim *s, const unsigned char *in)
@@ -1455,6 +1880,9 @@ void sim_restore(struct sim *s, const unsigned char *in)
         atomic_store_explicit(&s->mem[i], v, memory_order_relaxed);
     }
     memcpy(s->sync, in, sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks));
+    in += sizeof(struct sync_obj) * (size_t)(s->nspaces * s->nlocks);
+    if (s->pools)
+        memcpy(s->pools, in, sizeof(*s->pools));
 }
 
 /* Rank of t's seq among the tasks for which same() holds. */
@@ -1519,8 +1947,45 @@ size_t sim_canon_room(const struct sim *s)
                                                s->nlocks * SYNC_CANON_MAX));
 
     for (int t = 0; t < s->ntasks; t++)
-        fields += 16 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+        fields += 18 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
+    if (s->pools)
+        fields += 2 + SIM_MAX_POOLS * (7 + SIM_MAX_JOBS) +
+                  SIM_MAX_JOBS * (7 + LESSON_MAX_PARAMS);
     return fields * 10;
+}
+
+/* The pools' state, as canon_int fields. */
+static unsigned char *canon_pools(const struct sim_pools *ps, unsigned char *p)
+{
+    p = canon_int(p, ps->npools);
+    p = canon_int(p, ps->njobs);
+    for (int i = 0; i < ps->npools; i++) {
+        const struct sim_pool *pl = &ps->pools[i];
+
+        p = canon_int(p, pl->max);
+        p = canon_int(p, pl->nthreads);
+        p = canon_int(p, pl->idle);
+        p = canon_int(p, pl->shutdown);
+        p = canon_int(p, pl->owner);
+        p = canon_int(p, pl->base);
+        p = canon_int(p, pl->qlen);
+        for (int k = 0; k < pl->qlen; k++)
+            p = canon_int(p, pl->queue[k]);
+    }
+    for (int j = 0; j < ps->njobs; j++) {
+        const struct sim_job *jb = &ps->jobs[j];
+
+        p = canon_int(p, jb->state);
+        p = canon_int(p, jb->fn);
+        p = canon_int(p, jb->pool);
+        p = canon_int(p, jb->worker);
+        p = canon_int(p, jb->err);
+        p = canon_int(p, jb->result);
+        p = canon_int(p, jb->nargs);
+        for (int k = 0; k < jb->nargs; k++)
+            p = canon_int(p, jb->args[k]);
+    }
+    return p;
 }
 
 size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
@@ -1548,6 +2013,8 @@ size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
         for (int k = 0; k < nf; k++)
             p = canon_int(p, f[k]);
     }
+    if (s->pools)
+        p = canon_pools(s->pools, p);
     lens[0] = (uint32_t)(p - part);
     for (int t = 0; t < s->ntasks; t++) {
         const struct sim_task *T = &s->tasks[t];
@@ -1572,6 +2039,8 @@ size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
         p = canon_int(p, T->state == TS_DONE || T->state == TS_FAILED ?
                       T->result : 0);
         p = canon_int(p, T->retrieved);
+        p = canon_int(p, T->job);
+        p = canon_int(p, T->shut);
         p = canon_int(p, vm->nframes);
         p = canon_int(p, vm->cur);
         p = canon_int(p, vm->pend);

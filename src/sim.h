@@ -83,6 +83,11 @@ int sim_lock_waiters(const struct sim *s, int space, int lock, int *tasks);
 /* Sync object obj (an index into program->lock_names) in space. */
 struct sync_obj;
 const struct sync_obj *sim_sync(const struct sim *s, int space, int obj);
+/* Pool i (ThreadPoolExecutor) as the memory panel says it: "pool queue:
+ * jobs 6..15 · 5 of 5 workers, 0 idle" ("pool 1 queue" when a run makes
+ * several; jobs are numbered from 1).  Returns 0,
+ * or -1 if there is no pool i. */
+int sim_pool_describe(const struct sim *s, int i, struct strbuf *out);
 
 /* ---- choosing turns: manual mode and the explorer ---------------------- */
 
@@ -127,10 +132,11 @@ size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens);
 /* One thread a run made: its lane's label (name= or Python's Thread-N),
  * its function, and the pc of the threading.Thread call. */
 struct sim_spawn {
-    char label[12];
+    char label[24];     /* Thread-N, Task-N, ThreadPoolExecutor-K_I */
     int func;
     uint32_t pc;
     int task;           /* the task that made it */
+    int pooled;         /* a ThreadPoolExecutor's worker */
 };
 
 /* Does the op at pc start threads or tasks (threading.Thread,

@@ -31,6 +31,14 @@ static int add_spawned(struct lesson *L, int i, struct diag *d)
     int n = sim_discover(L, i, &sc->cfg, found,
                          LESSON_MAX_TASKS - sc->nrun, &mode_pc);
 
+    if (mode_pc != UINT32_MAX && L->prog->code[mode_pc].kind == CK_POOL_NEW) {
+        diag_error(d, L->src, L->prog->pos[mode_pc].line,
+                   L->prog->pos[mode_pc].col, "concurrent.futures."
+                   "ThreadPoolExecutor starts OS threads, but scene '%s' runs "
+                   "in mode %s: use mode threads or gil", sc->name,
+                   mode_name(sc->cfg.mode));
+        return -1;
+    }
     if (mode_pc != UINT32_MAX && L->prog->code[mode_pc].kind == CK_THREAD) {
         diag_error(d, L->src, L->prog->pos[mode_pc].line,
                    L->prog->pos[mode_pc].col, "threading.Thread starts an "
@@ -74,6 +82,7 @@ static int add_spawned(struct lesson *L, int i, struct diag *d)
         st->line = L->prog->pos[found[k].pc].line;
         st->col = L->prog->pos[found[k].pc].col;
         st->spawned = 1;
+        st->pooled = found[k].pooled;
     }
     sc->tasks = tasks;
     sc->ntasks = sc->nrun + n;

@@ -62,7 +62,10 @@ extern const struct task_state_info task_state_info[TS_COUNT];
     X(SW_SLEEP, SWK_BLOCK)                                 \
     X(SW_IO, SWK_BLOCK)                                    \
     X(SW_LOCK, SWK_BLOCK)                                  \
-    X(SW_JOIN, SWK_BLOCK)        /* join(): arg the task joined */
+    X(SW_JOIN, SWK_BLOCK)        /* join(): arg the task joined */\
+    X(SW_WORK, SWK_BLOCK)        /* a pool's worker waits for work: \
+                                  * arg the pool */                  \
+    X(SW_RESULT, SWK_BLOCK)      /* result(): arg the job waited for */
 
 enum switch_kind { SWK_NONE, SWK_PREEMPT, SWK_YIELD, SWK_BLOCK, SWK_COUNT };
 
@@ -98,6 +101,10 @@ enum trace_event_kind {
 /* arg2 of an EV_WAKE or EV_DEADLOCK about a join() (other: the thread
  * joined). */
 #define TRACE_JOIN_MARK (-2)
+/* arg2 of an EV_WAKE or EV_DEADLOCK: a pool's worker (woken: arg the job
+ * it takes) / a result() (arg the job done). */
+#define TRACE_WORK_MARK (-3)
+#define TRACE_RESULT_MARK (-4)
 
 struct trace_event {
     int64_t t;
@@ -210,7 +217,7 @@ enum trace_status {
 struct trace {
     const char *unit;   /* "tick" or "ns" */
     int ntasks, ncpus;
-    char (*labels)[12];
+    char (*labels)[24];
     struct trace_lane *lanes;
     struct trace_rec *op_recs;  /* nops of cap_ops: see "Ops" above */
     int64_t *op_base;           /* a base time per block of ops */

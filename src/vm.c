@@ -347,6 +347,17 @@ static void call_done(struct vm_frame *fr, int64_t *slots, int nargs,
     slots[fr->sp++] = result;
 }
 
+/* The task asks its scheduler for op of a ThreadPoolExecutor; the
+ * scheduler puts what the call returns on the stack (vm_set_result). */
+static void want_pool(struct vm_effect *eff, int op, int32_t index,
+                      int64_t value)
+{
+    eff->status = VM_POOL;
+    eff->method = (uint8_t)op;
+    eff->index = index;
+    eff->value = value;
+}
+
 /* The task asks sync object obj to do method (with arg); the scheduler
  * answers, and puts what the call returns on the stack (vm_set_result). */
 static void want_sync(struct vm_effect *eff, int obj, int method, int64_t arg)
@@ -464,6 +475,39 @@ static void do_thread_call(struct vm *vm, const struct program *prog,
     call_done(fr, vm->slots, n, NONE);
 }
 
+/* The values of list v and their count in *n: a list in frame fr's
+ * hidden slots, or a module-level list (a constant, whose numbers are not
+ * boxed: list_item boxes them).  NULL if v is not a list. */
+static const int64_t *list_of(const struct vm *vm, const struct program *prog,
+                              const struct vm_frame *fr, int64_t v,
+                              int64_t *n)
+{
+    uint32_t i;
+
+    if (!vm_is_ref(v) || vm_ref_kind(v) != REF_LIST)
+        return NULL;
+    i = vm_ref_index(v);
+    if (i & 0x80000000u) {
+        const struct constant *k = &prog->consts[i & 0x7fffffffu];
+
+        *n = k->v;
+        return k->items;
+    }
+    *n = vm->slots[fr->base + i];
+    return &vm->slots[fr->base + i + 1];
+}
+
+/* Item i of list v (as list_of found it) as a value; 0, or -1 when the
+ * number cannot be boxed. */
+static int list_item(const struct program *prog, int64_t v,
+                     const int64_t *items, int64_t i, int64_t *out)
+{
+    if (vm_ref_index(v) & 0x80000000u)
+        return vm_box(prog, items[i], out);
+    *out = items[i];
+    return 0;
+}
+
 static void do_call(struct vm *vm, const struct program *prog,
                     const struct instr *in, struct vm_effect *eff)
 {
@@ -556,7 +600,7 @@ static void do_call(struct vm *vm, const struct program *prog,
         do_sync_call(vm, prog, in, argv, eff);
         return;
     case CK_ASSERT:
-        call_done(fr, vm->slots, n, VM_REF(REF_EXC, 0));
+        call_done(fr, vm->slots, n, VM_OBJ(OBJ_EXC, 0));
         return;
     case CK_THREAD:
         do_thread_call(vm, prog, in, argv, eff);
@@ -598,10 +642,73 @@ static void do_call(struct vm *vm, const struct program *prog,
         eff->nvals = n - in->c;
         eff->method = in->sub;
         return;
-    case CK_LEN:
+    case CK_POOL_NEW:
         v = argv[0];
-        call_done(fr, vm->slots, n, vm->slots[fr->base + vm_ref_index(v)]);
+        call_done(fr, vm->slots, n, NONE);
+        if (!vm_is_num(v)) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        want_pool(eff, POOL_NEW, 0, vm_num(prog, v));
         return;
+    case CK_POOL_EXIT:
+        /* (exit, self, None, None, None): exit is the pool */
+        v = vm->slots[fr->sp - (uint32_t)n - 2];
+        call_done(fr, vm->slots, n, NONE);
+        want_pool(eff, POOL_SHUTDOWN, (int32_t)vm_obj_index(v), 0);
+        return;
+    case CK_SUBMIT:
+        /* (method, self, F, args...) */
+        v = vm->slots[fr->sp - (uint32_t)n - 1];
+        want_pool(eff, POOL_SUBMIT, (int32_t)vm_obj_index(v), in->b);
+        eff->vals = argv + 1;
+        eff->nvals = n - 1;
+        call_done(fr, vm->slots, n, NONE);
+        if (vm_obj_kind(v) != OBJ_POOL)
+            fail(eff, ERR_TYPE);
+        return;
+    case CK_MAP: {
+        /* (method, self, F, LIST) */
+        int64_t len;
+        const int64_t *items = list_of(vm, prog, fr, argv[1], &len);
+
+        v = vm->slots[fr->sp - (uint32_t)n - 1];
+        call_done(fr, vm->slots, n, NONE);
+        if (!items) {
+            fail(eff, ERR_NOT_ITERABLE);
+            return;
+        }
+        if (vm_obj_kind(v) != OBJ_POOL) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        want_pool(eff, POOL_MAP, (int32_t)vm_obj_index(v), in->b);
+        eff->vals = items;
+        eff->nvals = (int)len;
+        eff->block = (vm_ref_index(argv[1]) & 0x80000000u) != 0;
+        return;
+    }
+    case CK_RESULT:
+        v = vm->slots[fr->sp - 1];
+        call_done(fr, vm->slots, n, NONE);
+        if (vm_obj_kind(v) != OBJ_FUTURE) {
+            fail(eff, ERR_TYPE);
+            return;
+        }
+        want_pool(eff, POOL_RESULT, (int32_t)vm_obj_index(v), 0);
+        return;
+    case CK_LEN: {
+        int64_t len;
+
+        v = argv[0];
+        if (!list_of(vm, prog, fr, v, &len)) {
+            call_done(fr, vm->slots, n, NONE);
+            fail(eff, ERR_NO_LEN);
+            return;
+        }
+        call_done(fr, vm->slots, n, len);
+        return;
+    }
     case CK_APPEND: {
         /* (method, self, x): self is the list */
         int64_t *list = &vm->slots[fr->base +
@@ -866,6 +973,10 @@ void vm_step(struct vm *vm, const struct program *prog,
         if (in->a >= 0) {
             eff->value = PUSH(atomic_load_explicit(&globals[in->a],
                                                    memory_order_relaxed));
+        } else if (in->b > 0) {
+            /* a module-level list: its values are the constant b - 1 */
+            eff->value = PUSH(VM_REF(REF_LIST, 0x80000000u |
+                                     (uint32_t)(in->b - 1)));
         } else {
             PUSH(VM_REF(REF_NAME, -1 - in->a));
             if (in->flags & IF_NULL)
@@ -873,6 +984,11 @@ void vm_step(struct vm *vm, const struct program *prog,
         }
         break;
     case OP_STORE_GLOBAL:
+        if (vm_is_ref(TOP()) && vm_ref_kind(TOP()) == REF_LIST) {
+            /* a parameter holding a module-level list */
+            fail(eff, ERR_GLOBAL_LIST);
+            break;
+        }
         eff->value = POP();
         atomic_store_explicit(&globals[in->a], eff->value,
                               memory_order_relaxed);
@@ -964,8 +1080,16 @@ void vm_step(struct vm *vm, const struct program *prog,
             fr->pc = (uint32_t)in->a;
         break;
     case OP_GET_ITER:
-        if (vm_ref_kind(TOP()) == REF_LIST) {
-            /* a list's iterator: the index, the list, step 0 */
+        if (vm_obj_kind(TOP()) != OBJ_MAP &&
+            (!vm_is_ref(TOP()) || (vm_ref_kind(TOP()) != REF_LIST &&
+                                   vm_ref_kind(TOP()) != REF_RANGE))) {
+            /* a parameter given a number: for x in n */
+            fail(eff, ERR_NOT_ITERABLE);
+            break;
+        }
+        if (vm_ref_kind(TOP()) != REF_RANGE) {
+            /* the iterator of a list, or of map()'s results (the next
+             * job): the index, the list or map, step 0 */
             int64_t *s = &vm->slots[fr->base + (uint32_t)in->b];
 
             s[0] = 0;
@@ -981,11 +1105,25 @@ void vm_step(struct vm *vm, const struct program *prog,
         int64_t next, stop, step;
 
         if (s[2] == 0) {
-            /* a list: its length is read at every turn, as Python does */
-            const int64_t *list = &vm->slots[fr->base + vm_ref_index(s[1])];
+            /* a list, its length read at every turn as Python does, or
+             * map()'s results, each waiting until its job is done */
+            int is_map = vm_obj_kind(s[1]) == OBJ_MAP;
+            uint32_t m = vm_obj_index(s[1]);
+            int64_t len = m >> 16;
+            const int64_t *list = is_map ? NULL :
+                                  list_of(vm, prog, fr, s[1], &len);
 
-            if (s[0] < list[0]) {
-                eff->value = PUSH(list[1 + s[0]]);
+            if (s[0] < len) {
+                if (is_map) {
+                    PUSH(NONE);
+                    want_pool(eff, POOL_RESULT,
+                              (int32_t)((m & 0xffff) + s[0]), 0);
+                } else if (list_item(prog, s[1], list, s[0], &r)) {
+                    fail(eff, ERR_BOXED);
+                    break;
+                } else {
+                    eff->value = PUSH(r);
+                }
                 s[0]++;
             } else {
                 (void)POP();
@@ -1046,21 +1184,29 @@ void vm_step(struct vm *vm, const struct program *prog,
         break;
     }
     case OP_BINARY_SUBSCR: {
-        int64_t i = POP();
-        const int64_t *list = &vm->slots[fr->base + vm_ref_index(POP())];
+        int64_t i = POP(), len, lv = POP();
+        const int64_t *list = list_of(vm, prog, fr, lv, &len);
 
+        if (!list) {
+            fail(eff, ERR_NOT_SUBSCRIPTABLE);
+            break;
+        }
         if (!vm_is_num(i)) {
             fail(eff, ERR_TYPE);
             break;
         }
         i = vm_num(prog, i);
         if (i < 0)
-            i += list[0];
-        if (i < 0 || i >= list[0]) {
+            i += len;
+        if (i < 0 || i >= len) {
             fail(eff, ERR_INDEX);
             break;
         }
-        eff->value = PUSH(list[1 + i]);
+        if (list_item(prog, lv, list, i, &r)) {
+            fail(eff, ERR_BOXED);
+            break;
+        }
+        eff->value = PUSH(r);
         break;
     }
     case OP_CALL:
@@ -1096,6 +1242,12 @@ void vm_step(struct vm *vm, const struct program *prog,
         break;
     }
     case OP_BEFORE_WITH:
+        if (in->kind == CK_POOL_ENTER) {
+            /* __exit__ and what __enter__ gives: the pool itself */
+            a = TOP();
+            PUSH(a);
+            break;
+        }
         (void)POP();
         PUSH(VM_REF(REF_EXIT, in->b));
         PUSH(1);
@@ -1117,7 +1269,7 @@ void vm_step(struct vm *vm, const struct program *prog,
         TOP() = a;
         break;
     case OP_LOAD_ASSERTION_ERROR:
-        PUSH(VM_REF(REF_EXC, 0));
+        PUSH(VM_OBJ(OBJ_EXC, 0));
         break;
     case OP_RAISE_VARARGS:
         fr->sp -= (uint32_t)in->a;
@@ -1460,11 +1612,11 @@ void vm_format_reraise(const struct program *prog, int64_t exc,
 
 /* ---- exceptions as values ---------------------------------------------------------- */
 
-/* REF_EXC's index: 0 the class AssertionError (LOAD_ASSERTION_ERROR);
- * else the error in the low byte and, above it, 1 + what it names (0:
- * nothing), which for an UnboundLocalError is its function << 12 | the
- * local. */
-enum { EXC_FN_SHIFT = 12, EXC_AUX_MAX = (1 << 24) - 1 };
+/* OBJ_EXC's index: 0 the class AssertionError (LOAD_ASSERTION_ERROR);
+ * else the error in the low byte and, above it in 20 bits, 1 + what it
+ * names (0: nothing), which for an UnboundLocalError is its function << 12
+ * | the local. */
+enum { EXC_FN_SHIFT = 12, EXC_AUX_MAX = (1 << 20) - 1 };
 
 int64_t vm_exc_value(const struct program *prog, const struct vm_effect *eff)
 {
@@ -1477,7 +1629,7 @@ int64_t vm_exc_value(const struct program *prog, const struct vm_effect *eff)
     } else if (eff->index >= 0 && eff->index < EXC_AUX_MAX) {
         aux = 1 + (uint32_t)eff->index;
     }
-    return VM_REF(REF_EXC, (uint32_t)eff->error | aux << 8);
+    return VM_OBJ(OBJ_EXC, (uint32_t)eff->error | aux << 8);
 }
 
 /* Its text, as a traceback's last line shows it. */
@@ -1506,7 +1658,7 @@ void vm_format_exc(const struct program *prog, int64_t v, int how,
     size_t namelen;
 
     sb_init(&sb);
-    format_exc(prog, vm_ref_index(v), &sb);
+    format_exc(prog, vm_obj_index(v), &sb);
     /* "Name: message" or "module.Name" is Python's: the class's name and
      * its argument; a text of taketurns' own is shown as it is */
     colon = strstr(sb.s, ": ");
@@ -1574,11 +1726,20 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
     case REF_LOCKWAIT: sb_puts(out, "acquire()"); break;
     case REF_AEXIT: sb_puts(out, "__aexit__"); break;
     case REF_EXIT: sb_puts(out, "__exit__"); break;
-    case REF_EXC:
-        if (i == 0)
-            sb_puts(out, "AssertionError");
-        else
-            vm_format_exc(prog, v, VM_EXC_REPR, out);
+    case REF_OBJ:
+        switch (i >> 28) {
+        case OBJ_EXC:
+            if (vm_obj_index(v) == 0)
+                sb_puts(out, "AssertionError");
+            else
+                vm_format_exc(prog, v, VM_EXC_REPR, out);
+            break;
+        case OBJ_POOL: sb_puts(out, "<ThreadPoolExecutor>"); break;
+        case OBJ_FUTURE:
+            sb_printf(out, "<Future of job %u>", (i & 0x0fffffffu) + 1);
+            break;
+        default: sb_puts(out, "<generator map>"); break;
+        }
         break;
     case REF_INT: sb_printf(out, "%lld", (long long)vm_unbox(prog, v)); break;
     case REF_SYNCWAIT:
@@ -1611,7 +1772,10 @@ void vm_format_print(const struct program *prog, const struct vm_effect *eff,
 
         if (i)
             sb_putc(out, ' ');
-        if (vm_is_ref(v) && vm_ref_kind(v) == REF_LIST && eff->frame) {
+        if (vm_is_ref(v) && vm_ref_kind(v) == REF_LIST &&
+            (vm_ref_index(v) & 0x80000000u)) {
+            sb_puts(out, prog->consts[vm_ref_index(v) & 0x7fffffffu].str);
+        } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_LIST && eff->frame) {
             const int64_t *list = &eff->frame[vm_ref_index(v)];
 
             sb_putc(out, '[');
@@ -1626,8 +1790,7 @@ void vm_format_print(const struct program *prog, const struct vm_effect *eff,
             uint32_t k = vm_ref_index(v) & 0x7fffffffu;
 
             sb_puts(out, prog->consts[k].str);
-        } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_EXC &&
-                   vm_ref_index(v)) {
+        } else if (vm_obj_kind(v) == OBJ_EXC && vm_obj_index(v)) {
             vm_format_exc(prog, v, VM_EXC_STR, out);    /* print(e) */
         } else {
             vm_format_value(prog, v, out);

@@ -42,7 +42,9 @@
  * goes through it. */
 enum vm_ref {
     REF_NULL, REF_NONE, REF_NAME, REF_RANGE, REF_ITER, REF_CORO,
-    REF_WAIT, REF_LOCKWAIT, REF_AEXIT, REF_EXIT, REF_EXC,
+    REF_WAIT, REF_LOCKWAIT, REF_AEXIT, REF_EXIT,
+    REF_OBJ,            /* an object of the runtime: kind << 28 | index
+                         * (enum vm_obj) */
     REF_SYNCWAIT,       /* an awaitable sync method: object | method << 16 */
     REF_INT,            /* a boxed integer: its slot in the table */
     REF_THREAD,         /* a threading.Thread: its task */
@@ -50,13 +52,22 @@ enum vm_ref {
                          * hidden slot << 8 (the items stay in the frame);
                          * a constant tuple: 0x80000000 | its constant */
     REF_LIST,           /* a list: the first of its hidden slots in the
-                         * frame (its length, then its values) */
+                         * frame (its length, then its values); a
+                         * module-level list: 0x80000000 | its constant */
     REF_COUNT
 };
 
 #define VM_REF_BASE (INT64_MIN + 1)
 #define VM_REF(kind, idx) (VM_REF_BASE + ((int64_t)(kind) << 32) + \
                            (int64_t)(uint32_t)(idx))
+
+/* REF_OBJ's kinds: an exception (the class AssertionError, or a task's
+ * exception: vm_exc_value); a ThreadPoolExecutor (index: its
+ * pool); a Future (its job); the iterator POOL.map() gives (its first
+ * job | the number of jobs << 16). */
+enum vm_obj { OBJ_EXC, OBJ_POOL, OBJ_FUTURE, OBJ_MAP };
+#define VM_OBJ(kind, idx) VM_REF(REF_OBJ, ((uint32_t)(kind) << 28) | \
+                                 (uint32_t)(idx))
 
 static inline int vm_is_ref(int64_t v)
 {
@@ -71,6 +82,19 @@ static inline int vm_ref_kind(int64_t v)
 static inline uint32_t vm_ref_index(int64_t v)
 {
     return (uint32_t)((v - VM_REF_BASE) & 0xffffffffu);
+}
+
+/* The enum vm_obj of a REF_OBJ value, or -1 for any other value; and
+ * its index. */
+static inline int vm_obj_kind(int64_t v)
+{
+    return vm_is_ref(v) && vm_ref_kind(v) == REF_OBJ ?
+           (int)(vm_ref_index(v) >> 28) : -1;
+}
+
+static inline uint32_t vm_obj_index(int64_t v)
+{
+    return vm_ref_index(v) & 0x0fffffffu;
 }
 
 /* A value that is a number: a plain one or a boxed one (or VM_UNSET). */
@@ -154,7 +178,20 @@ enum {
                      "runs in mode asyncio")                                \
     X(ERR_LIST_CAP, "a list holds at most 32 values in taketurns")       \
     X(ERR_TASK_FAILED, "a task it awaits failed: its error is raised here "\
-                       "too")
+                       "too")                                                     \
+    X(ERR_NOT_ITERABLE, "TypeError: 'int' object is not iterable")         \
+    X(ERR_NO_LEN, "TypeError: object of type 'int' has no len()")          \
+    X(ERR_NOT_SUBSCRIPTABLE, "TypeError: 'int' object is not subscriptable")\
+    X(ERR_MAX_WORKERS, "ValueError: max_workers must be greater than 0")  \
+    X(ERR_POOL_MODE, "concurrent.futures.ThreadPoolExecutor starts OS "    \
+                     "threads: it runs in mode threads or gil")           \
+    X(ERR_POOL_CAP, "taketurns keeps at most 4 pools and 32 jobs in a "   \
+                    "run")                                                 \
+    X(ERR_POOL_SHUTDOWN, "RuntimeError: cannot schedule new futures "     \
+                         "after shutdown")                                \
+    X(ERR_GLOBAL_LIST, "a module variable holds a number in taketurns: "  \
+                       "a list cannot be stored in one (a list every "     \
+                       "task reads is made at the top: NAME = [...])")
 
 enum vm_error {
 #define X(id, text) id,
@@ -184,11 +221,19 @@ enum vm_status {
                      * return_exceptions=True); the scheduler gives it a
                      * task (vm_set_result) */
     VM_START,       /* index: the task of the thread started */
+    VM_POOL,        /* a ThreadPoolExecutor's call: method the enum
+                     * vm_pool_op; index the pool (POOL_RESULT: the job);
+                     * value max_workers (POOL_NEW) or the function
+                     * (SUBMIT, MAP); vals/nvals the arguments (MAP: the
+                     * items, raw numbers when block is 1) */
     VM_JOIN,        /* index: the task of the thread joined (method 1:
                      * await asyncio.gather(), index the hidden slots of
                      * the list of its tasks, which is on top of the
                      * stack) */
 };
+
+enum vm_pool_op { POOL_NEW, POOL_SUBMIT, POOL_MAP, POOL_RESULT,
+                  POOL_SHUTDOWN };
 
 /* What one op did. */
 struct vm_effect {
@@ -331,7 +376,7 @@ int vm_equal(const struct vm *a, const struct vm *b);
 /* Text of a runtime error, naming the local variable where that helps. */
 void vm_format_error(const struct program *prog, const struct vm_effect *eff,
                      struct strbuf *out);
-/* A task's exception as a value (a REF_EXC): the error eff failed with,
+/* A task's exception as a value (an OBJ_EXC): the error eff failed with,
  * so that awaiting the task raises it again and gather(...,
  * return_exceptions=True) gives it. */
 int64_t vm_exc_value(const struct program *prog, const struct vm_effect *eff);

@@ -5,42 +5,12 @@
 # scene exported to CPython agree (every CPython ending is one the explorer
 # found, where a python3.13 is installed); join() waits are told in the log
 # and in a deadlock; real runs on the C backends (pthreads) end as the
-# explorer says they can.
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
+# explorer says they can.  Module-level lists (tests/explore/lists.lesson)
+# read by threads and passed to them, checked the same ways.
+. "$(dirname "$0")/lib.sh"
 lesson=tests/explore/spawn.lesson
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-endings() {
-    sed 's/{"final"/\
-{"final"/g' "$1" | grep '^{"final": {' |
-        sed -n 's/^{"final": \({[^}]*}\).*"status": "\([a-z]*\)".*/\2 \1/p' |
-        sort -u
-}
-
-# within NAME FILE: every ending in FILE is in $tmp/want (the explorer's).
-within() {
-    endings "$2" >"$tmp/got"
-    if [ ! -s "$tmp/got" ]; then
-        echo "FAIL $1: no endings"
-        head -5 "$2" | sed 's/^/    /'
-    elif comm -23 "$tmp/got" "$tmp/want" | grep -q .; then
-        echo "FAIL $1: an ending the explorer does not have:"
-        comm -23 "$tmp/got" "$tmp/want" | sed 's/^/    /'
-    else
-        echo "ok $1"
-    fi
-}
-
-# (a pyenv shim that cannot run is passed over: ask for the interpreter)
-py=
-for p in python3.13 "$HOME/.pyenv/versions/3.13.0/bin/python3.13"; do
-    py=$("$p" -c 'import sys; print(sys.executable)' 2>/dev/null) && break
-    py=
-done
+py=$(python313)
 
 # lacks NAME FILE TEXT: no line of FILE contains TEXT.
 lacks() {
@@ -68,16 +38,6 @@ cpython_prints() {
         fi
     done
     echo "ok $name"
-}
-
-# expect NAME FILE TEXT: FILE has a line containing TEXT.
-expect() {
-    if grep -qF -- "$3" "$2"; then
-        echo "ok $1"
-    else
-        echo "FAIL $1: no line with '$3' in:"
-        sed 's/^/    /' "$2" | head -8
-    fi
 }
 
 # Lanes: the run lines' tasks first, then the threads in the order made.
@@ -335,3 +295,33 @@ if [ -n "$py" ]; then
         within "spawn/$scene: CPython's endings are the explorer's" "$tmp/p.json"
     done
 fi
+
+# A module-level list: every thread reads it, passed to a function and to
+# a thread; for, len() and [i] as Python's, their TypeErrors included.
+lists=tests/explore/lists.lesson
+# says NAME SCENE TEXT: running SCENE of the lists lesson prints TEXT.
+says() {
+    "$bin" run "$lists" --scene "$2" >"$tmp/l.txt" 2>&1
+    expect "lists/$2: $1" "$tmp/l.txt" "$3"
+}
+says "printed as Python prints it" shared "main prints: [3, 1, -2] 3 -2"
+says "read by LOAD_GLOBAL" shared "LOAD_GLOBAL sites"
+says "for over a number is Python's TypeError" number \
+    "lists.lesson:22:5: error: in task A: TypeError: 'int' object is not iterable"
+says "an index past the end is Python's IndexError" index \
+    "lists.lesson:27:9: error: in task A: IndexError: list index out of range"
+says "len() of a number is Python's TypeError" nolen \
+    "lists.lesson:31:9: error: in task A: TypeError: object of type 'int' has no len()"
+says "a module variable keeps numbers only, and says so" store \
+    "lists.lesson:35:5: error: in task A: a module variable holds a number in taketurns"
+for scene in shared gil; do
+    "$bin" explore "$lists" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
+    endings "$tmp/e.json" >"$tmp/want"
+    "$bin" real "$lists" --scene "$scene" --runs 10 --json >"$tmp/c.json" 2>/dev/null
+    within "lists/$scene: real C runs" "$tmp/c.json"
+    if [ -n "$py" ]; then
+        "$bin" real "$lists" --scene "$scene" --runs 3 --timeout 4 \
+            --python "$py" --json >"$tmp/p.json" 2>/dev/null
+        within "lists/$scene: CPython's endings are the explorer's" "$tmp/p.json"
+    fi
+done

@@ -9,36 +9,8 @@
 # explorer's outcomes, and so is every ending of the scene exported to
 # CPython where a python3.13 (or python3) is installed.  An ending is the
 # final variables and how the run ended (ok, failed, deadlock).
-set -u
-bin=$1
-here=$(cd "$(dirname "$0")" && pwd)
-cd "$here/.."
+. "$(dirname "$0")/lib.sh"
 lesson=tests/explore/sync.lesson
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# The endings in a JSON file as lines "STATUS {final}" (one outcome a
-# line first: real --json puts them all on one).
-endings() {
-    sed 's/{"final"/\
-{"final"/g' "$1" | grep '^{"final": {' |
-        sed -n 's/^{"final": \({[^}]*}\).*"status": "\([a-z]*\)".*/\2 \1/p' |
-        sort -u
-}
-
-# within NAME FILE: every ending of FILE is one the explorer found.
-within() {
-    endings "$2" >"$tmp/got"
-    if [ ! -s "$tmp/got" ]; then
-        echo "FAIL $1: no endings in the output"
-        sed 's/^/    /' "$2" | head -5
-    elif comm -23 "$tmp/got" "$tmp/want" | grep -q .; then
-        echo "FAIL $1: an ending the explorer does not have:"
-        comm -23 "$tmp/got" "$tmp/want" | sed 's/^/    /'
-    else
-        echo "ok $1"
-    fi
-}
 
 # (a pyenv shim that cannot run is passed over: ask for the interpreter)
 py=

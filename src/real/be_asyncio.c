@@ -623,6 +623,11 @@ static void coroutine(void *p)
             eff.index = u;
             fail(a, T, tick, &eff);
         }
+        case VM_POOL:
+            /* a pool's worker threads (cmd_real refuses these) */
+            eff.status = VM_ERROR;
+            eff.error = ERR_THREAD_MODE;
+            fail(a, T, tick, &eff);
         case VM_ERROR:
             fail(a, T, tick, &eff);
         }

@@ -736,6 +736,15 @@ static void keep_median(struct real_result *res, struct real_median *med,
 
 /* ---- the series ------------------------------------------------------------------------- */
 
+/* Does the scene's code make a ThreadPoolExecutor? */
+static int scene_has_pool(const struct scene *sc)
+{
+    for (int t = sc->nrun; t < sc->ntasks; t++)
+        if (sc->tasks[t].pooled)
+            return 1;
+    return 0;
+}
+
 struct real_result *real_run(const struct lesson *L, int scene,
                              const struct scene_config *cfg,
                              const struct real_options *opt,
@@ -754,6 +763,12 @@ struct real_result *real_run(const struct lesson *L, int scene,
         return NULL;
     if (L->scenes[scene].ntasks == 0) {
         sb_puts(err, "the scene has no tasks to run");
+        return NULL;
+    }
+    if (scene_has_pool(&L->scenes[scene])) {
+        sb_puts(err, "its code makes a concurrent.futures.ThreadPoolExecutor: "
+                "pools run in the simulator and in CPython (real --python), "
+                "not yet on the C backends");
         return NULL;
     }
     if (L->scenes[scene].ntasks > L->scenes[scene].nrun &&

@@ -141,7 +141,7 @@ struct rtask {
     atomic_int joining;     /* the task it waits for in join() (or, on the
                              * event loop, awaits), or -1 */
     int64_t value;          /* asyncio: what it returned, or its exception
-                             * (REF_EXC) once it failed */
+                             * (OBJ_EXC) once it failed */
     uint8_t retrieved;      /* asyncio: awaited or gathered (2: by a gather
                              * with return_exceptions=True) */
     int has_gil;            /* this task holds the GIL */

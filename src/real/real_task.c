@@ -816,6 +816,11 @@ void rtask_run(struct rrun *r, struct rtask *T)
             }
             break;
         }
+        case VM_POOL:
+            /* (real_run refuses scenes that make a pool) */
+            eff.status = VM_ERROR;
+            eff.error = ERR_POOL_MODE;
+            /* fall through */
         case VM_ERROR:
             rtask_fail(r, T, rclock_now(), &eff);
             goto out;

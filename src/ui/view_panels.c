@@ -630,9 +630,17 @@ static int memory_lines(struct app *a, struct mline *m, int max)
         }
         madd(m, &n, max, fresh ? R_CHANGED : R_BOLD, "%s", sb.s);
     }
-    /* Sync objects. */
     for (int t = 0; t < tr->ntasks && t < LESSON_MAX_TASKS; t++)
         names[t] = tr->labels[t];
+    /* ThreadPoolExecutors: their workers and the jobs queued. */
+    for (int i = 0; ; i++) {
+        sb_clear(&sb);
+        if (sim_pool_describe(s, i, &sb) < 0)
+            break;
+        shown++;
+        madd(m, &n, max, R_NORMAL, "%s", sb.s);
+    }
+    /* Sync objects. */
     for (int l = 0; l < P->nlocks; l++) {
         if (!lk[l])
             continue;
