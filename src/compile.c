@@ -387,6 +387,12 @@ static void collect_names(struct compiler *c, const struct stmt *s,
             break;
         case S_ASSIGN:
         case S_AUG:
+            if (s->attr) {      /* OBJ.attr = value: OBJ is only read */
+                uses_in_expr(u, s->value);
+                note_use(u, s->name, s->line, s->name_col);
+                break;
+            }
+            /* FALLTHROUGH */
         case S_FOR:
             if (s->kind == S_AUG)
                 note_use(u, s->name, s->line, s->name_col);
@@ -654,6 +660,8 @@ static void compile_gather(struct compiler *c, const struct expr *e, int at);
 static void compile_list_method(struct compiler *c, const struct expr *e,
                                 int awaited, int callcol);
 static void compile_thread(struct compiler *c, const struct expr *e);
+static void sync_attr(struct compiler *c, const struct expr *e, int copy);
+static void store_attr(struct compiler *c, const struct stmt *s);
 static void compile_thread_method(struct compiler *c, const struct expr *e,
                                   int awaited, int callcol);
 
@@ -955,11 +963,18 @@ static void compile_method(struct compiler *c, const struct expr *e,
     kind = c->L->locks[obj].kind;
     m = sync_method_find(kind, e->attr);
 
+    if (m < 0 && sync_attr_find(kind, e->attr) >= 0)
+        fail_at(c, e->line, e->attr_col, "%s.%s is an attribute, not a "
+                "method: write %s.%s without ()", e->name, e->attr, e->name,
+                e->attr);
     if (m < 0) {
         method_list(kind, list, sizeof(list));
         fail_at(c, e->line, e->attr_col, "'%s' is %s: it has %s", e->name,
                 sync_what(c, obj, what, sizeof(what)), list);
     }
+    if (m == SYNC_GET_LOCK)
+        fail_at(c, e->line, e->attr_col, "a Value's lock is used in a with "
+                "statement here: with %s.get_lock():", e->name);
     if (awaited && !c->fd->is_async)
         fail_at(c, e->line, callcol, "'await' is only allowed inside an async "
                 "def");
@@ -986,6 +1001,103 @@ static void compile_method(struct compiler *c, const struct expr *e,
     in->c = roles;
     if (awaited)
         await_sub(c, CK_SEND_SYNC, obj, m, e->line, callcol, 0);
+}
+
+/* ---- attributes of sync objects --------------------------------------------- */
+
+/* The attributes of kind, for an error: "parties, n_waiting and broken". */
+static void attr_list(int kind, char *buf, size_t n)
+{
+    size_t len = 0;
+    int count = 0, k = 0;
+
+    for (int a = 0; a < SYNC_ATTR_COUNT; a++)
+        count += sync_attr_find(kind, sync_attr_name[a]) == a;
+    buf[0] = '\0';
+    for (int a = 0; a < SYNC_ATTR_COUNT && len < n; a++) {
+        if (sync_attr_find(kind, sync_attr_name[a]) != a)
+            continue;
+        k++;
+        len += (size_t)snprintf(buf + len, n - len, "%s%s",
+                                k == 1 ? "" : k == count ? " and " : ", ",
+                                sync_attr_name[a]);
+    }
+}
+
+/* The sync object e->name whose attribute e->attr is read or written,
+ * checked as Python would (AttributeError), with what to write instead. */
+static int attr_object(struct compiler *c, const struct expr *e, int *attr)
+{
+    int obj, kind, m;
+    char what[64], list[256];
+
+    if (is_thread_local(c, e->name) || local_type_of(c, e->name) != LT_NUM ||
+        lesson_find_shared(c->L, e->name) >= 0 || find_local(c, e->name) >= 0)
+        fail_at(c, e->line, e->col, "'%s' is %s: only synchronization "
+                "objects (a multiprocessing.Value's value, a Barrier's "
+                "parties ...) have attributes here", e->name,
+                type_words(local_type_of(c, e->name)));
+    obj = lock_index(c, e->name, e->line, e->col);
+    kind = c->L->locks[obj].kind;
+    *attr = sync_attr_find(kind, e->attr);
+    if (*attr >= 0)
+        return obj;
+    m = sync_method_find(kind, e->attr);
+    if (m >= 0)
+        fail_at(c, e->line, e->attr_col, "%s is a method of %s: call it, "
+                "%s.%s()", e->attr, sync_what(c, obj, what, sizeof(what)),
+                e->name, e->attr);
+    attr_list(kind, list, sizeof(list));
+    if (list[0])
+        fail_at(c, e->line, e->attr_col, "AttributeError: '%s' is %s: its "
+                "attributes are %s", e->name,
+                sync_what(c, obj, what, sizeof(what)), list);
+    fail_at(c, e->line, e->attr_col, "AttributeError: '%s' is %s: it has "
+            "no public attribute '%s' (ask it with a method: %s)", e->name,
+            sync_what(c, obj, what, sizeof(what)), e->attr,
+            (method_list(kind, list, sizeof(list)), list));
+}
+
+/* OBJ.attr read: LOAD_GLOBAL OBJ, LOAD_ATTR attr, which the object
+ * answers (a Value's value waits while another task holds its lock);
+ * copy: COPY 1 first, for OBJ.attr += n. */
+static void sync_attr(struct compiler *c, const struct expr *e, int copy)
+{
+    int attr, obj = attr_object(c, e, &attr);
+    struct cfg_instr *in;
+
+    load_global_ref(c, e->name, e->line, e->col);
+    if (copy)
+        emit(c, OP_COPY, 1, e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, add_name(c, e->attr), e->line, e->col);
+    in->kind = CK_SYNC;
+    in->sub = SYNC_GETATTR;
+    in->b = obj;
+    in->c = attr;
+}
+
+/* OBJ.attr = the value on the stack: LOAD_GLOBAL OBJ (unless OBJ is
+ * there already, += leaves it), STORE_ATTR attr.  Only a Value's value
+ * can be set; CPython's other attributes here are read-only properties. */
+static void store_attr(struct compiler *c, const struct stmt *s)
+{
+    struct expr e = {.kind = E_ATTR, .line = s->line, .col = s->name_col,
+                     .name = s->name, .attr = s->attr,
+                     .attr_col = s->attr_col};
+    int attr, obj = attr_object(c, &e, &attr);
+    struct cfg_instr *in;
+    char what[64];
+
+    if (attr != SYNC_A_VALUE)
+        fail_at(c, s->line, s->attr_col, "AttributeError: %s of %s cannot be "
+                "set (a read-only property)", s->attr,
+                sync_what(c, obj, what, sizeof(what)));
+    if (s->kind == S_ASSIGN)
+        load_global_ref(c, s->name, s->line, s->name_col);
+    in = emit(c, OP_STORE_ATTR, add_name(c, s->attr), s->line, s->name_col);
+    in->kind = CK_SYNC;
+    in->sub = SYNC_SETVALUE;
+    in->b = obj;
 }
 
 /* ---- threads started by code ----------------------------------------------- */
@@ -1422,7 +1534,7 @@ static int infer_types(struct compiler *c, const struct stmt *s)
     int changed = 0;
 
     for (; s; s = s->next) {
-        int i = s->name ? find_local(c, s->name) : -1;
+        int i = s->name && !s->attr ? find_local(c, s->name) : -1;
 
         if (i >= c->nreal)
             i = -1;
@@ -1467,7 +1579,7 @@ static void check_types(struct compiler *c, const struct stmt *s)
 {
     for (; s; s = s->next) {
         if ((s->kind == S_ASSIGN || s->kind == S_AUG || s->kind == S_FOR) &&
-            s->name) {
+            s->name && !s->attr) {
             int i = find_local(c, s->name);
             int have = i >= 0 && i < c->nreal ? c->ltype[i] : LT_NUM;
             int t = s->kind == S_ASSIGN ? expr_type(c, s->value) :
@@ -1601,6 +1713,9 @@ static void compile_expr(struct compiler *c, const struct expr *e)
     case E_LIST:
         fail_at(c, e->line, e->col, "a list is made by giving it to a local "
                 "variable here: xs = [...]");
+    case E_ATTR:
+        sync_attr(c, e, 0);
+        break;
     case E_SUBSCR: {
         int t = local_type_of(c, e->name);
 
@@ -1903,6 +2018,20 @@ static void compile_with(struct compiler *c, const struct stmt *s)
                 "%s:'", s->name, sync_what(c, lock, what, sizeof(what)),
                 s->name);
     load_global_ref(c, s->name, line, col);
+    if (s->attr) {
+        /* with v.get_lock(): LOAD_ATTR get_lock + NULL|self, CALL 0 */
+        if (sync_method_find(c->L->locks[lock].kind, s->attr) < 0)
+            fail_at(c, s->line, s->attr_col, "'%s' is %s: it has no %s() "
+                    "(a multiprocessing.Value has)", s->name,
+                    sync_what(c, lock, what, sizeof(what)), s->attr);
+        in = emit(c, OP_LOAD_ATTR, 0, line, s->attr_col);
+        in->b = add_name(c, s->attr);
+        in->flags = IF_NULL;
+        in = emit(c, OP_CALL, 0, line, col);
+        in->kind = CK_GET_LOCK;
+        in->b = lock;
+        in->c = add_name(c, s->name);
+    }
     if (s->is_await) {
         in = emit(c, OP_BEFORE_ASYNC_WITH, 0, line, col);
         in->b = lock;
@@ -1985,6 +2114,11 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
 
     switch (s->kind) {
     case S_ASSIGN:
+        if (s->attr) {
+            compile_expr(c, s->value);
+            store_attr(c, s);
+            break;
+        }
         if (s->value->kind == E_LIST)
             compile_list(c, s->value, c->list_at[find_local(c, s->name)]);
         else if (s->value->kind == E_GATHER)
@@ -1994,6 +2128,21 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
         store_name(c, s->name, s->line, s->name_col);
         break;
     case S_AUG:
+        if (s->attr) {
+            /* LOAD_GLOBAL v, COPY 1, LOAD_ATTR value, ..., BINARY_OP +=,
+             * SWAP 2, STORE_ATTR value */
+            struct expr get = {.kind = E_ATTR, .line = s->line,
+                               .col = s->name_col, .name = s->name,
+                               .attr = s->attr, .attr_col = s->attr_col};
+
+            sync_attr(c, &get, 1);
+            compile_expr(c, s->value);
+            in = emit(c, OP_BINARY_OP, s->op, s->line, s->name_col);
+            in->flags = IF_INPLACE;
+            emit(c, OP_SWAP, 2, s->line, s->name_col);
+            store_attr(c, s);
+            break;
+        }
         load_name(c, s->name, s->line, s->name_col);
         compile_expr(c, s->value);
         in = emit(c, OP_BINARY_OP, s->op, s->line, s->name_col);
@@ -2528,7 +2677,9 @@ void program_format_arg(const struct program *P, uint32_t pc,
         sb_puts(out, P->global_names[in->a]);
         break;
     case OP_LOAD_ATTR:
-        sb_puts(out, P->names[in->b]);
+    case OP_STORE_ATTR:
+        /* a sync object's attribute keeps the object in b, its name in a */
+        sb_puts(out, P->names[in->kind == CK_SYNC ? in->a : in->b]);
         if (in->flags & IF_NULL)
             sb_puts(out, " + NULL|self");
         break;
@@ -2581,6 +2732,12 @@ int program_sync_op(const struct program *P, uint32_t pc, int *method)
     switch (in->op) {
     case OP_BEFORE_WITH:
         *method = SYNC_ACQUIRE;
+        return in->b;
+    case OP_LOAD_ATTR:
+    case OP_STORE_ATTR:
+        if (in->kind != CK_SYNC)
+            return -1;
+        *method = in->sub;
         return in->b;
     case OP_CALL:
     case OP_CALL_KW:
@@ -2666,6 +2823,7 @@ static const uint8_t call_kind_access[] = {
     [CK_SEND_RELEASE] = KIND_LISTED | ACCESS_SHARED,
     [CK_SYNC] = KIND_LISTED | ACCESS_SHARED,  /* a sync object's method */
     [CK_SEND_SYNC] = KIND_LISTED | ACCESS_SHARED,
+    [CK_GET_LOCK] = KIND_LISTED,    /* pushes the lock; BEFORE_WITH takes it */
 };
 
 int program_access(const struct program *P, uint32_t pc)
@@ -2673,6 +2831,9 @@ int program_access(const struct program *P, uint32_t pc)
     const struct instr *in = &P->code[pc];
     int flags = op_info[in->op].flags;
 
+    if ((in->op == OP_LOAD_ATTR || in->op == OP_STORE_ATTR) &&
+        in->kind == CK_SYNC)   /* a sync object's attribute */
+        return ACCESS_SHARED;
     if (flags & OPF_PRIVATE)
         return 0;
     if (flags & OPF_GLOBAL)

@@ -163,7 +163,7 @@ static const char report_py[] =
     "JSON.\"\"\"\n"
     "    if not _reported.acquire(blocking=False):\n"
     "        return False\n"
-    "    out = {\"final\": {name: int(globals()[name]) for name in SHARED}}\n"
+    "    out = {\"final\": {name: int(eval(name)) for name in SHARED}}\n"
     "    if _failed:\n"
     "        out[\"failed\"] = sorted(_failed)\n"
     "    if deadlock:\n"

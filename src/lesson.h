@@ -53,6 +53,8 @@ enum expr_kind {
     E_GATHER,   /* await asyncio.gather(f(a), t, ...): args the E_CALLs of
                  * async defs and the names of tasks, nargs */
     E_SUBSCR,   /* name[lhs]: an item of a list */
+    E_ATTR,     /* name.attr: an attribute of a sync object (v.value,
+                 * b.parties ...) */
 };
 
 enum cmp_op { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
@@ -107,6 +109,9 @@ struct stmt {
     int work;               /* S_WORK: enum work_kind */
     const char *name;       /* target, loop variable, lock */
     int name_col;
+    const char *attr;       /* S_ASSIGN, S_AUG: name.attr is the target;
+                             * S_WITH: with name.attr(): (get_lock) */
+    int attr_col;
     int op;                 /* S_AUG */
     struct expr *value;     /* value, condition, call, work amount */
     struct expr **args;     /* range() arguments */
