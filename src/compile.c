@@ -673,7 +673,10 @@ static void load_name(struct compiler *c, const char *name, int line, int col)
         emit(c, OP_LOAD_FAST, i, line, col);
     } else if ((i = lesson_find_shared(c->L, name)) >= 0) {
         emit(c, OP_LOAD_GLOBAL, i, line, col);
-    } else if (lesson_find_lock(c->L, name) >= 0) {
+    } else if ((i = lesson_find_lock(c->L, name)) >= 0) {
+        if (c->L->locks[i].kind == SYNC_VALUE)
+            fail_at(c, line, col, "'%s' is a multiprocessing.Value: its "
+                    "number is %s.value", name, name);
         fail_at(c, line, col, "'%s' is a lock, not a value", name);
     } else if (lesson_find_func(c->L, name) >= 0) {
         fail_at(c, line, col, "'%s' is a function: call it with %s(...)",
@@ -1049,9 +1052,9 @@ static int attr_object(struct compiler *c, const struct expr *e, int *attr)
                 e->name, e->attr);
     attr_list(kind, list, sizeof(list));
     if (list[0])
-        fail_at(c, e->line, e->attr_col, "AttributeError: '%s' is %s: its "
-                "attributes are %s", e->name,
-                sync_what(c, obj, what, sizeof(what)), list);
+        fail_at(c, e->line, e->attr_col, "AttributeError: '%s' is %s: it "
+                "has no attribute '%s' (it has %s)", e->name,
+                sync_what(c, obj, what, sizeof(what)), e->attr, list);
     fail_at(c, e->line, e->attr_col, "AttributeError: '%s' is %s: it has "
             "no public attribute '%s' (ask it with a method: %s)", e->name,
             sync_what(c, obj, what, sizeof(what)), e->attr,

@@ -1611,9 +1611,9 @@ static int ctor_lock(struct parser *p, int kind)
  * if none).  Only 'i', a C int: values in taketurns are integers. */
 static int64_t ctor_value(struct parser *p)
 {
-    const struct token *t = tok(p);
+    const struct token *t;
+    int64_t value = 0;
 
-    ctor_keyword(p, "typecode_or_type");
     t = tok(p);
     if (t->kind != TOK_STRING)
         fail_at(p, p->ln->no, t->col, "multiprocessing.Value() needs a "
@@ -1623,13 +1623,18 @@ static int64_t ctor_value(struct parser *p)
                 "C int): values in the task language are integers, so "
                 "write 'i' instead of '%s'", t->sval);
     advance(p);
-    if (!accept_punct(p, P_COMMA) || at_punct(p, P_RPAREN))
-        return 0;
-    if (at_name(p, "lock") && peek(p, 1)->kind == TOK_PUNCT &&
-        peek(p, 1)->punct == P_ASSIGN)
-        fail_at(p, p->ln->no, tok(p)->col, "a Value here always has its own "
-                "lock (lock=True, the default): leave out lock=");
-    return const_int(p, "the Value's starting value");
+    for (int n = 0; accept_punct(p, P_COMMA) && !at_punct(p, P_RPAREN);
+         n++) {
+        if (at_name(p, "lock") && peek(p, 1)->kind == TOK_PUNCT &&
+            peek(p, 1)->punct == P_ASSIGN)
+            fail_at(p, p->ln->no, tok(p)->col, "a Value here always has its "
+                    "own lock (lock=True, the default): leave out lock=");
+        if (n > 0)
+            fail_at(p, p->ln->no, tok(p)->col, "multiprocessing.Value() takes "
+                    "a typecode and one starting value: Value('i', 0)");
+        value = const_int(p, "the Value's starting value");
+    }
+    return value;
 }
 
 /* The module variable that shows a Value's value, "v.value", in the
