@@ -1061,6 +1061,17 @@ static int attr_object(struct compiler *c, const struct expr *e, int *attr)
             (method_list(kind, list, sizeof(list)), list));
 }
 
+/* Is kind's attribute a property written in Python?  Then reading it
+ * runs Python code whose calls check CPython's eval breaker after the
+ * read (a Value's getter enters and leaves its lock): under the GIL a
+ * switch can fall between v.value's read and the write after it, as
+ * CPython 3.13 threads sharing a Value lose updates.  A Queue's maxsize
+ * is a plain attribute. */
+static int property_breaks(int kind)
+{
+    return kind == SYNC_VALUE || kind == SYNC_BARRIER;
+}
+
 /* OBJ.attr read: LOAD_GLOBAL OBJ, LOAD_ATTR attr, which the object
  * answers (a Value's value waits while another task holds its lock);
  * copy: COPY 1 first, for OBJ.attr += n. */
@@ -1077,6 +1088,8 @@ static void sync_attr(struct compiler *c, const struct expr *e, int copy)
     in->sub = SYNC_GETATTR;
     in->b = obj;
     in->c = attr;
+    if (property_breaks(c->L->locks[obj].kind))
+        in->flags |= IF_BREAKER;
 }
 
 /* OBJ.attr = the value on the stack: LOAD_GLOBAL OBJ (unless OBJ is
@@ -1101,6 +1114,7 @@ static void store_attr(struct compiler *c, const struct stmt *s)
     in->kind = CK_SYNC;
     in->sub = SYNC_SETVALUE;
     in->b = obj;
+    in->flags |= IF_BREAKER;    /* the Value's setter, as its getter */
 }
 
 /* ---- threads started by code ----------------------------------------------- */

@@ -139,9 +139,13 @@ lesson=tests/explore/shared.lesson
 for scene in $(sed -n 's/^scene \([A-Za-z0-9_]*\):.*/\1/p' "$lesson"); do
     check "$scene"
 done
-# values SCENE: the values of v.value the explorer finds, in order.
+# Threads sharing a Value under the GIL: its property switches.
+check racy --mode gil
+# values SCENE [ARGS]: the values of v.value the explorer finds, in order.
 values() {
-    "$bin" explore "$lesson" --scene "$1" --json 2>/dev/null |
+    scene=$1
+    shift
+    "$bin" explore "$lesson" --scene "$scene" "$@" --json 2>/dev/null |
         sed -n 's/^    {"final": {"x": \([0-9]*\), "v.value": \([0-9]*\),.*/x=\1 v=\2/p' |
         sort -u | tr '\n' ' '
 }
@@ -149,6 +153,10 @@ got=$(values racy)
 [ "$got" = "x=0 v=2 x=0 v=3 x=0 v=4 " ] &&
     echo "ok shared/racy: v.value += 1 loses updates across processes, x stays 0" ||
     echo "FAIL shared/racy: $got"
+got=$(values racy --mode gil)
+[ "$got" = "x=4 v=2 x=4 v=3 x=4 v=4 " ] &&
+    echo "ok shared/racy --mode gil: v.value += 1 loses updates, x = x + 1 none" ||
+    echo "FAIL shared/racy --mode gil: $got"
 for scene in locked mlock; do
     got=$(values "$scene")
     [ "$got" = "x=0 v=4 " ] && echo "ok shared/$scene: no update is lost" ||
