@@ -864,23 +864,32 @@ static const char *sync_what(struct compiler *c, int i, char *buf, size_t n)
     return buf;
 }
 
-/* The methods of kind, for an error: "acquire(), release() and locked()". */
-static void method_list(int kind, char *buf, size_t n)
+/* The names among names[0..count) that kind has (find), for an error:
+ * "acquire(), release() and locked()" (suffix "()"). */
+static void name_list(int kind, const char *const *names, int count,
+                      int (*find)(int, const char *), const char *suffix,
+                      char *buf, size_t n)
 {
     size_t len = 0;
-    int count = 0, k = 0;
+    int has = 0, k = 0;
 
-    for (int m = 0; m < SYNC_METHOD_COUNT; m++)
-        count += sync_method_find(kind, sync_method_name[m]) == m;
+    for (int m = 0; m < count; m++)
+        has += find(kind, names[m]) == m;
     buf[0] = '\0';
-    for (int m = 0; m < SYNC_METHOD_COUNT && len < n; m++) {
-        if (sync_method_find(kind, sync_method_name[m]) != m)
+    for (int m = 0; m < count && len < n; m++) {
+        if (find(kind, names[m]) != m)
             continue;
         k++;
-        len += (size_t)snprintf(buf + len, n - len, "%s%s()",
-                                k == 1 ? "" : k == count ? " and " : ", ",
-                                sync_method_name[m]);
+        len += (size_t)snprintf(buf + len, n - len, "%s%s%s",
+                                k == 1 ? "" : k == has ? " and " : ", ",
+                                names[m], suffix);
     }
+}
+
+static void method_list(int kind, char *buf, size_t n)
+{
+    name_list(kind, sync_method_name, SYNC_METHOD_COUNT, sync_method_find,
+              "()", buf, n);
 }
 
 /* The roles of a method call's arguments, 2 bits each (enum
@@ -1011,20 +1020,8 @@ static void compile_method(struct compiler *c, const struct expr *e,
 /* The attributes of kind, for an error: "parties, n_waiting and broken". */
 static void attr_list(int kind, char *buf, size_t n)
 {
-    size_t len = 0;
-    int count = 0, k = 0;
-
-    for (int a = 0; a < SYNC_ATTR_COUNT; a++)
-        count += sync_attr_find(kind, sync_attr_name[a]) == a;
-    buf[0] = '\0';
-    for (int a = 0; a < SYNC_ATTR_COUNT && len < n; a++) {
-        if (sync_attr_find(kind, sync_attr_name[a]) != a)
-            continue;
-        k++;
-        len += (size_t)snprintf(buf + len, n - len, "%s%s",
-                                k == 1 ? "" : k == count ? " and " : ", ",
-                                sync_attr_name[a]);
-    }
+    name_list(kind, sync_attr_name, SYNC_ATTR_COUNT, sync_attr_find, "",
+              buf, n);
 }
 
 /* The sync object e->name whose attribute e->attr is read or written,

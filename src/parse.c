@@ -1148,7 +1148,7 @@ static struct stmt *parse_await(struct parser *p, const struct token *start)
 
 static struct stmt *parse_simple(struct parser *p)
 {
-    const struct token *t = tok(p);
+    const struct token *t = tok(p), *attr = NULL;
     struct stmt *s;
     int op;
 
@@ -1225,28 +1225,19 @@ static struct stmt *parse_simple(struct parser *p)
     if (at_punct(p, P_DOT) && peek(p, 1)->kind == TOK_NAME &&
         !is_module(t->name)) {
         /* OBJ.attr = value, OBJ.attr += value */
-        const struct token *a = peek(p, 1);
-
+        attr = peek(p, 1);
         advance(p);
         advance(p);
-        if (accept_punct(p, P_ASSIGN)) {
-            s = new_stmt(p, S_ASSIGN, t);
-        } else if ((op = aug_op(p)) != 0) {
-            advance(p);
-            s = new_stmt(p, S_AUG, t);
-            s->op = op;
-        } else {
-            fail_at(p, p->ln->no, a->col, "expected '=' after %s.%s: an "
-                    "attribute on its own does nothing", t->name, a->name);
-        }
-        s->attr = a->name;
-        s->attr_col = a->col;
-    } else if (accept_punct(p, P_ASSIGN)) {
+    }
+    if (accept_punct(p, P_ASSIGN)) {
         s = new_stmt(p, S_ASSIGN, t);
     } else if ((op = aug_op(p)) != 0) {
         advance(p);
         s = new_stmt(p, S_AUG, t);
         s->op = op;
+    } else if (attr) {
+        fail_at(p, p->ln->no, attr->col, "expected '=' after %s.%s: an "
+                "attribute on its own does nothing", t->name, attr->name);
     } else {
         fail_at(p, p->ln->no, tok(p)->kind == TOK_END ? t->col : tok(p)->col,
                 "expected a statement: '%s' on its own does nothing "
@@ -1255,6 +1246,10 @@ static struct stmt *parse_simple(struct parser *p)
     }
     s->name = t->name;
     s->name_col = t->col;
+    if (attr) {
+        s->attr = attr->name;
+        s->attr_col = attr->col;
+    }
     s->value = parse_expr(p);
     return s;
 }

@@ -190,10 +190,9 @@ static int proc_shared_request(struct rrun *r, struct rtask *T,
     struct pshm *sh = r->be_state;
     struct pshared *ps = sh->shared;
     int obj = eff->index, in, arg, q, got;
-    struct sync_call call = {eff->method, eff->value, eff->block,
-                             eff->timeout};
-    struct sync_wake wake;
+    struct sync_call call = rsync_call(eff);
     struct sync_reply rep;
+    struct sync_wake wake;
     enum sync_result res;
     uint64_t until = 0;
 

@@ -336,6 +336,14 @@ void rtask_print(struct rtask *T, uint64_t t, const struct program *P,
                  const struct vm_effect *eff);
 
 /* Sync objects (all backends): made, set to their starting state, freed. */
+/* The request an op's effect makes of a sync object. */
+static inline struct sync_call rsync_call(const struct vm_effect *eff)
+{
+    struct sync_call c = {eff->method, eff->value, eff->block, eff->timeout};
+
+    return c;
+}
+
 void rsync_init(struct rrun *r);
 void rsync_reset(struct rrun *r);
 void rsync_destroy(struct rrun *r);

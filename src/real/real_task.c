@@ -372,8 +372,7 @@ int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
                   uint64_t t)
 {
     int obj = eff->index, in, arg, q, got;
-    struct sync_call call = {eff->method, eff->value, eff->block,
-                             eff->timeout};
+    struct sync_call call = rsync_call(eff);
     struct sync_wake wake;
     struct sync_reply rep;
     enum sync_result res;
