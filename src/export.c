@@ -139,6 +139,10 @@ static void ticked_objects(const struct program *P, struct strbuf *out)
         switch (P->lock_kind[i]) {
         case SYNC_LOCK:
         case SYNC_RLOCK:
+        case SYNC_MPLOCK:   /* (not a Value: v.value = n must reach it) */
+        case SYNC_MPRLOCK:
+        case SYNC_MPSEMAPHORE:
+        case SYNC_MPEVENT:
         case SYNC_SEMAPHORE:
         case SYNC_BSEMAPHORE:
         case SYNC_EVENT:

@@ -1687,6 +1687,7 @@ static void parse_sync_ctor(struct parser *p, const char *name, int col,
     case SYNC_SEMAPHORE:
     case SYNC_BSEMAPHORE:
     case SYNC_ASEMAPHORE:
+    case SYNC_MPSEMAPHORE:
         arg = ctor_number(p, "Semaphore", "value", 1, 0);
         break;
     case SYNC_BARRIER:

@@ -59,6 +59,10 @@ static const unsigned kind_methods[SYNC_KIND_COUNT] = {
     /* multiprocessing.Lock has no locked() in 3.13; a Value (a
      * Synchronized wrapper) has its lock's acquire() and release() */
     [SYNC_MPLOCK] = M(SYNC_ACQUIRE) | M(SYNC_RELEASE),
+    [SYNC_MPRLOCK] = M(SYNC_ACQUIRE) | M(SYNC_RELEASE),
+    [SYNC_MPSEMAPHORE] = M(SYNC_ACQUIRE) | M(SYNC_RELEASE),
+    [SYNC_MPEVENT] = M(SYNC_SET) | M(SYNC_CLEAR) | M(SYNC_IS_SET) |
+                     M(SYNC_WAIT),
     [SYNC_VALUE] = M(SYNC_ACQUIRE) | M(SYNC_RELEASE) | M(SYNC_GET_LOCK),
 };
 
@@ -83,6 +87,17 @@ int sync_attr_find(int kind, const char *name)
 int sync_kind_shared(int kind)
 {
     return strcmp(sync_kind_info[kind].module, "multiprocessing") == 0;
+}
+
+int sync_kind_base(int kind)
+{
+    switch (kind) {
+    case SYNC_MPLOCK: return SYNC_LOCK;
+    case SYNC_MPRLOCK: return SYNC_RLOCK;
+    case SYNC_MPSEMAPHORE: return SYNC_SEMAPHORE;
+    case SYNC_MPEVENT: return SYNC_EVENT;
+    default: return kind;
+    }
 }
 
 int sync_value(const struct sync_obj *o, int64_t *value)
@@ -131,6 +146,9 @@ static const struct param *params_of(int kind, int method)
     static const struct param none[] = {{NULL, 0}};
     static const struct param lock_acquire[] = {
         {"blocking", SYNC_ARG_BLOCK}, {"timeout", SYNC_ARG_TIMEOUT}, {NULL, 0}};
+    /* multiprocessing's SemLock.acquire(block=True, timeout=None) */
+    static const struct param semlock_acquire[] = {
+        {"block", SYNC_ARG_BLOCK}, {"timeout", SYNC_ARG_TIMEOUT}, {NULL, 0}};
     static const struct param timeout_only[] = {
         {"timeout", SYNC_ARG_TIMEOUT}, {NULL, 0}};
     static const struct param count[] = {{"n", SYNC_ARG_VALUE}, {NULL, 0}};
@@ -145,12 +163,15 @@ static const struct param *params_of(int kind, int method)
     switch (method) {
     case SYNC_ACQUIRE:
         /* Condition.acquire passes its arguments to its lock */
+        if (sync_kind_shared(kind))
+            return semlock_acquire;
         return async ? none : lock_acquire;
     case SYNC_RELEASE:
         return kind == SYNC_SEMAPHORE || kind == SYNC_BSEMAPHORE ? count : none;
     case SYNC_WAIT:
         return kind == SYNC_EVENT || kind == SYNC_CONDITION ||
-               kind == SYNC_BARRIER ? timeout_only : none;
+               kind == SYNC_BARRIER || kind == SYNC_MPEVENT ? timeout_only :
+               none;
     case SYNC_NOTIFY:
         return count;
     case SYNC_PUT:
@@ -177,7 +198,7 @@ int sync_arg_role(int kind, int method, int i, const char *kw)
 void sync_init(struct sync_obj *o, int kind, int64_t arg, int link)
 {
     memset(o, 0, sizeof(*o));
-    o->kind = (uint8_t)kind;
+    o->kind = (uint8_t)sync_kind_base(kind);
     o->holder = -1;
     o->link = (int16_t)link;
     if (kind == SYNC_VALUE)
@@ -188,7 +209,7 @@ void sync_init(struct sync_obj *o, int kind, int64_t arg, int link)
         arg = 0;
     if (arg > INT32_MAX)
         arg = INT32_MAX;
-    switch (kind) {
+    switch (o->kind) {
     case SYNC_SEMAPHORE:
     case SYNC_BSEMAPHORE:
     case SYNC_ASEMAPHORE:
@@ -770,7 +791,6 @@ enum sync_result sync_request(struct sync_obj *objs, int obj, int task,
     case SYNC_LOCK:
     case SYNC_ALOCK:
     case SYNC_RLOCK:
-    case SYNC_MPLOCK:
         if (c->method == SYNC_LOCKED) {
             r->value = L->holder >= 0;
             return SYNC_GRANTED;
@@ -838,9 +858,10 @@ enum sync_result sync_timeout(struct sync_obj *objs, int obj, int task,
 
 int sync_is_lock(int kind)
 {
+    kind = sync_kind_base(kind);
     return kind == SYNC_LOCK || kind == SYNC_ALOCK || kind == SYNC_RLOCK ||
            kind == SYNC_CONDITION || kind == SYNC_ACONDITION ||
-           kind == SYNC_MPLOCK || kind == SYNC_VALUE;
+           kind == SYNC_VALUE;
 }
 
 int sync_wait_queue(const struct sync_obj *o, int task)
@@ -862,7 +883,7 @@ int sync_wait_arg(const struct sync_obj *o, int task)
 void sync_wait_text(int kind, int queue, const char *name, const char *holder,
                     struct strbuf *out)
 {
-    switch (kind) {
+    switch (sync_kind_base(kind)) {
     case SYNC_SEMAPHORE:
     case SYNC_BSEMAPHORE:
     case SYNC_ASEMAPHORE:
@@ -968,7 +989,6 @@ void sync_describe(const struct sync_obj *o, const char *const *labels,
     case SYNC_LOCK:
     case SYNC_ALOCK:
     case SYNC_RLOCK:
-    case SYNC_MPLOCK:
     case SYNC_CONDITION:
     case SYNC_ACONDITION:
         if (o->holder < 0)

@@ -52,6 +52,12 @@
     X(SYNC_AQUEUE, "asyncio", "Queue", 1, "an asyncio queue")            \
     X(SYNC_MPLOCK, "multiprocessing", "Lock", 0, "a lock shared by the "  \
       "processes of a program: one holder at a time, in any process")     \
+    X(SYNC_MPRLOCK, "multiprocessing", "RLock", 0, "a re-entrant lock "   \
+      "shared by the processes of a program")                             \
+    X(SYNC_MPSEMAPHORE, "multiprocessing", "Semaphore", 0, "a semaphore " \
+      "shared by the processes of a program")                             \
+    X(SYNC_MPEVENT, "multiprocessing", "Event", 0, "an event shared by "  \
+      "the processes of a program")                                       \
     X(SYNC_VALUE, "multiprocessing", "Value", 0, "a number in memory "    \
       "shared by the processes, with its own re-entrant lock")
 
@@ -116,6 +122,11 @@ int sync_attr_find(int kind, const char *name);
 /* Is an object of kind one copy shared by every process of a program
  * (multiprocessing's), where the others are copied into each process? */
 int sync_kind_shared(int kind);
+/* The kind whose semantics kind has: multiprocessing's Lock, RLock,
+ * Semaphore and Event behave as threading's (their methods and arguments
+ * differ: sync_method_find, sync_arg_role); a struct sync_obj keeps this
+ * kind.  Any other kind is its own. */
+int sync_kind_base(int kind);
 /* A Value's number, and the module variable that shows it (the program's
  * lock_link, kept in o->link): returns that variable, or -1 for any
  * other kind. */

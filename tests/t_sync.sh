@@ -157,7 +157,7 @@ got=$(values racy --mode gil)
 [ "$got" = "x=4 v=2 x=4 v=3 x=4 v=4 " ] &&
     echo "ok shared/racy --mode gil: v.value += 1 loses updates, x = x + 1 none" ||
     echo "FAIL shared/racy --mode gil: $got"
-for scene in locked mlock; do
+for scene in locked mlock rlock semaphore; do
     got=$(values "$scene")
     [ "$got" = "x=0 v=4 " ] && echo "ok shared/$scene: no update is lost" ||
         echo "FAIL shared/$scene: $got"
@@ -168,6 +168,12 @@ if grep -q '"B": {"x": 0,' "$tmp/x.json" && grep -q '"B": {"x": 2,' "$tmp/x.json
     echo "ok shared/peeker: a read waits while another process holds the lock"
 else
     echo "FAIL shared/peeker: $(grep -o '"B": {"x": [0-9]*' "$tmp/x.json" | tr '\n' ';')"
+fi
+"$bin" explore "$lesson" --scene event --json >"$tmp/x.json" 2>/dev/null
+if grep -q '"A": {"x": 1,' "$tmp/x.json" && ! grep -q '"A": {"x": 0,' "$tmp/x.json"; then
+    echo "ok shared/event: an Event set in one process is set in the other"
+else
+    echo "FAIL shared/event: $(grep -o '"A": {"x": [0-9]*' "$tmp/x.json" | tr '\n' ';')"
 fi
 got=$("$bin" explore "$lesson" --scene attrs --json 2>/dev/null |
       sed -n 's/.*"parties": \([0-9-]*\), "waiting": \([0-9-]*\), "broken": \([0-9-]*\), "maxsize": \([0-9-]*\)}, "status".*/\1 \2 \3 \4/p' |

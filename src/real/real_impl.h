@@ -73,7 +73,7 @@ static inline int rsync_ticketed(int kind, int method)
 {
     if (sync_method_may_wait(kind, method))
         return 1;
-    switch (kind) {
+    switch (sync_kind_base(kind)) {
     case SYNC_EVENT:
     case SYNC_AEVENT:
     case SYNC_BARRIER:

@@ -452,6 +452,40 @@ static void test_value(void)
     CHECK_EQ(sync_holder(&o), 1);
 }
 
+/* multiprocessing's Lock, RLock, Semaphore and Event behave as
+ * threading's, with SemLock's arguments: acquire(block, timeout), and
+ * release() with none. */
+static void test_multiprocessing_kinds(void)
+{
+    struct sync_obj o;
+    struct sync_wake w;
+    int err;
+
+    CHECK_EQ(sync_kind_base(SYNC_MPRLOCK), SYNC_RLOCK);
+    CHECK_EQ(sync_kind_base(SYNC_MPEVENT), SYNC_EVENT);
+    CHECK_EQ(sync_kind_base(SYNC_QUEUE), SYNC_QUEUE);
+    CHECK(sync_is_lock(SYNC_MPRLOCK));
+    CHECK(!sync_is_lock(SYNC_MPSEMAPHORE));
+    CHECK_EQ(sync_arg_role(SYNC_MPLOCK, SYNC_ACQUIRE, 0, "block"),
+             SYNC_ARG_BLOCK);
+    CHECK_EQ(sync_arg_role(SYNC_MPLOCK, SYNC_ACQUIRE, 0, "blocking"), -1);
+    CHECK_EQ(sync_arg_role(SYNC_LOCK, SYNC_ACQUIRE, 0, "blocking"),
+             SYNC_ARG_BLOCK);
+    CHECK_EQ(sync_arg_role(SYNC_MPSEMAPHORE, SYNC_RELEASE, 0, NULL), -1);
+    CHECK_EQ(sync_arg_role(SYNC_MPEVENT, SYNC_WAIT, 0, "timeout"),
+             SYNC_ARG_TIMEOUT);
+    CHECK_EQ(sync_method_find(SYNC_MPLOCK, "locked"), -1);
+    sync_init(&o, SYNC_MPSEMAPHORE, 2, -1);
+    CHECK_EQ(o.count, 2);
+    CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 1, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 2, SYNC_ACQUIRE, 1, &w, &err), SYNC_BLOCKED);
+    sync_init(&o, SYNC_MPRLOCK, 0, -1);
+    CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(o.count, 2);
+}
+
 /* The public attributes, read as CPython 3.13's properties read them. */
 static void test_attributes(void)
 {
@@ -499,6 +533,7 @@ static void test_attributes(void)
 int main(void)
 {
     test_value();
+    test_multiprocessing_kinds();
     test_attributes();
     test_nonblocking();
     test_event();
