@@ -10,8 +10,8 @@
  * cost of starting a process shows as a "starting" span.  The scene's
  * spawn-cost is not used: the real cost is what fork() takes here.
  *
- * multiprocessing's objects (a Value, its Lock, RLock, Semaphore, Event) are the
- * exception: one copy, in a second MAP_SHARED mapping, guarded by a
+ * multiprocessing's own objects (Value, Lock, RLock, Semaphore, Event)
+ * are the exception: one copy, in a second MAP_SHARED mapping, guarded by a
  * process-shared mutex; a task that waits for one sleeps on a
  * process-shared condition variable until a hand-off grants it (its flag
  * in the mapping), as the threads backends' tasks do.
