@@ -58,6 +58,9 @@ struct pslot {
 struct pshared {
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    int deadlock;               /* every task waits or has ended */
+    int ended[LESSON_MAX_TASKS];
+    int waiting[LESSON_MAX_TASKS];  /* untimed, in a shared object */
     int granted[LESSON_MAX_TASKS];
     int woken_by[LESSON_MAX_TASKS];
     int64_t result[LESSON_MAX_TASKS];
@@ -120,6 +123,39 @@ static void shared_reset(struct rrun *r, struct pshm *sh)
         sync_init(&ps->objs[i], r->P->lock_kind[i], r->P->lock_arg[i],
                   r->P->lock_link[i]);
     memset(ps->granted, 0, sizeof(ps->granted));
+    memset(ps->ended, 0, sizeof(ps->ended));
+    memset(ps->waiting, 0, sizeof(ps->waiting));
+    ps->deadlock = 0;
+}
+
+/* Is every task waiting, untimed, in a shared object, or ended (mu
+ * held)?  Then no process will ever let the waiters go on. */
+static int shared_stuck(const struct rrun *r, const struct pshared *ps)
+{
+    int waiting = 0;
+
+    for (int t = 0; t < r->ntasks; t++) {
+        if (!ps->ended[t] && !ps->waiting[t])
+            return 0;
+        waiting += ps->waiting[t];
+    }
+    return waiting > 0;
+}
+
+/* T's process is done with the shared objects: it may end a deadlock. */
+static void shared_end(struct rrun *r, struct pshm *sh, int t)
+{
+    struct pshared *ps = sh->shared;
+
+    if (!ps)
+        return;
+    pthread_mutex_lock(&ps->mu);
+    ps->ended[t] = 1;
+    if (shared_stuck(r, ps)) {
+        ps->deadlock = 1;
+        pthread_cond_broadcast(&ps->cv);
+    }
+    pthread_mutex_unlock(&ps->mu);
 }
 
 static void shared_teardown(struct pshm *sh)
@@ -138,6 +174,8 @@ static void shared_deliver(struct pshared *ps, int waker,
                            const struct sync_wake *w)
 {
     for (int i = 0; i < w->n; i++) {
+        /* no longer waiting, though it may not have woken up yet */
+        ps->waiting[w->tasks[i]] = 0;
         ps->granted[w->tasks[i]] = 1;
         ps->result[w->tasks[i]] = w->values[i];
         ps->woken_by[w->tasks[i]] = waker;
@@ -146,11 +184,16 @@ static void shared_deliver(struct pshared *ps, int waker,
         pthread_cond_broadcast(&ps->cv);
 }
 
-/* Wait (mu held) until granted, the time limit, or the timeout (raw
- * deadline, 0 for none) passes; returns 1 if granted. */
+/* Wait (mu held) until granted, a deadlock, the time limit, or the
+ * timeout (monotonic ns, 0 for none) passes; returns 1 if granted. */
 static int shared_wait(struct rrun *r, struct pshared *ps, struct rtask *T,
                        int obj, uint64_t until)
 {
+    ps->waiting[T->id] = !until;
+    if (!until && shared_stuck(r, ps)) {
+        ps->deadlock = 1;
+        pthread_cond_broadcast(&ps->cv);
+    }
     while (!ps->granted[T->id]) {
         struct timespec ts;
         uint64_t now;
@@ -163,10 +206,12 @@ static int shared_wait(struct rrun *r, struct pshared *ps, struct rtask *T,
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000;
         }
+        if (ps->deadlock)
+            break;
         pthread_cond_timedwait(&ps->cv, &ps->mu, &ts);
         now = rclock_mono_ns();
-        if (!ps->granted[T->id] && now > r->deadline_mono)
-            return 0;
+        if (!ps->granted[T->id] && (ps->deadlock || now > r->deadline_mono))
+            break;
         if (!ps->granted[T->id] && until && now > until) {
             struct sync_wake wake;
             struct sync_reply rep;
@@ -178,10 +223,11 @@ static int shared_wait(struct rrun *r, struct pshared *ps, struct rtask *T,
             shared_deliver(ps, T->id, &wake);
             ps->result[T->id] = rep.value;
             ps->woken_by[T->id] = -1;
-            return 1;
+            ps->granted[T->id] = 1;
         }
     }
-    return 1;
+    ps->waiting[T->id] = 0;
+    return ps->granted[T->id];
 }
 
 static int proc_shared_request(struct rrun *r, struct rtask *T,
@@ -221,9 +267,19 @@ static int proc_shared_request(struct rrun *r, struct rtask *T,
     pthread_mutex_lock(&ps->mu);
     got = shared_wait(r, ps, T, in, until);
     rsync_show_value(r, ps->objs, in);
+    if (!got && ps->deadlock) {
+        /* every process waits: none will ever let this one go on */
+        r->dl_found = 1;
+        r->dl_lock[T->id] = in;
+        r->dl_holder[T->id] = q == SYNC_Q_MAIN || q == SYNC_Q_VALUE ?
+                              sync_holder(&ps->objs[in]) : -1;
+        r->dl_queue[T->id] = q;
+        sync_cancel(&ps->objs[in], T->id);
+    }
     pthread_mutex_unlock(&ps->mu);
     if (!got) {
-        rrun_abort(r, RA_TIMEOUT);
+        if (!r->dl_found)
+            rrun_abort(r, RA_TIMEOUT);
         return -1;
     }
     if (T->timeout_err)
@@ -310,9 +366,9 @@ static int proc_setup(struct rrun *r, struct strbuf *err)
         return -1;
     }
     r->be_state = sh;
-    /* alone with its copies, a task waiting for one waits forever; one
-     * shared object can be released by another process */
-    r->solo = !sh->shared;
+    /* alone with its copies, a task waiting for one waits forever (the
+     * shared objects go through proc_shared_request instead) */
+    r->solo = 1;
     return 0;
 }
 
@@ -348,6 +404,7 @@ TT_NORETURN static void child(struct rrun *r, struct pshm *sh, int t,
     if (r->pin)
         sched_setaffinity(0, sizeof(r->cpuset), &r->cpuset);
     rtask_run(r, T);
+    shared_end(r, sh, t);
     ps->nrec = T->nrec;
     ps->end_state = T->end_state;
     ps->t_start = T->t_start;
