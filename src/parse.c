@@ -2609,6 +2609,15 @@ static void check_cond(struct parser *p, const struct expr *e, const char *dir)
     if (e->kind == E_NAME && lesson_find_shared(p->L, e->name) < 0)
         fail_at(p, e->line, e->col, "'%s' is not a module variable: %s "
                 "conditions can only look at module variables", e->name, dir);
+    if (e->kind == E_ATTR) {
+        char name[256];
+
+        snprintf(name, sizeof(name), "%s.%s", e->name, e->attr);
+        if (lesson_find_shared(p->L, name) < 0)
+            fail_at(p, e->line, e->col, "'%s' is not a module variable: %s "
+                    "conditions can look at module variables and a "
+                    "multiprocessing.Value's value", name, dir);
+    }
     if (e->kind == E_CALL)
         fail_at(p, e->line, e->col, "%s conditions cannot call functions", dir);
     check_cond(p, e->lhs, dir);
