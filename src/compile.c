@@ -412,6 +412,12 @@ static void collect_names(struct compiler *c, const struct stmt *s,
             break;
         case S_ASSIGN:
         case S_AUG:
+            if (s->attr) {      /* OBJ.attr = value: OBJ is only read */
+                uses_in_expr(u, s->value);
+                note_use(u, s->name, s->line, s->name_col);
+                break;
+            }
+            /* FALLTHROUGH */
         case S_FOR:
             if (s->kind == S_AUG)
                 note_use(u, s->name, s->line, s->name_col);
@@ -697,6 +703,8 @@ static void compile_gather(struct compiler *c, const struct expr *e, int at);
 static void compile_list_method(struct compiler *c, const struct expr *e,
                                 int awaited, int callcol);
 static void compile_thread(struct compiler *c, const struct expr *e);
+static void sync_attr(struct compiler *c, const struct expr *e, int copy);
+static void store_attr(struct compiler *c, const struct stmt *s);
 static void compile_thread_method(struct compiler *c, const struct expr *e,
                                   int awaited, int callcol);
 
@@ -731,7 +739,10 @@ static void load_name(struct compiler *c, const char *name, int line, int col)
         int k = list_const(c, i);
 
         emit(c, OP_LOAD_GLOBAL, -1 - add_name(c, name), line, col)->b = k + 1;
-    } else if (lesson_find_lock(c->L, name) >= 0) {
+    } else if ((i = lesson_find_lock(c->L, name)) >= 0) {
+        if (c->L->locks[i].kind == SYNC_VALUE)
+            fail_at(c, line, col, "'%s' is a multiprocessing.Value: its "
+                    "number is %s.value", name, name);
         fail_at(c, line, col, "'%s' is a lock, not a value", name);
     } else if (lesson_find_func(c->L, name) >= 0) {
         fail_at(c, line, col, "'%s' is a function: call it with %s(...)",
@@ -924,23 +935,32 @@ static const char *sync_what(struct compiler *c, int i, char *buf, size_t n)
     return buf;
 }
 
-/* The methods of kind, for an error: "acquire(), release() and locked()". */
-static void method_list(int kind, char *buf, size_t n)
+/* The names among names[0..count) that kind has (find), for an error:
+ * "acquire(), release() and locked()" (suffix "()"). */
+static void name_list(int kind, const char *const *names, int count,
+                      int (*find)(int, const char *), const char *suffix,
+                      char *buf, size_t n)
 {
     size_t len = 0;
-    int count = 0, k = 0;
+    int has = 0, k = 0;
 
-    for (int m = 0; m < SYNC_METHOD_COUNT; m++)
-        count += sync_method_find(kind, sync_method_name[m]) == m;
+    for (int m = 0; m < count; m++)
+        has += find(kind, names[m]) == m;
     buf[0] = '\0';
-    for (int m = 0; m < SYNC_METHOD_COUNT && len < n; m++) {
-        if (sync_method_find(kind, sync_method_name[m]) != m)
+    for (int m = 0; m < count && len < n; m++) {
+        if (find(kind, names[m]) != m)
             continue;
         k++;
-        len += (size_t)snprintf(buf + len, n - len, "%s%s()",
-                                k == 1 ? "" : k == count ? " and " : ", ",
-                                sync_method_name[m]);
+        len += (size_t)snprintf(buf + len, n - len, "%s%s%s",
+                                k == 1 ? "" : k == has ? " and " : ", ",
+                                names[m], suffix);
     }
+}
+
+static void method_list(int kind, char *buf, size_t n)
+{
+    name_list(kind, sync_method_name, SYNC_METHOD_COUNT, sync_method_find,
+              "()", buf, n);
 }
 
 /* The roles of a method call's arguments, 2 bits each (enum
@@ -1035,11 +1055,18 @@ static void compile_method(struct compiler *c, const struct expr *e,
     kind = c->L->locks[obj].kind;
     m = sync_method_find(kind, e->attr);
 
+    if (m < 0 && sync_attr_find(kind, e->attr) >= 0)
+        fail_at(c, e->line, e->attr_col, "%s.%s is an attribute, not a "
+                "method: write %s.%s without ()", e->name, e->attr, e->name,
+                e->attr);
     if (m < 0) {
         method_list(kind, list, sizeof(list));
         fail_at(c, e->line, e->attr_col, "'%s' is %s: it has %s", e->name,
                 sync_what(c, obj, what, sizeof(what)), list);
     }
+    if (m == SYNC_GET_LOCK)
+        fail_at(c, e->line, e->attr_col, "a Value's lock is used in a with "
+                "statement here: with %s.get_lock():", e->name);
     if (awaited && !c->fd->is_async)
         fail_at(c, e->line, callcol, "'await' is only allowed inside an async "
                 "def");
@@ -1066,6 +1093,105 @@ static void compile_method(struct compiler *c, const struct expr *e,
     in->c = roles;
     if (awaited)
         await_sub(c, CK_SEND_SYNC, obj, m, e->line, callcol, 0);
+}
+
+/* ---- attributes of sync objects --------------------------------------------- */
+
+/* The attributes of kind, for an error: "parties, n_waiting and broken". */
+static void attr_list(int kind, char *buf, size_t n)
+{
+    name_list(kind, sync_attr_name, SYNC_ATTR_COUNT, sync_attr_find, "",
+              buf, n);
+}
+
+/* The sync object e->name whose attribute e->attr is read or written,
+ * checked as Python would (AttributeError), with what to write instead. */
+static int attr_object(struct compiler *c, const struct expr *e, int *attr)
+{
+    int obj, kind, m;
+    char what[64], list[256];
+
+    if (is_thread_local(c, e->name) || local_type_of(c, e->name) != LT_NUM ||
+        lesson_find_shared(c->L, e->name) >= 0 || find_local(c, e->name) >= 0)
+        fail_at(c, e->line, e->col, "'%s' is %s: only synchronization "
+                "objects (a multiprocessing.Value's value, a Barrier's "
+                "parties ...) have attributes here", e->name,
+                type_words(local_type_of(c, e->name)));
+    obj = lock_index(c, e->name, e->line, e->col);
+    kind = c->L->locks[obj].kind;
+    *attr = sync_attr_find(kind, e->attr);
+    if (*attr >= 0)
+        return obj;
+    m = sync_method_find(kind, e->attr);
+    if (m >= 0)
+        fail_at(c, e->line, e->attr_col, "%s is a method of %s: call it, "
+                "%s.%s()", e->attr, sync_what(c, obj, what, sizeof(what)),
+                e->name, e->attr);
+    attr_list(kind, list, sizeof(list));
+    if (list[0])
+        fail_at(c, e->line, e->attr_col, "AttributeError: '%s' is %s: it "
+                "has no attribute '%s' (it has %s)", e->name,
+                sync_what(c, obj, what, sizeof(what)), e->attr, list);
+    fail_at(c, e->line, e->attr_col, "AttributeError: '%s' is %s: it has "
+            "no public attribute '%s' (ask it with a method: %s)", e->name,
+            sync_what(c, obj, what, sizeof(what)), e->attr,
+            (method_list(kind, list, sizeof(list)), list));
+}
+
+/* Is kind's attribute a property written in Python?  Then reading it
+ * runs Python code whose calls check CPython's eval breaker after the
+ * read (a Value's getter enters and leaves its lock): under the GIL a
+ * switch can fall between v.value's read and the write after it, as
+ * CPython 3.13 threads sharing a Value lose updates.  A Queue's maxsize
+ * is a plain attribute. */
+static int property_breaks(int kind)
+{
+    return kind == SYNC_VALUE || kind == SYNC_BARRIER;
+}
+
+/* OBJ.attr read: LOAD_GLOBAL OBJ, LOAD_ATTR attr, which the object
+ * answers (a Value's value waits while another task holds its lock);
+ * copy: COPY 1 first, for OBJ.attr += n. */
+static void sync_attr(struct compiler *c, const struct expr *e, int copy)
+{
+    int attr, obj = attr_object(c, e, &attr);
+    struct cfg_instr *in;
+
+    load_global_ref(c, e->name, e->line, e->col);
+    if (copy)
+        emit(c, OP_COPY, 1, e->line, e->col);
+    in = emit(c, OP_LOAD_ATTR, add_name(c, e->attr), e->line, e->col);
+    in->kind = CK_SYNC;
+    in->sub = SYNC_GETATTR;
+    in->b = obj;
+    in->c = attr;
+    if (property_breaks(c->L->locks[obj].kind))
+        in->flags |= IF_BREAKER;
+}
+
+/* OBJ.attr = the value on the stack: LOAD_GLOBAL OBJ (unless OBJ is
+ * there already, += leaves it), STORE_ATTR attr.  Only a Value's value
+ * can be set; CPython's other attributes here are read-only properties. */
+static void store_attr(struct compiler *c, const struct stmt *s)
+{
+    struct expr e = {.kind = E_ATTR, .line = s->line, .col = s->name_col,
+                     .name = s->name, .attr = s->attr,
+                     .attr_col = s->attr_col};
+    int attr, obj = attr_object(c, &e, &attr);
+    struct cfg_instr *in;
+    char what[64];
+
+    if (attr != SYNC_A_VALUE)
+        fail_at(c, s->line, s->attr_col, "AttributeError: %s of %s cannot be "
+                "set (a read-only property)", s->attr,
+                sync_what(c, obj, what, sizeof(what)));
+    if (s->kind == S_ASSIGN)
+        load_global_ref(c, s->name, s->line, s->name_col);
+    in = emit(c, OP_STORE_ATTR, add_name(c, s->attr), s->line, s->name_col);
+    in->kind = CK_SYNC;
+    in->sub = SYNC_SETVALUE;
+    in->b = obj;
+    in->flags |= IF_BREAKER;    /* the Value's setter, as its getter */
 }
 
 /* ---- threads started by code ----------------------------------------------- */
@@ -1583,7 +1709,7 @@ static int infer_types(struct compiler *c, const struct stmt *s)
     int changed = 0;
 
     for (; s; s = s->next) {
-        int i = s->name ? find_local(c, s->name) : -1;
+        int i = s->name && !s->attr ? find_local(c, s->name) : -1;
 
         if (i >= c->nreal)
             i = -1;
@@ -1635,7 +1761,7 @@ static void check_types(struct compiler *c, const struct stmt *s)
 {
     for (; s; s = s->next) {
         if ((s->kind == S_ASSIGN || s->kind == S_AUG || s->kind == S_FOR) &&
-            s->name) {
+            s->name && !s->attr) {
             int i = find_local(c, s->name);
             int have = i >= 0 && i < c->nreal ? c->ltype[i] : LT_NUM;
             int t = s->kind == S_ASSIGN ? expr_type(c, s->value) :
@@ -1782,6 +1908,9 @@ static void compile_expr(struct compiler *c, const struct expr *e)
         fail_at(c, e->line, e->col, "a ThreadPoolExecutor is used in a "
                 "with block here: 'with concurrent.futures."
                 "ThreadPoolExecutor(max_workers=N) as executor:'");
+    case E_ATTR:
+        sync_attr(c, e, 0);
+        break;
     case E_SUBSCR: {
         int t = local_type_of(c, e->name);
 
@@ -2124,6 +2253,20 @@ static void compile_lock_with(struct compiler *c, const struct stmt *s)
                 "%s:'", s->name, sync_what(c, lock, what, sizeof(what)),
                 s->name);
     load_global_ref(c, s->name, line, col);
+    if (s->attr) {
+        /* with v.get_lock(): LOAD_ATTR get_lock + NULL|self, CALL 0 */
+        if (sync_method_find(c->L->locks[lock].kind, s->attr) < 0)
+            fail_at(c, s->line, s->attr_col, "'%s' is %s: it has no %s() "
+                    "(a multiprocessing.Value has)", s->name,
+                    sync_what(c, lock, what, sizeof(what)), s->attr);
+        in = emit(c, OP_LOAD_ATTR, 0, line, s->attr_col);
+        in->b = add_name(c, s->attr);
+        in->flags = IF_NULL;
+        in = emit(c, OP_CALL, 0, line, col);
+        in->kind = CK_GET_LOCK;
+        in->b = lock;
+        in->c = add_name(c, s->name);
+    }
     if (s->is_await) {
         in = emit(c, OP_BEFORE_ASYNC_WITH, 0, line, col);
         in->b = lock;
@@ -2322,6 +2465,11 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
 
     switch (s->kind) {
     case S_ASSIGN:
+        if (s->attr) {
+            compile_expr(c, s->value);
+            store_attr(c, s);
+            break;
+        }
         if (s->value->kind == E_LIST)
             compile_list(c, s->value, c->list_at[find_local(c, s->name)]);
         else if (s->value->kind == E_GATHER)
@@ -2331,6 +2479,21 @@ static void compile_stmt(struct compiler *c, const struct stmt *s)
         store_name(c, s->name, s->line, s->name_col);
         break;
     case S_AUG:
+        if (s->attr) {
+            /* LOAD_GLOBAL v, COPY 1, LOAD_ATTR value, ..., BINARY_OP +=,
+             * SWAP 2, STORE_ATTR value */
+            struct expr get = {.kind = E_ATTR, .line = s->line,
+                               .col = s->name_col, .name = s->name,
+                               .attr = s->attr, .attr_col = s->attr_col};
+
+            sync_attr(c, &get, 1);
+            compile_expr(c, s->value);
+            in = emit(c, OP_BINARY_OP, s->op, s->line, s->name_col);
+            in->flags = IF_INPLACE;
+            emit(c, OP_SWAP, 2, s->line, s->name_col);
+            store_attr(c, s);
+            break;
+        }
         load_name(c, s->name, s->line, s->name_col);
         compile_expr(c, s->value);
         in = emit(c, OP_BINARY_OP, s->op, s->line, s->name_col);
@@ -2865,7 +3028,9 @@ void program_format_arg(const struct program *P, uint32_t pc,
         sb_puts(out, P->global_names[in->a]);
         break;
     case OP_LOAD_ATTR:
-        sb_puts(out, P->names[in->b]);
+    case OP_STORE_ATTR:
+        /* a sync object's attribute keeps the object in b, its name in a */
+        sb_puts(out, P->names[in->kind == CK_SYNC ? in->a : in->b]);
         if (in->flags & IF_NULL)
             sb_puts(out, " + NULL|self");
         break;
@@ -2920,6 +3085,12 @@ int program_sync_op(const struct program *P, uint32_t pc, int *method)
         if (in->kind == CK_POOL_ENTER)
             return -1;      /* a ThreadPoolExecutor's with */
         *method = SYNC_ACQUIRE;
+        return in->b;
+    case OP_LOAD_ATTR:
+    case OP_STORE_ATTR:
+        if (in->kind != CK_SYNC)
+            return -1;
+        *method = in->sub;
         return in->b;
     case OP_CALL:
     case OP_CALL_KW:
@@ -3005,6 +3176,7 @@ static const uint8_t call_kind_access[] = {
     [CK_SEND_RELEASE] = KIND_LISTED | ACCESS_SHARED,
     [CK_SYNC] = KIND_LISTED | ACCESS_SHARED,  /* a sync object's method */
     [CK_SEND_SYNC] = KIND_LISTED | ACCESS_SHARED,
+    [CK_GET_LOCK] = KIND_LISTED,    /* pushes the lock; BEFORE_WITH takes it */
 };
 
 int program_access(const struct program *P, uint32_t pc)
@@ -3017,6 +3189,9 @@ int program_access(const struct program *P, uint32_t pc)
     if ((in->op == OP_FOR_ITER && in->c == 2) ||
         (P->has_pools && (in->op == OP_RETURN_VALUE ||
                           in->op == OP_RETURN_CONST)))
+        return ACCESS_SHARED;
+    if ((in->op == OP_LOAD_ATTR || in->op == OP_STORE_ATTR) &&
+        in->kind == CK_SYNC)   /* a sync object's attribute */
         return ACCESS_SHARED;
     if (flags & OPF_PRIVATE)
         return 0;

@@ -140,6 +140,10 @@ static void ticked_objects(const struct program *P, struct strbuf *out)
         switch (P->lock_kind[i]) {
         case SYNC_LOCK:
         case SYNC_RLOCK:
+        case SYNC_MPLOCK:   /* (not a Value: v.value = n must reach it) */
+        case SYNC_MPRLOCK:
+        case SYNC_MPSEMAPHORE:
+        case SYNC_MPEVENT:
         case SYNC_SEMAPHORE:
         case SYNC_BSEMAPHORE:
         case SYNC_EVENT:
@@ -164,7 +168,7 @@ static const char report_py[] =
     "JSON.\"\"\"\n"
     "    if not _reported.acquire(blocking=False):\n"
     "        return False\n"
-    "    out = {\"final\": {name: int(globals()[name]) for name in SHARED}}\n"
+    "    out = {\"final\": {name: int(eval(name)) for name in SHARED}}\n"
     "    if _failed:\n"
     "        out[\"failed\"] = sorted(_failed)\n"
     "    if deadlock:\n"

@@ -889,6 +889,8 @@ static int stack_effect(const struct cfg_instr *in)
         return in->flags & IF_NULL ? 2 : 1;
     case OP_LOAD_ATTR:
         return in->flags & IF_NULL ? 1 : 0;
+    case OP_STORE_ATTR:
+        return -2;
     case OP_STORE_FAST:
     case OP_STORE_GLOBAL:
     case OP_POP_TOP:

@@ -1,6 +1,7 @@
 /* goal.c - puzzles: a page's @goal, checked on states and searched for. */
 #include "goal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,14 @@ static int64_t eval(const struct lesson *L, const struct expr *e,
     case E_NAME: {
         int i = lesson_find_shared(L, e->name);
 
+        return i >= 0 ? vm_num(L->prog, g[i]) : (*ok = 0);
+    }
+    case E_ATTR: {      /* v.value: the Value's module variable */
+        char name[256];
+        int i;
+
+        snprintf(name, sizeof(name), "%s.%s", e->name, e->attr);
+        i = lesson_find_shared(L, name);
         return i >= 0 ? vm_num(L->prog, g[i]) : (*ok = 0);
     }
     case E_NOT:

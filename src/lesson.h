@@ -58,6 +58,8 @@ enum expr_kind {
     E_SUBSCR,   /* name[lhs]: an item of a list */
     E_POOL,     /* concurrent.futures.ThreadPoolExecutor(max_workers=N):
                  * args[0] N, kws[0] "max_workers" or NULL */
+    E_ATTR,     /* name.attr: an attribute of a sync object (v.value,
+                 * b.parties ...) */
 };
 
 enum cmp_op { CMP_LT, CMP_LE, CMP_EQ, CMP_NE, CMP_GT, CMP_GE };
@@ -112,6 +114,9 @@ struct stmt {
     int work;               /* S_WORK: enum work_kind */
     const char *name;       /* target, loop variable, lock */
     int name_col;
+    const char *attr;       /* S_ASSIGN, S_AUG: name.attr is the target;
+                             * S_WITH: with name.attr(): (get_lock) */
+    int attr_col;
     int op;                 /* S_AUG */
     struct expr *value;     /* value, condition, call, work amount; an
                              * S_WITH's E_POOL (name: its 'as' name); an
@@ -371,7 +376,8 @@ struct lesson {
     struct list_decl *lists;    /* module-level lists of numbers */
     int nlists;
     unsigned imports;           /* bit 0 threading, 1 asyncio, 2 time,
-                                 * 3 queue, 4 concurrent.futures */
+                                 * 3 queue, 4 multiprocessing,
+                                 * 5 concurrent.futures */
     struct func_def *funcs;
     int nfuncs;
     struct scene *scenes;

@@ -348,7 +348,8 @@ static struct expr **parse_args(struct parser *p, int *nargs, const char *what)
 static int is_module(const char *name)
 {
     return strcmp(name, "time") == 0 || strcmp(name, "asyncio") == 0 ||
-           strcmp(name, "threading") == 0 || strcmp(name, "queue") == 0;
+           strcmp(name, "threading") == 0 || strcmp(name, "queue") == 0 ||
+           strcmp(name, "multiprocessing") == 0;
 }
 
 /* Is the current token NAME . NAME ( : a method call? */
@@ -482,7 +483,7 @@ static struct expr *parse_pool(struct parser *p)
     struct expr *e = new_expr(p, E_POOL, tok(p));
     int n;
 
-    if (!(p->L->imports & 16u))
+    if (!(p->L->imports & 32u))
         fail_at(p, p->ln->no, tok(p)->col, "name 'concurrent' is not "
                 "defined: add 'import concurrent.futures' above");
     if (strcmp(peek(p, 4)->name, "ThreadPoolExecutor") != 0)
@@ -846,10 +847,23 @@ static struct expr *parse_primary(struct parser *p)
                 fail_expected(p, "']'");
             return e;
         }
+        if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT &&
+            peek(p, 2)->kind == TOK_NAME && !is_module(t->name)) {
+            /* OBJ.attr: a sync object's attribute (compile checks it) */
+            e = new_expr(p, E_ATTR, t);
+            e->name = t->name;
+            e->attr = peek(p, 2)->name;
+            e->attr_col = peek(p, 2)->col;
+            advance(p);
+            advance(p);
+            advance(p);
+            return e;
+        }
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT)
             fail_at(p, p->ln->no, peek(p, 1)->col, "'.' is only allowed in "
-                    "time.sleep(), asyncio.sleep() (on a line of their own) "
-                    "and calls of an object's methods: OBJ.method(...)");
+                    "time.sleep(), asyncio.sleep() (on a line of their own), "
+                    "calls of an object's methods, OBJ.method(...), and a "
+                    "sync object's attributes, OBJ.attr");
         e = new_expr(p, E_NAME, t);
         e->name = t->name;
         advance(p);
@@ -1233,7 +1247,7 @@ static struct stmt *parse_await(struct parser *p, const struct token *start)
 
 static struct stmt *parse_simple(struct parser *p)
 {
-    const struct token *t = tok(p);
+    const struct token *t = tok(p), *attr = NULL;
     struct stmt *s;
     int op;
 
@@ -1307,12 +1321,22 @@ static struct stmt *parse_simple(struct parser *p)
         return s;
     }
     advance(p);
+    if (at_punct(p, P_DOT) && peek(p, 1)->kind == TOK_NAME &&
+        !is_module(t->name)) {
+        /* OBJ.attr = value, OBJ.attr += value */
+        attr = peek(p, 1);
+        advance(p);
+        advance(p);
+    }
     if (accept_punct(p, P_ASSIGN)) {
         s = new_stmt(p, S_ASSIGN, t);
     } else if ((op = aug_op(p)) != 0) {
         advance(p);
         s = new_stmt(p, S_AUG, t);
         s->op = op;
+    } else if (attr) {
+        fail_at(p, p->ln->no, attr->col, "expected '=' after %s.%s: an "
+                "attribute on its own does nothing", t->name, attr->name);
     } else {
         fail_at(p, p->ln->no, tok(p)->kind == TOK_END ? t->col : tok(p)->col,
                 "expected a statement: '%s' on its own does nothing "
@@ -1321,6 +1345,10 @@ static struct stmt *parse_simple(struct parser *p)
     }
     s->name = t->name;
     s->name_col = t->col;
+    if (attr) {
+        s->attr = attr->name;
+        s->attr_col = attr->col;
+    }
     s->value = parse_expr(p);
     return s;
 }
@@ -1432,6 +1460,17 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
         } else {
             s->name_col = tok(p)->col;
             s->name = expect_name(p, "a lock's name");
+            if (accept_punct(p, P_DOT)) {
+                /* with v.get_lock(): */
+                s->attr_col = tok(p)->col;
+                s->attr = expect_name(p, "a method's name");
+                if (strcmp(s->attr, "get_lock") != 0)
+                    fail_at(p, ln->no, s->attr_col, "a with statement enters "
+                            "a lock by its name here (with m:), or a Value's "
+                            "lock (with v.get_lock():)");
+                expect_punct(p, P_LPAREN, "after get_lock");
+                expect_punct(p, P_RPAREN, "(get_lock() takes no arguments)");
+            }
         }
         expect_punct(p, P_COLON, "the with line");
         expect_end(p, "':'");
@@ -1629,7 +1668,7 @@ static void parse_lock_decl(struct parser *p)
 static void parse_import(struct parser *p)
 {
     static const char *const modules[] = {"threading", "asyncio", "time",
-                                          "queue"};
+                                          "queue", "multiprocessing"};
     const struct token *t = tok(p);
 
     refuse_unsupported(p);
@@ -1639,11 +1678,11 @@ static void parse_import(struct parser *p)
             fail_at(p, p->ln->no, t->col, "of concurrent, lesson code can "
                     "import concurrent.futures");
         advance(p);
-        p->L->imports |= 16u;
+        p->L->imports |= 32u;
         expect_end(p, "the import");
         return;
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (at_name(p, modules[i])) {
             p->L->imports |= 1u << i;
             advance(p);
@@ -1654,7 +1693,8 @@ static void parse_import(struct parser *p)
             return;
         }
     fail_at(p, p->ln->no, t->col, "lesson code can import threading, "
-            "asyncio, time, queue and concurrent.futures%s", t->kind == TOK_NAME ? "" : " (a module "
+            "asyncio, time, queue, multiprocessing and concurrent.futures%s",
+            t->kind == TOK_NAME ? "" : " (a module "
             "name is expected)");
 }
 
@@ -1728,6 +1768,57 @@ static int ctor_lock(struct parser *p, int kind)
     return idx;
 }
 
+/* multiprocessing.Value('i', N): the typecode and the starting value (0
+ * if none).  Only 'i', a C int: values in taketurns are integers. */
+static int64_t ctor_value(struct parser *p)
+{
+    const struct token *t;
+    int64_t value = 0;
+
+    t = tok(p);
+    if (t->kind != TOK_STRING)
+        fail_at(p, p->ln->no, t->col, "multiprocessing.Value() needs a "
+                "typecode first: Value('i', 0)");
+    if (strcmp(t->sval, "i") != 0)
+        fail_at(p, p->ln->no, t->col, "taketurns has Value('i', N) only (a "
+                "C int): values in the task language are integers, so "
+                "write 'i' instead of '%s'", t->sval);
+    advance(p);
+    for (int n = 0; accept_punct(p, P_COMMA) && !at_punct(p, P_RPAREN);
+         n++) {
+        if (at_name(p, "lock") && peek(p, 1)->kind == TOK_PUNCT &&
+            peek(p, 1)->punct == P_ASSIGN)
+            fail_at(p, p->ln->no, tok(p)->col, "a Value here always has its "
+                    "own lock (lock=True, the default): leave out lock=");
+        if (n > 0)
+            fail_at(p, p->ln->no, tok(p)->col, "multiprocessing.Value() takes "
+                    "a typecode and one starting value: Value('i', 0)");
+        value = const_int(p, "the Value's starting value");
+    }
+    return value;
+}
+
+/* The module variable that shows a Value's value, "v.value", in the
+ * final state and the memory panel; it is never read or written by code
+ * (LOAD_ATTR and STORE_ATTR ask the Value).  Returns its index. */
+static int add_value_cell(struct parser *p, const char *name, int col,
+                          int64_t init)
+{
+    struct shared_decl *sd;
+    size_t n = strlen(name) + sizeof(".value");
+    char *cell = arena_alloc(p->a, n);
+
+    snprintf(cell, n, "%s.value", name);
+    GROW(p, p->L->shared, p->L->nshared, p->cap_shared);
+    sd = &p->L->shared[p->L->nshared];
+    sd->name = cell;
+    sd->line = p->ln->no;
+    sd->col = col;
+    sd->init = init;
+    lesson_name_add(p->L, LESSON_NAME_SHARED, p->L->nshared);
+    return p->L->nshared++;
+}
+
 /* threading.Lock(), threading.Semaphore(2), queue.Queue(3), asyncio.Lock()
  * ...: the constructor of a sync object (the module name has been read). */
 static void parse_sync_ctor(struct parser *p, const char *name, int col,
@@ -1762,6 +1853,7 @@ static void parse_sync_ctor(struct parser *p, const char *name, int col,
     case SYNC_SEMAPHORE:
     case SYNC_BSEMAPHORE:
     case SYNC_ASEMAPHORE:
+    case SYNC_MPSEMAPHORE:
         arg = ctor_number(p, "Semaphore", "value", 1, 0);
         break;
     case SYNC_BARRIER:
@@ -1777,12 +1869,13 @@ static void parse_sync_ctor(struct parser *p, const char *name, int col,
         if (arg > SYNC_QUEUE_MAX)
             fail_at(p, p->ln->no, t->col, "a queue holds at most %d values "
                     "here (maxsize %lld)", SYNC_QUEUE_MAX, (long long)arg);
-        if (arg < 0)
-            arg = 0;    /* as Python: no limit */
-        break;
+        break;          /* negative: no limit, as Python (sync_init) */
     case SYNC_CONDITION:
     case SYNC_ACONDITION:
         link = ctor_lock(p, kind);
+        break;
+    case SYNC_VALUE:
+        arg = ctor_value(p);
         break;
     default:
         break;
@@ -1791,6 +1884,8 @@ static void parse_sync_ctor(struct parser *p, const char *name, int col,
                  "to close the constructor");
     expect_end(p, "the constructor");
     add_lock(p, name, col, kind, arg);
+    if (kind == SYNC_VALUE)
+        link = add_value_cell(p, name, col, arg);
     p->L->locks[p->L->nlocks - 1].link = link;
 }
 
@@ -1807,11 +1902,12 @@ static void parse_module_assign(struct parser *p)
     name = expect_name(p, "a variable name");
     expect_punct(p, P_ASSIGN, "after the module variable's name");
     if ((at_name(p, "threading") || at_name(p, "asyncio") ||
-         at_name(p, "queue")) &&
+         at_name(p, "queue") || at_name(p, "multiprocessing")) &&
         peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT) {
         const char *mod = tok(p)->name;
         unsigned need = strcmp(mod, "asyncio") == 0 ? 2u :
-                        strcmp(mod, "queue") == 0 ? 8u : 1u;
+                        strcmp(mod, "queue") == 0 ? 8u :
+                        strcmp(mod, "multiprocessing") == 0 ? 16u : 1u;
 
         if (!(p->L->imports & need))
             fail_at(p, p->ln->no, tok(p)->col, "name '%s' is not defined: "
@@ -2373,6 +2469,17 @@ static void parse_ask(struct parser *p, struct directive *dv)
             dv->about_name = tok(p)->name;
             dv->about_col = tok(p)->col;
             advance(p);
+            if (at_punct(p, P_DOT) && peek(p, 1)->kind == TOK_NAME) {
+                /* final v.value: a Value's module variable */
+                size_t n = strlen(dv->about_name) +
+                           strlen(peek(p, 1)->name) + 2;
+                char *full = arena_alloc(p->a, n);
+
+                snprintf(full, n, "%s.%s", dv->about_name, peek(p, 1)->name);
+                dv->about_name = full;
+                advance(p);
+                advance(p);
+            }
         }
         if (dv->about == ASK_DEADLOCK && dv->answer_is_int)
             fail_at(p, p->ln->no, t->col, "a deadlock question is answered "
@@ -2684,6 +2791,15 @@ static void check_cond(struct parser *p, const struct expr *e, const char *dir)
     if (e->kind == E_NAME && lesson_find_shared(p->L, e->name) < 0)
         fail_at(p, e->line, e->col, "'%s' is not a module variable: %s "
                 "conditions can only look at module variables", e->name, dir);
+    if (e->kind == E_ATTR) {
+        char name[256];
+
+        snprintf(name, sizeof(name), "%s.%s", e->name, e->attr);
+        if (lesson_find_shared(p->L, name) < 0)
+            fail_at(p, e->line, e->col, "'%s' is not a module variable: %s "
+                    "conditions can look at module variables and a "
+                    "multiprocessing.Value's value", name, dir);
+    }
     if (e->kind == E_CALL)
         fail_at(p, e->line, e->col, "%s conditions cannot call functions", dir);
     check_cond(p, e->lhs, dir);

@@ -64,7 +64,11 @@ enum {
       "pop the top of the stack and write it to the module variable in "      \
       "memory")                                                               \
     X(LOAD_ATTR, OPF_ARG | OPF_PRIVATE,                                       \
-      "replace an object with one of its attributes")                         \
+      "replace an object with one of its attributes (a sync object's: "       \
+      "read from the object, which other tasks share)")                       \
+    X(STORE_ATTR, OPF_ARG,                                                    \
+      "pop an object and a value; store the value in the object's "           \
+      "attribute (a Value's value, in memory the processes share)")           \
     X(PUSH_NULL, OPF_PRIVATE, "push NULL: this call has no self")             \
     X(COPY, OPF_ARG | OPF_PRIVATE, "push a copy of a value on the stack")     \
     X(SWAP, OPF_ARG | OPF_PRIVATE,                                            \
@@ -173,7 +177,9 @@ enum call_kind {
     CK_SYNC,            /* OBJ.method(...) of a sync object (sync.h): b the
                          * object, sub the method, c the arguments' roles
                          * (2 bits each, enum sync_arg_role); awaited ones
-                         * make an awaitable and act at their SEND */
+                         * make an awaitable and act at their SEND.  Also
+                         * on LOAD_ATTR (sub SYNC_GETATTR, c the enum
+                         * sync_attr) and STORE_ATTR (SYNC_SETVALUE) */
     CK_SEND_SYNC,       /* the SEND of an awaited sync method: b, sub */
     /* threading.Thread(target=F, args=(...), name=S): b the function F,
      * c the positions of the keywords (THREAD_KW_*, 2 bits each, in the
@@ -199,6 +205,7 @@ enum call_kind {
     CK_SUBMIT,          /* POOL.submit(F, args...): b the function F */
     CK_MAP,             /* POOL.map(F, LIST): b the function F */
     CK_RESULT,          /* FUTURE.result() */
+    CK_GET_LOCK,        /* VALUE.get_lock(): b the Value; pushes its lock */
 };
 
 /* A keyword of threading.Thread(...), in instr.c of a CK_THREAD call. */

@@ -526,9 +526,15 @@ void report_summary(struct strbuf *out, const struct report *r)
     int first = 1;
 
     if (r->cfg->mode == MODE_PROCESSES) {
+        int values = 0;
+
+        for (int i = 0; i < P->nlocks; i++)
+            values += P->lock_kind[i] == SYNC_VALUE;
         sb_puts(out, "final (main program): ");
         report_memory(out, P, tr, 0);
-        sb_puts(out, "   (each process changed only its own copy)\n");
+        sb_puts(out, values ? "   (a Value is shared by every process; the "
+                "rest is each process's own copy)\n" :
+                "   (each process changed only its own copy)\n");
         for (int t = 0; t < tr->ntasks; t++) {
             sb_printf(out, "  in process %s: ", label(r, t));
             report_memory(out, P, tr, t + 1);

@@ -249,9 +249,31 @@ void sim_wait_off_cpu(struct sim *s, int t, int cpu, int kind, int64_t n)
 
 /* ---- synchronization objects (sync.h) ------------------------------------------ */
 
+/* Sync object obj as a task of space sees it: multiprocessing's objects
+ * are one copy, space 0's, shared by every process. */
 static struct sync_obj *sync_of(const struct sim *s, int space, int obj)
 {
+    if (sync_kind_shared(s->prog->lock_kind[obj]))
+        space = 0;
     return &s->sync[space * s->nlocks + obj];
+}
+
+/* The objects of space, for a request on obj (sync_request indexes them). */
+static struct sync_obj *objs_for(const struct sim *s, int space, int obj)
+{
+    return sync_of(s, space, obj) - obj;
+}
+
+/* A Value's number shows in its module variable, in every process's copy
+ * of memory: the one value every process sees. */
+static void show_value(struct sim *s, int obj)
+{
+    int64_t v;
+    int g = sync_value(sync_of(s, 0, obj), &v);
+
+    for (int sp = 0; g >= 0 && sp < s->nspaces; sp++)
+        atomic_store_explicit(&s->mem[sp * s->nglobals + g], v,
+                              memory_order_relaxed);
 }
 
 /* The queue t waits in, in obj, recorded so that reports can say what
@@ -313,9 +335,12 @@ static int sync_op(struct sim *s, int t, int cpu, const struct vm_effect *eff)
     struct sync_wake wake;
     struct sync_reply r;
     struct trace_event *ev;
+    enum sync_result res;
 
     wake.n = wake.nmoved = 0;
-    switch (sync_request(sync_of(s, T->space, 0), obj, t, &call, &wake, &r)) {
+    res = sync_request(objs_for(s, T->space, obj), obj, t, &call, &wake, &r);
+    show_value(s, obj);
+    switch (res) {
     case SYNC_ERROR:
         if (wake.n == 0)
             return r.err;
@@ -375,7 +400,8 @@ static void sync_timed_out(struct sim *s, int t)
     struct trace_event *ev;
 
     wake.n = wake.nmoved = 0;
-    switch (sync_timeout(sync_of(s, T->space, 0), T->lock, t, &wake, &r)) {
+    switch (sync_timeout(objs_for(s, T->space, T->lock), T->lock, t, &wake,
+                         &r)) {
     case SYNC_ERROR: {
         int obj = T->lock;
 
@@ -530,9 +556,10 @@ static void leave_with_blocks(struct sim *s, int t)
         struct trace_event *ev;
 
         wake.n = wake.nmoved = 0;
-        if (sync_request(sync_of(s, T->space, 0), objs[i], t, &call, &wake,
-                         &r) != SYNC_GRANTED)
+        if (sync_request(objs_for(s, T->space, objs[i]), objs[i], t, &call,
+                         &wake, &r) != SYNC_GRANTED)
             continue;
+        show_value(s, objs[i]);
         if ((ev = event(s, s->now, EV_RELEASE, t)) != NULL) {
             ev->arg2 = (int16_t)r.waits_in;
             ev->other = (int16_t)(wake.n ? wake.tasks[0] : -1);
@@ -2238,6 +2265,22 @@ int sim_task_join(const struct sim *s, int t)
     const struct sim_task *T = &s->tasks[t];
 
     return T->state == TS_BLOCKED && T->wait_kind == VM_JOIN ? T->join : -1;
+}
+
+int sim_task_pool_wait(const struct sim *s, int t)
+{
+    const struct sim_task *T = &s->tasks[t];
+
+    if (T->state != TS_BLOCKED || T->wait_kind != VM_POOL)
+        return -1;
+    return T->join >= 0 ? T->join : -2;
+}
+
+int sim_task_shutdown(const struct sim *s, int t)
+{
+    const struct sim_task *T = &s->tasks[t];
+
+    return T->state == TS_BLOCKED && T->wait_kind == VM_JOIN ? T->shut : -1;
 }
 
 int64_t sim_task_wake(const struct sim *s, int t)

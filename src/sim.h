@@ -69,6 +69,12 @@ int sim_task_lock(const struct sim *s, int task); /* lock waited for, -1 */
 int sim_task_leaves_with(struct sim *s, int task);
 /* The thread task waits for in a join(), or -1. */
 int sim_task_join(const struct sim *s, int task);
+/* The pool whose shutdown (the end of its with block) the task waits in,
+ * or -1. */
+int sim_task_shutdown(const struct sim *s, int task);
+/* A pool's wait: the job whose result() the task waits for, -2 for a
+ * worker waiting for a job, or -1 if it is in no such wait. */
+int sim_task_pool_wait(const struct sim *s, int task);
 int sim_nspaces(const struct sim *s);
 int64_t sim_global(const struct sim *s, int space, int g);
 int sim_lock_owner(const struct sim *s, int space, int lock);

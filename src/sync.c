@@ -26,6 +26,12 @@ const char *const sync_method_name[SYNC_METHOD_COUNT] = {
 #undef X
 };
 
+const char *const sync_attr_name[SYNC_ATTR_COUNT] = {
+#define X(id, name) name,
+    SYNC_ATTRS(X)
+#undef X
+};
+
 #define M(m) (1u << (m))
 
 /* The methods each kind has. */
@@ -50,7 +56,67 @@ static const unsigned kind_methods[SYNC_KIND_COUNT] = {
     [SYNC_AQUEUE] = M(SYNC_PUT) | M(SYNC_GET) | M(SYNC_TASK_DONE) |
                     M(SYNC_JOIN) | M(SYNC_QSIZE) | M(SYNC_EMPTY) |
                     M(SYNC_FULL) | M(SYNC_PUT_NOWAIT) | M(SYNC_GET_NOWAIT),
+    /* multiprocessing.Lock has no locked() in 3.13; a Value (a
+     * Synchronized wrapper) has its lock's acquire() and release() */
+    [SYNC_MPLOCK] = M(SYNC_ACQUIRE) | M(SYNC_RELEASE),
+    [SYNC_MPRLOCK] = M(SYNC_ACQUIRE) | M(SYNC_RELEASE),
+    [SYNC_MPSEMAPHORE] = M(SYNC_ACQUIRE) | M(SYNC_RELEASE),
+    [SYNC_MPEVENT] = M(SYNC_SET) | M(SYNC_CLEAR) | M(SYNC_IS_SET) |
+                     M(SYNC_WAIT),
+    [SYNC_VALUE] = M(SYNC_ACQUIRE) | M(SYNC_RELEASE) | M(SYNC_GET_LOCK),
 };
+
+/* The public attributes each kind has (the rest are methods, or private
+ * to CPython: Semaphore._value, Event._flag ...). */
+static const unsigned kind_attrs[SYNC_KIND_COUNT] = {
+    [SYNC_BARRIER] = M(SYNC_A_PARTIES) | M(SYNC_A_N_WAITING) |
+                     M(SYNC_A_BROKEN),
+    [SYNC_QUEUE] = M(SYNC_A_MAXSIZE) | M(SYNC_A_UNFINISHED),
+    [SYNC_AQUEUE] = M(SYNC_A_MAXSIZE),
+    [SYNC_VALUE] = M(SYNC_A_VALUE),
+};
+
+int sync_attr_find(int kind, const char *name)
+{
+    for (int a = 0; a < SYNC_ATTR_COUNT; a++)
+        if ((kind_attrs[kind] & M(a)) && strcmp(sync_attr_name[a], name) == 0)
+            return a;
+    return -1;
+}
+
+int sync_kind_shared(int kind)
+{
+    /* (a switch: the simulator asks at every request) */
+    switch (kind) {
+    case SYNC_MPLOCK:
+    case SYNC_MPRLOCK:
+    case SYNC_MPSEMAPHORE:
+    case SYNC_MPEVENT:
+    case SYNC_VALUE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int sync_kind_base(int kind)
+{
+    switch (kind) {
+    case SYNC_MPLOCK: return SYNC_LOCK;
+    case SYNC_MPRLOCK: return SYNC_RLOCK;
+    case SYNC_MPSEMAPHORE: return SYNC_SEMAPHORE;
+    case SYNC_MPEVENT: return SYNC_EVENT;
+    default: return kind;
+    }
+}
+
+int sync_value(const struct sync_obj *o, int64_t *value)
+{
+    if (o->kind != SYNC_VALUE)
+        return -1;
+    *value = o->items[0];
+    return o->link;
+}
 
 /* Methods that may wait; in asyncio they are the coroutine methods. */
 static const unsigned waiting_methods = M(SYNC_ACQUIRE) | M(SYNC_WAIT) |
@@ -67,7 +133,10 @@ int sync_method_find(int kind, const char *name)
 
 int sync_method_may_wait(int kind, int method)
 {
-    (void)kind;
+    /* a Value's value waits while another task holds its lock */
+    if (kind == SYNC_VALUE && (method == SYNC_GETATTR ||
+                               method == SYNC_SETVALUE))
+        return 1;
     return (waiting_methods & M(method)) != 0;
 }
 
@@ -87,6 +156,9 @@ static const struct param *params_of(int kind, int method)
     static const struct param none[] = {{NULL, 0}};
     static const struct param lock_acquire[] = {
         {"blocking", SYNC_ARG_BLOCK}, {"timeout", SYNC_ARG_TIMEOUT}, {NULL, 0}};
+    /* multiprocessing's SemLock.acquire(block=True, timeout=None) */
+    static const struct param semlock_acquire[] = {
+        {"block", SYNC_ARG_BLOCK}, {"timeout", SYNC_ARG_TIMEOUT}, {NULL, 0}};
     static const struct param timeout_only[] = {
         {"timeout", SYNC_ARG_TIMEOUT}, {NULL, 0}};
     static const struct param count[] = {{"n", SYNC_ARG_VALUE}, {NULL, 0}};
@@ -101,12 +173,15 @@ static const struct param *params_of(int kind, int method)
     switch (method) {
     case SYNC_ACQUIRE:
         /* Condition.acquire passes its arguments to its lock */
+        if (sync_kind_shared(kind))
+            return semlock_acquire;
         return async ? none : lock_acquire;
     case SYNC_RELEASE:
         return kind == SYNC_SEMAPHORE || kind == SYNC_BSEMAPHORE ? count : none;
     case SYNC_WAIT:
         return kind == SYNC_EVENT || kind == SYNC_CONDITION ||
-               kind == SYNC_BARRIER ? timeout_only : none;
+               kind == SYNC_BARRIER || kind == SYNC_MPEVENT ? timeout_only :
+               none;
     case SYNC_NOTIFY:
         return count;
     case SYNC_PUT:
@@ -133,14 +208,18 @@ int sync_arg_role(int kind, int method, int i, const char *kw)
 void sync_init(struct sync_obj *o, int kind, int64_t arg, int link)
 {
     memset(o, 0, sizeof(*o));
-    o->kind = (uint8_t)kind;
+    o->kind = (uint8_t)sync_kind_base(kind);
     o->holder = -1;
     o->link = (int16_t)link;
+    if (kind == SYNC_VALUE)
+        o->items[0] = arg;
+    o->maxsize = arg < INT32_MIN ? INT32_MIN : arg > INT32_MAX ? INT32_MAX :
+                 (int32_t)arg;
     if (arg < 0)
         arg = 0;
     if (arg > INT32_MAX)
         arg = INT32_MAX;
-    switch (kind) {
+    switch (o->kind) {
     case SYNC_SEMAPHORE:
     case SYNC_BSEMAPHORE:
     case SYNC_ASEMAPHORE:
@@ -225,7 +304,8 @@ int sync_holder(const struct sync_obj *o)
 
 static int reentrant(int kind)
 {
-    return kind == SYNC_RLOCK || kind == SYNC_CONDITION;
+    /* a Value's lock is an RLock (multiprocessing.Value(lock=True)) */
+    return kind == SYNC_RLOCK || kind == SYNC_CONDITION || kind == SYNC_VALUE;
 }
 
 /* Is the lock of o held in a way that lets task wait or notify?  Python
@@ -245,12 +325,36 @@ static int release_error(int kind)
 /* A lock's waiter brings the depth it will hold the lock at, and whether
  * its call then returns False (a condition's wait that timed out). */
 #define TIMED_OUT ((int64_t)1 << 32)
+/* A Value's waiter for its value brings this to read, or what it writes
+ * (a number, never this: it is a reference). */
+#define VALUE_READ VM_REF(REF_NULL, 2)
+
+/* A Value's readers and writers that wait for its lock come first, in
+ * the order they came, up to the first that waits to acquire it: each
+ * takes the lock for its one read or write and lets it go again, as
+ * CPython's Synchronized value property does. */
+static void value_waiters(struct sync_obj *L, struct sync_wake *w)
+{
+    while (L->nwait > 0 && L->wq[0] == SYNC_Q_VALUE) {
+        int64_t v = L->wval[0];
+
+        if (v == VALUE_READ) {
+            woke(w, L->wtask[0], L->items[0]);
+        } else {
+            L->items[0] = v;
+            woke(w, L->wtask[0], VM_NO_RESULT);
+        }
+        remove_at(L, 0);
+    }
+}
 
 /* Hand L to its first waiter (with the depth it brings), or free it. */
 static void hand_over(struct sync_obj *L, struct sync_wake *w)
 {
-    int i = first_in(L, SYNC_Q_MAIN);
+    int i;
 
+    value_waiters(L, w);
+    i = first_in(L, SYNC_Q_MAIN);
     if (i < 0) {
         L->holder = -1;
         L->count = 0;
@@ -603,6 +707,57 @@ static enum sync_result queue_request(struct sync_obj *o, int task,
     }
 }
 
+/* ---- attributes, and a Value's value -------------------------------------------- */
+
+/* b.parties, q.maxsize ...: read, as CPython's properties read them. */
+static enum sync_result attr_request(const struct sync_obj *o,
+                                     const struct sync_call *c,
+                                     struct sync_reply *r)
+{
+    switch (c->value) {
+    case SYNC_A_PARTIES:
+        r->value = o->limit;
+        break;
+    case SYNC_A_N_WAITING:     /* 0 while broken, as CPython's */
+        r->value = o->unfinished ? 0 : o->count;
+        break;
+    case SYNC_A_BROKEN:
+        r->value = o->unfinished != 0;
+        break;
+    case SYNC_A_MAXSIZE:
+        r->value = o->maxsize;
+        break;
+    default:    /* unfinished_tasks */
+        r->value = o->unfinished;
+        break;
+    }
+    return SYNC_GRANTED;
+}
+
+/* v.value and v.value = n: each takes the Value's lock for itself, so it
+ * waits while another task holds it (in `with v.get_lock():`), but a
+ * read and the write after it are two takings: v.value += 1 can lose an
+ * update. */
+static enum sync_result value_request(struct sync_obj *o, int task,
+                                      const struct sync_call *c,
+                                      struct sync_reply *r)
+{
+    int set = c->method == SYNC_SETVALUE;
+
+    if (set && !vm_is_num(c->value)) {
+        r->err = ERR_TYPE;
+        return SYNC_ERROR;
+    }
+    if (o->holder >= 0 && o->holder != task) {
+        enqueue(o, task, SYNC_Q_VALUE, set ? c->value : VALUE_READ);
+        return SYNC_BLOCKED;
+    }
+    if (set)
+        o->items[0] = c->value;
+    r->value = set ? VM_NO_RESULT : o->items[0];
+    return SYNC_GRANTED;
+}
+
 /* ---- requests -------------------------------------------------------------------- */
 
 enum sync_result sync_request(struct sync_obj *objs, int obj, int task,
@@ -618,7 +773,14 @@ enum sync_result sync_request(struct sync_obj *objs, int obj, int task,
     r->waits_in = obj;
     if (w)
         w->err = ERR_NONE;
+    if (c->method == SYNC_GETATTR && o->kind != SYNC_VALUE)
+        return attr_request(o, c, r);
     switch (o->kind) {
+    case SYNC_VALUE:
+        if (c->method == SYNC_GETATTR || c->method == SYNC_SETVALUE)
+            return value_request(o, task, c, r);
+        return c->method == SYNC_ACQUIRE ? lock_acquire(L, task, c, r) :
+               lock_release(L, task, w, r);
     case SYNC_CONDITION:
     case SYNC_ACONDITION:
         lock = o->link;
@@ -706,8 +868,10 @@ enum sync_result sync_timeout(struct sync_obj *objs, int obj, int task,
 
 int sync_is_lock(int kind)
 {
+    kind = sync_kind_base(kind);
     return kind == SYNC_LOCK || kind == SYNC_ALOCK || kind == SYNC_RLOCK ||
-           kind == SYNC_CONDITION || kind == SYNC_ACONDITION;
+           kind == SYNC_CONDITION || kind == SYNC_ACONDITION ||
+           kind == SYNC_VALUE;
 }
 
 int sync_wait_queue(const struct sync_obj *o, int task)
@@ -721,7 +885,7 @@ int sync_wait_arg(const struct sync_obj *o, int task)
 {
     int q = sync_wait_queue(o, task);
 
-    if (sync_is_lock(o->kind) && q == SYNC_Q_MAIN)
+    if (sync_is_lock(o->kind) && (q == SYNC_Q_MAIN || q == SYNC_Q_VALUE))
         return o->holder;
     return -1 - q;
 }
@@ -741,7 +905,7 @@ void sync_join_text(int asyncio, int gather, const char *whom,
 void sync_wait_text(int kind, int queue, const char *name, const char *holder,
                     struct strbuf *out)
 {
-    switch (kind) {
+    switch (sync_kind_base(kind)) {
     case SYNC_SEMAPHORE:
     case SYNC_BSEMAPHORE:
     case SYNC_ASEMAPHORE:
@@ -768,6 +932,9 @@ void sync_wait_text(int kind, int queue, const char *name, const char *holder,
         }
         sb_printf(out, "the lock of condition %s", name);
         break;
+    case SYNC_VALUE:
+        sb_printf(out, "the lock of Value %s", name);
+        break;
     default:
         sb_printf(out, "lock %s", name);
         break;
@@ -783,6 +950,8 @@ int sync_canon(const struct sync_obj *o, int64_t *out)
     out[n++] = o->holder;
     out[n++] = o->count;
     out[n++] = o->unfinished;
+    if (o->kind == SYNC_VALUE)
+        out[n++] = o->items[0];
     out[n++] = o->len;
     for (int i = 0; i < o->len; i++)
         out[n++] = o->items[i];
@@ -818,7 +987,9 @@ static void waiters_text(const struct sync_obj *o, int q,
         if (o->wq[i] == q)
             sb_printf(out, "%s%s", k++ ? " " : "", labels[o->wtask[i]]);
     sb_puts(out, n == 1 ? " waits" : " wait");
-    if (q == SYNC_Q_SIDE)
+    if (q == SYNC_Q_VALUE)
+        sb_puts(out, " to use the value");
+    else if (q == SYNC_Q_SIDE)
         sb_puts(out, o->kind == SYNC_QUEUE || o->kind == SYNC_AQUEUE ?
                 " in join()" : " to be notified");
     else if (q == SYNC_Q_PUT)
@@ -829,6 +1000,14 @@ void sync_describe(const struct sync_obj *o, const char *const *labels,
                    struct strbuf *out)
 {
     switch (o->kind) {
+    case SYNC_VALUE:
+        value_text(o->items[0], out);
+        sb_puts(out, o->holder < 0 ? ", lock free" : "");
+        if (o->holder >= 0)
+            sb_printf(out, ", %s has its lock", labels[o->holder]);
+        if (o->count > 1)
+            sb_printf(out, " (%d times)", (int)o->count);
+        break;
     case SYNC_LOCK:
     case SYNC_ALOCK:
     case SYNC_RLOCK:
@@ -872,4 +1051,5 @@ void sync_describe(const struct sync_obj *o, const char *const *labels,
     waiters_text(o, SYNC_Q_MAIN, labels, out);
     waiters_text(o, SYNC_Q_PUT, labels, out);
     waiters_text(o, SYNC_Q_SIDE, labels, out);
+    waiters_text(o, SYNC_Q_VALUE, labels, out);
 }

@@ -49,7 +49,17 @@
       "waits until n tasks are waiting, then all go on")                   \
     X(SYNC_QUEUE, "queue", "Queue", 0, "a first-in first-out queue of "   \
       "values: get() waits while it is empty, put() while it is full")   \
-    X(SYNC_AQUEUE, "asyncio", "Queue", 1, "an asyncio queue")
+    X(SYNC_AQUEUE, "asyncio", "Queue", 1, "an asyncio queue")            \
+    X(SYNC_MPLOCK, "multiprocessing", "Lock", 0, "a lock shared by the "  \
+      "processes of a program: one holder at a time, in any process")     \
+    X(SYNC_MPRLOCK, "multiprocessing", "RLock", 0, "a re-entrant lock "   \
+      "shared by the processes of a program")                             \
+    X(SYNC_MPSEMAPHORE, "multiprocessing", "Semaphore", 0, "a semaphore " \
+      "shared by the processes of a program")                             \
+    X(SYNC_MPEVENT, "multiprocessing", "Event", 0, "an event shared by "  \
+      "the processes of a program")                                       \
+    X(SYNC_VALUE, "multiprocessing", "Value", 0, "a number in memory "    \
+      "shared by the processes, with its own re-entrant lock")
 
 enum sync_kind {
 #define X(id, mod, name, async, desc) id,
@@ -76,7 +86,10 @@ extern const struct sync_kind_info sync_kind_info[SYNC_KIND_COUNT];
     X(SYNC_JOIN, "join") X(SYNC_QSIZE, "qsize") X(SYNC_EMPTY, "empty")     \
     X(SYNC_FULL, "full") X(SYNC_PUT_NOWAIT, "put_nowait")                  \
     X(SYNC_GET_NOWAIT, "get_nowait") X(SYNC_RESET, "reset")                \
-    X(SYNC_ABORT, "abort")
+    X(SYNC_ABORT, "abort") X(SYNC_GET_LOCK, "get_lock")                    \
+    X(SYNC_GETATTR, ".getattr") X(SYNC_SETVALUE, ".setvalue")
+
+struct sync_obj;
 
 enum sync_method {
 #define X(id, name) id,
@@ -86,6 +99,38 @@ enum sync_method {
 };
 
 extern const char *const sync_method_name[SYNC_METHOD_COUNT];
+
+/* SYNC_GETATTR reads one of these attributes (its call's value), and
+ * SYNC_SETVALUE stores a Value's value: LOAD_ATTR and STORE_ATTR.  The
+ * attributes are the public ones CPython 3.13 has, and only those. */
+#define SYNC_ATTRS(X)                                                      \
+    X(SYNC_A_VALUE, "value") X(SYNC_A_PARTIES, "parties")                  \
+    X(SYNC_A_N_WAITING, "n_waiting") X(SYNC_A_BROKEN, "broken")            \
+    X(SYNC_A_MAXSIZE, "maxsize") X(SYNC_A_UNFINISHED, "unfinished_tasks")
+
+enum sync_attr {
+#define X(id, name) id,
+    SYNC_ATTRS(X)
+#undef X
+    SYNC_ATTR_COUNT
+};
+
+extern const char *const sync_attr_name[SYNC_ATTR_COUNT];
+
+/* -1 if kind has no attribute called name. */
+int sync_attr_find(int kind, const char *name);
+/* Is an object of kind one copy shared by every process of a program
+ * (multiprocessing's), where the others are copied into each process? */
+int sync_kind_shared(int kind);
+/* The kind whose semantics kind has: multiprocessing's Lock, RLock,
+ * Semaphore and Event behave as threading's (their methods and arguments
+ * differ: sync_method_find, sync_arg_role); a struct sync_obj keeps this
+ * kind.  Any other kind is its own. */
+int sync_kind_base(int kind);
+/* A Value's number, and the module variable that shows it (the program's
+ * lock_link, kept in o->link): returns that variable, or -1 for any
+ * other kind. */
+int sync_value(const struct sync_obj *o, int64_t *value);
 
 /* -1 if kind has no method called name. */
 int sync_method_find(int kind, const char *name);
@@ -112,7 +157,8 @@ enum sync_result { SYNC_GRANTED, SYNC_BLOCKED, SYNC_ERROR };
 
 /* Which of an object's queues a waiter is in: main (acquire, wait, get),
  * side (a condition's wait, a queue's join), put (a full queue's put). */
-enum { SYNC_Q_MAIN, SYNC_Q_SIDE, SYNC_Q_PUT };
+enum { SYNC_Q_MAIN, SYNC_Q_SIDE, SYNC_Q_PUT,
+       SYNC_Q_VALUE };  /* a Value's .value, waiting for its lock */
 
 enum {
     SYNC_MAX_WAITERS = LESSON_MAX_TASKS,
@@ -132,14 +178,14 @@ struct sync_obj {
                          * Queue: maxsize (0: no limit) */
     int32_t unfinished; /* Queue: puts not matched by task_done();
                          * Barrier: 1 while it is broken */
-    int32_t pad;
+    int32_t maxsize;    /* Queue: maxsize as given (negative: no limit) */
     /* Waiters in the order they came, each in a queue (main: lock,
      * semaphore, event, barrier, get/put; side: condition wait, queue
      * join) with what it brings (put's item, an RLock's depth). */
     int8_t wtask[SYNC_MAX_WAITERS];
     uint8_t wq[SYNC_MAX_WAITERS];
     int64_t wval[SYNC_MAX_WAITERS];
-    int64_t items[SYNC_QUEUE_MAX];
+    int64_t items[SYNC_QUEUE_MAX];  /* Value: items[0] is its value */
 };
 
 /* Tasks that a request lets go on, with the values their calls return,

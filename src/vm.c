@@ -642,6 +642,9 @@ static void do_call(struct vm *vm, const struct program *prog,
         eff->nvals = n - in->c;
         eff->method = in->sub;
         return;
+    case CK_GET_LOCK:
+        call_done(fr, vm->slots, n, VM_REF(REF_NAME, in->c));
+        return;
     case CK_POOL_NEW:
         v = argv[0];
         call_done(fr, vm->slots, n, NONE);
@@ -995,9 +998,20 @@ void vm_step(struct vm *vm, const struct program *prog,
         break;
     case OP_LOAD_ATTR:
         a = POP();
+        if (in->kind == CK_SYNC) {
+            /* a sync object's attribute: the object answers */
+            PUSH(NONE);
+            want_sync(eff, in->b, SYNC_GETATTR, in->c);
+            break;
+        }
         PUSH(VM_REF(REF_NAME, in->b));
         if (in->flags & IF_NULL)
             PUSH(a);
+        break;
+    case OP_STORE_ATTR:
+        /* only a Value's value is stored here (the compiler sees to it) */
+        (void)POP();
+        want_sync(eff, in->b, SYNC_SETVALUE, POP());
         break;
     case OP_PUSH_NULL:
         PUSH(VM_REF(REF_NULL, 0));

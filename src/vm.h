@@ -332,10 +332,16 @@ void vm_copy(struct vm *dst, const struct vm *src);
 void vm_step(struct vm *vm, const struct program *prog,
              _Atomic int64_t *globals, struct vm_effect *eff);
 
+/* What a sync request answers for an op that leaves nothing on the
+ * stack (STORE_ATTR of a Value's value). */
+#define VM_NO_RESULT VM_REF(REF_NULL, 1)
+
 /* What the call that made the task ask a sync object returns: it
  * replaces the placeholder the call left on top of the stack. */
 static inline void vm_set_result(struct vm *vm, int64_t v)
 {
+    if (v == VM_NO_RESULT)
+        return;
     if (vm->nframes && vm->frames[vm->cur].sp > vm->frames[vm->cur].base)
         vm->slots[vm->frames[vm->cur].sp - 1] = v;
 }

@@ -4,7 +4,9 @@
 # (semaphores, events, conditions, barriers, queues, in threads and in
 # asyncio), of tests/explore/with_error.lesson (a task fails inside with
 # blocks, whose __exit__ releases what they entered) and of
-# tests/explore/barrier.lesson (a barrier's timed wait breaks it): every
+# tests/explore/barrier.lesson (a barrier's timed wait breaks it) and of
+# tests/explore/shared.lesson (a multiprocessing.Value and Lock shared by
+# processes; attributes of a Barrier and a Queue): every
 # ending of real runs on the C backends is one of the
 # explorer's outcomes, and so is every ending of the scene exported to
 # CPython where a python3.13 (or python3) is installed.  An ending is the
@@ -104,3 +106,50 @@ if [ "$(endings "$tmp/x.json")" = 'ok {"passed": 3}' ]; then
 else
     echo "FAIL barrier/intime: $(endings "$tmp/x.json" | tr '\n' ';')"
 fi
+# Shared between processes: one Value for all, x each process's own.
+lesson=tests/explore/shared.lesson
+for scene in $(sed -n 's/^scene \([A-Za-z0-9_]*\):.*/\1/p' "$lesson"); do
+    check "$scene"
+done
+# Threads sharing a Value under the GIL: its property switches.
+check racy --mode gil
+# values SCENE [ARGS]: the values of v.value the explorer finds, in order.
+values() {
+    scene=$1
+    shift
+    "$bin" explore "$lesson" --scene "$scene" "$@" --json 2>/dev/null |
+        sed -n 's/^    {"final": {"x": \([0-9]*\), "v.value": \([0-9]*\),.*/x=\1 v=\2/p' |
+        sort -u | tr '\n' ' '
+}
+got=$(values racy)
+[ "$got" = "x=0 v=2 x=0 v=3 x=0 v=4 " ] &&
+    echo "ok shared/racy: v.value += 1 loses updates across processes, x stays 0" ||
+    echo "FAIL shared/racy: $got"
+got=$(values racy --mode gil)
+[ "$got" = "x=4 v=2 x=4 v=3 x=4 v=4 " ] &&
+    echo "ok shared/racy --mode gil: v.value += 1 loses updates, x = x + 1 none" ||
+    echo "FAIL shared/racy --mode gil: $got"
+for scene in locked mlock rlock semaphore; do
+    got=$(values "$scene")
+    [ "$got" = "x=0 v=4 " ] && echo "ok shared/$scene: no update is lost" ||
+        echo "FAIL shared/$scene: $got"
+done
+"$bin" explore "$lesson" --scene peeker --json >"$tmp/x.json" 2>/dev/null
+if grep -q '"B": {"x": 0,' "$tmp/x.json" && grep -q '"B": {"x": 2,' "$tmp/x.json" &&
+   ! grep -q '"B": {"x": 1,' "$tmp/x.json"; then
+    echo "ok shared/peeker: a read waits while another process holds the lock"
+else
+    echo "FAIL shared/peeker: $(grep -o '"B": {"x": [0-9]*' "$tmp/x.json" | tr '\n' ';')"
+fi
+"$bin" explore "$lesson" --scene event --json >"$tmp/x.json" 2>/dev/null
+if grep -q '"A": {"x": 1,' "$tmp/x.json" && ! grep -q '"A": {"x": 0,' "$tmp/x.json"; then
+    echo "ok shared/event: an Event set in one process is set in the other"
+else
+    echo "FAIL shared/event: $(grep -o '"A": {"x": [0-9]*' "$tmp/x.json" | tr '\n' ';')"
+fi
+got=$("$bin" explore "$lesson" --scene attrs --json 2>/dev/null |
+      sed -n 's/.*"parties": \([0-9-]*\), "waiting": \([0-9-]*\), "broken": \([0-9-]*\), "maxsize": \([0-9-]*\)}, "status".*/\1 \2 \3 \4/p' |
+      sort -u | tr '\n' ';')
+[ "$got" = "2 0 0 3;2 1 0 3;" ] &&
+    echo "ok shared/attrs: parties, n_waiting, broken and maxsize as CPython's" ||
+    echo "FAIL shared/attrs: $got"

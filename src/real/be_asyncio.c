@@ -246,9 +246,12 @@ static int sync_op(struct aio *a, struct rtask *T, uint64_t t, int64_t tick,
     struct sync_reply rep;
     struct real_rec *ev;
     int in, q, arg;
+    enum sync_result res;
 
     wake.n = wake.nmoved = 0;
-    switch (sync_request(r->sync, eff->index, T->id, &call, &wake, &rep)) {
+    res = sync_request(r->sync, eff->index, T->id, &call, &wake, &rep);
+    rsync_show_value(r, r->sync, eff->index);
+    switch (res) {
     case SYNC_ERROR:
         wake_tasks(a, T, t, tick, &wake);   /* a barrier it broke */
         return rep.err;
@@ -293,6 +296,7 @@ static void aio_leave_with(struct rrun *r, struct rtask *T, uint64_t t,
     if (sync_request(r->sync, obj, T->id, &call, &wake, &rep) !=
         SYNC_GRANTED)
         return;
+    rsync_show_value(r, r->sync, obj);
     if ((ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
         ev->arg2 = (int16_t)rep.waits_in;
         ev->other = (int16_t)(wake.n ? wake.tasks[0] : -1);

@@ -499,8 +499,9 @@ static void rrun_finish(struct rrun *r)
     if (r->t_end < r->t0)
         r->t_end = r->t0;
     for (int g = 0; g < r->nglobals; g++)
-        r->final[g] = r->cfg.mode == MODE_PROCESSES ? r->P->global_init[g] :
-                      atomic_load_explicit(&r->mem[g], memory_order_relaxed);
+        /* processes: the main program's memory, where only a Value's
+         * module variable changes (be_processes.c) */
+        r->final[g] = atomic_load_explicit(&r->mem[g], memory_order_relaxed);
 }
 
 /* ---- outcomes ------------------------------------------------------------------------- */

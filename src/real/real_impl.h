@@ -73,7 +73,7 @@ static inline int rsync_ticketed(int kind, int method)
 {
     if (sync_method_may_wait(kind, method))
         return 1;
-    switch (kind) {
+    switch (sync_kind_base(kind)) {
     case SYNC_EVENT:
     case SYNC_AEVENT:
     case SYNC_BARRIER:
@@ -256,6 +256,11 @@ struct real_backend {
      * that entered it, and let its waiters go on (NULL: the threads'
      * way, under sync_mu). */
     void (*leave_with)(struct rrun *r, struct rtask *T, uint64_t t, int obj);
+    /* T asks a multiprocessing object (sync_kind_shared), which this
+     * backend keeps where every task sees it; as rsync_request (NULL: the
+     * objects are shared already, as threads share everything). */
+    int (*shared_request)(struct rrun *r, struct rtask *T,
+                          const struct vm_effect *eff, uint64_t t);
 };
 
 extern const struct real_backend real_sequential, real_threads, real_gil,
@@ -336,6 +341,14 @@ void rtask_print(struct rtask *T, uint64_t t, const struct program *P,
                  const struct vm_effect *eff);
 
 /* Sync objects (all backends): made, set to their starting state, freed. */
+/* The request an op's effect makes of a sync object. */
+static inline struct sync_call rsync_call(const struct vm_effect *eff)
+{
+    struct sync_call c = {eff->method, eff->value, eff->block, eff->timeout};
+
+    return c;
+}
+
 void rsync_init(struct rrun *r);
 void rsync_reset(struct rrun *r);
 void rsync_destroy(struct rrun *r);
@@ -355,6 +368,10 @@ void rsync_record_got(struct rrun *r, struct rtask *T, uint64_t t, int obj,
                       int woken_by);
 /* Wake every waiter (after an abort). */
 void rsync_wake_all(struct rrun *r);
+/* A Value's number, from objs, into its module variable in r->mem. */
+void rsync_show_value(struct rrun *r, const struct sync_obj *objs, int obj);
+/* Release obj for T, whose error leaves a with block (the threads' way). */
+void rsync_leave_with(struct rrun *r, struct rtask *T, uint64_t t, int obj);
 /* 1 if every unfinished task waits for a sync object nobody will release;
  * fills dl_lock/dl_holder. */
 int rsync_deadlocked(struct rrun *r);

@@ -372,16 +372,20 @@ int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
                   uint64_t t)
 {
     int obj = eff->index, in, arg, q, got;
-    struct sync_call call = {eff->method, eff->value, eff->block,
-                             eff->timeout};
+    struct sync_call call = rsync_call(eff);
     struct sync_wake wake;
     struct sync_reply rep;
+    enum sync_result res;
 
+    if (r->be->shared_request && sync_kind_shared(r->P->lock_kind[obj]))
+        return r->be->shared_request(r, T, eff, t);
     wake.n = wake.nmoved = 0;
     pthread_mutex_lock(&r->sync_mu);
     if (rsync_ticketed(r->P->lock_kind[obj], eff->method))
         set_ticket(T, r->ticket[obj]++);
-    switch (sync_request(r->sync, obj, T->id, &call, &wake, &rep)) {
+    res = sync_request(r->sync, obj, T->id, &call, &wake, &rep);
+    rsync_show_value(r, r->sync, obj);
+    switch (res) {
     case SYNC_ERROR:
         deliver(r, T->id, &wake);   /* a barrier it broke */
         pthread_mutex_unlock(&r->sync_mu);
@@ -438,6 +442,15 @@ int rsync_request(struct rrun *r, struct rtask *T, const struct vm_effect *eff,
     if (r->use_gil)
         return rgil_take(r, T);
     return 0;
+}
+
+void rsync_show_value(struct rrun *r, const struct sync_obj *objs, int obj)
+{
+    int64_t v;
+    int g = sync_value(&objs[obj], &v);
+
+    if (g >= 0)
+        atomic_store_explicit(&r->mem[g], v, memory_order_relaxed);
 }
 
 void rsync_wake_all(struct rrun *r)
@@ -502,7 +515,7 @@ void rtask_end(struct rrun *r, struct rtask *T, uint64_t t, int state)
 
 /* Release obj for T, whose error leaves the with block that entered it
  * (a release that cannot be made is skipped: T fails anyway). */
-static void leave_with(struct rrun *r, struct rtask *T, uint64_t t, int obj)
+void rsync_leave_with(struct rrun *r, struct rtask *T, uint64_t t, int obj)
 {
     struct sync_call call = {SYNC_RELEASE, 1, 1, -1};
     struct sync_wake wake;
@@ -516,6 +529,7 @@ static void leave_with(struct rrun *r, struct rtask *T, uint64_t t, int obj)
           SYNC_GRANTED;
     if (got)
         deliver(r, T->id, &wake);
+    rsync_show_value(r, r->sync, obj);
     pthread_mutex_unlock(&r->sync_mu);
     if (got && (ev = rrec_event(T, t, EV_RELEASE)) != NULL) {
         ev->arg2 = (int16_t)rep.waits_in;
@@ -552,7 +566,8 @@ void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
     n = vm_with_objects(&T->vm, r->P, eff->pc, objs,
                         (int)(sizeof(objs) / sizeof(objs[0])));
     for (int i = 0; i < n; i++)
-        (r->be->leave_with ? r->be->leave_with : leave_with)(r, T, t, objs[i]);
+        (r->be->leave_with ? r->be->leave_with : rsync_leave_with)(r, T, t,
+                                                                 objs[i]);
     rtask_end(r, T, t, TS_FAILED);
 }
 

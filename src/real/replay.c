@@ -719,7 +719,7 @@ int real_replay(const struct lesson *L, int scene, const struct scene_config *cf
                   cfg->mode == MODE_ASYNCIO ? "a real asyncio run follows the "
                   "simulated order exactly" : cfg->mode == MODE_SEQUENTIAL ?
                   "the tasks run one after another" :
-                  "processes share no memory");
+                  "processes share no module variables");
         return 0;
     }
     if (tr->status == TRACE_LIMIT || tr->status == TRACE_RUNNING) {

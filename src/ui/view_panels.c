@@ -648,9 +648,10 @@ static int memory_lines(struct app *a, struct mline *m, int max)
         for (int sp = 0; sp < sim_nspaces(s); sp++) {
             const struct sync_obj *o = sim_sync(s, sp, l);
             int owner = sync_holder(o);
+            int one = sync_kind_shared(P->lock_kind[l]);
 
-            if (sp > 0 && owner < 0 && o->nwait == 0)
-                continue;
+            if (sp > 0 && (one || (owner < 0 && o->nwait == 0)))
+                continue;   /* a multiprocessing object is one, space 0's */
             sb_clear(&sb);
             if (o->kind == SYNC_LOCK || o->kind == SYNC_ALOCK)
                 sb_printf(&sb, "lock %s", P->lock_names[l]);
@@ -659,6 +660,8 @@ static int memory_lines(struct app *a, struct mline *m, int max)
                           P->lock_names[l]);
             if (mode == MODE_PROCESSES && sp > 0)
                 sb_printf(&sb, " (in %s)", tr->labels[sp - 1]);
+            else if (mode == MODE_PROCESSES && one)
+                sb_puts(&sb, " (shared)");
             sb_puts(&sb, ": ");
             sync_describe(o, names, &sb);
             madd(m, &n, max, owner >= 0 ? R_BOLD : R_NORMAL, "%s", sb.s);

@@ -151,7 +151,7 @@ static long label_number(const char *label, size_t *plen)
 
     while (i > 0 && label[i - 1] >= '0' && label[i - 1] <= '9')
         i--;
-    if (i == 0 || i == n || n - i > 6 || label[i] == '0')
+    if (i == 0 || i == n || n - i > 6 || (label[i] == '0' && n - i > 1))
         return -1;
     *plen = i;
     return strtol(label + i, NULL, 10);
@@ -303,6 +303,12 @@ void view_lane_state_text(struct tape *tp, int k, int64_t t, char *buf,
         if (wake >= 0)
             snprintf(buf, n, "%s until %lld", sp->wait == 3 /* VM_IO */ ||
                      sp->wait == 5 ? "I/O" : "sleeps", (long long)wake);
+        else if (sim_task_pool_wait(s, k) >= 0)
+            snprintf(buf, n, "waits in result()");
+        else if (sim_task_pool_wait(s, k) == -2)
+            snprintf(buf, n, "waits for a job");
+        else if (sim_task_shutdown(s, k) >= 0)
+            snprintf(buf, n, "waits in shutdown()");
         else if (sim_task_join(s, k) >= 0)
             /* in the words of the call it waits in, t.join() or await t */
             snprintf(buf, n, tp->cfg.mode == MODE_ASYNCIO ? "awaits %s" :

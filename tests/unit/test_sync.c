@@ -387,8 +387,154 @@ static void test_queue(void)
     CHECK_EQ(err, ERR_AQUEUE_FULL);
 }
 
+/* A Value: each read and write of its value takes its lock for itself,
+ * so it waits while another task holds the lock, and is served, in the
+ * order it came, when the holder lets go. */
+static void test_value(void)
+{
+    struct sync_obj o;
+    struct sync_wake w;
+    struct strbuf sb;
+    const char *labels[] = {"A", "B", "C", "D"};
+    int64_t v;
+    int err;
+
+    sync_init(&o, SYNC_VALUE, 5, 7);
+    CHECK_EQ(sync_value(&o, &v), 7);
+    CHECK_EQ(v, 5);
+    CHECK(sync_kind_shared(SYNC_VALUE));
+    CHECK(sync_kind_shared(SYNC_MPLOCK));
+    CHECK(!sync_kind_shared(SYNC_LOCK));
+    CHECK_EQ(req(&o, 0, SYNC_GETATTR, SYNC_A_VALUE, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(got, 5);
+    CHECK_EQ(req(&o, 0, SYNC_SETVALUE, 6, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(got, VM_NO_RESULT);
+    CHECK_EQ(o.items[0], 6);
+    /* the holder of the lock reads and writes (re-entrant) ... */
+    CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 0, SYNC_SETVALUE, 7, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 0, SYNC_GETATTR, SYNC_A_VALUE, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(got, 7);
+    /* ... the others wait: B to read, C to acquire, D to write */
+    CHECK_EQ(req(&o, 1, SYNC_GETATTR, SYNC_A_VALUE, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 2, SYNC_ACQUIRE, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 3, SYNC_SETVALUE, 9, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(sync_wait_arg(&o, 1), 0);
+    sb_init(&sb);
+    sync_describe(&o, labels, &sb);
+    CHECK_STR(sb.s, "7, A has its lock, C waits, B D wait to use the value");
+    sb_done(&sb);
+    /* A lets go: B reads 7 and lets go, C gets the lock; D still waits */
+    CHECK_EQ(req(&o, 0, SYNC_RELEASE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 2);
+    CHECK_EQ(w.tasks[0], 1);
+    CHECK_EQ(w.values[0], 7);
+    CHECK_EQ(w.tasks[1], 2);
+    CHECK_EQ(sync_holder(&o), 2);
+    CHECK_EQ(o.nwait, 1);
+    /* C lets go: D writes 9, and the lock is free */
+    CHECK_EQ(req(&o, 2, SYNC_RELEASE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(w.n, 1);
+    CHECK_EQ(w.tasks[0], 3);
+    CHECK_EQ(w.values[0], VM_NO_RESULT);
+    CHECK_EQ(o.items[0], 9);
+    CHECK_EQ(sync_holder(&o), -1);
+    /* only a number is stored */
+    CHECK_EQ(req(&o, 0, SYNC_SETVALUE, VM_REF(REF_NONE, 0), &w, &err),
+             SYNC_ERROR);
+    CHECK_EQ(err, ERR_TYPE);
+    /* a multiprocessing.Lock is a Lock */
+    sync_init(&o, SYNC_MPLOCK, 0, -1);
+    CHECK_EQ(sync_value(&o, &v), -1);
+    CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 1, SYNC_ACQUIRE, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 0, SYNC_RELEASE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(sync_holder(&o), 1);
+}
+
+/* multiprocessing's Lock, RLock, Semaphore and Event behave as
+ * threading's, with SemLock's arguments: acquire(block, timeout), and
+ * release() with none. */
+static void test_multiprocessing_kinds(void)
+{
+    struct sync_obj o;
+    struct sync_wake w;
+    int err;
+
+    CHECK_EQ(sync_kind_base(SYNC_MPRLOCK), SYNC_RLOCK);
+    CHECK_EQ(sync_kind_base(SYNC_MPEVENT), SYNC_EVENT);
+    CHECK_EQ(sync_kind_base(SYNC_QUEUE), SYNC_QUEUE);
+    CHECK(sync_is_lock(SYNC_MPRLOCK));
+    CHECK(!sync_is_lock(SYNC_MPSEMAPHORE));
+    CHECK_EQ(sync_arg_role(SYNC_MPLOCK, SYNC_ACQUIRE, 0, "block"),
+             SYNC_ARG_BLOCK);
+    CHECK_EQ(sync_arg_role(SYNC_MPLOCK, SYNC_ACQUIRE, 0, "blocking"), -1);
+    CHECK_EQ(sync_arg_role(SYNC_LOCK, SYNC_ACQUIRE, 0, "blocking"),
+             SYNC_ARG_BLOCK);
+    CHECK_EQ(sync_arg_role(SYNC_MPSEMAPHORE, SYNC_RELEASE, 0, NULL), -1);
+    CHECK_EQ(sync_arg_role(SYNC_MPEVENT, SYNC_WAIT, 0, "timeout"),
+             SYNC_ARG_TIMEOUT);
+    CHECK_EQ(sync_method_find(SYNC_MPLOCK, "locked"), -1);
+    sync_init(&o, SYNC_MPSEMAPHORE, 2, -1);
+    CHECK_EQ(o.count, 2);
+    CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 1, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 2, SYNC_ACQUIRE, 1, &w, &err), SYNC_BLOCKED);
+    sync_init(&o, SYNC_MPRLOCK, 0, -1);
+    CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 0, SYNC_ACQUIRE, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(o.count, 2);
+}
+
+/* The public attributes, read as CPython 3.13's properties read them. */
+static void test_attributes(void)
+{
+    struct sync_obj o;
+    struct sync_wake w;
+    int err;
+
+    CHECK_EQ(sync_attr_find(SYNC_BARRIER, "parties"), SYNC_A_PARTIES);
+    CHECK_EQ(sync_attr_find(SYNC_BARRIER, "maxsize"), -1);
+    CHECK_EQ(sync_attr_find(SYNC_SEMAPHORE, "_value"), -1);
+    CHECK_EQ(sync_attr_find(SYNC_AQUEUE, "unfinished_tasks"), -1);
+    CHECK_EQ(sync_attr_find(SYNC_QUEUE, "unfinished_tasks"),
+             SYNC_A_UNFINISHED);
+    CHECK_EQ(sync_attr_find(SYNC_LOCK, "value"), -1);
+    sync_init(&o, SYNC_BARRIER, 3, -1);
+    CHECK_EQ(req(&o, 0, SYNC_WAIT, 1, &w, &err), SYNC_BLOCKED);
+    CHECK_EQ(req(&o, 1, SYNC_GETATTR, SYNC_A_N_WAITING, &w, &err),
+             SYNC_GRANTED);
+    CHECK_EQ(got, 1);
+    CHECK_EQ(req(&o, 1, SYNC_GETATTR, SYNC_A_PARTIES, &w, &err),
+             SYNC_GRANTED);
+    CHECK_EQ(got, 3);
+    CHECK_EQ(req(&o, 1, SYNC_GETATTR, SYNC_A_BROKEN, &w, &err),
+             SYNC_GRANTED);
+    CHECK_EQ(got, 0);
+    CHECK_EQ(req(&o, 1, SYNC_ABORT, 1, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 1, SYNC_GETATTR, SYNC_A_BROKEN, &w, &err),
+             SYNC_GRANTED);
+    CHECK_EQ(got, 1);
+    /* n_waiting is 0 while the barrier is broken, as CPython's */
+    CHECK_EQ(req(&o, 1, SYNC_GETATTR, SYNC_A_N_WAITING, &w, &err),
+             SYNC_GRANTED);
+    CHECK_EQ(got, 0);
+    /* maxsize as given: a negative one means no limit, and stays */
+    sync_init(&o, SYNC_QUEUE, -1, -1);
+    CHECK_EQ(req(&o, 0, SYNC_GETATTR, SYNC_A_MAXSIZE, &w, &err),
+             SYNC_GRANTED);
+    CHECK_EQ(got, -1);
+    CHECK_EQ(req(&o, 0, SYNC_PUT, 4, &w, &err), SYNC_GRANTED);
+    CHECK_EQ(req(&o, 0, SYNC_GETATTR, SYNC_A_UNFINISHED, &w, &err),
+             SYNC_GRANTED);
+    CHECK_EQ(got, 1);
+}
+
 int main(void)
 {
+    test_value();
+    test_multiprocessing_kinds();
+    test_attributes();
     test_nonblocking();
     test_event();
     test_condition();
