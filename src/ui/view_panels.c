@@ -568,21 +568,29 @@ static void final_memory(const struct app *a, struct strbuf *sb)
     const struct trace *tr = a->tape->tr;
     unsigned char *gl = xcalloc((size_t)P->nglobals + 1, 1);
     unsigned char *lk = xcalloc((size_t)P->nlocks + 1, 1);
-    int n = 0;
+    int n = 0, procs = a->tape->cfg.mode == MODE_PROCESSES;
 
     scene_uses(a, gl, lk);
-    for (int g = 0; g < P->nglobals; g++) {
-        if (!gl[g])
-            continue;
-        if (n++ == 0)
-            sb_puts(sb, a->tape->cfg.mode == MODE_PROCESSES ?
-                    ": in the main program " : ": ");
-        else
-            sb_puts(sb, ", ");
-        sb_printf(sb, "%s = %lld", P->global_names[g],
-                  (long long)vm_num(P, tr->final ? tr->final[g] :
-                                    P->global_init[g]));
-    }
+    for (int l = 0; l < P->nlocks; l++)     /* a Value's number: v.value */
+        if (lk[l] && P->lock_kind[l] == SYNC_VALUE && P->lock_link[l] >= 0 &&
+            P->lock_link[l] < P->nglobals)
+            gl[P->lock_link[l]] = 2;
+    /* in processes, each its own copy but what a Value shares */
+    for (int pass = 1; pass <= 2; pass++)
+        for (int g = 0; g < P->nglobals; g++) {
+            if (!gl[g] || (procs ? gl[g] != pass : pass != 1))
+                continue;
+            if (n++ == 0)
+                sb_puts(sb, ": ");
+            else
+                sb_puts(sb, ", ");
+            if (procs && gl[g] == 1 && n == 1)
+                sb_puts(sb, "in the main program ");
+            sb_printf(sb, "%s = %lld%s", P->global_names[g],
+                      (long long)vm_num(P, tr->final ? tr->final[g] :
+                                        P->global_init[g]),
+                      procs && gl[g] == 2 ? " (shared)" : "");
+        }
     free(gl);
     free(lk);
 }
