@@ -51,7 +51,7 @@ static const char *const keywords[] = {
 
 static const char *const builtins[] = {
     "compute", "sleep", "io", "print", "range", "time", "asyncio",
-    "threading",
+    "threading", "queue", "multiprocessing", "concurrent",
 };
 
 /* ---- errors ------------------------------------------------------------ */
@@ -1568,8 +1568,12 @@ static void check_new_global(struct parser *p, const char *name, int col)
         longjmp(p->fail, 1);
     }
     if (is_builtin(name))
-        fail_at(p, p->ln->no, col, "'%s' is built in and cannot be redefined",
-                name);
+        fail_at(p, p->ln->no, col, "'%s' is %s and cannot be redefined", name,
+                strcmp(name, "threading") == 0 || strcmp(name, "time") == 0 ||
+                strcmp(name, "asyncio") == 0 || strcmp(name, "queue") == 0 ||
+                strcmp(name, "multiprocessing") == 0 ||
+                strcmp(name, "concurrent") == 0 ? "a module's name" :
+                "built in");
 }
 
 /* A module variable's value after its '=': a whole number, True or False. */
