@@ -2033,14 +2033,23 @@ static uint32_t deque_pop(struct deque *q)
 
 /* 0-1 BFS from the root: a turn that switches away from the task on the
  * CPU costs one preemption.  Each outcome's witness ends in its cheapest
- * final state (the first discovered, on ties). */
-static void find_witnesses(struct explorer *x)
+ * final state (the first discovered, on ties).  Nodes leave the queue in
+ * order of their fewest preemptions, so once every outcome has been
+ * reached, and every node as cheap as the dearest of them has left it,
+ * nothing further can change a witness: the search stops there. */
+struct witness_bfs {
+    uint32_t *dist, *pred, *pedge;
+    uint8_t *done;          /* dist, pred and pedge are final */
+};
+
+static void witness_bfs(struct explorer *x, struct witness_bfs *b)
 {
-    size_t n = x->nnodes;
+    size_t n = x->nnodes, left = x->noc;
     uint32_t *dist = xmalloc(sizeof(*dist) * (n + 1));
     uint32_t *pred = xmalloc(sizeof(*pred) * (n + 1));
     uint32_t *pedge = xmalloc(sizeof(*pedge) * (n + 1));
-    uint8_t *done = xcalloc(n + 1, 1);
+    uint8_t *done = xcalloc(n + 1, 1), *reached = xcalloc(x->noc + 1, 1);
+    uint32_t last = NONE;   /* the fewest preemptions of the dearest outcome */
     struct deque q = {NULL, 0, 0, 0};
 
     for (size_t v = 0; v < n; v++)
@@ -2053,10 +2062,18 @@ static void find_witnesses(struct explorer *x)
     while (q.len > 0) {
         uint32_t v = deque_pop(&q);
         size_t e0 = x->node[v].estart;
+        int32_t oc = x->node[v].outc;
 
         if (done[v])
             continue;
+        if (last != NONE && dist[v] > last)
+            break;
         done[v] = 1;
+        if (oc >= 0 && !reached[oc]) {
+            reached[oc] = 1;
+            if (--left == 0)
+                last = dist[v];
+        }
         /* Backwards, so the first choice (the running task) is tried first. */
         for (size_t e = e0 + x->node[v].nedge; e-- > e0;) {
             uint32_t w = x->edge[e].child, c;
@@ -2072,10 +2089,23 @@ static void find_witnesses(struct explorer *x)
             }
         }
     }
-    for (size_t v = 0; v < n; v++) {
+    free(q.v);
+    free(reached);
+    b->dist = dist;
+    b->pred = pred;
+    b->pedge = pedge;
+    b->done = done;
+}
+
+/* Each outcome's cheapest final state, and the path to it. */
+static void witness_paths(struct explorer *x, struct witness_bfs *b)
+{
+    const uint32_t *dist = b->dist, *pred = b->pred, *pedge = b->pedge;
+
+    for (size_t v = 0; v < x->nnodes; v++) {
         struct oc *o;
 
-        if (x->node[v].outc < 0 || dist[v] == NONE)
+        if (x->node[v].outc < 0 || !b->done[v])
             continue;
         o = &x->oc[x->node[v].outc];
         /* Ties go to the node a search on one thread finds first. */
@@ -2103,16 +2133,22 @@ static void find_witnesses(struct explorer *x)
                          x->edge[edges[k]].len1 + 1);
         free(edges);
     }
-    free(q.v);
-    free(done);
-    free(pedge);
-    free(pred);
-    free(dist);
+    free(b->done);
+    free(b->pedge);
+    free(b->pred);
+    free(b->dist);
 }
+
+struct witness_job {
+    struct explorer *x;
+    struct witness_bfs b;
+};
 
 static void *witness_thread(void *arg)
 {
-    find_witnesses(arg);
+    struct witness_job *j = arg;
+
+    witness_bfs(j->x, &j->b);
     return NULL;
 }
 
@@ -2506,24 +2542,28 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
         big_add_u64(&tree, (uint64_t)x->visits);
     } else {
         pthread_t th;
+        struct witness_job job;
         int two;
 
         r->states = (int64_t)x->nnodes;
         /* The keys are the bulk of the memory; the graph is all we need. */
         cset_done(&x->states);
         cset_done(&x->parts);
+        /* The witnesses' search reads only the graph: on a thread of its
+         * own, where the search had several, while this one orders the
+         * nodes and counts.  Only choosing between tied witnesses needs
+         * the order (x->rank), and that comes after both. */
+        job.x = x;
+        two = x->parallel &&
+              pthread_create(&th, NULL, witness_thread, &job) == 0;
         if (x->parallel)
             walk_graph(x);
-        /* Counting and the witnesses read the graph and write different
-         * fields of the outcomes: on two threads at once where there are
-         * two. */
-        two = x->parallel &&
-              pthread_create(&th, NULL, witness_thread, x) == 0;
         count_paths(x, r, &total, &tree);
         if (two)
             pthread_join(th, NULL);
         else
-            find_witnesses(x);
+            witness_bfs(x, &job.b);
+        witness_paths(x, &job.b);
     }
     sb_init(&sb);
     if (r->endless)
