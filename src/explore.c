@@ -705,10 +705,14 @@ struct worker {
     size_t cslen, cscap;
     uint32_t *idstack;
     size_t idcap;
+    /* each frame's task states (sim_task_state), ntasks per frame */
+    uint8_t *ststack;
+    size_t stcap;
     /* the parts of the state the last state_key saw, ids then lengths */
     unsigned char *canon;
     size_t canon_len, canon_cap;
     uint32_t idl[2 * (LESSON_MAX_TASKS + 1)];
+    uint8_t st[LESSON_MAX_TASKS];   /* and its tasks' states */
     int64_t visits, transitions;
     int timed;              /* reduced: a timed wait came up */
     pthread_t th;
@@ -787,6 +791,10 @@ struct explorer {
      * access to the next (see "the reduction" below). */
     int reduce;
     uint8_t *shared;        /* per pc: it may touch what others share */
+
+    /* A turn re-encodes only the parts it may have changed (see
+     * part_may_change). */
+    int incremental;
 };
 
 /* Counted per node besides the node and its edges: room kept for counting
@@ -1238,6 +1246,9 @@ static void push_frame(struct worker *w, uint32_t node, int p, int n,
         if (MEM_GROW(w->idstack, w->idcap, (d + 1) * np2) < 0)
             note_oom(x);
         memcpy(w->idstack + d * np2, w->idl, sizeof(uint32_t) * np2);
+        if (MEM_GROW(w->ststack, w->stcap, (d + 1) * (size_t)x->ntasks) < 0)
+            note_oom(x);
+        memcpy(w->ststack + d * (size_t)x->ntasks, w->st, (size_t)x->ntasks);
     }
 }
 
@@ -1339,12 +1350,93 @@ static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
     return 1;
 }
 
+/* Whether task u's part (sim_canon_part) may differ from its parent's
+ * after a turn of task t, from the parent's frame.  Only t's code ran,
+ * on the one CPU the search uses, so another task's part changes only
+ * where the turn changed its state: t took the CPU from it, or woke,
+ * blocked or started it (a task's code and fields change only with its
+ * state, as in a wake with a result), or it is a thread not yet started,
+ * which the code that makes it sets up, or one that has ended, whose
+ * result others may retrieve.  A task that waits for a lock holds
+ * a rank among its waiters, which others' turns move, and timers are
+ * kept relative to the clock, so they are always encoded, as everything
+ * is in the GIL and asyncio modes, whose parts also hold checkpoints and
+ * queue ranks.  make asan checks this against the whole encoding on every
+ * state (TT_EXPLORE_CHECK). */
+static int part_may_change(const struct worker *w, size_t parent, int t, int u)
+{
+    const uint8_t *pst = w->ststack + parent * (size_t)w->x->ntasks;
+
+    return u == t || u == w->fr[parent].cur || w->st[u] != pst[u] ||
+           w->st[u] == TS_LOCK_WAIT || w->st[u] == TS_NEW ||
+           w->st[u] == TS_DONE || w->st[u] == TS_FAILED;
+}
+
+/* n bytes from b to a, without a call, for the short parts of a state. */
+static void copy_bytes(unsigned char *a, const unsigned char *b, size_t n)
+{
+    for (; n >= 8; a += 8, b += 8, n -= 8)
+        memcpy(a, b, 8);
+    while (n-- > 0)
+        *a++ = *b++;
+}
+
+/* The parts of the state the sim is in (w->canon, their lengths in
+ * w->idl): the parent's where the turn of task t cannot have changed
+ * them.  Returns those parts, a bit each. */
+static uint64_t encode_parts(struct worker *w, size_t parent, int t)
+{
+    struct explorer *x = w->x;
+    size_t np = (size_t)x->nparts, at = 0;
+    uint32_t *lens = w->idl + np;
+    const unsigned char *pc;
+    const uint32_t *plen;
+    uint64_t kept = 0;
+    int all = parent == SIZE_MAX || !x->incremental;
+
+    if (sim_task_states(w->s, w->st))
+        all = 1;
+    if (all) {
+        w->canon_len = sim_canon_parts(w->s, w->canon, lens);
+        return 0;
+    }
+    pc = w->cstack + w->fr[parent].canoff;
+    plen = w->idstack + parent * 2 * np + np;
+    for (size_t j = 0; j < np; j++) {
+        if (j == 0 || part_may_change(w, parent, t, (int)j - 1)) {
+            lens[j] = (uint32_t)sim_canon_part(w->s, (int)j, w->canon + at);
+        } else {
+            copy_bytes(w->canon + at, pc, plen[j]);
+            lens[j] = plen[j];
+            kept |= UINT64_C(1) << j;
+        }
+        at += lens[j];
+        pc += plen[j];
+    }
+    w->canon_len = at;
+#ifdef TT_EXPLORE_CHECK
+    {
+        unsigned char *all_parts = xmalloc(sim_canon_room(w->s));
+        uint32_t all_lens[LESSON_MAX_TASKS + 1];
+        size_t n = sim_canon_parts(w->s, all_parts, all_lens);
+
+        if (n != at || memcmp(all_parts, w->canon, n) != 0 ||
+            memcmp(all_lens, lens, sizeof(uint32_t) * np) != 0)
+            die("explorer: a turn of task %d changed a part it was "
+                "thought not to", t);
+        free(all_parts);
+    }
+#endif
+    return kept;
+}
+
 /* The key of the state the sim is in: the ids of its parts + 1 (so that
  * no byte of it is zero), then the preemptions used + 1 if the search is
  * bounded; its parts are interned only where they differ from those of
- * the parent frame (SIZE_MAX: none).  Returns its length, 0 if there was
- * no room for a part (the search then stops). */
-static uint32_t state_key(struct worker *w, int p, size_t parent,
+ * the parent frame (SIZE_MAX: none), whose turn was task t's.  Returns
+ * its length, 0 if there was no room for a part (the search then
+ * stops). */
+static uint32_t state_key(struct worker *w, int p, size_t parent, int t,
                           unsigned char *key)
 {
     struct explorer *x = w->x;
@@ -1352,11 +1444,12 @@ static uint32_t state_key(struct worker *w, int p, size_t parent,
     const unsigned char *c, *pc = NULL;
     const uint32_t *pid = NULL, *plen = NULL;
     uint32_t *ids = w->idl, *lens = w->idl + np, k = 0;
+    uint64_t kept;
     int added;
 
     if (room > w->canon_cap)
         XGROW(w->canon, w->canon_cap, room);
-    w->canon_len = sim_canon_parts(w->s, w->canon, lens);
+    kept = encode_parts(w, parent, t);
     if (parent != SIZE_MAX) {
         pc = w->cstack + w->fr[parent].canoff;
         pid = w->idstack + parent * 2 * np;
@@ -1366,7 +1459,7 @@ static uint32_t state_key(struct worker *w, int p, size_t parent,
     for (size_t j = 0; j < np; j++) {
         uint32_t n = lens[j], id;
 
-        if (pc && plen[j] == n && same_bytes(pc, c, n)) {
+        if (kept >> j & 1 || (pc && plen[j] == n && same_bytes(pc, c, n))) {
             id = pid[j];
         } else {
             id = cset_get(x, &x->parts, c, n, 1, &added);
@@ -1386,12 +1479,12 @@ static uint32_t state_key(struct worker *w, int p, size_t parent,
 
 /* The state the sim is in after a turn: its node, or NONE if the search
  * must stop.  *fresh: first time seen. */
-static uint32_t memo_node(struct worker *w, int p, size_t parent, int n,
-                          const int *ch, int *fresh)
+static uint32_t memo_node(struct worker *w, int p, size_t parent, int t,
+                          int n, const int *ch, int *fresh)
 {
     struct explorer *x = w->x;
     unsigned char key[(LESSON_MAX_TASKS + 2) * 5];
-    uint32_t len = state_key(w, p, parent, key), id;
+    uint32_t len = state_key(w, p, parent, t, key), id;
 
     *fresh = 0;
     if (len == 0) {
@@ -1531,6 +1624,7 @@ static void start_from(struct worker *w, struct work *it)
     memcpy(w->canon, it->bytes + it->nstate, it->ncanon);
     w->canon_len = it->ncanon;
     memcpy(w->idl, it->idl, sizeof(uint32_t) * 2 * (size_t)x->nparts);
+    sim_task_states(w->s, w->st);
     push_frame(w, it->node, it->p, 1, ch, it->e);
     w->fr[0].cur = it->cur;
     w->scan = 0;
@@ -1644,7 +1738,7 @@ static void search(struct worker *w)
                 push_frame(w, 0, p, n, ch, 0);
             continue;
         }
-        id = memo_node(w, p, d, n, ch, &fresh);
+        id = memo_node(w, p, d, t, n, ch, &fresh);
         if (id == NONE)
             break;
         {
@@ -1698,7 +1792,7 @@ static void search_all(struct explorer *x)
             push_frame(w, 0, 0, n, ch, 0);
     } else {
         int fresh;
-        uint32_t root = memo_node(w, 0, SIZE_MAX, n, ch, &fresh);
+        uint32_t root = memo_node(w, 0, SIZE_MAX, -1, n, ch, &fresh);
 
         if (n > 0 && root != NONE)
             push_frame(w, root, 0, n, ch, x->node[root].estart);
@@ -2348,13 +2442,14 @@ static void explorer_done(struct explorer *x)
         struct worker *w = &x->w[k];
 
         counted += w->cap_fr * sizeof(*w->fr) + w->chcap + w->ckcap +
-                   w->cscap + w->idcap * sizeof(*w->idstack);
+                   w->cscap + w->idcap * sizeof(*w->idstack) + w->stcap;
         sim_free(w->s);
         free(w->fr);
         free(w->ck);
         free(w->chs);
         free(w->cstack);
         free(w->idstack);
+        free(w->ststack);
         free(w->canon);
     }
     free(x->w);
@@ -2505,6 +2600,7 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
     x->nglobals = r->nglobals = L->prog->nglobals;
     if (reduce)
         x->shared = shared_map(L->prog, cfg->mode);
+    x->incremental = cfg->mode == MODE_THREADS || cfg->mode == MODE_PROCESSES;
     pthread_mutex_init(&x->oc_lock, NULL);
     pthread_mutex_init(&x->progress_lock, NULL);
     pthread_mutex_init(&x->gate.lock, NULL);
