@@ -1833,6 +1833,17 @@ struct walk_step {
     uint32_t next;          /* its next edge to follow */
 };
 
+/* The walk goes on to v's children: ask for them now, since the graph is
+ * too big for the cache and its nodes are scattered. */
+static void walk_prefetch(const struct explorer *x, uint32_t v)
+{
+    const struct gnode *nd = &x->node[v];
+
+    for (size_t e = nd->estart; e < nd->estart + nd->nedge; e++)
+        if (x->edge[e].child != NONE)
+            __builtin_prefetch(&x->node[x->edge[e].child]);
+}
+
 static void walk_graph(struct explorer *x)
 {
     size_t n = x->nnodes, depth = 0, cap = 0, words = n / 64 + 1;
@@ -1874,6 +1885,7 @@ static void walk_graph(struct explorer *x)
             x->rank[c] = k++;
             XGROW(st, cap, depth + 1);
             st[depth++] = (struct walk_step){c, 0};
+            walk_prefetch(x, c);
         } else if (x->onpath[c / 64] >> (c % 64) & 1) {
             x->cyclic = 1;
         }
@@ -1921,11 +1933,50 @@ static size_t topo_order(struct explorer *x, uint32_t *order)
     return tail;
 }
 
-static void big_add_u128(struct big *a, uint64_t lo, uint64_t hi)
-{
-    struct big b = {{lo, hi}, NULL, hi ? 2 : lo != 0, 0};
+static void big_add_limbs(struct big *a, uint64_t *limbs, uint32_t n);
 
-    big_add(a, &b);
+/* A sum of 128-bit counts, in three limbs: added up here and given to a
+ * big once, rather than a big_add per node. */
+struct sum192 {
+    uint64_t lo, hi, top;
+};
+
+static void sum_add(struct sum192 *a, uint64_t lo, uint64_t hi)
+{
+    uint64_t l = a->lo + lo, c = l < lo, h = a->hi + hi;
+
+    a->top += h < hi;
+    a->top += h + c < h;
+    a->hi = h + c;
+    a->lo = l;
+}
+
+static void sum_to_big(struct big *b, const struct sum192 *a)
+{
+    uint64_t limbs[3] = {a->lo, a->hi, a->top};
+
+    big_add_limbs(b, limbs, 3);
+}
+
+/* The graph's memory in the order counting visits it, a few nodes ahead
+ * of it: the order is known, the nodes are scattered. */
+enum { COUNT_AHEAD = 16 };
+
+static void count_prefetch(const struct explorer *x, const uint64_t (*cnt)[2],
+                           const uint32_t *order, size_t norder, size_t i)
+{
+    if (i + 2 * COUNT_AHEAD < norder) {
+        __builtin_prefetch(&x->node[order[i + 2 * COUNT_AHEAD]]);
+        __builtin_prefetch(&cnt[order[i + 2 * COUNT_AHEAD]], 1);
+    }
+    if (i + COUNT_AHEAD < norder) {
+        const struct gnode *nd = &x->node[order[i + COUNT_AHEAD]];
+
+        __builtin_prefetch(&x->edge[nd->estart]);
+        for (size_t e = nd->estart; e < nd->estart + nd->nedge; e++)
+            if (x->edge[e].child != NONE)
+                __builtin_prefetch(&cnt[x->edge[e].child], 1);
+    }
 }
 
 /* Paths into every node, pushed along the edges in topological order, in
@@ -1935,6 +1986,8 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
                       struct big *total, struct big *tree)
 {
     uint64_t (*cnt)[2] = xcalloc(x->nnodes + 1, sizeof(*cnt));
+    struct sum192 sum_total = {0, 0, 0}, sum_tree = {0, 0, 0};
+    struct sum192 *sum_oc = xcalloc(x->noc + 1, sizeof(*sum_oc));
 
     if (norder > 0)
         cnt[order[0]][0] = 1;
@@ -1942,7 +1995,15 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
         uint32_t v = order[i];
         uint64_t lo = cnt[v][0], hi = cnt[v][1];
         size_t e0 = x->node[v].estart;
+        int32_t oc = x->node[v].outc;
 
+        count_prefetch(x, (const uint64_t (*)[2])cnt, order, norder, i);
+        /* every edge into v has been counted */
+        if (oc >= 0) {
+            sum_add(&sum_oc[oc], lo, hi);
+            sum_add(&sum_total, lo, hi);
+        }
+        sum_add(&sum_tree, lo, hi);
         for (size_t e = e0; e < e0 + x->node[v].nedge; e++) {
             uint32_t w = x->edge[e].child;
             uint64_t l, h;
@@ -1952,6 +2013,7 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
             l = cnt[w][0] + lo;
             h = cnt[w][1] + hi;
             if (h < hi || h + (l < lo) < h) {
+                free(sum_oc);
                 free(cnt);
                 return 0;
             }
@@ -1960,15 +2022,11 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
             cnt[w][1] = h;
         }
     }
-    for (size_t i = 0; i < norder; i++) {
-        uint32_t v = order[i];
-
-        if (x->node[v].outc >= 0) {
-            big_add_u128(&x->oc[x->node[v].outc].count, cnt[v][0], cnt[v][1]);
-            big_add_u128(total, cnt[v][0], cnt[v][1]);
-        }
-        big_add_u128(tree, cnt[v][0], cnt[v][1]);
-    }
+    for (size_t k = 0; k < x->noc; k++)
+        sum_to_big(&x->oc[k].count, &sum_oc[k]);
+    sum_to_big(total, &sum_total);
+    sum_to_big(tree, &sum_tree);
+    free(sum_oc);
     free(cnt);
     return 1;
 }
@@ -2158,6 +2216,15 @@ static void witness_bfs(struct explorer *x, struct witness_bfs *b)
         size_t e0 = x->node[v].estart;
         int32_t oc = x->node[v].outc;
 
+        if (q.len > COUNT_AHEAD) {
+            /* the queue is the order: its nodes are scattered */
+            uint32_t a = q.v[(q.head + COUNT_AHEAD) & (q.cap - 1)];
+
+            __builtin_prefetch(&x->node[a]);
+            __builtin_prefetch(&done[a]);
+            __builtin_prefetch(&x->edge[x->node[q.v[(q.head + COUNT_AHEAD / 2) &
+                                                   (q.cap - 1)]].estart]);
+        }
         if (done[v])
             continue;
         if (last != NONE && dist[v] > last)
