@@ -221,6 +221,7 @@ static uint64_t mix64(uint64_t v)
 static uint64_t hash_bytes(const unsigned char *p, size_t n)
 {
     uint64_t h = n * 0x9E3779B97F4A7C15ull, v = 0;
+    size_t len = n;
 
     for (; n >= 8; p += 8, n -= 8) {
         memcpy(&v, p, 8);
@@ -228,8 +229,14 @@ static uint64_t hash_bytes(const unsigned char *p, size_t n)
         h ^= h >> 32;
     }
     v = 0;
-    for (size_t i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
+    if (n > 0 && len >= 8) {
+        /* the last 8 bytes, some of them hashed already: one load */
+        memcpy(&v, p + n - 8, 8);
+        v >>= 8 * (8 - n);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            v |= (uint64_t)p[i] << (8 * i);
+    }
     return mix64(h ^ v);
 }
 
@@ -417,16 +424,12 @@ static void region_done(struct region *r)
     atomic_store(&r->charged, 0);
 }
 
-/* Bytes [0, end) are about to be written: 0; -1 if the budget refused
- * them (they are counted anyway: the search stops at its next turn); -2
- * if they are past the reservation (not to be written: stop now). */
-static int region_use(struct region *r, size_t end)
+/* region_use past what is counted already. */
+static int region_grow(struct region *r, size_t end)
 {
     size_t c;
     int rc = 0;
 
-    if (end <= atomic_load_explicit(&r->charged, memory_order_acquire))
-        return 0;
     if (end > r->size)
         return -2;
     pthread_mutex_lock(&r->lock);
@@ -455,6 +458,17 @@ static int region_use(struct region *r, size_t end)
     }
     pthread_mutex_unlock(&r->lock);
     return rc;
+}
+
+/* Bytes [0, end) are about to be written: 0; -1 if the budget refused
+ * them (they are counted anyway: the search stops at its next turn); -2
+ * if they are past the reservation (not to be written: stop now).  Every
+ * new state asks this of five regions: almost always they have room. */
+static inline int region_use(struct region *r, size_t end)
+{
+    if (end <= atomic_load_explicit(&r->charged, memory_order_acquire))
+        return 0;
+    return region_grow(r, end);
 }
 
 /* A zeroed table of n bytes; big ones on huge pages. */
@@ -538,6 +552,23 @@ static void cset_done(struct cset *cs)
     mem_uncharge(sizeof(*cs->slot) << cs->bits);
     cs->slot = NULL;
     region_done(&cs->arena);
+}
+
+/* memcmp(a, b, n) == 0 for the short parts of a state, without a call. */
+static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
+{
+    uint64_t u, v;
+
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        memcpy(&u, a, 8);
+        memcpy(&v, b, 8);
+        if (u != v)
+            return 0;
+    }
+    while (n-- > 0)
+        if (*a++ != *b++)
+            return 0;
+    return 1;
 }
 
 /* The key as a slot keeps it, if it can: 1 and *w. */
@@ -912,7 +943,7 @@ static uint32_t cset_get(struct explorer *x, struct cset *cs,
             uint32_t klen;
             const unsigned char *k = cset_long(cs, sl[i].key, &klen);
 
-            if (klen == len && memcmp(k, key, len) == 0)
+            if (klen == len && same_bytes(k, key, len))
                 return (uint32_t)(m & CSET_ID_MASK) - 1;
         }
     }
@@ -1331,23 +1362,6 @@ static size_t put_varint(unsigned char *p, uint64_t u)
     }
     p[n++] = (unsigned char)u;
     return n;
-}
-
-/* memcmp(a, b, n) == 0 for the short parts of a state, without a call. */
-static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
-{
-    uint64_t u, v;
-
-    for (; n >= 8; a += 8, b += 8, n -= 8) {
-        memcpy(&u, a, 8);
-        memcpy(&v, b, 8);
-        if (u != v)
-            return 0;
-    }
-    while (n-- > 0)
-        if (*a++ != *b++)
-            return 0;
-    return 1;
 }
 
 /* Whether task u's part (sim_canon_part) may differ from its parent's
