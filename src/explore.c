@@ -699,6 +699,7 @@ struct frame {
     uint8_t n, next;        /* choices, and the next one to try */
     int8_t cur;             /* the task on the CPU (a choice), or -1 */
     uint8_t taken;          /* the task of the turn being explored */
+    uint8_t timers;         /* memo: a task waits for a timer */
 };
 
 /* A turn given away to an idle worker: from node's state, the edge e
@@ -744,6 +745,16 @@ struct worker {
     size_t canon_len, canon_cap;
     uint32_t idl[2 * (LESSON_MAX_TASKS + 1)];
     uint8_t st[LESSON_MAX_TASKS];   /* and its tasks' states */
+    int timers;                     /* and whether one waits for a timer */
+    /* Private turns seen (see "turns foretold"): per part id, two words:
+     * the part after a private turn of its task, and after its task was
+     * switched out; id + 1, 0 while not seen. */
+    uint32_t *learnt;
+    size_t cap_learnt;
+    /* and turns that read or wrote module variables: (shared part id,
+     * task part id) + 1 to the two after it, in pairs of words; 0: empty */
+    uint64_t *gturn;
+    size_t gbits, gcount;
     int64_t visits, transitions;
     int timed;              /* reduced: a timed wait came up */
     pthread_t th;
@@ -826,6 +837,9 @@ struct explorer {
     /* A turn re-encodes only the parts it may have changed (see
      * part_may_change). */
     int incremental;
+    /* Turns foretold: a private turn to a known state is not simulated. */
+    int foretell;
+    uint8_t *kinds;         /* per pc: TURN_PRIVATE, TURN_GLOBAL or other */
 };
 
 /* Counted per node besides the node and its edges: room kept for counting
@@ -1242,6 +1256,7 @@ static void push_frame(struct worker *w, uint32_t node, int p, int n,
     f->n = (uint8_t)n;
     f->next = 0;
     f->taken = 0;
+    f->timers = (uint8_t)w->timers;
     f->cur = (int8_t)(n > 0 && sim_task_cpu(w->s, ch[0]) >= 0 ? ch[0] : -1);
     f->choff = w->chlen;
     if (MEM_GROW(w->chs, w->chcap, w->chlen + (size_t)n) < 0)
@@ -1408,7 +1423,8 @@ static uint64_t encode_parts(struct worker *w, size_t parent, int t)
     uint64_t kept = 0;
     int all = parent == SIZE_MAX || !x->incremental;
 
-    if (sim_task_states(w->s, w->st))
+    w->timers = sim_task_states(w->s, w->st);
+    if (w->timers)
         all = 1;
     if (all) {
         w->canon_len = sim_canon_parts(w->s, w->canon, lens);
@@ -1489,6 +1505,161 @@ static uint32_t state_key(struct worker *w, int p, size_t parent, int t,
     if (x->lim.max_preemptions >= 0)
         k += (uint32_t)put_varint(key + k, (uint64_t)p + 1);
     return k;
+}
+
+/* ---- turns foretold ------------------------------------------------------------
+
+ * A private op (see "the reduction") reads and writes only its own task's
+ * state, so a private turn of task t that leaves t running changes t's
+ * part (sim_canon_part) as a function of that part alone, and the task it
+ * takes the CPU from only in its state; a turn that reads or writes a
+ * module variable changes t's part and the shared one as a function of
+ * the two.  What such a turn does to the parts, once seen, is known
+ * wherever they turn up again.  Most turns of the full search lead to
+ * states already found; for these turns the search builds the key of the
+ * state a turn leads to from its parent's parts, and where that state is
+ * known it takes the edge without simulating it.  Only in threads and
+ * processes modes, where a task's part holds no queue ranks or
+ * checkpoints, and never where a timer is pending (time moves every part
+ * that holds one).  A turn is learned from only if its task runs on after
+ * it (it did not end, fail or block, so nothing was woken or found
+ * stuck) and it changed no part but those.  make asan simulates every
+ * foretold turn as well and checks that it leads where it was foretold
+ * (TT_EXPLORE_CHECK). */
+enum { TURN_PRIVATE, TURN_GLOBAL, TURN_OTHER };
+
+/* What task t's next turn touches (the sim is in its parent's state). */
+static int turn_kind(const struct worker *w, int t)
+{
+    int k;
+
+    if (sim_task_busy(w->s, t) > 0)
+        return TURN_PRIVATE;    /* a tick of compute() */
+    k = w->x->kinds[vm_pc(sim_task_vm(w->s, t))];
+    /* an op that fails inside a with block releases what it entered */
+    return k == TURN_PRIVATE && sim_task_leaves_with(w->s, t) ? TURN_OTHER : k;
+}
+
+/* The slot of key (shared part, task part) + 1 in the worker's table of
+ * turns that touch module variables. */
+static size_t gturn_slot(const struct worker *w, uint64_t key)
+{
+    size_t mask = ((size_t)1 << w->gbits) - 1, i = (size_t)(mix64(key) & mask);
+
+    while (w->gturn[2 * i] && w->gturn[2 * i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void gturn_put(struct worker *w, uint64_t key, uint64_t val)
+{
+    size_t i;
+
+    if (!w->gturn || (w->gcount + 1) * 2 > (size_t)1 << w->gbits) {
+        uint64_t *old = w->gturn;
+        size_t n = old ? (size_t)1 << w->gbits : 0;
+
+        w->gbits = old ? w->gbits + 1 : 10;
+        w->gturn = xcalloc((size_t)2 << w->gbits, sizeof(uint64_t));
+        mem_force(((size_t)2 << w->gbits) * sizeof(uint64_t));
+        for (size_t k = 0; k < n; k++)
+            if (old[2 * k]) {
+                i = gturn_slot(w, old[2 * k]);
+                w->gturn[2 * i] = old[2 * k];
+                w->gturn[2 * i + 1] = old[2 * k + 1];
+            }
+        free(old);
+        mem_uncharge(2 * n * sizeof(uint64_t));
+    }
+    i = gturn_slot(w, key);
+    w->gcount += !w->gturn[2 * i];
+    w->gturn[2 * i] = key;
+    w->gturn[2 * i + 1] = val;
+}
+
+/* What a turn of task t from frame d, of the kind given, did: learned
+ * from the parts of the state it led to (w->idl, w->st). */
+static void learn_turn(struct worker *w, size_t d, int t, int kind)
+{
+    struct explorer *x = w->x;
+    size_t np = (size_t)x->nparts;
+    const uint32_t *pid = w->idstack + d * 2 * np;
+    int cur = w->fr[d].cur, off = cur >= 0 && cur != t ? cur + 1 : -1;
+    uint32_t top;
+
+    if (kind == TURN_OTHER || w->timers || w->st[t] != TS_RUNNING ||
+        sim_status(w->s) != TRACE_RUNNING)
+        return;
+    for (size_t j = kind == TURN_GLOBAL; j < np; j++)
+        if ((int)j != t + 1 && (int)j != off && w->idl[j] != pid[j])
+            return;
+    if (off >= 0) {
+        top = pid[off];
+        if (2 * (size_t)top + 2 > w->cap_learnt) {
+            size_t was = w->cap_learnt;
+
+            if (MEM_GROW(w->learnt, w->cap_learnt, 2 * (size_t)top + 2) < 0)
+                note_oom(x);
+            memset(w->learnt + was, 0, (w->cap_learnt - was) * sizeof(uint32_t));
+        }
+        w->learnt[2 * (size_t)top + 1] = w->idl[off] + 1;
+    }
+    if (kind == TURN_GLOBAL) {
+        gturn_put(w, ((uint64_t)pid[0] << 32 | pid[t + 1]) + 1,
+                  (uint64_t)w->idl[0] << 32 | w->idl[t + 1]);
+        return;
+    }
+    top = pid[t + 1];
+    if (2 * (size_t)top + 2 > w->cap_learnt) {
+        size_t was = w->cap_learnt;
+
+        if (MEM_GROW(w->learnt, w->cap_learnt, 2 * (size_t)top + 2) < 0)
+            note_oom(x);
+        memset(w->learnt + was, 0, (w->cap_learnt - was) * sizeof(uint32_t));
+    }
+    w->learnt[2 * (size_t)top] = w->idl[t + 1] + 1;
+}
+
+/* The node a turn of task t from frame d leads to, if a turn from the
+ * same parts has been seen and the state is known; else NONE. */
+static uint32_t foretell(struct worker *w, size_t d, int t, int p)
+{
+    struct explorer *x = w->x;
+    size_t np = (size_t)x->nparts, at;
+    const uint32_t *pid = w->idstack + d * 2 * np;
+    int cur = w->fr[d].cur, off = cur >= 0 && cur != t ? cur + 1 : -1;
+    unsigned char key[(LESSON_MAX_TASKS + 2) * 5];
+    uint32_t k = 0, p0 = pid[0], pt;
+    int added;
+
+    at = 2 * (size_t)pid[t + 1];
+    if (at < w->cap_learnt && w->learnt[at]) {
+        pt = w->learnt[at] - 1;
+    } else {
+        size_t i;
+
+        if (!w->gturn)
+            return NONE;
+        i = gturn_slot(w, ((uint64_t)pid[0] << 32 | pid[t + 1]) + 1);
+        if (!w->gturn[2 * i])
+            return NONE;
+        p0 = (uint32_t)(w->gturn[2 * i + 1] >> 32);
+        pt = (uint32_t)w->gturn[2 * i + 1];
+    }
+    for (size_t j = 0; j < np; j++) {
+        uint32_t id = j == 0 ? p0 : (int)j == t + 1 ? pt : pid[j];
+
+        if ((int)j == off) {
+            at = 2 * (size_t)id + 1;
+            if (at >= w->cap_learnt || !w->learnt[at])
+                return NONE;
+            id = w->learnt[at] - 1;
+        }
+        k += (uint32_t)put_varint(key + k, (uint64_t)id + 1);
+    }
+    if (x->lim.max_preemptions >= 0)
+        k += (uint32_t)put_varint(key + k, (uint64_t)p + 1);
+    return cset_get(x, &x->states, key, k, 0, &added);
 }
 
 /* The state the sim is in after a turn: its node, or NONE if the search
@@ -1638,7 +1809,7 @@ static void start_from(struct worker *w, struct work *it)
     memcpy(w->canon, it->bytes + it->nstate, it->ncanon);
     w->canon_len = it->ncanon;
     memcpy(w->idl, it->idl, sizeof(uint32_t) * 2 * (size_t)x->nparts);
-    sim_task_states(w->s, w->st);
+    w->timers = sim_task_states(w->s, w->st);
     push_frame(w, it->node, it->p, 1, ch, it->e);
     w->fr[0].cur = it->cur;
     w->scan = 0;
@@ -1688,8 +1859,8 @@ static void search(struct worker *w)
     for (;;) {
         size_t d;
         struct frame *f;
-        int i, t, p, fresh;
-        uint32_t id, len;
+        int i, t, p, fresh, kind;
+        uint32_t id, len, foretold;
         int fl = atomic_load_explicit(&x->gate.flags, memory_order_relaxed);
 
         if (fl) {
@@ -1727,9 +1898,24 @@ static void search(struct worker *w)
         p = f->p + (f->cur >= 0 && t != f->cur);
         if (bound >= 0 && p > bound)
             continue;   /* that schedule needs more preemptions */
+        foretold = NONE;
+        if (x->foretell && !f->timers &&
+            (foretold = foretell(w, d, t, p)) != NONE) {
+#ifndef TT_EXPLORE_CHECK
+            struct gedge *e = &x->edge[f->e0 + (size_t)i];
+
+            e->child = foretold;
+            e->len1 = 0;
+            w->transitions++;
+            if (!x->parallel && x->onpath[foretold / 64] >> (foretold % 64) & 1)
+                x->cyclic = 1;
+            continue;
+#endif
+        }
         if (w->at != d)
             restore_frame(w, d);
         f->taken = (uint8_t)t;
+        kind = x->foretell && !f->timers ? turn_kind(w, t) : TURN_OTHER;
         n = edge(w, t, ch, &len);
         w->transitions += len;
         w->at = SIZE_MAX;
@@ -1755,6 +1941,12 @@ static void search(struct worker *w)
         id = memo_node(w, p, d, t, n, ch, &fresh);
         if (id == NONE)
             break;
+#ifdef TT_EXPLORE_CHECK
+        if (foretold != NONE && foretold != id)
+            die("explorer: a turn of task %d was foretold wrongly", t);
+#endif
+        if (kind != TURN_OTHER)
+            learn_turn(w, d, t, kind);
         {
             struct gedge *e = &x->edge[w->fr[d].e0 + (size_t)i];
 
@@ -2523,7 +2715,9 @@ static void explorer_done(struct explorer *x)
         struct worker *w = &x->w[k];
 
         counted += w->cap_fr * sizeof(*w->fr) + w->chcap + w->ckcap +
-                   w->cscap + w->idcap * sizeof(*w->idstack) + w->stcap;
+                   w->cscap + w->idcap * sizeof(*w->idstack) + w->stcap +
+                   w->cap_learnt * sizeof(uint32_t) +
+                   (w->gturn ? (size_t)2 << w->gbits : 0) * sizeof(uint64_t);
         sim_free(w->s);
         free(w->fr);
         free(w->ck);
@@ -2531,6 +2725,8 @@ static void explorer_done(struct explorer *x)
         free(w->cstack);
         free(w->idstack);
         free(w->ststack);
+        free(w->learnt);
+        free(w->gturn);
         free(w->canon);
     }
     free(x->w);
@@ -2549,6 +2745,7 @@ static void explorer_done(struct explorer *x)
     }
     keyset_done(&x->okeys);
     free(x->shared);
+    free(x->kinds);
     for (size_t i = 0; i < x->noc; i++) {
         free(x->oc[i].final);
         big_done(&x->oc[i].count);
@@ -2576,6 +2773,23 @@ static uint8_t *shared_map(const struct program *P, enum mode mode)
         if (mode == MODE_PROCESSES)
             a &= ~ACCESS_GLOBAL;
         m[pc] = (uint8_t)(a & ACCESS_TIMED ? 2 : a != 0);
+    }
+    return m;
+}
+
+/* Per pc, what a turn there touches (program_access): TURN_PRIVATE its
+ * task's own state only, TURN_GLOBAL module variables as well (in
+ * processes mode too: the part that holds them is the shared one), and
+ * TURN_OTHER anything else. */
+static uint8_t *turn_kinds(const struct program *P)
+{
+    uint8_t *m = xmalloc(P->ncode + 1);
+
+    for (uint32_t pc = 0; pc < P->ncode; pc++) {
+        int a = program_access(P, pc);
+
+        m[pc] = a == 0 ? TURN_PRIVATE : a == ACCESS_GLOBAL ? TURN_GLOBAL :
+                TURN_OTHER;
     }
     return m;
 }
@@ -2679,9 +2893,12 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
     x->nparts = x->ntasks + 1;
     x->nspaces = r->nspaces = sim_nspaces(x->w[0].s);
     x->nglobals = r->nglobals = L->prog->nglobals;
+    x->incremental = cfg->mode == MODE_THREADS || cfg->mode == MODE_PROCESSES;
+    x->foretell = x->incremental && !reduce && !x->lim.naive;
     if (reduce)
         x->shared = shared_map(L->prog, cfg->mode);
-    x->incremental = cfg->mode == MODE_THREADS || cfg->mode == MODE_PROCESSES;
+    if (x->foretell)
+        x->kinds = turn_kinds(L->prog);
     pthread_mutex_init(&x->oc_lock, NULL);
     pthread_mutex_init(&x->progress_lock, NULL);
     pthread_mutex_init(&x->gate.lock, NULL);
