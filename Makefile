@@ -94,8 +94,10 @@ cpython-golden:
 	$(PY313) tests/cpython/record.py lessons/*.lesson tests/cpython/*.lesson
 	$(PY313) tests/cpython/races/races.py
 
+# TT_EXPLORE_CHECK: the explorer checks each state's parts, encoded only
+# where a turn may have changed them, against the whole encoding.
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-             -fno-sanitize-recover=all
+             -fno-sanitize-recover=all -DTT_EXPLORE_CHECK
 
 asan:
 	$(MAKE) BUILD=build/asan CFLAGS="$(ASAN_FLAGS)" \

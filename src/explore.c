@@ -221,6 +221,7 @@ static uint64_t mix64(uint64_t v)
 static uint64_t hash_bytes(const unsigned char *p, size_t n)
 {
     uint64_t h = n * 0x9E3779B97F4A7C15ull, v = 0;
+    size_t len = n;
 
     for (; n >= 8; p += 8, n -= 8) {
         memcpy(&v, p, 8);
@@ -228,8 +229,14 @@ static uint64_t hash_bytes(const unsigned char *p, size_t n)
         h ^= h >> 32;
     }
     v = 0;
-    for (size_t i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
+    if (n > 0 && len >= 8) {
+        /* the last 8 bytes, some of them hashed already: one load */
+        memcpy(&v, p + n - 8, 8);
+        v >>= 8 * (8 - n);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            v |= (uint64_t)p[i] << (8 * i);
+    }
     return mix64(h ^ v);
 }
 
@@ -417,16 +424,12 @@ static void region_done(struct region *r)
     atomic_store(&r->charged, 0);
 }
 
-/* Bytes [0, end) are about to be written: 0; -1 if the budget refused
- * them (they are counted anyway: the search stops at its next turn); -2
- * if they are past the reservation (not to be written: stop now). */
-static int region_use(struct region *r, size_t end)
+/* region_use past what is counted already. */
+static int region_grow(struct region *r, size_t end)
 {
     size_t c;
     int rc = 0;
 
-    if (end <= atomic_load_explicit(&r->charged, memory_order_acquire))
-        return 0;
     if (end > r->size)
         return -2;
     pthread_mutex_lock(&r->lock);
@@ -455,6 +458,17 @@ static int region_use(struct region *r, size_t end)
     }
     pthread_mutex_unlock(&r->lock);
     return rc;
+}
+
+/* Bytes [0, end) are about to be written: 0; -1 if the budget refused
+ * them (they are counted anyway: the search stops at its next turn); -2
+ * if they are past the reservation (not to be written: stop now).  Every
+ * new state asks this of five regions: almost always they have room. */
+static inline int region_use(struct region *r, size_t end)
+{
+    if (end <= atomic_load_explicit(&r->charged, memory_order_acquire))
+        return 0;
+    return region_grow(r, end);
 }
 
 /* A zeroed table of n bytes; big ones on huge pages. */
@@ -538,6 +552,23 @@ static void cset_done(struct cset *cs)
     mem_uncharge(sizeof(*cs->slot) << cs->bits);
     cs->slot = NULL;
     region_done(&cs->arena);
+}
+
+/* memcmp(a, b, n) == 0 for the short parts of a state, without a call. */
+static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
+{
+    uint64_t u, v;
+
+    for (; n >= 8; a += 8, b += 8, n -= 8) {
+        memcpy(&u, a, 8);
+        memcpy(&v, b, 8);
+        if (u != v)
+            return 0;
+    }
+    while (n-- > 0)
+        if (*a++ != *b++)
+            return 0;
+    return 1;
 }
 
 /* The key as a slot keeps it, if it can: 1 and *w. */
@@ -668,6 +699,7 @@ struct frame {
     uint8_t n, next;        /* choices, and the next one to try */
     int8_t cur;             /* the task on the CPU (a choice), or -1 */
     uint8_t taken;          /* the task of the turn being explored */
+    uint8_t timers;         /* memo: a task waits for a timer */
 };
 
 /* A turn given away to an idle worker: from node's state, the edge e
@@ -705,10 +737,24 @@ struct worker {
     size_t cslen, cscap;
     uint32_t *idstack;
     size_t idcap;
+    /* each frame's task states (sim_task_state), ntasks per frame */
+    uint8_t *ststack;
+    size_t stcap;
     /* the parts of the state the last state_key saw, ids then lengths */
     unsigned char *canon;
     size_t canon_len, canon_cap;
     uint32_t idl[2 * (LESSON_MAX_TASKS + 1)];
+    uint8_t st[LESSON_MAX_TASKS];   /* and its tasks' states */
+    int timers;                     /* and whether one waits for a timer */
+    /* Private turns seen (see "turns foretold"): per part id, two words:
+     * the part after a private turn of its task, and after its task was
+     * switched out; id + 1, 0 while not seen. */
+    uint32_t *learnt;
+    size_t cap_learnt;
+    /* and turns that read or wrote module variables: (shared part id,
+     * task part id) + 1 to the two after it, in pairs of words; 0: empty */
+    uint64_t *gturn;
+    size_t gbits, gcount;
     int64_t visits, transitions;
     int timed;              /* reduced: a timed wait came up */
     pthread_t th;
@@ -787,6 +833,13 @@ struct explorer {
      * access to the next (see "the reduction" below). */
     int reduce;
     uint8_t *shared;        /* per pc: it may touch what others share */
+
+    /* A turn re-encodes only the parts it may have changed (see
+     * part_may_change). */
+    int incremental;
+    /* Turns foretold: a private turn to a known state is not simulated. */
+    int foretell;
+    uint8_t *kinds;         /* per pc: TURN_PRIVATE, TURN_GLOBAL or other */
 };
 
 /* Counted per node besides the node and its edges: room kept for counting
@@ -904,7 +957,7 @@ static uint32_t cset_get(struct explorer *x, struct cset *cs,
             uint32_t klen;
             const unsigned char *k = cset_long(cs, sl[i].key, &klen);
 
-            if (klen == len && memcmp(k, key, len) == 0)
+            if (klen == len && same_bytes(k, key, len))
                 return (uint32_t)(m & CSET_ID_MASK) - 1;
         }
     }
@@ -1203,6 +1256,7 @@ static void push_frame(struct worker *w, uint32_t node, int p, int n,
     f->n = (uint8_t)n;
     f->next = 0;
     f->taken = 0;
+    f->timers = (uint8_t)w->timers;
     f->cur = (int8_t)(n > 0 && sim_task_cpu(w->s, ch[0]) >= 0 ? ch[0] : -1);
     f->choff = w->chlen;
     if (MEM_GROW(w->chs, w->chcap, w->chlen + (size_t)n) < 0)
@@ -1238,6 +1292,9 @@ static void push_frame(struct worker *w, uint32_t node, int p, int n,
         if (MEM_GROW(w->idstack, w->idcap, (d + 1) * np2) < 0)
             note_oom(x);
         memcpy(w->idstack + d * np2, w->idl, sizeof(uint32_t) * np2);
+        if (MEM_GROW(w->ststack, w->stcap, (d + 1) * (size_t)x->ntasks) < 0)
+            note_oom(x);
+        memcpy(w->ststack + d * (size_t)x->ntasks, w->st, (size_t)x->ntasks);
     }
 }
 
@@ -1322,29 +1379,94 @@ static size_t put_varint(unsigned char *p, uint64_t u)
     return n;
 }
 
-/* memcmp(a, b, n) == 0 for the short parts of a state, without a call. */
-static int same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
+/* Whether task u's part (sim_canon_part) may differ from its parent's
+ * after a turn of task t, from the parent's frame.  Only t's code ran,
+ * on the one CPU the search uses, so another task's part changes only
+ * where the turn changed its state: t took the CPU from it, or woke,
+ * blocked or started it (a task's code and fields change only with its
+ * state, as in a wake with a result), or it is a thread not yet started,
+ * which the code that makes it sets up, or one that has ended, whose
+ * result others may retrieve.  A task that waits for a lock holds
+ * a rank among its waiters, which others' turns move, and timers are
+ * kept relative to the clock, so they are always encoded, as everything
+ * is in the GIL and asyncio modes, whose parts also hold checkpoints and
+ * queue ranks.  make asan checks this against the whole encoding on every
+ * state (TT_EXPLORE_CHECK). */
+static int part_may_change(const struct worker *w, size_t parent, int t, int u)
 {
-    uint64_t u, v;
+    const uint8_t *pst = w->ststack + parent * (size_t)w->x->ntasks;
 
-    for (; n >= 8; a += 8, b += 8, n -= 8) {
-        memcpy(&u, a, 8);
-        memcpy(&v, b, 8);
-        if (u != v)
-            return 0;
-    }
+    return u == t || u == w->fr[parent].cur || w->st[u] != pst[u] ||
+           w->st[u] == TS_LOCK_WAIT || w->st[u] == TS_NEW ||
+           w->st[u] == TS_DONE || w->st[u] == TS_FAILED;
+}
+
+/* n bytes from b to a, without a call, for the short parts of a state. */
+static void copy_bytes(unsigned char *a, const unsigned char *b, size_t n)
+{
+    for (; n >= 8; a += 8, b += 8, n -= 8)
+        memcpy(a, b, 8);
     while (n-- > 0)
-        if (*a++ != *b++)
-            return 0;
-    return 1;
+        *a++ = *b++;
+}
+
+/* The parts of the state the sim is in (w->canon, their lengths in
+ * w->idl): the parent's where the turn of task t cannot have changed
+ * them.  Returns those parts, a bit each. */
+static uint64_t encode_parts(struct worker *w, size_t parent, int t)
+{
+    struct explorer *x = w->x;
+    size_t np = (size_t)x->nparts, at = 0;
+    uint32_t *lens = w->idl + np;
+    const unsigned char *pc;
+    const uint32_t *plen;
+    uint64_t kept = 0;
+    int all = parent == SIZE_MAX || !x->incremental;
+
+    w->timers = sim_task_states(w->s, w->st);
+    if (w->timers)
+        all = 1;
+    if (all) {
+        w->canon_len = sim_canon_parts(w->s, w->canon, lens);
+        return 0;
+    }
+    pc = w->cstack + w->fr[parent].canoff;
+    plen = w->idstack + parent * 2 * np + np;
+    for (size_t j = 0; j < np; j++) {
+        if (j == 0 || part_may_change(w, parent, t, (int)j - 1)) {
+            lens[j] = (uint32_t)sim_canon_part(w->s, (int)j, w->canon + at);
+        } else {
+            copy_bytes(w->canon + at, pc, plen[j]);
+            lens[j] = plen[j];
+            kept |= UINT64_C(1) << j;
+        }
+        at += lens[j];
+        pc += plen[j];
+    }
+    w->canon_len = at;
+#ifdef TT_EXPLORE_CHECK
+    {
+        unsigned char *all_parts = xmalloc(sim_canon_room(w->s));
+        uint32_t all_lens[LESSON_MAX_TASKS + 1];
+        size_t n = sim_canon_parts(w->s, all_parts, all_lens);
+
+        if (n != at || memcmp(all_parts, w->canon, n) != 0 ||
+            memcmp(all_lens, lens, sizeof(uint32_t) * np) != 0)
+            die("explorer: a turn of task %d changed a part it was "
+                "thought not to", t);
+        free(all_parts);
+    }
+#endif
+    return kept;
 }
 
 /* The key of the state the sim is in: the ids of its parts + 1 (so that
  * no byte of it is zero), then the preemptions used + 1 if the search is
  * bounded; its parts are interned only where they differ from those of
- * the parent frame (SIZE_MAX: none).  Returns its length, 0 if there was
- * no room for a part (the search then stops). */
-static uint32_t state_key(struct worker *w, int p, size_t parent,
+ * the parent frame (SIZE_MAX: none), whose turn was task t's.  Returns
+ * its length, 0 if there was no room for a part (the search then
+ * stops). */
+static uint32_t state_key(struct worker *w, int p, size_t parent, int t,
                           unsigned char *key)
 {
     struct explorer *x = w->x;
@@ -1352,11 +1474,12 @@ static uint32_t state_key(struct worker *w, int p, size_t parent,
     const unsigned char *c, *pc = NULL;
     const uint32_t *pid = NULL, *plen = NULL;
     uint32_t *ids = w->idl, *lens = w->idl + np, k = 0;
+    uint64_t kept;
     int added;
 
     if (room > w->canon_cap)
         XGROW(w->canon, w->canon_cap, room);
-    w->canon_len = sim_canon_parts(w->s, w->canon, lens);
+    kept = encode_parts(w, parent, t);
     if (parent != SIZE_MAX) {
         pc = w->cstack + w->fr[parent].canoff;
         pid = w->idstack + parent * 2 * np;
@@ -1366,7 +1489,7 @@ static uint32_t state_key(struct worker *w, int p, size_t parent,
     for (size_t j = 0; j < np; j++) {
         uint32_t n = lens[j], id;
 
-        if (pc && plen[j] == n && same_bytes(pc, c, n)) {
+        if (kept >> j & 1 || (pc && plen[j] == n && same_bytes(pc, c, n))) {
             id = pid[j];
         } else {
             id = cset_get(x, &x->parts, c, n, 1, &added);
@@ -1384,14 +1507,169 @@ static uint32_t state_key(struct worker *w, int p, size_t parent,
     return k;
 }
 
+/* ---- turns foretold ------------------------------------------------------------
+
+ * A private op (see "the reduction") reads and writes only its own task's
+ * state, so a private turn of task t that leaves t running changes t's
+ * part (sim_canon_part) as a function of that part alone, and the task it
+ * takes the CPU from only in its state; a turn that reads or writes a
+ * module variable changes t's part and the shared one as a function of
+ * the two.  What such a turn does to the parts, once seen, is known
+ * wherever they turn up again.  Most turns of the full search lead to
+ * states already found; for these turns the search builds the key of the
+ * state a turn leads to from its parent's parts, and where that state is
+ * known it takes the edge without simulating it.  Only in threads and
+ * processes modes, where a task's part holds no queue ranks or
+ * checkpoints, and never where a timer is pending (time moves every part
+ * that holds one).  A turn is learned from only if its task runs on after
+ * it (it did not end, fail or block, so nothing was woken or found
+ * stuck) and it changed no part but those.  make asan simulates every
+ * foretold turn as well and checks that it leads where it was foretold
+ * (TT_EXPLORE_CHECK). */
+enum { TURN_PRIVATE, TURN_GLOBAL, TURN_OTHER };
+
+/* What task t's next turn touches (the sim is in its parent's state). */
+static int turn_kind(const struct worker *w, int t)
+{
+    int k;
+
+    if (sim_task_busy(w->s, t) > 0)
+        return TURN_PRIVATE;    /* a tick of compute() */
+    k = w->x->kinds[vm_pc(sim_task_vm(w->s, t))];
+    /* an op that fails inside a with block releases what it entered */
+    return k == TURN_PRIVATE && sim_task_leaves_with(w->s, t) ? TURN_OTHER : k;
+}
+
+/* The slot of key (shared part, task part) + 1 in the worker's table of
+ * turns that touch module variables. */
+static size_t gturn_slot(const struct worker *w, uint64_t key)
+{
+    size_t mask = ((size_t)1 << w->gbits) - 1, i = (size_t)(mix64(key) & mask);
+
+    while (w->gturn[2 * i] && w->gturn[2 * i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+static void gturn_put(struct worker *w, uint64_t key, uint64_t val)
+{
+    size_t i;
+
+    if (!w->gturn || (w->gcount + 1) * 2 > (size_t)1 << w->gbits) {
+        uint64_t *old = w->gturn;
+        size_t n = old ? (size_t)1 << w->gbits : 0;
+
+        w->gbits = old ? w->gbits + 1 : 10;
+        w->gturn = xcalloc((size_t)2 << w->gbits, sizeof(uint64_t));
+        mem_force(((size_t)2 << w->gbits) * sizeof(uint64_t));
+        for (size_t k = 0; k < n; k++)
+            if (old[2 * k]) {
+                i = gturn_slot(w, old[2 * k]);
+                w->gturn[2 * i] = old[2 * k];
+                w->gturn[2 * i + 1] = old[2 * k + 1];
+            }
+        free(old);
+        mem_uncharge(2 * n * sizeof(uint64_t));
+    }
+    i = gturn_slot(w, key);
+    w->gcount += !w->gturn[2 * i];
+    w->gturn[2 * i] = key;
+    w->gturn[2 * i + 1] = val;
+}
+
+/* What a turn of task t from frame d, of the kind given, did: learned
+ * from the parts of the state it led to (w->idl, w->st). */
+static void learn_turn(struct worker *w, size_t d, int t, int kind)
+{
+    struct explorer *x = w->x;
+    size_t np = (size_t)x->nparts;
+    const uint32_t *pid = w->idstack + d * 2 * np;
+    int cur = w->fr[d].cur, off = cur >= 0 && cur != t ? cur + 1 : -1;
+    uint32_t top;
+
+    if (kind == TURN_OTHER || w->timers || w->st[t] != TS_RUNNING ||
+        sim_status(w->s) != TRACE_RUNNING)
+        return;
+    for (size_t j = kind == TURN_GLOBAL; j < np; j++)
+        if ((int)j != t + 1 && (int)j != off && w->idl[j] != pid[j])
+            return;
+    if (off >= 0) {
+        top = pid[off];
+        if (2 * (size_t)top + 2 > w->cap_learnt) {
+            size_t was = w->cap_learnt;
+
+            if (MEM_GROW(w->learnt, w->cap_learnt, 2 * (size_t)top + 2) < 0)
+                note_oom(x);
+            memset(w->learnt + was, 0, (w->cap_learnt - was) * sizeof(uint32_t));
+        }
+        w->learnt[2 * (size_t)top + 1] = w->idl[off] + 1;
+    }
+    if (kind == TURN_GLOBAL) {
+        gturn_put(w, ((uint64_t)pid[0] << 32 | pid[t + 1]) + 1,
+                  (uint64_t)w->idl[0] << 32 | w->idl[t + 1]);
+        return;
+    }
+    top = pid[t + 1];
+    if (2 * (size_t)top + 2 > w->cap_learnt) {
+        size_t was = w->cap_learnt;
+
+        if (MEM_GROW(w->learnt, w->cap_learnt, 2 * (size_t)top + 2) < 0)
+            note_oom(x);
+        memset(w->learnt + was, 0, (w->cap_learnt - was) * sizeof(uint32_t));
+    }
+    w->learnt[2 * (size_t)top] = w->idl[t + 1] + 1;
+}
+
+/* The node a turn of task t from frame d leads to, if a turn from the
+ * same parts has been seen and the state is known; else NONE. */
+static uint32_t foretell(struct worker *w, size_t d, int t, int p)
+{
+    struct explorer *x = w->x;
+    size_t np = (size_t)x->nparts, at;
+    const uint32_t *pid = w->idstack + d * 2 * np;
+    int cur = w->fr[d].cur, off = cur >= 0 && cur != t ? cur + 1 : -1;
+    unsigned char key[(LESSON_MAX_TASKS + 2) * 5];
+    uint32_t k = 0, p0 = pid[0], pt;
+    int added;
+
+    at = 2 * (size_t)pid[t + 1];
+    if (at < w->cap_learnt && w->learnt[at]) {
+        pt = w->learnt[at] - 1;
+    } else {
+        size_t i;
+
+        if (!w->gturn)
+            return NONE;
+        i = gturn_slot(w, ((uint64_t)pid[0] << 32 | pid[t + 1]) + 1);
+        if (!w->gturn[2 * i])
+            return NONE;
+        p0 = (uint32_t)(w->gturn[2 * i + 1] >> 32);
+        pt = (uint32_t)w->gturn[2 * i + 1];
+    }
+    for (size_t j = 0; j < np; j++) {
+        uint32_t id = j == 0 ? p0 : (int)j == t + 1 ? pt : pid[j];
+
+        if ((int)j == off) {
+            at = 2 * (size_t)id + 1;
+            if (at >= w->cap_learnt || !w->learnt[at])
+                return NONE;
+            id = w->learnt[at] - 1;
+        }
+        k += (uint32_t)put_varint(key + k, (uint64_t)id + 1);
+    }
+    if (x->lim.max_preemptions >= 0)
+        k += (uint32_t)put_varint(key + k, (uint64_t)p + 1);
+    return cset_get(x, &x->states, key, k, 0, &added);
+}
+
 /* The state the sim is in after a turn: its node, or NONE if the search
  * must stop.  *fresh: first time seen. */
-static uint32_t memo_node(struct worker *w, int p, size_t parent, int n,
-                          const int *ch, int *fresh)
+static uint32_t memo_node(struct worker *w, int p, size_t parent, int t,
+                          int n, const int *ch, int *fresh)
 {
     struct explorer *x = w->x;
     unsigned char key[(LESSON_MAX_TASKS + 2) * 5];
-    uint32_t len = state_key(w, p, parent, key), id;
+    uint32_t len = state_key(w, p, parent, t, key), id;
 
     *fresh = 0;
     if (len == 0) {
@@ -1531,6 +1809,7 @@ static void start_from(struct worker *w, struct work *it)
     memcpy(w->canon, it->bytes + it->nstate, it->ncanon);
     w->canon_len = it->ncanon;
     memcpy(w->idl, it->idl, sizeof(uint32_t) * 2 * (size_t)x->nparts);
+    w->timers = sim_task_states(w->s, w->st);
     push_frame(w, it->node, it->p, 1, ch, it->e);
     w->fr[0].cur = it->cur;
     w->scan = 0;
@@ -1580,8 +1859,8 @@ static void search(struct worker *w)
     for (;;) {
         size_t d;
         struct frame *f;
-        int i, t, p, fresh;
-        uint32_t id, len;
+        int i, t, p, fresh, kind;
+        uint32_t id, len, foretold;
         int fl = atomic_load_explicit(&x->gate.flags, memory_order_relaxed);
 
         if (fl) {
@@ -1619,9 +1898,24 @@ static void search(struct worker *w)
         p = f->p + (f->cur >= 0 && t != f->cur);
         if (bound >= 0 && p > bound)
             continue;   /* that schedule needs more preemptions */
+        foretold = NONE;
+        if (x->foretell && !f->timers &&
+            (foretold = foretell(w, d, t, p)) != NONE) {
+#ifndef TT_EXPLORE_CHECK
+            struct gedge *e = &x->edge[f->e0 + (size_t)i];
+
+            e->child = foretold;
+            e->len1 = 0;
+            w->transitions++;
+            if (!x->parallel && x->onpath[foretold / 64] >> (foretold % 64) & 1)
+                x->cyclic = 1;
+            continue;
+#endif
+        }
         if (w->at != d)
             restore_frame(w, d);
         f->taken = (uint8_t)t;
+        kind = x->foretell && !f->timers ? turn_kind(w, t) : TURN_OTHER;
         n = edge(w, t, ch, &len);
         w->transitions += len;
         w->at = SIZE_MAX;
@@ -1644,9 +1938,15 @@ static void search(struct worker *w)
                 push_frame(w, 0, p, n, ch, 0);
             continue;
         }
-        id = memo_node(w, p, d, n, ch, &fresh);
+        id = memo_node(w, p, d, t, n, ch, &fresh);
         if (id == NONE)
             break;
+#ifdef TT_EXPLORE_CHECK
+        if (foretold != NONE && foretold != id)
+            die("explorer: a turn of task %d was foretold wrongly", t);
+#endif
+        if (kind != TURN_OTHER)
+            learn_turn(w, d, t, kind);
         {
             struct gedge *e = &x->edge[w->fr[d].e0 + (size_t)i];
 
@@ -1698,7 +1998,7 @@ static void search_all(struct explorer *x)
             push_frame(w, 0, 0, n, ch, 0);
     } else {
         int fresh;
-        uint32_t root = memo_node(w, 0, SIZE_MAX, n, ch, &fresh);
+        uint32_t root = memo_node(w, 0, SIZE_MAX, -1, n, ch, &fresh);
 
         if (n > 0 && root != NONE)
             push_frame(w, root, 0, n, ch, x->node[root].estart);
@@ -1738,6 +2038,17 @@ struct walk_step {
     uint32_t v;
     uint32_t next;          /* its next edge to follow */
 };
+
+/* The walk goes on to v's children: ask for them now, since the graph is
+ * too big for the cache and its nodes are scattered. */
+static void walk_prefetch(const struct explorer *x, uint32_t v)
+{
+    const struct gnode *nd = &x->node[v];
+
+    for (size_t e = nd->estart; e < nd->estart + nd->nedge; e++)
+        if (x->edge[e].child != NONE)
+            __builtin_prefetch(&x->node[x->edge[e].child]);
+}
 
 static void walk_graph(struct explorer *x)
 {
@@ -1780,6 +2091,7 @@ static void walk_graph(struct explorer *x)
             x->rank[c] = k++;
             XGROW(st, cap, depth + 1);
             st[depth++] = (struct walk_step){c, 0};
+            walk_prefetch(x, c);
         } else if (x->onpath[c / 64] >> (c % 64) & 1) {
             x->cyclic = 1;
         }
@@ -1827,11 +2139,50 @@ static size_t topo_order(struct explorer *x, uint32_t *order)
     return tail;
 }
 
-static void big_add_u128(struct big *a, uint64_t lo, uint64_t hi)
-{
-    struct big b = {{lo, hi}, NULL, hi ? 2 : lo != 0, 0};
+static void big_add_limbs(struct big *a, uint64_t *limbs, uint32_t n);
 
-    big_add(a, &b);
+/* A sum of 128-bit counts, in three limbs: added up here and given to a
+ * big once, rather than a big_add per node. */
+struct sum192 {
+    uint64_t lo, hi, top;
+};
+
+static void sum_add(struct sum192 *a, uint64_t lo, uint64_t hi)
+{
+    uint64_t l = a->lo + lo, c = l < lo, h = a->hi + hi;
+
+    a->top += h < hi;
+    a->top += h + c < h;
+    a->hi = h + c;
+    a->lo = l;
+}
+
+static void sum_to_big(struct big *b, const struct sum192 *a)
+{
+    uint64_t limbs[3] = {a->lo, a->hi, a->top};
+
+    big_add_limbs(b, limbs, 3);
+}
+
+/* The graph's memory in the order counting visits it, a few nodes ahead
+ * of it: the order is known, the nodes are scattered. */
+enum { COUNT_AHEAD = 16 };
+
+static void count_prefetch(const struct explorer *x, const uint64_t (*cnt)[2],
+                           const uint32_t *order, size_t norder, size_t i)
+{
+    if (i + 2 * COUNT_AHEAD < norder) {
+        __builtin_prefetch(&x->node[order[i + 2 * COUNT_AHEAD]]);
+        __builtin_prefetch(&cnt[order[i + 2 * COUNT_AHEAD]], 1);
+    }
+    if (i + COUNT_AHEAD < norder) {
+        const struct gnode *nd = &x->node[order[i + COUNT_AHEAD]];
+
+        __builtin_prefetch(&x->edge[nd->estart]);
+        for (size_t e = nd->estart; e < nd->estart + nd->nedge; e++)
+            if (x->edge[e].child != NONE)
+                __builtin_prefetch(&cnt[x->edge[e].child], 1);
+    }
 }
 
 /* Paths into every node, pushed along the edges in topological order, in
@@ -1841,6 +2192,8 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
                       struct big *total, struct big *tree)
 {
     uint64_t (*cnt)[2] = xcalloc(x->nnodes + 1, sizeof(*cnt));
+    struct sum192 sum_total = {0, 0, 0}, sum_tree = {0, 0, 0};
+    struct sum192 *sum_oc = xcalloc(x->noc + 1, sizeof(*sum_oc));
 
     if (norder > 0)
         cnt[order[0]][0] = 1;
@@ -1848,7 +2201,15 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
         uint32_t v = order[i];
         uint64_t lo = cnt[v][0], hi = cnt[v][1];
         size_t e0 = x->node[v].estart;
+        int32_t oc = x->node[v].outc;
 
+        count_prefetch(x, (const uint64_t (*)[2])cnt, order, norder, i);
+        /* every edge into v has been counted */
+        if (oc >= 0) {
+            sum_add(&sum_oc[oc], lo, hi);
+            sum_add(&sum_total, lo, hi);
+        }
+        sum_add(&sum_tree, lo, hi);
         for (size_t e = e0; e < e0 + x->node[v].nedge; e++) {
             uint32_t w = x->edge[e].child;
             uint64_t l, h;
@@ -1858,6 +2219,7 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
             l = cnt[w][0] + lo;
             h = cnt[w][1] + hi;
             if (h < hi || h + (l < lo) < h) {
+                free(sum_oc);
                 free(cnt);
                 return 0;
             }
@@ -1866,15 +2228,11 @@ static int count_fast(struct explorer *x, const uint32_t *order, size_t norder,
             cnt[w][1] = h;
         }
     }
-    for (size_t i = 0; i < norder; i++) {
-        uint32_t v = order[i];
-
-        if (x->node[v].outc >= 0) {
-            big_add_u128(&x->oc[x->node[v].outc].count, cnt[v][0], cnt[v][1]);
-            big_add_u128(total, cnt[v][0], cnt[v][1]);
-        }
-        big_add_u128(tree, cnt[v][0], cnt[v][1]);
-    }
+    for (size_t k = 0; k < x->noc; k++)
+        sum_to_big(&x->oc[k].count, &sum_oc[k]);
+    sum_to_big(total, &sum_total);
+    sum_to_big(tree, &sum_tree);
+    free(sum_oc);
     free(cnt);
     return 1;
 }
@@ -2033,14 +2391,23 @@ static uint32_t deque_pop(struct deque *q)
 
 /* 0-1 BFS from the root: a turn that switches away from the task on the
  * CPU costs one preemption.  Each outcome's witness ends in its cheapest
- * final state (the first discovered, on ties). */
-static void find_witnesses(struct explorer *x)
+ * final state (the first discovered, on ties).  Nodes leave the queue in
+ * order of their fewest preemptions, so once every outcome has been
+ * reached, and every node as cheap as the dearest of them has left it,
+ * nothing further can change a witness: the search stops there. */
+struct witness_bfs {
+    uint32_t *dist, *pred, *pedge;
+    uint8_t *done;          /* dist, pred and pedge are final */
+};
+
+static void witness_bfs(struct explorer *x, struct witness_bfs *b)
 {
-    size_t n = x->nnodes;
+    size_t n = x->nnodes, left = x->noc;
     uint32_t *dist = xmalloc(sizeof(*dist) * (n + 1));
     uint32_t *pred = xmalloc(sizeof(*pred) * (n + 1));
     uint32_t *pedge = xmalloc(sizeof(*pedge) * (n + 1));
-    uint8_t *done = xcalloc(n + 1, 1);
+    uint8_t *done = xcalloc(n + 1, 1), *reached = xcalloc(x->noc + 1, 1);
+    uint32_t last = NONE;   /* the fewest preemptions of the dearest outcome */
     struct deque q = {NULL, 0, 0, 0};
 
     for (size_t v = 0; v < n; v++)
@@ -2053,10 +2420,27 @@ static void find_witnesses(struct explorer *x)
     while (q.len > 0) {
         uint32_t v = deque_pop(&q);
         size_t e0 = x->node[v].estart;
+        int32_t oc = x->node[v].outc;
 
+        if (q.len > COUNT_AHEAD) {
+            /* the queue is the order: its nodes are scattered */
+            uint32_t a = q.v[(q.head + COUNT_AHEAD) & (q.cap - 1)];
+
+            __builtin_prefetch(&x->node[a]);
+            __builtin_prefetch(&done[a]);
+            __builtin_prefetch(&x->edge[x->node[q.v[(q.head + COUNT_AHEAD / 2) &
+                                                   (q.cap - 1)]].estart]);
+        }
         if (done[v])
             continue;
+        if (last != NONE && dist[v] > last)
+            break;
         done[v] = 1;
+        if (oc >= 0 && !reached[oc]) {
+            reached[oc] = 1;
+            if (--left == 0)
+                last = dist[v];
+        }
         /* Backwards, so the first choice (the running task) is tried first. */
         for (size_t e = e0 + x->node[v].nedge; e-- > e0;) {
             uint32_t w = x->edge[e].child, c;
@@ -2072,10 +2456,23 @@ static void find_witnesses(struct explorer *x)
             }
         }
     }
-    for (size_t v = 0; v < n; v++) {
+    free(q.v);
+    free(reached);
+    b->dist = dist;
+    b->pred = pred;
+    b->pedge = pedge;
+    b->done = done;
+}
+
+/* Each outcome's cheapest final state, and the path to it. */
+static void witness_paths(struct explorer *x, struct witness_bfs *b)
+{
+    const uint32_t *dist = b->dist, *pred = b->pred, *pedge = b->pedge;
+
+    for (size_t v = 0; v < x->nnodes; v++) {
         struct oc *o;
 
-        if (x->node[v].outc < 0 || dist[v] == NONE)
+        if (x->node[v].outc < 0 || !b->done[v])
             continue;
         o = &x->oc[x->node[v].outc];
         /* Ties go to the node a search on one thread finds first. */
@@ -2103,16 +2500,22 @@ static void find_witnesses(struct explorer *x)
                          x->edge[edges[k]].len1 + 1);
         free(edges);
     }
-    free(q.v);
-    free(done);
-    free(pedge);
-    free(pred);
-    free(dist);
+    free(b->done);
+    free(b->pedge);
+    free(b->pred);
+    free(b->dist);
 }
+
+struct witness_job {
+    struct explorer *x;
+    struct witness_bfs b;
+};
 
 static void *witness_thread(void *arg)
 {
-    find_witnesses(arg);
+    struct witness_job *j = arg;
+
+    witness_bfs(j->x, &j->b);
     return NULL;
 }
 
@@ -2312,13 +2715,18 @@ static void explorer_done(struct explorer *x)
         struct worker *w = &x->w[k];
 
         counted += w->cap_fr * sizeof(*w->fr) + w->chcap + w->ckcap +
-                   w->cscap + w->idcap * sizeof(*w->idstack);
+                   w->cscap + w->idcap * sizeof(*w->idstack) + w->stcap +
+                   w->cap_learnt * sizeof(uint32_t) +
+                   (w->gturn ? (size_t)2 << w->gbits : 0) * sizeof(uint64_t);
         sim_free(w->s);
         free(w->fr);
         free(w->ck);
         free(w->chs);
         free(w->cstack);
         free(w->idstack);
+        free(w->ststack);
+        free(w->learnt);
+        free(w->gturn);
         free(w->canon);
     }
     free(x->w);
@@ -2337,6 +2745,7 @@ static void explorer_done(struct explorer *x)
     }
     keyset_done(&x->okeys);
     free(x->shared);
+    free(x->kinds);
     for (size_t i = 0; i < x->noc; i++) {
         free(x->oc[i].final);
         big_done(&x->oc[i].count);
@@ -2364,6 +2773,23 @@ static uint8_t *shared_map(const struct program *P, enum mode mode)
         if (mode == MODE_PROCESSES)
             a &= ~ACCESS_GLOBAL;
         m[pc] = (uint8_t)(a & ACCESS_TIMED ? 2 : a != 0);
+    }
+    return m;
+}
+
+/* Per pc, what a turn there touches (program_access): TURN_PRIVATE its
+ * task's own state only, TURN_GLOBAL module variables as well (in
+ * processes mode too: the part that holds them is the shared one), and
+ * TURN_OTHER anything else. */
+static uint8_t *turn_kinds(const struct program *P)
+{
+    uint8_t *m = xmalloc(P->ncode + 1);
+
+    for (uint32_t pc = 0; pc < P->ncode; pc++) {
+        int a = program_access(P, pc);
+
+        m[pc] = a == 0 ? TURN_PRIVATE : a == ACCESS_GLOBAL ? TURN_GLOBAL :
+                TURN_OTHER;
     }
     return m;
 }
@@ -2467,8 +2893,15 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
     x->nparts = x->ntasks + 1;
     x->nspaces = r->nspaces = sim_nspaces(x->w[0].s);
     x->nglobals = r->nglobals = L->prog->nglobals;
+    /* (a pool's shutdown moves the join of a task that stays blocked: its
+     * part changes with no change of state) */
+    x->incremental = (cfg->mode == MODE_THREADS ||
+                      cfg->mode == MODE_PROCESSES) && !L->prog->has_pools;
+    x->foretell = x->incremental && !reduce && !x->lim.naive;
     if (reduce)
         x->shared = shared_map(L->prog, cfg->mode);
+    if (x->foretell)
+        x->kinds = turn_kinds(L->prog);
     pthread_mutex_init(&x->oc_lock, NULL);
     pthread_mutex_init(&x->progress_lock, NULL);
     pthread_mutex_init(&x->gate.lock, NULL);
@@ -2506,24 +2939,28 @@ static struct explore_result *explore_pass(const struct lesson *L, int scene,
         big_add_u64(&tree, (uint64_t)x->visits);
     } else {
         pthread_t th;
+        struct witness_job job;
         int two;
 
         r->states = (int64_t)x->nnodes;
         /* The keys are the bulk of the memory; the graph is all we need. */
         cset_done(&x->states);
         cset_done(&x->parts);
+        /* The witnesses' search reads only the graph: on a thread of its
+         * own, where the search had several, while this one orders the
+         * nodes and counts.  Only choosing between tied witnesses needs
+         * the order (x->rank), and that comes after both. */
+        job.x = x;
+        two = x->parallel &&
+              pthread_create(&th, NULL, witness_thread, &job) == 0;
         if (x->parallel)
             walk_graph(x);
-        /* Counting and the witnesses read the graph and write different
-         * fields of the outcomes: on two threads at once where there are
-         * two. */
-        two = x->parallel &&
-              pthread_create(&th, NULL, witness_thread, x) == 0;
         count_paths(x, r, &total, &tree);
         if (two)
             pthread_join(th, NULL);
         else
-            find_witnesses(x);
+            witness_bfs(x, &job.b);
+        witness_paths(x, &job.b);
     }
     sb_init(&sb);
     if (r->endless)

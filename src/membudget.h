@@ -42,7 +42,7 @@ void mem_uncharge(size_t n);
  * finishes its step and stops.  Returns 0 otherwise. */
 int mem_grow(void **arr, size_t *cap, size_t need, size_t elem);
 #define MEM_GROW(arr, cap, need) \
-    mem_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+    ((need) <= (cap) ? 0 : mem_grow((void **)&(arr), &(cap), (need), sizeof(*(arr))))
 /* free(p) of a block of n counted bytes. */
 void mem_free(void *p, size_t n);
 

@@ -2015,18 +2015,12 @@ static unsigned char *canon_pools(const struct sim_pools *ps, unsigned char *p)
     return p;
 }
 
-size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
+/* Part 0: what the tasks share.  Compact, because the explorer keeps one
+ * per state: every field is a varint, and each part is a fixed sequence of
+ * fields whose counts (frames, stack depth) come before the arrays they
+ * size. */
+static unsigned char *canon_shared(const struct sim *s, unsigned char *p)
 {
-    unsigned char *p = out, *part = out;
-    /* When every turn is chosen, the order of the ready queue and of
-     * timers that end together decides nothing except in asyncio, where
-     * only the head of the queue (or coroutines tied with it) may run.
-     * Leaving it out elsewhere merges states that differ only in it. */
-    int fifo = s->cfg.mode == MODE_ASYNCIO;
-
-    /* Compact, because the explorer keeps one per state: every field is a
-     * varint, and each part is a fixed sequence of fields whose counts
-     * (frames, stack depth) come before the arrays they size. */
     p = canon_int(p, s->gil_holder);
     p = canon_int(p, s->status);
     p = canon_int(p, s->cfg.mode == MODE_GIL ? s->gil_drop : 0);
@@ -2042,49 +2036,75 @@ size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
     }
     if (s->pools)
         p = canon_pools(s->pools, p);
+    return p;
+}
+
+/* Part t + 1: task t's own. */
+static unsigned char *canon_task(const struct sim *s, int t, unsigned char *p)
+{
+    const struct sim_task *T = &s->tasks[t];
+    const struct vm *vm = &T->vm;
+    /* When every turn is chosen, the order of the ready queue and of
+     * timers that end together decides nothing except in asyncio, where
+     * only the head of the queue (or coroutines tied with it) may run.
+     * Leaving it out elsewhere merges states that differ only in it. */
+    int fifo = s->cfg.mode == MODE_ASYNCIO;
+
+    p = canon_int(p, T->state);
+    p = canon_int(p, T->busy);
+    p = canon_int(p, T->busy_kind);
+    p = canon_int(p, has_timer(T) ? T->wake - s->now : -1);
+    p = canon_int(p, T->lock);
+    p = canon_int(p, T->state == TS_LOCK_WAIT ?
+                  sync_waiter_rank(sync_of(s, T->space, T->lock), t) :
+                  !fifo ? -1 :
+                  queued(T) ? rank_of(s, t, same_queue) :
+                  has_timer(T) ? rank_of(s, t, same_timer) : -1);
+    p = canon_int(p, s->cfg.mode == MODE_ASYNCIO && T->tie >= 0 ?
+                  T->tie - s->now : 0);
+    p = canon_int(p, s->cfg.mode == MODE_GIL ? T->checkpoint : 0);
+    p = canon_int(p, T->cpu >= 0);
+    p = canon_int(p, T->join);
+    p = canon_int(p, T->state == TS_DONE || T->state == TS_FAILED ?
+                  T->result : 0);
+    p = canon_int(p, T->retrieved);
+    p = canon_int(p, T->job);
+    p = canon_int(p, T->shut);
+    p = canon_int(p, vm->nframes);
+    p = canon_int(p, vm->cur);
+    p = canon_int(p, vm->pend);
+    for (int f = 0; f < vm->nframes; f++) {
+        const struct vm_frame *fr = &vm->frames[f];
+
+        p = canon_int(p, fr->pc);
+        p = canon_int(p, fr->base);
+        p = canon_int(p, fr->fn);
+        /* only the live slots: locals and the stack */
+        p = canon_int(p, fr->sp - fr->base);
+        for (uint32_t i = fr->base; i < fr->sp; i++)
+            p = canon_int(p, vm->slots[i]);
+    }
+    return p;
+}
+
+size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens)
+{
+    unsigned char *p = out, *part = out;
+
+    p = canon_shared(s, p);
     lens[0] = (uint32_t)(p - part);
     for (int t = 0; t < s->ntasks; t++) {
-        const struct sim_task *T = &s->tasks[t];
-        const struct vm *vm = &T->vm;
-
         part = p;
-        p = canon_int(p, T->state);
-        p = canon_int(p, T->busy);
-        p = canon_int(p, T->busy_kind);
-        p = canon_int(p, has_timer(T) ? T->wake - s->now : -1);
-        p = canon_int(p, T->lock);
-        p = canon_int(p, T->state == TS_LOCK_WAIT ?
-                      sync_waiter_rank(sync_of(s, T->space, T->lock), t) :
-                      !fifo ? -1 :
-                      queued(T) ? rank_of(s, t, same_queue) :
-                      has_timer(T) ? rank_of(s, t, same_timer) : -1);
-        p = canon_int(p, s->cfg.mode == MODE_ASYNCIO && T->tie >= 0 ?
-                      T->tie - s->now : 0);
-        p = canon_int(p, s->cfg.mode == MODE_GIL ? T->checkpoint : 0);
-        p = canon_int(p, T->cpu >= 0);
-        p = canon_int(p, T->join);
-        p = canon_int(p, T->state == TS_DONE || T->state == TS_FAILED ?
-                      T->result : 0);
-        p = canon_int(p, T->retrieved);
-        p = canon_int(p, T->job);
-        p = canon_int(p, T->shut);
-        p = canon_int(p, vm->nframes);
-        p = canon_int(p, vm->cur);
-        p = canon_int(p, vm->pend);
-        for (int f = 0; f < vm->nframes; f++) {
-            const struct vm_frame *fr = &vm->frames[f];
-
-            p = canon_int(p, fr->pc);
-            p = canon_int(p, fr->base);
-            p = canon_int(p, fr->fn);
-            /* only the live slots: locals and the stack */
-            p = canon_int(p, fr->sp - fr->base);
-            for (uint32_t i = fr->base; i < fr->sp; i++)
-                p = canon_int(p, vm->slots[i]);
-        }
+        p = canon_task(s, t, p);
         lens[t + 1] = (uint32_t)(p - part);
     }
     return (size_t)(p - out);
+}
+
+size_t sim_canon_part(const struct sim *s, int k, unsigned char *out)
+{
+    return (size_t)((k == 0 ? canon_shared(s, out) :
+                     canon_task(s, k - 1, out)) - out);
 }
 
 void sim_canon(const struct sim *s, struct strbuf *out)
@@ -2286,6 +2306,17 @@ int sim_task_shutdown(const struct sim *s, int t)
 int64_t sim_task_wake(const struct sim *s, int t)
 {
     return has_timer(&s->tasks[t]) ? s->tasks[t].wake : -1;
+}
+
+int sim_task_states(const struct sim *s, uint8_t *states)
+{
+    int timed = 0;
+
+    for (int t = 0; t < s->ntasks; t++) {
+        states[t] = s->tasks[t].state;
+        timed |= has_timer(&s->tasks[t]);
+    }
+    return timed;
 }
 
 int64_t sim_task_busy(const struct sim *s, int t)

@@ -60,6 +60,9 @@ const struct vm *sim_task_vm(const struct sim *s, int task);
 int sim_task_cpu(const struct sim *s, int task);
 int sim_task_space(const struct sim *s, int task);
 int64_t sim_task_wake(const struct sim *s, int task);
+/* Every task's state (enum task_state) into states; 1 if some task waits
+ * for a timer (sim_task_wake), else 0. */
+int sim_task_states(const struct sim *s, uint8_t *states);
 /* Ticks still to go of the task's current compute() (or of a blocking call
  * that holds the event loop), 0 if none: its pc is already past that op. */
 int64_t sim_task_busy(const struct sim *s, int task);
@@ -132,6 +135,10 @@ void sim_canon(const struct sim *s, struct strbuf *out);
  * sim_canon_room(s) bytes.  Returns the bytes written. */
 size_t sim_canon_room(const struct sim *s);
 size_t sim_canon_parts(const struct sim *s, unsigned char *out, uint32_t *lens);
+/* Part k alone (0: what the tasks share, t + 1: task t's own), as
+ * sim_canon_parts writes it; returns its length.  out must have room for
+ * sim_canon_room(s) bytes. */
+size_t sim_canon_part(const struct sim *s, int k, unsigned char *out);
 
 /* ---- threads started by code (threading.Thread) ------------------------- */
 

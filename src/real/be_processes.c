@@ -189,8 +189,10 @@ static void shared_deliver(struct pshared *ps, int waker,
 static int shared_wait(struct rrun *r, struct pshared *ps, struct rtask *T,
                        int obj, uint64_t until)
 {
-    ps->waiting[T->id] = !until;
-    if (!until && shared_stuck(r, ps)) {
+    /* (granted already, between the request and this wait: mu was let
+     * go to record the wait; then it is not waiting at all) */
+    ps->waiting[T->id] = !until && !ps->granted[T->id];
+    if (ps->waiting[T->id] && shared_stuck(r, ps)) {
         ps->deadlock = 1;
         pthread_cond_broadcast(&ps->cv);
     }
