@@ -22,6 +22,12 @@ lacks() {
     fi
 }
 
+# run_says LESSON SCENE NAME TEXT: "taketurns run" of SCENE prints TEXT.
+run_says() {
+    "$bin" run "$1" --scene "$2" >"$tmp/rs.txt" 2>&1
+    expect "$3" "$tmp/rs.txt" "$4"
+}
+
 # cpython_prints NAME SCENE LINE...: the scene of tasks.lesson exported
 # and run in CPython prints each LINE (whole lines), where a python3.13 is
 # installed.
@@ -134,8 +140,7 @@ expect "tasks/race: the update each task lost is lost" "$tmp/t.txt" "main prints
 "$bin" run "$tasks" --scene done_first >"$tmp/t.txt" 2>&1
 lacks "tasks/done_first: await of a finished task returns at once" "$tmp/t.txt" \
     "awaits Task-2"
-"$bin" run "$tasks" --scene values >"$tmp/t.txt" 2>&1
-expect "tasks/values: await gives the task's return value" "$tmp/t.txt" "main prints: 9 1"
+run_says "$tasks" values "tasks/values: await gives the task's return value" "main prints: 9 1"
 "$bin" run "$tasks" --scene gather >"$tmp/t.txt" 2>&1
 expect "tasks/gather: each coroutine a task, named in the order given" "$tmp/t.txt" \
     "main = gathered(), Task-2 = square(...) from line 48, Task-3 = one(...) from line 48, Task-4 = bump(...) from line 48, Task-5 = square(...) from line 49"
@@ -149,14 +154,11 @@ expect "tasks/gather: kept in a list variable" "$tmp/t.txt" \
     "main prints: [1, 1] 2 1"
 cpython_prints "tasks/gather: CPython prints the same lists" gather \
     "[4, 1, None]" "[1, 1] 2 1"
-"$bin" run "$tasks" --scene nested >"$tmp/t.txt" 2>&1
-expect "tasks/nested: a plain call among the gathered coroutines' arguments" "$tmp/t.txt" \
+run_says "$tasks" nested "tasks/nested: a plain call among the gathered coroutines' arguments" \
     "main prints: [0, 1, 4]"
-"$bin" run "$tasks" --scene failing >"$tmp/t.txt" 2>&1
-expect "tasks/failing: a gathered task's error is raised in the await" "$tmp/t.txt" \
+run_says "$tasks" failing "tasks/failing: a gathered task's error is raised in the await" \
     "main fails: AssertionError (raised in Task-3; the await raises it again)"
-"$bin" run "$tasks" --scene team >"$tmp/t.txt" 2>&1
-expect "tasks/team: gather(*ts) of a list of tasks made in a loop" "$tmp/t.txt" \
+run_says "$tasks" team "tasks/team: gather(*ts) of a list of tasks made in a loop" \
     "main prints: [0, 1, 4] 3"
 "$bin" run "$tasks" --scene keep_errors >"$tmp/t.txt" 2>&1
 rc=$?
@@ -202,11 +204,9 @@ expect "tasks/stuck: run --json says which task it awaits" "$tmp/t.json" \
 "$bin" explore "$tasks" --scene await_stuck --json >"$tmp/t.json" 2>&1
 expect "tasks/await_stuck: explore --json says which task it awaits" "$tmp/t.json" \
     '"waiting": [{"task": "main", "awaits": "Task-2"}'
-"$bin" run "$tasks" --scene await_stuck >"$tmp/t.txt" 2>&1
-expect "tasks/await_stuck: an await of a task never done is a deadlock" "$tmp/t.txt" \
+run_says "$tasks" await_stuck "tasks/await_stuck: an await of a task never done is a deadlock" \
     "deadlock: main awaits Task-2, which is never done"
-"$bin" run "$tasks" --scene mixed >"$tmp/t.txt" 2>&1
-expect "tasks/mixed: gather of a task made before and a coroutine" "$tmp/t.txt" \
+run_says "$tasks" mixed "tasks/mixed: gather of a task made before and a coroutine" \
     "main prints: y is 2"
 for scene in race done_first values gather mixed stuck nested failing await_failing lost await_stuck team keep_errors; do
     "$bin" explore "$tasks" --scene "$scene" --json >"$tmp/e.json" 2>/dev/null
@@ -301,8 +301,7 @@ fi
 lists=tests/explore/lists.lesson
 # says NAME SCENE TEXT: running SCENE of the lists lesson prints TEXT.
 says() {
-    "$bin" run "$lists" --scene "$2" >"$tmp/l.txt" 2>&1
-    expect "lists/$2: $1" "$tmp/l.txt" "$3"
+    run_says "$lists" "$2" "lists/$2: $1" "$3"
 }
 says "printed as Python prints it" shared "main prints: [3, 1, -2] 3 -2"
 says "read by LOAD_GLOBAL" shared "LOAD_GLOBAL sites"
