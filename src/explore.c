@@ -3100,15 +3100,41 @@ void explore_free(struct explore_result *r)
 
 /* ---- words -------------------------------------------------------------------------- */
 
+/* Is module variable g a multiprocessing.Value's number in a processes
+ * scene: one copy every process sees, told once, not per process? */
+static int one_copy(const struct explore_result *r, int g)
+{
+    const struct program *P = r->L->prog;
+
+    if (r->nspaces < 2)
+        return 0;
+    for (int l = 0; l < P->nlocks; l++)
+        if (P->lock_kind[l] == SYNC_VALUE && P->lock_link[l] == g)
+            return 1;
+    return 0;
+}
+
+/* Does space's part of an outcome say anything: "x = 3, y = 1" (only the
+ * values that vary when brief), the Values' numbers aside? */
+static int space_says(const struct explore_result *r, int space, int brief)
+{
+    for (int g = 0; g < r->nglobals; g++)
+        if ((!brief || r->varies[space * r->nglobals + g]) &&
+            !one_copy(r, g))
+            return 1;
+    return 0;
+}
+
+/* space's values; space -1: the Values' numbers, which are space 0's. */
 static void values_words(struct strbuf *out, const struct explore_result *r,
                          const int64_t *vals, int space, int brief, int *first)
 {
     const struct program *P = r->L->prog;
 
     for (int g = 0; g < r->nglobals; g++) {
-        int i = space * r->nglobals + g;
+        int i = (space < 0 ? 0 : space) * r->nglobals + g;
 
-        if (brief && !r->varies[i])
+        if ((brief && !r->varies[i]) || one_copy(r, g) != (space < 0))
             continue;
         sb_printf(out, "%s%s = %lld", *first ? "" : ", ", P->global_names[g],
                   (long long)vm_num(P, vals[i]));
@@ -3116,19 +3142,12 @@ static void values_words(struct strbuf *out, const struct explore_result *r,
     }
 }
 
-static int space_varies(const struct explore_result *r, int space)
-{
-    for (int g = 0; g < r->nglobals; g++)
-        if (r->varies[space * r->nglobals + g])
-            return 1;
-    return 0;
-}
-
-/* The memory of an outcome: "x = 3", or per process in processes mode. */
+/* The memory of an outcome: "x = 3", or per process in processes mode
+ * ("total.value = 4 · main: x = 0 · A: x = 3 · B: x = 3"). */
 static void memory_words(struct strbuf *out, const struct explore_result *r,
                          const int64_t *vals, int brief)
 {
-    int any = 0;
+    int any = 0, first = 1;
 
     for (int i = 0; i < r->nspaces * r->nglobals; i++)
         any |= r->varies[i];
@@ -3143,14 +3162,26 @@ static void memory_words(struct strbuf *out, const struct explore_result *r,
         sb_puts(out, "done");
         return;
     }
-    for (int sp = 0; sp < r->nspaces; sp++) {
-        int first = 1;
+    if (r->nspaces < 2) {
+        values_words(out, r, vals, 0, brief, &first);
+        return;
+    }
+    if (out->len && out->s[out->len - 1] != ' ') {
+        size_t len = out->len;
 
-        if (brief && !space_varies(r, sp))
+        sb_puts(out, " · ");
+        values_words(out, r, vals, -1, brief, &first);
+        if (first)
+            out->len = len, out->s[len] = '\0';
+    } else {
+        values_words(out, r, vals, -1, brief, &first);
+    }
+    for (int sp = 0; sp < r->nspaces; sp++) {
+        if (!space_says(r, sp, brief))
             continue;
-        if (r->nspaces > 1)
-            sb_printf(out, "%s%s: ", out->len && out->s[out->len - 1] != ' ' ?
-                      " · " : "", sp == 0 ? "main" : r->labels[sp - 1]);
+        sb_printf(out, "%s%s: ", out->len && out->s[out->len - 1] != ' ' ?
+                  " · " : "", sp == 0 ? "main" : r->labels[sp - 1]);
+        first = 1;
         values_words(out, r, vals, sp, brief, &first);
     }
 }
@@ -3403,11 +3434,14 @@ static int common_words(struct strbuf *out, const struct explore_result *r)
         for (int g = 0; g < r->nglobals; g++) {
             int i = sp * r->nglobals + g;
 
-            if (r->varies[i])
+            int shared = one_copy(r, g);
+
+            if (r->varies[i] || (shared && sp > 0))
                 continue;
             sb_printf(out, "%s%s%s%s = %lld", n ? ", " : "",
-                      r->nspaces > 1 ? (sp ? r->labels[sp - 1] : "main") : "",
-                      r->nspaces > 1 ? " " : "",
+                      r->nspaces > 1 && !shared ?
+                      (sp ? r->labels[sp - 1] : "main") : "",
+                      r->nspaces > 1 && !shared ? " " : "",
                       r->L->prog->global_names[g],
                       (long long)vm_num(r->L->prog,
                                         r->outcomes[0].final[i]));
