@@ -2190,6 +2190,23 @@ static void parse_python_args(struct parser *p, struct scene *sc, int col)
     expect_end(p, "python-args");
 }
 
+/* A setting that is one of two words (vt its value's token): the index of
+ * the word given; any other value is an error that says what it can be. */
+static int setting_word(struct parser *p, const struct token *vt,
+                        const char *setting, const char *const words[2],
+                        const char *can_be)
+{
+    int vc;
+    const char *v = tok(p)->kind == TOK_NAME ? hyphen_word(p, &vc) : NULL;
+
+    for (int i = 0; v && i < 2; i++)
+        if (strcmp(v, words[i]) == 0)
+            return i;
+    fail_at(p, p->ln->no, vt->col, "%s is %s, not %s%s%s", setting, can_be,
+            v ? "'" : "", v ? v : describe(p, vt), v ? "'" : "");
+    return 0;
+}
+
 static void parse_setting(struct parser *p, struct scene *sc)
 {
     int col;
@@ -2247,30 +2264,19 @@ static void parse_setting(struct parser *p, struct scene *sc)
         cfg->budget = setting_int(p, "budget", 1, INT64_MAX / 2);
         break;
     case SET_PREEMPT: {
-        int vc;
-        const char *v = tok(p)->kind == TOK_NAME ? hyphen_word(p, &vc) : "";
+        static const char *const words[] = {"quantum", "random"};
 
-        if (strcmp(v, "quantum") == 0)
-            cfg->preempt = PREEMPT_QUANTUM;
-        else if (strcmp(v, "random") == 0)
-            cfg->preempt = PREEMPT_RANDOM;
-        else
-            fail_at(p, p->ln->no, vt->col, "preempt is 'quantum' (round "
-                    "robin) or 'random', not %s", describe(p, vt));
+        cfg->preempt = setting_word(p, vt, "preempt", words,
+                                    "'quantum' (round robin) or 'random'") ?
+                       PREEMPT_RANDOM : PREEMPT_QUANTUM;
         break;
     }
     case SET_CHECKPOINTS: {
-        int vc;
-        const char *v = tok(p)->kind == TOK_NAME ? hyphen_word(p, &vc) : "";
+        static const char *const words[] = {"every-op", "loops-and-calls"};
 
-        if (strcmp(v, "every-op") == 0)
-            cfg->checkpoints = CHECK_EVERY_OP;
-        else if (strcmp(v, "loops-and-calls") == 0)
-            cfg->checkpoints = CHECK_LOOPS_AND_CALLS;
-        else
-            fail_at(p, p->ln->no, vt->col, "checkpoints is 'every-op' or "
-                    "'loops-and-calls', not %s%s%s", *v ? "'" : "",
-                    *v ? v : describe(p, vt), *v ? "'" : "");
+        cfg->checkpoints = setting_word(p, vt, "checkpoints", words,
+                                        "'every-op' or 'loops-and-calls'") ?
+                           CHECK_LOOPS_AND_CALLS : CHECK_EVERY_OP;
         break;
     }
     case SET_SCHEDULE:
