@@ -184,6 +184,12 @@ void app_set_view(struct app *a, int64_t t, struct zoom z);
 void app_picker(struct app *a, char **paths, int n);
 /* Put the picker's cursor on the lesson whose file name is key. */
 void app_picker_select(struct app *a, const char *key);
+/* What the command line asks for: the lesson named (a path, or a name
+ * found as lessons_find finds it) at page (from 0), or with no lesson the
+ * picker, its cursor on the lesson last (a file name) if not NULL.
+ * Returns 0, or -1 with the error in err. */
+int app_start(struct app *a, const char *lesson, int page, const char *last,
+              struct strbuf *err);
 
 /* Handle one key (actions.h says what each key does in each mode). */
 void app_key(struct app *a, int key);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "diag.h"
+#include "lessons.h"
 
 void app_free_entries(struct app *a)
 {
@@ -152,4 +153,30 @@ int act_picker_number(struct app *a, int key)
             return 1;
         }
     return 1;
+}
+
+int app_start(struct app *a, const char *lesson, int page, const char *last,
+              struct strbuf *err)
+{
+    struct strbuf path;
+    char **paths;
+    int n, rc = 0;
+
+    if (!lesson) {
+        n = lessons_list(&paths);
+        app_picker(a, paths, n);
+        if (last)
+            app_picker_select(a, last);
+        lessons_list_free(paths, n);
+        return 0;
+    }
+    sb_init(&path);
+    if (lessons_find(lesson, &path) < 0 && !lessons_is_path(lesson)) {
+        lessons_missing(lesson, err);
+        rc = -1;
+    } else if (app_open(a, path.s, page, err) < 0) {
+        rc = -1;
+    }
+    sb_done(&path);
+    return rc;
 }

@@ -16,7 +16,6 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "lessons.h"
 #include "ui/app.h"
 #include "ui/driver.h"
 #include "ui/keys.h"
@@ -94,28 +93,12 @@ int cmd_screen(int argc, char **argv)
         cli_usage_error("screen", "--keys: %s", err.s);
     app_init(&a, pg);
     a.present = present;
-    if (lesson) {
-        struct strbuf path;
-
-        sb_init(&path);
-        if (lessons_find(lesson, &path) < 0 && !lessons_is_path(lesson)) {
-            lessons_missing(lesson, &err);
-            fputs(err.s, stderr);
-            rc = 1;
-        } else if (app_open(&a, path.s, page - 1, &err) < 0) {
-            fputs(err.s, stderr);
-            rc = 1;
-        } else if (page > a.L->npages) {
-            cli_usage_error("screen", "--page %d: the lesson has %d page%s",
-                            page, a.L->npages, a.L->npages == 1 ? "" : "s");
-        }
-        sb_done(&path);
-    } else {
-        char **paths;
-        int n = lessons_list(&paths);
-
-        app_picker(&a, paths, n);
-        lessons_list_free(paths, n);
+    if (app_start(&a, lesson, page - 1, NULL, &err) < 0) {
+        fputs(err.s, stderr);
+        rc = 1;
+    } else if (lesson && page > a.L->npages) {
+        cli_usage_error("screen", "--page %d: the lesson has %d page%s",
+                        page, a.L->npages, a.L->npages == 1 ? "" : "s");
     }
     if (rc == 0) {
         if (term_start(&o, &err) < 0) {

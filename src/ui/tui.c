@@ -12,7 +12,6 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "lessons.h"
 #include "ui/app.h"
 #include "ui/driver.h"
 #include "ui/keys.h"
@@ -193,26 +192,9 @@ int cmd_tui(int argc, char **argv)
     a.open_paused = pf.paused || paused;
     start_paused = a.open_paused;
     sb_init(&err);
-    if (lesson) {
-        struct strbuf path;
-
-        sb_init(&path);
-        if (lessons_find(lesson, &path) < 0 && !lessons_is_path(lesson)) {
-            lessons_missing(lesson, &err);
-            fputs(err.s, stderr);
-            rc = 1;
-        } else if (app_open(&a, path.s, page - 1, &err) < 0) {
-            fputs(err.s, stderr);
-            rc = 1;
-        }
-        sb_done(&path);
-    } else {
-        char **paths;
-        int n = lessons_list(&paths);
-
-        app_picker(&a, paths, n);
-        app_picker_select(&a, pf.last);
-        lessons_list_free(paths, n);
+    if (app_start(&a, lesson, page - 1, pf.last, &err) < 0) {
+        fputs(err.s, stderr);
+        rc = 1;
     }
     if (rc == 0 && script && *script) {
         rc = run_script(&a, script, ascii);
