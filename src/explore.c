@@ -996,21 +996,11 @@ static uint32_t cset_get(struct explorer *x, struct cset *cs,
     return id;
 }
 
-/* Let idle time pass until someone may run or the run is over. */
-static int settle(struct sim *s, int *ch)
-{
-    int n;
-
-    while ((n = sim_choices(s, ch)) == 0 && sim_status(s) == TRACE_RUNNING)
-        sim_step(s);
-    return n;
-}
-
 static int turn(struct sim *s, int t, int *ch)
 {
     sim_force(s, t);
     sim_step(s);
-    return settle(s, ch);
+    return sim_settle(s, ch);
 }
 
 /* ---- the reduction ------------------------------------------------------------
@@ -1120,7 +1110,7 @@ static int edge(struct worker *w, int t, int *ch, uint32_t *len)
             k >= MACRO_TURNS)
             break;
     }
-    n = settle(w->s, ch);
+    n = sim_settle(w->s, ch);
     if (timer_pending(w))
         w->timed = 1;
     if (k >= MACRO_TURNS && n > 0 && sim_task_cpu(w->s, t) >= 0 &&
@@ -1989,7 +1979,7 @@ static void search_all(struct explorer *x)
     struct worker *w = &x->w[0];
     int ch[LESSON_MAX_TASKS], n;
 
-    n = settle(w->s, ch);
+    n = sim_settle(w->s, ch);
     if (x->lim.naive) {
         w->visits = 1;
         if (n == 0)

@@ -327,16 +327,6 @@ static void grow_bytes(struct gsearch *gs, unsigned char **buf, size_t *cap,
     charge(gs, *cap - old);
 }
 
-/* Let idle time pass until someone may run or the run is over. */
-static int settle(struct sim *s, int *ch)
-{
-    int n;
-
-    while ((n = sim_choices(s, ch)) == 0 && sim_status(s) == TRACE_RUNNING)
-        sim_step(s);
-    return n;
-}
-
 /* The node of the state the sim is in, reached from parent by task's turn
  * at a cost of dist preemptions: new, or an old one reached more cheaply
  * (pushed again), or an old one (not pushed). */
@@ -447,7 +437,7 @@ void goal_search(const struct lesson *L, int scene,
         free(buf);
     }
     sb_init(&key);
-    settle(gs.s, ch);
+    sim_settle(gs.s, ch);
     visit(&gs, &key, NONE, -1, 0, 0);
     while (gs.dqlen > 0 && !gs.oom) {
         uint32_t id = dq_pop(&gs);
@@ -479,7 +469,7 @@ void goal_search(const struct lesson *L, int scene,
             }
             sim_force(gs.s, ch[i]);
             sim_step(gs.s);
-            settle(gs.s, dummy);
+            sim_settle(gs.s, dummy);
             visit(&gs, &key, id, ch[i], gs.nodes[id].dist + cost, cost);
         }
     }

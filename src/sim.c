@@ -2235,6 +2235,15 @@ int sim_choices(const struct sim *s, int *out)
     return n;
 }
 
+int sim_settle(struct sim *s, int *tasks)
+{
+    int n;
+
+    while ((n = sim_choices(s, tasks)) == 0 && s->status == TRACE_RUNNING)
+        sim_step(s);
+    return n;
+}
+
 void sim_force(struct sim *s, int task)
 {
     s->force = task;

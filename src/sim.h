@@ -106,6 +106,9 @@ int sim_pool_describe(const struct sim *s, int i, struct strbuf *out);
  * it awaits, then the head of the ready queue or one tied with it.
  * Returns the count (0 when the run has ended or only time can pass). */
 int sim_choices(const struct sim *s, int *tasks);
+/* Let idle time pass (whole ticks where only time can pass) until someone
+ * may run or the run is over: sim_choices then. */
+int sim_settle(struct sim *s, int *tasks);
 /* Run task in the next tick (it must be one of sim_choices).  While
  * recording, the turn is remembered so that sim_seek replays it. */
 void sim_force(struct sim *s, int task);
