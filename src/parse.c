@@ -465,6 +465,42 @@ static void refuse_unsupported(struct parser *p)
     }
 }
 
+/* MODULE.NAME that students reach for and taketurns does not model: an
+ * error that says what stands in its place ('MODULE' is current). */
+static void refuse_unmodelled(struct parser *p)
+{
+#define TICKS "time in a scene is counted in ticks: the timeline, run and " \
+              "real show how long each task and the whole run take"
+#define NAMED "each task's lane is labelled with its name (name= or " \
+              "Python's Thread-N)"
+    static const struct {
+        const char *module, *name, *instead;
+    } known[] = {
+        {"time", "perf_counter", TICKS},
+        {"time", "time", TICKS},
+        {"time", "monotonic", TICKS},
+        {"threading", "current_thread", NAMED},
+        {"threading", "get_ident", NAMED},
+        {"threading", "active_count", "the timeline shows every thread that "
+         "has started and not ended"},
+        {"multiprocessing", "current_process", "each process's lane is "
+         "labelled with its name"},
+        {"asyncio", "current_task", "each task's lane is labelled with its "
+         "name (Python's Task-N)"},
+    };
+    const struct token *t = tok(p), *n = peek(p, 2);
+
+    if (n->kind != TOK_NAME)
+        return;
+    for (size_t i = 0; i < TT_ARRAY_LEN(known); i++)
+        if (strcmp(t->name, known[i].module) == 0 &&
+            strcmp(n->name, known[i].name) == 0)
+            fail_at(p, p->ln->no, n->col, "%s.%s() is not modelled in "
+                    "taketurns: %s", t->name, n->name, known[i].instead);
+#undef TICKS
+#undef NAMED
+}
+
 /* Is the current token asyncio . NAME ( ? */
 static int at_asyncio_call(struct parser *p, const char *name)
 {
@@ -860,6 +896,8 @@ static struct expr *parse_primary(struct parser *p)
             return e;
         }
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT)
+            refuse_unmodelled(p);
+        if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_DOT)
             fail_at(p, p->ln->no, peek(p, 1)->col, "'.' is only allowed in "
                     "time.sleep(), asyncio.sleep() (on a line of their own), "
                     "calls of an object's methods, OBJ.method(...), and a "
@@ -1115,6 +1153,7 @@ static struct stmt *parse_work(struct parser *p, const struct token *start,
         int is_asyncio = at_name(p, "asyncio");
 
         spelling = is_asyncio ? 2 : 1;
+        refuse_unmodelled(p);
         advance(p);
         advance(p);
         if (!at_name(p, "sleep"))
