@@ -155,6 +155,29 @@ void report_memory(struct strbuf *out, const struct program *P,
                                     P->global_init[g]));
 }
 
+const char *report_op_meaning(int op, enum mode mode)
+{
+    static const struct {
+        int op;
+        const char *words;
+    } no_gil[] = {
+        {OP_RESUME, "start (0) or resume after an await (3)"},
+        {OP_JUMP_BACKWARD, "jump back to the top of the loop"},
+        {OP_JUMP_BACKWARD_NO_INTERRUPT, "jump back to SEND"},
+        {OP_CALL, "call a function"},
+    };
+
+    if (op == OP_LOAD_GLOBAL && mode == MODE_PROCESSES)
+        return "read a module variable (this process's own copy) onto the "
+               "stack";
+    if (op == OP_LOAD_GLOBAL && mode != MODE_THREADS && mode != MODE_GIL)
+        return "read a module variable (shared by every task) onto the stack";
+    for (size_t i = 0; mode != MODE_GIL && i < TT_ARRAY_LEN(no_gil); i++)
+        if (no_gil[i].op == op)
+            return no_gil[i].words;
+    return op_info[op].desc;
+}
+
 void report_op_effect(struct strbuf *out, const struct program *P,
                       const struct trace_op *op)
 {

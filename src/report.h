@@ -27,6 +27,11 @@ struct report {
     FILE *stream;
 };
 
+/* What op does, in the words of the scene's mode: op_info's words, but
+ * without the GIL where there is none to change hands (threads without
+ * one, processes, asyncio, sequential), and with a module variable each
+ * process's own copy in processes. */
+const char *report_op_meaning(int op, enum mode mode);
 /* "threads, 1 CPU, quantum 3 (round robin)". */
 void report_settings(struct strbuf *out, const struct scene_config *cfg);
 /* The same in fewer words, for narrow tables: "threads (no GIL), 1 CPU,

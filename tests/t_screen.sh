@@ -176,8 +176,12 @@ check present-thicker-80x24 test "$(lane_rows "$tmp/b")" -gt "$(lane_rows "$tmp/
 check big-screen-lanes test "$(lane_rows "$tmp/c")" -gt "$(lane_rows "$tmp/a")"
 
 # The next op's meaning wraps where there is room, rather than being cut.
-"$bin" screen lessons/01-taking-turns.lesson --page 2 --size 120x40 >"$tmp/a"
+"$bin" screen lessons/08-cpu-bound.lesson --page 2 --size 120x40 >"$tmp/a"
 check op-meaning-wraps grep -q "start the GIL can change hands" "$tmp/a"
+# ... and speaks of the GIL only in a scene that has one.
+"$bin" screen lessons/01-taking-turns.lesson --page 2 --size 120x40 >"$tmp/a"
+check op-meaning-no-gil grep -q "start (0) or resume after an await (3) *│" "$tmp/a"
+check op-meaning-no-gil-words sh -c '! grep -q "GIL can change hands" "$1"' - "$tmp/a"
 
 # Compared scenes whose names do not fit are cut from the front, so they
 # still differ.

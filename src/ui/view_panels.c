@@ -160,16 +160,8 @@ static void op_row_words(struct app *a, const struct line_op *o, int is_next,
                   P->code[o->pc].kind == CK_COMPUTE ? "at work" :
                   "blocking the loop", (long long)o->busy,
                   o->busy == 1 ? "" : "s");
-    } else if (is_next && P->code[o->pc].op == OP_LOAD_GLOBAL &&
-               a->tape->cfg.mode != MODE_THREADS &&
-               a->tape->cfg.mode != MODE_GIL) {
-        /* (the op table's words are the threads' lesson) */
-        sb_puts(sb, a->tape->cfg.mode == MODE_PROCESSES ?
-                "read a module variable (this process's own copy) onto the "
-                "stack" : "read a module variable (shared by every task) "
-                "onto the stack");
     } else if (is_next) {
-        sb_puts(sb, op_info[P->code[o->pc].op].desc);
+        sb_puts(sb, report_op_meaning(P->code[o->pc].op, a->tape->cfg.mode));
     } else if (o->done) {
         struct trace_op top;
 
