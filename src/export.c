@@ -31,6 +31,7 @@
  */
 #include "export.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "cli.h"
@@ -342,6 +343,19 @@ static int starts_with_word(const char *s, size_t len, const char *w)
             s[n] == '#');
 }
 
+/* Is the line NAME = ...: Python's assignment, whatever NAME is ('lock =
+ * threading.Lock()' is not the shorthand 'lock m')? */
+static int is_assignment(const char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len && (s[i] == '_' || isalnum((unsigned char)s[i])))
+        i++;
+    while (i < len && s[i] == ' ')
+        i++;
+    return i > 0 && i + 1 < len && s[i] == '=' && s[i + 1] != '=';
+}
+
 /* The lesson's module, line for line: everything that is not code (the
  * title, about, scenes, pages) becomes an empty line; the old shorthands
  * `shared x = 0` and `lock m` become their Python spelling. */
@@ -362,7 +376,9 @@ static void module_text(const struct source *src, struct strbuf *out)
             sb_putc(out, '\n');
             continue;
         }
-        if (ind == 0) {
+        if (ind == 0 && is_assignment(s, len)) {
+            in_block = 0;
+        } else if (ind == 0) {
             in_block = 0;
             if (starts_with_word(s, len, "lesson") ||
                 starts_with_word(s, len, "about")) {

@@ -2732,7 +2732,7 @@ static void parse_page(struct parser *p, const struct lex_line *header)
 static void parse_toplevel(struct parser *p)
 {
     const struct lex_line *ln = peek_line(p);
-    int have_about = 0;
+    int have_about = 0, assigned;
 
     if (!ln)
         fail_at(p, 1, 1, "empty lesson: a lesson starts with a line "
@@ -2764,6 +2764,9 @@ static void parse_toplevel(struct parser *p)
             fail_at(p, ln->no, t->col, "expected lesson, about, import, a "
                     "module variable, def, scene or page at the start of a "
                     "line, found %s", describe(p, t));
+        /* (lock = threading.Lock() is Python's; lock NAME the shorthand) */
+        assigned = peek(p, 1)->kind == TOK_PUNCT &&
+                   peek(p, 1)->punct == P_ASSIGN;
         if (accept_name(p, "lesson")) {
             fail_at(p, ln->no, t->col, "a lesson has one title: 'lesson' "
                     "appears again");
@@ -2777,9 +2780,9 @@ static void parse_toplevel(struct parser *p)
             have_about = 1;
             advance(p);
             expect_end(p, "the about text");
-        } else if (accept_name(p, "shared")) {
+        } else if (!assigned && accept_name(p, "shared")) {
             parse_shared(p);
-        } else if (accept_name(p, "lock")) {
+        } else if (!assigned && accept_name(p, "lock")) {
             parse_lock_decl(p);
         } else if (accept_name(p, "import")) {
             parse_import(p);

@@ -66,6 +66,32 @@ has export-processes "$tmp/p.py" '_multiprocessing.get_context("fork")'
     --switch-interval 100 --tick-us 50 >"$tmp/s.py"
 has export-switch-interval "$tmp/s.py" "SWITCH_INTERVAL = 0.0001"
 has export-tick "$tmp/s.py" "TICK = 5e-05"
+# A module variable may be called lock or shared, as in Python: the line
+# is Python's assignment, not the old shorthand.
+cat >"$tmp/names.lesson" <<'EOF'
+lesson "names"
+
+import threading
+
+lock = threading.Lock()
+shared = 0
+
+def add():
+    global shared
+    with lock:
+        shared = shared + 1
+
+scene s:
+    mode gil
+    run add() as A
+    run add() as B
+EOF
+status export-names 0 "$bin" export "$tmp/names.lesson" --python
+has export-names-lock "$tmp/out" "lock = threading.Lock()"
+has export-names-shared "$tmp/out" "shared = 0"
+cp "$tmp/out" "$tmp/names.py"
+status export-names-runs 0 "$py" "$tmp/names.py"
+has export-names-final "$tmp/out" '"final": {"shared": 2}'
 
 status real-python-missing 1 "$bin" real lessons/03-race.lesson --python=no-such-python-here
 has real-python-missing-msg "$tmp/err" "no Python interpreter 'no-such-python-here': not found on the PATH"
