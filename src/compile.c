@@ -2822,7 +2822,9 @@ static struct program *compile(struct lesson *L, struct diag *d)
     P->boxed = vm_boxes_new();
     for (int i = 0; i < L->nshared; i++) {
         P->global_names[i] = L->shared[i].name;
-        if (vm_box(P, L->shared[i].init, &P->global_init[i]))
+        if (L->shared[i].boolean)
+            P->global_init[i] = VM_BOOL(L->shared[i].init);
+        else if (vm_box(P, L->shared[i].init, &P->global_init[i]))
             P->global_init[i] = VM_UNSET;   /* cannot happen: few shared */
     }
     P->nlocks = L->nlocks;

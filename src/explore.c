@@ -3126,8 +3126,8 @@ static void values_words(struct strbuf *out, const struct explore_result *r,
 
         if ((brief && !r->varies[i]) || one_copy(r, g) != (space < 0))
             continue;
-        sb_printf(out, "%s%s = %lld", *first ? "" : ", ", P->global_names[g],
-                  (long long)vm_num(P, vals[i]));
+        sb_printf(out, "%s%s = ", *first ? "" : ", ", P->global_names[g]);
+        vm_format_value(P, vals[i], out);
         *first = 0;
     }
 }
@@ -3422,19 +3422,16 @@ static int common_words(struct strbuf *out, const struct explore_result *r)
         return 0;
     for (int sp = 0; sp < r->nspaces; sp++)
         for (int g = 0; g < r->nglobals; g++) {
-            int i = sp * r->nglobals + g;
-
-            int shared = one_copy(r, g);
+            int i = sp * r->nglobals + g, shared = one_copy(r, g);
 
             if (r->varies[i] || (shared && sp > 0))
                 continue;
-            sb_printf(out, "%s%s%s%s = %lld", n ? ", " : "",
+            sb_printf(out, "%s%s%s%s = ", n ? ", " : "",
                       r->nspaces > 1 && !shared ?
                       (sp ? r->labels[sp - 1] : "main") : "",
                       r->nspaces > 1 && !shared ? " " : "",
-                      r->L->prog->global_names[g],
-                      (long long)vm_num(r->L->prog,
-                                        r->outcomes[0].final[i]));
+                      r->L->prog->global_names[g]);
+            vm_format_value(r->L->prog, r->outcomes[0].final[i], out);
             n++;
         }
     return n;

@@ -146,6 +146,7 @@ struct shared_decl {
     const char *name;
     int line, col;
     int64_t init;
+    int boolean;        /* NAME = True or False: init is 1 or 0 */
 };
 
 /* A module-level list of numbers, NAME = [1, 2, 3]: every task reads the

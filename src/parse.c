@@ -1626,8 +1626,10 @@ static void add_shared(struct parser *p, const char *name, int col)
     sd->name = name;
     sd->line = p->ln->no;
     sd->col = col;
+    sd->boolean = 0;
     if (at_name(p, "True") || at_name(p, "False")) {
         sd->init = at_name(p, "True");
+        sd->boolean = 1;
         advance(p);
     } else {
         sd->init = const_int(p, "a module variable's starting value");
@@ -1858,6 +1860,7 @@ static int add_value_cell(struct parser *p, const char *name, int col,
     sd->line = p->ln->no;
     sd->col = col;
     sd->init = init;
+    sd->boolean = 0;
     lesson_name_add(p->L, LESSON_NAME_SHARED, p->L->nshared);
     return p->L->nshared++;
 }

@@ -148,11 +148,11 @@ void report_memory(struct strbuf *out, const struct program *P,
         sb_puts(out, "(no module variables)");
         return;
     }
-    for (int g = 0; g < P->nglobals; g++)
-        sb_printf(out, "%s%s = %lld", g ? ", " : "", P->global_names[g],
-                  (long long)vm_num(P, tr->final ?
-                                    tr->final[space * P->nglobals + g] :
-                                    P->global_init[g]));
+    for (int g = 0; g < P->nglobals; g++) {
+        sb_printf(out, "%s%s = ", g ? ", " : "", P->global_names[g]);
+        vm_format_value(P, tr->final ? tr->final[space * P->nglobals + g] :
+                        P->global_init[g], out);
+    }
 }
 
 const char *report_op_meaning(int op, enum mode mode)
@@ -213,17 +213,17 @@ void report_op_effect(struct strbuf *out, const struct program *P,
     case OP_STORE_FAST:
         sb_printf(out, "%s %s ", fn->local_names[in->a],
                   in->op == OP_STORE_FAST ? "=" : "is");
-        if (vm_is_num(op->value))
-            sb_printf(out, "%lld", v);
-        else
-            vm_format_value(P, op->value, out);
+        vm_format_value(P, op->value, out);
         break;
     case OP_LOAD_GLOBAL:
-        if (in->a >= 0)
-            sb_printf(out, "reads %s: %lld", P->global_names[in->a], v);
+        if (in->a >= 0) {
+            sb_printf(out, "reads %s: ", P->global_names[in->a]);
+            vm_format_value(P, op->value, out);
+        }
         break;
     case OP_STORE_GLOBAL:
-        sb_printf(out, "writes %s = %lld", P->global_names[in->a], v);
+        sb_printf(out, "writes %s = ", P->global_names[in->a]);
+        vm_format_value(P, op->value, out);
         break;
     case OP_BINARY_OP:
     case OP_UNARY_NEGATIVE:

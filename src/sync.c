@@ -145,6 +145,24 @@ int sync_method_awaited(int kind, int method)
     return sync_kind_info[kind].async && sync_method_may_wait(kind, method);
 }
 
+int sync_returns_bool(int kind, int method, int attr)
+{
+    switch (method) {
+    case SYNC_ACQUIRE:
+    case SYNC_LOCKED:
+    case SYNC_IS_SET:
+    case SYNC_EMPTY:
+    case SYNC_FULL:
+        return 1;
+    case SYNC_WAIT:         /* Barrier.wait() gives the task's index */
+        return kind != SYNC_BARRIER;
+    case SYNC_GETATTR:
+        return attr == SYNC_A_BROKEN;
+    default:
+        return 0;
+    }
+}
+
 /* Python's parameters, in order (NULL ends); the role of each. */
 struct param {
     const char *name;
@@ -407,8 +425,8 @@ static enum sync_result lock_release(struct sync_obj *L, int task,
 /* ---- conditions ---------------------------------------------------------------- */
 
 static enum sync_result cond_wait(struct sync_obj *C, struct sync_obj *L,
-                                  int task, struct sync_wake *w,
-                                  struct sync_reply *r)
+                                  int task, int64_t timeout,
+                                  struct sync_wake *w, struct sync_reply *r)
 {
     int64_t depth;
 
@@ -419,6 +437,21 @@ static enum sync_result cond_wait(struct sync_obj *C, struct sync_obj *L,
     /* Let go of the lock entirely; notify() will queue us for it again. */
     depth = L->count > 0 ? L->count : 1;
     hand_over(L, w);
+    if (timeout == 0) {
+        /* wait(0): no notify can come in no time, so it returns False
+         * once it has the lock again, and a task that waited for the lock
+         * has it first (CPython's waiter.acquire(False), then
+         * _acquire_restore) */
+        r->value = 0;
+        if (L->holder < 0) {
+            L->holder = (int16_t)task;
+            L->count = (int32_t)depth;
+            return SYNC_GRANTED;
+        }
+        enqueue(L, task, SYNC_Q_MAIN, depth | TIMED_OUT);
+        r->waits_in = C->link;
+        return SYNC_BLOCKED;
+    }
     enqueue(C, task, SYNC_Q_SIDE, depth);
     return SYNC_BLOCKED;
 }
@@ -787,7 +820,7 @@ enum sync_result sync_request(struct sync_obj *objs, int obj, int task,
         L = &objs[lock];
         switch (c->method) {
         case SYNC_WAIT:
-            return cond_wait(o, L, task, w, r);
+            return cond_wait(o, L, task, c->timeout, w, r);
         case SYNC_NOTIFY:
             return cond_notify(o, L, lock, task, c->value, w, r);
         case SYNC_NOTIFY_ALL:

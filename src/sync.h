@@ -136,6 +136,9 @@ int sync_value(const struct sync_obj *o, int64_t *value);
 int sync_method_find(int kind, const char *name);
 /* Is method of kind awaited (an asyncio coroutine method)? */
 int sync_method_awaited(int kind, int method);
+/* Does method of kind (SYNC_GETATTR: attribute attr) give a bool, as
+ * acquire(), is_set(), empty() and Barrier.broken do in Python? */
+int sync_returns_bool(int kind, int method, int attr);
 /* May method of kind make the task wait? */
 int sync_method_may_wait(int kind, int method);
 

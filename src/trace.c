@@ -19,7 +19,7 @@ _Static_assert(TRACE_TASK_BITS + TRACE_DT_BITS == 16, "record layout");
 _Static_assert(sizeof(struct trace_rec) == 10, "record size");
 /* Codes for values near INT64_MIN: VM_UNSET and every reference kind. */
 _Static_assert(VM_UNSET == INT64_MIN && VM_REF_BASE == INT64_MIN + 1 &&
-               REF_COUNT <= 16, "value codes");
+               REF_COUNT <= 32, "value codes");
 
 /* Text offsets are int32_t; prints stop here, messages have the rest. */
 #define TEXT_CAP ((size_t)INT32_MAX / 2)
@@ -137,7 +137,7 @@ static int64_t near_min_code(int64_t value)
         return INT32_MIN;
     kind = (off - 1) >> 32;
     index = (off - 1) & 0xffffffffu;
-    if (kind >= 16 || index >= (uint64_t)1 << TRACE_REF_INDEX_BITS)
+    if (kind >= 32 || index >= (uint64_t)1 << TRACE_REF_INDEX_BITS)
         return 0;
     return (int64_t)INT32_MIN + 1 +
            (int64_t)(kind << TRACE_REF_INDEX_BITS | index);

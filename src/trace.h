@@ -148,8 +148,8 @@ struct trace_op {
  * A value in int32 range is itself, but the lowest 2^24 codes stand for
  * the values just above INT64_MIN, which are as common as small numbers:
  * VM_UNSET and the VM's references to None, functions, iterators ...
- * (vm.h: INT64_MIN + 1 + (kind << 32) + index), here for a kind below 16
- * and an index below 2^19.  The numbers near INT32_MIN that these codes
+ * (vm.h: INT64_MIN + 1 + (kind << 32) + index), here for a kind below 32
+ * and an index below 2^18.  The numbers near INT32_MIN that these codes
  * displace escape.
  *
  * A block of ops shares a base time, the time of its first op (ops are
@@ -174,7 +174,7 @@ enum {
     TRACE_STATUS_BITS = 4,
     TRACE_CPU_BITS = 7,
     TRACE_TASK_BITS = 5,
-    TRACE_REF_INDEX_BITS = 19,
+    TRACE_REF_INDEX_BITS = 18,
 };
 
 /* Codes INT32_MIN .. TRACE_CODE_MIN - 1 stand for values near INT64_MIN. */

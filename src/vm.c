@@ -245,18 +245,20 @@ static int compare(const struct program *prog, int op, int64_t a, int64_t b,
     a = vm_num(prog, a);
     b = vm_num(prog, b);
     switch (op) {
-    case 0: *out = a < b; break;
-    case 1: *out = a <= b; break;
-    case 2: *out = a == b; break;
-    case 3: *out = a != b; break;
-    case 4: *out = a > b; break;
-    default: *out = a >= b; break;
+    case 0: *out = VM_BOOL(a < b); break;
+    case 1: *out = VM_BOOL(a <= b); break;
+    case 2: *out = VM_BOOL(a == b); break;
+    case 3: *out = VM_BOOL(a != b); break;
+    case 4: *out = VM_BOOL(a > b); break;
+    default: *out = VM_BOOL(a >= b); break;
     }
     return ERR_NONE;
 }
 
 static int64_t truth(int64_t v)
 {
+    if (vm_is_ref(v) && vm_ref_kind(v) == REF_BOOL)
+        return vm_ref_index(v) == 1;
     if (vm_is_ref(v))
         return vm_ref_kind(v) != REF_NONE && vm_ref_kind(v) != REF_NULL;
     return v != 0;
@@ -417,7 +419,8 @@ static void do_sync_call(struct vm *vm, const struct program *prog,
                                            (uint32_t)in->sub << 16));
         return;
     }
-    call_done(fr, vm->slots, n, NONE);
+    call_done(fr, vm->slots, n, sync_returns_bool(kind, in->sub, -1) ?
+                                VM_BOOL_TO_COME : NONE);
     want_sync(eff, in->b, in->sub, value);
     eff->block = (uint8_t)block;
     eff->timeout = timeout;
@@ -820,7 +823,9 @@ static void do_send(struct vm *vm, const struct program *prog,
         return;
     case CK_SEND_SYNC:
         fr->sp--;
-        vm->slots[fr->sp++] = NONE;
+        vm->slots[fr->sp++] = sync_returns_bool(prog->lock_kind[in->b],
+                                                in->sub, -1) ?
+                              VM_BOOL_TO_COME : NONE;
         fr->pc = (uint32_t)in->a;
         want_sync(eff, in->b, in->sub, vm->pend);
         vm->pend = 0;
@@ -932,6 +937,8 @@ void vm_step(struct vm *vm, const struct program *prog,
 
         if (k->kind == CONST_NONE)
             a = NONE;
+        else if (k->kind == CONST_BOOL)
+            a = VM_BOOL(k->v);
         else if (k->kind == CONST_STR || k->kind == CONST_NAMES)
             a = VM_REF(REF_NAME, 0x80000000u | (uint32_t)in->a);
         else if (k->kind == CONST_TUPLE)
@@ -1000,7 +1007,8 @@ void vm_step(struct vm *vm, const struct program *prog,
         a = POP();
         if (in->kind == CK_SYNC) {
             /* a sync object's attribute: the object answers */
-            PUSH(NONE);
+            PUSH(sync_returns_bool(prog->lock_kind[in->b], SYNC_GETATTR,
+                                   (int)in->c) ? VM_BOOL_TO_COME : NONE);
             want_sync(eff, in->b, SYNC_GETATTR, in->c);
             break;
         }
@@ -1073,10 +1081,10 @@ void vm_step(struct vm *vm, const struct program *prog,
         eff->value = TOP() = r;
         break;
     case OP_UNARY_NOT:
-        eff->value = TOP() = !truth(TOP());
+        eff->value = TOP() = VM_BOOL(!truth(TOP()));
         break;
     case OP_TO_BOOL:
-        eff->value = TOP() = truth(TOP());
+        eff->value = TOP() = VM_BOOL(truth(TOP()));
         break;
     case OP_JUMP_FORWARD:
     case OP_JUMP_BACKWARD:
@@ -1764,6 +1772,9 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
     case REF_THREAD: sb_printf(out, "<Thread of task %u>", i); break;
     case REF_TUPLE: sb_puts(out, "tuple"); break;
     case REF_LIST: sb_puts(out, "list"); break;
+    case REF_BOOL:      /* (the place of one to come holds None till then) */
+        sb_puts(out, i == 1 ? "True" : i == 0 ? "False" : "None");
+        break;
     default: sb_puts(out, "?"); break;
     }
 }
@@ -1772,10 +1783,7 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
 static void format_item(const struct program *prog, int64_t v,
                         struct strbuf *out)
 {
-    if (vm_is_num(v))
-        sb_printf(out, "%lld", (long long)vm_num(prog, v));
-    else
-        vm_format_value(prog, v, out);
+    vm_format_value(prog, v, out);
 }
 
 void vm_format_print(const struct program *prog, const struct vm_effect *eff,

@@ -54,6 +54,9 @@ enum vm_ref {
     REF_LIST,           /* a list: the first of its hidden slots in the
                          * frame (its length, then its values); a
                          * module-level list: 0x80000000 | its constant */
+    REF_BOOL,           /* True (1) or False (0): a number that prints as
+                         * Python prints a bool; 2: the place of a bool a
+                         * sync object's answer fills (VM_BOOL_TO_COME) */
     REF_COUNT
 };
 
@@ -97,10 +100,17 @@ static inline uint32_t vm_obj_index(int64_t v)
     return vm_ref_index(v) & 0x0fffffffu;
 }
 
-/* A value that is a number: a plain one or a boxed one (or VM_UNSET). */
+/* True and False: ints to arithmetic and comparison, as in Python, but
+ * values of their own, so that they print as Python prints them. */
+#define VM_BOOL(b) VM_REF(REF_BOOL, (b) ? 1u : 0u)
+#define VM_BOOL_TO_COME VM_REF(REF_BOOL, 2u)
+
+/* A value that is a number: a plain one, a boxed one or a bool (or
+ * VM_UNSET). */
 static inline int vm_is_num(int64_t v)
 {
-    return !vm_is_ref(v) || vm_ref_kind(v) == REF_INT;
+    return !vm_is_ref(v) || vm_ref_kind(v) == REF_INT ||
+           vm_ref_kind(v) == REF_BOOL;
 }
 
 /* An integer that must be boxed to be a value. */
@@ -117,11 +127,16 @@ void vm_boxes_free(struct vm_boxes *b);
 /* The value of the number n: n itself, or n boxed.  Returns 0, or -1 if
  * the table is full (VM_MAX_BOXED numbers). */
 int vm_box(const struct program *prog, int64_t n, int64_t *out);
-/* The number a value stands for: a boxed one's, else v itself. */
+/* The number a value stands for: a boxed one's, a bool's 0 or 1, else v
+ * itself. */
 int64_t vm_unbox(const struct program *prog, int64_t v);
 static inline int64_t vm_num(const struct program *prog, int64_t v)
 {
-    return vm_is_ref(v) && vm_ref_kind(v) == REF_INT ? vm_unbox(prog, v) : v;
+    if (!vm_is_ref(v))
+        return v;
+    if (vm_ref_kind(v) == REF_BOOL)
+        return vm_ref_index(v);
+    return vm_ref_kind(v) == REF_INT ? vm_unbox(prog, v) : v;
 }
 
 enum {
@@ -340,10 +355,17 @@ void vm_step(struct vm *vm, const struct program *prog,
  * replaces the placeholder the call left on top of the stack. */
 static inline void vm_set_result(struct vm *vm, int64_t v)
 {
-    if (v == VM_NO_RESULT)
+    int64_t *top;
+
+    if (v == VM_NO_RESULT || !vm->nframes ||
+        vm->frames[vm->cur].sp <= vm->frames[vm->cur].base)
         return;
-    if (vm->nframes && vm->frames[vm->cur].sp > vm->frames[vm->cur].base)
-        vm->slots[vm->frames[vm->cur].sp - 1] = v;
+    top = &vm->slots[vm->frames[vm->cur].sp - 1];
+    /* a method that returns a bool (is_set(), acquire() ...) */
+    if (*top == VM_BOOL_TO_COME && !(vm_is_ref(v) &&
+                                     vm_ref_kind(v) == REF_BOOL))
+        v = VM_BOOL(v != 0);
+    *top = v;
 }
 
 /* The pc of the next op (the running frame's). */

@@ -948,9 +948,10 @@ static void memory_text(struct strbuf *out, const struct program *P,
 {
     if (P->nglobals == 0)
         sb_puts(out, "(no shared variables)");
-    for (int g = 0; g < P->nglobals; g++)
-        sb_printf(out, "%s%s = %lld", g ? ", " : "", P->global_names[g],
-                  (long long)vm_num(P, v[g]));
+    for (int g = 0; g < P->nglobals; g++) {
+        sb_printf(out, "%s%s = ", g ? ", " : "", P->global_names[g]);
+        vm_format_value(P, v[g], out);
+    }
 }
 
 void real_outcome_text(struct strbuf *out, const struct lesson *L,

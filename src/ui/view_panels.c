@@ -586,10 +586,11 @@ static void final_memory(const struct app *a, struct strbuf *sb)
                 sb_puts(sb, ", ");
             if (procs && gl[g] == 1 && n == 1)
                 sb_puts(sb, "in the main program ");
-            sb_printf(sb, "%s = %lld%s", P->global_names[g],
-                      (long long)vm_num(P, tr->final ? tr->final[g] :
-                                        P->global_init[g]),
-                      procs && gl[g] == 2 ? " (shared)" : "");
+            sb_printf(sb, "%s = ", P->global_names[g]);
+            vm_format_value(P, tr->final ? tr->final[g] : P->global_init[g],
+                            sb);
+            if (procs && gl[g] == 2)
+                sb_puts(sb, " (shared)");
         }
     free(gl);
     free(lk);
@@ -624,14 +625,15 @@ static int memory_lines(struct app *a, struct mline *m, int max)
         shown++;
         sb_clear(&sb);
         if (mode == MODE_PROCESSES) {
-            sb_printf(&sb, "%s: main %lld", P->global_names[g],
-                      (long long)vm_num(P, sim_global(s, 0, g)));
-            for (int t = 0; t < tr->ntasks && t + 1 < sim_nspaces(s); t++)
-                sb_printf(&sb, " · %s %lld", tr->labels[t],
-                          (long long)vm_num(P, sim_global(s, t + 1, g)));
+            sb_printf(&sb, "%s: main ", P->global_names[g]);
+            vm_format_value(P, sim_global(s, 0, g), &sb);
+            for (int t = 0; t < tr->ntasks && t + 1 < sim_nspaces(s); t++) {
+                sb_printf(&sb, " · %s ", tr->labels[t]);
+                vm_format_value(P, sim_global(s, t + 1, g), &sb);
+            }
         } else {
-            sb_printf(&sb, "%s = %lld", P->global_names[g],
-                      (long long)vm_num(P, sim_global(s, 0, g)));
+            sb_printf(&sb, "%s = ", P->global_names[g]);
+            vm_format_value(P, sim_global(s, 0, g), &sb);
             if (stored)
                 sb_printf(&sb, " (by %s, tick %lld)",
                           tr->labels[op.task], (long long)op.t);
@@ -1044,9 +1046,10 @@ static void finals_text(struct strbuf *sb, const struct program *P,
 {
     if (P->nglobals == 0)
         sb_puts(sb, "every task finished");
-    for (int g = 0; g < P->nglobals; g++)
-        sb_printf(sb, "%s%s = %lld", g ? ", " : "", P->global_names[g],
-                  (long long)vm_num(P, v[g]));
+    for (int g = 0; g < P->nglobals; g++) {
+        sb_printf(sb, "%s%s = ", g ? ", " : "", P->global_names[g]);
+        vm_format_value(P, v[g], sb);
+    }
 }
 
 /* "x from 2 to 6" over the finals of n outcomes that ended well. */
