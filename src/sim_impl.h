@@ -50,8 +50,7 @@ struct sim_task {
  * one; shutdown puts no more work and lets the workers end once the queue
  * is empty.  A worker's lane is fixed from the pool's making: pool k's
  * worker i is task base + i, named ThreadPoolExecutor-k_i.  Plain bytes:
- * saved by copying. */
-enum { SIM_MAX_POOLS = 4, SIM_MAX_JOBS = 32 };
+ * saved by copying (the limits are in sim.h). */
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED };
 
 struct sim_job {
