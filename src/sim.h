@@ -26,10 +26,6 @@
 
 struct sim;
 
-/* A run keeps at most this many ThreadPoolExecutors and jobs (the limits
- * ERR_POOL_CAP states), simulated or real. */
-enum { SIM_MAX_POOLS = 4, SIM_MAX_JOBS = 32 };
-
 /* Start scene (index into L->scenes) with settings cfg (usually the scene's
  * own, perhaps overridden).  sch, if not NULL, scripts the turns: its tasks
  * run one at a time on one CPU until it runs out.  record: keep a trace and

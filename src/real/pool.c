@@ -1,17 +1,15 @@
 /* pool.c - concurrent.futures.ThreadPoolExecutor in real runs.
  *
- * The simulator's pool (sim.c, as CPython 3.13's thread.py has it) on the
- * threads and gil backends: each worker is the pthread of its lane, fixed
- * when the pool is made; submit() queues a job and starts a worker only if
- * none is idle and fewer than max_workers run; a worker that has finished
- * a job takes the next, or waits in the queue.  The pools are guarded by
- * the run's sync_mu, as the sync objects are, so the watchdog sees pool
- * waits and lock waits at one instant.  A job is handed to the worker idle
- * longest, as in the simulator (a free-for-all would let a real run take
- * turns the simulator cannot replay): the handing task sets up the
- * worker's frame and wakes it on its own condition variable.  Every wait
- * is timed and looks at rrun_aborted, so none outlives a stopped run; the
- * GIL is dropped for each.
+ * The simulator's pools (tpool.h, as CPython 3.13's thread.py has them) on
+ * the threads and gil backends: each worker is the pthread of its lane,
+ * fixed when the pool is made, started by the submit() that needs it.  The
+ * pools are guarded by the run's sync_mu, as the sync objects are, so the
+ * watchdog sees pool waits and lock waits at one instant.  A job is handed
+ * to the worker idle longest, as in the simulator (a free-for-all would
+ * let a real run take turns the simulator cannot replay): the handing task
+ * sets up the worker's frame and wakes it on its own condition variable.
+ * Every wait is timed and looks at rrun_aborted, so none outlives a stopped
+ * run; the GIL is dropped for each.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,8 +17,6 @@
 #include <time.h>
 
 #include "real/real_impl.h"
-
-enum { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED };
 
 void rpool_init(struct rrun *r)
 {
@@ -31,6 +27,7 @@ void rpool_reset(struct rrun *r)
 {
     if (r->pools)
         memset(r->pools, 0, sizeof(*r->pools));
+    r->pool_seq = 0;
     for (int t = 0; t < r->ntasks; t++) {
         struct rtask *T = &r->tasks[t];
 
@@ -114,20 +111,9 @@ static int wake(struct rrun *r, struct rtask *T, int arg2, int64_t arg,
 static int take_job(struct rrun *r, int u)
 {
     struct rtask *U = &r->tasks[u];
-    struct rpool *pl = &r->pools->pools[U->pool];
-    int j = pl->queue[0];
-    struct rjob *jb = &r->pools->jobs[j];
     struct vm_effect e;
 
-    pl->qlen--;
-    memmove(pl->queue, pl->queue + 1, sizeof(pl->queue[0]) * (size_t)pl->qlen);
-    jb->state = JOB_RUNNING;
-    jb->worker = u;
-    U->job = j;
-    memset(&e, 0, sizeof(e));
-    e.index = jb->fn;
-    e.vals = jb->args;
-    e.nvals = jb->nargs;
+    U->job = tpool_take(r->pools, U->pool, u, &e);
     return vm_init_spawned(&U->vm, r->P, &e) ? ERR_BOXED : ERR_NONE;
 }
 
@@ -135,7 +121,7 @@ static int take_job(struct rrun *r, int u)
  * first (each waits in the SimpleQueue's get()). */
 static void hand_out(struct rrun *r, int pool)
 {
-    struct rpool *pl = &r->pools->pools[pool];
+    const struct tpool *pl = &r->pools->pools[pool];
 
     while (pl->qlen > 0) {
         int u = -1;
@@ -155,37 +141,18 @@ static void hand_out(struct rrun *r, int pool)
 }
 
 /* submit(F, args) and each item of map(F, xs): a job at the end of the
- * queue; then _adjust_thread_count: an idle worker will take it (the idle
- * semaphore), else a new worker (*start, started by the caller once
- * sync_mu is let go) while fewer than max_workers run. */
+ * queue, and a new worker (in start, started by the caller once sync_mu
+ * is let go) if the pool says so (tpool_submit); then the idle workers
+ * take what is queued. */
 static int submit(struct rrun *r, int pool, int fn, const int64_t *args,
                   int nargs, int raw, int *job, int *start, int *nstart)
 {
-    struct rpools *ps = r->pools;
-    struct rpool *pl = &ps->pools[pool];
-    struct rjob *jb;
-    int err = ERR_NONE;
+    int u, err = tpool_submit(r->pools, r->P, pool, fn, args, nargs, raw, job,
+                              &u);
 
-    if (pl->shutdown)
-        return ERR_POOL_SHUTDOWN;
-    if (ps->njobs == SIM_MAX_JOBS)
-        return ERR_POOL_CAP;
-    *job = ps->njobs++;
-    jb = &ps->jobs[*job];
-    memset(jb, 0, sizeof(*jb));
-    jb->fn = fn;
-    jb->nargs = nargs;
-    jb->worker = -1;
-    for (int i = 0; i < nargs; i++)
-        if (raw ? vm_box(r->P, args[i], &jb->args[i]) :
-            (jb->args[i] = args[i], 0))
-            return ERR_BOXED;
-    pl->queue[pl->qlen++] = *job;
-    if (pl->idle > 0) {
-        pl->idle--;
-    } else if (pl->nthreads < pl->max) {
-        int u = pl->base + pl->nthreads++;
-
+    if (err != ERR_NONE)
+        return err;
+    if (u >= 0) {
         err = take_job(r, u);
         start[(*nstart)++] = u;
     }
@@ -208,7 +175,7 @@ static void job_done(struct rrun *r, int j)
  * tells it so), the others once the queue is empty. */
 static void pool_shutdown(struct rrun *r, int pool)
 {
-    struct rpool *pl = &r->pools->pools[pool];
+    struct tpool *pl = &r->pools->pools[pool];
 
     pl->shutdown = 1;
     for (int i = 0; i < pl->nthreads; i++) {
@@ -226,18 +193,14 @@ static void pool_shutdown(struct rrun *r, int pool)
  * runs until submit(). */
 static int pool_new(struct rrun *r, struct rtask *T, const struct vm_effect *eff)
 {
-    struct rpools *ps = r->pools;
-    struct rpool *pl;
     int k, base, n = (int)eff->value;
 
     if (r->cfg.mode != MODE_THREADS && r->cfg.mode != MODE_GIL)
         return ERR_POOL_MODE;
     if (eff->value <= 0)
         return ERR_MAX_WORKERS;
-    if (eff->value > LESSON_MAX_TASKS)
-        return ERR_POOL_CAP;
     pthread_mutex_lock(&r->sync_mu);
-    if (ps->npools == SIM_MAX_POOLS) {
+    if (tpool_room(r->pools, eff->value) != ERR_NONE) {
         pthread_mutex_unlock(&r->sync_mu);
         return ERR_POOL_CAP;
     }
@@ -246,12 +209,7 @@ static int pool_new(struct rrun *r, struct rtask *T, const struct vm_effect *eff
         pthread_mutex_unlock(&r->sync_mu);
         return ERR_SPAWN;
     }
-    k = ps->npools++;
-    pl = &ps->pools[k];
-    memset(pl, 0, sizeof(*pl));
-    pl->max = n;
-    pl->base = base;
-    pl->owner = T->id;
+    k = tpool_new(r->pools, T->id, base, n);
     for (int i = 0; i < n; i++)
         r->tasks[base + i].pool = k;
     pthread_mutex_unlock(&r->sync_mu);
@@ -291,7 +249,7 @@ static int pool_submit(struct rrun *r, struct rtask *T,
 static int pool_result(struct rrun *r, struct rtask *T, struct vm_effect *eff,
                        uint64_t t)
 {
-    const struct rjob *jb = &r->pools->jobs[eff->index];
+    const struct tpool_job *jb = &r->pools->jobs[eff->index];
     int j = eff->index, state = jb->state, err = jb->err, worker;
     int64_t v = jb->result;
 
@@ -336,7 +294,7 @@ static int live_worker(struct rrun *r, int base, int n)
  * ended (no worker starts after the shutdown: base and n stay). */
 static int pool_exit(struct rrun *r, struct rtask *T, int pool, uint64_t t)
 {
-    const struct rpool *pl = &r->pools->pools[pool];
+    const struct tpool *pl = &r->pools->pools[pool];
     int base = pl->base, n = pl->nthreads, u, last = -1;
 
     pool_shutdown(r, pool);
@@ -355,10 +313,10 @@ static int pool_exit(struct rrun *r, struct rtask *T, int pool, uint64_t t)
 int rpool_op(struct rrun *r, struct rtask *T, struct vm_effect *eff,
              uint64_t t)
 {
+    if (!r->pools)      /* (a program with a pool's call makes one) */
+        return ERR_POOL_MODE;
     if (eff->method == POOL_NEW)
         return pool_new(r, T, eff);
-    if (!r->pools)
-        return ERR_POOL_MODE;
     pthread_mutex_lock(&r->sync_mu);
     if (eff->index < 0 ||
         eff->index >= (eff->method == POOL_RESULT ? r->pools->njobs :
@@ -414,18 +372,15 @@ int rpool_job_ends(struct rrun *r, struct rtask *T, const struct vm_effect *eff)
 {
     int err = eff->status == VM_ERROR ? eff->error : ERR_NONE;
     uint64_t t = rclock_now();
-    struct rpool *pl = &r->pools->pools[T->pool];
-    struct rjob *jb;
+    const struct tpool *pl = &r->pools->pools[T->pool];
 
     if (err != ERR_NONE) {
         rtask_leave_with(r, T, t, eff->pc);
         keep_error(r, T, t, eff);
     }
     pthread_mutex_lock(&r->sync_mu);
-    jb = &r->pools->jobs[T->job];
-    jb->state = err == ERR_NONE ? JOB_DONE : JOB_FAILED;
-    jb->err = err;
-    jb->result = err == ERR_NONE ? eff->value : eff->index;
+    tpool_job_ends(r->pools, T->job, err, err == ERR_NONE ? eff->value :
+                   eff->index);
     job_done(r, T->job);
     /* the next job if there is one, the end once the pool is shut down,
      * else it is idle (it releases the idle semaphore) and waits in the
@@ -448,9 +403,9 @@ int rpool_job_ends(struct rrun *r, struct rtask *T, const struct vm_effect *eff)
         pthread_mutex_unlock(&r->sync_mu);
         return worker_exits(r, T);
     }
-    pl->idle++;
+    r->pools->pools[T->pool].idle++;
     T->pool_wait = RPOOL_WORK;
-    T->idle_seq = ++r->pools->seq;
+    T->idle_seq = ++r->pool_seq;
     pthread_mutex_unlock(&r->sync_mu);
     switch_away(r, T, t, SW_WORK, T->pool, -1, VM_POOL);
     pthread_mutex_lock(&r->sync_mu);

@@ -26,8 +26,8 @@
 
 #include "real/clock.h"
 #include "real/real.h"
-#include "sim.h"
 #include "sync.h"
+#include "tpool.h"
 #include "vm.h"
 
 /* ---- trace records -------------------------------------------------------- */
@@ -108,28 +108,6 @@ struct rgil {
 };
 
 /* ---- thread pools ------------------------------------------------------------ */
-
-/* concurrent.futures.ThreadPoolExecutor, as the simulator has it
- * (sim_impl.h): one queue of jobs per pool, workers started by submit()
- * only while none is idle and fewer than max_workers run, a job handed to
- * the worker idle longest.  Guarded by the run's sync_mu (pool.c). */
-struct rjob {
-    int64_t result;     /* done: its value; failed: the error's index */
-    int64_t args[LESSON_MAX_PARAMS];
-    int fn, nargs, state, err, worker;
-};
-
-struct rpool {
-    int max, nthreads, idle, shutdown, owner, base, qlen;
-    int queue[SIM_MAX_JOBS];        /* jobs waiting, the next first */
-};
-
-struct rpools {
-    int npools, njobs;
-    uint32_t seq;                   /* orders the idle workers' waits */
-    struct rpool pools[SIM_MAX_POOLS];
-    struct rjob jobs[SIM_MAX_JOBS];
-};
 
 /* What a task waits for in a pool (struct rtask's pool_wait). */
 enum { RPOOL_NONE, RPOOL_WORK, RPOOL_RESULT };
@@ -217,7 +195,9 @@ struct rrun {
     struct rtask *tasks;
     _Atomic int64_t *mem;       /* nglobals (processes: each copies it) */
     struct sync_obj *sync;      /* nlocks sync objects */
-    struct rpools *pools;       /* the ThreadPoolExecutors, NULL if none */
+    struct tpools *pools;       /* the ThreadPoolExecutors (tpool.h; under
+                                   sync_mu), NULL if none */
+    uint32_t pool_seq;          /* orders the idle workers' waits */
     uint32_t *ticket;           /* nlocks: acquire attempts so far */
     pthread_mutex_t sync_mu;
     struct rgil gil;

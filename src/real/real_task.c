@@ -847,23 +847,12 @@ void rtask_run(struct rrun *r, struct rtask *T)
             goto out;
         case VM_THREAD:
         case VM_START:
-        case VM_JOIN: {
+        case VM_JOIN:
+        case VM_POOL: {
             int rc = eff.status == VM_THREAD ? spawn(r, T, &eff) :
                      eff.status == VM_START ? rtask_start(r, eff.index) :
+                     eff.status == VM_POOL ? rpool_op(r, T, &eff, t) :
                      join_thread(r, T, t, eff.index);
-
-            if (rc < 0)
-                goto out;
-            if (rc > 0) {
-                eff.status = VM_ERROR;
-                eff.error = (uint8_t)rc;
-                rtask_fail(r, T, rclock_now(), &eff);
-                goto out;
-            }
-            break;
-        }
-        case VM_POOL: {
-            int rc = rpool_op(r, T, &eff, t);
 
             if (rc < 0)
                 goto out;
