@@ -214,6 +214,11 @@ void run_print_failure(const struct lesson *L, int scene,
                     sb_printf(&msg, "%s ", tr->labels[e2->task]);
                     sync_join_text(cfg->mode == MODE_ASYNCIO, e2->arg,
                                    tr->labels[e2->other], &msg);
+                } else if (e2->arg2 == TRACE_RESULT_MARK ||
+                           e2->arg2 == TRACE_WORK_MARK) {
+                    sb_printf(&msg, "%s ", tr->labels[e2->task]);
+                    sync_pool_wait_text(e2->arg2 == TRACE_RESULT_MARK,
+                                        e2->arg, &msg);
                 } else
                     sb_printf(&msg, "%s cannot start", tr->labels[e2->task]);
             }

@@ -3197,6 +3197,11 @@ void explore_outcome_label(struct strbuf *out, const struct explore_result *r,
                 sb_printf(out, "%s ", r->labels[w->task]);
                 sync_join_text(r->cfg.mode == MODE_ASYNCIO, w->queue,
                                r->labels[w->holder], out);
+            } else if (w->lock == TRACE_RESULT_MARK ||
+                       w->lock == TRACE_WORK_MARK) {
+                sb_printf(out, "%s ", r->labels[w->task]);
+                sync_pool_wait_text(w->lock == TRACE_RESULT_MARK, w->queue,
+                                    out);
             } else if (w->lock >= 0)
                 sb_printf(out, "%s waits for %s (held by %s)",
                           r->labels[w->task], P->lock_names[w->lock],

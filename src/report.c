@@ -584,12 +584,10 @@ void report_summary(struct strbuf *out, const struct report *r)
             sb_printf(out, "%s %s ", first ? "" : ";", label(r, ev->task));
             sync_join_text(r->cfg->mode == MODE_ASYNCIO, ev->arg,
                            label(r, ev->other), out);
-        } else if (ev->arg2 == TRACE_RESULT_MARK) {
-            sb_printf(out, "%s %s waits in result() for job %d",
-                      first ? "" : ";", label(r, ev->task), (int)ev->arg + 1);
-        } else if (ev->arg2 == TRACE_WORK_MARK) {
-            sb_printf(out, "%s %s waits for work", first ? "" : ";",
-                      label(r, ev->task));
+        } else if (ev->arg2 == TRACE_RESULT_MARK ||
+                   ev->arg2 == TRACE_WORK_MARK) {
+            sb_printf(out, "%s %s ", first ? "" : ";", label(r, ev->task));
+            sync_pool_wait_text(ev->arg2 == TRACE_RESULT_MARK, ev->arg, out);
         } else
             sb_printf(out, "%s %s cannot start", first ? "" : ";",
                       label(r, ev->task));

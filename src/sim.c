@@ -802,31 +802,24 @@ static int join_thread(struct sim *s, int t, int cpu, int u)
     return ERR_NONE;
 }
 
-/* ---- concurrent.futures.ThreadPoolExecutor (sim_impl.h) ------------------ */
+/* ---- concurrent.futures.ThreadPoolExecutor (tpool.h) --------------------- */
 
 /* ThreadPoolExecutor(max_workers=N): max_workers lanes are the pool's from
  * now on, named as CPython names its workers; none runs until submit(). */
 static int pool_new(struct sim *s, int t, const struct vm_effect *eff)
 {
-    struct sim_pools *ps = s->pools;
-    struct sim_pool *pl;
     int k, base = s->nrun + s->nspawned;
 
     if (!thread_mode(s))
         return ERR_POOL_MODE;
     if (eff->value <= 0)
         return ERR_MAX_WORKERS;
-    if (ps->npools == SIM_MAX_POOLS || eff->value > LESSON_MAX_TASKS)
+    if (tpool_room(s->pools, eff->value) != ERR_NONE)
         return ERR_POOL_CAP;
     if (base + eff->value > s->ntasks)
         return s->discover ? ERR_POOL_CAP : ERR_SPAWN;
-    k = ps->npools++;
-    pl = &ps->pools[k];
-    memset(pl, 0, sizeof(*pl));
-    pl->max = (int8_t)eff->value;
-    pl->base = (int8_t)base;
-    pl->owner = (int8_t)t;
-    for (int i = 0; i < pl->max; i++) {
+    k = tpool_new(s->pools, t, base, (int)eff->value);
+    for (int i = 0; i < eff->value; i++) {
         s->tasks[base + i].pool = (int8_t)k;
         if (s->discover) {
             struct sim_spawn *sp = &s->spawns[s->nspawned + i];
@@ -839,7 +832,7 @@ static int pool_new(struct sim *s, int t, const struct vm_effect *eff)
             sp->task = t;
         }
     }
-    s->nspawned += pl->max;
+    s->nspawned += (int)eff->value;
     vm_set_result(&s->tasks[t].vm, VM_OBJ(OBJ_POOL, k));
     return ERR_NONE;
 }
@@ -849,25 +842,14 @@ static int pool_new(struct sim *s, int t, const struct vm_effect *eff)
 static int take_job(struct sim *s, int u)
 {
     struct sim_task *U = &s->tasks[u];
-    struct sim_pool *pl = &s->pools->pools[U->pool];
-    int j = pl->queue[0];
-    struct sim_job *jb = &s->pools->jobs[j];
     struct vm_effect e;
 
-    pl->qlen--;
-    memmove(pl->queue, pl->queue + 1, (size_t)pl->qlen);
-    jb->state = JOB_RUNNING;
-    jb->worker = (int8_t)u;
-    U->job = (int8_t)j;
-    memset(&e, 0, sizeof(e));
-    e.index = jb->fn;
-    e.vals = jb->args;
-    e.nvals = jb->nargs;
+    U->job = (int8_t)tpool_take(s->pools, U->pool, u, &e);
     if (s->discover) {
         struct sim_spawn *sp = &s->spawns[u - s->nrun];
 
         if (sp->func < 0)
-            sp->func = jb->fn;
+            sp->func = e.index;
     }
     return vm_init_spawned(&U->vm, s->prog, &e) ? ERR_BOXED : ERR_NONE;
 }
@@ -876,7 +858,7 @@ static int take_job(struct sim *s, int u)
  * first (each waits in the SimpleQueue's get()). */
 static void hand_out(struct sim *s, int pool)
 {
-    struct sim_pool *pl = &s->pools->pools[pool];
+    struct tpool *pl = &s->pools->pools[pool];
 
     while (pl->qlen > 0) {
         int u = -1;
@@ -901,38 +883,17 @@ static void hand_out(struct sim *s, int pool)
 }
 
 /* submit(F, args) and each item of map(F, xs): a job at the end of the
- * queue; then _adjust_thread_count: an idle worker will take it (the idle
- * semaphore), else a new worker is started while fewer than max_workers
- * run. */
+ * queue, and a new worker started if the pool says so (tpool_submit);
+ * then the idle workers take what is queued. */
 static int submit(struct sim *s, int pool, int fn, const int64_t *args,
                   int nargs, int raw, int *job)
 {
-    struct sim_pools *ps = s->pools;
-    struct sim_pool *pl = &ps->pools[pool];
-    struct sim_job *jb;
-    int err = ERR_NONE;
+    int u, err = tpool_submit(s->pools, s->prog, pool, fn, args, nargs, raw,
+                              job, &u);
 
-    if (pl->shutdown)
-        return ERR_POOL_SHUTDOWN;
-    if (ps->njobs == SIM_MAX_JOBS)
-        return ERR_POOL_CAP;
-    *job = ps->njobs++;
-    jb = &ps->jobs[*job];
-    memset(jb, 0, sizeof(*jb));
-    jb->fn = (int16_t)fn;
-    jb->nargs = (int8_t)nargs;
-    jb->pool = (int8_t)pool;
-    jb->worker = -1;
-    for (int i = 0; i < nargs; i++)
-        if (raw ? vm_box(s->prog, args[i], &jb->args[i]) :
-            (jb->args[i] = args[i], 0))
-            return ERR_BOXED;
-    pl->queue[pl->qlen++] = (int8_t)*job;
-    if (pl->idle > 0) {
-        pl->idle--;
-    } else if (pl->nthreads < pl->max) {
-        int u = pl->base + pl->nthreads++;
-
+    if (err != ERR_NONE)
+        return err;
+    if (u >= 0) {
         s->nunstarted--;
         err = take_job(s, u);
         sim_start_task(s, u, s->now + 1);
@@ -945,7 +906,7 @@ static int submit(struct sim *s, int pool, int fn, const int64_t *args,
  * and its error is raised in each of them, as Future.result() does). */
 static void job_done(struct sim *s, int j)
 {
-    const struct sim_job *jb = &s->pools->jobs[j];
+    const struct tpool_job *jb = &s->pools->jobs[j];
 
     for (int u = 0; u < s->ntasks; u++) {
         struct sim_task *U = &s->tasks[u];
@@ -975,7 +936,7 @@ static void job_done(struct sim *s, int j)
 static void next_job(struct sim *s, int u, int cpu)
 {
     struct sim_task *U = &s->tasks[u];
-    struct sim_pool *pl = &s->pools->pools[U->pool];
+    struct tpool *pl = &s->pools->pools[U->pool];
 
     U->job = -1;
     if (pl->qlen > 0) {
@@ -1005,11 +966,8 @@ static void worker_job_ends(struct sim *s, int u, int cpu, int err,
                             int64_t v)
 {
     struct sim_task *U = &s->tasks[u];
-    struct sim_job *jb = &s->pools->jobs[U->job];
 
-    jb->state = err == ERR_NONE ? JOB_DONE : JOB_FAILED;
-    jb->err = (int8_t)err;
-    jb->result = v;
+    tpool_job_ends(s->pools, U->job, err, v);
     if (err != ERR_NONE)    /* the error leaves the job's with blocks */
         leave_with_blocks(s, u);
     if (s->recording && err != ERR_NONE) {
@@ -1035,7 +993,7 @@ static void worker_job_ends(struct sim *s, int u, int cpu, int err,
 /* The first of pool's started workers that has not ended, or -1. */
 static int live_worker(const struct sim *s, int pool)
 {
-    const struct sim_pool *pl = &s->pools->pools[pool];
+    const struct tpool *pl = &s->pools->pools[pool];
 
     for (int i = 0; i < pl->nthreads; i++) {
         int st = s->tasks[pl->base + i].state;
@@ -1050,7 +1008,7 @@ static int live_worker(const struct sim *s, int pool)
  * that tells it so), the others once the queue is empty. */
 static void pool_shutdown(struct sim *s, int pool)
 {
-    struct sim_pool *pl = &s->pools->pools[pool];
+    struct tpool *pl = &s->pools->pools[pool];
 
     pl->shutdown = 1;
     for (int i = 0; i < pl->nthreads; i++) {
@@ -1082,7 +1040,7 @@ static int pool_exit(struct sim *s, int t, int cpu, int pool)
 static int pool_result(struct sim *s, int t, int cpu, int j)
 {
     struct sim_task *T = &s->tasks[t];
-    const struct sim_job *jb = &s->pools->jobs[j];
+    const struct tpool_job *jb = &s->pools->jobs[j];
 
     if (jb->state == JOB_DONE) {
         vm_set_result(&T->vm, jb->result);
@@ -1756,7 +1714,7 @@ void sim_free(struct sim *s)
 
 int sim_pool_describe(const struct sim *s, int i, struct strbuf *out)
 {
-    const struct sim_pool *pl;
+    const struct tpool *pl;
     int idle = 0;
 
     if (!s->pools || i >= s->pools->npools)
@@ -1976,18 +1934,18 @@ size_t sim_canon_room(const struct sim *s)
     for (int t = 0; t < s->ntasks; t++)
         fields += 18 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     if (s->pools)
-        fields += 2 + SIM_MAX_POOLS * (7 + SIM_MAX_JOBS) +
-                  SIM_MAX_JOBS * (7 + LESSON_MAX_PARAMS);
+        fields += 2 + TPOOL_MAX_POOLS * (7 + TPOOL_MAX_JOBS) +
+                  TPOOL_MAX_JOBS * (7 + LESSON_MAX_PARAMS);
     return fields * 10;
 }
 
 /* The pools' state, as canon_int fields. */
-static unsigned char *canon_pools(const struct sim_pools *ps, unsigned char *p)
+static unsigned char *canon_pools(const struct tpools *ps, unsigned char *p)
 {
     p = canon_int(p, ps->npools);
     p = canon_int(p, ps->njobs);
     for (int i = 0; i < ps->npools; i++) {
-        const struct sim_pool *pl = &ps->pools[i];
+        const struct tpool *pl = &ps->pools[i];
 
         p = canon_int(p, pl->max);
         p = canon_int(p, pl->nthreads);
@@ -2000,7 +1958,7 @@ static unsigned char *canon_pools(const struct sim_pools *ps, unsigned char *p)
             p = canon_int(p, pl->queue[k]);
     }
     for (int j = 0; j < ps->njobs; j++) {
-        const struct sim_job *jb = &ps->jobs[j];
+        const struct tpool_job *jb = &ps->jobs[j];
 
         p = canon_int(p, jb->state);
         p = canon_int(p, jb->fn);

@@ -9,6 +9,7 @@
 
 #include "sim.h"
 #include "sync.h"
+#include "tpool.h"
 
 enum busy_kind { BUSY_NONE, BUSY_COMPUTE, BUSY_STALL };
 
@@ -41,36 +42,6 @@ struct sim_task {
     int8_t job;         /* the job a worker runs, else -1 */
     int8_t shut;        /* TS_BLOCKED in a pool's shutdown: the pool, -1 */
     int8_t pad8;
-};
-
-/* concurrent.futures.ThreadPoolExecutor, as CPython 3.13's thread.py has
- * it: one queue of work items (a SimpleQueue), workers started by
- * submit() only while no worker is idle (its idle semaphore) and fewer
- * than max_workers run, each taking the next job when it has finished
- * one; shutdown puts no more work and lets the workers end once the queue
- * is empty.  A worker's lane is fixed from the pool's making: pool k's
- * worker i is task base + i, named ThreadPoolExecutor-k_i.  Plain bytes:
- * saved by copying. */
-enum { SIM_MAX_POOLS = 4, SIM_MAX_JOBS = 32 };
-enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE, JOB_FAILED };
-
-struct sim_job {
-    int64_t result;     /* JOB_DONE: its value; JOB_FAILED: the error's
-                         * index (vm_effect.index) */
-    int64_t args[LESSON_MAX_PARAMS];
-    int16_t fn;
-    int8_t state, nargs, pool, err, worker, pad;
-};
-
-struct sim_pool {
-    int8_t max, nthreads, idle, shutdown, owner, base, qlen, pad;
-    int8_t queue[SIM_MAX_JOBS];     /* jobs waiting, the next first */
-};
-
-struct sim_pools {
-    int32_t npools, njobs;
-    struct sim_pool pools[SIM_MAX_POOLS];
-    struct sim_job jobs[SIM_MAX_JOBS];
 };
 
 struct sched_ops {
@@ -128,7 +99,8 @@ struct sim {
     int *cpus;          /* task on each CPU, -1 when idle */
     _Atomic int64_t *mem;  /* nspaces x nglobals */
     struct sync_obj *sync; /* nspaces x nlocks: the sync objects */
-    struct sim_pools *pools; /* the ThreadPoolExecutors, NULL if none */
+    struct tpools *pools;   /* the ThreadPoolExecutors (tpool.h), NULL if
+                             * none */
     int *pending_switch; /* per CPU: event index of the last switch away */
 
     int64_t now;

@@ -935,6 +935,14 @@ void sync_join_text(int asyncio, int gather, const char *whom,
         sb_printf(out, "awaits %s, which is never done", whom);
 }
 
+void sync_pool_wait_text(int result, int job, struct strbuf *out)
+{
+    if (result)
+        sb_printf(out, "waits in result() for job %d", job + 1);
+    else
+        sb_puts(out, "waits for work");
+}
+
 void sync_wait_text(int kind, int queue, const char *name, const char *holder,
                     struct strbuf *out)
 {

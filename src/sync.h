@@ -257,6 +257,10 @@ void sync_wait_text(int kind, int queue, const char *name, const char *holder,
  * ("waits for Thread-1 to finish (join)"). */
 void sync_join_text(int asyncio, int gather, const char *whom,
                     struct strbuf *out);
+/* What a task that waits forever in a thread pool does, after its label:
+ * in result() for job (from 0), when result is set, else an idle worker's
+ * wait for work. */
+void sync_pool_wait_text(int result, int job, struct strbuf *out);
 
 /* The fields that decide o's future, for the explorer's canonical state:
  * writes at most SYNC_CANON_MAX numbers to out and returns how many. */

@@ -4,8 +4,9 @@
 # started lazily (a new one only while none is idle), map's results in the
 # order given, a failing job's error raised by result() and by map's
 # iteration, the with block's exit waiting for every worker, max_workers=0
-# as Python's ValueError; every ending CPython reaches (the scene exported)
-# is one the explorer found; the C backends refuse with a message.
+# as Python's ValueError, a job after shutdown as Python's RuntimeError;
+# every ending CPython reaches (the scene exported) and every ending of real
+# runs on the C backends (threads, gil) is one the explorer found.
 . "$(dirname "$0")/lib.sh"
 lesson=tests/explore/pool.lesson
 
@@ -56,11 +57,71 @@ expect "pool/race: the witness replays with the workers' names" "$tmp/w.txt" "fi
 
 # CPython: every ending of the exported scene is one the explorer found.
 py=$(python313)
-for scene in lazy failing mapfail zero race article lockfail; do
+for scene in lazy failing mapfail zero race article lockfail late stuck; do
     like_cpython pool "$lesson" "$scene"
 done
 
-# The C backends do not run pools yet, and say so.
-fails_saying "pool/race: the C backends refuse with a message" \
-    "pools run in the simulator and in CPython" \
-    "$bin" real "$lesson" --scene race --runs 1
+# Real runs on the C backends, in modes threads (pthreads) and gil (and a
+# real GIL): every ending is one the explorer finds in that mode (a job
+# waiting for the lock of a task in result() is a deadlock there too).
+for m in threads gil; do
+    for scene in lazy failing mapfail zero race article lockfail late stuck; do
+        "$bin" explore "$lesson" --scene "$scene" --mode $m --json >"$tmp/e.json" 2>/dev/null
+        endings "$tmp/e.json" >"$tmp/want"
+        runs=10
+        [ "$scene" = stuck ] && runs=2
+        "$bin" real "$lesson" --scene "$scene" --mode $m --runs $runs \
+            --timeout 4 --json >"$tmp/c.json" 2>/dev/null
+        within "pool/$scene: real $m runs end as the explorer says" "$tmp/c.json"
+    done
+    # real_says NAME SCENE TEXT: a real run of SCENE in mode $m says TEXT.
+    real_says() {
+        "$bin" real "$lesson" --scene "$2" --mode $m --runs 1 --timeout 4 \
+            --json >"$tmp/r.json" 2>&1
+        expect "pool/$2: real $m: $1" "$tmp/r.json" "$3"
+    }
+    real_says "the first job runs on ThreadPoolExecutor-0_0" lazy \
+        '"task": "ThreadPoolExecutor-0_0", "text": "ThreadPoolExecutor-0_0 starts"'
+    real_says "the next job goes to the idle worker" lazy \
+        "main's result() returns: job 2 is done (ThreadPoolExecutor-0_0 ran it)"
+    real_says "result() gives the job's value" lazy '"text": "main prints: 4"'
+    if grep -q '"ThreadPoolExecutor-0_1 starts"' "$tmp/r.json"; then
+        echo "FAIL pool/lazy: real $m: a second worker started while one was idle"
+    else
+        echo "ok pool/lazy: real $m: no second worker while one is idle"
+    fi
+    real_says "a failing job's error is kept in its future" failing \
+        "ThreadPoolExecutor-0_0's job fails: ZeroDivisionError"
+    real_says "result() raises the job's error" failing \
+        '"why": "main fails: ZeroDivisionError: integer division or modulo by zero"'
+    real_says "map's iteration raises a job's error" mapfail \
+        '{"task": "main", "line": 38, "col": 9, "message": "ZeroDivisionError'
+    real_says "a job after the with block is refused" late \
+        "RuntimeError: cannot schedule new futures after shutdown"
+    real_says "the deadlock names the wait in result()" stuck \
+        "main waits in result() for job 1"
+    # (whether main has to wait depends on the timing; that it prints only
+    # once both workers have ended does not)
+    "$bin" real "$lesson" --scene article --mode $m --runs 1 --json >"$tmp/r.json" 2>&1
+    ends=$(grep -o '"t": [0-9]*, "type": "exit", "task": "ThreadPoolExecutor-0_[01]"' "$tmp/r.json" |
+        sed 's/"t": \([0-9]*\).*/\1/' | sort -n)
+    said=$(grep -o '"t": [0-9]*, "type": "print", "task": "main"' "$tmp/r.json" |
+        sed 's/"t": \([0-9]*\).*/\1/')
+    last=$(echo "$ends" | tail -n 1)
+    if [ "$(echo "$ends" | wc -l)" -eq 2 ] && [ -n "$said" ] && [ "$said" -ge "$last" ]; then
+        echo "ok pool/article: real $m: the with block ends after both workers have"
+    else
+        echo "FAIL pool/article: real $m: main printed at '$said', the workers ended at" $ends
+    fi
+done
+"$bin" real "$lesson" --scene race --runs 1 --replay >"$tmp/r.txt" 2>&1
+expect "pool/race: a real run's interleaving replays in the simulator" \
+    "$tmp/r.txt" "ends in the same state"
+"$bin" real "$lesson" --scene race --runs 1 --mode asyncio >"$tmp/r.txt" 2>&1
+expect "pool/race: real --mode asyncio stops at the pool, as the simulation does" \
+    "$tmp/r.txt" "in a real run, task main: concurrent.futures.ThreadPoolExecutor starts OS threads: it runs in mode threads or gil"
+for m in sequential processes; do
+    fails_saying "pool/race: real --mode $m refuses the pool's workers" \
+        "its code makes a concurrent.futures.ThreadPoolExecutor (line 64): its worker threads run for real in mode threads or gil" \
+        "$bin" real "$lesson" --scene race --runs 1 --mode $m
+done

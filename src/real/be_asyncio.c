@@ -628,9 +628,10 @@ static void coroutine(void *p)
             fail(a, T, tick, &eff);
         }
         case VM_POOL:
-            /* a pool's worker threads (cmd_real refuses these) */
+            /* a pool's worker threads: no OS threads on an event loop,
+             * as the simulator says */
             eff.status = VM_ERROR;
-            eff.error = ERR_THREAD_MODE;
+            eff.error = ERR_POOL_MODE;
             fail(a, T, tick, &eff);
         case VM_ERROR:
             fail(a, T, tick, &eff);

@@ -4,10 +4,10 @@
  * let go at once, so that short tasks overlap at all (creating a thread
  * takes tens of microseconds, longer than a small lesson's whole task).
  * The calling thread is the watchdog: it wakes every 2 ms to check the
- * time limit, the caller's cancel flag and, if the scene has locks,
- * whether every unfinished task waits for a lock (a deadlock).  Stopping
- * wakes every sleeping or waiting thread, and all are joined before the
- * run returns.
+ * time limit, the caller's cancel flag and, if the scene has locks or
+ * pools, whether every unfinished task waits for a lock, a join or a pool
+ * (a deadlock).  Stopping wakes every sleeping or waiting thread, and all
+ * are joined before the run returns.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -61,7 +61,7 @@ static void watch(struct rrun *r)
             rrun_abort(r, RA_CANCEL);
         else if (rclock_mono_ns() > r->deadline_mono)
             rrun_abort(r, RA_TIMEOUT);
-        else if (r->nlocks > 0 && rsync_deadlocked(r)) {
+        else if ((r->nlocks > 0 || r->pools) && rsync_deadlocked(r)) {
             r->dl_found = 1;
             rrun_abort(r, RA_DEADLOCK);
         }

@@ -243,6 +243,7 @@ static void rrun_free(struct rrun *r)
     free(r->tasks);
     mem_uncharge(r->rec_bytes);
     rsync_destroy(r);
+    rpool_destroy(r);
     free(r->mem);
     free(r->final);
     rgil_destroy(&r->gil);
@@ -327,6 +328,7 @@ static struct rrun *rrun_new(const struct lesson *L, int scene,
     }
     r->mem = xcalloc((size_t)r->nglobals + 1, sizeof(*r->mem));
     rsync_init(r);
+    rpool_init(r);
     r->final = xcalloc((size_t)(r->nspaces * r->nglobals + 1), sizeof(int64_t));
     choose_cpus(r, res);
     if (r->be->setup(r, err) < 0) {
@@ -375,6 +377,7 @@ static void rrun_reset(struct rrun *r)
     atomic_store(&r->nspawned, 0);
     r->ending = 0;
     rsync_reset(r);
+    rpool_reset(r);
     r->gil.locked = 0;
     r->gil.holder = r->gil.last_holder = -1;
     r->gil.switches = 0;
@@ -471,6 +474,10 @@ static void rrun_finish(struct rrun *r)
                 sb_printf(&r->why, "%s ", r->sc->tasks[t].label);
                 sync_join_text(r->cfg.mode == MODE_ASYNCIO, r->dl_queue[t],
                                r->sc->tasks[h].label, &r->why);
+            } else if (lk == TRACE_RESULT_MARK || lk == TRACE_WORK_MARK) {
+                sb_printf(&r->why, "%s ", r->sc->tasks[t].label);
+                sync_pool_wait_text(lk == TRACE_RESULT_MARK, r->dl_queue[t],
+                                    &r->why);
             } else if (lk >= 0) {
                 sb_printf(&r->why, "%s waits for ", r->sc->tasks[t].label);
                 sync_wait_text(r->P->lock_kind[lk], r->dl_queue[t],
@@ -737,15 +744,6 @@ static void keep_median(struct real_result *res, struct real_median *med,
 
 /* ---- the series ------------------------------------------------------------------------- */
 
-/* Does the scene's code make a ThreadPoolExecutor? */
-static int scene_has_pool(const struct scene *sc)
-{
-    for (int t = sc->nrun; t < sc->ntasks; t++)
-        if (sc->tasks[t].pooled)
-            return 1;
-    return 0;
-}
-
 struct real_result *real_run(const struct lesson *L, int scene,
                              const struct scene_config *cfg,
                              const struct real_options *opt,
@@ -766,21 +764,20 @@ struct real_result *real_run(const struct lesson *L, int scene,
         sb_puts(err, "the scene has no tasks to run");
         return NULL;
     }
-    if (scene_has_pool(&L->scenes[scene])) {
-        sb_puts(err, "its code makes a concurrent.futures.ThreadPoolExecutor: "
-                "pools run in the simulator and in CPython (real --python), "
-                "not yet on the C backends");
-        return NULL;
-    }
     if (L->scenes[scene].ntasks > L->scenes[scene].nrun &&
         cfg->mode != MODE_THREADS && cfg->mode != MODE_GIL &&
         cfg->mode != MODE_ASYNCIO) {
         const struct scene_task *st =
             &L->scenes[scene].tasks[L->scenes[scene].nrun];
 
-        sb_printf(err, "its code starts tasks (line %d): threads "
-                  "(threading.Thread) run for real in mode threads or gil, "
-                  "asyncio tasks in mode asyncio", st->line);
+        if (st->pooled)
+            sb_printf(err, "its code makes a concurrent.futures."
+                      "ThreadPoolExecutor (line %d): its worker threads run "
+                      "for real in mode threads or gil", st->line);
+        else
+            sb_printf(err, "its code starts tasks (line %d): threads "
+                      "(threading.Thread) run for real in mode threads or "
+                      "gil, asyncio tasks in mode asyncio", st->line);
         return NULL;
     }
     rclock_init();

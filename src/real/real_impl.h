@@ -27,6 +27,7 @@
 #include "real/clock.h"
 #include "real/real.h"
 #include "sync.h"
+#include "tpool.h"
 #include "vm.h"
 
 /* ---- trace records -------------------------------------------------------- */
@@ -106,6 +107,11 @@ struct rgil {
     int64_t interval_ns;
 };
 
+/* ---- thread pools ------------------------------------------------------------ */
+
+/* What a task waits for in a pool (struct rtask's pool_wait). */
+enum { RPOOL_NONE, RPOOL_WORK, RPOOL_RESULT };
+
 /* ---- tasks ------------------------------------------------------------------- */
 
 struct rrun;
@@ -145,6 +151,11 @@ struct rtask {
     uint8_t retrieved;      /* asyncio: awaited or gathered (2: by a gather
                              * with return_exceptions=True) */
     int has_gil;            /* this task holds the GIL */
+    /* Pools (guarded by sync_mu): the pool a worker belongs to and the
+     * job it runs (-1 if none); what it waits for (RPOOL_*: a job, or
+     * pool_job's result), and when it became idle. */
+    int pool, job, pool_wait, pool_job;
+    uint32_t idle_seq;
     pthread_t thread;
     int has_thread;
     /* processes: the records the parent makes (the spawn), merged with
@@ -184,6 +195,9 @@ struct rrun {
     struct rtask *tasks;
     _Atomic int64_t *mem;       /* nglobals (processes: each copies it) */
     struct sync_obj *sync;      /* nlocks sync objects */
+    struct tpools *pools;       /* the ThreadPoolExecutors (tpool.h; under
+                                   sync_mu), NULL if none */
+    uint32_t pool_seq;          /* orders the idle workers' waits */
     uint32_t *ticket;           /* nlocks: acquire attempts so far */
     pthread_mutex_t sync_mu;
     struct rgil gil;
@@ -375,6 +389,29 @@ void rsync_leave_with(struct rrun *r, struct rtask *T, uint64_t t, int obj);
 /* 1 if every unfinished task waits for a sync object nobody will release;
  * fills dl_lock/dl_holder. */
 int rsync_deadlocked(struct rrun *r);
+
+/* Threads: start task u, which the code made (0, or ERR_START_TWICE);
+ * wait, the GIL dropped, until task u has ended (0, or -1 if the run
+ * stopped); release what T's with blocks entered, as its error leaves
+ * them from pc. */
+int rtask_start(struct rrun *r, int u);
+int rtask_wait_ended(struct rrun *r, struct rtask *T, int u);
+void rtask_leave_with(struct rrun *r, struct rtask *T, uint64_t t,
+                      uint32_t pc);
+
+/* Thread pools (pool.c).  rpool_op: T's call eff (VM_POOL) made real: 0,
+ * -1 if the run stopped, or the error T fails with (a failed job's, with
+ * its index in eff->index).  rpool_job_ends: worker T's job returned or
+ * failed (eff): 0 if it has taken the next, 1 if it has ended, -1 if the
+ * run stopped.  rpool_owner_fails: T's error shuts its pools down. */
+void rpool_init(struct rrun *r);
+void rpool_reset(struct rrun *r);
+void rpool_destroy(struct rrun *r);
+int rpool_op(struct rrun *r, struct rtask *T, struct vm_effect *eff,
+             uint64_t t);
+int rpool_job_ends(struct rrun *r, struct rtask *T,
+                   const struct vm_effect *eff);
+void rpool_owner_fails(struct rrun *r, struct rtask *T);
 
 /* The GIL (gil.c). */
 void rgil_init(struct rgil *g, int64_t interval_ns);

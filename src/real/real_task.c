@@ -457,7 +457,8 @@ void rsync_wake_all(struct rrun *r)
 {
     pthread_mutex_lock(&r->sync_mu);
     for (int t = 0; t < r->ntasks; t++)
-        if (r->tasks[t].waiting_lock >= 0)
+        if (r->tasks[t].waiting_lock >= 0 ||
+            r->tasks[t].pool_wait != RPOOL_NONE)
             pthread_cond_signal(&r->tasks[t].cv);
     pthread_mutex_unlock(&r->sync_mu);
 }
@@ -495,6 +496,14 @@ int rsync_deadlocked(struct rrun *r)
             r->dl_queue[t] = sync_wait_queue(o, t);
             r->dl_holder[t] = r->dl_queue[t] == SYNC_Q_MAIN ?
                               sync_holder(o) : -1;
+        } else if (T->pool_wait != RPOOL_NONE) {
+            /* in result(), or an idle worker: as the simulator's marks */
+            int res = T->pool_wait == RPOOL_RESULT;
+
+            waiting++;
+            r->dl_lock[t] = res ? TRACE_RESULT_MARK : TRACE_WORK_MARK;
+            r->dl_queue[t] = res ? T->pool_job : -1;
+            r->dl_holder[t] = res ? r->pools->jobs[T->pool_job].worker : -1;
         } else {
             dead = 0;
         }
@@ -538,10 +547,23 @@ void rsync_leave_with(struct rrun *r, struct rtask *T, uint64_t t, int obj)
     }
 }
 
+/* As CPython's exception leaves the task's with blocks, innermost first,
+ * each __exit__ releases what its block entered. */
+void rtask_leave_with(struct rrun *r, struct rtask *T, uint64_t t,
+                      uint32_t pc)
+{
+    int objs[VM_MAX_FRAMES * 4];
+    int n = vm_with_objects(&T->vm, r->P, pc, objs,
+                            (int)(sizeof(objs) / sizeof(objs[0])));
+
+    for (int i = 0; i < n; i++)
+        (r->be->leave_with ? r->be->leave_with : rsync_leave_with)(r, T, t,
+                                                                 objs[i]);
+}
+
 void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
                 const struct vm_effect *eff)
 {
-    int objs[VM_MAX_FRAMES * 4], n;
     struct strbuf sb;
     struct real_rec *ev;
 
@@ -561,13 +583,10 @@ void rtask_fail(struct rrun *r, struct rtask *T, uint64_t t,
         ev->arg2 = eff->error;
     }
     sb_done(&sb);
-    /* As CPython's exception leaves the task's with blocks, innermost
-     * first, each __exit__ releases what its block entered. */
-    n = vm_with_objects(&T->vm, r->P, eff->pc, objs,
-                        (int)(sizeof(objs) / sizeof(objs[0])));
-    for (int i = 0; i < n; i++)
-        (r->be->leave_with ? r->be->leave_with : rsync_leave_with)(r, T, t,
-                                                                 objs[i]);
+    rtask_leave_with(r, T, t, eff->pc);
+    /* its pools are shut down on the way out of their with blocks */
+    if (r->pools)
+        rpool_owner_fails(r, T);
     rtask_end(r, T, t, TS_FAILED);
 }
 
@@ -661,7 +680,7 @@ static int spawn(struct rrun *r, struct rtask *T, const struct vm_effect *eff)
 }
 
 /* HANDLE.start(): its pthread goes. */
-static int start_thread(struct rrun *r, int u)
+int rtask_start(struct rrun *r, int u)
 {
     struct rtask *U = &r->tasks[u];
     int err = 0;
@@ -676,6 +695,25 @@ static int start_thread(struct rrun *r, int u)
     }
     pthread_mutex_unlock(&r->done_mu);
     return err;
+}
+
+int rtask_wait_ended(struct rrun *r, struct rtask *T, int u)
+{
+    struct rtask *U = &r->tasks[u];
+
+    atomic_store(&T->joining, u);
+    pthread_mutex_lock(&r->done_mu);
+    while (!atomic_load(&U->finished) && !rrun_aborted(r)) {
+        uint64_t until = rclock_mono_ns() + 2000000u;
+        struct timespec ts;
+
+        ts.tv_sec = (time_t)(until / 1000000000u);
+        ts.tv_nsec = (long)(until % 1000000000u);
+        pthread_cond_timedwait(&r->done_cv, &r->done_mu, &ts);
+    }
+    pthread_mutex_unlock(&r->done_mu);
+    atomic_store(&T->joining, -1);
+    return rrun_aborted(r) ? -1 : 0;
 }
 
 /* HANDLE.join(): wait (without the GIL) until thread u has ended.
@@ -700,19 +738,7 @@ static int join_thread(struct rrun *r, struct rtask *T, uint64_t t, int u)
     rrec_state(T, t, TS_BLOCKED, -1, SW_JOIN, VM_JOIN, -1);
     if (r->use_gil)
         rgil_drop(r, T, 0);
-    atomic_store(&T->joining, u);
-    pthread_mutex_lock(&r->done_mu);
-    while (!atomic_load(&U->finished) && !rrun_aborted(r)) {
-        uint64_t until = rclock_mono_ns() + 2000000u;
-        struct timespec ts;
-
-        ts.tv_sec = (time_t)(until / 1000000000u);
-        ts.tv_nsec = (long)(until % 1000000000u);
-        pthread_cond_timedwait(&r->done_cv, &r->done_mu, &ts);
-    }
-    pthread_mutex_unlock(&r->done_mu);
-    atomic_store(&T->joining, -1);
-    if (rrun_aborted(r))
+    if (rtask_wait_ended(r, T, u) < 0)
         return -1;
     if ((ev = rrec_event(T, rclock_now(), EV_WAKE)) != NULL) {
         ev->arg2 = TRACE_JOIN_MARK;
@@ -810,15 +836,22 @@ void rtask_run(struct rrun *r, struct rtask *T)
             rtask_print(T, t, P, &eff);
             break;
         case VM_EXIT:
+            if (T->job >= 0) {  /* a pool's worker: the job is done */
+                if (rpool_job_ends(r, T, &eff) != 0)
+                    goto out;
+                break;
+            }
             t = rclock_now();
             rrec_event(T, t, EV_EXIT);
             rtask_end(r, T, t, TS_DONE);
             goto out;
         case VM_THREAD:
         case VM_START:
-        case VM_JOIN: {
+        case VM_JOIN:
+        case VM_POOL: {
             int rc = eff.status == VM_THREAD ? spawn(r, T, &eff) :
-                     eff.status == VM_START ? start_thread(r, eff.index) :
+                     eff.status == VM_START ? rtask_start(r, eff.index) :
+                     eff.status == VM_POOL ? rpool_op(r, T, &eff, t) :
                      join_thread(r, T, t, eff.index);
 
             if (rc < 0)
@@ -831,12 +864,12 @@ void rtask_run(struct rrun *r, struct rtask *T)
             }
             break;
         }
-        case VM_POOL:
-            /* (real_run refuses scenes that make a pool) */
-            eff.status = VM_ERROR;
-            eff.error = ERR_POOL_MODE;
-            /* fall through */
         case VM_ERROR:
+            if (T->job >= 0) {  /* kept in the job's future */
+                if (rpool_job_ends(r, T, &eff) != 0)
+                    goto out;
+                break;
+            }
             rtask_fail(r, T, rclock_now(), &eff);
             goto out;
         }

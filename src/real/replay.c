@@ -645,8 +645,11 @@ static int check_complete(const struct rp *R, struct strbuf *why)
         int last = R->len[t] ?
                    trace_op_status(R->tr, R->idx[t][R->len[t] - 1]) : -1;
 
-        if ((state == TS_DONE && last != VM_EXIT) ||
-            (state == TS_FAILED && last != VM_ERROR)) {
+        /* (a task fails at an error, or in result(), which raises its
+         * job's; a pool's worker ends after its last job, which may have
+         * failed) */
+        if ((state == TS_DONE && last != VM_EXIT && last != VM_ERROR) ||
+            (state == TS_FAILED && last != VM_ERROR && last != VM_POOL)) {
             sb_printf(why, "the trace of %s is incomplete (it reached its "
                       "record cap): its interleaving cannot be reconstructed",
                       R->tr->labels[t]);
