@@ -990,6 +990,17 @@ static void worker_job_ends(struct sim *s, int u, int cpu, int err,
     next_job(s, u, cpu);
 }
 
+/* Task t's op raised err (index: its vm_effect.index): a pool's worker
+ * keeps it in its job's future, as CPython's worker does with any
+ * exception, and goes on with the next job; any other task fails. */
+static void raised(struct sim *s, int t, int cpu, int err, int64_t index)
+{
+    if (s->tasks[t].job >= 0)
+        worker_job_ends(s, t, cpu, err, index);
+    else
+        sim_fail_task(s, t, err, index);
+}
+
 /* The first of pool's started workers that has not ended, or -1. */
 static int live_worker(const struct sim *s, int pool)
 {
@@ -1140,7 +1151,7 @@ static void exec(struct sim *s, int cpu)
         int err = sync_op(s, t, cpu, &eff);
 
         if (err != ERR_NONE)
-            sim_fail_task(s, t, err, eff.index);
+            raised(s, t, cpu, err, eff.index);
         break;
     }
     case VM_PRINT:
@@ -1150,7 +1161,7 @@ static void exec(struct sim *s, int cpu)
         int err = pool_op(s, t, cpu, &eff);
 
         if (err != ERR_NONE)
-            sim_fail_task(s, t, err, eff.index);
+            raised(s, t, cpu, err, eff.index);
         break;
     }
     case VM_EXIT:
@@ -1165,11 +1176,7 @@ static void exec(struct sim *s, int cpu)
         end_task(s, t, cpu, TS_DONE);
         break;
     case VM_ERROR:
-        if (T->job >= 0) {      /* kept in the job's future */
-            worker_job_ends(s, t, cpu, eff.error, eff.index);
-            break;
-        }
-        sim_fail_task(s, t, eff.error, eff.index);
+        raised(s, t, cpu, eff.error, eff.index);
         break;
     case VM_THREAD:
     case VM_START:
@@ -1182,7 +1189,7 @@ static void exec(struct sim *s, int cpu)
                   join_thread(s, t, cpu, eff.index);
 
         if (err != ERR_NONE)
-            sim_fail_task(s, t, err, eff.index);
+            raised(s, t, cpu, err, eff.index);
         break;
     }
     }

@@ -32,6 +32,10 @@ says "the job's error is kept, not printed" failing \
     "ThreadPoolExecutor-0_0's job fails: ZeroDivisionError"
 says "a later job's value comes first if asked first" failing "main prints: 2"
 says "a failed job's with block lets go of its lock" lockfail "main prints: 2"
+says "a job whose call raises keeps the error; the worker goes on" syncfail \
+    "main prints: 2"
+says "result() raises the call's error" syncfail \
+    "error: in task main: RuntimeError: release unlocked lock (guard)"
 says "map gives the results in the order given" mapfail "main prints: 10"
 says "map's iteration raises a job's error" mapfail \
     "pool.lesson:38:9: error: in task main: ZeroDivisionError"
@@ -57,7 +61,7 @@ expect "pool/race: the witness replays with the workers' names" "$tmp/w.txt" "fi
 
 # CPython: every ending of the exported scene is one the explorer found.
 py=$(python313)
-for scene in lazy failing mapfail zero race article lockfail late stuck; do
+for scene in lazy failing mapfail zero race article lockfail late stuck syncfail; do
     like_cpython pool "$lesson" "$scene"
 done
 
@@ -65,7 +69,7 @@ done
 # real GIL): every ending is one the explorer finds in that mode (a job
 # waiting for the lock of a task in result() is a deadlock there too).
 for m in threads gil; do
-    for scene in lazy failing mapfail zero race article lockfail late stuck; do
+    for scene in lazy failing mapfail zero race article lockfail late stuck syncfail; do
         "$bin" explore "$lesson" --scene "$scene" --mode $m --json >"$tmp/e.json" 2>/dev/null
         endings "$tmp/e.json" >"$tmp/want"
         runs=10
@@ -120,8 +124,10 @@ expect "pool/race: a real run's interleaving replays in the simulator" \
 "$bin" real "$lesson" --scene race --runs 1 --mode asyncio >"$tmp/r.txt" 2>&1
 expect "pool/race: real --mode asyncio stops at the pool, as the simulation does" \
     "$tmp/r.txt" "in a real run, task main: concurrent.futures.ThreadPoolExecutor starts OS threads: it runs in mode threads or gil"
+# (the line of race()'s pool)
+n=$(awk '/^def race/ { f = 1 } f && /ThreadPoolExecutor/ { print NR; exit }' "$lesson")
 for m in sequential processes; do
     fails_saying "pool/race: real --mode $m refuses the pool's workers" \
-        "its code makes a concurrent.futures.ThreadPoolExecutor (line 64): its worker threads run for real in mode threads or gil" \
+        "its code makes a concurrent.futures.ThreadPoolExecutor (line $n): its worker threads run for real in mode threads or gil" \
         "$bin" real "$lesson" --scene race --runs 1 --mode $m
 done

@@ -763,6 +763,20 @@ static void finished(struct rrun *r, struct rtask *T)
     }
 }
 
+/* The task's op raised err: a pool's worker keeps it in its job's future,
+ * as CPython's worker does with any exception, and goes on with the next
+ * job (0); any other task fails (-1: its thread stops). */
+static int raised(struct rrun *r, struct rtask *T, struct vm_effect *eff,
+                  int err)
+{
+    eff->status = VM_ERROR;
+    eff->error = (uint8_t)err;
+    if (T->job >= 0)
+        return rpool_job_ends(r, T, eff) != 0 ? -1 : 0;
+    rtask_fail(r, T, rclock_now(), eff);
+    return -1;
+}
+
 void rtask_run(struct rrun *r, struct rtask *T)
 {
     const struct program *P = r->P;
@@ -822,14 +836,8 @@ void rtask_run(struct rrun *r, struct rtask *T)
         case VM_SYNC: {
             int rc = rsync_request(r, T, &eff, t);
 
-            if (rc < 0)
+            if (rc < 0 || (rc > 0 && raised(r, T, &eff, rc) < 0))
                 goto out;
-            if (rc > 0) {
-                eff.status = VM_ERROR;
-                eff.error = (uint8_t)rc;
-                rtask_fail(r, T, rclock_now(), &eff);
-                goto out;
-            }
             break;
         }
         case VM_PRINT:
@@ -854,24 +862,14 @@ void rtask_run(struct rrun *r, struct rtask *T)
                      eff.status == VM_POOL ? rpool_op(r, T, &eff, t) :
                      join_thread(r, T, t, eff.index);
 
-            if (rc < 0)
+            if (rc < 0 || (rc > 0 && raised(r, T, &eff, rc) < 0))
                 goto out;
-            if (rc > 0) {
-                eff.status = VM_ERROR;
-                eff.error = (uint8_t)rc;
-                rtask_fail(r, T, rclock_now(), &eff);
-                goto out;
-            }
             break;
         }
         case VM_ERROR:
-            if (T->job >= 0) {  /* kept in the job's future */
-                if (rpool_job_ends(r, T, &eff) != 0)
-                    goto out;
-                break;
-            }
-            rtask_fail(r, T, rclock_now(), &eff);
-            goto out;
+            if (raised(r, T, &eff, eff.error) < 0)
+                goto out;
+            break;
         }
         if (T->ops > budget) {
             r->limit_task = T->id;
