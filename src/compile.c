@@ -1905,9 +1905,9 @@ static void compile_expr(struct compiler *c, const struct expr *e)
         fail_at(c, e->line, e->col, "a list is made by giving it to a local "
                 "variable here: xs = [...]");
     case E_POOL:
-        fail_at(c, e->line, e->col, "a ThreadPoolExecutor is used in a "
+        fail_at(c, e->line, e->col, "a %s is used in a "
                 "with block here: 'with concurrent.futures."
-                "ThreadPoolExecutor(max_workers=N) as executor:'");
+                "%s(max_workers=N) as executor:'", e->name, e->name);
     case E_ATTR:
         sync_attr(c, e, 0);
         break;
@@ -2287,7 +2287,8 @@ static void compile_lock_with(struct compiler *c, const struct stmt *s)
 
 /* concurrent.futures.ThreadPoolExecutor(max_workers=N): LOAD_GLOBAL
  * concurrent, LOAD_ATTR futures, LOAD_ATTR ThreadPoolExecutor + NULL|self,
- * N, the keyword's name, CALL_KW 1 (or CALL 1 for a plain N). */
+ * N, the keyword's name, CALL_KW 1 (or CALL 1 for a plain N); the same
+ * for ProcessPoolExecutor, whose CK_POOL_NEW has sub 1. */
 static void compile_pool(struct compiler *c, const struct expr *e)
 {
     struct cfg_instr *in;
@@ -2296,13 +2297,14 @@ static void compile_pool(struct compiler *c, const struct expr *e)
     in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
     in->b = add_name(c, "futures");
     in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
-    in->b = add_name(c, "ThreadPoolExecutor");
+    in->b = add_name(c, e->name);
     in->flags = IF_NULL;
     compile_expr(c, e->args[0]);
     if (e->kws[0])
         load_kwnames(c, e, e->line, e->col);
     in = emit(c, e->kws[0] ? OP_CALL_KW : OP_CALL, 1, e->line, e->col);
     in->kind = CK_POOL_NEW;
+    in->sub = e->name[0] == 'P';
     c->prog->has_pools = 1;
 }
 
@@ -2315,8 +2317,8 @@ static void compile_pool_with(struct compiler *c, const struct stmt *s)
     struct cfg_instr *in;
 
     if (s->is_await)
-        fail_at(c, s->line, s->col, "a ThreadPoolExecutor is entered with "
-                "'with', not 'async with'");
+        fail_at(c, s->line, s->col, "a %s is entered with "
+                "'with', not 'async with'", s->value->name);
     compile_pool(c, s->value);
     in = emit(c, OP_BEFORE_WITH, 0, line, col);
     in->kind = CK_POOL_ENTER;

@@ -206,6 +206,7 @@ void sim_start_task(struct sim *s, int t, int64_t at)
 }
 
 static void sync_timed_out(struct sim *s, int t);
+static void worker_started(struct sim *s, int u, int64_t at);
 
 /* Wake every task whose timer is due, earliest first, ties in the order
  * the timers were set. */
@@ -229,6 +230,9 @@ static void fire_timers(struct sim *s)
         s->tasks[best].wake = -1;
         if (s->tasks[best].state == TS_LOCK_WAIT) {
             sync_timed_out(s, best);
+        } else if (s->tasks[best].state == TS_STARTING &&
+                   s->tasks[best].pool >= 0) {
+            worker_started(s, best, s->now);
         } else if (s->tasks[best].state == TS_STARTING) {
             sim_start_task(s, best, s->now);
         } else {
@@ -802,18 +806,50 @@ static int join_thread(struct sim *s, int t, int cpu, int u)
     return ERR_NONE;
 }
 
-/* ---- concurrent.futures.ThreadPoolExecutor (sim_impl.h) ------------------ */
+/* ---- concurrent.futures' pools (sim_impl.h) ------------------------------ */
 
-/* ThreadPoolExecutor(max_workers=N): max_workers lanes are the pool's from
- * now on, named as CPython names its workers; none runs until submit(). */
+/* The lane labels of pool k's workers.  A thread pool's are
+ * ThreadPoolExecutor-k_i.  A process pool's are multiprocessing's names
+ * of the owner's children: the owner is the main program's process I
+ * (its run line), whose children are ForkProcess-I:1, ForkProcess-I:2...
+ * in the order forked (the workers of its pools forked before). */
+static void pool_labels(struct sim *s, int k)
+{
+    const struct sim_pool *pl = &s->pools->pools[k];
+    int first = 1;
+
+    for (int j = 0; pl->process && j < k; j++) {
+        const struct sim_pool *o = &s->pools->pools[j];
+
+        if (o->process && o->owner == pl->owner)
+            first += o->nthreads;
+    }
+    for (int i = 0; i < pl->max; i++) {
+        struct sim_spawn *sp = &s->spawns[pl->base - s->nrun + i];
+
+        if (pl->process)
+            snprintf(sp->label, sizeof(sp->label), "ForkProcess-%u:%u",
+                     (unsigned)(uint8_t)(pl->owner + 1),
+                     (unsigned)(uint8_t)(first + i));
+        else
+            snprintf(sp->label, sizeof(sp->label), "ThreadPoolExecutor-%u_%u",
+                     (unsigned)k % 10u, (unsigned)i % 100u);
+    }
+}
+
+/* ThreadPoolExecutor(max_workers=N) (or ProcessPoolExecutor):
+ * max_workers lanes are the pool's from now on, named as CPython names
+ * its workers; none runs until submit(). */
 static int pool_new(struct sim *s, int t, const struct vm_effect *eff)
 {
     struct sim_pools *ps = s->pools;
     struct sim_pool *pl;
     int k, base = s->nrun + s->nspawned;
 
-    if (!thread_mode(s))
-        return ERR_POOL_MODE;
+    if (eff->block ? s->cfg.mode != MODE_PROCESSES : !thread_mode(s))
+        return eff->block ? ERR_PROCPOOL_MODE : ERR_POOL_MODE;
+    if (eff->block && s->tasks[t].pool >= 0)
+        return ERR_POOL_NESTED;
     if (eff->value <= 0)
         return ERR_MAX_WORKERS;
     if (ps->npools == SIM_MAX_POOLS || eff->value > LESSON_MAX_TASKS)
@@ -826,19 +862,20 @@ static int pool_new(struct sim *s, int t, const struct vm_effect *eff)
     pl->max = (int8_t)eff->value;
     pl->base = (int8_t)base;
     pl->owner = (int8_t)t;
+    pl->process = (int8_t)(eff->block != 0);
     for (int i = 0; i < pl->max; i++) {
         s->tasks[base + i].pool = (int8_t)k;
         if (s->discover) {
             struct sim_spawn *sp = &s->spawns[s->nspawned + i];
 
-            snprintf(sp->label, sizeof(sp->label), "ThreadPoolExecutor-%u_%u",
-                     (unsigned)k % 10u, (unsigned)i % 100u);
             sp->func = -1;  /* its first job's (take_job) */
             sp->pooled = 1;
             sp->pc = eff->pc;
             sp->task = t;
         }
     }
+    if (s->discover)
+        pool_labels(s, k);
     s->nspawned += pl->max;
     vm_set_result(&s->tasks[t].vm, VM_OBJ(OBJ_POOL, k));
     return ERR_NONE;
@@ -895,15 +932,82 @@ static void hand_out(struct sim *s, int pool)
             ev->arg2 = TRACE_WORK_MARK;
             ev->arg = pl->queue[0];
         }
+        if (pl->process)    /* (a thread pool's submit counts its idle) */
+            pl->idle--;
         take_job(s, u);
         s->ops->runnable(s, u, s->now + 1, 0);
     }
 }
 
+/* Process pool pool's worker u has started: it takes the queue's next
+ * job, ends if the pool is shut down and the queue empty, or else waits
+ * in the queue, idle. */
+static void worker_started(struct sim *s, int u, int64_t at)
+{
+    struct sim_task *U = &s->tasks[u];
+    struct sim_pool *pl = &s->pools->pools[U->pool];
+    int err;
+
+    if (pl->qlen > 0) {
+        err = take_job(s, u);
+        sim_start_task(s, u, at);
+        if (err != ERR_NONE)
+            sim_fail_task(s, u, err, 0);
+        return;
+    }
+    event(s, at, EV_START, u);
+    if (pl->shutdown) {
+        event(s, at, EV_EXIT, u);
+        end_task(s, u, -1, TS_DONE);
+        return;
+    }
+    pl->idle++;
+    U->join = -1;
+    U->wake = -1;
+    U->tie = -1;
+    U->wait_kind = VM_POOL;
+    U->seq = ++s->seqno;
+    sim_set_state(s, u, TS_BLOCKED, at, SW_WORK);
+}
+
+/* A process pool's first submit() forks its workers, one after another
+ * (CPython 3.13's _launch_processes with fork): each is a copy of the
+ * owner's memory, its module variables and the threading objects in it
+ * (multiprocessing's objects stay the one shared copy, space 0's), and is
+ * ready spawn-cost ticks after the one before, as the run lines'
+ * processes are. */
+static void fork_workers(struct sim *s, int pool)
+{
+    struct sim_pool *pl = &s->pools->pools[pool];
+    int from = s->tasks[pl->owner].space;
+
+    pl->nthreads = pl->max;
+    for (int i = 0; i < pl->max; i++) {
+        int u = pl->base + i, to = s->tasks[u].space;
+        int64_t ready = s->now + 1 + (int64_t)(i + 1) * s->cfg.spawn_cost;
+
+        for (int g = 0; g < s->nglobals; g++)
+            atomic_store_explicit(&s->mem[to * s->nglobals + g],
+                                  atomic_load_explicit(
+                                      &s->mem[from * s->nglobals + g],
+                                      memory_order_relaxed),
+                                  memory_order_relaxed);
+        for (int o = 0; o < s->nlocks; o++)
+            if (!sync_kind_shared(s->prog->lock_kind[o]))
+                *sync_of(s, to, o) = *sync_of(s, from, o);
+        s->nunstarted--;
+        if (s->cfg.spawn_cost == 0)
+            worker_started(s, u, ready);
+        else
+            sim_start_timer(s, u, TS_STARTING, s->now + 1, ready, 0);
+    }
+}
+
 /* submit(F, args) and each item of map(F, xs): a job at the end of the
- * queue; then _adjust_thread_count: an idle worker will take it (the idle
- * semaphore), else a new worker is started while fewer than max_workers
- * run. */
+ * queue; then a thread pool's _adjust_thread_count: an idle worker will
+ * take it (the idle semaphore), else a new worker is started while fewer
+ * than max_workers run; a process pool forks all its workers at its first
+ * job, and its idle workers take the jobs. */
 static int submit(struct sim *s, int pool, int fn, const int64_t *args,
                   int nargs, int raw, int *job)
 {
@@ -928,7 +1032,10 @@ static int submit(struct sim *s, int pool, int fn, const int64_t *args,
             (jb->args[i] = args[i], 0))
             return ERR_BOXED;
     pl->queue[pl->qlen++] = (int8_t)*job;
-    if (pl->idle > 0) {
+    if (pl->process) {
+        if (pl->nthreads == 0)
+            fork_workers(s, pool);
+    } else if (pl->idle > 0) {
         pl->idle--;
     } else if (pl->nthreads < pl->max) {
         int u = pl->base + pl->nthreads++;
@@ -1716,10 +1823,13 @@ int sim_discover(const struct lesson *L, int scene,
         for (int t = 0; t < s->ntasks && *mode_pc == UINT32_MAX; t++) {
             uint32_t pc = s->tasks[t].last_pc;
 
+            const struct instr *in = &s->prog->code[pc];
+
             if (s->tasks[t].state == TS_FAILED && sim_is_spawn_call(s->prog, pc) &&
-                (s->prog->code[pc].kind == CK_THREAD ||
-                 s->prog->code[pc].kind == CK_POOL_NEW ? !thread_mode(s) :
-                 s->cfg.mode != MODE_ASYNCIO))
+                (in->kind == CK_POOL_NEW && in->sub ?
+                 s->cfg.mode != MODE_PROCESSES :
+                 in->kind == CK_THREAD || in->kind == CK_POOL_NEW ?
+                 !thread_mode(s) : s->cfg.mode != MODE_ASYNCIO))
                 *mode_pc = pc;
         }
         n = s->nspawned;
@@ -1785,8 +1895,9 @@ int sim_pool_describe(const struct sim *s, int i, struct strbuf *out)
             sb_printf(out, "..%d", pl->queue[e] + 1);
         k = e + 1;
     }
-    sb_printf(out, " · %d of %d workers, %d idle%s", pl->nthreads, pl->max,
-              idle, pl->shutdown ? ", shut down" : "");
+    sb_printf(out, " · %d of %d worker%s, %d idle%s", pl->nthreads, pl->max,
+              pl->process ? " processes" : "s", idle,
+              pl->shutdown ? ", shut down" : "");
     return 0;
 }
 
@@ -1996,6 +2107,7 @@ static unsigned char *canon_pools(const struct sim_pools *ps, unsigned char *p)
         p = canon_int(p, pl->owner);
         p = canon_int(p, pl->base);
         p = canon_int(p, pl->qlen);
+        p = canon_int(p, pl->process);
         for (int k = 0; k < pl->qlen; k++)
             p = canon_int(p, pl->queue[k]);
     }

@@ -37,7 +37,7 @@ struct sim_task {
                          * 2: a gather with return_exceptions=True keeps
                          * it as a value) */
     uint32_t last_pc;   /* its last op */
-    int8_t pool;        /* a ThreadPoolExecutor's worker: its pool, else -1 */
+    int8_t pool;        /* a pool's worker: its pool, else -1 */
     int8_t job;         /* the job a worker runs, else -1 */
     int8_t shut;        /* TS_BLOCKED in a pool's shutdown: the pool, -1 */
     int8_t pad8;
@@ -62,8 +62,12 @@ struct sim_job {
     int8_t state, nargs, pool, err, worker, pad;
 };
 
+/* A ProcessPoolExecutor (process 1) is the same pool as CPython 3.13's
+ * process.py has it with fork: its first submit() forks all max_workers
+ * workers (nthreads is 0 before, max after), each a copy of the owner's
+ * memory space, and each worker runs its jobs in its own space. */
 struct sim_pool {
-    int8_t max, nthreads, idle, shutdown, owner, base, qlen, pad;
+    int8_t max, nthreads, idle, shutdown, owner, base, qlen, process;
     int8_t queue[SIM_MAX_JOBS];     /* jobs waiting, the next first */
 };
 

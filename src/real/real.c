@@ -766,6 +766,12 @@ struct real_result *real_run(const struct lesson *L, int scene,
         sb_puts(err, "the scene has no tasks to run");
         return NULL;
     }
+    if (scene_has_pool(&L->scenes[scene]) && cfg->mode == MODE_PROCESSES) {
+        sb_puts(err, "its code makes a concurrent.futures.ProcessPoolExecutor:"
+                " process pools run in the simulator and in CPython (real "
+                "--python), not on the C backends");
+        return NULL;
+    }
     if (scene_has_pool(&L->scenes[scene])) {
         sb_puts(err, "its code makes a concurrent.futures.ThreadPoolExecutor: "
                 "pools run in the simulator and in CPython (real --python), "
