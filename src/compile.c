@@ -1750,7 +1750,7 @@ static const char *type_words(int t)
     case LT_THREAD: return "a thread";
     case LT_TASK: return "an asyncio task";
     case LT_LIST: case LT_TLIST: case LT_KLIST: return "a list";
-    case LT_POOL: return "a ThreadPoolExecutor";
+    case LT_POOL: return "a pool (an executor of concurrent.futures)";
     case LT_FUTURE: return "a Future";
     default: return "a number";
     }
@@ -2118,7 +2118,7 @@ static void compile_for(struct compiler *c, const struct stmt *s)
         /* for r in POOL.map(f, xs): the results, in the order given */
         if (local_type_of(c, s->value->name) != LT_POOL)
             fail_at(c, s->value->line, s->value->col, "'%s' is %s: a for "
-                    "loop goes over map() of a ThreadPoolExecutor here",
+                    "loop goes over map() of a pool here",
                     s->value->name, type_words(local_type_of(c,
                     s->value->name)));
         compile_pool_method(c, s->value, 0, s->value->col);
@@ -2283,7 +2283,7 @@ static void compile_lock_with(struct compiler *c, const struct stmt *s)
               line, col);
 }
 
-/* ---- concurrent.futures.ThreadPoolExecutor ---------------------------------- */
+/* ---- concurrent.futures' pools ---------------------------------------------- */
 
 /* concurrent.futures.ThreadPoolExecutor(max_workers=N): LOAD_GLOBAL
  * concurrent, LOAD_ATTR futures, LOAD_ATTR ThreadPoolExecutor + NULL|self,
@@ -2384,7 +2384,7 @@ static void compile_pool_method(struct compiler *c, const struct expr *e,
             fail_at(c, e->line, e->attr_col, "map() takes a function and "
                     "one list here: %s.map(f, xs)", e->name);
     } else {
-        fail_at(c, e->line, e->attr_col, "'%s' is a ThreadPoolExecutor: it "
+        fail_at(c, e->line, e->attr_col, "'%s' is a pool: it "
                 "has submit() and map() here (leaving its with block shuts "
                 "it down)", e->name);
     }
