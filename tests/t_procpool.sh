@@ -20,7 +20,7 @@ says() {
 }
 
 says "workers are named as multiprocessing names a process's children" \
-    copies "tasks: main = copies(), ForkProcess-1:1 = look(...) from line 28, ForkProcess-1:2 = look(...)"
+    copies "tasks: main = copies(), ForkProcess-1:1 = look(...) from line 30, ForkProcess-1:2 = look(...)"
 says "the first submit forks them" copies \
     "process ForkProcess-1:2 has started: forked by main's first submit(), with a copy of its memory (spawn cost 10 each)"
 # The first worker starts spawn-cost ticks after the first submit, not
@@ -67,12 +67,14 @@ says "the with block waits for every worker" after \
 says "and goes on when the last has" after \
     "main's shutdown returns: every worker has finished, the last ForkProcess-1:2"
 says "submit after the with block is Python's RuntimeError" after \
-    "procpool.lesson:62:5: error: in task main: RuntimeError: cannot schedule new futures after shutdown"
+    "procpool.lesson:75:5: error: in task main: RuntimeError: cannot schedule new futures after shutdown"
 says "max_workers=0 is Python's ValueError" zero \
     "error: in task main: ValueError: max_workers must be greater than 0"
 says "a second pool's workers go on counting" two \
-    "ForkProcess-1:3 = bump(...) from line 71, ForkProcess-1:4 = bump(...)"
+    "ForkProcess-1:3 = bump(...) from line 84, ForkProcess-1:4 = bump(...)"
 says "the second pool's job runs in a fresh fork" two "main prints: 10"
+says "a lock held at the fork stays held in the copy" held \
+    "deadlock: ForkProcess-1:1 waits for lock m, held by main, forever"
 
 # Refused where it cannot run, with the place.
 fails_saying "procpool: outside mode processes the pool is an error" \
@@ -89,7 +91,7 @@ expect "procpool: lesson 09's questions are right" "$tmp/c.txt" "ok: 10 scenes"
 # The explorer, and CPython: every ending of the exported scene is one the
 # explorer found.
 py=$(python313)
-for scene in copies keeps mapped order failing after zero two; do
+for scene in copies keeps mapped order failing after zero two held; do
     like_cpython procpool "$lesson" "$scene"
 done
 like_cpython procpool lessons/09-processes.lesson process_pool
