@@ -812,16 +812,17 @@ static int join_thread(struct sim *s, int t, int cpu, int u)
  * ThreadPoolExecutor-k_i.  A process pool's are multiprocessing's names
  * of the owner's children: the owner is the main program's process I
  * (its run line), whose children are ForkProcess-I:1, ForkProcess-I:2...
- * in the order forked (the workers of its pools forked before). */
+ * in the order forked, after the workers of its pools forked before
+ * (set when the pool is made, and again when it forks). */
 static void pool_labels(struct sim *s, int k)
 {
     const struct sim_pool *pl = &s->pools->pools[k];
     int first = 1;
 
-    for (int j = 0; pl->process && j < k; j++) {
+    for (int j = 0; pl->process && j < s->pools->npools; j++) {
         const struct sim_pool *o = &s->pools->pools[j];
 
-        if (o->process && o->owner == pl->owner)
+        if (j != k && o->process && o->owner == pl->owner)
             first += o->nthreads;
     }
     for (int i = 0; i < pl->max; i++) {
@@ -981,6 +982,8 @@ static void fork_workers(struct sim *s, int pool)
     struct sim_pool *pl = &s->pools->pools[pool];
     int from = s->tasks[pl->owner].space;
 
+    if (s->discover)
+        pool_labels(s, pool);
     pl->nthreads = pl->max;
     for (int i = 0; i < pl->max; i++) {
         int u = pl->base + i, to = s->tasks[u].space;
