@@ -950,8 +950,14 @@ static void worker_started(struct sim *s, int u, int64_t at)
     int err;
 
     if (pl->qlen > 0) {
-        err = take_job(s, u);
+        struct trace_event *ev;
+
         sim_start_task(s, u, at);
+        if ((ev = event(s, at, EV_WAKE, u)) != NULL) {
+            ev->arg2 = TRACE_WORK_MARK;
+            ev->arg = pl->queue[0];
+        }
+        err = take_job(s, u);
         if (err != ERR_NONE)
             sim_fail_task(s, u, err, 0);
         return;
