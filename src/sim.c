@@ -940,7 +940,7 @@ static void hand_out(struct sim *s, int pool)
     }
 }
 
-/* Process pool pool's worker u has started: it takes the queue's next
+/* A process pool's worker u has started: it takes the queue's next
  * job, ends if the pool is shut down and the queue empty, or else waits
  * in the queue, idle. */
 static void worker_started(struct sim *s, int u, int64_t at)
@@ -1831,7 +1831,6 @@ int sim_discover(const struct lesson *L, int scene,
             ;
         for (int t = 0; t < s->ntasks && *mode_pc == UINT32_MAX; t++) {
             uint32_t pc = s->tasks[t].last_pc;
-
             const struct instr *in = &s->prog->code[pc];
 
             if (s->tasks[t].state == TS_FAILED && sim_is_spawn_call(s->prog, pc) &&
@@ -2096,7 +2095,7 @@ size_t sim_canon_room(const struct sim *s)
     for (int t = 0; t < s->ntasks; t++)
         fields += 18 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     if (s->pools)
-        fields += 2 + SIM_MAX_POOLS * (7 + SIM_MAX_JOBS) +
+        fields += 2 + SIM_MAX_POOLS * (8 + SIM_MAX_JOBS) +
                   SIM_MAX_JOBS * (7 + LESSON_MAX_PARAMS);
     return fields * 10;
 }
