@@ -1750,7 +1750,7 @@ static const char *type_words(int t)
     case LT_THREAD: return "a thread";
     case LT_TASK: return "an asyncio task";
     case LT_LIST: case LT_TLIST: case LT_KLIST: return "a list";
-    case LT_POOL: return "a ThreadPoolExecutor";
+    case LT_POOL: return "a pool (an executor of concurrent.futures)";
     case LT_FUTURE: return "a Future";
     default: return "a number";
     }
@@ -1905,9 +1905,9 @@ static void compile_expr(struct compiler *c, const struct expr *e)
         fail_at(c, e->line, e->col, "a list is made by giving it to a local "
                 "variable here: xs = [...]");
     case E_POOL:
-        fail_at(c, e->line, e->col, "a ThreadPoolExecutor is used in a "
+        fail_at(c, e->line, e->col, "a %s is used in a "
                 "with block here: 'with concurrent.futures."
-                "ThreadPoolExecutor(max_workers=N) as executor:'");
+                "%s(max_workers=N) as executor:'", e->name, e->name);
     case E_ATTR:
         sync_attr(c, e, 0);
         break;
@@ -2118,7 +2118,7 @@ static void compile_for(struct compiler *c, const struct stmt *s)
         /* for r in POOL.map(f, xs): the results, in the order given */
         if (local_type_of(c, s->value->name) != LT_POOL)
             fail_at(c, s->value->line, s->value->col, "'%s' is %s: a for "
-                    "loop goes over map() of a ThreadPoolExecutor here",
+                    "loop goes over map() of a pool here",
                     s->value->name, type_words(local_type_of(c,
                     s->value->name)));
         compile_pool_method(c, s->value, 0, s->value->col);
@@ -2283,11 +2283,12 @@ static void compile_lock_with(struct compiler *c, const struct stmt *s)
               line, col);
 }
 
-/* ---- concurrent.futures.ThreadPoolExecutor ---------------------------------- */
+/* ---- concurrent.futures' pools ---------------------------------------------- */
 
 /* concurrent.futures.ThreadPoolExecutor(max_workers=N): LOAD_GLOBAL
  * concurrent, LOAD_ATTR futures, LOAD_ATTR ThreadPoolExecutor + NULL|self,
- * N, the keyword's name, CALL_KW 1 (or CALL 1 for a plain N). */
+ * N, the keyword's name, CALL_KW 1 (or CALL 1 for a plain N); the same
+ * for ProcessPoolExecutor, whose CK_POOL_NEW has sub 1. */
 static void compile_pool(struct compiler *c, const struct expr *e)
 {
     struct cfg_instr *in;
@@ -2296,13 +2297,14 @@ static void compile_pool(struct compiler *c, const struct expr *e)
     in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
     in->b = add_name(c, "futures");
     in = emit(c, OP_LOAD_ATTR, 0, e->line, e->col);
-    in->b = add_name(c, "ThreadPoolExecutor");
+    in->b = add_name(c, e->name);
     in->flags = IF_NULL;
     compile_expr(c, e->args[0]);
     if (e->kws[0])
         load_kwnames(c, e, e->line, e->col);
     in = emit(c, e->kws[0] ? OP_CALL_KW : OP_CALL, 1, e->line, e->col);
     in->kind = CK_POOL_NEW;
+    in->sub = e->name[0] == 'P';
     c->prog->has_pools = 1;
 }
 
@@ -2315,8 +2317,8 @@ static void compile_pool_with(struct compiler *c, const struct stmt *s)
     struct cfg_instr *in;
 
     if (s->is_await)
-        fail_at(c, s->line, s->col, "a ThreadPoolExecutor is entered with "
-                "'with', not 'async with'");
+        fail_at(c, s->line, s->col, "a %s is entered with "
+                "'with', not 'async with'", s->value->name);
     compile_pool(c, s->value);
     in = emit(c, OP_BEFORE_WITH, 0, line, col);
     in->kind = CK_POOL_ENTER;
@@ -2382,7 +2384,7 @@ static void compile_pool_method(struct compiler *c, const struct expr *e,
             fail_at(c, e->line, e->attr_col, "map() takes a function and "
                     "one list here: %s.map(f, xs)", e->name);
     } else {
-        fail_at(c, e->line, e->attr_col, "'%s' is a ThreadPoolExecutor: it "
+        fail_at(c, e->line, e->attr_col, "'%s' is a pool: it "
                 "has submit() and map() here (leaving its with block shuts "
                 "it down)", e->name);
     }

@@ -418,11 +418,6 @@ static int at_futures(struct parser *p, const char *name)
            (!name || strcmp(peek(p, 4)->name, name) == 0);
 }
 
-static int at_process_pool(struct parser *p)
-{
-    return at_futures(p, "ProcessPoolExecutor");
-}
-
 static struct expr *parse_pool(struct parser *p);
 
 /* Tasks started by code that taketurns does not model yet: a clear error
@@ -434,14 +429,11 @@ static void refuse_unsupported(struct parser *p)
 
     if (t->kind != TOK_NAME)
         return;
-    if (strcmp(t->name, "ThreadPoolExecutor") == 0)
+    if (strcmp(t->name, "ThreadPoolExecutor") == 0 ||
+        strcmp(t->name, "ProcessPoolExecutor") == 0)
         fail_at(p, p->ln->no, t->col, "write the pool as the article does: "
                 "import concurrent.futures, then 'with concurrent.futures."
-                "ThreadPoolExecutor(max_workers=N) as executor:'");
-    if (strcmp(t->name, "ProcessPoolExecutor") == 0 || at_process_pool(p))
-        fail_at(p, p->ln->no, t->col, "concurrent.futures.ProcessPoolExecutor "
-                "is not supported in taketurns yet: start processes with a "
-                "scene in mode processes (see lesson 09)");
+                "%s(max_workers=N) as executor:'", t->name);
     if (strcmp(t->name, "asyncio") == 0 && peek(p, 1)->kind == TOK_PUNCT &&
         peek(p, 1)->punct == P_DOT && peek(p, 2)->kind == TOK_NAME) {
         static const char *const later[] = {"wait",
@@ -512,44 +504,50 @@ static int at_asyncio_call(struct parser *p, const char *name)
 
 static struct expr *parse_primary(struct parser *p);
 
-/* concurrent.futures.ThreadPoolExecutor(max_workers=N) or (N):
- * 'concurrent' is current. */
+/* concurrent.futures.ThreadPoolExecutor(max_workers=N) or (N), and the
+ * same of ProcessPoolExecutor: 'concurrent' is current; the expression's
+ * name is the class's. */
 static struct expr *parse_pool(struct parser *p)
 {
     struct expr *e = new_expr(p, E_POOL, tok(p));
+    const char *cls = peek(p, 4)->name;
     int n;
 
     if (!(p->L->imports & 32u))
         fail_at(p, p->ln->no, tok(p)->col, "name 'concurrent' is not "
                 "defined: add 'import concurrent.futures' above");
-    if (strcmp(peek(p, 4)->name, "ThreadPoolExecutor") != 0)
+    if (strcmp(cls, "ThreadPoolExecutor") != 0 &&
+        strcmp(cls, "ProcessPoolExecutor") != 0)
         fail_at(p, p->ln->no, peek(p, 4)->col, "concurrent.futures has "
-                "ThreadPoolExecutor here (ProcessPoolExecutor is not "
-                "supported yet)");
+                "ThreadPoolExecutor and ProcessPoolExecutor here");
+    e->name = cls;
     for (int i = 0; i < 5; i++)
         advance(p);
-    expect_punct(p, P_LPAREN, "after ThreadPoolExecutor");
+    expect_punct(p, P_LPAREN, cls[0] == 'T' ? "after ThreadPoolExecutor" :
+                 "after ProcessPoolExecutor");
     e->kws = arena_alloc(p->a, sizeof(*e->kws));
     e->kws[0] = NULL;
     e->args = arena_alloc(p->a, sizeof(*e->args));
     if (tok(p)->kind == TOK_NAME && peek(p, 1)->kind == TOK_PUNCT &&
         peek(p, 1)->punct == P_ASSIGN) {
         if (strcmp(tok(p)->name, "max_workers") != 0)
-            fail_at(p, p->ln->no, tok(p)->col, "ThreadPoolExecutor takes "
-                    "max_workers=N here (not %s=)", tok(p)->name);
+            fail_at(p, p->ln->no, tok(p)->col, "%s takes "
+                    "max_workers=N here (not %s=)", cls, tok(p)->name);
         e->kws[0] = tok(p)->name;
         advance(p);
         advance(p);
     } else if (at_punct(p, P_RPAREN)) {
         fail_at(p, p->ln->no, tok(p)->col, "give the pool its size: "
-                "ThreadPoolExecutor(max_workers=N) (Python's default "
-                "depends on the machine's CPUs)");
+                "%s(max_workers=N) (Python's default "
+                "depends on the machine's CPUs)", cls);
     }
     e->args[0] = parse_expr(p);
     n = 1;
     e->nargs = n;
     if (!accept_punct(p, P_RPAREN))
-        fail_expected(p, "')' (ThreadPoolExecutor takes max_workers here)");
+        fail_expected(p, cls[0] == 'T' ?
+                      "')' (ThreadPoolExecutor takes max_workers here)" :
+                      "')' (ProcessPoolExecutor takes max_workers here)");
     return e;
 }
 
@@ -869,7 +867,7 @@ static struct expr *parse_primary(struct parser *p)
             return parse_thread_ctor(p);
         if (at_asyncio_call(p, "create_task"))
             return parse_create_task(p);
-        if (at_futures(p, NULL) && !at_process_pool(p))
+        if (at_futures(p, NULL))
             return parse_pool(p);
         refuse_unsupported(p);
         if (peek(p, 1)->kind == TOK_PUNCT && peek(p, 1)->punct == P_LBRACKET) {
@@ -1492,8 +1490,8 @@ static struct stmt *parse_compound(struct parser *p, const struct lex_line *ln)
             s->value = parse_pool(p);
             if (!accept_name(p, "as"))
                 fail_at(p, ln->no, tok(p)->col, "name the pool: 'with "
-                        "concurrent.futures.ThreadPoolExecutor(max_workers=N)"
-                        " as executor:'");
+                        "concurrent.futures.%s(max_workers=N)"
+                        " as executor:'", s->value->name);
             s->name_col = tok(p)->col;
             s->name = expect_name(p, "a name for the pool after 'as'");
         } else {

@@ -198,8 +198,10 @@ enum call_kind {
     CK_SEND_GATHER,     /* its SEND (and END_SEND): waits until all are
                          * done; b: return_exceptions */
     CK_LEN,             /* len(LIST) */
-    /* concurrent.futures.ThreadPoolExecutor (vm.h, VM_POOL) */
-    CK_POOL_NEW,        /* ThreadPoolExecutor(max_workers=N) */
+    /* concurrent.futures.ThreadPoolExecutor and ProcessPoolExecutor (vm.h,
+     * VM_POOL) */
+    CK_POOL_NEW,        /* ThreadPoolExecutor(max_workers=N); sub 1 for
+                         * ProcessPoolExecutor */
     CK_POOL_ENTER,      /* its with's BEFORE_WITH: enter gives the pool */
     CK_POOL_EXIT,       /* its with's __exit__: shutdown(wait=True) */
     CK_SUBMIT,          /* POOL.submit(F, args...): b the function F */

@@ -408,13 +408,26 @@ int report_explain(struct strbuf *out, const struct report *r,
     const char *A = label(r, ev->task);
 
     switch ((enum trace_event_kind)ev->kind) {
-    case EV_START:
-        if (r->cfg->mode == MODE_PROCESSES && ev->t > 0)
+    case EV_START: {
+        const struct scene *sc = &r->L->scenes[r->scene];
+        unsigned by, k;
+
+        /* a ProcessPoolExecutor's worker, ForkProcess-I:K: forked by the
+         * run line's process I */
+        if (r->cfg->mode == MODE_PROCESSES && ev->task < sc->ntasks &&
+            sc->tasks[ev->task].pooled &&
+            sscanf(A, "ForkProcess-%u:%u", &by, &k) == 2 && by >= 1 &&
+            (int)by <= sc->ntasks)
+            sb_printf(out, "process %s has started: forked by %s's first "
+                      "submit(), with a copy of its memory (spawn cost %d "
+                      "each)", A, label(r, (int)by - 1), r->cfg->spawn_cost);
+        else if (r->cfg->mode == MODE_PROCESSES && ev->t > 0)
             sb_printf(out, "process %s has started (spawn cost %d)", A,
                       r->cfg->spawn_cost);
         else
             sb_printf(out, "%s starts", A);
         return 1;
+    }
     case EV_SWITCH:
         explain_switch(out, r, ev);
         return 1;

@@ -206,6 +206,7 @@ void sim_start_task(struct sim *s, int t, int64_t at)
 }
 
 static void sync_timed_out(struct sim *s, int t);
+static void worker_started(struct sim *s, int u, int64_t at);
 
 /* Wake every task whose timer is due, earliest first, ties in the order
  * the timers were set. */
@@ -229,6 +230,9 @@ static void fire_timers(struct sim *s)
         s->tasks[best].wake = -1;
         if (s->tasks[best].state == TS_LOCK_WAIT) {
             sync_timed_out(s, best);
+        } else if (s->tasks[best].state == TS_STARTING &&
+                   s->tasks[best].pool >= 0) {
+            worker_started(s, best, s->now);
         } else if (s->tasks[best].state == TS_STARTING) {
             sim_start_task(s, best, s->now);
         } else {
@@ -802,36 +806,69 @@ static int join_thread(struct sim *s, int t, int cpu, int u)
     return ERR_NONE;
 }
 
-/* ---- concurrent.futures.ThreadPoolExecutor (tpool.h) --------------------- */
+/* ---- concurrent.futures' pools (tpool.h) ------------------------------- */
 
-/* ThreadPoolExecutor(max_workers=N): max_workers lanes are the pool's from
- * now on, named as CPython names its workers; none runs until submit(). */
+/* The lane labels of pool k's workers.  A thread pool's are
+ * ThreadPoolExecutor-k_i.  A process pool's are multiprocessing's names
+ * of the owner's children: the owner is the main program's process I
+ * (its run line), whose children are ForkProcess-I:1, ForkProcess-I:2...
+ * in the order forked, after the workers of its pools forked before
+ * (set when the pool is made, and again when it forks). */
+static void pool_labels(struct sim *s, int k)
+{
+    const struct tpool *pl = &s->pools->pools[k];
+    int first = 1;
+
+    for (int j = 0; pl->process && j < s->pools->npools; j++) {
+        const struct tpool *o = &s->pools->pools[j];
+
+        if (j != k && o->process && o->owner == pl->owner)
+            first += o->nthreads;
+    }
+    for (int i = 0; i < pl->max; i++) {
+        struct sim_spawn *sp = &s->spawns[pl->base - s->nrun + i];
+
+        if (pl->process)
+            snprintf(sp->label, sizeof(sp->label), "ForkProcess-%u:%u",
+                     (unsigned)(uint8_t)(pl->owner + 1),
+                     (unsigned)(uint8_t)(first + i));
+        else
+            snprintf(sp->label, sizeof(sp->label), "ThreadPoolExecutor-%u_%u",
+                     (unsigned)k % 10u, (unsigned)i % 100u);
+    }
+}
+
+/* ThreadPoolExecutor(max_workers=N) (or ProcessPoolExecutor):
+ * max_workers lanes are the pool's from now on, named as CPython names
+ * its workers; none runs until submit(). */
 static int pool_new(struct sim *s, int t, const struct vm_effect *eff)
 {
     int k, base = s->nrun + s->nspawned;
 
-    if (!thread_mode(s))
-        return ERR_POOL_MODE;
+    if (eff->block ? s->cfg.mode != MODE_PROCESSES : !thread_mode(s))
+        return eff->block ? ERR_PROCPOOL_MODE : ERR_POOL_MODE;
+    if (eff->block && s->tasks[t].pool >= 0)
+        return ERR_POOL_NESTED;
     if (eff->value <= 0)
         return ERR_MAX_WORKERS;
     if (tpool_room(s->pools, eff->value) != ERR_NONE)
         return ERR_POOL_CAP;
     if (base + eff->value > s->ntasks)
         return s->discover ? ERR_POOL_CAP : ERR_SPAWN;
-    k = tpool_new(s->pools, t, base, (int)eff->value);
+    k = tpool_new(s->pools, t, base, (int)eff->value, eff->block != 0);
     for (int i = 0; i < eff->value; i++) {
         s->tasks[base + i].pool = (int8_t)k;
         if (s->discover) {
             struct sim_spawn *sp = &s->spawns[s->nspawned + i];
 
-            snprintf(sp->label, sizeof(sp->label), "ThreadPoolExecutor-%u_%u",
-                     (unsigned)k % 10u, (unsigned)i % 100u);
             sp->func = -1;  /* its first job's (take_job) */
             sp->pooled = 1;
             sp->pc = eff->pc;
             sp->task = t;
         }
     }
+    if (s->discover)
+        pool_labels(s, k);
     s->nspawned += (int)eff->value;
     vm_set_result(&s->tasks[t].vm, VM_OBJ(OBJ_POOL, k));
     return ERR_NONE;
@@ -877,19 +914,98 @@ static void hand_out(struct sim *s, int pool)
             ev->arg2 = TRACE_WORK_MARK;
             ev->arg = pl->queue[0];
         }
+        if (pl->process)    /* (a thread pool's submit counts its idle) */
+            pl->idle--;
         take_job(s, u);
         s->ops->runnable(s, u, s->now + 1, 0);
     }
 }
 
+/* A process pool's worker u has started: it takes the queue's next
+ * job, ends if the pool is shut down and the queue empty, or else waits
+ * in the queue, idle. */
+static void worker_started(struct sim *s, int u, int64_t at)
+{
+    struct sim_task *U = &s->tasks[u];
+    struct tpool *pl = &s->pools->pools[U->pool];
+    int err;
+
+    if (pl->qlen > 0) {
+        struct trace_event *ev;
+
+        sim_start_task(s, u, at);
+        if ((ev = event(s, at, EV_WAKE, u)) != NULL) {
+            ev->arg2 = TRACE_WORK_MARK;
+            ev->arg = pl->queue[0];
+        }
+        err = take_job(s, u);
+        if (err != ERR_NONE)
+            sim_fail_task(s, u, err, 0);
+        return;
+    }
+    event(s, at, EV_START, u);
+    if (pl->shutdown) {
+        event(s, at, EV_EXIT, u);
+        end_task(s, u, -1, TS_DONE);
+        return;
+    }
+    pl->idle++;
+    U->join = -1;
+    U->wake = -1;
+    U->tie = -1;
+    U->wait_kind = VM_POOL;
+    U->seq = ++s->seqno;
+    sim_set_state(s, u, TS_BLOCKED, at, SW_WORK);
+}
+
+/* A process pool's first submit() forks its workers, one after another
+ * (CPython 3.13's _launch_processes with fork): each is a copy of the
+ * owner's memory, its module variables and the threading objects in it
+ * (multiprocessing's objects stay the one shared copy, space 0's), and is
+ * ready spawn-cost ticks after the one before, as the run lines'
+ * processes are. */
+static void fork_workers(struct sim *s, int pool)
+{
+    struct tpool *pl = &s->pools->pools[pool];
+    int from = s->tasks[pl->owner].space;
+
+    if (s->discover)
+        pool_labels(s, pool);
+    pl->nthreads = pl->max;
+    for (int i = 0; i < pl->max; i++) {
+        int u = pl->base + i, to = s->tasks[u].space;
+        int64_t ready = s->now + 1 + (int64_t)(i + 1) * s->cfg.spawn_cost;
+
+        for (int g = 0; g < s->nglobals; g++)
+            atomic_store_explicit(&s->mem[to * s->nglobals + g],
+                                  atomic_load_explicit(
+                                      &s->mem[from * s->nglobals + g],
+                                      memory_order_relaxed),
+                                  memory_order_relaxed);
+        for (int o = 0; o < s->nlocks; o++)
+            if (!sync_kind_shared(s->prog->lock_kind[o]))
+                *sync_of(s, to, o) = *sync_of(s, from, o);
+        s->nunstarted--;
+        if (s->cfg.spawn_cost == 0)
+            worker_started(s, u, ready);
+        else
+            sim_start_timer(s, u, TS_STARTING, s->now + 1, ready, 0);
+    }
+}
+
 /* submit(F, args) and each item of map(F, xs): a job at the end of the
- * queue, and a new worker started if the pool says so (tpool_submit);
- * then the idle workers take what is queued. */
+ * queue, and a new worker started if a thread pool says so (tpool_submit);
+ * a process pool forks all its workers at its first job instead; then the
+ * idle workers take what is queued. */
 static int submit(struct sim *s, int pool, int fn, const int64_t *args,
                   int nargs, int raw, int *job)
 {
     int u, err = tpool_submit(s->pools, s->prog, pool, fn, args, nargs, raw,
                               job, &u);
+
+    if (err == ERR_NONE && s->pools->pools[pool].process &&
+        s->pools->pools[pool].nthreads == 0)
+        fork_workers(s, pool);
 
     if (err != ERR_NONE)
         return err;
@@ -1680,11 +1796,13 @@ int sim_discover(const struct lesson *L, int scene,
             ;
         for (int t = 0; t < s->ntasks && *mode_pc == UINT32_MAX; t++) {
             uint32_t pc = s->tasks[t].last_pc;
+            const struct instr *in = &s->prog->code[pc];
 
             if (s->tasks[t].state == TS_FAILED && sim_is_spawn_call(s->prog, pc) &&
-                (s->prog->code[pc].kind == CK_THREAD ||
-                 s->prog->code[pc].kind == CK_POOL_NEW ? !thread_mode(s) :
-                 s->cfg.mode != MODE_ASYNCIO))
+                (in->kind == CK_POOL_NEW && in->sub ?
+                 s->cfg.mode != MODE_PROCESSES :
+                 in->kind == CK_THREAD || in->kind == CK_POOL_NEW ?
+                 !thread_mode(s) : s->cfg.mode != MODE_ASYNCIO))
                 *mode_pc = pc;
         }
         n = s->nspawned;
@@ -1750,8 +1868,9 @@ int sim_pool_describe(const struct sim *s, int i, struct strbuf *out)
             sb_printf(out, "..%d", pl->queue[e] + 1);
         k = e + 1;
     }
-    sb_printf(out, " · %d of %d workers, %d idle%s", pl->nthreads, pl->max,
-              idle, pl->shutdown ? ", shut down" : "");
+    sb_printf(out, " · %d of %d worker%s, %d idle%s", pl->nthreads, pl->max,
+              pl->process ? " processes" : "s", idle,
+              pl->shutdown ? ", shut down" : "");
     return 0;
 }
 
@@ -1941,7 +2060,7 @@ size_t sim_canon_room(const struct sim *s)
     for (int t = 0; t < s->ntasks; t++)
         fields += 18 + 4u * s->tasks[t].vm.nframes + s->tasks[t].vm.sp;
     if (s->pools)
-        fields += 2 + TPOOL_MAX_POOLS * (7 + TPOOL_MAX_JOBS) +
+        fields += 2 + TPOOL_MAX_POOLS * (8 + TPOOL_MAX_JOBS) +
                   TPOOL_MAX_JOBS * (7 + LESSON_MAX_PARAMS);
     return fields * 10;
 }
@@ -1961,6 +2080,7 @@ static unsigned char *canon_pools(const struct tpools *ps, unsigned char *p)
         p = canon_int(p, pl->owner);
         p = canon_int(p, pl->base);
         p = canon_int(p, pl->qlen);
+        p = canon_int(p, pl->process);
         for (int k = 0; k < pl->qlen; k++)
             p = canon_int(p, pl->queue[k]);
     }

@@ -38,7 +38,7 @@ struct sim_task {
                          * 2: a gather with return_exceptions=True keeps
                          * it as a value) */
     uint32_t last_pc;   /* its last op */
-    int8_t pool;        /* a ThreadPoolExecutor's worker: its pool, else -1 */
+    int8_t pool;        /* a pool's worker: its pool, else -1 */
     int8_t job;         /* the job a worker runs, else -1 */
     int8_t shut;        /* TS_BLOCKED in a pool's shutdown: the pool, -1 */
     int8_t pad8;

@@ -32,11 +32,15 @@ static int add_spawned(struct lesson *L, int i, struct diag *d)
                          LESSON_MAX_TASKS - sc->nrun, &mode_pc);
 
     if (mode_pc != UINT32_MAX && L->prog->code[mode_pc].kind == CK_POOL_NEW) {
+        int proc = L->prog->code[mode_pc].sub;  /* ProcessPoolExecutor */
+
         diag_error(d, L->src, L->prog->pos[mode_pc].line,
-                   L->prog->pos[mode_pc].col, "concurrent.futures."
-                   "ThreadPoolExecutor starts OS threads, but scene '%s' runs "
-                   "in mode %s: use mode threads or gil", sc->name,
-                   mode_name(sc->cfg.mode));
+                   L->prog->pos[mode_pc].col, "concurrent.futures.%s, but "
+                   "scene '%s' runs in mode %s: use mode %s",
+                   proc ? "ProcessPoolExecutor forks processes" :
+                   "ThreadPoolExecutor starts OS threads", sc->name,
+                   mode_name(sc->cfg.mode),
+                   proc ? "processes" : "threads or gil");
         return -1;
     }
     if (mode_pc != UINT32_MAX && L->prog->code[mode_pc].kind == CK_THREAD) {

@@ -10,7 +10,7 @@ int tpool_room(const struct tpools *ps, int64_t max)
            ERR_POOL_CAP : ERR_NONE;
 }
 
-int tpool_new(struct tpools *ps, int owner, int base, int max)
+int tpool_new(struct tpools *ps, int owner, int base, int max, int process)
 {
     int k = ps->npools++;
     struct tpool *pl = &ps->pools[k];
@@ -19,6 +19,7 @@ int tpool_new(struct tpools *ps, int owner, int base, int max)
     pl->max = (int8_t)max;
     pl->base = (int8_t)base;
     pl->owner = (int8_t)owner;
+    pl->process = (int8_t)(process != 0);
     return k;
 }
 
@@ -46,6 +47,8 @@ int tpool_submit(struct tpools *ps, const struct program *P, int pool, int fn,
             (jb->args[i] = args[i], 0))
             return ERR_BOXED;
     pl->queue[pl->qlen++] = (int8_t)*job;
+    if (pl->process)
+        return ERR_NONE;
     if (pl->idle > 0)
         pl->idle--;
     else if (pl->nthreads < pl->max)

@@ -30,8 +30,13 @@ struct tpool_job {
     int8_t state, nargs, pool, err, worker, pad;
 };
 
+/* A ProcessPoolExecutor (process 1) is the same pool as CPython 3.13's
+ * process.py has it with fork: its first submit() forks all max_workers
+ * workers (nthreads is 0 before, max after), each a copy of the owner's
+ * memory space, and each worker runs its jobs in its own space; its
+ * workers are never started one by one. */
 struct tpool {
-    int8_t max, nthreads, idle, shutdown, owner, base, qlen, pad;
+    int8_t max, nthreads, idle, shutdown, owner, base, qlen, process;
     int8_t queue[TPOOL_MAX_JOBS];   /* jobs waiting, the next first */
 };
 
@@ -44,12 +49,14 @@ struct tpools {
 /* ThreadPoolExecutor(max_workers=max): ERR_POOL_CAP if ps has no room for
  * it, else ERR_NONE. */
 int tpool_room(const struct tpools *ps, int64_t max);
-/* The pool made by task owner, its workers the tasks base...: its index. */
-int tpool_new(struct tpools *ps, int owner, int base, int max);
+/* The pool made by task owner, its workers the tasks base... (process: a
+ * ProcessPoolExecutor's): its index. */
+int tpool_new(struct tpools *ps, int owner, int base, int max, int process);
 /* submit(fn, args) (raw: numbers to box): an error, and nothing queued;
  * or ERR_NONE with the job at the end of the queue (*job), then
  * _adjust_thread_count: an idle worker will take it, or *start is the
- * worker to start now, which must take the next job (else -1). */
+ * worker to start now, which must take the next job (else -1).  A process
+ * pool's job waits for an idle worker; *start is -1. */
 int tpool_submit(struct tpools *ps, const struct program *P, int pool, int fn,
                  const int64_t *args, int nargs, int raw, int *job,
                  int *start);

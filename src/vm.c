@@ -656,6 +656,7 @@ static void do_call(struct vm *vm, const struct program *prog,
             return;
         }
         want_pool(eff, POOL_NEW, 0, vm_num(prog, v));
+        eff->block = in->sub;   /* a ProcessPoolExecutor */
         return;
     case CK_POOL_EXIT:
         /* (exit, self, None, None, None): exit is the pool */

@@ -206,7 +206,12 @@ enum {
                          "after shutdown")                                \
     X(ERR_GLOBAL_LIST, "a module variable holds a number in taketurns: "  \
                        "a list cannot be stored in one (a list every "     \
-                       "task reads is made at the top: NAME = [...])")
+                       "task reads is made at the top: NAME = [...])")  \
+    X(ERR_PROCPOOL_MODE, "concurrent.futures.ProcessPoolExecutor forks "  \
+                         "processes: it runs in mode processes")           \
+    X(ERR_POOL_NESTED, "taketurns does not model a pool made inside a "   \
+                       "ProcessPoolExecutor's job: make every pool in "    \
+                       "main")
 
 enum vm_error {
 #define X(id, text) id,
@@ -236,9 +241,11 @@ enum vm_status {
                      * return_exceptions=True); the scheduler gives it a
                      * task (vm_set_result) */
     VM_START,       /* index: the task of the thread started */
-    VM_POOL,        /* a ThreadPoolExecutor's call: method the enum
-                     * vm_pool_op; index the pool (POOL_RESULT: the job);
-                     * value max_workers (POOL_NEW) or the function
+    VM_POOL,        /* a ThreadPoolExecutor's or ProcessPoolExecutor's
+                     * call: method the enum vm_pool_op; index the pool
+                     * (POOL_RESULT: the job); value max_workers
+                     * (POOL_NEW, block 1 for a ProcessPoolExecutor) or
+                     * the function
                      * (SUBMIT, MAP); vals/nvals the arguments (MAP: the
                      * items, raw numbers when block is 1) */
     VM_JOIN,        /* index: the task of the thread joined (method 1:

@@ -62,7 +62,7 @@ static int spawn(char *const argv[], int64_t limit_ns,
     int po[2], pe[2], px[2];
     pid_t pid;
     uint64_t deadline = rclock_mono_ns() + (uint64_t)limit_ns;
-    int open_fds = 2;
+    int open_fds = 2, reaped = 0;
     struct pollfd pf[2];
 
     sb_init(&cr->out);
@@ -120,8 +120,16 @@ static int spawn(char *const argv[], int64_t limit_ns,
             cr->cancelled = 1;
             break;
         }
+        /* Once the interpreter has ended, a process it forked that
+         * outlives it (a pool's worker, left waiting for a job when its
+         * maker was killed) must not keep its output open: the group goes
+         * with it, and what is in the pipes is read to the end. */
+        if (!reaped && waitpid(pid, &cr->status, WNOHANG) == pid) {
+            reaped = 1;
+            kill(-pid, SIGKILL);
+        }
         ms = (int)((deadline - now) / 1000000) + 1;
-        if (cancel && ms > 50)
+        if (ms > 50)    /* (cancel and the interpreter's end are polled) */
             ms = 50;
         n = poll(pf, 2, ms);
         if (n < 0 && errno == EINTR)
@@ -150,7 +158,7 @@ static int spawn(char *const argv[], int64_t limit_ns,
     /* The group: the interpreter and any process it forked. */
     if (cr->timed_out || cr->cancelled)
         kill(-pid, SIGKILL), kill(pid, SIGKILL);
-    while (waitpid(pid, &cr->status, 0) < 0 && errno == EINTR)
+    while (!reaped && waitpid(pid, &cr->status, 0) < 0 && errno == EINTR)
         ;
     kill(-pid, SIGKILL);
     for (int i = 0; i < 2; i++)

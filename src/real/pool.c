@@ -209,7 +209,7 @@ static int pool_new(struct rrun *r, struct rtask *T, const struct vm_effect *eff
         pthread_mutex_unlock(&r->sync_mu);
         return ERR_SPAWN;
     }
-    k = tpool_new(r->pools, T->id, base, n);
+    k = tpool_new(r->pools, T->id, base, n, 0);
     for (int i = 0; i < n; i++)
         r->tasks[base + i].pool = k;
     pthread_mutex_unlock(&r->sync_mu);
@@ -315,6 +315,8 @@ int rpool_op(struct rrun *r, struct rtask *T, struct vm_effect *eff,
 {
     if (!r->pools)      /* (a program with a pool's call makes one) */
         return ERR_POOL_MODE;
+    if (eff->method == POOL_NEW && eff->block)
+        return ERR_PROCPOOL_MODE;   /* a ProcessPoolExecutor: processes */
     if (eff->method == POOL_NEW)
         return pool_new(r, T, eff);
     pthread_mutex_lock(&r->sync_mu);

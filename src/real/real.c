@@ -770,7 +770,12 @@ struct real_result *real_run(const struct lesson *L, int scene,
         const struct scene_task *st =
             &L->scenes[scene].tasks[L->scenes[scene].nrun];
 
-        if (st->pooled)
+        if (st->pooled && L->scenes[scene].cfg.mode == MODE_PROCESSES)
+            sb_printf(err, "its code makes a concurrent.futures."
+                      "ProcessPoolExecutor (line %d): process pools run in "
+                      "the simulator and in CPython (real --python), not on "
+                      "the C backends", st->line);
+        else if (st->pooled)
             sb_printf(err, "its code makes a concurrent.futures."
                       "ThreadPoolExecutor (line %d): its worker threads run "
                       "for real in mode threads or gil", st->line);

@@ -52,6 +52,7 @@ import signal
 import sys
 import time
 import traceback
+import types
 
 OP_LIMIT = 20_000
 SCENE_SECONDS = 10
@@ -232,7 +233,12 @@ def run_scene(path, name, module_code, tasks, out):
     # inside an asyncio callback would be logged and swallowed.
     signal.signal(signal.SIGALRM, lambda signum, frame: (sys.settrace(None), finish('timeout')))
     signal.alarm(SCENE_SECONDS)
-    globals_ = {'__name__': '__main__', '__builtins__': __builtins__}
+    # The module is __main__ itself, so that a process pool can pickle its
+    # functions by name (this child is the only user of sys.modules here).
+    main = types.ModuleType('__main__')
+    sys.modules['__main__'] = main
+    globals_ = main.__dict__
+    globals_['__builtins__'] = __builtins__
     try:
         exec(compile(PRELUDE, '<prelude>', 'exec'), globals_)
         exec(module_code, globals_)

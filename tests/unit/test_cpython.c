@@ -108,9 +108,11 @@ static void check_scene(const char *file, const struct lesson *L,
     }
     /* Threads started by code need threads; one CPU and one quantum
      * longer than any task runs each of them start to end, and only the
-     * run lines' tasks are compared (CPython's tracer saw those). */
+     * run lines' tasks are compared (CPython's tracer saw those); a
+     * process pool's workers need processes. */
     if (L->scenes[sc].ntasks > L->scenes[sc].nrun) {
-        cfg.mode = MODE_THREADS;
+        if (cfg.mode != MODE_PROCESSES)
+            cfg.mode = MODE_THREADS;
         cfg.cpus = 1;
         cfg.quantum = 1 << 20;
     } else {
