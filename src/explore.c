@@ -3132,6 +3132,18 @@ static void values_words(struct strbuf *out, const struct explore_result *r,
     }
 }
 
+/* The name of memory space sp: a process's label, or "main" for the main
+ * program's ("main program" if a process is called main). */
+static const char *space_name(const struct explore_result *r, int sp)
+{
+    if (sp > 0)
+        return r->labels[sp - 1];
+    for (int t = 0; t < r->ntasks; t++)
+        if (strcmp(r->labels[t], "main") == 0)
+            return "main program";
+    return "main";
+}
+
 /* The memory of an outcome: "x = 3", or per process in processes mode
  * ("total.value = 4 · main: x = 0 · A: x = 3 · B: x = 3"). */
 static void memory_words(struct strbuf *out, const struct explore_result *r,
@@ -3170,7 +3182,7 @@ static void memory_words(struct strbuf *out, const struct explore_result *r,
         if (!space_says(r, sp, brief))
             continue;
         sb_printf(out, "%s%s: ", out->len && out->s[out->len - 1] != ' ' ?
-                  " · " : "", sp == 0 ? "main" : r->labels[sp - 1]);
+                  " · " : "", space_name(r, sp));
         first = 1;
         values_words(out, r, vals, sp, brief, &first);
     }
@@ -3433,7 +3445,7 @@ static int common_words(struct strbuf *out, const struct explore_result *r)
                 continue;
             sb_printf(out, "%s%s%s%s = ", n ? ", " : "",
                       r->nspaces > 1 && !shared ?
-                      (sp ? r->labels[sp - 1] : "main") : "",
+                      space_name(r, sp) : "",
                       r->nspaces > 1 && !shared ? " " : "",
                       r->L->prog->global_names[g]);
             vm_format_value(r->L->prog, r->outcomes[0].final[i], out);

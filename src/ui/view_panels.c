@@ -625,7 +625,12 @@ static int memory_lines(struct app *a, struct mline *m, int max)
         shown++;
         sb_clear(&sb);
         if (mode == MODE_PROCESSES) {
-            sb_printf(&sb, "%s: main ", P->global_names[g]);
+            int named_main = 0;     /* a process called main */
+
+            for (int t = 0; t < tr->ntasks; t++)
+                named_main |= strcmp(tr->labels[t], "main") == 0;
+            sb_printf(&sb, "%s: main%s ", P->global_names[g],
+                      named_main ? " program" : "");
             vm_format_value(P, sim_global(s, 0, g), &sb);
             for (int t = 0; t < tr->ntasks && t + 1 < sim_nspaces(s); t++) {
                 sb_printf(&sb, " · %s ", tr->labels[t]);
