@@ -424,6 +424,22 @@ static enum sync_result lock_release(struct sync_obj *L, int task,
 
 /* ---- conditions ---------------------------------------------------------------- */
 
+/* A condition's wait that timed out takes its lock L (object lock) back at
+ * depth: at once if it is free, else it waits for it and then returns
+ * False (TIMED_OUT). */
+static enum sync_result retake(struct sync_obj *L, int lock, int task,
+                               int64_t depth, struct sync_reply *r)
+{
+    if (L->holder < 0) {
+        L->holder = (int16_t)task;
+        L->count = (int32_t)depth;
+        return SYNC_GRANTED;
+    }
+    enqueue(L, task, SYNC_Q_MAIN, depth | TIMED_OUT);
+    r->waits_in = lock;
+    return SYNC_BLOCKED;
+}
+
 static enum sync_result cond_wait(struct sync_obj *C, struct sync_obj *L,
                                   int task, int64_t timeout,
                                   struct sync_wake *w, struct sync_reply *r)
@@ -443,14 +459,7 @@ static enum sync_result cond_wait(struct sync_obj *C, struct sync_obj *L,
          * has it first (CPython's waiter.acquire(False), then
          * _acquire_restore) */
         r->value = 0;
-        if (L->holder < 0) {
-            L->holder = (int16_t)task;
-            L->count = (int32_t)depth;
-            return SYNC_GRANTED;
-        }
-        enqueue(L, task, SYNC_Q_MAIN, depth | TIMED_OUT);
-        r->waits_in = C->link;
-        return SYNC_BLOCKED;
+        return retake(L, C->link, task, depth, r);
     }
     enqueue(C, task, SYNC_Q_SIDE, depth);
     return SYNC_BLOCKED;
@@ -874,16 +883,7 @@ enum sync_result sync_timeout(struct sync_obj *objs, int obj, int task,
     remove_at(o, i);
     if (o->kind == SYNC_CONDITION && q == SYNC_Q_SIDE) {
         /* wait(timeout) returns False, but with the lock held again */
-        struct sync_obj *L = &objs[o->link];
-
-        if (L->holder < 0) {
-            L->holder = (int16_t)task;
-            L->count = (int32_t)depth;
-            return SYNC_GRANTED;
-        }
-        enqueue(L, task, SYNC_Q_MAIN, depth | TIMED_OUT);
-        r->waits_in = o->link;
-        return SYNC_BLOCKED;
+        return retake(&objs[o->link], o->link, task, depth, r);
     }
     if (o->kind == SYNC_QUEUE) {
         r->err = q == SYNC_Q_PUT ? ERR_QUEUE_FULL : ERR_QUEUE_EMPTY;
