@@ -965,8 +965,10 @@ void report_json(struct strbuf *out, const struct report *r)
     }
     json_end(&j);
     json_array(&j, "output");
-    for (size_t i = 0; i < tr->nevents; i++)
-        if (tr->events[i].kind == EV_PRINT)
+    for (size_t i = 0; i < tr->nevents; i++)     /* (a job's kept error is
+                                                 * not printed) */
+        if (tr->events[i].kind == EV_PRINT &&
+            tr->events[i].arg2 != TRACE_WORK_MARK)
             json_str(&j, NULL, trace_text_at(tr, tr->events[i].arg));
     json_end(&j);
     json_int(&j, "ops", (int64_t)tr->nops);

@@ -32,6 +32,15 @@ says "the job's error is kept, not printed" failing \
     "ThreadPoolExecutor-0_0's job fails: ZeroDivisionError"
 says "a later job's value comes first if asked first" failing "main prints: 2"
 says "a failed job's with block lets go of its lock" lockfail "main prints: 2"
+# The kept error is not printed: JSON's output has only what main prints.
+"$bin" run "$lesson" --scene failing --json >"$tmp/f.json" 2>/dev/null
+sed -n '/"output": \[/,/\]/p' "$tmp/f.json" >"$tmp/out.txt"
+if grep -q '"2"' "$tmp/out.txt" && ! grep -q "ZeroDivisionError" "$tmp/out.txt"; then
+    echo "ok pool/failing: JSON output has main's print, not the kept error"
+else
+    echo "FAIL pool/failing: JSON output:"
+    sed 's/^/    /' "$tmp/out.txt"
+fi
 says "a job whose call raises keeps the error; the worker goes on" syncfail \
     "main prints: 2"
 says "result() raises the call's error" syncfail \
