@@ -1780,13 +1780,6 @@ void vm_format_value(const struct program *prog, int64_t v, struct strbuf *out)
     }
 }
 
-/* A value inside a list, as Python's repr shows it. */
-static void format_item(const struct program *prog, int64_t v,
-                        struct strbuf *out)
-{
-    vm_format_value(prog, v, out);
-}
-
 void vm_format_print(const struct program *prog, const struct vm_effect *eff,
                      struct strbuf *out)
 {
@@ -1805,7 +1798,7 @@ void vm_format_print(const struct program *prog, const struct vm_effect *eff,
             for (int64_t k = 0; k < list[0]; k++) {
                 if (k)
                     sb_puts(out, ", ");
-                format_item(prog, list[1 + k], out);
+                vm_format_value(prog, list[1 + k], out);
             }
             sb_putc(out, ']');
         } else if (vm_is_ref(v) && vm_ref_kind(v) == REF_NAME &&
